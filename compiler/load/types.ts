@@ -1,0 +1,36 @@
+// The shapes the loader hands to later stages: source files as read (from a directory or a git
+// ref) and YAML documents that remember where every value came from.
+import type { SourceLocation } from '../diagnostics.js';
+
+/** A file of the spec repo as read; `path` is relative to the spec root, with forward slashes. */
+export interface SourceFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Where spec files come from: a directory on disk or a git ref. Only these touch fs or git. */
+export interface SpecSource {
+  /** Human-readable origin: a path, or `REF:path` for git. */
+  readonly label: string;
+  /** Spec files (*.yaml, *.yml) under the root, sorted by path. */
+  listSpecFiles(): Promise<string[]>;
+  /** Any file under the root (trust roots, templates); undefined when it does not exist. */
+  readFile(path: string): Promise<Uint8Array | undefined>;
+  /** The git commit of the source when known (a ref, or a clean working tree). */
+  commit(): Promise<string | undefined>;
+}
+
+/** One YAML document of a spec file, as plain data plus a map back to its source. */
+export interface SpecDocument {
+  readonly file: string;
+  /** 0-based index of the document within its file. */
+  readonly index: number;
+  readonly value: unknown;
+  /**
+   * Source location of the value at a JSON pointer (RFC 6901, e.g. `/spec/routes/1/retries`).
+   * Falls back to the nearest existing ancestor, so a missing property points at its parent.
+   */
+  locate(pointer: string): SourceLocation;
+  /** Location of the key of the property at `pointer` (for "unknown field" diagnostics). */
+  locateKey(pointer: string): SourceLocation;
+}

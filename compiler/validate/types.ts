@@ -1,0 +1,34 @@
+// What validation hands on: the typed documents of a spec with no errors, each with its source so
+// later stages can cite file:line (provenance) without ever seeing YAML.
+import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { SpecDocument } from '../load/types.js';
+
+export interface Located<T> {
+  readonly doc: T;
+  readonly source: SpecDocument;
+}
+
+/** A spec that passed schema and semantic checks (warnings allowed). */
+export interface ValidSpec {
+  readonly mesh: Located<MeshDocument>;
+  /** Sorted by service name. */
+  readonly services: readonly Located<ServiceDocument>[];
+  /** Referenced files read by the pipeline, e.g. trust roots, by spec-relative path. */
+  readonly assets: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface ValidateInput {
+  readonly documents: readonly SpecDocument[];
+  /** Files the spec references (trust roots), read by the pipeline before validation. */
+  readonly assets: ReadonlyMap<string, Uint8Array>;
+  /** Injected clock for certificate lint (ms since epoch). */
+  readonly now: number;
+}
+
+export interface ValidateResult {
+  readonly diagnostics: readonly Diagnostic[];
+  /** Present when there is no error. */
+  readonly spec?: ValidSpec;
+  readonly summary: { readonly services: number; readonly routes: number };
+}

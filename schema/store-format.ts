@@ -1,0 +1,76 @@
+// The bundle store's layout and byte-level rules, shared by the compiler (which writes the store)
+// and the proxy (which reads and verifies it). node:crypto only: the proxy imports this file.
+import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+
+export const BUNDLE_FORMAT = 'meshc.bundle/v1';
+export const MANIFEST_FORMAT = 'meshc.manifest/v1';
+export const INDEX_FORMAT = 'meshc.index/v1';
+
+/** Store-relative paths (forward slashes); the same strings are URL paths under an HTTP store. */
+export const storePaths = {
+  index: 'index.json',
+  manifest: (service: string) => `services/${service}/manifest.json`,
+  manifestSig: (service: string) => `services/${service}/manifest.sig`,
+  bundle: (service: string, version: string) => `services/${service}/bundles/${version}.json`,
+  bundleSig: (service: string, version: string) => `services/${service}/bundles/${version}.sig`,
+  envoy: (service: string) => `envoy/${service}/envoy.yaml`,
+};
+
+/**
+ * Canonical JSON: object keys sorted, two-space indent, trailing newline. Indented so that golden
+ * files and `git diff` of two stores stay readable; sorted so map order never changes bytes.
+ */
+export function serializeCanonical(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A bundle's version: the first 16 hex digits of the SHA-256 of its canonical bytes. */
+export function contentVersion(bytes: Uint8Array | string): { version: string; sha256: string } {
+  const sha256 = sha256Hex(bytes);
+  return { version: sha256.slice(0, 16), sha256 };
+}
+
+/** Detached Ed25519 signature of exact bytes, as base64 text with a trailing newline. */
+export function signDetached(bytes: Uint8Array | string, privateKey: KeyObject): string {
+  return `${sign(null, Buffer.from(bytes), privateKey).toString('base64')}\n`;
+}
+
+/** True when `signature` (the text of a .sig file) is a valid Ed25519 signature of `bytes`. */
+export function verifyDetached(bytes: Uint8Array | string, signature: string, publicKey: KeyObject): boolean {
+  const sig = Buffer.from(signature.trim(), 'base64');
+  if (sig.length !== 64) return false;
+  return verify(null, Buffer.from(bytes), publicKey, sig);
+}
+
+export function loadPublicKey(pem: string | Uint8Array): KeyObject {
+  const key = createPublicKey(Buffer.from(pem));
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`expected an Ed25519 public key, got ${key.asymmetricKeyType}`);
+  return key;
+}
+
+/**
+ * Stable rollout bucket of a proxy instance in [0, 100): the same instance id lands in the same
+ * bucket on every poll and every proxy restart, so a rollout share does not flap.
+ */
+export function rolloutBucket(service: string, instanceId: string): number {
+  const h = createHash('sha256').update(`${service}\0${instanceId}`).digest();
+  return (h.readUInt32BE(0) / 0x1_0000_0000) * 100;
+}
