@@ -4,7 +4,11 @@ import type { DiagnosticCode } from './codes.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** A point in a source file; line and col are 1-based, as editors show them. */
+/**
+ * A point in a source file; line and col are 1-based, as editors show them. `line: 0` (with `col: 0`)
+ * means no position within the file; `file: ''` means the spec root itself (e.g. "no spec files").
+ * endCol is exclusive (the column after the last character), as in SARIF.
+ */
 export interface SourceLocation {
   readonly file: string;
   readonly line: number;

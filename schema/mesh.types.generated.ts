@@ -127,6 +127,10 @@ export interface MeshSpec {
      * @minItems 1
      */
     roots: [string, ...string[]];
+    /**
+     * Lifetime of workload certificates: the default of `meshc certs issue` and `renew`; certificate lint compares CA rotation overlaps with it.
+     */
+    workloadTtl?: string;
   };
   defaults?: Policies;
   /**

@@ -34,3 +34,9 @@ export interface SpecDocument {
   /** Location of the key of the property at `pointer` (for "unknown field" diagnostics). */
   locateKey(pointer: string): SourceLocation;
 }
+
+/** A source whose files correspond to a directory on disk, so paths can be shown relative to the cwd. */
+export interface RootedSpecSource extends SpecSource {
+  /** Absolute path of the directory the spec paths are relative to (for git: where it is in the work tree). */
+  rootDir(): Promise<string>;
+}

@@ -1,8 +1,91 @@
-// Validation entry point: schema checks (ajv) then semantic checks, over loaded documents.
-// PLACEHOLDER signature, to be implemented by the validation work.
-import type { ValidateInput, ValidateResult } from './types.js';
+// Validation entry point: each document against its kind's JSON Schema (ajv, compiled once), then
+// the semantic checks of checks/ over the documents that passed. Pure: documents and assets in,
+// diagnostics (and the typed spec when there is no error) out.
+import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics.js';
+import type { SpecDocument } from '../load/types.js';
+import type { CheckContext } from './check-context.js';
+import { CHECKS } from './checks/index.js';
+import { makeDiagnostic } from './report.js';
+import { validateAgainstSchema } from './schema.js';
+import { translateSchemaErrors } from './schema-errors.js';
+import type { Located, ValidateInput, ValidateResult } from './types.js';
 
+const API_VERSION = 'meshc/v1';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates a loaded spec: schema first, then every registered semantic check. */
 export function validateSpec(input: ValidateInput): ValidateResult {
-  void input;
-  throw new Error('validateSpec: not implemented yet');
+  const diagnostics: Diagnostic[] = [];
+  const meshDocuments: SpecDocument[] = [];
+  const meshes: Located<MeshDocument>[] = [];
+  const services: Located<ServiceDocument>[] = [];
+  const declaredServiceNames = new Set<string>();
+  let serviceCount = 0;
+  let routeCount = 0;
+
+  for (const source of input.documents) {
+    const value = source.value;
+    // Empty documents (a trailing `---`) say nothing. Non-mappings and foreign apiVersion or kind
+    // are the loader's to report (MC1008-MC1010): they are not meshc documents to validate.
+    if (value === null || value === undefined || !isRecord(value)) continue;
+    if (value.apiVersion !== undefined && value.apiVersion !== API_VERSION) continue;
+    const kind = value.kind;
+    if (kind === undefined) {
+      diagnostics.push(
+        makeDiagnostic('MC2002', source.locate(''), 'missing required field `kind` in the document', {
+          hint: 'add `kind: Mesh` or `kind: Service`',
+        }),
+      );
+      continue;
+    }
+    if (kind !== 'Mesh' && kind !== 'Service') continue;
+    if (kind === 'Mesh') meshDocuments.push(source);
+    else {
+      serviceCount++;
+      const spec = value.spec;
+      if (isRecord(spec) && Array.isArray(spec.routes)) routeCount += spec.routes.length;
+      const name = isRecord(value.metadata) ? value.metadata.name : undefined;
+      if (typeof name === 'string') declaredServiceNames.add(name);
+    }
+    const errors = validateAgainstSchema(kind, value);
+    if (errors.length > 0) {
+      diagnostics.push(...translateSchemaErrors(errors, source));
+      continue;
+    }
+    if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
+    else services.push({ doc: value as unknown as ServiceDocument, source });
+  }
+
+  const serviceByName = new Map<string, Located<ServiceDocument>>();
+  for (const svc of services) {
+    if (!serviceByName.has(svc.doc.metadata.name)) serviceByName.set(svc.doc.metadata.name, svc);
+  }
+  const ctx: CheckContext = {
+    mesh: meshes[0],
+    meshDocuments,
+    services,
+    serviceByName,
+    declaredServiceNames,
+    assets: input.assets,
+    now: input.now,
+    add: (d) => diagnostics.push(d),
+  };
+  for (const check of CHECKS) check(ctx);
+
+  const sorted = sortDiagnostics(diagnostics);
+  const summary = { services: serviceCount, routes: routeCount };
+  const mesh = meshes[0];
+  if (hasErrors(sorted) || !mesh) return { diagnostics: sorted, summary };
+  const byName = [...services].sort((a, b) =>
+    a.doc.metadata.name < b.doc.metadata.name ? -1 : a.doc.metadata.name > b.doc.metadata.name ? 1 : 0,
+  );
+  return {
+    diagnostics: sorted,
+    summary,
+    spec: { mesh, services: byName, assets: input.assets },
+  };
 }

@@ -1,0 +1,125 @@
+// A spec read from the working tree: a directory searched recursively for *.yaml / *.yml, or one file.
+// One of the two places (with git-source) where the loader touches the file system.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { SourceError } from './errors.js';
+import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
+import type { RootedSpecSource } from './types.js';
+
+interface Layout {
+  /** Directory the spec paths are relative to. */
+  readonly root: string;
+  /** Set when the source is a single file: its name within `root`. */
+  readonly singleFile?: string;
+}
+
+export interface DirSourceOptions {
+  /** How to name the path in messages (the path as the user typed it); defaults to `path`. */
+  readonly label?: string;
+}
+
+/** A spec source for a directory (or a single spec file) on disk. */
+export function dirSource(path: string, options: DirSourceOptions = {}): RootedSpecSource {
+  const target = resolve(path);
+  const label = options.label ?? path;
+  let layout: Promise<Layout> | undefined;
+  let commit: Promise<string | undefined> | undefined;
+  const getLayout = () => {
+    layout ??= findLayout(target, label);
+    return layout;
+  };
+
+  return {
+    label,
+    async rootDir() {
+      return (await getLayout()).root;
+    },
+    async listSpecFiles() {
+      const { root, singleFile } = await getLayout();
+      if (singleFile !== undefined) return [singleFile];
+      const files = await walkSpecFiles(root, '');
+      return files.sort(comparePaths);
+    },
+    async readFile(specPath) {
+      const rel = normalizeSpecPath(specPath);
+      if (rel === undefined) return undefined;
+      const { root } = await getLayout();
+      try {
+        return new Uint8Array(await readFile(join(root, rel)));
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw new SourceError('SOURCE_UNREADABLE', `cannot read ${join(root, rel)}: ${messageOf(error)}`);
+      }
+    },
+    commit() {
+      commit ??= getLayout().then(cleanCommit, () => undefined);
+      return commit;
+    },
+  };
+}
+
+async function findLayout(target: string, label: string): Promise<Layout> {
+  try {
+    const info = await stat(target);
+    if (info.isDirectory()) return { root: target };
+    if (info.isFile()) return { root: dirname(target), singleFile: basename(target) };
+  } catch (error) {
+    if (isMissing(error)) {
+      throw new SourceError(
+        'SOURCE_NOT_FOUND',
+        `${label} does not exist`,
+        'give the spec directory or a spec file',
+      );
+    }
+    throw new SourceError('SOURCE_UNREADABLE', `cannot read ${label}: ${messageOf(error)}`);
+  }
+  throw new SourceError('SOURCE_UNREADABLE', `${label} is neither a file nor a directory`);
+}
+
+/** Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it). */
+async function walkSpecFiles(dir: string, prefix: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new SourceError('SOURCE_UNREADABLE', `cannot list ${dir}: ${messageOf(error)}`);
+  }
+  const nested = await Promise.all(
+    entries.map(async (entry): Promise<string[]> => {
+      if (isSkippedName(entry.name)) return [];
+      const rel = prefix + entry.name;
+      if (entry.isDirectory()) return walkSpecFiles(join(dir, entry.name), `${rel}/`);
+      if (!isSpecFilePath(rel)) return [];
+      if (entry.isFile()) return [rel];
+      // A symlink counts when it points at a file; linked directories are not followed (no cycles).
+      if (entry.isSymbolicLink()) {
+        const info = await stat(join(dir, entry.name)).catch(() => undefined);
+        return info?.isFile() ? [rel] : [];
+      }
+      return [];
+    }),
+  );
+  return nested.flat();
+}
+
+/** HEAD when the spec root is in a git work tree with no uncommitted change under it, else undefined. */
+async function cleanCommit({ root, singleFile }: Layout): Promise<string | undefined> {
+  try {
+    const git = simpleGit({ baseDir: root });
+    const status = await git.raw(['status', '--porcelain', '--', singleFile ?? '.']);
+    if (status.trim() !== '') return undefined;
+    return (await git.revparse(['HEAD'])).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

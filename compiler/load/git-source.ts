@@ -1,0 +1,154 @@
+// A spec read from a git ref without checking it out (`meshc validate --ref origin/main`): the file list
+// comes from `git ls-tree`, contents from one `git cat-file --batch`, so the working tree is never touched.
+import { join, posix } from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { SourceError } from './errors.js';
+import { readGitBlobs } from './git-cat-file.js';
+import { comparePaths, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
+import type { RootedSpecSource } from './types.js';
+
+interface Snapshot {
+  readonly commit: string;
+  /** Spec root relative to the repository root ('' for the root itself). */
+  readonly rootRel: string;
+  /** Spec file path (relative to the spec root) -> blob id. */
+  readonly blobs: ReadonlyMap<string, string>;
+}
+
+/** The repository root of the work tree containing `dir`; SOURCE_NOT_A_REPO when there is none. */
+export async function findGitRoot(dir: string): Promise<string> {
+  try {
+    return (await simpleGit({ baseDir: dir }).revparse(['--show-toplevel'])).trim();
+  } catch (error) {
+    // Say why when it is not the obvious reason (e.g. git refusing a repository owned by another user).
+    const detail = firstLine(messageOf(error));
+    const why = /not a git repository/i.test(detail) || detail === '' ? '' : ` (${detail})`;
+    throw new SourceError(
+      'SOURCE_NOT_A_REPO',
+      `${dir} is not inside a git work tree${why}`,
+      '--ref reads from git',
+    );
+  }
+}
+
+/** A spec source for `subPath` (a directory or one file, relative to the repo root) at git `ref`. */
+export function gitSource(repoDir: string, ref: string, subPath: string): RootedSpecSource {
+  const sub = subPath === '' || subPath === '.' ? '' : normalizeSpecPath(subPath);
+  let snapshot: Promise<Snapshot> | undefined;
+  let contents: Promise<Map<string, Uint8Array>> | undefined;
+  const getSnapshot = () => {
+    snapshot ??= takeSnapshot(repoDir, ref, sub);
+    return snapshot;
+  };
+  const getContents = () => {
+    contents ??= getSnapshot().then(async ({ blobs }) => {
+      const paths = [...blobs.keys()];
+      const read = await readGitBlobs(repoDir, [...blobs.values()]);
+      return new Map(paths.flatMap((path, i) => (read[i] ? [[path, read[i]] as const] : [])));
+    });
+    return contents;
+  };
+
+  return {
+    label: `${ref}:${subPath || '.'}`,
+    async rootDir() {
+      return join(repoDir, (await getSnapshot()).rootRel);
+    },
+    async listSpecFiles() {
+      return [...(await getSnapshot()).blobs.keys()];
+    },
+    async readFile(specPath) {
+      const rel = normalizeSpecPath(specPath);
+      if (rel === undefined) return undefined;
+      const { commit, rootRel, blobs } = await getSnapshot();
+      if (blobs.has(rel)) return (await getContents()).get(rel);
+      const [bytes] = await readGitBlobs(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
+      return bytes;
+    },
+    async commit() {
+      return (await getSnapshot()).commit;
+    },
+  };
+}
+
+async function takeSnapshot(repoDir: string, ref: string, sub: string | undefined): Promise<Snapshot> {
+  if (sub === undefined) {
+    throw new SourceError('SOURCE_NOT_FOUND', 'the spec path must lie inside the repository');
+  }
+  let git: SimpleGit;
+  try {
+    git = simpleGit({ baseDir: repoDir });
+  } catch (error) {
+    throw new SourceError('SOURCE_GIT_FAILED', `cannot use git in ${repoDir}: ${messageOf(error)}`);
+  }
+  const commit = await resolveCommit(git, ref);
+  const listing = await runGit(git, ['ls-tree', '-r', '-z', commit, ...(sub ? ['--', sub] : [])]);
+  const entries = parseLsTree(listing);
+  if (entries.length === 1 && entries[0]!.path === sub) {
+    // The path names one file: it is the whole spec, and its directory is the root for trust roots.
+    const rootRel = posix.dirname(sub) === '.' ? '' : posix.dirname(sub);
+    return { commit, rootRel, blobs: new Map([[posix.basename(sub), entries[0]!.oid]]) };
+  }
+  if (entries.length === 0 && sub !== '') await assertExists(git, commit, ref, sub);
+  const prefix = sub === '' ? '' : `${sub}/`;
+  const blobs = entries
+    .filter((entry) => entry.path.startsWith(prefix))
+    .map((entry) => ({ ...entry, path: entry.path.slice(prefix.length) }))
+    .filter((entry) => isSpecFilePath(entry.path))
+    .sort((a, b) => comparePaths(a.path, b.path));
+  return { commit, rootRel: sub, blobs: new Map(blobs.map((entry) => [entry.path, entry.oid])) };
+}
+
+async function resolveCommit(git: SimpleGit, ref: string): Promise<string> {
+  const unknown = () =>
+    new SourceError(
+      'SOURCE_UNKNOWN_REF',
+      `unknown git ref "${ref}"`,
+      'check the name with `git branch -a`; in CI, fetch it first (e.g. actions/checkout with fetch-depth: 0)',
+    );
+  if (ref === '' || ref.startsWith('-')) throw unknown();
+  try {
+    const commit = (await git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw unknown();
+    return commit;
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw unknown();
+  }
+}
+
+async function assertExists(git: SimpleGit, commit: string, ref: string, sub: string): Promise<void> {
+  try {
+    await git.raw(['cat-file', '-e', `${commit}:${sub}`]);
+  } catch {
+    throw new SourceError('SOURCE_NOT_FOUND', `${sub} does not exist in ${ref}`);
+  }
+}
+
+/** Regular files only: symlinks (mode 120000) and submodules (type commit) are not spec files. */
+function parseLsTree(output: string): { path: string; oid: string }[] {
+  const entries: { path: string; oid: string }[] = [];
+  for (const record of output.split('\0')) {
+    const tab = record.indexOf('\t');
+    if (tab === -1) continue;
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    if (type === 'blob' && mode !== '120000' && oid) entries.push({ path: record.slice(tab + 1), oid });
+  }
+  return entries;
+}
+
+async function runGit(git: SimpleGit, args: string[]): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch (error) {
+    throw new SourceError('SOURCE_GIT_FAILED', `git ${args[0]} failed: ${firstLine(messageOf(error))}`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,38 @@
+// Which files of a tree are spec files, and how a path inside the spec is normalised: shared by the
+// directory and git sources so both see exactly the same files.
+import { posix } from 'node:path';
+
+const SPEC_EXTENSIONS = ['.yaml', '.yml'];
+
+/** Directory names never searched for spec files (besides hidden ones). */
+const SKIPPED_DIRS = new Set(['node_modules']);
+
+/** True for a spec-root-relative path (forward slashes) that names a spec file. */
+export function isSpecFilePath(path: string): boolean {
+  const parts = path.split('/');
+  const name = parts.at(-1) ?? '';
+  if (!SPEC_EXTENSIONS.some((ext) => name.endsWith(ext))) return false;
+  return parts.every((part) => !isSkippedName(part));
+}
+
+/** Hidden entries (`.github/`, `.gitlab-ci.yml`) and dependency folders are not part of a spec. */
+export function isSkippedName(name: string): boolean {
+  return name.startsWith('.') || SKIPPED_DIRS.has(name);
+}
+
+/**
+ * A path written in the spec (`pki/root.pem`, `./pki/root.pem`) as a normalised spec-relative path, or
+ * undefined when it is absolute or leaves the spec root: sources never read outside their root.
+ */
+export function normalizeSpecPath(path: string): string | undefined {
+  const slashed = path.replaceAll('\\', '/');
+  if (slashed === '' || slashed.startsWith('/') || /^[A-Za-z]:\//.test(slashed)) return undefined;
+  const normal = posix.normalize(slashed);
+  if (normal === '..' || normal.startsWith('../') || normal === '.') return undefined;
+  return normal;
+}
+
+/** Byte-wise path order (not locale order), so listings are identical on every machine. */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

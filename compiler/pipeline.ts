@@ -1,0 +1,82 @@
+// The glue every command shares: load a spec source, read the files it references (trust roots) through
+// the same source, validate, and hand back sorted diagnostics. Pure stages inside; I/O only via the source.
+import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import { loadSpec } from './load/load-spec.js';
+import type { SourceFile, SpecDocument, SpecSource } from './load/types.js';
+import { validateSpec } from './validate/index.js';
+import type { ValidateInput, ValidateResult } from './validate/types.js';
+
+export type ValidateFn = (input: ValidateInput) => ValidateResult;
+
+export interface CheckOptions {
+  /** Clock for certificate checks (ms since epoch). */
+  readonly now: number;
+  /** Replaces validateSpec (tests of the loader and CLI that must not depend on validation). */
+  readonly validate?: ValidateFn;
+}
+
+export interface CheckedSpec {
+  readonly files: readonly SourceFile[];
+  readonly documents: readonly SpecDocument[];
+  /** Loader and validation diagnostics together, sorted by file and position. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Absent when there was nothing to validate (no spec files). */
+  readonly result?: ValidateResult;
+  readonly summary: { readonly services: number; readonly routes: number };
+}
+
+/**
+ * Loads and validates the spec of `source`. Validation runs even after loader errors, over the documents
+ * that did parse, so one bad file does not hide the problems of the others.
+ */
+export async function checkSpec(source: SpecSource, options: CheckOptions): Promise<CheckedSpec> {
+  const loaded = await loadSpec(source);
+  if (loaded.files.length === 0) {
+    return {
+      ...loaded,
+      diagnostics: sortDiagnostics(loaded.diagnostics),
+      summary: { services: 0, routes: 0 },
+    };
+  }
+  const assets = await readReferencedFiles(source, loaded.documents);
+  const validate = options.validate ?? validateSpec;
+  const result = validate({ documents: loaded.documents, assets, now: options.now });
+  return {
+    files: loaded.files,
+    documents: loaded.documents,
+    diagnostics: sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]),
+    result,
+    summary: result.summary,
+  };
+}
+
+/**
+ * Files the Mesh documents name in spec.trust.roots, keyed by the path exactly as written in the spec.
+ * A file that does not exist is left out; validation reports it where the spec names it.
+ */
+export async function readReferencedFiles(
+  source: SpecSource,
+  documents: readonly SpecDocument[],
+): Promise<Map<string, Uint8Array>> {
+  const paths = new Set<string>();
+  for (const { value } of documents) {
+    if (field(value, 'kind') !== 'Mesh') continue;
+    const roots = field(field(field(value, 'spec'), 'trust'), 'roots');
+    if (!Array.isArray(roots)) continue;
+    for (const root of roots) if (typeof root === 'string') paths.add(root);
+  }
+  const assets = new Map<string, Uint8Array>();
+  await Promise.all(
+    [...paths].map(async (path) => {
+      const bytes = await source.readFile(path);
+      if (bytes) assets.set(path, bytes);
+    }),
+  );
+  return assets;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}

@@ -1,0 +1,181 @@
+// `meshc certs issue` and `meshc certs renew` as operations on directories: read the spec and the
+// CA, make every certificate in memory, then write them all at once (keys 0600), so a failure for
+// one service leaves no half-updated set behind.
+import { join, resolve } from 'node:path';
+import { closestMatch } from '../load/did-you-mean.js';
+import { lintWorkloadTtl } from '../validate/checks/cert-workload-ttl.js';
+import { readCaDir, readOptional } from './ca-dir.js';
+import type { PkiEnv } from './command-env.js';
+import { formatLifetime, parseLifetime } from './duration.js';
+import { PkiError } from './errors.js';
+import { type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writeFilesAtomically } from './files.js';
+import { type IssuedCertificate, issueWorkloadCertificate } from './issue.js';
+import { type IssuingCa, loadIssuingCa } from './issuing-ca.js';
+import type { KeyType } from './keys.js';
+import { DEFAULT_WORKLOAD_TTL_MS } from './lifetimes.js';
+import { readPemCertificates } from './pem.js';
+import { decideRenewal, type RenewDecision } from './renew.js';
+import { loadSpecIdentity } from './spec-source.js';
+import type { SpecIdentity } from './spec-identity.js';
+
+export interface CertsCommonOptions {
+  readonly caDir: string;
+  readonly specPath: string;
+  readonly out: string;
+  /** `--ttl` as typed; the spec's trust.workloadTtl, then 24h, when absent. */
+  readonly ttl?: string;
+}
+
+export interface CertsIssueOptions extends CertsCommonOptions {
+  readonly services: readonly string[];
+  readonly all: boolean;
+  readonly keyType: KeyType;
+  readonly force: boolean;
+}
+
+/** Issues certificates for the named services (or every service with `all`). */
+export async function issueCerts(opts: CertsIssueOptions, env: PkiEnv): Promise<void> {
+  const spec = await loadSpecIdentity(opts.specPath, env.cwd);
+  const services = pickServices(spec, opts);
+  const ttlMs = resolveTtl(opts.ttl, spec, env);
+  const now = env.now();
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const issued = await mapLimited(services, (service) =>
+    issueOne(ca, spec, service, opts.keyType, ttlMs, now, env),
+  );
+  await writeFilesAtomically(
+    issued.flatMap((c) => filesOf(opts.out, env.cwd, c)),
+    { force: opts.force },
+  );
+  for (const c of issued) env.print(describeIssued('issued', c, opts.out));
+}
+
+export interface CertsRenewOptions extends CertsCommonOptions {
+  /** Key type of renewed certificates; by default that of the certificate being replaced. */
+  readonly keyType?: KeyType;
+}
+
+/** Re-issues the spec's services whose certificate in `out` is past half its lifetime. */
+export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<RenewDecision[]> {
+  const spec = await loadSpecIdentity(opts.specPath, env.cwd);
+  const ttlMs = resolveTtl(opts.ttl, spec, env);
+  const now = env.now();
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const decisions: RenewDecision[] = [];
+  const current = new Map<string, string>();
+  for (const service of spec.services) {
+    const certLabel = join(opts.out, `${service}.crt`);
+    const certPem = await readOptional(resolve(env.cwd, certLabel));
+    if (certPem !== undefined) current.set(service, certPem);
+    decisions.push(decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, ca, now }));
+  }
+  const due = decisions.filter((d) => d.action === 'renew');
+  const issued = await mapLimited(due, (d) => {
+    const keyType = opts.keyType ?? keyTypeOf(current.get(d.service)!);
+    return issueOne(ca, spec, d.service, keyType, ttlMs, now, env);
+  });
+  await writeFilesAtomically(
+    issued.flatMap((c) => filesOf(opts.out, env.cwd, c)),
+    { force: true },
+  );
+  for (const d of decisions) {
+    const c = issued.find((i) => i.service === d.service);
+    if (c) env.print(`${describeIssued('renewed', c, opts.out)}  (${d.reason})`);
+    else if (d.action === 'keep') env.print(`kept    ${d.service}  (${d.reason})`);
+    else env.print(`missing ${d.service}  (not issued yet: meshc certs issue ${d.service})`);
+  }
+  return decisions;
+}
+
+/**
+ * Key generation and signing run on libuv's thread pool; a few certificates in flight keep it busy
+ * (RSA key generation dominates) without holding thousands of half-built certificates in memory.
+ */
+const IN_FLIGHT = 8;
+
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, worker));
+  return results;
+}
+
+function pickServices(spec: SpecIdentity, opts: CertsIssueOptions): readonly string[] {
+  if (opts.all) {
+    if (opts.services.length > 0)
+      throw new PkiError('PKI_BAD_ARGUMENT', 'give service names or --all, not both');
+    if (spec.services.length === 0)
+      throw new PkiError('PKI_BAD_SPEC', `${opts.specPath} declares no services`);
+    return spec.services;
+  }
+  if (opts.services.length === 0) {
+    throw new PkiError('PKI_BAD_ARGUMENT', 'name the services to issue for, or pass --all');
+  }
+  for (const service of opts.services) {
+    if (spec.services.includes(service)) continue;
+    const near = closestMatch(service, spec.services);
+    throw new PkiError(
+      'PKI_UNKNOWN_SERVICE',
+      `service "${service}" is not declared in ${opts.specPath}`,
+      near ? `did you mean "${near}"?` : `declared services: ${spec.services.join(', ') || '(none)'}`,
+    );
+  }
+  return [...new Set(opts.services)];
+}
+
+function resolveTtl(flag: string | undefined, spec: SpecIdentity, env: PkiEnv): number {
+  const text = flag ?? spec.workloadTtl;
+  const ttlMs =
+    text === undefined ? DEFAULT_WORKLOAD_TTL_MS : parseLifetime(text, flag ? '--ttl' : 'trust.workloadTtl');
+  // The same MC4004 rule as `meshc validate`, reported at issue time; there is no source position.
+  for (const d of lintWorkloadTtl(ttlMs, text ?? formatLifetime(ttlMs), { file: '', line: 0, col: 0 })) {
+    env.warn(`warning[${d.code}]: ${d.message}`);
+    if (d.hint) env.warn(`  hint: ${d.hint}`);
+  }
+  return ttlMs;
+}
+
+function issueOne(
+  ca: IssuingCa,
+  spec: SpecIdentity,
+  service: string,
+  keyType: KeyType,
+  ttlMs: number,
+  now: number,
+  env: PkiEnv,
+): Promise<IssuedCertificate> {
+  return issueWorkloadCertificate({
+    ca,
+    trustDomain: spec.trustDomain,
+    service,
+    keyType,
+    ttlMs,
+    now,
+    random: env.random,
+  });
+}
+
+function filesOf(out: string, cwd: string, c: IssuedCertificate): OutputFile[] {
+  const cert = join(out, `${c.service}.crt`);
+  const key = join(out, `${c.service}.key`);
+  return [
+    { path: resolve(cwd, cert), label: cert, data: c.certPem, mode: PUBLIC_MODE },
+    { path: resolve(cwd, key), label: key, data: c.keyPem, mode: PRIVATE_MODE },
+  ];
+}
+
+function describeIssued(verb: string, c: IssuedCertificate, out: string): string {
+  const until = new Date(c.notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${verb.padEnd(7)} ${c.service}  ${c.spiffeId}  until ${until}  ${join(out, `${c.service}.crt`)}`;
+}
+
+function keyTypeOf(certPem: string): KeyType {
+  const cert = readPemCertificates(certPem, 'certificate')[0]!;
+  return cert.publicKey.asymmetricKeyType === 'rsa' ? 'rsa' : 'ecdsa';
+}

@@ -1,0 +1,137 @@
+// Certificate lint of the spec's trust roots: each must be a CA certificate, valid now and not about
+// to expire; and during a CA rotation old and new roots must overlap long enough for every workload
+// to be re-issued (MC4001-MC4003, MC4005). Pure: the clock is input. Missing or unreadable files
+// (and private keys) are trust-roots.ts's (MC3022, MC3023); this lint skips them.
+import type { X509Certificate } from 'node:crypto';
+import { validityOf } from '../../../runtime/identity/expiry.js';
+import { readCertificates } from '../../../runtime/identity/pem.js';
+import type { Diagnostic, SourceLocation } from '../../diagnostics.js';
+import { DEFAULT_WORKLOAD_TTL_MS, EXPIRY_WARNING_MS } from '../../pki/lifetimes.js';
+import { makeDiagnostic, relatedAt } from '../report.js';
+
+export interface TrustRootInput {
+  /** Spec-relative path, as written in trust.roots. */
+  readonly path: string;
+  /** File contents; undefined when missing or unusable (reported as MC3022 / MC3023). */
+  readonly pem: string | undefined;
+  /** Where the path is written in the spec. */
+  readonly location: SourceLocation;
+}
+
+export interface LintTrustRootsInput {
+  readonly roots: readonly TrustRootInput[];
+  /** Epoch ms. */
+  readonly now: number;
+  /** Workload certificate lifetime (trust.workloadTtl); 24h when unset. */
+  readonly workloadTtlMs?: number;
+}
+
+interface UsableRoot {
+  readonly path: string;
+  readonly location: SourceLocation;
+  readonly cert: X509Certificate;
+  readonly notBefore: number;
+  readonly notAfter: number;
+}
+
+/** Lints every trust root file, then the overlap of the usable ones. */
+export function lintTrustRoots(input: LintTrustRootsInput): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const usable: UsableRoot[] = [];
+  for (const root of input.roots) {
+    if (root.pem === undefined) continue;
+    let certs: X509Certificate[];
+    try {
+      certs = readCertificates(root.pem, root.path);
+    } catch {
+      continue; // not PEM certificates: MC3023, reported by trust-roots.ts
+    }
+    for (const cert of certs) {
+      const found = lintOneRoot(root, cert, input.now);
+      diags.push(...found);
+      if (found.every((d) => d.severity !== 'error')) usable.push({ ...root, cert, ...validityOf(cert) });
+    }
+  }
+  diags.push(...lintRotationOverlap(usable, input.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS));
+  return diags;
+}
+
+function lintOneRoot(root: TrustRootInput, cert: X509Certificate, now: number): Diagnostic[] {
+  const name = `trust root \`${root.path}\``;
+  const diags: Diagnostic[] = [];
+  if (!cert.ca) {
+    diags.push(
+      makeDiagnostic(
+        'MC4003',
+        root.location,
+        `${name} is not a CA certificate (${cert.subject.split('\n').join(', ')})`,
+        {
+          hint: 'list the certificate of the CA that signs workload certificates, not a workload certificate',
+        },
+      ),
+    );
+  }
+  const { notBefore, notAfter } = validityOf(cert);
+  if (now > notAfter || now < notBefore) {
+    const what =
+      now > notAfter ? `expired on ${isoDate(notAfter)}` : `is not valid before ${isoDate(notBefore)}`;
+    diags.push(
+      makeDiagnostic('MC4001', root.location, `${name} ${what}`, {
+        hint: 'peers refuse every certificate under it; replace it as docs/identity.md (rotating the CA) describes',
+      }),
+    );
+  } else if (notAfter - now < EXPIRY_WARNING_MS) {
+    diags.push(
+      makeDiagnostic(
+        'MC4002',
+        root.location,
+        `${name} expires in ${spanOf(notAfter - now)} (${isoDate(notAfter)})`,
+        {
+          hint: 'rotate the CA now: add the new root, re-issue workload certificates, then remove this one',
+        },
+      ),
+    );
+  }
+  return diags;
+}
+
+/**
+ * While a rotation lists an old and a new root, both must stay valid together for at least two
+ * workload lifetimes: one to re-issue every workload under the new CA, one for the certificates
+ * issued just before the switch to expire. Roots are paired in order of notBefore.
+ */
+function lintRotationOverlap(roots: readonly UsableRoot[], ttlMs: number): Diagnostic[] {
+  const distinct = roots.filter((r, i) => roots.findIndex((o) => o.cert.raw.equals(r.cert.raw)) === i);
+  const sorted = [...distinct].sort((a, b) => a.notBefore - b.notBefore);
+  const diags: Diagnostic[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const older = sorted[i - 1]!;
+    const newer = sorted[i]!;
+    const overlap = Math.min(older.notAfter, newer.notAfter) - newer.notBefore;
+    if (overlap >= 2 * ttlMs) continue;
+    diags.push(
+      makeDiagnostic(
+        'MC4005',
+        newer.location,
+        `trust roots \`${older.path}\` and \`${newer.path}\` are valid together for ${spanOf(Math.max(0, overlap))}, ` +
+          `less than twice the workload certificate lifetime (2 × ${spanOf(ttlMs)})`,
+        {
+          hint: 'a rotation needs one lifetime to re-issue every workload and one for old certificates to expire',
+          related: [relatedAt(older.location, 'the other root of the rotation')],
+        },
+      ),
+    );
+  }
+  return diags;
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** A span for messages: whole days from two days on, else whole hours, else minutes. */
+function spanOf(ms: number): string {
+  if (ms >= 2 * 86_400_000) return `${Math.floor(ms / 86_400_000)} days`;
+  if (ms >= 3_600_000) return `${Math.floor(ms / 3_600_000)}h`;
+  return `${Math.floor(ms / 60_000)}m`;
+}

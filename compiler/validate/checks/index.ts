@@ -1,0 +1,56 @@
+// The registry of semantic checks, run in this order after schema validation. Adding a check is one
+// file exporting a `Check` plus one line here; each check reports through `ctx.add`.
+import type { Check } from '../check-context.js';
+import { checkBackendVersions } from './backend-versions.js';
+import { checkBackendWeights } from './backend-weights.js';
+import { checkCallerAdmitted } from './caller-admitted.js';
+import { checkCertificates } from './cert-lint.js';
+import { checkDuplicateEndpoints } from './duplicate-endpoints.js';
+import { checkDuplicateRoutes } from './duplicate-routes.js';
+import { checkDuplicateServices } from './duplicate-services.js';
+import { checkMeshCount } from './mesh-count.js';
+import { checkMirrorVersion } from './mirror-version.js';
+import { checkMtlsMode } from './mtls-mode.js';
+import { checkRetryTimeout } from './retry-timeout.js';
+import { checkRingHash } from './ring-hash.js';
+import { checkRouteBackendsRequired } from './route-backends-required.js';
+import { checkSafeRegex } from './safe-regex.js';
+import { checkSelfCalls } from './self-calls.js';
+import { checkShadowedRoutes } from './shadowed-routes.js';
+import { checkSidecarPorts } from './sidecar-ports.js';
+import { checkTcpHttpOnly } from './tcp-http-only.js';
+import { checkTrustRoots } from './trust-roots.js';
+import { checkUnknownAuthzCallers } from './unknown-authz-callers.js';
+import { checkUnknownCalls } from './unknown-calls.js';
+import { checkUnreachableAuthz } from './unreachable-authz.js';
+
+export type { Check, CheckContext } from '../check-context.js';
+
+export const CHECKS: readonly Check[] = [
+  // the mesh as a whole
+  checkMeshCount, // MC3001, MC3002
+  checkTrustRoots, // MC3022, MC3023
+  checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
+  checkSidecarPorts, // MC3027
+  checkMtlsMode, // MC3018
+  // names and references between services
+  checkDuplicateServices, // MC3003
+  checkUnknownCalls, // MC3004
+  checkSelfCalls, // MC3020
+  checkUnknownAuthzCallers, // MC3005
+  checkCallerAdmitted, // MC3014
+  checkDuplicateEndpoints, // MC3013
+  // routes
+  checkDuplicateRoutes, // MC3011
+  checkBackendVersions, // MC3006, MC3024
+  checkBackendWeights, // MC3008, MC3009
+  checkRouteBackendsRequired, // MC3010
+  checkMirrorVersion, // MC3007
+  checkShadowedRoutes, // MC3012
+  checkSafeRegex, // MC3016, MC3017
+  // policies
+  checkRetryTimeout, // MC3015
+  checkRingHash, // MC3019, MC3025
+  checkTcpHttpOnly, // MC3026
+  checkUnreachableAuthz, // MC3021
+];

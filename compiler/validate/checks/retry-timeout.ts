@@ -1,0 +1,75 @@
+// `timeout` bounds the whole request, retries included. When perTryTimeout × (attempts + 1) exceeds
+// it, the later tries can never run to their own timeout: the retry policy promises more than the
+// timeout lets it do (MC3015, a warning). Values are the effective ones (route > service > mesh
+// defaults > built-in); a service is only warned about values it sets itself, and values that come
+// from the mesh defaults alone are reported once, at the mesh.
+import type { RelatedLocation, SourceLocation } from '../../diagnostics.js';
+import { formatDuration as formatMs } from '../../duration.js';
+import type { SpecDocument } from '../../load/types.js';
+import type { Check, CheckContext } from '../check-context.js';
+import { type EffectiveRetryTiming, effectiveRetryTiming, locateSourced } from '../effective.js';
+import { makeDiagnostic, relatedAt } from '../report.js';
+
+export const checkRetryTimeout: Check = (ctx) => {
+  const mesh = ctx.mesh;
+  if (mesh) report(ctx, effectiveRetryTiming(mesh), 'mesh defaults', ['mesh defaults'], mesh.source, '/spec');
+  for (const svc of ctx.services) {
+    if (svc.doc.spec.protocol === 'tcp') continue; // no requests, so no retries
+    const name = svc.doc.metadata.name;
+    const routes = svc.doc.spec.routes ?? [];
+    if (routes.length === 0) {
+      report(ctx, effectiveRetryTiming(mesh, svc), `service \`${name}\``, OWN_LEVELS, svc.source, '/spec');
+    }
+    routes.forEach((route, r) => {
+      const t = effectiveRetryTiming(mesh, svc, r);
+      report(ctx, t, `route \`${route.name}\` of \`${name}\``, OWN_LEVELS, svc.source, `/spec/routes/${r}`);
+    });
+  }
+};
+
+const OWN_LEVELS = ['route', 'service'];
+
+function report(
+  ctx: CheckContext,
+  t: EffectiveRetryTiming,
+  what: string,
+  ownLevels: readonly string[],
+  source: SpecDocument,
+  pointer: string,
+): void {
+  const attempts = t.attempts.value;
+  const total = t.perTryTimeoutMs.value * (attempts + 1);
+  if (attempts === 0 || total <= t.timeoutMs.value) return;
+  // Only values set at this level make it this place's problem; inherited ones are reported where set.
+  const own = [t.perTryTimeoutMs, t.attempts, t.timeoutMs].filter((v) => ownLevels.includes(v.level));
+  if (own.length === 0) return;
+  const at = locateSourced(own[0]!) ?? source.locate(pointer);
+  const perTry = Math.floor(t.timeoutMs.value / (attempts + 1));
+  ctx.add(
+    makeDiagnostic(
+      'MC3015',
+      at,
+      `${what}: retries may take up to ${formatMs(total)} (perTryTimeout ${formatMs(t.perTryTimeoutMs.value)} × ` +
+        `(attempts ${attempts} + 1)), beyond the timeout of ${formatMs(t.timeoutMs.value)}`,
+      {
+        hint: `lower retries.perTryTimeout to ${formatMs(perTry)} or less, lower retries.attempts, or raise timeout`,
+        related: relatedValues(t, at),
+      },
+    ),
+  );
+}
+
+function relatedValues(t: EffectiveRetryTiming, primary: SourceLocation): RelatedLocation[] {
+  const named = [
+    ['timeout', t.timeoutMs],
+    ['retries.perTryTimeout', t.perTryTimeoutMs],
+    ['retries.attempts', t.attempts],
+  ] as const;
+  const out: RelatedLocation[] = [];
+  for (const [name, v] of named) {
+    const at = locateSourced(v);
+    if (!at || (at.file === primary.file && at.line === primary.line && at.col === primary.col)) continue;
+    out.push(relatedAt(at, `${name} set here (${v.level})`));
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// Every regex in a match must compile (MC3017) and stay in the safe subset (MC3016): the proxy
+// runs them on every request, and one that backtracks catastrophically is a denial of service.
+import type { Match } from '../../../schema/mesh.types.generated.js';
+import type { Check } from '../check-context.js';
+import { joinPointer } from '../pointer.js';
+import { checkRegexCached } from '../regex-safety.js';
+import { makeDiagnostic } from '../report.js';
+
+/** Every regex of a match, with its pointer relative to the match. */
+export function regexesOf(match: Match | undefined): [pointer: string, pattern: string][] {
+  const out: [string, string][] = [];
+  if (!match) return out;
+  if (match.path?.regex !== undefined) out.push(['/path/regex', match.path.regex]);
+  for (const [group, conds] of [
+    ['headers', match.headers],
+    ['query', match.query],
+  ] as const) {
+    for (const [name, cond] of Object.entries(conds ?? {})) {
+      if (cond.regex !== undefined) out.push([joinPointer(`/${group}`, name, 'regex'), cond.regex]);
+    }
+  }
+  return out;
+}
+
+export const checkSafeRegex: Check = (ctx) => {
+  for (const svc of ctx.services) {
+    svc.doc.spec.routes?.forEach((route, r) => {
+      for (const [pointer, pattern] of regexesOf(route.match)) {
+        const verdict = checkRegexCached(pattern);
+        if (verdict.ok) continue;
+        const at = svc.source.locate(`/spec/routes/${r}/match${pointer}`);
+        ctx.add(
+          verdict.kind === 'invalid'
+            ? makeDiagnostic(
+                'MC3017',
+                at,
+                `regex ${JSON.stringify(pattern)} of route \`${route.name}\` does not compile: ${verdict.reason}`,
+                {
+                  hint: 'fix the pattern; it is a JavaScript (Unicode mode) / RE2 regular expression, matched against the whole value',
+                },
+              )
+            : makeDiagnostic(
+                'MC3016',
+                at,
+                `regex ${JSON.stringify(pattern)} of route \`${route.name}\` is unsafe: ${verdict.reason}`,
+                {
+                  hint: 'rewrite it without backreferences, lookaround, nested repetition or overlapping alternatives; often a prefix or exact match will do',
+                },
+              ),
+        );
+      }
+    });
+  }
+};

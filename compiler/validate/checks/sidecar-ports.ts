@@ -1,0 +1,60 @@
+// The sidecar's inbound, outbound and admin listeners share the workload's network namespace with
+// the application: two of them on one port cannot all start (MC3027).
+import type { SourceLocation } from '../../diagnostics.js';
+import type { Check } from '../check-context.js';
+import { makeDiagnostic, relatedAt } from '../report.js';
+import { MESH_SCHEMA } from '../schema.js';
+
+const SIDECAR = MESH_SCHEMA.$defs.MeshSpec.properties.sidecar.properties;
+
+export const checkSidecarPorts: Check = (ctx) => {
+  const mesh = ctx.mesh;
+  if (!mesh) return;
+  const set = mesh.doc.spec.sidecar ?? {};
+  const listeners = (['inbound', 'outbound', 'admin'] as const).map((name) => ({
+    name: `sidecar ${name}`,
+    port: set[name] ?? SIDECAR[name].default,
+    at: set[name] !== undefined ? mesh.source.locate(`/spec/sidecar/${name}`) : undefined,
+  }));
+  const byPort = new Map<number, { name: string; at: SourceLocation | undefined }>();
+  for (const l of listeners) {
+    const other = byPort.get(l.port);
+    if (!other) {
+      byPort.set(l.port, l);
+      continue;
+    }
+    // Point at a port the user wrote; the other one, when also written, is the related place.
+    const [here, there] = l.at ? [l, other] : [other, l];
+    ctx.add(
+      makeDiagnostic(
+        'MC3027',
+        here.at ?? mesh.source.locate('/spec/sidecar'),
+        `${l.name} and ${other.name} both use port ${l.port}`,
+        {
+          hint: 'give each sidecar listener its own port',
+          related: there.at ? [relatedAt(there.at, `${there.name} set here`)] : undefined,
+        },
+      ),
+    );
+  }
+  for (const svc of ctx.services) {
+    const other = byPort.get(svc.doc.spec.port);
+    if (!other) continue;
+    ctx.add(
+      makeDiagnostic(
+        'MC3027',
+        svc.source.locate('/spec/port'),
+        `service \`${svc.doc.metadata.name}\` listens on port ${svc.doc.spec.port}, the ${other.name} port`,
+        {
+          hint: 'the application and its sidecar share one network namespace: move the application or the sidecar listener',
+          related: [
+            relatedAt(
+              other.at ?? mesh.source.locate('/spec'),
+              `${other.name} port${other.at ? '' : ' (default)'}`,
+            ),
+          ],
+        },
+      ),
+    );
+  }
+};

@@ -1,0 +1,68 @@
+// The trust roots are the mesh's CA certificates, kept in the spec repo. Each listed file must be
+// there (MC3022) and hold only PEM certificates that parse (MC3023); a private key in the repo is
+// refused outright. Expiry and rotation are certificate timeline lint (MC4xxx, cert-*.ts).
+import { X509Certificate } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Check } from '../check-context.js';
+import { makeDiagnostic } from '../report.js';
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/** A trust root path as the asset map keys it: spec-relative, forward slashes, no `./`. */
+export function normalizeAssetPath(path: string): string {
+  return posix.normalize(path.replaceAll('\\', '/')).replace(/^\.\//, '');
+}
+
+/** Why the bytes are not a usable list of PEM certificates, or undefined when they are. */
+export function describePemProblem(bytes: Uint8Array): string | undefined {
+  const text = new TextDecoder().decode(bytes);
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  if (blocks.some((b) => b[1]!.includes('PRIVATE KEY'))) {
+    return 'it contains a PRIVATE KEY; trust roots are public certificates, and a key must never be in the spec repo';
+  }
+  const certs = blocks.filter((b) => b[1] === 'CERTIFICATE');
+  if (certs.length === 0) return 'it holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  for (const [i, block] of certs.entries()) {
+    try {
+      new X509Certificate(block[0]);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return `certificate ${i + 1} does not parse (${why})`;
+    }
+  }
+  return undefined;
+}
+
+export const checkTrustRoots: Check = (ctx) => {
+  const mesh = ctx.mesh;
+  if (!mesh) return;
+  mesh.doc.spec.trust.roots.forEach((root, i) => {
+    const at = mesh.source.locate(`/spec/trust/roots/${i}`);
+    const path = normalizeAssetPath(root);
+    if (posix.isAbsolute(path) || path === '..' || path.startsWith('../')) {
+      ctx.add(
+        makeDiagnostic('MC3022', at, `trust root ${root} is outside the spec repository`, {
+          hint: 'keep the CA certificates in the spec repo and list them relative to its root, e.g. pki/root.pem',
+        }),
+      );
+      return;
+    }
+    const bytes = ctx.assets.get(path) ?? ctx.assets.get(root);
+    if (!bytes) {
+      ctx.add(
+        makeDiagnostic('MC3022', at, `trust root ${root} does not exist`, {
+          hint: 'add the CA certificate (PEM) at that path, relative to the spec root, or fix the path',
+        }),
+      );
+      return;
+    }
+    const problem = describePemProblem(bytes);
+    if (problem) {
+      ctx.add(
+        makeDiagnostic('MC3023', at, `trust root ${root} is not a PEM certificate: ${problem}`, {
+          hint: 'export the CA certificate in PEM form, e.g. `openssl x509 -in ca.der -inform der -out root.pem`',
+        }),
+      );
+    }
+  });
+};

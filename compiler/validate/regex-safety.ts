@@ -1,0 +1,277 @@
+// Decides whether a spec regex is in the safe subset: it must parse as a JavaScript pattern in
+// Unicode mode, use no backreferences or lookaround (RE2 has neither), and contain no repetition the
+// proxy's backtracking engine could explore exponentially: nested unbounded quantifiers whose inner
+// part can run into the next iteration, like (a+)+ or (\w+\s?)*, and alternatives that overlap
+// under a repetition, like (a|a)* or (a|ab)+.
+import { type AST, RegExpParser } from '@eslint-community/regexpp';
+
+export type RegexVerdict =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly kind: 'invalid' | 'unsafe';
+      readonly reason: string;
+    };
+
+const parser = new RegExpParser({ strict: true, ecmaVersion: 2022 });
+
+/** Checks one pattern; the reason names the offending part in the user's own syntax. */
+export function checkRegex(pattern: string): RegexVerdict {
+  let ast: AST.Pattern;
+  try {
+    ast = parser.parsePattern(pattern, 0, pattern.length, { unicode: true });
+    new RegExp(pattern, 'u');
+  } catch (err) {
+    // Messages read "Invalid regular expression: /[/u: Unterminated character class"; keep the cause.
+    const message = err instanceof Error ? err.message : String(err);
+    const cut = message.lastIndexOf('/u: ');
+    const reason = cut >= 0 ? message.slice(cut + 4) : message.replace(/^Invalid regular expression: /, '');
+    return { ok: false, kind: 'invalid', reason };
+  }
+  const reason = findUnsafe(ast);
+  return reason ? { ok: false, kind: 'unsafe', reason } : { ok: true };
+}
+
+// Large meshes repeat the same few patterns across thousands of services: decide each once. Bounded
+// so a pathological spec cannot grow it without limit.
+const verdicts = new Map<string, RegexVerdict>();
+const MAX_CACHED = 10_000;
+
+/** checkRegex, memoised per pattern. */
+export function checkRegexCached(pattern: string): RegexVerdict {
+  let verdict = verdicts.get(pattern);
+  if (!verdict) {
+    verdict = checkRegex(pattern);
+    if (verdicts.size >= MAX_CACHED) verdicts.clear();
+    verdicts.set(pattern, verdict);
+  }
+  return verdict;
+}
+
+/** True when the pattern may be run against input without risk of catastrophic backtracking. */
+export function isSafeRegex(pattern: string): boolean {
+  return checkRegexCached(pattern).ok;
+}
+
+type Node = AST.Node;
+
+function findUnsafe(node: Node): string | undefined {
+  switch (node.type) {
+    case 'Backreference':
+      return `backreference \`${node.raw}\` (not supported by RE2, and it makes matching exponential)`;
+    case 'Assertion':
+      if (node.kind === 'lookahead' || node.kind === 'lookbehind') {
+        return `${node.kind} \`${node.raw}\` (not supported by RE2)`;
+      }
+      return undefined;
+    case 'Quantifier': {
+      if (repeatsMany(node)) {
+        const nested = nestedAmbiguity(node);
+        if (nested) return nested;
+      }
+      return findUnsafe(node.element);
+    }
+    case 'Pattern':
+    case 'Group':
+    case 'CapturingGroup':
+      return firstOf(node.alternatives, findUnsafe);
+    case 'Alternative':
+      return firstOf(node.elements, findUnsafe);
+    default:
+      return undefined;
+  }
+}
+
+function firstOf<T>(items: readonly T[], f: (item: T) => string | undefined): string | undefined {
+  for (const item of items) {
+    const r = f(item);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** A repetition that can run many times: *, +, {n,} or a wide {n,m}. */
+function repeatsMany(q: AST.Quantifier): boolean {
+  return q.max === Number.POSITIVE_INFINITY || q.max >= 10;
+}
+
+/** A quantifier whose count of repetitions is not fixed, beyond a simple optional `?`. */
+function variesInCount(q: AST.Quantifier): boolean {
+  return q.max > 1 && q.max !== q.min;
+}
+
+function nestedAmbiguity(outer: AST.Quantifier): string | undefined {
+  const body = outer.element;
+  const first = firstChars(body);
+  const last = lastChars(body);
+  // An inner repetition that can both start and end an iteration can hand characters back and forth
+  // between iterations: the number of ways to split the input grows exponentially.
+  for (const inner of descendants(body)) {
+    if (inner.type !== 'Quantifier' || !variesInCount(inner)) continue;
+    const consumed = allChars(inner.element);
+    if (intersects(consumed, first.set) && intersects(consumed, last.set)) {
+      return `nested repetition \`${outer.raw}\` (the inner \`${inner.raw}\` can match the same text as the next repetition)`;
+    }
+  }
+  if (body.type === 'Group' || body.type === 'CapturingGroup') {
+    const alts = body.alternatives.map((a) => firstChars(a));
+    for (let i = 0; i < alts.length; i++) {
+      for (let j = i + 1; j < alts.length; j++) {
+        if (alts[i]!.nullable || alts[j]!.nullable || intersects(alts[i]!.set, alts[j]!.set)) {
+          return `overlapping alternatives under repetition \`${outer.raw}\` (\`${body.alternatives[i]!.raw}\` and \`${body.alternatives[j]!.raw}\` can match the same text)`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function* descendants(node: Node): Generator<Node> {
+  const children: Node[] = [];
+  switch (node.type) {
+    case 'Pattern':
+    case 'Group':
+    case 'CapturingGroup':
+      children.push(...node.alternatives);
+      break;
+    case 'Alternative':
+      children.push(...node.elements);
+      break;
+    case 'Quantifier':
+      children.push(node.element);
+      break;
+    default:
+      break;
+  }
+  for (const c of children) {
+    yield c;
+    yield* descendants(c);
+  }
+}
+
+// ---- character sets, as sorted lists of inclusive code point ranges --------------------------------
+
+type Ranges = readonly (readonly [number, number])[];
+const ANY: Ranges = [[0, 0x10ffff]];
+const DIGIT: Ranges = [[0x30, 0x39]];
+const WORD: Ranges = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+];
+const SPACE: Ranges = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+
+function intersects(a: Ranges, b: Ranges): boolean {
+  for (const [lo1, hi1] of a) for (const [lo2, hi2] of b) if (lo1 <= hi2 && lo2 <= hi1) return true;
+  return false;
+}
+
+function complement(r: Ranges): Ranges {
+  const sorted = [...r].sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  let next = 0;
+  for (const [lo, hi] of sorted) {
+    if (lo > next) out.push([next, lo - 1]);
+    next = Math.max(next, hi + 1);
+  }
+  if (next <= 0x10ffff) out.push([next, 0x10ffff]);
+  return out;
+}
+
+/** Characters one character-matching node can consume; unknown kinds count as any character. */
+function charsOf(node: Node): Ranges {
+  switch (node.type) {
+    case 'Character':
+      return [[node.value, node.value]];
+    case 'CharacterClassRange':
+      return [[node.min.value, node.max.value]];
+    case 'CharacterSet': {
+      if (node.kind === 'digit') return node.negate ? complement(DIGIT) : DIGIT;
+      if (node.kind === 'word') return node.negate ? complement(WORD) : WORD;
+      if (node.kind === 'space') return node.negate ? complement(SPACE) : SPACE;
+      return ANY;
+    }
+    case 'CharacterClass': {
+      const inner = node.elements.flatMap((e) => [...charsOf(e)]);
+      return node.negate ? complement(inner) : inner;
+    }
+    default:
+      return ANY;
+  }
+}
+
+/** Every character a node can consume anywhere in its match. */
+function allChars(node: Node): Ranges {
+  switch (node.type) {
+    case 'Group':
+    case 'CapturingGroup':
+    case 'Pattern':
+      return node.alternatives.flatMap((a) => [...allChars(a)]);
+    case 'Alternative':
+      return node.elements.flatMap((e) => [...allChars(e)]);
+    case 'Quantifier':
+      return allChars(node.element);
+    case 'Assertion':
+      return [];
+    default:
+      return charsOf(node);
+  }
+}
+
+interface Edge {
+  readonly set: Ranges;
+  /** True when the node can match the empty string, so the characters after it count too. */
+  readonly nullable: boolean;
+}
+
+function firstChars(node: Node): Edge {
+  return edgeChars(node, 'first');
+}
+
+function lastChars(node: Node): Edge {
+  return edgeChars(node, 'last');
+}
+
+function edgeChars(node: Node, side: 'first' | 'last'): Edge {
+  switch (node.type) {
+    case 'Group':
+    case 'CapturingGroup':
+    case 'Pattern': {
+      const edges = node.alternatives.map((a) => edgeChars(a, side));
+      return {
+        set: edges.flatMap((e) => [...e.set]),
+        nullable: edges.some((e) => e.nullable),
+      };
+    }
+    case 'Alternative': {
+      const elements = side === 'first' ? node.elements : [...node.elements].reverse();
+      const set: (readonly [number, number])[] = [];
+      for (const el of elements) {
+        const e = edgeChars(el, side);
+        set.push(...e.set);
+        if (!e.nullable) return { set, nullable: false };
+      }
+      return { set, nullable: true };
+    }
+    case 'Quantifier': {
+      const e = edgeChars(node.element, side);
+      return { set: e.set, nullable: e.nullable || node.min === 0 };
+    }
+    case 'Assertion':
+      return { set: [], nullable: true };
+    default:
+      return { set: charsOf(node), nullable: false };
+  }
+}

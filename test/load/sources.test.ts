@@ -1,0 +1,184 @@
+// The directory and git sources against real files and a real git repository: the same spec read from
+// the working tree and from a ref gives the same files, bytes and diagnostics, and bad paths or refs
+// fail with typed errors.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirSource } from '../../compiler/load/dir-source.js';
+import { SourceError } from '../../compiler/load/errors.js';
+import { gitSource } from '../../compiler/load/git-source.js';
+import { loadSpec } from '../../compiler/load/load-spec.js';
+import type { SpecSource } from '../../compiler/load/types.js';
+import {
+  commitAll,
+  git,
+  MESH_YAML,
+  makeTempDir,
+  SERVICE_YAML,
+  writeFiles,
+} from '../helpers/spec-fixtures.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const SPEC_TREE = {
+  'spec/mesh.yaml': MESH_YAML,
+  'spec/pki/root.pem': '-----BEGIN CERTIFICATE-----\n',
+  'spec/services/reviews.yaml': SERVICE_YAML,
+  'spec/services/ratings.yml': SERVICE_YAML.replace('reviews', 'ratings'),
+  'spec/services/broken.yaml': 'apiVersion: meshc/v1\nkind: Servce\n---\nfoo: [\n',
+  'spec/services/notes.txt': 'not a spec file',
+  'spec/.github/workflows/ci.yml': 'on: push\n',
+  'spec/node_modules/pkg/x.yaml': 'a: 1\n',
+  'spec/.hidden.yaml': 'a: 1\n',
+  'other/outside.yaml': 'a: 1\n',
+};
+const EXPECTED_FILES = ['mesh.yaml', 'services/broken.yaml', 'services/ratings.yml', 'services/reviews.yaml'];
+
+async function expectSourceError(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SourceError);
+  expect((error as SourceError).code).toBe(code);
+}
+
+describe('dirSource', () => {
+  it('lists *.yaml and *.yml recursively, sorted, skipping hidden entries and node_modules', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    const source = dirSource(join(temp.dir, 'spec'));
+    expect(await source.listSpecFiles()).toEqual(EXPECTED_FILES);
+    expect(await source.rootDir()).toBe(join(temp.dir, 'spec'));
+  });
+
+  it('reads files under the root and never outside it', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    const source = dirSource(join(temp.dir, 'spec'));
+    expect(new TextDecoder().decode(await source.readFile('./pki/root.pem'))).toContain('BEGIN CERTIFICATE');
+    expect(await source.readFile('pki/missing.pem')).toBeUndefined();
+    expect(await source.readFile('../other/outside.yaml')).toBeUndefined();
+    expect(await source.readFile(join(temp.dir, 'other/outside.yaml'))).toBeUndefined();
+  });
+
+  it('treats a single file as the whole spec, rooted at its directory', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    const source = dirSource(join(temp.dir, 'spec/mesh.yaml'));
+    expect(await source.listSpecFiles()).toEqual(['mesh.yaml']);
+    expect(await source.readFile('pki/root.pem')).toBeDefined();
+  });
+
+  it('fails with SOURCE_NOT_FOUND for a missing path', async () => {
+    await expectSourceError(dirSource(join(temp.dir, 'nope')).listSpecFiles(), 'SOURCE_NOT_FOUND');
+  });
+
+  it('knows the commit of a clean work tree, and none of a dirty one or outside git', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
+    const head = commitAll(temp.dir);
+    expect(await dirSource(join(temp.dir, 'spec')).commit()).toBe(head);
+    writeFileSync(join(temp.dir, 'spec/mesh.yaml'), `${MESH_YAML}# edited\n`);
+    expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
+    // A change elsewhere in the repository does not make this spec dirty.
+    expect(await dirSource(join(temp.dir, 'other')).commit()).toBe(head);
+  });
+});
+
+describe('gitSource', () => {
+  it('lists and reads the same files and bytes as the working tree', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    const head = commitAll(temp.dir);
+    const fromGit = gitSource(temp.dir, 'main', 'spec');
+    const fromDir = dirSource(join(temp.dir, 'spec'));
+    expect(await fromGit.listSpecFiles()).toEqual(EXPECTED_FILES);
+    for (const path of [...EXPECTED_FILES, 'pki/root.pem']) {
+      expect(await fromGit.readFile(path)).toEqual(await fromDir.readFile(path));
+    }
+    expect(await fromGit.readFile('pki/missing.pem')).toBeUndefined();
+    expect(await fromGit.readFile('../other/outside.yaml')).toBeUndefined();
+    expect(await fromGit.commit()).toBe(head);
+    expect(await fromGit.rootDir()).toBe(join(temp.dir, 'spec'));
+    expect(fromGit.label).toBe('main:spec');
+  });
+
+  it('gives the same diagnostics as the working tree', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    commitAll(temp.dir);
+    const fromGit = await loadSpec(gitSource(temp.dir, 'HEAD', 'spec'));
+    const fromDir = await loadSpec(dirSource(join(temp.dir, 'spec')));
+    expect(fromGit.diagnostics.map((d) => d.code)).toEqual(['MC1010', 'MC1001']);
+    expect(fromGit.diagnostics).toEqual(fromDir.diagnostics);
+    expect(fromGit.documents.map((d) => [d.file, d.value])).toEqual(
+      fromDir.documents.map((d) => [d.file, d.value]),
+    );
+  });
+
+  it('reads the ref, not the working tree, and never checks anything out', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    const first = commitAll(temp.dir);
+    writeFiles(temp.dir, { 'spec/services/new.yaml': SERVICE_YAML });
+    git(temp.dir, 'add', '-A');
+    git(temp.dir, 'commit', '-q', '-m', 'add new');
+    writeFiles(temp.dir, { 'spec/mesh.yaml': 'uncommitted: true\n' });
+    expect(await gitSource(temp.dir, first, 'spec').listSpecFiles()).toEqual(EXPECTED_FILES);
+    expect(await gitSource(temp.dir, 'main', 'spec').listSpecFiles()).toContain('services/new.yaml');
+    const mesh = await gitSource(temp.dir, 'main', 'spec').readFile('mesh.yaml');
+    expect(new TextDecoder().decode(mesh)).toBe(MESH_YAML);
+    expect(git(temp.dir, 'status', '--porcelain')).toBe('M spec/mesh.yaml');
+  });
+
+  it('reads the whole repository with an empty sub path, and a single file', async () => {
+    writeFiles(temp.dir, { 'mesh.yaml': MESH_YAML, 'services/a.yaml': SERVICE_YAML, 'pki/root.pem': 'x' });
+    commitAll(temp.dir);
+    expect(await gitSource(temp.dir, 'main', '').listSpecFiles()).toEqual(['mesh.yaml', 'services/a.yaml']);
+    const single = gitSource(temp.dir, 'main', 'services/a.yaml');
+    expect(await single.listSpecFiles()).toEqual(['a.yaml']);
+    expect(await single.rootDir()).toBe(join(temp.dir, 'services'));
+  });
+
+  it('fails with SOURCE_UNKNOWN_REF for a ref that does not exist (or looks like an option)', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    commitAll(temp.dir);
+    await expectSourceError(
+      gitSource(temp.dir, 'no-such-branch', 'spec').listSpecFiles(),
+      'SOURCE_UNKNOWN_REF',
+    );
+    await expectSourceError(gitSource(temp.dir, '--output=x', 'spec').listSpecFiles(), 'SOURCE_UNKNOWN_REF');
+  });
+
+  it('fails with SOURCE_NOT_FOUND for a path missing from the ref', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    commitAll(temp.dir);
+    await expectSourceError(gitSource(temp.dir, 'main', 'nope').listSpecFiles(), 'SOURCE_NOT_FOUND');
+  });
+});
+
+describe('loadSpec', () => {
+  it('reports a spec with no files as MC1011, not a crash', async () => {
+    writeFiles(temp.dir, { 'docs/readme.md': '# hi\n' });
+    const loaded = await loadSpec(dirSource(temp.dir, { label: 'spec-dir' }));
+    expect(loaded.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'MC1011',
+        file: '',
+        line: 0,
+        message: expect.stringContaining('spec-dir'),
+      }),
+    ]);
+    expect(loaded.files).toEqual([]);
+  });
+
+  it('reads a tree of 1,500 files in 30 directories', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1500; i++)
+      files[`s/d${i % 30}/svc${i}.yaml`] = SERVICE_YAML.replace('reviews', `svc${i}`);
+    writeFiles(temp.dir, files);
+    const source: SpecSource = dirSource(join(temp.dir, 's'));
+    const loaded = await loadSpec(source);
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.documents).toHaveLength(1500);
+  });
+});

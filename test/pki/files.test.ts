@@ -1,0 +1,56 @@
+// All-or-nothing writes: a failure part-way leaves no file and no temp file behind; keys get 0600
+// whatever the umask; existing files are named in the refusal.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { isPkiError } from '../../compiler/pki/errors.js';
+import { PRIVATE_MODE, PUBLIC_MODE, writeFilesAtomically } from '../../compiler/pki/files.js';
+import { makeTempDir } from './helpers.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+test('a failure before any file is in place leaves none of them, and no temp files', async () => {
+  writeFileSync(join(temp.dir, 'blocker'), 'a file where a directory is needed');
+  const files = [
+    { path: join(temp.dir, 'out', 'a.crt'), data: 'cert', mode: PUBLIC_MODE },
+    { path: join(temp.dir, 'blocker', 'b.crt'), data: 'cert', mode: PUBLIC_MODE },
+  ];
+  await expect(writeFilesAtomically(files, { force: false })).rejects.toThrow();
+  expect(existsSync(join(temp.dir, 'out', 'a.crt'))).toBe(false);
+});
+
+test('when a file cannot be put in place, the temp files written so far are removed', async () => {
+  mkdirSync(join(temp.dir, 'out', 'a.crt'), { recursive: true }); // a directory: rename onto it fails
+  const files = [
+    { path: join(temp.dir, 'out', 'a.crt'), data: 'cert', mode: PUBLIC_MODE },
+    { path: join(temp.dir, 'out', 'a.key'), data: 'key', mode: PRIVATE_MODE },
+  ];
+  await expect(writeFilesAtomically(files, { force: true })).rejects.toThrow();
+  expect(readdirSync(join(temp.dir, 'out'))).toEqual(['a.crt']);
+  expect(statSync(join(temp.dir, 'out', 'a.crt')).isDirectory()).toBe(true);
+});
+
+test('keys are 0600 even under a permissive umask; --force replaces, else existing files are named', async () => {
+  const key = { path: join(temp.dir, 'k', 'x.key'), label: 'k/x.key', data: 'one', mode: PRIVATE_MODE };
+  const previous = process.umask(0o000);
+  try {
+    await writeFilesAtomically([key], { force: false });
+  } finally {
+    process.umask(previous);
+  }
+  expect(statSync(key.path).mode & 0o777).toBe(0o600);
+  const err = await writeFilesAtomically([{ ...key, data: 'two' }], { force: false }).catch(
+    (e: unknown) => e,
+  );
+  expect(isPkiError(err) && [err.code, err.message]).toEqual([
+    'PKI_FILE_EXISTS',
+    'k/x.key already exists; nothing was written',
+  ]);
+  await writeFilesAtomically([{ ...key, data: 'two' }], { force: true });
+  expect(readFileSync(key.path, 'utf8')).toBe('two');
+  expect(readdirSync(join(temp.dir, 'k'))).toEqual(['x.key']);
+});

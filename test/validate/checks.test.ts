@@ -1,0 +1,383 @@
+// Each semantic check, positive (it reports, where, with both locations when two places take part)
+// and negative (the nearest valid spec passes).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { Diagnostic } from '../../compiler/diagnostics.js';
+import { MESH, REPO_ROOT, validateFiles } from './support.js';
+
+const ROOT = readFileSync(join(REPO_ROOT, 'examples/shop/pki/root.pem'));
+
+function svc(name: string, body: string): string {
+  const indented = body
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: ${name} }\nspec:\n${indented}\n`;
+}
+
+/** Validates a mesh plus services (one file each, `services/<name>.yaml`); returns MC3xxx diagnostics. */
+function check(
+  services: Record<string, string>,
+  mesh = MESH,
+  assets: Record<string, Uint8Array | string> = {},
+) {
+  const files: Record<string, string> = { 'mesh.yaml': mesh };
+  for (const [name, body] of Object.entries(services)) files[`services/${name}.yaml`] = svc(name, body);
+  const r = validateFiles(files, { 'root.pem': ROOT, ...assets });
+  const schema = r.diagnostics.filter((d) => !d.code.startsWith('MC3'));
+  expect(schema, 'test specs must be schema-valid').toEqual([]);
+  return r.diagnostics;
+}
+
+function codes(diags: readonly Diagnostic[]): string[] {
+  return diags.map((d) => `${d.code} ${d.file}:${d.line}:${d.col}`);
+}
+
+const EP = (port: number) => `endpoints: ["10.0.0.1:${port}"]`;
+
+describe('mesh documents', () => {
+  test('MC3001: no Mesh document', () => {
+    const r = validateFiles({ 'a.yaml': svc('a', `port: 80\n${EP(1)}`) });
+    expect(codes(r.diagnostics)).toEqual(['MC3001 a.yaml:1:1']);
+    expect(r.spec).toBeUndefined();
+  });
+
+  test('MC3002: a second Mesh document, related to the first', () => {
+    const r = validateFiles({ 'a.yaml': MESH, 'b.yaml': MESH }, { 'root.pem': ROOT });
+    expect(codes(r.diagnostics)).toEqual(['MC3002 b.yaml:1:1']);
+    expect(r.diagnostics[0]?.related?.[0]).toMatchObject({
+      file: 'a.yaml',
+      line: 1,
+    });
+  });
+
+  test('one Mesh and valid services produce a spec sorted by name, with a summary', () => {
+    const r = validateFiles(
+      {
+        'mesh.yaml': MESH,
+        's.yaml': `${svc('zeta', `port: 80\n${EP(1)}\nroutes: [{ name: r }]`)}---\n${svc('alpha', `port: 80\n${EP(2)}`)}`,
+      },
+      { 'root.pem': ROOT },
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec?.services.map((s) => s.doc.metadata.name)).toEqual(['alpha', 'zeta']);
+    expect(r.summary).toEqual({ services: 2, routes: 1 });
+    expect(r.spec?.assets.get('root.pem')).toBeDefined();
+  });
+});
+
+describe('trust roots', () => {
+  const withRoots = (...roots: string[]) => MESH.replace('[root.pem]', `[${roots.join(', ')}]`);
+
+  test('MC3022: a root file that is not there, or outside the repo', () => {
+    expect(codes(check({}, withRoots('root.pem', 'pki/missing.pem')))).toEqual(['MC3022 mesh.yaml:6:30']);
+    expect(codes(check({}, withRoots('../outside.pem')))).toEqual(['MC3022 mesh.yaml:6:20']);
+  });
+
+  test('MC3023: not a certificate, a corrupt one, or a private key', () => {
+    expect(codes(check({}, withRoots('bad.pem'), { 'bad.pem': 'hello' }))).toEqual(['MC3023 mesh.yaml:6:20']);
+    const corrupt = ROOT.toString().replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
+    expect(codes(check({}, withRoots('bad.pem'), { 'bad.pem': corrupt }))).toEqual(['MC3023 mesh.yaml:6:20']);
+    const key = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n';
+    const [d] = check({}, withRoots('bad.pem'), { 'bad.pem': `${ROOT}${key}` });
+    expect(d?.message).toContain('PRIVATE KEY');
+  });
+
+  test('ECDSA and RSA roots from openssl are accepted, also together and with ./', () => {
+    const rsa = readFileSync(join(REPO_ROOT, 'test/validate/fixtures/rsa-root.pem'));
+    expect(check({}, withRoots('./root.pem', 'rsa.pem'), { 'rsa.pem': rsa })).toEqual([]);
+    expect(check({}, withRoots('both.pem'), { 'both.pem': `${ROOT}${rsa}` })).toEqual([]);
+  });
+});
+
+describe('service names and references', () => {
+  test('MC3003: duplicate service names across files, with both locations', () => {
+    const r = validateFiles(
+      {
+        'mesh.yaml': MESH,
+        'a.yaml': svc('web', `port: 80\n${EP(1)}`),
+        'b.yaml': svc('web', `port: 80\n${EP(2)}`),
+      },
+      { 'root.pem': ROOT },
+    );
+    expect(codes(r.diagnostics)).toEqual(['MC3003 b.yaml:3:19']);
+    expect(r.diagnostics[0]?.related?.[0]).toMatchObject({
+      file: 'a.yaml',
+      line: 3,
+      col: 19,
+    });
+  });
+
+  test('MC3004: unknown service in calls, with a suggestion', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\ncalls: [ratngs]`,
+      ratings: `port: 80\n${EP(2)}`,
+    });
+    expect(codes(d)).toEqual(['MC3004 services/a.yaml:7:11']);
+    expect(d[0]?.hint).toBe('did you mean `ratings`?');
+    expect(
+      check({
+        a: `port: 80\n${EP(1)}\ncalls: [ratings]`,
+        ratings: `port: 80\n${EP(2)}`,
+      }),
+    ).toEqual([]);
+  });
+
+  test('a service whose own document has a schema error is still known to callers', () => {
+    const r = validateFiles(
+      {
+        'mesh.yaml': MESH,
+        'a.yaml': svc('a', `port: 80\n${EP(1)}\ncalls: [b]`),
+        'b.yaml': svc('b', 'port: x'),
+      },
+      { 'root.pem': ROOT },
+    );
+    expect(r.diagnostics.filter((d) => d.code.startsWith('MC3'))).toEqual([]);
+  });
+
+  test('MC3020: a service that calls itself', () => {
+    expect(codes(check({ a: `port: 80\n${EP(1)}\ncalls: [a]` }))).toEqual(['MC3020 services/a.yaml:7:11']);
+  });
+
+  test('MC3005: unknown service in authorization from; "*" is fine', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nauthorization: { allow: [{ from: ["*", nobody] }] }`,
+    });
+    expect(codes(d)).toEqual(['MC3005 services/a.yaml:7:42']);
+  });
+
+  test('MC3014: a caller the callee does not admit (warning), with both locations', () => {
+    const d = check({
+      web: `port: 80\n${EP(1)}\ncalls: [api]`,
+      api: `port: 80\n${EP(2)}\nauthorization:\n  allow: [{ from: [admin] }]`,
+      admin: `port: 80\n${EP(3)}`,
+    });
+    expect(codes(d)).toEqual(['MC3014 services/web.yaml:7:11']);
+    expect(d[0]?.severity).toBe('warning');
+    expect(d[0]?.related?.[0]).toMatchObject({
+      file: 'services/api.yaml',
+      line: 8,
+    });
+  });
+
+  test('MC3014 not reported: no authorization, default allow, "*" or a rule naming the caller', () => {
+    const callee = (authz: string) =>
+      check({
+        web: `port: 80\n${EP(1)}\ncalls: [api]`,
+        api: `port: 80\n${EP(2)}\n${authz}`,
+      });
+    expect(callee('')).toEqual([]);
+    expect(callee('authorization: { default: allow }')).toEqual([]);
+    expect(callee('authorization: { allow: [{ from: ["*"], methods: [GET] }] }')).toEqual([]);
+    expect(callee('authorization: { allow: [{ from: [web], paths: [/x] }] }')).toEqual([]);
+  });
+
+  test('MC3013: the same endpoint in two services, or in two versions', () => {
+    const d = check({ a: `port: 80\n${EP(1)}`, b: `port: 80\n${EP(1)}` });
+    expect(codes(d)).toEqual(['MC3013 services/b.yaml:6:15']);
+    expect(d[0]?.related?.[0]).toMatchObject({
+      file: 'services/a.yaml',
+      line: 6,
+    });
+    const v = check({
+      a: 'port: 80\nversions:\n  v1: { endpoints: ["dns:a.svc:1"] }\n  v2: { endpoints: ["dns:a.svc:1"] }',
+    });
+    expect(codes(v)).toEqual(['MC3013 services/a.yaml:8:23']);
+  });
+});
+
+describe('routes', () => {
+  const versions =
+    'port: 80\nversions:\n  v1: { endpoints: ["10.0.0.1:1"] }\n  v2: { endpoints: ["10.0.0.2:1"] }';
+
+  test('MC3006 and MC3024: unknown or repeated backend version', () => {
+    const d = check({
+      a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v3, weight: 50 }, { version: v1, weight: 25 }, { version: v1, weight: 25 }]`,
+    });
+    expect(codes(d)).toEqual(['MC3006 services/a.yaml:11:29', 'MC3024 services/a.yaml:11:87']);
+    expect(
+      check({
+        a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v2 }]`,
+      }),
+    ).toEqual([]);
+  });
+
+  test('MC3007: mirror to an unknown version', () => {
+    const d = check({
+      a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v1 }]\n    mirror: { version: v9 }`,
+    });
+    expect(codes(d)).toEqual(['MC3007 services/a.yaml:12:26']);
+  });
+
+  test('MC3008 and MC3009: weights must all be there and sum to 100', () => {
+    const sum = check({
+      a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v1, weight: 90 }, { version: v2, weight: 20 }]`,
+    });
+    expect(codes(sum)).toEqual(['MC3008 services/a.yaml:11:17']);
+    expect(sum[0]?.message).toContain('add up to 110');
+    const missing = check({
+      a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v1, weight: 100 }, { version: v2 }]`,
+    });
+    expect(codes(missing)).toEqual(['MC3009 services/a.yaml:11:48']);
+    const single = check({
+      a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v1, weight: 40 }]`,
+    });
+    expect(codes(single)).toEqual(['MC3008 services/a.yaml:11:17']);
+    expect(
+      check({
+        a: `${versions}\nroutes:\n  - name: r\n    backends: [{ version: v1, weight: 100 }, { version: v2, weight: 0 }]`,
+      }),
+    ).toEqual([]);
+  });
+
+  test('MC3010: no backends when the service has several versions; fine with one', () => {
+    expect(codes(check({ a: `${versions}\nroutes:\n  - name: r` }))).toEqual(['MC3010 services/a.yaml:10:7']);
+    expect(check({ a: `port: 80\n${EP(1)}\nroutes:\n  - name: r` })).toEqual([]);
+  });
+
+  test('MC3011: duplicate route names, with the first one related', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    match: { method: GET }\n  - name: r\n    match: { method: POST }`,
+    });
+    expect(codes(d)).toEqual(['MC3011 services/a.yaml:10:13']);
+    expect(d[0]?.related?.[0]).toMatchObject({ line: 8, col: 13 });
+  });
+
+  test('MC3012: a route shadowed by an earlier one, both locations', () => {
+    const routes = (a: string, b: string) =>
+      check({
+        s: `port: 80\n${EP(1)}\nroutes:\n  - name: first\n    match: ${a}\n  - name: second\n    match: ${b}`,
+      });
+    const shadowed = routes('{ path: { prefix: /api } }', '{ path: { exact: /api/v1 }, method: GET }');
+    expect(codes(shadowed)).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(shadowed[0]?.related?.[0]).toMatchObject({ line: 8, col: 7 });
+    expect(codes(routes('{}', '{ method: GET }'))).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(
+      codes(
+        routes('{ headers: { x-a: { present: true } } }', '{ headers: { X-A: { prefix: b } }, method: PUT }'),
+      ),
+    ).toHaveLength(1);
+    expect(codes(routes('{ path: { regex: "^/v[0-9]+$" } }', '{ path: { exact: /v2 } }'))).toHaveLength(1);
+    expect(codes(routes('{ query: { q: { prefix: a } } }', '{ query: { q: { exact: abc } } }'))).toHaveLength(
+      1,
+    );
+    // not covered: narrower earlier route, segment boundary, different method, missing header
+    expect(routes('{ path: { prefix: /api/v1 } }', '{ path: { prefix: /api } }')).toEqual([]);
+    expect(routes('{ path: { prefix: /api } }', '{ path: { prefix: /apix } }')).toEqual([]);
+    expect(routes('{ method: GET }', '{ method: POST }')).toEqual([]);
+    expect(routes('{ headers: { x-a: { exact: "1" } } }', '{ path: { prefix: / } }')).toEqual([]);
+    expect(routes('{ path: { regex: "^/v[0-9]+$" } }', '{ path: { prefix: /v2 } }')).toEqual([]);
+  });
+
+  test('MC3016 and MC3017: unsafe or invalid regexes, with the pattern', () => {
+    const route = (m: string) => check({ s: `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    match: ${m}` });
+    const nested = route('{ path: { regex: "^/(a+)+$" } }');
+    expect(codes(nested)).toEqual(['MC3016 services/s.yaml:9:31']);
+    expect(nested[0]?.message).toContain('"^/(a+)+$"');
+    expect(codes(route('{ headers: { x-id: { regex: "(a|a)*" } } }'))).toEqual([
+      'MC3016 services/s.yaml:9:42',
+    ]);
+    expect(codes(route('{ query: { q: { regex: "(x)\\\\1" } } }'))).toEqual(['MC3016 services/s.yaml:9:37']);
+    expect(codes(route('{ path: { regex: "/(?=a)" } }'))).toEqual(['MC3016 services/s.yaml:9:31']);
+    expect(codes(route('{ path: { regex: "/[a-" } }'))).toEqual(['MC3017 services/s.yaml:9:31']);
+    expect(
+      route('{ path: { regex: "^/users/[0-9]+(/orders)?$" }, headers: { x-v: { regex: "^(/[a-z]+)+$" } } }'),
+    ).toEqual([]);
+  });
+});
+
+describe('policies', () => {
+  test('MC3015: perTryTimeout × (attempts + 1) beyond the route timeout, with where each came from', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nretries: { perTryTimeout: 1s }\nroutes:\n  - name: r\n    timeout: 2s`,
+    });
+    expect(codes(d)).toEqual(['MC3015 services/s.yaml:7:29']);
+    expect(d[0]?.severity).toBe('warning');
+    expect(d[0]?.message).toContain('3s (perTryTimeout 1s × (attempts 2 + 1)), beyond the timeout of 2s');
+    expect(d[0]?.related?.[0]).toMatchObject({
+      line: 10,
+      message: 'timeout set here (route)',
+    });
+    expect(
+      check({
+        s: `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    timeout: 3s\n    retries: { perTryTimeout: 1s }`,
+      }),
+    ).toEqual([]);
+    expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 1s\nretries: { attempts: 0 }` })).toEqual([]);
+    expect(check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` })).toEqual([]);
+  });
+
+  test('MC3015: mesh defaults alone are reported once, at the mesh', () => {
+    const mesh = `${MESH}  defaults: { timeout: 1s }\n`;
+    const d = check({ a: `port: 80\n${EP(1)}`, b: `port: 80\n${EP(2)}` }, mesh);
+    expect(codes(d)).toEqual(['MC3015 mesh.yaml:7:24']);
+  });
+
+  test('MC3018: permissive service in a strict mesh (strict by default)', () => {
+    const d = check({ a: `port: 80\n${EP(1)}\nmtls: permissive` });
+    expect(codes(d)).toEqual(['MC3018 services/a.yaml:7:9']);
+    expect(d[0]?.hint).toContain('set the mesh to mtls: permissive');
+    expect(d[0]?.related?.[0]).toMatchObject({ file: 'mesh.yaml' });
+    expect(check({ a: `port: 80\n${EP(1)}\nmtls: permissive` }, `${MESH}  mtls: permissive\n`)).toEqual([]);
+  });
+
+  test('MC3019 and MC3025: ring-hash needs hashOn; hashOn needs ring-hash', () => {
+    expect(codes(check({ a: `port: 80\n${EP(1)}\nloadBalancer: { policy: ring-hash }` }))).toEqual([
+      'MC3019 services/a.yaml:7:27',
+    ]);
+    const meshRing = `${MESH}  defaults: { loadBalancer: { policy: ring-hash } }\n`;
+    expect(codes(check({ a: `port: 80\n${EP(1)}` }, meshRing))).toEqual(['MC3019 mesh.yaml:7:39']);
+    const meshRingHashed = `${MESH}  defaults: { loadBalancer: { policy: ring-hash, hashOn: { header: x-u } } }\n`;
+    expect(check({ a: `port: 80\n${EP(1)}\nloadBalancer: { policy: ring-hash }` }, meshRingHashed)).toEqual(
+      [],
+    );
+    const ignored = check({
+      a: `port: 80\n${EP(1)}\nloadBalancer: { policy: random, hashOn: { header: x-u } }`,
+    });
+    expect(codes(ignored)).toEqual(['MC3025 services/a.yaml:7:43']);
+    expect(ignored[0]?.severity).toBe('warning');
+  });
+
+  test('MC3021: an authorization rule made unreachable by an earlier one (error, both locations)', () => {
+    const authz = (rules: string) => check({ a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n${rules}` });
+    const d = authz(
+      '    - { from: ["*"], methods: [GET] }\n    - { from: [a], methods: [GET], paths: [/x] }',
+    );
+    expect(codes(d)).toEqual(['MC3021 services/a.yaml:10:9']);
+    expect(d[0]?.severity).toBe('error');
+    expect(d[0]?.related?.[0]).toMatchObject({ line: 9, col: 9 });
+    expect(
+      codes(
+        authz('    - { from: [a], paths: ["/api/*"] }\n    - { from: [a], paths: [/api/v1, "/api/v2/*"] }'),
+      ),
+    ).toHaveLength(1);
+    expect(authz('    - { from: [a], methods: [GET] }\n    - { from: [a] }')).toEqual([]);
+    expect(authz('    - { from: [a], paths: ["/api/*"] }\n    - { from: [a], paths: [/admin] }')).toEqual([]);
+    expect(authz('    - { from: [a] }\n    - { from: ["*"] }')).toEqual([]);
+  });
+
+  test('MC3026: HTTP-only settings on a tcp service', () => {
+    const d = check({
+      db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\nretries: { attempts: 1 }\nroutes:\n  - name: r\n    match: { method: GET }\nauthorization: { allow: [{ from: ["*"], paths: [/x] }] }',
+    });
+    expect(codes(d)).toEqual([
+      'MC3026 services/db.yaml:8:12',
+      'MC3026 services/db.yaml:11:14',
+      'MC3026 services/db.yaml:12:50',
+    ]);
+    expect(
+      check({
+        db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\nauthorization: { allow: [{ from: ["*"] }] }',
+      }),
+    ).toEqual([]);
+  });
+
+  test('MC3027: sidecar ports that collide with each other or with a service port', () => {
+    const mesh = `${MESH}  sidecar: { inbound: 15001 }\n`;
+    const d = check({}, mesh);
+    expect(codes(d)).toEqual(['MC3027 mesh.yaml:7:23']);
+    expect(codes(check({ a: `port: 15006\n${EP(1)}` }))).toEqual(['MC3027 services/a.yaml:5:9']);
+  });
+});

@@ -1,0 +1,206 @@
+// Schema errors come out as one plain-words diagnostic per place, at the YAML position of the
+// offending key or value, never as raw ajv output.
+import { describe, expect, test } from 'vitest';
+import { MESH, validateFiles } from './support.js';
+
+const ROOT_PEM = '';
+
+function service(spec: string, name = 'reviews'): string {
+  return `apiVersion: meshc/v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+${spec
+  .trim()
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')}
+`;
+}
+
+function run(spec: string) {
+  const r = validateFiles({ 'mesh.yaml': MESH, 'svc.yaml': service(spec) }, { 'root.pem': ROOT_PEM });
+  return r.diagnostics.filter((d) => d.code.startsWith('MC2'));
+}
+
+describe('schema error translation', () => {
+  test('unknown field with a did-you-mean suggestion, at the key', () => {
+    const d = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+routes:
+  - name: a
+    path: { prefix: /a }
+  - name: b
+    retires: { attempts: 1 }
+`);
+    expect(d).toHaveLength(2);
+    expect(d[1]).toMatchObject({
+      code: 'MC2001',
+      file: 'svc.yaml',
+      line: 11,
+      col: 7,
+      message: 'unknown field `retires` in routes[1]: did you mean `retries`?',
+    });
+    expect(d[0]?.message).toBe('unknown field `path` in routes[0]');
+    expect(d[0]?.hint).toContain('match');
+  });
+
+  test('durations, endpoints and names get format-specific messages', () => {
+    const d = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006", "reviews:80"]
+timeout: 2 seconds
+calls: [Ratings]
+`);
+    expect(d.map((x) => [x.code, x.line, x.col, x.message])).toEqual([
+      [
+        'MC2006',
+        6,
+        33,
+        'endpoints[1]: expected an endpoint such as 10.0.1.5:15006 or dns:name.ns.svc:15006, got `reviews:80`',
+      ],
+      ['MC2005', 7, 12, 'timeout: expected a duration such as 250ms or 2s, got `2 seconds`'],
+      [
+        'MC2007',
+        8,
+        11,
+        'calls[0]: expected a name of lowercase letters, digits and `-` (a DNS label, at most 63 characters), got `Ratings`',
+      ],
+    ]);
+  });
+
+  test('enum values list the choices and suggest the closest', () => {
+    const [d] = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+loadBalancer: { policy: ring_hash }
+`);
+    expect(d).toMatchObject({
+      code: 'MC2004',
+      line: 7,
+      message:
+        'loadBalancer.policy: expected one of: round-robin, least-request, random, ring-hash, got `ring_hash`',
+      hint: 'did you mean `ring-hash`?',
+    });
+  });
+
+  test('type errors say what was expected and what was written', () => {
+    const [d] = run(`
+port: "9080"
+endpoints: ["10.0.0.1:15006"]
+`);
+    expect(d).toMatchObject({
+      code: 'MC2003',
+      line: 5,
+      col: 9,
+      message: 'port: expected a whole number, got the string `9080`',
+    });
+  });
+
+  test('a missing required field points at the object that lacks it', () => {
+    const [d] = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+routes:
+  - backends: [{ version: default }]
+`);
+    expect(d).toMatchObject({
+      code: 'MC2002',
+      message: 'missing required field `name` in routes[0]',
+      line: 8,
+      col: 7,
+    });
+    const [p] = run(`endpoints: ["10.0.0.1:15006"]`);
+    expect(p).toMatchObject({
+      code: 'MC2002',
+      message: 'missing required field `port` in spec',
+      line: 4,
+      col: 1,
+    });
+  });
+
+  test('endpoints and versions: one clear message, not the oneOf branches', () => {
+    const both = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+versions: { v1: { endpoints: ["10.0.0.2:15006"] } }
+`);
+    expect(both).toHaveLength(1);
+    expect(both[0]).toMatchObject({
+      code: 'MC2009',
+      line: 6,
+      col: 3,
+      message: 'a service needs exactly one of `endpoints` or `versions`, not both',
+    });
+    const neither = run('port: 9080');
+    expect(neither).toHaveLength(1);
+    expect(neither[0]).toMatchObject({
+      code: 'MC2009',
+      line: 4,
+      col: 1,
+      message: 'a service needs exactly one of `endpoints` or `versions`',
+    });
+  });
+
+  test('anyOf noise collapses to one message for an authorization caller', () => {
+    const d = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+authorization: { allow: [{ from: [Product_Page] }] }
+`);
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({
+      code: 'MC2007',
+      message: 'authorization.allow[0].from[0]: expected a service name or "*", got `Product_Page`',
+    });
+  });
+
+  test('ranges, duplicates, sizes and header names', () => {
+    const d = run(`
+port: 70000
+endpoints: ["10.0.0.1:15006"]
+calls: [a, a]
+routes:
+  - name: r
+    match: { path: {}, headers: { "bad header": { exact: x } } }
+    fault: {}
+`);
+    expect(d.map((x) => [x.code, x.message])).toEqual([
+      ['MC2008', 'port: must be at most 65535, got 70000'],
+      ['MC2011', 'calls: `a` is listed twice (items 0 and 1)'],
+      ['MC2012', 'routes[0].match.path: takes exactly one of: exact, prefix, regex'],
+      [
+        'MC2010',
+        "routes[0].match.headers: invalid name `bad header`: expected an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)",
+      ],
+      ['MC2012', 'routes[0].fault: takes at least one of: delay, abort'],
+    ]);
+  });
+
+  test('a document without kind is reported once, at its start', () => {
+    const r = validateFiles({
+      'mesh.yaml': MESH,
+      'svc.yaml': 'apiVersion: meshc/v1\nmetadata: { name: x }\n',
+    });
+    expect(r.diagnostics.map((x) => [x.code, x.file, x.line, x.message])).toContainEqual([
+      'MC2002',
+      'svc.yaml',
+      1,
+      'missing required field `kind` in the document',
+    ]);
+  });
+
+  test('mesh documents are checked against the Mesh schema', () => {
+    const r = validateFiles({
+      'mesh.yaml':
+        'apiVersion: meshc/v1\nkind: Mesh\nmetadata: { name: m }\nspec:\n  trustDomain: Bad_Domain\n  trust: { roots: [] }\n  mtls: strikt\n',
+    });
+    expect(r.diagnostics.map((x) => [x.code, x.line, x.message])).toEqual([
+      ['MC2010', 5, 'trustDomain: expected a DNS name such as shop.local, got `Bad_Domain`'],
+      ['MC2012', 6, 'trust.roots: needs at least 1 item'],
+      ['MC2004', 7, 'mtls: expected one of: strict, permissive, got `strikt`'],
+    ]);
+    expect(r.spec).toBeUndefined();
+  });
+});
