@@ -1,0 +1,110 @@
+// The inbound listener on 0.0.0.0:<sidecar.inbound>: terminates mTLS (client certificate from the
+// trust domain required), enforces the service's authorization with RBAC, and forwards to the app
+// on 127.0.0.1:<appPort> with `x-meshc-peer` set from the verified certificate. Permissive mTLS
+// adds a plaintext filter chain, chosen by the TLS inspector.
+import type { Bundle } from '../../../schema/bundle.types.generated.js';
+import { httpRbacFilter, networkRbacFilter } from './authz.js';
+import { httpAccessLog, httpTracing, tcpAccessLog } from './observability.js';
+import type { TlsMaterial } from './options.js';
+import { downstreamTlsSocket } from './tls.js';
+import { type EnvoyJson, names, routerFilter, socketAddress, typedExtension } from './values.js';
+
+/** Headers only the proxy may set: a caller's copies are dropped before the app sees them. */
+const PROXY_HEADERS = ['x-meshc-peer', 'x-meshc-rule', 'x-meshc-error'];
+
+export function inboundListener(bundle: Bundle, tls: TlsMaterial): EnvoyJson {
+  const { inbound, identity } = bundle;
+  const http = inbound.protocol !== 'tcp';
+  const filters = http ? [inboundHttpManager(bundle)] : inboundTcpFilters(bundle);
+  const alpn = http ? ['h2', 'http/1.1'] : [];
+  const mtls: EnvoyJson = { name: 'inbound-mtls' };
+  const listener: EnvoyJson = {
+    name: names.inboundListener,
+    address: socketAddress('0.0.0.0', bundle.sidecar.inbound),
+  };
+  if (inbound.mtls === 'strict') {
+    Object.assign(mtls, { filters, transport_socket: downstreamTlsSocket(tls, identity.trustDomain, alpn) });
+    return { ...listener, filter_chains: [mtls] };
+  }
+  // Permissive: the same filters behind TLS and in plaintext; a plaintext peer has no identity,
+  // so RBAC admits it only where the default is allow, as in the native proxy.
+  Object.assign(mtls, {
+    filter_chain_match: { transport_protocol: 'tls' },
+    filters,
+    transport_socket: downstreamTlsSocket(tls, identity.trustDomain, alpn),
+  });
+  const plaintext = {
+    name: 'inbound-plaintext',
+    filter_chain_match: { transport_protocol: 'raw_buffer' },
+    filters,
+  };
+  return {
+    ...listener,
+    listener_filters: [
+      typedExtension(
+        'envoy.filters.listener.tls_inspector',
+        'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+      ),
+    ],
+    filter_chains: [mtls, plaintext],
+  };
+}
+
+function inboundHttpManager(bundle: Bundle): EnvoyJson {
+  const rbac = httpRbacFilter(bundle.inbound.authorization, bundle.identity.trustDomain);
+  const manager: EnvoyJson = {
+    stat_prefix: 'inbound',
+    codec_type: 'AUTO',
+    // The native proxy normalises the path once for authorization, routing and the app, and
+    // rejects encoded slashes; the same here, so RBAC path rules cannot be bypassed.
+    normalize_path: true,
+    merge_slashes: true,
+    path_with_escaped_slashes_action: 'REJECT_REQUEST',
+  };
+  const accessLog = httpAccessLog(bundle.observability, 'inbound');
+  if (accessLog.length > 0) manager.access_log = accessLog;
+  const tracing = httpTracing(bundle.observability, bundle.service);
+  if (tracing) manager.tracing = tracing;
+  manager.route_config = {
+    name: 'inbound',
+    virtual_hosts: [
+      {
+        name: 'inbound',
+        domains: ['*'],
+        routes: [
+          // No timeout here: the caller's proxy owns the route timeout and its retries.
+          { name: 'app', match: { prefix: '/' }, route: { cluster: names.appCluster, timeout: '0s' } },
+        ],
+        request_headers_to_remove: [...PROXY_HEADERS],
+        request_headers_to_add: [
+          {
+            header: { key: 'x-meshc-peer', value: '%DOWNSTREAM_PEER_URI_SAN%' },
+            append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+          },
+        ],
+      },
+    ],
+  };
+  manager.http_filters = [...(rbac ? [rbac] : []), routerFilter()];
+  return typedExtension(
+    'envoy.filters.network.http_connection_manager',
+    'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    manager,
+  );
+}
+
+/** tcp: identities checked by network RBAC, then bytes proxied to the app. */
+function inboundTcpFilters(bundle: Bundle): EnvoyJson[] {
+  const rbac = networkRbacFilter(bundle.inbound.authorization, bundle.identity.trustDomain);
+  const proxy: EnvoyJson = { stat_prefix: 'inbound', cluster: names.appCluster };
+  const accessLog = tcpAccessLog(bundle.observability, 'inbound');
+  if (accessLog.length > 0) proxy.access_log = accessLog;
+  return [
+    ...(rbac ? [rbac] : []),
+    typedExtension(
+      'envoy.filters.network.tcp_proxy',
+      'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+      proxy,
+    ),
+  ];
+}

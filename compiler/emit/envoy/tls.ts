@@ -1,0 +1,44 @@
+// mTLS contexts: the inbound listener requires a client certificate chaining to the mesh roots
+// with a SPIFFE id of the trust domain; each outbound cluster presents the workload certificate
+// and accepts only the destination's exact SPIFFE id, as the native proxy does.
+import type { EnvoyJson } from './values.js';
+import { typed } from './values.js';
+import type { TlsMaterial } from './options.js';
+
+const TLS_SOCKET = 'envoy.transport_sockets.tls';
+
+function commonContext(tls: TlsMaterial, san: EnvoyJson, alpn: readonly string[]): EnvoyJson {
+  return {
+    tls_certificates: [{ certificate_chain: tls.certificateChain, private_key: tls.privateKey }],
+    validation_context: {
+      trusted_ca: tls.trustedCa,
+      match_typed_subject_alt_names: [{ san_type: 'URI', matcher: san }],
+    },
+    ...(alpn.length > 0 ? { alpn_protocols: [...alpn] } : {}),
+  };
+}
+
+/** Server side of the inbound listener: client certificate required, any identity of the trust domain. */
+export function downstreamTlsSocket(
+  tls: TlsMaterial,
+  trustDomain: string,
+  alpn: readonly string[],
+): EnvoyJson {
+  return {
+    name: TLS_SOCKET,
+    typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+      require_client_certificate: true,
+      common_tls_context: commonContext(tls, { prefix: `spiffe://${trustDomain}/` }, alpn),
+    }),
+  };
+}
+
+/** Client side towards one destination: the peer must be exactly `spiffeId`. */
+export function upstreamTlsSocket(tls: TlsMaterial, spiffeId: string, alpn: readonly string[]): EnvoyJson {
+  return {
+    name: TLS_SOCKET,
+    typed_config: typed('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', {
+      common_tls_context: commonContext(tls, { exact: spiffeId }, alpn),
+    }),
+  };
+}

@@ -1,0 +1,41 @@
+// The extension point for compile targets: a registry of target name -> emitter. The native
+// bundle is always written (it is what the store serves); other targets add files beside it.
+// Adding a target is one line in TARGETS, e.g. `envoy: emitEnvoyTarget`.
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { MeshModel } from '../model.js';
+import { emitEnvoyTarget } from './envoy/index.js';
+
+/** A file a target produces, at a store-relative path with forward slashes. */
+export interface EmittedFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Pure: the files a target emits for one service, from that service's final bundle (the one the
+ * store will serve) and the model. Throw a TargetError for a problem the user must fix.
+ */
+export type TargetEmitter = (bundle: Bundle, model: MeshModel) => readonly EmittedFile[];
+
+/** A problem in a target's input the user must fix (a template that fails), as a diagnostic. */
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+/** The native target emits nothing extra: its output is the bundle itself. */
+const emitNative: TargetEmitter = () => [];
+
+/** Built-in targets by `--target` name. `template:FILE` targets are made per file (emit/template). */
+export const TARGETS: Readonly<Record<string, TargetEmitter>> = {
+  native: emitNative,
+  envoy: emitEnvoyTarget,
+};
+
+/** Targets used when `--target` is not given: every built-in one. */
+export function defaultTargetNames(): string[] {
+  return Object.keys(TARGETS);
+}

@@ -1,0 +1,121 @@
+// normalize: the one stage that reads spec-shaped (YAML) objects. It turns a validated spec into
+// the readonly MeshModel with defaults inherited, durations in ms and provenance on every rule.
+import type { ServiceDocument } from '../../schema/mesh.types.generated.js';
+import { durationMs } from '../duration.js';
+import type { SpecDocument } from '../load/types.js';
+import type { MeshModel, Provenance, ServiceModel } from '../model.js';
+import type { Located, ValidSpec } from '../validate/types.js';
+import { normalizeAuthorization } from './authorization.js';
+import { BUILTIN } from './defaults.js';
+import { normalizeVersions } from './endpoints.js';
+import { inheritPolicies, toClusterPolicy, toRetries } from './policies.js';
+import { normalizeRoute } from './routes.js';
+
+/** `file:line` of the value at a JSON pointer of a document. */
+export function provenanceOf(source: SpecDocument, pointer: string): Provenance {
+  const loc = source.locate(pointer);
+  return `${loc.file}:${loc.line}`;
+}
+
+/** Pure: the same ValidSpec always gives an equal model; nothing is read from disk. */
+export function normalizeSpec(spec: ValidSpec): MeshModel {
+  const mesh = spec.mesh.doc.spec;
+  const trustDomain = mesh.trustDomain;
+  const meshMtls = mesh.mtls ?? BUILTIN.mtls;
+  const meshAt = (pointer: string) => provenanceOf(spec.mesh.source, pointer);
+  const context: ServiceContext = {
+    trustDomain,
+    meshMtls,
+    meshDefaults: mesh.defaults,
+    meshDefaultsAt: meshAt,
+  };
+  const services = new Map<string, ServiceModel>();
+  const sorted = [...spec.services].sort((a, b) => compare(a.doc.metadata.name, b.doc.metadata.name));
+  for (const located of sorted) services.set(located.doc.metadata.name, normalizeService(located, context));
+  return {
+    name: spec.mesh.doc.metadata.name,
+    trustDomain,
+    mtls: meshMtls,
+    trustRoots: mesh.trust.roots.map((path) => readTrustRoot(spec.assets, path)),
+    sidecar: { ...BUILTIN.sidecar, ...mesh.sidecar },
+    observability: {
+      accessLog: mesh.observability?.accessLog ?? BUILTIN.observability.accessLog,
+      tracing: {
+        ...BUILTIN.observability.tracing,
+        ...mesh.observability?.tracing,
+      },
+    },
+    services,
+    source: meshAt('/metadata/name'),
+  };
+}
+
+interface ServiceContext {
+  readonly trustDomain: string;
+  readonly meshMtls: 'strict' | 'permissive';
+  readonly meshDefaults: ValidSpec['mesh']['doc']['spec']['defaults'];
+  readonly meshDefaultsAt: (pointer: string) => Provenance;
+}
+
+function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext): ServiceModel {
+  const { doc, source } = located;
+  const spec = doc.spec;
+  const name = doc.metadata.name;
+  const at = (pointer: string) => provenanceOf(source, pointer);
+  const policies = inheritPolicies(ctx.meshDefaults, spec);
+  const versions = normalizeVersions(spec);
+  const inherit = {
+    timeout: policies.timeout,
+    retries: policies.retries,
+    versions,
+  };
+  return {
+    name,
+    spiffeId: spiffeIdOf(ctx.trustDomain, name),
+    labels: { ...doc.metadata.labels },
+    protocol: spec.protocol ?? BUILTIN.protocol,
+    port: spec.port,
+    mtls: spec.mtls ?? ctx.meshMtls,
+    versions,
+    calls: [...new Set(spec.calls ?? [])].sort(compare),
+    policy: toClusterPolicy(policies),
+    routeDefaults: {
+      timeoutMs: durationMs(policies.timeout),
+      retries: toRetries(policies.retries),
+    },
+    routes: (spec.routes ?? []).map((route, i) => normalizeRoute(route, inherit, at(`/spec/routes/${i}`))),
+    authorization: normalizeAuthorization(spec.authorization, at),
+    sources: {
+      service: at('/metadata/name'),
+      protocol: at('/spec/protocol'),
+      circuitBreaker: explicitAt('circuitBreaker', spec, at, ctx),
+      outlierDetection: explicitAt('outlierDetection', spec, at, ctx),
+    },
+  };
+}
+
+/** Where a policy was set explicitly: the service itself, else the mesh defaults; else undefined. */
+function explicitAt(
+  field: 'circuitBreaker' | 'outlierDetection',
+  spec: ServiceDocument['spec'],
+  at: (pointer: string) => Provenance,
+  ctx: ServiceContext,
+): Provenance | undefined {
+  if (spec[field] !== undefined) return at(`/spec/${field}`);
+  if (ctx.meshDefaults?.[field] !== undefined) return ctx.meshDefaultsAt(`/spec/defaults/${field}`);
+  return undefined;
+}
+
+export function spiffeIdOf(trustDomain: string, service: string): string {
+  return `spiffe://${trustDomain}/${service}`;
+}
+
+function readTrustRoot(assets: ReadonlyMap<string, Uint8Array>, path: string): string {
+  const bytes = assets.get(path) ?? assets.get(path.replace(/^\.\//, ''));
+  if (!bytes) throw new Error(`internal: trust root ${path} passed validation but was not loaded`);
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,28 @@
+// The inbound half of a bundle: what the service's own sidecar enforces before forwarding to the
+// app (mTLS mode, authorization with callers as SPIFFE ids).
+import type { Inbound } from '../../schema/bundle.types.generated.js';
+import type { ServiceModel } from '../model.js';
+import { spiffeIdOf } from '../normalize/index.js';
+import { nonEmpty } from './routes.js';
+
+export function planInbound(service: ServiceModel, trustDomain: string): Inbound {
+  const authz = service.authorization;
+  return {
+    protocol: service.protocol,
+    appPort: service.port,
+    mtls: service.mtls,
+    authorization: {
+      default: authz.default,
+      source: authz.source,
+      rules: authz.rules.map((rule) => ({
+        from: nonEmpty(
+          rule.from.map((caller) => (caller === '*' ? '*' : spiffeIdOf(trustDomain, caller))),
+          'authorization from',
+        ),
+        methods: rule.methods ? [...rule.methods] : null,
+        paths: rule.paths ? rule.paths.map((p) => ({ ...p })) : null,
+        source: rule.source,
+      })),
+    },
+  };
+}

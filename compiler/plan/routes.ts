@@ -1,0 +1,109 @@
+// Caller-side routes of one destination: spec routes in order with weights turned into cumulative
+// thresholds, or, for a service without routes, one catch-all `default` route split evenly.
+import type { BundleRoute, HeaderPair } from '../../schema/bundle.types.generated.js';
+import type { HeaderMutationModel, RetriesModel, RouteModel, ServiceModel } from '../model.js';
+
+/** Name of the catch-all route of a service that declares no routes. */
+export const CATCH_ALL_ROUTE = 'default';
+
+type Backends = BundleRoute['backends'];
+
+/**
+ * Weights as cumulative thresholds in spec order, weight-0 backends dropped: a proxy draws a
+ * uniform number in [0, 100) and takes the first backend whose threshold exceeds it.
+ */
+export function toThresholds(backends: readonly { version: string; weight: number }[]): Backends {
+  let total = 0;
+  const out = [];
+  for (const b of backends) {
+    if (b.weight <= 0) continue;
+    total += b.weight;
+    out.push({ version: b.version, weight: b.weight, threshold: total });
+  }
+  return nonEmpty(out, 'route backends');
+}
+
+/**
+ * Even split of 100 over n versions (sorted by name): each gets floor(100 / n) and the first
+ * 100 mod n versions get one more, so weights are integers and the last threshold is exactly 100
+ * (3 versions: 34, 33, 33). Past 100 versions the tail gets 0 and is dropped.
+ */
+export function evenSplit(versions: readonly string[]): { version: string; weight: number }[] {
+  const base = Math.floor(100 / versions.length);
+  const extra = 100 - base * versions.length;
+  return versions.map((version, i) => ({
+    version,
+    weight: base + (i < extra ? 1 : 0),
+  }));
+}
+
+export function planRoutes(service: ServiceModel): [BundleRoute, ...BundleRoute[]] {
+  if (service.routes.length > 0) return nonEmpty(service.routes.map(planRoute), 'routes');
+  return [catchAllRoute(service)];
+}
+
+function planRoute(route: RouteModel): BundleRoute {
+  return {
+    name: route.name,
+    source: route.source,
+    match: {
+      path: route.match.path ? { ...route.match.path } : null,
+      method: route.match.method,
+      headers: route.match.headers.map((h) => ({ ...h })),
+      query: route.match.query.map((q) => ({ ...q })),
+    },
+    backends: toThresholds(route.backends),
+    timeoutMs: route.timeoutMs,
+    retries: planRetries(route.retries),
+    fault: route.fault
+      ? {
+          delay: route.fault.delay ? { ...route.fault.delay } : null,
+          abort: route.fault.abort ? { ...route.fault.abort } : null,
+        }
+      : null,
+    headers: {
+      request: planHeaderMutation(route.headers.request),
+      response: planHeaderMutation(route.headers.response),
+    },
+    mirror: route.mirror ? { ...route.mirror } : null,
+  };
+}
+
+/** Matches everything, with the service's effective timeout and retries; cites the service. */
+function catchAllRoute(service: ServiceModel): BundleRoute {
+  const none: HeaderMutationModel = { set: [], add: [], remove: [] };
+  return planRoute({
+    name: CATCH_ALL_ROUTE,
+    source: service.sources.service,
+    match: { path: null, method: null, headers: [], query: [] },
+    backends: evenSplit(service.versions.map((v) => v.name)),
+    timeoutMs: service.routeDefaults.timeoutMs,
+    retries: service.routeDefaults.retries,
+    fault: null,
+    headers: { request: none, response: none },
+    mirror: null,
+  });
+}
+
+function planRetries(r: RetriesModel): BundleRoute['retries'] {
+  return {
+    attempts: r.attempts,
+    perTryTimeoutMs: r.perTryTimeoutMs,
+    on: { ...r.on, statuses: [...r.on.statuses] },
+    idempotentOnly: r.idempotentOnly,
+    maxBodyBytes: r.maxBodyBytes,
+    backoff: { ...r.backoff },
+    budget: { ...r.budget },
+  };
+}
+
+function planHeaderMutation(m: HeaderMutationModel): BundleRoute['headers']['request'] {
+  const pairs = (list: HeaderMutationModel['set']): HeaderPair[] => list.map((p) => ({ ...p }));
+  return { set: pairs(m.set), add: pairs(m.add), remove: [...m.remove] };
+}
+
+/** A list the bundle schema requires to be non-empty; empty means validation let a bug through. */
+export function nonEmpty<T>(list: T[], what: string): [T, ...T[]] {
+  if (list.length === 0) throw new Error(`internal: empty ${what} after validation`);
+  return list as [T, ...T[]];
+}

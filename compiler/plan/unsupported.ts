@@ -1,0 +1,46 @@
+// Features a bundle carries that the native proxy does not implement yet. They are listed, never
+// dropped silently, so the proxy can report them at activation. The rule (docs/bundle-format.md):
+// inbound protocol other than http; per destination, a protocol other than http, a circuit
+// breaker or outlier detection set explicitly in the spec (service or mesh defaults), and each
+// route with a mirror. Shrink this file as the runtime catches up.
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import type { ServiceModel } from '../model.js';
+
+type Unsupported = Bundle['unsupported'];
+
+export function listUnsupported(self: ServiceModel, destinations: readonly ServiceModel[]): Unsupported {
+  const out: Unsupported = [];
+  if (self.protocol !== 'http') {
+    out.push({
+      feature: `inbound-protocol:${self.protocol}`,
+      source: self.sources.protocol,
+    });
+  }
+  for (const dest of destinations) {
+    if (dest.protocol !== 'http')
+      out.push({
+        feature: `protocol:${dest.protocol}`,
+        source: dest.sources.protocol,
+      });
+    if (dest.sources.circuitBreaker)
+      out.push({
+        feature: 'circuit-breaker',
+        source: dest.sources.circuitBreaker,
+      });
+    if (dest.sources.outlierDetection) {
+      out.push({
+        feature: 'outlier-detection',
+        source: dest.sources.outlierDetection,
+      });
+    }
+    for (const route of dest.routes) if (route.mirror) out.push({ feature: 'mirror', source: route.source });
+  }
+  // A mesh-default policy is cited once, not once per destination it reaches.
+  const seen = new Set<string>();
+  return out.filter((u) => {
+    const key = `${u.feature}\0${u.source}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

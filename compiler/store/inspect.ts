@@ -1,0 +1,97 @@
+// The read-only first half of a store write: compare every planned file with what is on disk and
+// refuse (immutable collision, a file where a directory must be, an unusable out path) before a
+// single byte is written.
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CompileError } from '../compile-error.js';
+import type { PlannedFile, StoreLayout } from './layout.js';
+import { IO_CONCURRENCY, mapLimited } from './limit.js';
+
+export interface FileChange {
+  readonly file: PlannedFile;
+  /** Bytes on disk before the write; undefined when the file is new. */
+  readonly previous: Uint8Array | undefined;
+}
+
+/** What writing the layout would do: only files whose bytes differ are written. */
+export interface StoreDiff {
+  readonly writes: readonly FileChange[];
+  readonly unchanged: readonly string[];
+  /** Files to remove, with their bytes (to restore on rollback). */
+  readonly removals: readonly {
+    readonly path: string;
+    readonly previous: Uint8Array;
+  }[];
+}
+
+export async function inspectStore(outDir: string, layout: StoreLayout): Promise<StoreDiff> {
+  await checkOutDir(outDir);
+  const existing = await mapLimited(layout.files, IO_CONCURRENCY, (file) => readExisting(outDir, file.path));
+  const writes: FileChange[] = [];
+  const unchanged: string[] = [];
+  const collisions: string[] = [];
+  layout.files.forEach((file, i) => {
+    const previous = existing[i];
+    if (previous === undefined) writes.push({ file, previous });
+    else if (Buffer.from(previous).equals(file.bytes)) unchanged.push(file.path);
+    else if (file.immutable) collisions.push(file.path);
+    else writes.push({ file, previous });
+  });
+  if (collisions.length > 0) {
+    throw new CompileError(
+      'MC5001',
+      `${collisions.join(', ')} already exist${collisions.length === 1 ? 's' : ''} with different bytes; published bundles are immutable, nothing was written`,
+      'a bundle version names exact bytes: someone edited the store by hand, or it was written by an incompatible meshc; restore the file or compile into a fresh directory',
+    );
+  }
+  const removals = [];
+  for (const path of layout.absent) {
+    const previous = await readExisting(outDir, path);
+    if (previous !== undefined) removals.push({ path, previous });
+  }
+  return { writes, unchanged, removals };
+}
+
+/** The out path must be a directory we can write, or not exist under a writable directory. */
+async function checkOutDir(outDir: string): Promise<void> {
+  let dir = outDir;
+  for (;;) {
+    const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw unusable(outDir, `cannot be inspected (${err.code ?? err.message})`);
+    });
+    if (st) {
+      if (!st.isDirectory()) {
+        throw unusable(
+          outDir,
+          dir === outDir ? 'is a file, not a directory' : `is under ${dir}, which is a file`,
+        );
+      }
+      await access(dir, constants.W_OK).catch(() => {
+        throw unusable(
+          outDir,
+          dir === outDir ? 'is not writable' : `cannot be created: ${dir} is not writable`,
+        );
+      });
+      return;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** Bytes of a store file, undefined when absent; a directory or unreadable entry is an error. */
+async function readExisting(outDir: string, path: string): Promise<Uint8Array | undefined> {
+  return readFile(join(outDir, path)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);
+    if (err.code === 'EISDIR') throw unusable(outDir, `holds a directory where the file ${path} must be`);
+    throw unusable(outDir, `cannot read ${path} (${err.code ?? err.message})`);
+  });
+}
+
+function unusable(outDir: string, why: string): CompileError {
+  return new CompileError('MC5002', `output path ${outDir} ${why}`, 'pass --out with a writable directory');
+}

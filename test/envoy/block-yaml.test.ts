@@ -1,0 +1,102 @@
+// The Envoy target's YAML writer: whatever it writes, YAML 1.1 and 1.2 parsers (js-yaml and
+// `yaml`) read back as exactly the data it was given: strings stay strings, order is kept.
+import jsyaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { toBlockYaml } from '../../compiler/emit/envoy/block-yaml.js';
+
+const TRICKY = [
+  ...['true', 'False', 'on', 'OFF', 'yes', 'NO', 'y', 'n', '~', 'null', 'Null', ''],
+  ...['10', '-3', '+1', '1e3', '1.5', '.5', '0x1F', '0o17', '0b11', '1_000', '.inf', '-.Inf', '.nan', '007'],
+  ...['2001-12-14', '2001-12-14t21:59:43.10-05:00', '12:30:00'],
+  ...[
+    ':method',
+    '*',
+    'catalog:*',
+    '@type',
+    'a: b',
+    'a:b',
+    'a #b',
+    '#x',
+    '- x',
+    '-x',
+    '? x',
+    '&a',
+    '!t',
+    '%x',
+    '`x',
+    "'x",
+    '"x',
+  ],
+  ...['[x]', '{x}', '|x', '>x', ',x', ' lead', 'trail ', 'x\ny', 'tab\tx', '\u007f', '\u0085', 'é', '\u2028'],
+  ...[
+    'outbound|ratings|v1',
+    '5s',
+    '0.25s',
+    '10.0.0.1',
+    '1.2.3',
+    'fd00::1',
+    'spiffe://shop.local/x',
+    'GET|HEAD',
+    'a,b',
+    '.',
+    '-',
+  ],
+];
+
+function readBack(text: string): unknown[] {
+  return [
+    jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA }),
+    jsyaml.load(text), // js-yaml's default schema: adds timestamps, merge keys, binary
+    parse(text),
+    parse(text, { version: '1.1' }),
+  ];
+}
+
+describe('toBlockYaml', () => {
+  it.each(TRICKY)('keeps the string %j a string, as a value and as a key', (s) => {
+    const data = { value: s, list: [s], [s || 'empty']: 1 };
+    for (const parsed of readBack(toBlockYaml(data))) expect(parsed).toEqual(data);
+  });
+
+  it('writes nested objects and lists in block style, in insertion order', () => {
+    const data = {
+      z: { b: 1, a: [{ x: 1, ys: [1, 2] }, [3, [4]], 'p', null, true, 2.5] },
+      empty: { o: {}, l: [] },
+      a: -0.5,
+    };
+    const text = toBlockYaml(data);
+    expect(text).toBe(
+      [
+        'z:',
+        '  b: 1',
+        '  a:',
+        '    - x: 1',
+        '      ys:',
+        '        - 1',
+        '        - 2',
+        '    -',
+        '      - 3',
+        '      -',
+        '        - 4',
+        '    - p',
+        '    - null',
+        '    - true',
+        '    - 2.5',
+        'empty:',
+        '  o: {}',
+        '  l: []',
+        'a: -0.5',
+        '',
+      ].join('\n'),
+    );
+    for (const parsed of readBack(text)) expect(parsed).toEqual(data);
+    expect(Object.keys(parse(text) as object)).toEqual(['z', 'empty', 'a']);
+  });
+
+  it('skips undefined properties, as JSON does, and refuses non-JSON values', () => {
+    expect(toBlockYaml({ a: undefined, b: 1 })).toBe('b: 1\n');
+    expect(() => toBlockYaml({ a: Number.NaN })).toThrow(/NaN/);
+    expect(() => toBlockYaml({ a: () => 1 })).toThrow(/function/);
+  });
+});

@@ -1,0 +1,154 @@
+// The inbound side of the Envoy output: admin and listener addresses, mTLS (strict and
+// permissive), RBAC from the authorization, the app cluster and the peer identity header.
+import { describe, expect, it } from 'vitest';
+import { buildEnvoyBootstrap } from '../../compiler/emit/envoy/index.js';
+import { bundle, everythingBundle } from './bundles.js';
+import { build, cluster, denyAllInbound, filterNames, inboundHcm, type Json, listener } from './navigate.js';
+
+describe('inbound', () => {
+  it('binds admin to loopback, inbound to all interfaces, outbound to loopback', () => {
+    const c = build(bundle());
+    expect(c.admin.address).toEqual({ socket_address: { address: '127.0.0.1', port_value: 15000 } });
+    expect(listener(c, 'inbound').address).toEqual({
+      socket_address: { address: '0.0.0.0', port_value: 15006 },
+    });
+    expect(listener(c, 'outbound').address).toEqual({
+      socket_address: { address: '127.0.0.1', port_value: 15001 },
+    });
+  });
+
+  it('strict mTLS: one chain requiring a client certificate of the trust domain, files under certDir', () => {
+    const inbound = listener(build(bundle(), '/run/certs'), 'inbound');
+    expect(inbound.listener_filters).toBeUndefined();
+    expect(inbound.filter_chains).toHaveLength(1);
+    const tls = inbound.filter_chains[0].transport_socket.typed_config;
+    expect(tls['@type']).toBe(
+      'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+    );
+    expect(tls.require_client_certificate).toBe(true);
+    expect(tls.common_tls_context).toEqual({
+      tls_certificates: [
+        {
+          certificate_chain: { filename: '/run/certs/reviews.crt' },
+          private_key: { filename: '/run/certs/reviews.key' },
+        },
+      ],
+      validation_context: {
+        trusted_ca: { filename: '/run/certs/trust-roots.pem' },
+        match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { prefix: 'spiffe://shop.local/' } }],
+      },
+      alpn_protocols: ['h2', 'http/1.1'],
+    });
+  });
+
+  it('inline trust roots carry the bundle PEMs', () => {
+    const c = buildEnvoyBootstrap(bundle({ trustRoots: ['A\n', 'B'] }), { trustRoots: 'inline' }) as Json;
+    const ctx = listener(c, 'inbound').filter_chains[0].transport_socket.typed_config.common_tls_context;
+    expect(ctx.validation_context.trusted_ca).toEqual({ inline_string: 'A\nB\n' });
+  });
+
+  it('forwards to the app, sets x-meshc-peer from the verified SAN and drops spoofed proxy headers', () => {
+    const c = build(bundle());
+    expect(cluster(c, 'inbound|app').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address).toEqual({
+      socket_address: { address: '127.0.0.1', port_value: 9080 },
+    });
+    const host = inboundHcm(c).route_config.virtual_hosts[0];
+    expect(host.routes).toEqual([
+      { name: 'app', match: { prefix: '/' }, route: { cluster: 'inbound|app', timeout: '0s' } },
+    ]);
+    expect(host.request_headers_to_remove).toEqual(['x-meshc-peer', 'x-meshc-rule', 'x-meshc-error']);
+    expect(host.request_headers_to_add).toEqual([
+      {
+        header: { key: 'x-meshc-peer', value: '%DOWNSTREAM_PEER_URI_SAN%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      },
+    ]);
+    expect(inboundHcm(c).path_with_escaped_slashes_action).toBe('REJECT_REQUEST');
+    expect(inboundHcm(c).http_filters.at(-1).typed_config.suppress_envoy_headers).toBe(true);
+  });
+
+  it('permissive mTLS: TLS inspector, a TLS chain and a plaintext chain with the same filters', () => {
+    const inbound = listener(build(everythingBundle()), 'inbound');
+    expect(inbound.listener_filters.map((f: Json) => f.name)).toEqual([
+      'envoy.filters.listener.tls_inspector',
+    ]);
+    expect(
+      inbound.filter_chains.map((ch: Json) => [
+        ch.name,
+        ch.filter_chain_match.transport_protocol,
+        !!ch.transport_socket,
+      ]),
+    ).toEqual([
+      ['inbound-mtls', 'tls', true],
+      ['inbound-plaintext', 'raw_buffer', false],
+    ]);
+    expect(inbound.filter_chains[1].filters).toEqual(inbound.filter_chains[0].filters);
+  });
+
+  it('default deny: an ALLOW RBAC policy per rule, named after its spec line', () => {
+    const hcm = inboundHcm(build(everythingBundle()));
+    expect(filterNames(hcm)).toEqual(['envoy.filters.http.rbac', 'envoy.filters.http.router']);
+    const method = (m: string) => ({ header: { name: ':method', string_match: { exact: m } } });
+    const id = (s: string) => ({ authenticated: { principal_name: { exact: `spiffe://shop.local/${s}` } } });
+    expect(hcm.http_filters[0].typed_config.rules).toEqual({
+      action: 'ALLOW',
+      policies: {
+        'rule-0 services/reviews.yaml:33': {
+          permissions: [
+            {
+              and_rules: {
+                rules: [
+                  { or_rules: { rules: [method('GET'), method('HEAD')] } },
+                  {
+                    or_rules: {
+                      rules: [
+                        { url_path: { path: { prefix: '/reviews/' } } },
+                        { url_path: { path: { exact: '/health' } } },
+                      ],
+                    },
+                  },
+                ],
+              },
+            },
+          ],
+          principals: [id('productpage'), id('gateway')],
+        },
+        'rule-1 services/reviews.yaml:36': {
+          permissions: [method('GET')],
+          principals: [{ authenticated: { principal_name: { prefix: 'spiffe://shop.local/' } } }],
+        },
+        'rule-2 services/reviews.yaml:38': {
+          permissions: [{ url_path: { path: { exact: '/admin' } } }],
+          principals: [id('admin')],
+        },
+        'rule-3 services/reviews.yaml:40': { permissions: [{ any: true }], principals: [id('ops')] },
+      },
+    });
+  });
+
+  it('default allow needs no RBAC filter; deny without rules (or with an empty list) denies all', () => {
+    const allow = bundle({
+      inbound: { ...bundle().inbound, authorization: { default: 'allow', source: 's.yaml:1', rules: [] } },
+    });
+    expect(filterNames(inboundHcm(build(allow)))).toEqual(['envoy.filters.http.router']);
+    for (const rules of [[], [{ from: ['*'] as [string], methods: [], paths: null, source: 's.yaml:2' }]]) {
+      const rbac = inboundHcm(build(bundle({ inbound: denyAllInbound(rules) }))).http_filters[0];
+      expect(rbac.typed_config.rules).toEqual({ action: 'ALLOW', policies: {} });
+    }
+  });
+
+  it('tcp inbound: network RBAC on identities, then tcp_proxy to the app', () => {
+    const b = bundle({ inbound: { ...everythingBundle().inbound, protocol: 'tcp', mtls: 'strict' } });
+    const chain = listener(build(b), 'inbound').filter_chains[0];
+    expect(chain.filters.map((f: Json) => f.name)).toEqual([
+      'envoy.filters.network.rbac',
+      'envoy.filters.network.tcp_proxy',
+    ]);
+    // Rules naming methods or paths cannot apply to bytes: only the identity-only rule remains.
+    expect(Object.keys(chain.filters[0].typed_config.rules.policies)).toEqual([
+      'rule-3 services/reviews.yaml:40',
+    ]);
+    expect(chain.filters[1].typed_config.cluster).toBe('inbound|app');
+    expect(chain.transport_socket.typed_config.common_tls_context.alpn_protocols).toBeUndefined();
+  });
+});

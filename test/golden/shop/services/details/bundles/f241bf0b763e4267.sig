@@ -1,0 +1,1 @@
+nm44Z8b0HZYooWc0bszM9PCx+i907eGQuYivqr0LoXfNkvbBtuU4U655Yd5RWHOaPtnfBEAA2+s5vzWKohUtBQ==

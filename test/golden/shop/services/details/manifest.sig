@@ -1,0 +1,1 @@
+jJFkiWIc5rYhB+A7lbKhsIIYcUltH5lLz54SPDZDFoFVbNID/Ds6oSuzv7BVqZANziTbDKzQaaORICueUkjvCg==

@@ -1,0 +1,1 @@
+4IpjqVXtc/rJiDEWTf1pNuEAmYasNm4SZsSQzwwzyPh4M2ioJsQbjs7Nz0ezAbxJWiVlJsEGBqWSI3JezFjoAw==

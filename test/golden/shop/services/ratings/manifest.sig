@@ -1,0 +1,1 @@
+rLzfmsAU9tBi3UuD2RhF4eRxTn1a9GckYjdqKqbPxTylFSaUdl53mKzb1eNnZujEp+FVLAKf3/Dk/borf5sUBg==
