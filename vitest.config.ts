@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Builds dist/ once, for the tests that run bin/meshc.js as a real process.
+    globalSetup: ['test/setup/build.ts'],
   },
 });

@@ -1,0 +1,41 @@
+// The table `meshc compile` prints after writing the store: one line per service (version, bundle
+// size, whether its manifest changed) and a totals line. Pure: the command writes what this returns.
+import type { StoreReport } from '../../store/write-store.js';
+
+export interface SummaryInput {
+  readonly report: StoreReport;
+  readonly outLabel: string;
+  readonly commit: string | null;
+  readonly signed: boolean;
+  /** Extra targets written beside the native bundles, for the totals line. */
+  readonly targets: readonly string[];
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function renderCompileSummary(input: SummaryInput): string {
+  const rows = input.report.services.map((s) => [s.service, s.version, formatSize(s.size), s.status]);
+  const header = ['SERVICE', 'VERSION', 'SIZE', 'STATUS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const count = (status: string) => input.report.services.filter((s) => s.status === status).length;
+  const total = input.report.services.reduce((sum, s) => sum + s.size, 0);
+  const services = input.report.services.length;
+  const totals = [
+    `${services} service${services === 1 ? '' : 's'}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged`,
+    `${formatSize(total)} of bundles`,
+    `${input.report.written.length} file${input.report.written.length === 1 ? '' : 's'} written`,
+    input.signed ? 'signed' : 'UNSIGNED',
+    `commit ${input.commit ?? 'none'}`,
+  ].join(', ');
+  const extra = input.targets.length > 0 ? ` (+ ${input.targets.join(', ')})` : '';
+  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${totals}\nstore: ${input.outLabel}${extra}\n`;
+}

@@ -1,0 +1,207 @@
+// `meshc compile`: validate a spec (working tree or git ref), then compile it into the signed,
+// content-addressed bundle store under --out. Refuses a spec with errors and leaves the store as
+// it was on any failure; prints one line per service (version, size, changed or not).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { compileToStore } from '../../compile.js';
+import { type CompileError, isCompileError } from '../../compile-error.js';
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
+import {
+  parseTargetList,
+  resolveTargets,
+  type TargetRequest,
+  templateFiles,
+} from '../../emit/resolve-targets.js';
+import { defaultTargetNames } from '../../emit/targets.js';
+import type { SourceFile } from '../../load/types.js';
+import { checkSpec } from '../../pipeline.js';
+import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
+import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from '../errors.js';
+import { renderReport } from '../report.js';
+import { openSpecSource } from '../spec-source.js';
+import type { CliIo, Command } from '../types.js';
+import { renderCompileSummary } from './compile-summary.js';
+
+const FORMATS = Object.keys(RENDERERS).join('|');
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'Compile a mesh spec into the signed per-service bundle store',
+  synopsis: `meshc compile [PATH] --out DIR [--ref REF] [--signing-key FILE | --unsigned] [--target LIST] [--format ${FORMATS}]`,
+  help: `Arguments:
+  PATH                spec directory or single spec file (default: .)
+
+Options:
+  --out DIR           the bundle store to write (created if missing); see docs/bundle-format.md
+  --ref REF           compile the spec at git ref REF without checking it out
+  --signing-key FILE  Ed25519 private key (PEM, from \`meshc keys init\`) signing every bundle
+                      and manifest; default: $${SIGNING_KEY_ENV} (a path or the PEM text)
+  --unsigned          write no signatures (proxies refuse unsigned bundles unless told to)
+  --target LIST       comma-separated, repeatable: ${defaultTargetNames().join(', ')}, template:FILE.hbs
+                      (rendered per service into templates/<svc>/<FILE without .hbs>; FILE is
+                      read from the working directory, also with --ref);
+                      default: ${defaultTargetNames().join(',')}. The native bundles are always written.
+  --format FORMAT     how validation problems are reported: text (default), json, github, sarif
+  -h, --help          show this help
+
+Exit status:
+  0  store written (or already up to date)
+  1  the spec or a template has errors; nothing was written
+  2  usage error, unreadable input, bad signing key, or a store that cannot be written
+     (nothing was written)
+  70 internal error`,
+  options: {
+    out: { type: 'string' },
+    ref: { type: 'string' },
+    'signing-key': { type: 'string' },
+    unsigned: { type: 'boolean' },
+    target: { type: 'string', multiple: true },
+    format: { type: 'string', default: 'text' },
+  },
+  maxPositionals: 1,
+  async run({ values, positionals }, ctx) {
+    try {
+      return await runCompile(values, positionals, ctx);
+    } catch (error) {
+      if (!isCompileError(error)) throw error;
+      return reportCompileError(error, ctx.io);
+    }
+  },
+};
+
+type RunArgs = Parameters<Command['run']>;
+
+async function runCompile(
+  values: RunArgs[0]['values'],
+  positionals: string[],
+  ctx: RunArgs[1],
+): Promise<number> {
+  const { io, overrides, version } = ctx;
+  const format = String(values['format']);
+  if (!isReportFormat(format)) throw new UsageError(`unknown format '${format}' (expected ${FORMATS})`);
+  const out = values['out'];
+  if (typeof out !== 'string' || out === '') throw new UsageError('--out DIR is required');
+  const keyFile = values['signing-key'];
+  const requests = parseTargetList(targetValues(values['target']));
+
+  const signing = await resolveSigning({
+    ...(typeof keyFile === 'string' ? { keyFile } : {}),
+    unsigned: values['unsigned'] === true,
+    env: io.env,
+    cwd: io.cwd,
+  });
+  const templates = await readTemplates(requests, io.cwd);
+  const resolved = resolveTargets(requests, new Map([...templates].map(([p, f]) => [p, decode(f.bytes)])));
+  if (resolved.diagnostics.length > 0)
+    return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
+
+  const ref = values['ref'];
+  const source = await openSpecSource({
+    path: positionals[0] ?? '.',
+    ...(typeof ref === 'string' ? { ref } : {}),
+    cwd: io.cwd,
+  });
+  const checked = await checkSpec(source, {
+    now: io.now?.() ?? Date.now(),
+    ...(overrides.validate ? { validate: overrides.validate } : {}),
+  });
+  const rootDir = await source.rootDir();
+  const specReport = () =>
+    renderReport(
+      {
+        format,
+        diagnostics: checked.diagnostics,
+        summary: checked.summary,
+        files: checked.files,
+        rootDir,
+        version,
+      },
+      io,
+    );
+  const spec = checked.result?.spec;
+  if (hasErrors(checked.diagnostics) || !spec) {
+    io.stdout.write(specReport());
+    io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
+    return EXIT_PROBLEMS;
+  }
+  // Warnings do not stop a compile; they go to stderr so stdout stays the summary table.
+  if (checked.diagnostics.length > 0) io.stderr.write(specReport());
+
+  const commit = (await source.commit()) ?? null;
+  const outDir = resolve(io.cwd, out);
+  const result = await compileToStore({
+    spec,
+    commit,
+    outDir,
+    targets: resolved.targets,
+    ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
+  });
+  if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);
+  io.stdout.write(
+    renderCompileSummary({
+      report: result.report,
+      outLabel: out,
+      commit,
+      signed: signing.kind === 'signed',
+      targets: resolved.targets.map((t) => t.name).filter((n) => n !== 'native'),
+    }),
+  );
+  return EXIT_OK;
+}
+
+function targetValues(raw: unknown): string[] {
+  if (raw === undefined) return defaultTargetNames();
+  return (Array.isArray(raw) ? raw : [raw]).map(String);
+}
+
+/** Template files by the path the user wrote; an unreadable one is a one-line refusal. */
+async function readTemplates(
+  requests: readonly TargetRequest[],
+  cwd: string,
+): Promise<Map<string, SourceFile>> {
+  const out = new Map<string, SourceFile>();
+  for (const file of templateFiles(requests)) {
+    const bytes = await readFile(resolve(cwd, file)).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(
+        `cannot read template ${file} (${err.code === 'ENOENT' ? 'no such file' : err.code})`,
+      );
+    });
+    out.set(file, { path: file, bytes });
+  }
+  return out;
+}
+
+/** Template diagnostics carry paths relative to the working directory, so render them from there. */
+function reportTemplateProblems(
+  diagnostics: readonly Diagnostic[],
+  templates: ReadonlyMap<string, SourceFile>,
+  format: ReportFormat,
+  { io, version }: RunArgs[1],
+): number {
+  const rendered = renderReport(
+    {
+      format,
+      diagnostics: sortDiagnostics(diagnostics),
+      summary: { services: 0, routes: 0 },
+      files: [...templates.values()],
+      rootDir: io.cwd,
+      version,
+    },
+    io,
+  );
+  io.stdout.write(rendered);
+  io.stderr.write('meshc compile: a template has errors; nothing was written\n');
+  return EXIT_PROBLEMS;
+}
+
+/** Same shape as the CLI's rescue for coded errors: one line, a hint, exit 2. */
+function reportCompileError(error: CompileError, io: CliIo): number {
+  io.stderr.write(`meshc: error[${error.code}]: ${error.message}\n`);
+  if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+  return EXIT_USAGE;
+}
+
+function decode(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}

@@ -1,0 +1,233 @@
+// `meshc compile` in-process through runCli, on the example shop and on real git repositories:
+// exit codes, the summary table, signing choices, --ref, clones, template targets and refusals.
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { runCli } from '../../compiler/cli/main.js';
+import { storePaths } from '../../schema/store-format.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { commitAll, git, makeTempDir } from '../helpers/spec-fixtures.js';
+import { FIXED_NOW, testSigningKey } from './helpers.js';
+import { hashTree } from './store-helpers.js';
+
+const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+const CONFIGMAP = fileURLToPath(new URL('../../examples/templates/configmap.yaml.hbs', import.meta.url));
+const KEY_PEM = testSigningKey().export({ format: 'pem', type: 'pkcs8' }).toString();
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir('meshc-compile-');
+  writeFileSync(join(temp.dir, 'signing.pem'), KEY_PEM, { mode: 0o600 });
+});
+afterEach(() => temp.cleanup());
+
+async function meshc(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const io = {
+    ...captureIo({ cwd: options.cwd ?? temp.dir, env: options.env ?? {} }),
+    now: () => FIXED_NOW,
+  };
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** A copy of examples/shop at `dir`, committed to a fresh git repository; returns the commit. */
+function shopRepo(dir: string): string {
+  cpSync(SHOP, dir, { recursive: true });
+  return commitAll(dir);
+}
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+describe('meshc compile', () => {
+  it('writes a signed store of examples/shop and prints one line per service', async () => {
+    const out = join(temp.dir, 'dist');
+    const first = await meshc(['compile', SHOP, '--out', out, '--signing-key', 'signing.pem']);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const index = readJson(join(out, 'index.json'));
+    const services = Object.keys(index.services);
+    expect(services.length).toBeGreaterThanOrEqual(4);
+    for (const svc of services) {
+      expect(first.out).toMatch(
+        new RegExp(`^${svc}\\s+${index.services[svc]}\\s+[0-9.]+ (B|KiB)\\s+new$`, 'm'),
+      );
+      expect(existsSync(join(out, storePaths.manifestSig(svc)))).toBe(true);
+    }
+    expect(first.out).toMatch(
+      new RegExp(`${services.length} services: ${services.length} new, 0 changed, 0 unchanged`),
+    );
+    expect(first.out).toMatch(/, signed, /);
+    const again = await meshc(['compile', SHOP, '--out', out, '--signing-key', 'signing.pem']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/0 new, 0 changed, \d+ unchanged, [0-9.]+ KiB of bundles, 0 files written/);
+  });
+
+  it('takes the key from MESHC_SIGNING_KEY, as PEM text', async () => {
+    const out = join(temp.dir, 'dist');
+    const { code } = await meshc(['compile', SHOP, '--out', out], {
+      env: { MESHC_SIGNING_KEY: KEY_PEM },
+    });
+    expect(code).toBe(0);
+    expect(existsSync(join(out, storePaths.manifestSig('reviews')))).toBe(true);
+  });
+
+  it('refuses to write an unsigned store unless told, and writes no .sig files when told', async () => {
+    const out = join(temp.dir, 'dist');
+    const refused = await meshc(['compile', SHOP, '--out', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/error\[MC5008\]: no signing key/);
+    expect(refused.err).toMatch(/hint: .*--unsigned/);
+    expect(existsSync(out)).toBe(false);
+    const unsigned = await meshc(['compile', SHOP, '--out', out, '--unsigned']);
+    expect(unsigned.code).toBe(0);
+    expect(unsigned.out).toMatch(/UNSIGNED/);
+    expect(Object.keys(await hashTree(out)).filter((p) => p.endsWith('.sig'))).toEqual([]);
+  });
+
+  it('refuses a spec with errors, prints them, and writes nothing', async () => {
+    const spec = join(temp.dir, 'spec');
+    cpSync(SHOP, spec, { recursive: true });
+    const reviews = join(spec, 'services', 'reviews.yaml');
+    writeFileSync(reviews, readFileSync(reviews, 'utf8').replace(/calls: \[[^\]]*\]/, 'calls: [nowhere]'));
+    const out = join(temp.dir, 'dist');
+    const {
+      code,
+      out: stdout,
+      err,
+    } = await meshc(['compile', 'spec', '--out', out, '--signing-key', 'signing.pem']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/spec\/services\/reviews\.yaml:\d+:\d+/);
+    expect(stdout).toMatch(/MC3004/);
+    expect(err).toMatch(/nothing was written/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an out path that is a file, and an unknown target', async () => {
+    writeFileSync(join(temp.dir, 'dist'), 'x');
+    const file = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned']);
+    expect([file.code, file.err]).toEqual([
+      2,
+      expect.stringMatching(/error\[MC5002\]: output path .*dist is a file/),
+    ]);
+    const target = await meshc(['compile', SHOP, '--out', 'dist2', '--unsigned', '--target', 'native,nginx']);
+    expect([target.code, target.err]).toEqual([
+      2,
+      expect.stringMatching(/error\[MC5006\]: unknown target 'nginx'/),
+    ]);
+    expect(existsSync(join(temp.dir, 'dist2'))).toBe(false);
+  });
+});
+
+describe('meshc compile from git', () => {
+  it('compiles a ref without a checkout and records its commit', async () => {
+    const repo = join(temp.dir, 'repo');
+    const sha = shopRepo(repo);
+    // Uncommitted edits in the working tree must not reach a --ref compile.
+    const mesh = join(repo, 'mesh.yaml');
+    writeFileSync(mesh, readFileSync(mesh, 'utf8').replace('timeout: 10s', 'timeout: 11s'));
+    const fromRef = join(temp.dir, 'from-ref');
+    const r = await meshc([
+      'compile',
+      repo,
+      '--ref',
+      'HEAD',
+      '--out',
+      fromRef,
+      '--signing-key',
+      'signing.pem',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`commit ${sha}`);
+    const index = readJson(join(fromRef, 'index.json'));
+    expect(index.commit).toBe(sha);
+    const bundle = readJson(join(fromRef, storePaths.bundle('reviews', index.services.reviews)));
+    expect(bundle.commit).toBe(sha);
+    // The dirty working tree compiles with its edit and without a commit.
+    const fromTree = join(temp.dir, 'from-tree');
+    expect((await meshc(['compile', repo, '--out', fromTree, '--signing-key', 'signing.pem'])).code).toBe(0);
+    expect(readJson(join(fromTree, 'index.json')).commit).toBeNull();
+    expect(readJson(join(fromTree, 'index.json')).services).not.toEqual(index.services);
+  });
+
+  it('gives byte-identical stores from two clones in different paths', async () => {
+    const origin = join(temp.dir, 'origin');
+    const sha = shopRepo(origin);
+    const a = join(temp.dir, 'one', 'clone');
+    const b = join(temp.dir, 'two', 'deeper', 'clone');
+    git(temp.dir, 'clone', '-q', origin, a);
+    git(temp.dir, 'clone', '-q', origin, b);
+    expect((await meshc(['compile', a, '--out', join(a, 'dist'), '--signing-key', 'signing.pem'])).code).toBe(
+      0,
+    );
+    expect(
+      (await meshc(['compile', '.', '--out', 'dist', '--signing-key', '../../../signing.pem'], { cwd: b }))
+        .code,
+    ).toBe(0);
+    const ta = await hashTree(join(a, 'dist'));
+    expect(Object.keys(ta).length).toBeGreaterThan(10);
+    expect(await hashTree(join(b, 'dist'))).toEqual(ta);
+    expect(readJson(join(a, 'dist', 'index.json')).commit).toBe(sha);
+  });
+});
+
+describe('meshc compile --target template:FILE', () => {
+  it('renders the ConfigMap example per service, carrying each bundle byte for byte', async () => {
+    const out = join(temp.dir, 'dist');
+    const { code, out: stdout } = await meshc([
+      'compile',
+      SHOP,
+      '--out',
+      out,
+      '--unsigned',
+      '--target',
+      `native,template:${CONFIGMAP}`,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\(\+ template:.*configmap\.yaml\.hbs\)/);
+    const index = readJson(join(out, 'index.json'));
+    for (const [svc, version] of Object.entries(index.services as Record<string, string>)) {
+      const cm = parseYaml(readFileSync(join(out, 'templates', svc, 'configmap.yaml'), 'utf8'));
+      expect(cm.kind).toBe('ConfigMap');
+      expect(cm.metadata.name).toBe(`meshc-bundle-${svc}`);
+      expect(cm.metadata.annotations['meshc.dev/bundle-version']).toBe(version);
+      expect(cm.data['bundle.json']).toBe(readFileSync(join(out, storePaths.bundle(svc, version)), 'utf8'));
+    }
+  });
+
+  it('reports a template error at the template file:line and writes nothing', async () => {
+    writeFileSync(
+      join(temp.dir, 'broken.yaml.hbs'),
+      'a: 1\nb: {{bundle.identity.spiffeId}}\nc: {{bundle.nope.deeper}}\n',
+    );
+    writeFileSync(join(temp.dir, 'unclosed.yaml.hbs'), 'a: 1\n{{#if commit}}\nb: 2\n');
+    const out = join(temp.dir, 'dist');
+    const render = await meshc([
+      'compile',
+      SHOP,
+      '--out',
+      out,
+      '--unsigned',
+      '--target',
+      'template:broken.yaml.hbs',
+    ]);
+    expect(render.code).toBe(1);
+    expect(render.out).toMatch(/broken\.yaml\.hbs:3:\d+/);
+    expect(render.out).toMatch(/MC5005/);
+    expect(existsSync(out)).toBe(false);
+    const parse = await meshc([
+      'compile',
+      SHOP,
+      '--out',
+      out,
+      '--unsigned',
+      '--target',
+      'template:unclosed.yaml.hbs',
+    ]);
+    expect(parse.code).toBe(1);
+    expect(parse.out).toMatch(/unclosed\.yaml\.hbs:\d+:\d+/);
+    expect(parse.out).toMatch(/template does not parse/);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,223 @@
+// meshc ca / certs / keys run in-process through runCli on real temp directories, with an injected
+// clock: the files and their modes, refusals as one-line coded errors, all-or-nothing writes, renew.
+import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { runCli } from '../../compiler/cli/main.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { writeFiles } from '../helpers/spec-fixtures.js';
+import { DAY, HOUR, makeTempDir } from './helpers.js';
+
+const T0 = Date.UTC(2030, 0, 1);
+let temp: ReturnType<typeof makeTempDir>;
+let clock = T0;
+beforeEach(() => {
+  temp = makeTempDir();
+  clock = T0;
+});
+afterEach(() => temp.cleanup());
+
+async function meshc(...args: string[]) {
+  const io = { ...captureIo({ cwd: temp.dir }), now: () => clock };
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+const file = (path: string) => readFileSync(join(temp.dir, path), 'utf8');
+const mode = (path: string) => statSync(join(temp.dir, path)).mode & 0o777;
+
+function writeSpec(trustDomain = 'shop.local', extra = ''): void {
+  const service = (name: string) =>
+    `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: ${name} }\nspec: { protocol: http, port: 9080, endpoints: ["10.0.1.5:15006"] }\n`;
+  writeFiles(temp.dir, {
+    'spec/mesh.yaml': `apiVersion: meshc/v1\nkind: Mesh\nmetadata: { name: shop }\nspec:\n  trustDomain: ${trustDomain}\n  trust: { roots: [pki/root.crt]${extra} }\n`,
+    'spec/services/reviews.yaml': service('reviews'),
+    'spec/services/ratings.yaml': service('ratings'),
+  });
+}
+
+async function makeCa(): Promise<void> {
+  expect((await meshc('ca', 'init', '--out', 'ca/root', '--trust-domain', 'shop.local')).code).toBe(0);
+  expect((await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'ca/issuing')).code).toBe(0);
+}
+
+const ISSUE = ['--ca', 'ca/issuing', '--spec', 'spec', '--out', 'certs'];
+
+describe('meshc keys init', () => {
+  test('writes a matching Ed25519 pair, private 0600, and never overwrites without --force', async () => {
+    const first = await meshc('keys', 'init', '--out', 'keys');
+    expect(first).toMatchObject({ code: 0, err: '' });
+    expect(mode('keys/bundle-signing.key')).toBe(0o600);
+    expect(mode('keys/bundle-signing.pub')).toBe(0o644);
+    const key = createPrivateKey(file('keys/bundle-signing.key'));
+    const pub = createPublicKey(file('keys/bundle-signing.pub'));
+    expect(key.asymmetricKeyType).toBe('ed25519');
+    expect(verify(null, Buffer.from('bundle'), pub, sign(null, Buffer.from('bundle'), key))).toBe(true);
+
+    const before = file('keys/bundle-signing.key');
+    const again = await meshc('keys', 'init', '--out', 'keys');
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(
+      'meshc: error[PKI_FILE_EXISTS]: keys/bundle-signing.key, keys/bundle-signing.pub already exist; nothing was written\n' +
+        '  hint: pass --force to replace\n',
+    );
+    expect(file('keys/bundle-signing.key')).toBe(before);
+    expect((await meshc('keys', 'init', '--out', 'keys', '--force')).code).toBe(0);
+    expect(file('keys/bundle-signing.key')).not.toBe(before);
+    expect(mode('keys/bundle-signing.key')).toBe(0o600);
+  });
+});
+
+describe('meshc ca', () => {
+  test('init writes root.crt and root.key (0600); intermediate writes ca.crt, ca.key (0600), root.crt', async () => {
+    await makeCa();
+    expect(mode('ca/root/root.key')).toBe(0o600);
+    expect(mode('ca/issuing/ca.key')).toBe(0o600);
+    expect(file('ca/issuing/root.crt')).toBe(file('ca/root/root.crt'));
+    const inter = new X509Certificate(file('ca/issuing/ca.crt'));
+    expect(inter.ca).toBe(true);
+    expect(inter.checkIssued(new X509Certificate(file('ca/root/root.crt')))).toBe(true);
+    expect(new Date(inter.validTo).getTime() - T0).toBe(365 * DAY);
+  });
+
+  test('--key-type rsa; a bad key type, a missing flag or subcommand are usage errors', async () => {
+    expect((await meshc('ca', 'init', '--out', 'r', '--trust-domain', 'td', '--key-type', 'rsa')).code).toBe(
+      0,
+    );
+    expect(new X509Certificate(file('r/root.crt')).publicKey.asymmetricKeyType).toBe('rsa');
+    const bad = await meshc('ca', 'init', '--out', 'x', '--trust-domain', 'td', '--key-type', 'dsa');
+    expect(bad.err).toBe(
+      'meshc: error[PKI_BAD_ARGUMENT]: unknown key type "dsa"\n  hint: use --key-type ecdsa or --key-type rsa\n',
+    );
+    expect((await meshc('ca', 'init', '--out', 'x')).err).toMatch(
+      /error\[PKI_BAD_ARGUMENT\]: --trust-domain is required/,
+    );
+    expect((await meshc('ca', 'frobnicate', '--out', 'x')).err).toMatch(
+      /^meshc ca: unknown ca subcommand "frobnicate"/,
+    );
+  });
+
+  test('refuses a root whose key is corrupt, or belongs to another root', async () => {
+    await makeCa();
+    expect((await meshc('ca', 'init', '--out', 'other', '--trust-domain', 'shop.local')).code).toBe(0);
+    writeFileSync(join(temp.dir, 'ca/root/root.key'), file('other/root.key'));
+    const mismatch = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
+    expect(mismatch.err).toBe(
+      'meshc: error[PKI_KEY_MISMATCH]: ca/root: the CA key does not belong to the CA certificate\n',
+    );
+    writeFileSync(
+      join(temp.dir, 'ca/root/root.key'),
+      '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+    );
+    const corrupt = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
+    expect(corrupt.err).toMatch(
+      /^meshc: error\[PKI_BAD_PEM\]: cannot read private key ca\/root CA key: it is not a PEM private key\n$/,
+    );
+    expect(() => statSync(join(temp.dir, 'i2'))).toThrow();
+  });
+});
+
+describe('meshc certs', () => {
+  test('issue SERVICE writes <svc>.crt (leaf + intermediate) and <svc>.key 0600', async () => {
+    await makeCa();
+    writeSpec();
+    const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect(res).toMatchObject({ code: 0, err: '' });
+    expect(res.out).toContain('spiffe://shop.local/reviews');
+    expect(mode('certs/reviews.key')).toBe(0o600);
+    const pem = file('certs/reviews.crt');
+    expect(pem.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const leaf = new X509Certificate(pem);
+    expect(leaf.subjectAltName).toBe('URI:spiffe://shop.local/reviews, DNS:reviews');
+    expect(new Date(leaf.validTo).getTime()).toBe(T0 + DAY);
+    expect(leaf.checkPrivateKey(createPrivateKey(file('certs/reviews.key')))).toBe(true);
+  });
+
+  test('an unknown service is a clear error with a suggestion', async () => {
+    await makeCa();
+    writeSpec();
+    const res = await meshc('certs', 'issue', 'reveiws', ...ISSUE);
+    expect(res.code).toBe(2);
+    expect(res.err).toBe(
+      'meshc: error[PKI_UNKNOWN_SERVICE]: service "reveiws" is not declared in spec\n  hint: did you mean "reviews"?\n',
+    );
+  });
+
+  test('--all writes every service or nothing; --force replaces', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    const before = file('certs/reviews.crt');
+    const refused = await meshc('certs', 'issue', '--all', ...ISSUE);
+    expect(refused.err).toMatch(
+      /^meshc: error\[PKI_FILE_EXISTS\]: certs\/reviews\.crt, certs\/reviews\.key already exist; nothing was written/,
+    );
+    expect(() => statSync(join(temp.dir, 'certs/ratings.crt'))).toThrow();
+    const forced = await meshc('certs', 'issue', '--all', '--force', ...ISSUE);
+    expect(forced.code).toBe(0);
+    expect(file('certs/reviews.crt')).not.toBe(before);
+    expect(new X509Certificate(file('certs/ratings.crt')).subjectAltName).toContain(
+      'spiffe://shop.local/ratings',
+    );
+  });
+
+  test('a TTL over 7 days warns (MC4004) at issue time; trust.workloadTtl is the default', async () => {
+    await makeCa();
+    writeSpec();
+    const long = await meshc('certs', 'issue', 'reviews', ...ISSUE, '--ttl', '30d');
+    expect(long.code).toBe(0);
+    expect(long.err).toMatch(/^warning\[MC4004\]: workload certificates would live 30d, over 7 days\n/);
+    writeSpec('shop.local', ', workloadTtl: 2h');
+    await meshc('certs', 'issue', 'ratings', ...ISSUE);
+    expect(new Date(new X509Certificate(file('certs/ratings.crt')).validTo).getTime()).toBe(T0 + 2 * HOUR);
+  });
+
+  test('a spec of another trust domain than the CA is refused', async () => {
+    await makeCa();
+    writeSpec('bank.local');
+    const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_TRUST_DOMAIN_MISMATCH\]: the CA belongs to trust domain "shop.local", not "bank.local"/,
+    );
+  });
+
+  test('renew re-issues only certificates past half their lifetime', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    clock = T0 + 8 * HOUR;
+    await meshc('certs', 'issue', 'ratings', ...ISSUE);
+    const reviews = file('certs/reviews.crt');
+    const ratings = file('certs/ratings.crt');
+
+    clock = T0 + 11 * HOUR; // reviews at 46%, ratings at 13%
+    const early = await meshc('certs', 'renew', ...ISSUE);
+    expect(early.out).toMatch(/kept +ratings/);
+    expect(early.out).toMatch(/kept +reviews/);
+    expect(file('certs/reviews.crt')).toBe(reviews);
+
+    clock = T0 + 13 * HOUR; // reviews at 54%: renewed; ratings at 21%: kept
+    const due = await meshc('certs', 'renew', ...ISSUE);
+    expect(due.code).toBe(0);
+    expect(due.out).toMatch(/renewed reviews .*\(54% of its lifetime used\)/);
+    expect(file('certs/reviews.crt')).not.toBe(reviews);
+    expect(file('certs/ratings.crt')).toBe(ratings);
+    expect(new Date(new X509Certificate(file('certs/reviews.crt')).validTo).getTime()).toBe(clock + DAY);
+    expect(mode('certs/reviews.key')).toBe(0o600);
+  });
+
+  test('renew refuses a certificate of another CA and writes nothing', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', '--all', ...ISSUE);
+    await meshc('ca', 'init', '--out', 'ca2', '--trust-domain', 'shop.local');
+    clock = T0 + 20 * HOUR;
+    const ratings = file('certs/ratings.crt');
+    const res = await meshc('certs', 'renew', '--ca', 'ca2', '--spec', 'spec', '--out', 'certs');
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_WRONG_CA\]: certs\/ratings\.crt was issued by CN=shop\.local intermediate CA \w+, not by the CA in ca2\n  hint: after a CA rotation re-issue it: meshc certs issue ratings --force\n$/,
+    );
+    expect(file('certs/ratings.crt')).toBe(ratings);
+  });
+});
