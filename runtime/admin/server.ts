@@ -1,0 +1,134 @@
+// The admin listener: /ready, /healthz, /metrics, /config and /explain. Loopback by default because it
+// reveals the routing table and identity; read-only, GET/HEAD only, and never shows a stack trace.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BundleLifecycle } from '../bundle/lifecycle.js';
+import type { CertificateWatcher } from '../certs/watch-certificates.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { summarizeConfig } from './config-summary.js';
+import { explainRequest } from './explain.js';
+import { computeReadiness } from './readiness.js';
+
+export interface AdminServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  lifecycle: Pick<BundleLifecycle, 'status' | 'active'>;
+  certificates: Pick<CertificateWatcher, 'current' | 'status'> | null;
+  telemetry: Pick<Telemetry, 'renderMetrics'>;
+  /** Wall-clock epoch ms, for certificate validity. */
+  now?: () => number;
+}
+
+export interface AdminServer {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType: string): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+const sendJson = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+
+export function handleAdminRequest(
+  opts: AdminServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const now = opts.now ?? Date.now;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    return sendJson(res, 405, { code: 'method-not-allowed', message: 'the admin endpoints are read-only' });
+  }
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const active = opts.lifecycle.active();
+  switch (url.pathname) {
+    case '/healthz':
+      return send(res, 200, 'ok\n', 'text/plain; charset=utf-8');
+    case '/ready': {
+      const r = computeReadiness({
+        bundle: opts.lifecycle.status(),
+        activeBundle: active?.bundle ?? null,
+        certificate: opts.certificates?.current() ?? null,
+        certificateStatus: opts.certificates?.status() ?? null,
+        now: now(),
+      });
+      return sendJson(res, r.ready ? 200 : 503, r);
+    }
+    case '/metrics': {
+      const { contentType, body } = opts.telemetry.renderMetrics();
+      return send(res, 200, body, contentType);
+    }
+    case '/config':
+      return sendJson(
+        res,
+        200,
+        summarizeConfig(opts.lifecycle.status(), active, opts.certificates?.status() ?? null),
+      );
+    case '/explain': {
+      if (!active) return sendJson(res, 503, { code: 'no-bundle', message: 'no bundle is active yet' });
+      const p = url.searchParams;
+      const target = p.get('url');
+      if (!target)
+        return sendJson(res, 400, {
+          code: 'bad-request',
+          message: 'usage: /explain?url=http://<service>/<path>&method=GET&from=<caller>&h=<name>:<value>',
+        });
+      const headers = p.getAll('h').map((h): [string, string] => {
+        const colon = h.indexOf(':');
+        return colon === -1 ? [h.trim(), ''] : [h.slice(0, colon).trim(), h.slice(colon + 1).trim()];
+      });
+      const result = explainRequest(active.bundle, {
+        from: p.get('from'),
+        method: p.get('method') ?? 'GET',
+        url: target,
+        headers,
+      });
+      return result.ok
+        ? sendJson(res, 200, result.explanation)
+        : sendJson(res, result.status, { code: result.code, message: result.message });
+    }
+    default:
+      return sendJson(res, 404, {
+        code: 'not-found',
+        message: 'admin endpoints: /ready /healthz /metrics /config /explain',
+      });
+  }
+}
+
+export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    try {
+      handleAdminRequest(opts, req, res);
+    } catch {
+      if (!res.headersSent) sendJson(res, 500, { code: 'internal-error', message: 'admin endpoint failed' });
+      else res.destroy();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    host,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,80 @@
+// The last good bundle on local disk (--cache-dir), so a restarted proxy serves before the store answers
+// and survives a store outage. One file holds manifest, bundle and both signatures, written by temp file
+// + rename so a crash never leaves half a cache; it is re-verified on load like anything from the store.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const CACHE_FORMAT = 'meshc.cache/v1';
+
+export interface CachedBundle {
+  /** Exact manifest bytes and signature as fetched, so the signature still verifies. */
+  manifest: Buffer;
+  manifestSig: string | null;
+  /** Which bundle of the manifest (main or rollout version) this instance ran. */
+  version: string;
+  bundle: Buffer;
+  bundleSig: string | null;
+}
+
+export function cacheFilePath(dir: string, service: string): string {
+  return join(dir, `${service}.last-good.json`);
+}
+
+/** The cached entry, or null when there is none. Throws on an unreadable or malformed cache file. */
+export async function readBundleCache(dir: string, service: string): Promise<CachedBundle | null> {
+  let text: string;
+  try {
+    text = await readFile(cacheFilePath(dir, service), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const isSig = (v: unknown) => v === null || typeof v === 'string';
+  if (
+    raw.format !== CACHE_FORMAT ||
+    typeof raw.manifest !== 'string' ||
+    typeof raw.bundle !== 'string' ||
+    typeof raw.version !== 'string' ||
+    !isSig(raw.manifestSig) ||
+    !isSig(raw.bundleSig)
+  )
+    throw new Error(`${cacheFilePath(dir, service)} is not a ${CACHE_FORMAT} file`);
+  return {
+    manifest: Buffer.from(raw.manifest, 'base64'),
+    manifestSig: raw.manifestSig as string | null,
+    version: raw.version,
+    bundle: Buffer.from(raw.bundle, 'base64'),
+    bundleSig: raw.bundleSig as string | null,
+  };
+}
+
+/** Replaces the cache atomically: write a temp file, fsync it, rename it over the old one. */
+export async function writeBundleCache(dir: string, service: string, entry: CachedBundle): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const target = cacheFilePath(dir, service);
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  // Bytes as base64: the bundle's hash covers exact bytes, which a text round trip could alter.
+  const body = JSON.stringify({
+    format: CACHE_FORMAT,
+    version: entry.version,
+    manifest: entry.manifest.toString('base64'),
+    manifestSig: entry.manifestSig,
+    bundle: entry.bundle.toString('base64'),
+    bundleSig: entry.bundleSig,
+  });
+  try {
+    const handle = await open(temp, 'w', 0o644);
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}

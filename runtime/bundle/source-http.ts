@@ -1,0 +1,126 @@
+// A bundle store behind HTTP(S): `meshc compile` output served by nginx, an S3 bucket or a CDN. The
+// manifest is fetched conditionally (If-None-Match) so an unchanged store costs one 304 per poll.
+import http from 'node:http';
+import https from 'node:https';
+import { storePaths } from '../../schema/store-format.js';
+import { BundleSizeMismatchError, StoreUnreachableError } from './errors.js';
+import type { BundleFetch, BundleSource, ManifestFetch } from './source.js';
+
+export interface HttpSourceOptions {
+  /** Store root URL, e.g. https://bundles.example.com/shop (a trailing slash is optional). */
+  url: string;
+  service: string;
+  /** Poll period. Default 10 s. */
+  intervalMs?: number;
+  /** Per-request timeout. Default 10 s. */
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) for an HTTPS store signed by a private CA. */
+  ca?: string;
+}
+
+interface Response {
+  status: number;
+  etag: string | null;
+  body: Buffer;
+}
+
+const MANIFEST_MAX_BYTES = 1 << 20;
+const SIG_MAX_BYTES = 4096;
+
+class TooLargeError extends Error {}
+
+export function createHttpSource(opts: HttpSourceOptions): BundleSource {
+  const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new TypeError(`bundle store URL must be http(s): ${opts.url}`);
+  const secure = base.protocol === 'https:';
+  // Keep-alive: a proxy polls the same host forever, one connection is enough.
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        maxSockets: 2,
+        ...(opts.ca ? { ca: opts.ca } : {}),
+      })
+    : new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+
+  function get(rel: string, maxBytes: number, ifNoneMatch: string | null = null): Promise<Response> {
+    const url = new URL(rel, base);
+    const headers: Record<string, string> = {
+      accept: 'application/json, */*',
+      'user-agent': 'meshc-proxy',
+    };
+    if (ifNoneMatch) headers['if-none-match'] = ifNoneMatch;
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        reject(err instanceof TooLargeError ? err : new StoreUnreachableError(`GET ${url}: ${err.message}`));
+        req.destroy();
+      };
+      const req = (secure ? https : http).get(url, { agent, headers, timeout: timeoutMs }, (res) => {
+        const status = res.statusCode ?? 0;
+        const etag = typeof res.headers.etag === 'string' ? res.headers.etag : null;
+        const chunks: Buffer[] = [];
+        let length = 0;
+        res.on('data', (chunk: Buffer) => {
+          length += chunk.length;
+          // Bound memory: a store that serves more than the signed manifest promises is refused early.
+          if (status === 200 && length > maxBytes)
+            fail(new TooLargeError(`${url} is larger than ${maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status, etag, body: Buffer.concat(chunks) }));
+        res.on('error', fail);
+      });
+      req.on('timeout', () => fail(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', fail);
+    });
+  }
+
+  function expectOk(rel: string, res: Response): Buffer {
+    if (res.status === 200) return res.body;
+    throw new StoreUnreachableError(`GET ${new URL(rel, base)}: HTTP ${res.status}`);
+  }
+
+  /** A 404 on a .sig means the store is unsigned; anything else but 200 is a store problem. */
+  async function getSig(rel: string): Promise<string | null> {
+    const res = await get(rel, SIG_MAX_BYTES).catch((err) => {
+      throw err instanceof TooLargeError ? new StoreUnreachableError(err.message) : err;
+    });
+    if (res.status === 404) return null;
+    return expectOk(rel, res).toString('utf8');
+  }
+
+  return {
+    location: base.href,
+    defaultIntervalMs: opts.intervalMs ?? 10_000,
+
+    async fetchManifest(ifNoneMatch: string | null): Promise<ManifestFetch> {
+      const rel = storePaths.manifest(opts.service);
+      const res = await get(rel, MANIFEST_MAX_BYTES, ifNoneMatch).catch((err) => {
+        throw err instanceof TooLargeError ? new StoreUnreachableError(err.message) : err;
+      });
+      if (res.status === 304) return { notModified: true };
+      const bytes = expectOk(rel, res);
+      const sig = await getSig(storePaths.manifestSig(opts.service));
+      return { notModified: false, bytes, sig, etag: res.etag };
+    },
+
+    async fetchBundle(version: string, maxBytes: number): Promise<BundleFetch> {
+      const rel = storePaths.bundle(opts.service, version);
+      const res = await get(rel, maxBytes).catch((err) => {
+        throw err instanceof TooLargeError
+          ? new BundleSizeMismatchError(
+              `bundle ${version} is larger than the ${maxBytes} bytes the manifest says`,
+            )
+          : err;
+      });
+      const bytes = expectOk(rel, res);
+      const sig = await getSig(storePaths.bundleSig(opts.service, version));
+      return { bytes, sig };
+    },
+
+    close() {
+      agent.destroy();
+    },
+  };
+}

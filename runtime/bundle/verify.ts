@@ -1,0 +1,142 @@
+// Pure verification of what a bundle source fetched: bytes and signatures in, a trusted Bundle out, or a
+// typed BundleError saying exactly why not. No I/O here, so the store, the cache and the tests share it.
+import type { KeyObject } from 'node:crypto';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import type { Manifest } from '../../schema/manifest.types.generated.js';
+import {
+  BUNDLE_FORMAT,
+  MANIFEST_FORMAT,
+  rolloutBucket,
+  sha256Hex,
+  verifyDetached,
+} from '../../schema/store-format.js';
+import {
+  BundleFormatUnknownError,
+  BundleHashMismatchError,
+  BundleInvalidError,
+  BundleSignatureInvalidError,
+  BundleSizeMismatchError,
+  BundleWrongServiceError,
+  ManifestInvalidError,
+  ManifestSignatureInvalidError,
+  ManifestWrongServiceError,
+  UnsignedError,
+} from './errors.js';
+import { bundleShape, checkBundleReferences, manifestShape } from './formats.js';
+
+export interface VerifyOptions {
+  /** The service this proxy runs for (--service); manifests and bundles for others are refused. */
+  service: string;
+  /** Ed25519 public key (--verify-key). Null only together with allowUnsigned. */
+  verifyKey: KeyObject | null;
+  /** Accept stores compiled with --unsigned (no .sig files). Off by default. */
+  allowUnsigned: boolean;
+}
+
+/** Which bundle a manifest points this instance at. */
+export interface BundleTarget {
+  version: string;
+  sha256: string;
+  size: number;
+  /** True when the rollout share, not the manifest's main version, picked this bundle. */
+  viaRollout: boolean;
+}
+
+/** Signature rule shared by manifest and bundle: absent is fine only with allowUnsigned. */
+function checkSignature(
+  what: 'manifest' | 'bundle',
+  bytes: Uint8Array,
+  sig: string | null,
+  opts: VerifyOptions,
+): void {
+  if (sig === null) {
+    if (opts.allowUnsigned) return;
+    throw new UnsignedError(`${what} has no signature (.sig) and unsigned stores are not allowed`);
+  }
+  if (opts.verifyKey === null) return; // allowUnsigned without a key: signatures cannot be checked
+  if (!verifyDetached(bytes, sig, opts.verifyKey)) {
+    const Err = what === 'manifest' ? ManifestSignatureInvalidError : BundleSignatureInvalidError;
+    throw new Err(`${what} signature does not verify with the configured --verify-key`);
+  }
+}
+
+function parseJson(bytes: Uint8Array, onError: (message: string) => Error): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw onError(`not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Verifies the manifest's signature, format and service; returns it parsed. */
+export function verifyManifest(bytes: Uint8Array, sig: string | null, opts: VerifyOptions): Manifest {
+  checkSignature('manifest', bytes, sig, opts);
+  const value = parseJson(bytes, (m) => new ManifestInvalidError(`manifest is ${m}`));
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== MANIFEST_FORMAT)
+    throw new ManifestInvalidError(`manifest format ${JSON.stringify(format)} is not ${MANIFEST_FORMAT}`);
+  const problem = manifestShape(value, '$');
+  if (problem) throw new ManifestInvalidError(`manifest: ${problem}`);
+  const manifest = value as Manifest;
+  if (manifest.service !== opts.service)
+    throw new ManifestWrongServiceError(
+      `manifest is for service "${manifest.service}", this proxy runs "${opts.service}"`,
+    );
+  return manifest;
+}
+
+/**
+ * The bundle this instance should run: the rollout version when its stable bucket falls under the
+ * rollout percentage, the main version otherwise.
+ */
+export function selectTarget(manifest: Manifest, instanceId: string): BundleTarget {
+  const r = manifest.rollout;
+  if (r && rolloutBucket(manifest.service, instanceId) < r.percent)
+    return {
+      version: r.version,
+      sha256: r.sha256,
+      size: r.size,
+      viaRollout: true,
+    };
+  return {
+    version: manifest.version,
+    sha256: manifest.sha256,
+    size: manifest.size,
+    viaRollout: false,
+  };
+}
+
+/** Verifies the bundle's bytes against the signed manifest entry, its own signature, format and shape. */
+export function verifyBundle(
+  bytes: Uint8Array,
+  sig: string | null,
+  target: BundleTarget,
+  opts: VerifyOptions,
+): Bundle {
+  if (bytes.byteLength !== target.size)
+    throw new BundleSizeMismatchError(
+      `bundle ${target.version} is ${bytes.byteLength} bytes, the manifest says ${target.size}`,
+    );
+  const digest = sha256Hex(bytes);
+  if (digest !== target.sha256)
+    throw new BundleHashMismatchError(
+      `bundle ${target.version} has sha256 ${digest}, the manifest says ${target.sha256}`,
+    );
+  checkSignature('bundle', bytes, sig, opts);
+  const value = parseJson(bytes, (m) => new BundleInvalidError(`bundle ${target.version} is ${m}`));
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== BUNDLE_FORMAT)
+    throw new BundleFormatUnknownError(
+      `bundle ${target.version} has format ${JSON.stringify(format)}; this proxy knows ${BUNDLE_FORMAT}`,
+    );
+  const problem = bundleShape(value, '$');
+  if (problem) throw new BundleInvalidError(`bundle ${target.version}: ${problem}`);
+  const bundle = value as Bundle;
+  if (bundle.service !== opts.service)
+    throw new BundleWrongServiceError(
+      `bundle ${target.version} is for service "${bundle.service}", this proxy runs "${opts.service}"`,
+    );
+  const dangling = checkBundleReferences(bundle);
+  if (dangling) throw new BundleInvalidError(`bundle ${target.version}: ${dangling}`);
+  return bundle;
+}

@@ -1,0 +1,37 @@
+// The destination's circuit breaker (Envoy's sense: a concurrency limit, not a failure counter):
+// at most `maxRequests` attempts in flight to the destination; beyond it, fail fast with 503
+// `circuit-open` instead of queueing. Sits inside retry, so retries take slots like any request.
+import { CircuitOpenError } from '../errors.js';
+import type { Layer } from '../stack/types.js';
+
+/** In-flight counter shared by every route of one destination. */
+export class CircuitBreaker {
+  active = 0;
+  constructor(
+    readonly destination: string,
+    readonly maxRequests: number,
+  ) {}
+}
+
+export interface CircuitBreakerConfig {
+  readonly breaker: CircuitBreaker;
+}
+
+export const circuitBreakerLayer: Layer<CircuitBreakerConfig> = (cfg) => (next) => async (ctx) => {
+  const breaker = cfg.breaker;
+  if (breaker.active >= breaker.maxRequests) {
+    throw new CircuitOpenError(`${breaker.destination}: ${breaker.maxRequests} requests already in flight`);
+  }
+  breaker.active++;
+  let res: Awaited<ReturnType<typeof next>>;
+  try {
+    res = await next(ctx);
+  } catch (err) {
+    breaker.active--;
+    throw err;
+  }
+  // The slot is held until the response body is done, not just its head.
+  if (res.body) res.body.once('close', () => breaker.active--);
+  else breaker.active--;
+  return res;
+};

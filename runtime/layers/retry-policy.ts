@@ -1,0 +1,58 @@
+// Pure retry decisions: is this outcome retryable under the route's `retries.on`, may this request
+// be retried at all (method, body, attempts left), and how long to back off. No I/O, no clock reads:
+// the retry layer feeds in what happened and a random source.
+import type { BundleRetries } from '../../schema/bundle.types.generated.js';
+import type { Random } from '../clock.js';
+import type { ProxyError } from '../errors.js';
+
+/** Methods whose repetition has no further effect (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** What one attempt produced: a response status, or a typed error. */
+export type AttemptOutcome = { readonly status: number } | { readonly error: ProxyError };
+
+/** True when `retries.on` names this outcome. */
+export function isRetryableOutcome(on: BundleRetries['on'], outcome: AttemptOutcome): boolean {
+  if ('status' in outcome) return isRetryableStatus(on, outcome.status);
+  const err = outcome.error;
+  switch (err.code) {
+    case 'upstream-connect-failure':
+    case 'upstream-identity-mismatch':
+      // Nothing reached the upstream application: always safe to try another endpoint.
+      return on.connectFailure;
+    case 'upstream-reset':
+      return on.reset;
+    case 'upstream-timeout':
+      // Only a per-try timeout; the route timeout ends the request. Envoy counts it as a 504.
+      return (err as ProxyError & { perTry?: boolean }).perTry === true && isRetryableStatus(on, 504);
+    default:
+      return false;
+  }
+}
+
+export function isRetryableStatus(on: BundleRetries['on'], status: number): boolean {
+  if (on.any5xx && status >= 500 && status <= 599) return true;
+  if (on.gatewayError && (status === 502 || status === 503 || status === 504)) return true;
+  return on.statuses.includes(status);
+}
+
+/** True when the request itself may be sent again: method allowed and body replayable. */
+export function isRequestRetryable(policy: BundleRetries, method: string, bodyReplayable: boolean): boolean {
+  if (policy.attempts <= 0 || !bodyReplayable) return false;
+  return !policy.idempotentOnly || IDEMPOTENT.has(method);
+}
+
+/**
+ * Full-jitter exponential back-off (AWS architecture blog, "Exponential Backoff and Jitter"): a
+ * uniform draw in [0, min(max, base * 2^retry)). `retry` counts from 0 for the first retry.
+ */
+export function backoffMs(retry: number, backoff: BundleRetries['backoff'], random: Random): number {
+  const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(retry, 30));
+  return Math.floor(random() * cap);
+}
+
+/** The timeout of the next attempt: the per-try timeout, cut to what is left of the route deadline. */
+export function tryTimeoutMs(perTryTimeoutMs: number, now: number, deadline: number): number {
+  const perTry = perTryTimeoutMs > 0 ? perTryTimeoutMs : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.min(perTry, deadline - now));
+}

@@ -1,0 +1,145 @@
+// The sidecar's request path, started and swapped as one unit: the outbound and inbound listeners
+// over one ActiveConfig reference. The bundle lifecycle and the CLI (telemetry, admin, hot reload)
+// call this; it knows nothing about stores or signatures, only about an already verified Bundle.
+import type http from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+import type { Bundle } from '../schema/bundle.types.generated.js';
+import { type Clock, type Random, systemClock, systemRandom } from './clock.js';
+import type { ProxyObserver } from './observer.js';
+import { createInboundListener } from './server/inbound-listener.js';
+import { DEFAULT_LIMITS, type ListenerLimits, type ServerEnv } from './server/options.js';
+import { createOutboundServer } from './server/outbound.js';
+import { type ActiveConfig, buildSnapshot, type ProxySnapshot, type SnapshotDeps } from './snapshot.js';
+import { type AppAddress, createAppAgent } from './upstream/app.js';
+import { DnsCache, type DnsResolver } from './upstream/dns-cache.js';
+import { type Credentials, UpstreamPool } from './upstream/mtls-pool.js';
+
+export interface ListenAddress {
+  readonly host: string;
+  /** 0 picks a free port (tests); see RunningProxy.ports. */
+  readonly port: number;
+}
+
+export interface StartProxyOptions {
+  /** A verified bundle for this service. */
+  readonly bundle: Bundle;
+  /** Our workload certificate chain (leaf first) and key, PEM. */
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly listen: { readonly inbound: ListenAddress; readonly outbound: ListenAddress };
+  /** Where the app listens; default 127.0.0.1:<bundle inbound.appPort>. */
+  readonly app?: AppAddress;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly observer?: ProxyObserver;
+  readonly limits?: Partial<ListenerLimits>;
+  /** DNS for `dns:` endpoints; the system resolver by default. */
+  readonly dnsResolver?: DnsResolver;
+  /** Idle timeout of pooled upstream connections (default 30 s). */
+  readonly upstreamIdleTimeoutMs?: number;
+}
+
+export interface RunningProxy {
+  /** The bound ports (useful with port 0). */
+  readonly ports: { readonly inbound: number; readonly outbound: number };
+  /** The configuration requests are served with right now. */
+  active(): ProxySnapshot;
+  /**
+   * Atomically replaces the configuration: builds every table and stack off to the side, then
+   * swaps one reference. Throws (the old configuration stays active) if the bundle cannot be built.
+   * Requests in flight finish on the old configuration; open connections are kept.
+   */
+  swap(bundle: Bundle): void;
+  /** Rotated certificate/key: used by new connections, in both directions. */
+  setCredentials(credentials: Credentials): void;
+  /** Stops listening, lets requests in flight finish (up to graceMs), then closes every connection. */
+  close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const clock = options.clock ?? systemClock;
+  const env: ServerEnv = {
+    clock,
+    random: options.random ?? systemRandom,
+    observer: options.observer,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  };
+  let credentials: Credentials = { cert: options.cert, key: options.key };
+  const pool = new UpstreamPool(credentials, { idleTimeoutMs: options.upstreamIdleTimeoutMs });
+  const appAgent = createAppAgent();
+  const deps: SnapshotDeps = {
+    clock,
+    random: env.random,
+    pool,
+    dns: new DnsCache({ clock, resolver: options.dnsResolver }),
+    appAgent,
+    app: options.app,
+  };
+  const active: ActiveConfig = { current: buildSnapshot(options.bundle, deps) };
+
+  const outbound = createOutboundServer(active, env);
+  const inbound = createInboundListener(active, env, { ...credentials, ca: options.bundle.trustRoots });
+  const open = new Set<import('node:net').Socket>();
+  for (const s of [outbound, inbound.server] as Server[]) {
+    s.on('connection', (socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    });
+  }
+  await Promise.all([
+    listen(outbound, options.listen.outbound),
+    listen(inbound.server, options.listen.inbound),
+  ]);
+  const httpServers: http.Server[] = [outbound, ...inbound.httpServers];
+
+  return {
+    ports: { inbound: portOf(inbound.server), outbound: portOf(outbound) },
+    active: () => active.current,
+    swap(bundle) {
+      const next = buildSnapshot(bundle, deps);
+      const rootsChanged = next.bundle.trustRoots.join('\n') !== active.current.bundle.trustRoots.join('\n');
+      // The swap itself: one assignment. Everything above may throw and leaves `active` untouched.
+      active.current = next;
+      if (rootsChanged) inbound.setTls({ ...credentials, ca: next.bundle.trustRoots });
+      pool.retainOnly(next.outbound.agents);
+    },
+    setCredentials(next) {
+      credentials = next;
+      pool.setCredentials(next);
+      inbound.setTls({ ...next, ca: active.current.bundle.trustRoots });
+    },
+    async close({ graceMs = 5000 } = {}) {
+      const closed = Promise.all([closeServer(outbound), closeServer(inbound.server)]);
+      inbound.destroyPending();
+      const deadline = Date.now() + graceMs;
+      // Idle keep-alive connections close now; busy ones as soon as their response is done.
+      while (open.size > 0 && Date.now() < deadline) {
+        for (const s of httpServers) s.closeIdleConnections();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const s of httpServers) s.closeAllConnections();
+      for (const socket of open) socket.destroy();
+      await closed;
+      pool.destroy();
+      appAgent.destroy();
+    },
+  };
+}
+
+function listen(server: Server, address: ListenAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}

@@ -1,0 +1,102 @@
+// The inbound port's front door. One TCP listener serves three protocol servers: mTLS that requires
+// a client certificate (strict), TLS that accepts one (permissive), and plaintext (permissive only).
+// It peeks at the first byte (0x16 opens a TLS handshake) and hands the socket over; the mode is read
+// from the active bundle per connection, so a swap between strict and permissive needs no restart.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { ActiveConfig } from '../snapshot.js';
+import { onClientError } from './client-error.js';
+import { inboundRequestListener } from './inbound.js';
+import { httpServerOptions, type ServerEnv } from './options.js';
+
+const TLS_HANDSHAKE = 0x16;
+
+export interface TlsMaterial {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  /** Trust roots (PEM) a client certificate must chain to. */
+  readonly ca: readonly string[];
+}
+
+export interface InboundListener {
+  readonly server: net.Server;
+  /** New certificate, key or roots for new handshakes; open connections keep theirs. */
+  setTls(tls: TlsMaterial): void;
+  /** The HTTP servers behind the front door (closing idle keep-alive connections, shutdown). */
+  readonly httpServers: readonly http.Server[];
+  /** Sockets still in the first-byte peek, not yet owned by an HTTP server. */
+  destroyPending(): void;
+}
+
+export function createInboundListener(
+  active: ActiveConfig,
+  env: ServerEnv,
+  tls: TlsMaterial,
+): InboundListener {
+  const onRequest = inboundRequestListener(active, env);
+  const options = httpServerOptions(env.limits);
+  const tlsOptions = (rejectUnauthorized: boolean): https.ServerOptions => ({
+    ...options,
+    cert: tls.cert,
+    key: tls.key,
+    ca: [...tls.ca],
+    requestCert: true,
+    rejectUnauthorized,
+    minVersion: 'TLSv1.2',
+  });
+  const strict = https.createServer(tlsOptions(true), onRequest);
+  const permissive = https.createServer(tlsOptions(false), onRequest);
+  const plain = http.createServer(options, onRequest);
+  const httpServers = [strict, permissive, plain];
+  for (const s of httpServers) {
+    s.on('clientError', onClientError('inbound', env.observer));
+    // These servers never listen themselves; 'listening' starts Node's per-connection tracking,
+    // which enforces headersTimeout/requestTimeout and lets closeIdleConnections work.
+    s.emit('listening');
+  }
+
+  const pending = new Set<net.Socket>();
+  const firstByteTimeoutMs = Math.min(env.limits.headersTimeoutMs, env.limits.requestTimeoutMs);
+  const server = net.createServer((socket) => {
+    pending.add(socket);
+    const onTimeout = () => socket.destroy();
+    const onError = () => socket.destroy();
+    socket.setTimeout(firstByteTimeoutMs, onTimeout);
+    socket.on('error', onError);
+    socket.once('close', () => pending.delete(socket));
+    socket.once('data', (chunk: Buffer) => {
+      pending.delete(socket);
+      socket.setTimeout(0);
+      socket.off('timeout', onTimeout);
+      socket.off('error', onError);
+      socket.pause();
+      socket.unshift(chunk);
+      const mode = active.current.inbound.mtls;
+      if (chunk[0] === TLS_HANDSHAKE) {
+        // tls.TLSSocket reads the unshifted bytes itself (initRead), so the socket stays paused.
+        (mode === 'strict' ? strict : permissive).emit('connection', socket);
+      } else if (mode === 'permissive') {
+        plain.emit('connection', socket);
+        // The HTTP parser consumes the handle directly; resuming replays the unshifted bytes.
+        socket.resume();
+      } else {
+        socket.destroy();
+      }
+    });
+  });
+
+  return {
+    server,
+    httpServers,
+    setTls(next) {
+      const context = { cert: next.cert, key: next.key, ca: [...next.ca], minVersion: 'TLSv1.2' as const };
+      strict.setSecureContext(context);
+      permissive.setSecureContext(context);
+    },
+    destroyPending() {
+      for (const s of pending) s.destroy();
+      pending.clear();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// The inbound listener: terminates mTLS, learns the caller's SPIFFE id from its verified
+// certificate, drops every `x-meshc-*` header the caller sent (no spoofed identities), normalises
+// the path and runs the inbound stack (authorization, then the app).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { AuthzDeniedError, BadRequestError } from '../errors.js';
+import { peerSpiffeId } from '../identity/peer-id.js';
+import { normalizePath } from '../route/normalize-path.js';
+import type { ActiveConfig, ProxySnapshot } from '../snapshot.js';
+import type { RequestContext } from '../stack/context.js';
+import { bodyOf } from '../stack/request-body.js';
+import type { ProxyResponse } from '../stack/types.js';
+import { endToEndHeaders } from '../upstream/hop-by-hop.js';
+import { beginRequest, serve } from './edge.js';
+import type { ServerEnv } from './options.js';
+import { ensureTraceHeaders } from './trace.js';
+
+/** The request listener shared by the TLS and (permissive) plaintext servers of the inbound port. */
+export function inboundRequestListener(active: ActiveConfig, env: ServerEnv) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const snapshot = active.current;
+    const ctx = beginRequest(req, res, env, 'inbound');
+    serve(ctx, res, env, routeInbound(snapshot, ctx, req, env));
+  };
+}
+
+async function routeInbound(
+  snapshot: ProxySnapshot,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  env: ServerEnv,
+): Promise<ProxyResponse> {
+  const headers = endToEndHeaders(req.headers, true);
+  ctx.upstreamHeaders = headers;
+  ctx.requestId = ensureTraceHeaders(headers, snapshot.traceSampling, env.random);
+  ctx.destination = snapshot.bundle.service;
+  const socket = req.socket;
+  ctx.peer = peerOf(socket);
+  // A plaintext connection accepted while the mode was permissive outlives a swap to strict.
+  if (snapshot.inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted) {
+    throw new AuthzDeniedError('mTLS is strict: plaintext connections are refused');
+  }
+  const normalized = normalizePath(req.url ?? '');
+  if ('error' in normalized) throw new BadRequestError(normalized.error);
+  ctx.path = normalized.path;
+  ctx.rawQuery = normalized.query;
+  ctx.body = bodyOf(req.headers, req);
+  return snapshot.inbound.handler(ctx);
+}
+
+/** Peer ids per connection: the certificate is read once, not on every keep-alive request. */
+const peers = new WeakMap<Socket, string | null>();
+
+/**
+ * The caller's SPIFFE id: only from a TLS connection whose client certificate chained to our roots
+ * (`authorized`); a plaintext or unverified peer has none, and authorization treats it as anonymous.
+ */
+export function peerOf(socket: Socket): string | undefined {
+  const tls = socket as TLSSocket;
+  if (!tls.encrypted) return undefined;
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    peer = null;
+    if (tls.authorized) {
+      try {
+        peer = peerSpiffeId(tls).uri;
+      } catch {
+        // A certificate without one valid SPIFFE id names no workload.
+      }
+    }
+    peers.set(socket, peer);
+  }
+  return peer ?? undefined;
+}

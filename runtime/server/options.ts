@@ -1,0 +1,46 @@
+// Listener limits shared by the outbound and inbound HTTP servers: header size (431 beyond it),
+// slow-client timeouts (slowloris), and keep-alive. Node's strict parser stays on: no
+// insecureHTTPParser, Host required, so ambiguous framing is refused rather than smuggled.
+import type { ServerOptions } from 'node:http';
+import type { Clock, Random } from '../clock.js';
+import type { ProxyObserver } from '../observer.js';
+
+export interface ListenerLimits {
+  /** Largest request head (request line + headers) in bytes; beyond it, 431. */
+  readonly maxHeaderSize: number;
+  /** Time allowed to receive a request's headers. */
+  readonly headersTimeoutMs: number;
+  /** Time allowed to receive a whole request, body included. */
+  readonly requestTimeoutMs: number;
+  /** Idle time before a keep-alive client connection closes (longer than callers' pool idle timeout). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ListenerLimits = {
+  maxHeaderSize: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 60_000,
+};
+
+export interface ServerEnv {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly observer: ProxyObserver | undefined;
+  readonly limits: ListenerLimits;
+}
+
+export function httpServerOptions(limits: ListenerLimits): ServerOptions {
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return {
+    maxHeaderSize: limits.maxHeaderSize,
+    headersTimeout,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often Node checks the two timeouts above; finer than the default 30 s for short limits.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+    noDelay: true,
+    requireHostHeader: true,
+    insecureHTTPParser: false,
+  };
+}

@@ -1,0 +1,99 @@
+// The outbound listener: the app sends plain HTTP here, naming the service it wants in Host
+// (`Host: ratings`) or in an absolute-form target (`GET http://ratings/x`, so HTTP_PROXY works).
+// The request is normalised, matched against that service's routes and handed to the route's stack.
+import http, { type IncomingMessage } from 'node:http';
+import { BadRequestError, NoRouteError, UnknownDestinationError } from '../errors.js';
+import { normalizePath } from '../route/normalize-path.js';
+import { matchRouteIndex, parseQuery } from '../route/route-table.js';
+import type { ActiveConfig, ProxySnapshot } from '../snapshot.js';
+import type { RequestContext } from '../stack/context.js';
+import { bodyOf } from '../stack/request-body.js';
+import type { ProxyResponse } from '../stack/types.js';
+import { endToEndHeaders } from '../upstream/hop-by-hop.js';
+import { onClientError } from './client-error.js';
+import { beginRequest, serve } from './edge.js';
+import { httpServerOptions, type ServerEnv } from './options.js';
+import { ensureTraceHeaders } from './trace.js';
+
+export function createOutboundServer(active: ActiveConfig, env: ServerEnv): http.Server {
+  const server = http.createServer(httpServerOptions(env.limits), (req, res) => {
+    // One read of the active configuration: this request keeps it to the end, whatever swaps.
+    const snapshot = active.current;
+    const ctx = beginRequest(req, res, env, 'outbound');
+    serve(ctx, res, env, routeOutbound(snapshot, ctx, req, env));
+  });
+  server.on('clientError', onClientError('outbound', env.observer));
+  return server;
+}
+
+async function routeOutbound(
+  snapshot: ProxySnapshot,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  env: ServerEnv,
+): Promise<ProxyResponse> {
+  const headers = endToEndHeaders(req.headers, false);
+  ctx.upstreamHeaders = headers;
+  ctx.requestId = ensureTraceHeaders(headers, snapshot.traceSampling, env.random);
+  const target = parseRequestTarget(req.url ?? '', req.headers.host);
+  if (target.authority !== undefined) headers.host = target.authority;
+  const dest = snapshot.outbound.destinations.get(target.service);
+  if (!dest)
+    throw new UnknownDestinationError(
+      `"${target.service}" is not a service that ${snapshot.bundle.service} calls`,
+    );
+  ctx.destination = dest.service;
+  const normalized = normalizePath(target.path);
+  if ('error' in normalized) throw new BadRequestError(normalized.error);
+  ctx.path = normalized.path;
+  ctx.rawQuery = normalized.query;
+  ctx.body = bodyOf(req.headers, req);
+  if (dest.table.usesQuery) ctx.query = parseQuery(ctx.rawQuery);
+  const i = matchRouteIndex(dest.table, ctx);
+  if (i === -1) throw new NoRouteError(`no route of ${dest.service} matches ${ctx.method} ${ctx.path}`);
+  const route = dest.table.routes[i]!.route;
+  ctx.routeName = route.name;
+  ctx.routeSource = route.source;
+  return dest.handlers[i]!(ctx);
+}
+
+export interface RequestTarget {
+  /** The destination service: the host, lower-cased, without port or trailing dot. */
+  readonly service: string;
+  /** Origin-form path and query. */
+  readonly path: string;
+  /** The authority of an absolute-form target (it replaces Host, RFC 9112 §3.2.2). */
+  readonly authority: string | undefined;
+}
+
+/** Reads origin-form (`/x` + Host) or absolute-form (`http://svc/x`) targets; throws BadRequestError. */
+export function parseRequestTarget(url: string, host: string | undefined): RequestTarget {
+  if (url.startsWith('/')) {
+    if (!host) throw new BadRequestError('missing Host header');
+    return { service: serviceOf(host), path: url, authority: undefined };
+  }
+  if (url.slice(0, 7).toLowerCase() === 'http://') {
+    const rest = url.slice(7);
+    let end = rest.search(/[/?]/);
+    if (end === -1) end = rest.length;
+    const authority = rest.slice(0, end);
+    const tail = rest.slice(end);
+    return { service: serviceOf(authority), path: tail.startsWith('/') ? tail : `/${tail}`, authority };
+  }
+  throw new BadRequestError('request target must be a path or an http:// URL');
+}
+
+function serviceOf(authority: string): string {
+  if (authority === '' || authority.includes('@')) throw new BadRequestError('malformed host');
+  let host = authority;
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close === -1) throw new BadRequestError('malformed host');
+    host = host.slice(0, close + 1);
+  } else {
+    const colon = host.indexOf(':');
+    if (colon !== -1) host = host.slice(0, colon);
+  }
+  host = host.toLowerCase();
+  return host.endsWith('.') ? host.slice(0, -1) : host;
+}

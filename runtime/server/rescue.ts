@@ -1,0 +1,41 @@
+// The edge "rescue" (linkerd2-proxy's term): the one place a typed error becomes a response, using
+// the table in errors.ts. Every proxy-made answer carries `x-meshc-error: <code>` and, when a rule
+// decided, `x-meshc-rule: <file:line>`; unknown errors become a bare 500 with no stack trace.
+import type { ServerResponse } from 'node:http';
+import { ProxyError, toProxyError } from '../errors.js';
+import type { ProxyObserver } from '../observer.js';
+import type { RequestContext } from '../stack/context.js';
+
+export const ERROR_HEADER = 'x-meshc-error';
+export const RULE_HEADER = 'x-meshc-rule';
+
+export function rescue(
+  ctx: RequestContext,
+  res: ServerResponse,
+  thrown: unknown,
+  observer?: ProxyObserver,
+): void {
+  const err = toProxyError(thrown);
+  if (!(thrown instanceof ProxyError)) observer?.internalError?.(thrown, ctx);
+  ctx.errorCode = err.code;
+  if (err.rule !== undefined) ctx.rule = err.rule;
+  ctx.status = err.status;
+  if (err.code === 'client-gone' || res.headersSent || res.destroyed) {
+    // Nothing sensible can be sent: the client left, or a response is already under way.
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(
+    err.rule === undefined
+      ? { error: err.code, message: err.message }
+      : { error: err.code, message: err.message, rule: err.rule },
+  );
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    [ERROR_HEADER]: err.code,
+  };
+  if (err.rule !== undefined) headers[RULE_HEADER] = err.rule;
+  res.writeHead(err.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,69 @@
+// The proxy's metric set, registered once at start. Names and labels are part of meshc's public
+// interface (dashboards and alerts key on them): docs/proxy-operations.md lists them.
+import { reloadResults } from '../bundle/status.js';
+import { type Counter, type Gauge, type Histogram, Registry } from './registry.js';
+
+/** Seconds; spans sub-millisecond local hops to the 15 s default route timeout. */
+export const DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30,
+];
+
+export interface ProxyMetrics {
+  registry: Registry;
+  /** direction: inbound|outbound; peer: caller SPIFFE id (inbound) or destination service (outbound). */
+  requests: Counter;
+  duration: Histogram;
+  /** Retries made by the outbound retry layer, labels {peer, route}. */
+  retries: Counter;
+  /** Endpoints ejected by outlier detection, labels {peer, version}. */
+  outlierEjections: Counter;
+  /** Requests refused because a circuit-breaker limit was reached, labels {peer}. */
+  circuitBreakerOverflows: Counter;
+  bundleReloads: Counter;
+  bundleInfo: Gauge;
+  certificateExpiry: Gauge;
+}
+
+export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
+  const bundleReloads = registry.counter(
+    'meshc_bundle_reloads_total',
+    'Attempts to load a bundle, by result: success, rejected, activation-failed, unreachable.',
+    ['result'],
+  );
+  // Every result exists at 0 from the start, so rate() and absence alerts work before the first failure.
+  for (const r of reloadResults) bundleReloads.labels(r);
+  return {
+    registry,
+    requests: registry.counter(
+      'meshc_requests_total',
+      'Requests handled by the proxy, by direction, peer, route and response status.',
+      ['direction', 'peer', 'route', 'code'],
+    ),
+    duration: registry.histogram(
+      'meshc_request_duration_seconds',
+      'Time from request start to the end of the response, in seconds.',
+      ['direction', 'route'],
+      DURATION_BUCKETS,
+    ),
+    retries: registry.counter('meshc_retries_total', 'Retries made by the outbound retry policy.', [
+      'peer',
+      'route',
+    ]),
+    outlierEjections: registry.counter(
+      'meshc_outlier_ejections_total',
+      'Endpoints ejected by outlier detection.',
+      ['peer', 'version'],
+    ),
+    circuitBreakerOverflows: registry.counter(
+      'meshc_circuit_breaker_overflows_total',
+      'Requests refused because a circuit-breaker limit was reached.',
+      ['peer'],
+    ),
+    bundleReloads,
+    bundleInfo: registry.gauge('meshc_bundle_info', 'The active bundle (value 1).', ['version', 'commit']),
+    certificateExpiry: registry.gauge(
+      'meshc_certificate_expiry_seconds',
+      'Expiry (notAfter) of the workload certificate, as Unix time in seconds.',
+    ),
+  };
+}

@@ -1,0 +1,44 @@
+// Hop-by-hop headers describe one connection, not the message (RFC 9110 §7.6.1): a proxy must not
+// forward them, in either direction, nor any header the Connection header lists. Copying into a
+// fresh object also gives layers a private header set to mutate.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+  // Node's server already answered `100 Continue` to the client; the next hop must not be asked again.
+  'expect',
+]);
+
+const MESHC_PREFIX = 'x-meshc-';
+
+/**
+ * The end-to-end headers of a message: hop-by-hop ones, `proxy-*` ones and those named in
+ * Connection removed; with `dropMeshc`, every `x-meshc-*` too (the inbound edge: no spoofing).
+ */
+export function endToEndHeaders(headers: IncomingHttpHeaders, dropMeshc: boolean): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-')) continue;
+    if (listed?.has(name)) continue;
+    if (dropMeshc && name.startsWith(MESHC_PREFIX)) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
+function connectionTokens(value: string | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const tokens = new Set<string>();
+  for (const t of value.split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') tokens.add(name);
+  }
+  return tokens.size > 0 ? tokens : undefined;
+}

@@ -1,0 +1,227 @@
+// The bundle loop over a real directory store: activation, every rejection keeping the last good bundle,
+// failed activation, unsigned stores, back-off timing and fs.watch-triggered reloads.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { storePaths } from '../../schema/store-format.js';
+import { createBundleLifecycle, type LifecycleOptions } from '../../runtime/bundle/lifecycle.js';
+import { createDirSource } from '../../runtime/bundle/source-dir.js';
+import { nextPollDelay } from '../../runtime/bundle/status.js';
+import {
+  flipByte,
+  ManualClock,
+  makeBundle,
+  makeKeys,
+  publishBundle,
+  publishManifest,
+  removeDir,
+  tempDir,
+} from './fixtures.js';
+
+const keys = makeKeys();
+let root: string;
+let logs: Record<string, unknown>[];
+let activated: Bundle[];
+let clock: ManualClock;
+
+beforeEach(() => {
+  root = tempDir();
+  logs = [];
+  activated = [];
+  clock = new ManualClock();
+});
+afterEach(() => removeDir(root));
+
+function lifecycle(extra: Partial<LifecycleOptions> = {}) {
+  return createBundleLifecycle({
+    service: 'reviews',
+    source: createDirSource({ dir: root, service: 'reviews' }),
+    verifyKey: keys.publicKey,
+    activate: (b) => void activated.push(b),
+    clock,
+    random: () => 0.5,
+    now: () => Date.UTC(2030, 0, 1),
+    log: (e) => void logs.push(e),
+    ...extra,
+  });
+}
+
+function publish(bundle: Bundle, key = keys.privateKey) {
+  const pub = publishBundle(root, 'reviews', bundle, key);
+  publishManifest(root, 'reviews', pub, { key });
+  return pub;
+}
+
+describe('bundle lifecycle (directory store)', () => {
+  it('activates a valid bundle and the status says so', async () => {
+    const pub = publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle();
+    await lc.start();
+    expect(activated.map((b) => b.commit)).toEqual(['commit-a']);
+    const s = lc.status();
+    expect(s).toMatchObject({
+      activeVersion: pub.version,
+      commit: 'commit-a',
+      activeFrom: 'store',
+      activatedAt: '2030-01-01T00:00:00.000Z',
+      lastError: null,
+      reloads: { success: 1, rejected: 0, 'activation-failed': 0, unreachable: 0 },
+    });
+    expect(lc.active()?.bundle.service).toBe('reviews');
+    // unchanged store: no second activation
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    expect(activated).toHaveLength(1);
+    await lc.stop();
+  });
+
+  it('rejects a tampered bundle, keeps the old one, counts and logs it, and retries next poll', async () => {
+    const good = publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle();
+    await lc.start();
+    const bad = publish(makeBundle('reviews', 'b'));
+    flipByte(root, storePaths.bundle('reviews', bad.version));
+    const outcome = await lc.pollNow();
+    expect(outcome.result).toBe('rejected');
+    expect(outcome.error?.code).toBe('bundle-hash-mismatch');
+    const s = lc.status();
+    expect(s.activeVersion).toBe(good.version);
+    expect(s.reloads.rejected).toBe(1);
+    expect(s.lastError).toMatchObject({ code: 'bundle-hash-mismatch', version: bad.version });
+    expect(activated).toHaveLength(1);
+    expect(logs.find((l) => l.code === 'bundle-hash-mismatch')).toMatchObject({
+      level: 'error',
+      result: 'rejected',
+    });
+    // the same (still bad) manifest is verified again on the next poll, not skipped as "seen"
+    expect((await lc.pollNow()).result).toBe('rejected');
+    expect(lc.status().reloads.rejected).toBe(2);
+    // once repaired, it loads
+    publish(makeBundle('reviews', 'b'));
+    expect((await lc.pollNow()).result).toBe('success');
+    expect(lc.status().activeVersion).toBe(bad.version);
+    await lc.stop();
+  });
+
+  it.each([
+    ['wrong service', makeBundle('ratings', 'x'), 'bundle-wrong-service'],
+    [
+      'unknown format',
+      { ...makeBundle('reviews', 'x'), format: 'meshc.bundle/v9' } as unknown as Bundle,
+      'bundle-format-unknown',
+    ],
+  ])('rejects a bundle with %s', async (_name, bundle, code) => {
+    const good = publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle();
+    await lc.start();
+    publish(bundle);
+    const outcome = await lc.pollNow();
+    expect(outcome.error?.code).toBe(code);
+    expect(lc.status().activeVersion).toBe(good.version);
+    expect(lc.status().lastError?.code).toBe(code);
+    await lc.stop();
+  });
+
+  it('rejects a bundle signed with another key, and a manifest for another service', async () => {
+    publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle();
+    await lc.start();
+    const forged = publishBundle(root, 'reviews', makeBundle('reviews', 'f'), makeKeys().privateKey);
+    publishManifest(root, 'reviews', forged, { key: keys.privateKey });
+    expect((await lc.pollNow()).error?.code).toBe('bundle-signature-invalid');
+    publishManifest(root, 'reviews', forged, { key: keys.privateKey, patch: { service: 'ratings' } });
+    expect((await lc.pollNow()).error?.code).toBe('manifest-wrong-service');
+    expect(lc.status().reloads.rejected).toBe(2);
+    await lc.stop();
+  });
+
+  it('rejects an unsigned store unless allowUnsigned', async () => {
+    const pub = publishBundle(root, 'reviews', makeBundle(), null);
+    publishManifest(root, 'reviews', pub, { key: null });
+    const strict = lifecycle();
+    await strict.start();
+    expect(strict.status()).toMatchObject({ activeVersion: null, lastError: { code: 'bundle-unsigned' } });
+    await strict.stop();
+    const lax = lifecycle({ allowUnsigned: true });
+    await lax.start();
+    expect(lax.status().activeVersion).toBe(pub.version);
+    await lax.stop();
+    const keyless = lifecycle({ allowUnsigned: true, verifyKey: null });
+    await keyless.start();
+    expect(keyless.status().activeVersion).toBe(pub.version);
+    await keyless.stop();
+    expect(() => lifecycle({ verifyKey: null })).toThrow(/verify key is required/);
+  });
+
+  it('leaves the previous bundle active when activation throws', async () => {
+    const good = publish(makeBundle('reviews', 'a'));
+    let fail = false;
+    const lc = lifecycle({
+      activate: (b) => {
+        if (fail) throw new Error('regex does not compile');
+        activated.push(b);
+      },
+    });
+    await lc.start();
+    fail = true;
+    publish(makeBundle('reviews', 'b'));
+    const outcome = await lc.pollNow();
+    expect(outcome.result).toBe('activation-failed');
+    expect(outcome.error?.message).toMatch(/regex does not compile/);
+    expect(lc.status()).toMatchObject({ activeVersion: good.version, reloads: { 'activation-failed': 1 } });
+    fail = false;
+    expect((await lc.pollNow()).result).toBe('success');
+    await lc.stop();
+  });
+
+  it('polls on the interval, backs off exponentially while failing, capped', async () => {
+    const lc = lifecycle({ intervalMs: 1000, maxBackoffMs: 5000 });
+    await lc.start(); // empty store: unreachable
+    expect(lc.status()).toMatchObject({
+      reloads: { unreachable: 1 },
+      lastError: { code: 'store-unreachable' },
+    });
+    for (let i = 0; i < 4; i++) await lc.pollNow();
+    // first retry at the normal cadence, then doubling per failure, capped
+    expect(clock.delays).toEqual([1000, 2000, 4000, 5000, 5000]);
+    publish(makeBundle());
+    await lc.pollNow();
+    expect(clock.delays.at(-1)).toBe(1000);
+    // the scheduled timer really polls
+    publish(makeBundle('reviews', 'c'));
+    clock.advance(1000);
+    await vi.waitFor(() => expect(lc.status().commit).toBe('commit-c'));
+    await lc.stop();
+    expect(clock.timers.size).toBe(0);
+  });
+
+  it('jitters the delay within the configured fraction', () => {
+    const t = { intervalMs: 10_000, jitter: 0.1, maxBackoffMs: 60_000 };
+    expect(nextPollDelay(t, 0, () => 0)).toBe(9000);
+    expect(nextPollDelay(t, 0, () => 0.999999)).toBe(11_000);
+    expect(nextPollDelay(t, 10, () => 0.5)).toBe(60_000);
+  });
+
+  it('coalesces polls requested while one runs into exactly one more', async () => {
+    publish(makeBundle());
+    const lc = lifecycle();
+    const first = lc.pollNow();
+    const second = lc.pollNow();
+    const third = lc.pollNow();
+    expect(second).toBe(third);
+    expect((await first).result).toBe('success');
+    expect((await second).result).toBe('unchanged');
+    await lc.stop();
+  });
+
+  it('reloads on a file-system change without waiting for the poll interval', async () => {
+    publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle({ intervalMs: 3_600_000, watchDebounceMs: 50 });
+    await lc.start();
+    const before = clock.timers.size;
+    publish(makeBundle('reviews', 'w'));
+    // a real fs.watch event arrives asynchronously and arms the debounce timer on our manual clock
+    await vi.waitFor(() => expect(clock.timers.size).toBeGreaterThan(before), { timeout: 3000, interval: 5 });
+    clock.advance(50);
+    await vi.waitFor(() => expect(lc.status().commit).toBe('commit-w'), { timeout: 3000, interval: 5 });
+    await lc.stop();
+  });
+});

@@ -1,0 +1,267 @@
+// The bundle loop against a real HTTP store on 127.0.0.1: conditional GETs answered 304, the ETag held
+// back after a failed activation, garbage and outages, rollout, starting from the disk cache, and HTTPS.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { rolloutBucket, storePaths } from '../../schema/store-format.js';
+import { cacheFilePath } from '../../runtime/bundle/cache.js';
+import { createBundleLifecycle, type LifecycleOptions } from '../../runtime/bundle/lifecycle.js';
+import { openBundleSource } from '../../runtime/bundle/open-source.js';
+import { createHttpSource } from '../../runtime/bundle/source-http.js';
+import { hasOpenssl, openssl } from '../pki/helpers.js';
+import {
+  ManualClock,
+  makeBundle,
+  makeKeys,
+  publishBundle,
+  publishManifest,
+  removeDir,
+  type StoreServer,
+  serveStore,
+  tempDir,
+  hitsOf,
+} from './fixtures.js';
+
+const keys = makeKeys();
+let root: string;
+let cacheDir: string;
+let server: StoreServer;
+let activated: Bundle[];
+const stops: (() => Promise<void>)[] = [];
+
+beforeEach(async () => {
+  root = tempDir();
+  cacheDir = tempDir('meshc-cache-');
+  server = await serveStore(root);
+  activated = [];
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  await server.close();
+  removeDir(root);
+  removeDir(cacheDir);
+});
+
+function lifecycle(extra: Partial<LifecycleOptions> = {}, url = server.url) {
+  const lc = createBundleLifecycle({
+    service: 'reviews',
+    source: createHttpSource({ url, service: 'reviews', timeoutMs: 2000 }),
+    verifyKey: keys.publicKey,
+    activate: (b) => void activated.push(b),
+    clock: new ManualClock(),
+    log: () => {},
+    cacheDir,
+    ...extra,
+  });
+  stops.push(() => lc.stop());
+  return lc;
+}
+
+function publish(tag: string) {
+  const pub = publishBundle(root, 'reviews', makeBundle('reviews', tag), keys.privateKey);
+  publishManifest(root, 'reviews', pub, { key: keys.privateKey });
+  return pub;
+}
+
+const manifestPath = storePaths.manifest('reviews');
+
+describe('bundle lifecycle (HTTP store)', () => {
+  it('polls with If-None-Match and is answered 304 while nothing changes', async () => {
+    const pub = publish('a');
+    const lc = lifecycle();
+    await lc.start();
+    expect(lc.status().activeVersion).toBe(pub.version);
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    expect(hitsOf(server, manifestPath)).toBe(3);
+    expect(hitsOf(server, storePaths.bundle('reviews', pub.version))).toBe(1);
+    expect(server.conditional[0]).toBeNull();
+    expect(server.conditional[1]).toMatch(/^"[0-9a-f]+"$/);
+    expect(server.conditional[2]).toBe(server.conditional[1]);
+    expect(activated).toHaveLength(1);
+  });
+
+  it('does not advance the ETag after a failed activation, so the next poll refetches', async () => {
+    publish('a');
+    let refuse = false;
+    const lc = lifecycle({
+      activate: (b) => {
+        if (refuse) throw new Error('table build failed');
+        activated.push(b);
+      },
+    });
+    await lc.start();
+    const etagOfA = (await fetch(`${server.url}/${manifestPath}`)).headers.get('etag');
+    const seen = server.conditional.length;
+    const b = publish('b');
+    refuse = true;
+    expect((await lc.pollNow()).result).toBe('activation-failed');
+    refuse = false;
+    expect((await lc.pollNow()).result).toBe('success');
+    // both polls after the change still presented A's ETag; the bundle B was fetched twice
+    expect(etagOfA).toMatch(/^"/);
+    expect(server.conditional.slice(seen)).toEqual([etagOfA, etagOfA]);
+    expect(hitsOf(server, storePaths.bundle('reviews', b.version))).toBe(2);
+    expect(lc.status().activeVersion).toBe(b.version);
+    // and now the new ETag is remembered: 304
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    expect(server.conditional.at(-1)).not.toBe(etagOfA);
+  });
+
+  it('rejects a store serving garbage and keeps the last good bundle', async () => {
+    const pub = publish('a');
+    const lc = lifecycle();
+    await lc.start();
+    server.mode = 'garbage';
+    // garbage manifest with a garbage "signature": the signature check refuses it first
+    const outcome = await lc.pollNow();
+    expect(outcome.result).toBe('rejected');
+    expect(outcome.error?.code).toBe('manifest-signature-invalid');
+    const lax = lifecycle({ allowUnsigned: true, verifyKey: null });
+    await lax.start();
+    expect(lax.status().lastError?.code).toBe('manifest-invalid');
+    server.mode = 'error';
+    expect((await lc.pollNow()).error?.code).toBe('store-unreachable');
+    expect(lc.status()).toMatchObject({
+      activeVersion: pub.version,
+      reloads: { rejected: 1, unreachable: 1 },
+    });
+  });
+
+  it('starts from the cached bundle when the store is unreachable, re-verifying it', async () => {
+    const pub = publish('a');
+    const first = lifecycle();
+    await first.start();
+    expect(first.status().activeFrom).toBe('store');
+    await first.stop();
+    await server.close();
+
+    const offline = lifecycle({}, server.url); // same URL, nobody listening now
+    await offline.start();
+    expect(offline.status()).toMatchObject({
+      activeVersion: pub.version,
+      activeFrom: 'cache',
+      lastError: { code: 'store-unreachable' },
+      reloads: { success: 1, unreachable: 1 },
+    });
+    expect(activated.map((b) => b.commit)).toEqual(['commit-a', 'commit-a']);
+    await offline.stop();
+
+    // a cache whose bytes were altered is refused, and nothing is active
+    const file = cacheFilePath(cacheDir, 'reviews');
+    const cached = JSON.parse(readFileSync(file, 'utf8'));
+    const bytes = Buffer.from(cached.bundle, 'base64');
+    bytes[30] = (bytes[30] ?? 0) ^ 1;
+    writeFileSync(file, JSON.stringify({ ...cached, bundle: bytes.toString('base64') }));
+    const tampered = lifecycle({}, server.url);
+    await tampered.start();
+    expect(tampered.status().activeVersion).toBeNull();
+    expect(tampered.status().reloads.rejected).toBe(1);
+    // a cache verified with another key is refused too
+    writeFileSync(file, JSON.stringify(cached));
+    const otherKey = lifecycle({ verifyKey: makeKeys().publicKey }, server.url);
+    await otherKey.start();
+    expect(otherKey.status().lastError?.code).toBe('store-unreachable');
+    expect(otherKey.status().activeVersion).toBeNull();
+    server = await serveStore(root); // afterEach closes it
+  });
+
+  it('follows the manifest rollout share for this instance id', async () => {
+    const main = publishBundle(root, 'reviews', makeBundle('reviews', 'main'), keys.privateKey);
+    const next = publishBundle(root, 'reviews', makeBundle('reviews', 'next'), keys.privateKey);
+    publishManifest(root, 'reviews', main, { key: keys.privateKey, rollout: { to: next, percent: 50 } });
+    const ids = ['pod-1', 'pod-2', 'pod-3', 'pod-4', 'pod-5', 'pod-6'];
+    const inRollout = ids.find((id) => rolloutBucket('reviews', id) < 50)!;
+    const outside = ids.find((id) => rolloutBucket('reviews', id) >= 50)!;
+    const a = lifecycle({ instanceId: inRollout, cacheDir: null });
+    const b = lifecycle({ instanceId: outside, cacheDir: null });
+    await a.start();
+    await b.start();
+    expect(a.status()).toMatchObject({ activeVersion: next.version, viaRollout: true });
+    expect(b.status()).toMatchObject({ activeVersion: main.version, viaRollout: false });
+    // promoting the rollout version re-points b; a keeps running the same bytes without re-activation
+    publishManifest(root, 'reviews', next, { key: keys.privateKey });
+    const before = activated.length;
+    expect((await a.pollNow()).result).toBe('unchanged');
+    expect(a.status().viaRollout).toBe(false);
+    expect((await b.pollNow()).result).toBe('success');
+    expect(b.status().activeVersion).toBe(next.version);
+    expect(activated.length).toBe(before + 1);
+  });
+
+  it('refuses a bundle download larger than the manifest says without reading it all', async () => {
+    publish('a');
+    const big = publishBundle(root, 'reviews', makeBundle('reviews', 'big'), keys.privateKey);
+    publishManifest(root, 'reviews', { ...big, size: 100 }, { key: keys.privateKey });
+    const lc = lifecycle({ cacheDir: null });
+    await lc.start();
+    expect(lc.status().lastError?.code).toBe('bundle-size-mismatch');
+  });
+});
+
+describe('HTTPS store', () => {
+  it.skipIf(!hasOpenssl)('loads from an HTTPS store signed by a private CA given as `ca`', async () => {
+    const dir = tempDir('meshc-https-');
+    try {
+      openssl(
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=store',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          'key.pem',
+          '-out',
+          'cert.pem',
+        ],
+        dir,
+      );
+      const tls = {
+        key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+        cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      };
+      const secure = await serveStore(root, tls);
+      try {
+        const pub = publish('tls');
+        const untrusted = lifecycle({ cacheDir: null }, secure.url);
+        await untrusted.start();
+        expect(untrusted.status().lastError?.code).toBe('store-unreachable');
+        const lc = createBundleLifecycle({
+          service: 'reviews',
+          source: openBundleSource(secure.url, { service: 'reviews', ca: tls.cert }),
+          verifyKey: keys.publicKey,
+          activate: () => {},
+          clock: new ManualClock(),
+          log: () => {},
+        });
+        stops.push(() => lc.stop());
+        await lc.start();
+        expect(lc.status()).toMatchObject({ activeVersion: pub.version, source: `${secure.url}/` });
+      } finally {
+        for (const stop of stops.splice(0)) await stop();
+        await secure.close();
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('opens a directory store for a path or file: URL and an HTTP store for a URL', () => {
+    expect(openBundleSource(root, { service: 'reviews' }).location).toBe(root);
+    expect(openBundleSource(pathToFileURL(root).href, { service: 'reviews' }).location).toBe(root);
+    const http = openBundleSource('HTTP://127.0.0.1:9/shop', { service: 'reviews' });
+    expect([http.location, http.defaultIntervalMs]).toEqual(['http://127.0.0.1:9/shop/', 10_000]);
+    http.close();
+  });
+});

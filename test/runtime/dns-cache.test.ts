@@ -1,0 +1,142 @@
+// DNS answers cached until their TTL on an injected clock, refreshed afterwards, kept when a refresh
+// fails, and shared by concurrent callers; endpoint sets follow the answers and keep endpoint state.
+import { describe, expect, it } from 'vitest';
+import { DnsCache, type DnsResolver, type ResolvedRecord } from '../../runtime/upstream/dns-cache.js';
+import { EndpointSet } from '../../runtime/upstream/endpoint-set.js';
+import { ManualClock } from './fakes.js';
+
+/** A resolver answering from a table the test edits; counts queries. */
+function tableResolver(table: Map<string, ResolvedRecord[] | Error>) {
+  const calls = { v4: 0, lookup: 0 };
+  const resolver: DnsResolver = {
+    async resolve4(host) {
+      calls.v4++;
+      const a = table.get(host);
+      if (a instanceof Error) throw a;
+      if (!a) throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+      return a;
+    },
+    async resolve6() {
+      throw Object.assign(new Error('ENODATA'), { code: 'ENODATA' });
+    },
+    async lookup(host) {
+      calls.lookup++;
+      if (host === 'hosts-only' || host === 'localhost') return ['127.0.0.1'];
+      throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+    },
+  };
+  return { resolver, calls };
+}
+
+describe('DnsCache', () => {
+  it('caches until the TTL, then re-resolves', async () => {
+    const clock = new ManualClock();
+    const table = new Map<string, ResolvedRecord[] | Error>([
+      [
+        'svc',
+        [
+          { address: '10.0.0.2', ttl: 30 },
+          { address: '10.0.0.1', ttl: 10 },
+        ],
+      ],
+    ]);
+    const { resolver, calls } = tableResolver(table);
+    const dns = new DnsCache({ clock, resolver });
+    const first = await dns.resolve('svc');
+    expect(first).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(calls.v4).toBe(1);
+    await clock.advance(9_999);
+    expect(dns.resolve('svc')).toBe(first);
+    expect(calls.v4).toBe(1);
+    table.set('svc', [{ address: '10.0.0.3', ttl: 10 }]);
+    await clock.advance(1);
+    // Expired: the stale answer is served while the refresh runs.
+    expect(dns.resolve('svc')).toBe(first);
+    await clock.advance(0);
+    expect(dns.resolve('svc')).toEqual(['10.0.0.3']);
+    expect(calls.v4).toBe(2);
+  });
+
+  it('keeps the last answer when a refresh fails, and retries later', async () => {
+    const clock = new ManualClock();
+    const table = new Map<string, ResolvedRecord[] | Error>([['svc', [{ address: '10.0.0.1', ttl: 5 }]]]);
+    const { resolver, calls } = tableResolver(table);
+    const dns = new DnsCache({ clock, resolver, retryMs: 1000 });
+    await dns.resolve('svc');
+    table.set('svc', new Error('SERVFAIL'));
+    await clock.advance(5000);
+    dns.resolve('svc');
+    await clock.advance(0);
+    expect(dns.resolve('svc')).toEqual(['10.0.0.1']);
+    expect(calls.v4).toBe(2);
+    await clock.advance(1000);
+    dns.resolve('svc');
+    expect(calls.v4).toBe(3);
+  });
+
+  it('shares one query between concurrent callers and rejects when nothing resolves', async () => {
+    const { resolver, calls } = tableResolver(new Map([['svc', [{ address: '10.0.0.1', ttl: 5 }]]]));
+    const dns = new DnsCache({ clock: new ManualClock(), resolver });
+    const [a, b] = await Promise.all([dns.resolve('svc'), dns.resolve('svc')]);
+    expect(a).toBe(b);
+    expect(calls.v4).toBe(1);
+    await expect(dns.resolve('nowhere')).rejects.toThrow();
+  });
+
+  it('clamps tiny TTLs and falls back to getaddrinfo for hosts-file and localhost names', async () => {
+    const clock = new ManualClock();
+    const { resolver, calls } = tableResolver(new Map([['svc', [{ address: '10.0.0.1', ttl: 0 }]]]));
+    const dns = new DnsCache({ clock, resolver, minTtlMs: 1000 });
+    await dns.resolve('svc');
+    await clock.advance(999);
+    dns.resolve('svc');
+    expect(calls.v4).toBe(1);
+    expect(await dns.resolve('hosts-only')).toEqual(['127.0.0.1']);
+    expect(await dns.resolve('localhost')).toEqual(['127.0.0.1']);
+  });
+
+  it('resolves localhost with the real system resolver', async () => {
+    const dns = new DnsCache({ clock: new ManualClock() });
+    const addresses = await dns.resolve('localhost');
+    expect(addresses.some((a) => a === '127.0.0.1' || a === '::1')).toBe(true);
+  });
+});
+
+describe('EndpointSet', () => {
+  it('expands dns names, keeps array identity while unchanged and endpoint state across refreshes', async () => {
+    const clock = new ManualClock();
+    const table = new Map<string, ResolvedRecord[] | Error>([['svc', [{ address: '10.0.0.1', ttl: 10 }]]]);
+    const { resolver } = tableResolver(table);
+    const set = new EndpointSet(
+      [
+        { kind: 'static', host: '10.9.9.9', port: 80 },
+        { kind: 'dns', host: 'svc', port: 15006 },
+      ],
+      new DnsCache({ clock, resolver }),
+    );
+    const first = await set.endpoints();
+    expect(first.map((e) => e.key)).toEqual(['10.9.9.9:80', '10.0.0.1:15006']);
+    expect(set.endpoints()).toBe(first);
+    first[1]!.inFlight = 3;
+    table.set('svc', [
+      { address: '10.0.0.1', ttl: 10 },
+      { address: '10.0.0.2', ttl: 10 },
+    ]);
+    await clock.advance(10_000);
+    set.endpoints();
+    await clock.advance(0);
+    const second = set.endpoints() as readonly { key: string; inFlight: number }[];
+    expect(second).not.toBe(first);
+    expect(second.map((e) => e.key)).toEqual(['10.9.9.9:80', '10.0.0.1:15006', '10.0.0.2:15006']);
+    expect(second[1]!.inFlight).toBe(3);
+  });
+
+  it('static-only sets are returned synchronously', () => {
+    const set = new EndpointSet(
+      [{ kind: 'static', host: '::1', port: 1 }],
+      new DnsCache({ clock: new ManualClock() }),
+    );
+    const eps = set.endpoints();
+    expect(Array.isArray(eps) && eps[0]!.key).toBe('[::1]:1');
+  });
+});

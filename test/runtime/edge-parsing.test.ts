@@ -1,0 +1,74 @@
+// The pure parts of the listeners: which destination a request names (Host or absolute form), and
+// which headers are hop-by-hop and never forwarded.
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from '../../runtime/errors.js';
+import { parseRequestTarget } from '../../runtime/server/outbound.js';
+import { newTraceparent } from '../../runtime/server/trace.js';
+import { endToEndHeaders } from '../../runtime/upstream/hop-by-hop.js';
+
+describe('parseRequestTarget', () => {
+  it('takes the service from Host, without port, case or trailing dot', () => {
+    expect(parseRequestTarget('/x?y', 'Ratings:9080')).toEqual({
+      service: 'ratings',
+      path: '/x?y',
+      authority: undefined,
+    });
+    expect(parseRequestTarget('/', 'ratings.')).toMatchObject({ service: 'ratings' });
+  });
+
+  it('takes the service from an absolute-form target, which overrides Host', () => {
+    expect(parseRequestTarget('http://ratings:9080/a/b?c', 'ignored')).toEqual({
+      service: 'ratings',
+      path: '/a/b?c',
+      authority: 'ratings:9080',
+    });
+    expect(parseRequestTarget('HTTP://ratings', undefined)).toMatchObject({ service: 'ratings', path: '/' });
+    expect(parseRequestTarget('http://ratings?q=1', undefined)).toMatchObject({ path: '/?q=1' });
+    expect(parseRequestTarget('http://[::1]:80/', undefined)).toMatchObject({ service: '[::1]' });
+  });
+
+  it('refuses what it cannot route', () => {
+    expect(() => parseRequestTarget('/x', undefined)).toThrow(BadRequestError);
+    expect(() => parseRequestTarget('https://ratings/', undefined)).toThrow(BadRequestError);
+    expect(() => parseRequestTarget('http://user@ratings/', undefined)).toThrow(BadRequestError);
+    expect(() => parseRequestTarget('ratings:443', undefined)).toThrow(BadRequestError);
+  });
+});
+
+describe('endToEndHeaders', () => {
+  const incoming = {
+    host: 'ratings',
+    connection: 'keep-alive, X-Private, close',
+    'keep-alive': 'timeout=5',
+    'proxy-authorization': 'Basic x',
+    'proxy-connection': 'keep-alive',
+    te: 'trailers',
+    trailer: 'x-sum',
+    'transfer-encoding': 'chunked',
+    upgrade: 'websocket',
+    'x-private': 'hop',
+    'x-meshc-peer': 'spiffe://shop.local/admin',
+    'x-meshc-error': 'spoof',
+    'x-user': 'u1',
+  };
+
+  it('drops hop-by-hop headers, proxy-* and those Connection lists', () => {
+    expect(endToEndHeaders(incoming, false)).toEqual({
+      host: 'ratings',
+      'x-meshc-peer': 'spiffe://shop.local/admin',
+      'x-meshc-error': 'spoof',
+      'x-user': 'u1',
+    });
+  });
+
+  it('drops every x-meshc-* header at the inbound edge', () => {
+    expect(endToEndHeaders(incoming, true)).toEqual({ host: 'ratings', 'x-user': 'u1' });
+  });
+});
+
+describe('newTraceparent', () => {
+  it('is a W3C version-00 traceparent with the sampled flag', () => {
+    expect(newTraceparent(true)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(newTraceparent(false)).toMatch(/-00$/);
+  });
+});

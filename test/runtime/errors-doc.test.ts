@@ -1,0 +1,26 @@
+// Every request-path error code is documented in docs/proxy.md, with the status the table gives it,
+// so an operator can look up any x-meshc-error they see.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FaultAbortError, PROXY_ERRORS, UpstreamTimeoutError } from '../../runtime/errors.js';
+
+const doc = readFileSync(fileURLToPath(new URL('../../docs/proxy.md', import.meta.url)), 'utf8');
+
+describe('runtime error codes', () => {
+  it.each(Object.entries(PROXY_ERRORS))('%s is documented with its status', (code, { status }) => {
+    const row = doc.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+    expect(row, `docs/proxy.md has no table row for ${code}`).toBeDefined();
+    if (code !== 'fault-abort') expect(row).toContain(`| ${status} |`);
+  });
+
+  it('documents no code the table lacks', () => {
+    const documented = [...doc.matchAll(/^\| `([a-z0-9-]+)` \| (?:\d{3}|from)/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(Object.keys(PROXY_ERRORS).sort());
+  });
+
+  it('error classes carry their table status; fault aborts carry the rule status', () => {
+    expect(new UpstreamTimeoutError('x').status).toBe(504);
+    expect(new FaultAbortError(418, 'r:1').status).toBe(418);
+  });
+});

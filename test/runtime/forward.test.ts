@@ -1,0 +1,104 @@
+// The upstream exchange on real TLS sockets: how each way of failing is classified (it decides both
+// the x-meshc-error and whether a retry is safe), and that identity is checked on the server's cert.
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../runtime/clock.js';
+import type { ProxyError, UpstreamTimeoutError } from '../../runtime/errors.js';
+import { RequestContext } from '../../runtime/stack/context.js';
+import { forward } from '../../runtime/upstream/forward.js';
+import { UpstreamPool } from '../../runtime/upstream/mtls-pool.js';
+import { spiffeOf } from './bundle-factory.js';
+import { createTestPki, type TestPki } from './pki.js';
+
+describe('forward over mTLS', () => {
+  let pki: TestPki;
+  let pool: UpstreamPool;
+  const servers: tls.Server[] = [];
+
+  beforeAll(async () => {
+    pki = await createTestPki('shop.local');
+    pool = new UpstreamPool(await pki.issue('productpage'));
+  });
+  afterAll(() => {
+    pool.destroy();
+    for (const s of servers) s.close();
+  });
+
+  /** A raw TLS server requiring client certificates, doing `onData` with each connection's first bytes. */
+  async function tlsServer(
+    service: string,
+    onData: (s: tls.TLSSocket) => void,
+    ca = pki.rootPem,
+  ): Promise<number> {
+    const srv = tls.createServer(
+      { ...(await pki.issue(service)), ca, requestCert: true, rejectUnauthorized: true },
+      (s) => {
+        s.on('error', () => {});
+        s.once('data', () => onData(s));
+      },
+    );
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return (srv.address() as AddressInfo).port;
+  }
+
+  function attempt(
+    port: number,
+    opts: { spiffe?: string; tryTimeoutMs?: number } = {},
+  ): Promise<ProxyError | number> {
+    const ctx = new RequestContext('GET', {}, systemClock, 0);
+    if (opts.tryTimeoutMs) ctx.tryTimeoutMs = opts.tryTimeoutMs;
+    const agent = pool.agentFor(opts.spiffe ?? spiffeOf('reviews'), [pki.rootPem], 10).agent;
+    return forward(ctx, {
+      agent,
+      host: '127.0.0.1',
+      port,
+      secure: true,
+      connectTimeoutMs: 1000,
+      endpoint: undefined,
+    }).then(
+      (r) => {
+        r.body?.resume();
+        return r.status;
+      },
+      (e: ProxyError) => e,
+    );
+  }
+
+  it('returns the response of an accepting server', async () => {
+    const port = await tlsServer('reviews', (s) => s.end('HTTP/1.1 204 No Content\r\n\r\n'));
+    expect(await attempt(port)).toBe(204);
+  });
+
+  it('a connection closed after the server accepted us is upstream-reset', async () => {
+    const port = await tlsServer('reviews', (s) => setTimeout(() => s.destroy(), 20));
+    expect(await attempt(port)).toMatchObject({ code: 'upstream-reset' });
+  });
+
+  it('a server that refuses our certificate is upstream-connect-failure, even with TLS 1.3', async () => {
+    const other = await createTestPki('shop.local');
+    const port = await tlsServer('reviews', (s) => s.end(), other.rootPem);
+    expect(await attempt(port)).toMatchObject({ code: 'upstream-connect-failure' });
+  });
+
+  it('a server with another SPIFFE id is upstream-identity-mismatch', async () => {
+    const port = await tlsServer('ratings', (s) => s.end('HTTP/1.1 204 No Content\r\n\r\n'));
+    const err = await attempt(port);
+    expect(err).toMatchObject({ code: 'upstream-identity-mismatch' });
+    expect((err as ProxyError).message).toContain(spiffeOf('ratings'));
+  });
+
+  it('a closed port is upstream-connect-failure', async () => {
+    const port = await tlsServer('reviews', () => {});
+    servers.pop()!.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await attempt(port)).toMatchObject({ code: 'upstream-connect-failure' });
+  });
+
+  it('a server that never answers hits the per-try timeout (retryable)', async () => {
+    const port = await tlsServer('reviews', () => {});
+    const err = (await attempt(port, { tryTimeoutMs: 100 })) as UpstreamTimeoutError;
+    expect(err).toMatchObject({ code: 'upstream-timeout', perTry: true });
+  });
+});

@@ -1,0 +1,240 @@
+// Identity on real TLS: strict mTLS refuses clients without a certificate or from another CA,
+// permissive also serves anonymous callers, the caller refuses a destination with the wrong SPIFFE
+// id, authorization decisions travel back with x-meshc-rule, and trust roots follow bundle swaps.
+import https from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from '../../runtime/proxy.js';
+import { authorization, bundle, destination, spiffeOf, staticEndpoint } from './bundle-factory.js';
+import { type Reply, send, type TestApp } from './harness.js';
+import { TestMesh } from './mesh.js';
+import { createTestPki, type TestPki } from './pki.js';
+
+/** A direct TLS request to an inbound listener, as another sidecar would make it. */
+function tlsGet(
+  port: number,
+  opts: { ca: string; cert?: string; key?: string; path?: string },
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/',
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        agent: false,
+        checkServerIdentity: () => undefined,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A plaintext HTTP request; resolves null when the server closes the connection instead. */
+function plainGet(port: number, path = '/'): Promise<Reply | null> {
+  return send(port, { path }).catch(() => null);
+}
+
+describe('mTLS and authorization between sidecars', () => {
+  let mesh: TestMesh;
+  let otherCa: TestPki;
+  let app: TestApp;
+  let strict: RunningProxy;
+  let permissive: RunningProxy;
+  let caller: RunningProxy;
+  let client: { cert: string; key: string };
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    otherCa = await createTestPki('shop.local');
+    app = await mesh.app('reviews');
+    const roots = [mesh.pki.rootPem];
+    strict = await mesh.sidecar(
+      bundle({
+        service: 'reviews',
+        trustRoots: roots,
+        appPort: app.port,
+        authorization: authorization('deny', [
+          {
+            from: [spiffeOf('productpage')],
+            methods: ['GET'],
+            paths: [{ kind: 'prefix', value: '/reviews/' }],
+          },
+        ]),
+      }),
+    );
+    permissive = await mesh.sidecar(
+      bundle({
+        service: 'reviews',
+        trustRoots: roots,
+        appPort: app.port,
+        mtls: 'permissive',
+        authorization: authorization('allow', []),
+      }),
+    );
+    const impostor = await mesh.sidecar(
+      bundle({ service: 'reviews', trustRoots: roots, appPort: app.port }),
+      {
+        certFor: 'impostor',
+      },
+    );
+    const foreign = await mesh.sidecar(bundle({ service: 'reviews', trustRoots: roots, appPort: app.port }), {
+      ...(await otherCa.issue('reviews')),
+    });
+    caller = await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: roots,
+        outbound: [
+          destination({ service: 'reviews', versions: { v1: [staticEndpoint(strict.ports.inbound)] } }),
+          destination({
+            service: 'impostor-target',
+            spiffeId: spiffeOf('reviews'),
+            versions: { v1: [staticEndpoint(impostor.ports.inbound)] },
+          }),
+          destination({
+            service: 'foreign-target',
+            spiffeId: spiffeOf('reviews'),
+            versions: { v1: [staticEndpoint(foreign.ports.inbound)] },
+          }),
+        ],
+      }),
+    );
+    client = await mesh.pki.issue('productpage');
+  });
+
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  describe('strict inbound', () => {
+    it('serves a client with a certificate from the trust roots and names it to the app', async () => {
+      const r = await tlsGet(strict.ports.inbound, { ca: mesh.pki.rootPem, ...client, path: '/reviews/1' });
+      expect(r.status).toBe(200);
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBe(spiffeOf('productpage'));
+    });
+
+    it('refuses a client without a certificate, before any request reaches the app', async () => {
+      const before = app.seen.length;
+      await expect(
+        tlsGet(strict.ports.inbound, { ca: mesh.pki.rootPem, path: '/reviews/1' }),
+      ).rejects.toThrow();
+      expect(app.seen.length).toBe(before);
+    });
+
+    it('refuses a client whose certificate comes from another CA', async () => {
+      const before = app.seen.length;
+      const stranger = await otherCa.issue('productpage');
+      await expect(
+        tlsGet(strict.ports.inbound, { ca: mesh.pki.rootPem, ...stranger, path: '/reviews/1' }),
+      ).rejects.toThrow();
+      expect(app.seen.length).toBe(before);
+    });
+
+    it('closes plaintext connections', async () => {
+      expect(await plainGet(strict.ports.inbound, '/reviews/1')).toBeNull();
+    });
+  });
+
+  describe('permissive inbound', () => {
+    it('serves plaintext callers as anonymous: no x-meshc-peer, even a spoofed one', async () => {
+      const r = await send(permissive.ports.inbound, {
+        path: '/p',
+        headers: { 'x-meshc-peer': spiffeOf('admin') },
+      });
+      expect(r.status).toBe(200);
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBeUndefined();
+    });
+
+    it('still identifies TLS callers with a certificate, and serves TLS callers without one', async () => {
+      expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem, ...client })).status).toBe(200);
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBe(spiffeOf('productpage'));
+      expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem })).status).toBe(200);
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBeUndefined();
+    });
+
+    it('treats a certificate from another CA as anonymous, never trusting its SPIFFE id', async () => {
+      const stranger = await otherCa.issue('productpage');
+      expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem, ...stranger })).status).toBe(
+        200,
+      );
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBeUndefined();
+    });
+  });
+
+  describe('through the caller sidecar', () => {
+    const call = (host: string, path: string, method = 'GET') =>
+      send(caller.ports.outbound, { host, path, method });
+
+    it('authorization admits by rule and denies with the deciding rule in x-meshc-rule', async () => {
+      expect((await call('reviews', '/reviews/1')).status).toBe(200);
+      const before = app.seen.length;
+      for (const [path, method] of [
+        ['/admin', 'GET'],
+        ['/reviews/1', 'POST'],
+      ] as const) {
+        const denied = await call('reviews', path, method);
+        expect(denied.status).toBe(403);
+        expect(denied.headers['x-meshc-error']).toBe('authz-denied');
+        expect(denied.headers['x-meshc-rule']).toBe('services/test.yaml:30');
+      }
+      expect(app.seen.length).toBe(before);
+    });
+
+    it('authorizes the normalised path, so traversal cannot escape an allowed prefix', async () => {
+      const r = await call('reviews', '/reviews/../admin');
+      expect(r.status).toBe(403);
+    });
+
+    it('refuses a destination presenting another SPIFFE id: 503 upstream-identity-mismatch', async () => {
+      const before = app.seen.length;
+      const r = await call('impostor-target', '/reviews/1');
+      expect(r.status).toBe(503);
+      expect(r.headers['x-meshc-error']).toBe('upstream-identity-mismatch');
+      expect(r.body).toContain('spiffe://shop.local/impostor');
+      expect(app.seen.length).toBe(before);
+    });
+
+    it('refuses a destination whose certificate comes from another CA: 503 upstream-connect-failure', async () => {
+      const r = await call('foreign-target', '/reviews/1');
+      expect(r.status).toBe(503);
+      expect(r.headers['x-meshc-error']).toBe('upstream-connect-failure');
+    });
+  });
+
+  describe('trust roots follow the bundle', () => {
+    it('a swap that adds a root admits callers certified by it (CA rotation)', async () => {
+      const rotated = await createTestPki('shop.local');
+      const callee = await mesh.sidecar(
+        bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
+      );
+      const newClient = await rotated.issue('productpage');
+      const get = () => tlsGet(callee.ports.inbound, { ca: mesh.pki.rootPem, ...newClient });
+      await expect(get()).rejects.toThrow();
+      callee.swap(
+        bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem, rotated.rootPem], appPort: app.port }),
+      );
+      expect((await get()).status).toBe(200);
+    });
+
+    it('mtls mode follows the bundle per connection', async () => {
+      const callee = await mesh.sidecar(
+        bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
+      );
+      expect(await plainGet(callee.ports.inbound)).toBeNull();
+      callee.swap(
+        bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port, mtls: 'permissive' }),
+      );
+      expect((await plainGet(callee.ports.inbound))?.status).toBe(200);
+    });
+  });
+});
