@@ -25,6 +25,8 @@ export type MeshcDocument = {
  */
 export type EndpointList = [Endpoint, ...Endpoint[]];
 /**
+ * A sidecar inbound address: an IP literal with port (10.0.0.7:15006, [::1]:15006) or dns:name:port, resolved with TTL refresh.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Endpoint".
  */
@@ -39,36 +41,50 @@ export type Endpoint = string;
  */
 export type EndpointList1 = [Endpoint, ...Endpoint[]];
 /**
+ * A DNS label (RFC 1123): lower-case letters, digits and -, at most 63 characters.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "DnsLabel".
  */
 export type DnsLabel = string;
 /**
+ * An HTTP method.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Method".
  */
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'TRACE' | 'CONNECT';
 /**
+ * An HTTP header name (an RFC 9110 token), matched case-insensitively.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "HeaderName".
  */
 export type HeaderName = string;
 /**
+ * strict: mutual TLS required; permissive: plaintext accepted too (migration only).
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "MtlsMode".
  */
 export type MtlsMode = 'strict' | 'permissive';
 /**
+ * A percentage, 0 to 100.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Percent".
  */
 export type Percent = number;
 /**
+ * A TCP port, 1 to 65535.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Port".
  */
 export type Port = number;
 /**
+ * A duration: a number and a unit, ms, s, m or h (250ms, 2s, 1.5s, 1m).
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Duration".
  */
@@ -99,12 +115,20 @@ export interface Metadata {
  * via the `definition` "MeshDocument".
  */
 export interface MeshDocument {
+  /**
+   * API version of the document; meshc/v1 is the only one.
+   */
   apiVersion: 'meshc/v1';
+  /**
+   * Mesh: the one mesh-wide document.
+   */
   kind: 'Mesh';
   metadata: Metadata;
   spec: MeshSpec;
 }
 /**
+ * Mesh-wide settings; every service inherits defaults and may override them.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "MeshSpec".
  */
@@ -316,12 +340,20 @@ export interface LoadBalancer {
  * via the `definition` "ServiceDocument".
  */
 export interface ServiceDocument {
+  /**
+   * API version of the document; meshc/v1 is the only one.
+   */
   apiVersion: 'meshc/v1';
+  /**
+   * Service: one per service.
+   */
   kind: 'Service';
   metadata: Metadata;
   spec: ServiceSpec;
 }
 /**
+ * One service: how to reach its versions, whom it calls, and the policies of calls to it.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "ServiceSpec".
  */
@@ -368,6 +400,8 @@ export interface ServiceSpec {
   authorization?: Authorization;
 }
 /**
+ * One deployed version of a service and where its sidecars listen.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Version".
  */
@@ -381,12 +415,14 @@ export interface Version {
   };
 }
 /**
+ * One route: the first route whose match holds decides the backends and the policies of a request.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Route".
  */
 export interface Route {
   /**
-   * Route name, unique within the service.
+   * A DNS label (RFC 1123): lower-case letters, digits and -, at most 63 characters.
    */
   name: string;
   match?: Match;
@@ -414,7 +450,7 @@ export interface Route {
    */
   mirror?: {
     /**
-     * Version that receives the copies.
+     * A DNS label (RFC 1123): lower-case letters, digits and -, at most 63 characters.
      */
     version: string;
     /**
@@ -434,8 +470,17 @@ export interface Match {
    * Path match (the normalised path, without the query).
    */
   path?: {
+    /**
+     * The normalised path equals this.
+     */
     exact?: string;
+    /**
+     * The normalised path starts with this (a string prefix: /api matches /api2; write /api/ for a segment).
+     */
     prefix?: string;
+    /**
+     * The whole normalised path matches this regular expression (RE2-safe subset).
+     */
     regex?: string;
   };
   /**
@@ -459,18 +504,32 @@ export interface Match {
  * via the `definition` "StringMatch".
  */
 export interface StringMatch {
+  /**
+   * The value equals this.
+   */
   exact?: string;
+  /**
+   * The value starts with this.
+   */
   prefix?: string;
+  /**
+   * The whole value matches this regular expression (RE2-safe subset).
+   */
   regex?: string;
+  /**
+   * true: the header or parameter is present (any value); false: it is absent.
+   */
   present?: boolean;
 }
 /**
+ * A version and its share of the route's traffic.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Backend".
  */
 export interface Backend {
   /**
-   * Destination version.
+   * A DNS label (RFC 1123): lower-case letters, digits and -, at most 63 characters.
    */
   version: string;
   /**
@@ -571,6 +630,8 @@ export interface Authorization {
   allow?: AuthzRule[];
 }
 /**
+ * Admits callers by identity, and optionally only some methods and paths.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "AuthzRule".
  */
@@ -591,6 +652,8 @@ export interface AuthzRule {
   paths?: string[];
 }
 /**
+ * Resilience policies given as mesh defaults.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "Policies".
  */
@@ -609,6 +672,8 @@ export interface Policies1 {
   loadBalancer?: LoadBalancer;
 }
 /**
+ * Headers to set (replace), add (append) or remove, in the order remove, set, add.
+ *
  * This interface was referenced by `undefined`'s JSON-Schema
  * via the `definition` "HeaderMutation".
  */
