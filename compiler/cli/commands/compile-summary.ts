@@ -1,5 +1,6 @@
 // The table `meshc compile` prints after writing the store: one line per service (version, bundle
 // size, whether its manifest changed) and a totals line. Pure: the command writes what this returns.
+import { formatSize } from '../../format-size.js';
 import type { StoreReport } from '../../store/write-store.js';
 
 export interface SummaryInput {
@@ -9,12 +10,6 @@ export interface SummaryInput {
   readonly signed: boolean;
   /** Extra targets written beside the native bundles, for the totals line. */
   readonly targets: readonly string[];
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function renderCompileSummary(input: SummaryInput): string {

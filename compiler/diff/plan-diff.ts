@@ -1,0 +1,99 @@
+// The plan stage: two compiled sides in, per-service differences and risk flags out. Pure; the CLI
+// compiles the sides (compile-side.ts) and renders what this returns.
+import { callGraphOf } from './call-graph.js';
+import type { SideBundle, SideBundles } from './compile-side.js';
+import { diffBundle } from './diff-bundle.js';
+import { findUnadmittedCalls } from './risk-dependencies.js';
+import { findRetryStorms } from './risk-retry-storm.js';
+import { findTimeoutRisks } from './risk-timeouts.js';
+import type { BundleRef, PlanChange, PlanDiff, PlanRisk, ServicePlan } from './types.js';
+
+export interface DiffOptions {
+  /** See risk-retry-storm.ts. */
+  readonly retryStormThreshold: number;
+}
+
+export function diffPlans(base: SideBundles, head: SideBundles, options: DiffOptions): PlanDiff {
+  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
+  const plans = new Map<string, { changes: PlanChange[]; from?: SideBundle; to?: SideBundle }>();
+  let unchanged = 0;
+  for (const name of names) {
+    const from = base.get(name);
+    const to = head.get(name);
+    if (from && to && from.version === to.version) {
+      unchanged += 1;
+      continue;
+    }
+    const changes = from && to ? diffBundle(from.bundle, to.bundle) : [];
+    // Different bytes but nothing above differs: only file:line provenance moved.
+    if (from && to && changes.length === 0) {
+      changes.push({
+        kind: 'provenance',
+        scope: 'bundle',
+        direction: 'changed',
+        text: 'only provenance (spec file:line) changed; the proxy behaves the same',
+      });
+    }
+    plans.set(name, { changes, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  }
+
+  const risks = [...changeRisks(plans, head), ...findUnadmittedCalls(base, head)];
+  const [baseGraph, headGraph] = [callGraphOf(base), callGraphOf(head)];
+  risks.push(...findRetryStorms(baseGraph, headGraph, options.retryStormThreshold));
+  risks.push(...findTimeoutRisks(baseGraph, headGraph));
+
+  // A risk may sit on a service whose own bundle did not change (a caller's timeout was lowered):
+  // it is then listed with an empty change list, so every flag appears under some service.
+  for (const risk of risks) {
+    if (plans.has(risk.service)) continue;
+    const same = head.get(risk.service);
+    if (same) plans.set(risk.service, { changes: [], from: same, to: same });
+    if (same && base.get(risk.service)?.version === same.version) unchanged -= 1;
+  }
+  const services: ServicePlan[] = [...plans.keys()].sort().map((name) => {
+    const { changes, from, to } = plans.get(name)!;
+    return {
+      service: name,
+      status: !from ? 'added' : !to ? 'removed' : from.version === to.version ? 'unchanged' : 'changed',
+      bundle: { from: ref(from), to: ref(to), sizeDelta: (to?.size ?? 0) - (from?.size ?? 0) },
+      changes,
+      risks: risks.filter((r) => r.service === name),
+    };
+  });
+  return { services, unchanged, risks: services.flatMap((s) => s.risks) };
+}
+
+/** Risks read straight off the changes: authorization widened, mTLS made permissive. */
+function changeRisks(
+  plans: ReadonlyMap<string, { changes: PlanChange[]; from?: SideBundle; to?: SideBundle }>,
+  head: SideBundles,
+): PlanRisk[] {
+  const risks: PlanRisk[] = [];
+  for (const [service, { changes, from, to }] of plans) {
+    for (const c of changes) {
+      if (c.direction === 'widened') {
+        risks.push({
+          kind: 'authz-widened',
+          service,
+          text: c.text,
+          ...(c.source ? { source: c.source } : {}),
+        });
+      }
+      if (c.kind === 'mtls' && c.direction === 'relaxed') {
+        risks.push({ kind: 'mtls-permissive', service, text: c.text });
+      }
+    }
+    if (!from && to && head.get(service)?.bundle.inbound.mtls === 'permissive') {
+      risks.push({
+        kind: 'mtls-permissive',
+        service,
+        text: 'new service with mTLS permissive: plaintext callers accepted',
+      });
+    }
+  }
+  return risks;
+}
+
+function ref(side: SideBundle | undefined): BundleRef | null {
+  return side ? { version: side.version, size: side.size } : null;
+}
