@@ -1,0 +1,58 @@
+// A request to explain, read exactly as the outbound listener reads one: the same target parser
+// (absolute form names the destination service) and the same path normalisation, so an explanation
+// is about the request the proxy would actually route.
+import { ProxyError } from '../errors.js';
+import { normalizePath } from '../route/normalize-path.js';
+import { parseRequestTarget } from '../server/outbound.js';
+
+export interface ExplainRequest {
+  readonly method: string;
+  /** Absolute http:// URL (its host is the destination service), or a path with a `host` header. */
+  readonly url: string;
+  /** Request headers as name/value pairs, in any case. */
+  readonly headers: readonly (readonly [string, string])[];
+}
+
+/** What the matcher and authorization see. */
+export interface PreparedRequest {
+  readonly method: string;
+  /** The destination service (host without port, lower-case). */
+  readonly service: string;
+  /** Normalised path, without the query. */
+  readonly path: string;
+  /** Raw query string (without `?`). */
+  readonly query: string;
+  /** Lower-case names; repeated headers joined with ", " as Node does. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type Prepared = { ok: true; request: PreparedRequest } | { ok: false; message: string };
+
+/** RFC 9110 token characters: what a method may be made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function prepareRequest(req: ExplainRequest): Prepared {
+  // Node's HTTP parser keeps the method as sent and the proxy matches it case-sensitively; explain
+  // upper-cases it because a person typing `get` means GET.
+  const method = req.method.toUpperCase();
+  if (!TOKEN.test(method)) return { ok: false, message: `"${req.method}" is not an HTTP method` };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of req.headers) {
+    const key = name.trim().toLowerCase();
+    if (!TOKEN.test(key)) return { ok: false, message: `"${name}" is not a header name` };
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
+  let target;
+  try {
+    target = parseRequestTarget(req.url, headers['host']);
+  } catch (err) {
+    if (err instanceof ProxyError) return { ok: false, message: err.message };
+    throw err;
+  }
+  const normalized = normalizePath(target.path);
+  if ('error' in normalized) return { ok: false, message: normalized.error };
+  return {
+    ok: true,
+    request: { method, service: target.service, path: normalized.path, query: normalized.query, headers },
+  };
+}

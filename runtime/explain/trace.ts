@@ -1,0 +1,99 @@
+// A request followed hop by hop through compiled bundles: the caller's proxy routes it (outbound),
+// the callee's proxy authorizes it (inbound), and when the request names a next hop the callee's
+// own bundle routes that one further. Pure: bundles in, a trace out; shared by `meshc explain`.
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { explainInbound, type InboundHop, peerIdOf } from './inbound.js';
+import { explainOutbound, type OutboundHop } from './outbound.js';
+import { type ExplainRequest, type PreparedRequest, prepareRequest } from './request.js';
+
+export interface TraceInput {
+  /** The service whose app sends the first request. */
+  readonly from: string;
+  /** One request per hop: hop i+1 is sent by the service that hop i reached. */
+  readonly hops: readonly ExplainRequest[];
+  /** The bundle of a service, or undefined when the mesh or store has none. */
+  readonly bundleOf: (service: string) => Bundle | undefined;
+}
+
+export interface TraceHop {
+  readonly from: string;
+  readonly to: string;
+  readonly request: PreparedRequest;
+  readonly outbound: OutboundHop;
+  /** Null when the caller's proxy refused the request, or the callee has no bundle. */
+  readonly inbound: InboundHop | null;
+}
+
+export interface Trace {
+  readonly from: string;
+  readonly hops: readonly TraceHop[];
+  /** `reached`: the last hop's app gets the request; `refused`: a proxy answers it. */
+  readonly outcome: 'reached' | 'refused';
+  /** What the client sees when refused: the proxy's status, `x-meshc-error` and `x-meshc-rule`. */
+  readonly refusal: null | {
+    readonly hop: number;
+    readonly status: number;
+    readonly error: 'no-route' | 'unknown-destination' | 'authz-denied';
+    readonly rule: string | null;
+    readonly reason: string;
+  };
+}
+
+/** A problem with the question rather than an answer: a malformed request or a service with no bundle. */
+export class TraceInputError extends Error {
+  override readonly name = 'TraceInputError';
+  constructor(
+    readonly kind: 'bad-request' | 'unknown-service',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws TraceInputError for a request that does not parse or a caller without a bundle. */
+export function traceRequest(input: TraceInput): Trace {
+  if (input.hops.length === 0) throw new TraceInputError('bad-request', 'no request to explain');
+  const prepared = input.hops.map((h, i) => {
+    const p = prepareRequest(h);
+    if (!p.ok)
+      throw new TraceInputError('bad-request', `request ${i + 1} (${h.method} ${h.url}): ${p.message}`);
+    return p.request;
+  });
+  const hops: TraceHop[] = [];
+  let caller = input.from;
+  for (const [i, request] of prepared.entries()) {
+    const bundle = input.bundleOf(caller);
+    if (!bundle) throw new TraceInputError('unknown-service', `no bundle for service "${caller}"`);
+    const outbound = explainOutbound(bundle, request);
+    if (outbound.decision !== 'routed') {
+      hops.push({ from: caller, to: request.service, request, outbound, inbound: null });
+      return refused(input.from, hops, i, outbound.status, outbound.decision, null, outbound.reason);
+    }
+    const callee = input.bundleOf(request.service);
+    if (!callee) throw new TraceInputError('unknown-service', `no bundle for service "${request.service}"`);
+    // The caller's proxy forwards the normalised path; the callee's proxy authorizes the caller's
+    // certificate identity, which is the caller's bundle identity.
+    const inbound = explainInbound(callee, {
+      peer: peerIdOf(bundle, bundle.identity.spiffeId),
+      method: request.method,
+      path: request.path,
+    });
+    hops.push({ from: caller, to: request.service, request, outbound, inbound });
+    if (inbound.decision === 'deny')
+      return refused(input.from, hops, i, 403, 'authz-denied', inbound.rule, inbound.reason);
+    caller = request.service;
+  }
+  return { from: input.from, hops, outcome: 'reached', refusal: null };
+}
+
+function refused(
+  from: string,
+  hops: TraceHop[],
+  hop: number,
+  status: number,
+  error: NonNullable<Trace['refusal']>['error'],
+  rule: string | null,
+  reason: string,
+): Trace {
+  return { from, hops, outcome: 'refused', refusal: { hop, status, error, rule, reason } };
+}

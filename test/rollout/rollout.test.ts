@@ -1,0 +1,274 @@
+// `meshc rollout` / `meshc rollback` on a real signed store, proven with the proxy's own bundle
+// lifecycle over a directory source: the share of 100 instances on the new version is exactly what
+// rolloutBucket gives (and near N %), a rollout share only grows, and rollback brings every instance
+// back. Refusals leave every byte of the store as it was.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../compiler/cli/main.js';
+import { parsePercent, planRollback, planRollout } from '../../compiler/store/rollout.js';
+import { type BundleLifecycle, createBundleLifecycle } from '../../runtime/bundle/lifecycle.js';
+import { createDirSource } from '../../runtime/bundle/source-dir.js';
+import type { Manifest } from '../../schema/manifest.types.generated.js';
+import { loadPublicKey, rolloutBucket, storePaths } from '../../schema/store-format.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { ManualClock } from '../runtime-lifecycle/fixtures.js';
+import { makeRolloutStore, type RolloutStore, snapshotStore } from './store-fixture.js';
+
+let fx: RolloutStore;
+beforeAll(async () => {
+  fx = await makeRolloutStore();
+});
+afterAll(() => fx?.cleanup());
+
+async function meshc(...args: string[]) {
+  const io = captureIo({ cwd: fx.dir });
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+const manifest = (): Manifest =>
+  JSON.parse(readFileSync(join(fx.store, storePaths.manifest('productpage')), 'utf8')) as Manifest;
+
+const INSTANCES = Array.from({ length: 100 }, (_, i) => `productpage-${i}`);
+
+/** One lifecycle per instance id, each polling the store as a proxy does and activating what it verifies. */
+function startFleet(): BundleLifecycle[] {
+  const verifyKey = loadPublicKey(readFileSync(fx.pubFile));
+  return INSTANCES.map((instanceId) =>
+    createBundleLifecycle({
+      service: 'productpage',
+      source: createDirSource({ dir: fx.store, service: 'productpage' }),
+      verifyKey,
+      instanceId,
+      activate: () => undefined,
+      clock: new ManualClock(),
+      log: () => undefined,
+    }),
+  );
+}
+
+async function pollFleet(fleet: BundleLifecycle[]): Promise<string[]> {
+  const versions: string[] = [];
+  for (const lc of fleet) {
+    const polled = await lc.pollNow();
+    expect(polled.error, polled.error?.message).toBeUndefined();
+    versions.push(lc.active()!.target.version);
+  }
+  return versions;
+}
+
+describe('rollout planning (pure)', () => {
+  const base: Manifest = {
+    format: 'meshc.manifest/v1',
+    service: 'svc',
+    version: 'a'.repeat(16),
+    sha256: 'a'.repeat(64),
+    size: 10,
+    commit: 'c1',
+    rollout: null,
+  };
+  const target = { version: 'b'.repeat(16), sha256: 'b'.repeat(64), size: 20, commit: 'c2' };
+
+  it('sets a share, ends it at 0 and promotes at 100', () => {
+    expect(planRollout(base, target, 25).rollout).toEqual({
+      version: target.version,
+      sha256: target.sha256,
+      size: 20,
+      percent: 25,
+    });
+    expect(planRollout(base, target, 25).version).toBe(base.version);
+    expect(planRollout(planRollout(base, target, 25), target, 0)).toEqual(base);
+    expect(planRollout(base, target, 100)).toEqual({
+      ...base,
+      version: target.version,
+      sha256: target.sha256,
+      size: 20,
+      commit: 'c2',
+    });
+  });
+
+  it('rollback points everyone at the target and drops any rollout', () => {
+    const rolling = planRollout(base, target, 40);
+    expect(planRollback(rolling, { ...target, version: 'c'.repeat(16) })).toMatchObject({
+      version: 'c'.repeat(16),
+      rollout: null,
+      commit: 'c2',
+    });
+  });
+
+  it('refuses a rollout to the main version and percentages out of range', () => {
+    expect(() => planRollout(base, { ...target, version: base.version }, 10)).toThrow(
+      expect.objectContaining({ code: 'ROLLOUT_SAME_VERSION' }),
+    );
+    for (const bad of ['101', '-1', 'abc', '10%', '', '1e2', '50.5.1'])
+      expect(() => parsePercent(bad), bad).toThrow(expect.objectContaining({ code: 'ROLLOUT_BAD_PERCENT' }));
+    expect([parsePercent('0'), parsePercent('12.5'), parsePercent('100')]).toEqual([0, 12.5, 100]);
+  });
+});
+
+describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => {
+  it('moves a stable share of 100 instances, promotes, and rolls every instance back', async () => {
+    const key = ['--store', fx.store, '--signing-key', fx.keyFile];
+    // Start from the old version everywhere, as before the change was compiled.
+    expect((await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key)).code).toBe(0);
+    const fleet = startFleet();
+    try {
+      expect(new Set(await pollFleet(fleet))).toEqual(new Set([fx.oldVersion]));
+      let previous = new Set<string>();
+      for (const percent of [10, 25, 50]) {
+        const run = await meshc(
+          'rollout',
+          'productpage',
+          '--to',
+          fx.newVersion,
+          '--percent',
+          String(percent),
+          ...key,
+        );
+        expect(run.code, run.err).toBe(0);
+        expect(run.out).toContain(`${percent}% of proxies on ${fx.newVersion}`);
+        expect(manifest()).toMatchObject({
+          version: fx.oldVersion,
+          rollout: { version: fx.newVersion, percent },
+        });
+        const versions = await pollFleet(fleet);
+        const onNew = new Set(INSTANCES.filter((_, i) => versions[i] === fx.newVersion));
+        // Exactly the instances whose stable bucket is under the share...
+        expect([...onNew]).toEqual(INSTANCES.filter((id) => rolloutBucket('productpage', id) < percent));
+        // ...which is N % give or take a few, and a growing share never moves an instance back.
+        expect(Math.abs(onNew.size - percent)).toBeLessThanOrEqual(6);
+        for (const id of previous) expect(onNew.has(id)).toBe(true);
+        expect(versions.filter((v) => v !== fx.newVersion && v !== fx.oldVersion)).toEqual([]);
+        previous = onNew;
+      }
+      expect(
+        (await meshc('rollout', 'productpage', '--to', fx.newVersion, '--percent', '100', ...key)).code,
+      ).toBe(0);
+      expect(manifest()).toMatchObject({ version: fx.newVersion, rollout: null });
+      expect(new Set(await pollFleet(fleet))).toEqual(new Set([fx.newVersion]));
+
+      const back = await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+      expect(back.code, back.err).toBe(0);
+      expect(back.out).toContain(`every proxy on ${fx.oldVersion}`);
+      expect(manifest()).toMatchObject({ version: fx.oldVersion, rollout: null });
+      const index = JSON.parse(readFileSync(join(fx.store, storePaths.index), 'utf8'));
+      expect(index.services.productpage).toBe(fx.oldVersion);
+      expect(await pollFleet(fleet)).toEqual(INSTANCES.map(() => fx.oldVersion));
+      // Ending a rollout with --percent 0 also puts everyone back on main.
+      await meshc('rollout', 'productpage', '--to', fx.newVersion, '--percent', '30', ...key);
+      expect(
+        (await meshc('rollout', 'productpage', '--to', fx.newVersion, '--percent', '0', ...key)).code,
+      ).toBe(0);
+      expect(manifest().rollout).toBeNull();
+      expect(new Set(await pollFleet(fleet))).toEqual(new Set([fx.oldVersion]));
+    } finally {
+      await Promise.all(fleet.map((lc) => lc.stop()));
+    }
+  });
+
+  it('says so and writes nothing when the manifest already points there', async () => {
+    const key = ['--store', fx.store, '--signing-key', fx.keyFile];
+    await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+    const before = snapshotStore(fx.store);
+    const run = await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('nothing written');
+    expect(snapshotStore(fx.store)).toEqual(before);
+  });
+
+  describe('refusals leave the store untouched', () => {
+    const reviewsVersion = () =>
+      (JSON.parse(readFileSync(join(fx.store, storePaths.manifest('reviews')), 'utf8')) as Manifest).version;
+    const cases: [string, () => string[], string][] = [
+      [
+        'unknown service',
+        () => ['rollout', 'productpag', '--to', fx.newVersion, '--percent', '10'],
+        'ROLLOUT_UNKNOWN_SERVICE',
+      ],
+      [
+        'unknown version',
+        () => ['rollout', 'productpage', '--to', '0123456789abcdef', '--percent', '10'],
+        'ROLLOUT_UNKNOWN_VERSION',
+      ],
+      [
+        'a version that is no version',
+        () => ['rollback', 'productpage', '--to', '../reviews'],
+        'ROLLOUT_UNKNOWN_VERSION',
+      ],
+      [
+        "another service's version",
+        () => ['rollback', 'productpage', '--to', reviewsVersion()],
+        'ROLLOUT_UNKNOWN_VERSION',
+      ],
+      [
+        'bad percent',
+        () => ['rollout', 'productpage', '--to', fx.newVersion, '--percent', '150'],
+        'ROLLOUT_BAD_PERCENT',
+      ],
+      [
+        'the main version',
+        () => ['rollout', 'productpage', '--to', fx.oldVersion, '--percent', '10'],
+        'ROLLOUT_SAME_VERSION',
+      ],
+    ];
+    /** Runs meshc with `args` and the key, expects refusal `code` (exit 2) and an untouched store. */
+    async function expectRefusal(args: string[], code: string, keyFile = fx.keyFile): Promise<void> {
+      const before = snapshotStore(fx.store);
+      const run = await meshc(...args, '--signing-key', keyFile);
+      expect([run.code, run.err]).toEqual([2, expect.stringContaining(`error[${code}]`)]);
+      expect(run.err).not.toMatch(/\n\s+at /);
+      expect(snapshotStore(fx.store)).toEqual(before);
+    }
+    const rolloutNew = () => ['rollout', 'productpage', '--to', fx.newVersion, '--percent', '10'];
+
+    it.each(cases)('%s', async (_, args, code) => {
+      await meshc(
+        'rollback',
+        'productpage',
+        '--to',
+        fx.oldVersion,
+        '--store',
+        fx.store,
+        '--signing-key',
+        fx.keyFile,
+      );
+      await expectRefusal([...args(), '--store', fx.store], code);
+    });
+
+    it('a signing key that did not sign the store', async () => {
+      await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_KEY_MISMATCH', fx.otherKeyFile);
+    });
+
+    it('a target bundle whose bytes were changed', async () => {
+      const file = join(fx.store, storePaths.bundle('productpage', fx.newVersion));
+      const original = readFileSync(file);
+      writeFileSync(file, Buffer.from(original.toString().replace('"productpage"', '"productpagE"')));
+      try {
+        await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_VERSION_INVALID');
+      } finally {
+        writeFileSync(file, original);
+      }
+    });
+
+    it('a directory that is not a store, and missing arguments', async () => {
+      await expectRefusal([...rolloutNew(), '--store', join(fx.dir, 'nope')], 'ROLLOUT_STORE_NOT_FOUND');
+      const noPercent = await meshc(
+        'rollout',
+        'productpage',
+        '--to',
+        fx.newVersion,
+        '--store',
+        fx.store,
+        '--signing-key',
+        fx.keyFile,
+      );
+      expect([noPercent.code, noPercent.err]).toEqual([
+        2,
+        expect.stringContaining('--percent N is required'),
+      ]);
+      const noKey = await meshc('rollback', 'productpage', '--to', fx.oldVersion, '--store', fx.store);
+      expect([noKey.code, noKey.err]).toEqual([2, expect.stringContaining('--signing-key FILE is required')]);
+    });
+  });
+});
