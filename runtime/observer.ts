@@ -9,7 +9,8 @@ export type Direction = 'inbound' | 'outbound';
 export interface ProxyObserver {
   /**
    * Once per request, when its response finished or its connection closed. `ctx` holds method,
-   * path, destination, route, version, endpoint, attempts, status, errorCode, rule, peer, requestId.
+   * path, destination, route, version, endpoint, attempts, status, responseLength, errorCode, rule,
+   * peer, requestId.
    */
   requestEnded?(ctx: RequestContext, direction: Direction, durationMs: number): void;
   /** A request that never got parsed (431, 400, 408 written straight to the socket). */

@@ -86,10 +86,18 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       socket.once('close', () => open.delete(socket));
     });
   }
-  await Promise.all([
-    listen(outbound, options.listen.outbound),
-    listen(inbound.server, options.listen.inbound),
-  ]);
+  try {
+    await Promise.all([
+      listen(outbound, options.listen.outbound),
+      listen(inbound.server, options.listen.inbound),
+    ]);
+  } catch (err) {
+    // One address in use: release the other listener and the pools, so nothing keeps the process alive.
+    await Promise.all([closeServer(outbound), closeServer(inbound.server)]);
+    pool.destroy();
+    appAgent.destroy();
+    throw err;
+  }
   const httpServers: http.Server[] = [outbound, ...inbound.httpServers];
 
   return {
@@ -137,6 +145,7 @@ function listen(server: Server, address: ListenAddress): Promise<void> {
 }
 
 function closeServer(server: Server): Promise<void> {
+  // close() on a server that never listened calls back with ERR_SERVER_NOT_RUNNING: closed either way.
   return new Promise((resolve) => server.close(() => resolve()));
 }
 

@@ -38,8 +38,9 @@ async function dispatch(argv: readonly string[], io: CliIo, overrides: CliOverri
     return EXIT_OK;
   }
   if (name === 'help') return showHelp(rest[0], io);
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) return unknownCommand(name, io);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) return unknownCommand(name, io);
+  const command = await entry.load();
   let parsed: { values: ParsedValues; positionals: string[] };
   try {
     parsed = parseCommandArgs(command, rest);
@@ -96,14 +97,14 @@ function describeParseError(code: string, message: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function showHelp(name: string | undefined, io: CliIo): number {
+async function showHelp(name: string | undefined, io: CliIo): Promise<number> {
   if (name === undefined) {
     io.stdout.write(topLevelUsage(COMMANDS));
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) return unknownCommand(name, io);
-  io.stdout.write(commandUsage(command));
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) return unknownCommand(name, io);
+  io.stdout.write(commandUsage(await entry.load()));
   return EXIT_OK;
 }
 

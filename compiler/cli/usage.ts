@@ -2,7 +2,7 @@
 // command appears in `meshc --help` without editing this file.
 import type { Command } from './types.js';
 
-export function topLevelUsage(commands: readonly Command[]): string {
+export function topLevelUsage(commands: readonly Pick<Command, 'name' | 'summary'>[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [

@@ -7,7 +7,7 @@ import type { CertificateWatcher } from '../certs/watch-certificates.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { summarizeConfig } from './config-summary.js';
 import { explainRequest } from './explain.js';
-import { computeReadiness } from './readiness.js';
+import { computeReadiness, type NotReadyReason } from './readiness.js';
 
 export interface AdminServerOptions {
   /** Default 127.0.0.1. */
@@ -19,6 +19,10 @@ export interface AdminServerOptions {
   telemetry: Pick<Telemetry, 'renderMetrics'>;
   /** Wall-clock epoch ms, for certificate validity. */
   now?: () => number;
+  /** Why the request path is not serving yet although bundle and certificate are (e.g. still binding). */
+  serving?: () => NotReadyReason | null;
+  /** Extra facts for /config under `sidecar` (bound listeners, instance). */
+  describe?: () => Record<string, unknown>;
 }
 
 export interface AdminServer {
@@ -62,6 +66,10 @@ export function handleAdminRequest(
         certificateStatus: opts.certificates?.status() ?? null,
         now: now(),
       });
+      // Listeners still binding matter only once bundle and certificate are fine (else they explain it).
+      const notServing = r.ready ? (opts.serving?.() ?? null) : null;
+      if (notServing) r.reasons.push(notServing);
+      r.ready = r.reasons.length === 0;
       return sendJson(res, r.ready ? 200 : 503, r);
     }
     case '/metrics': {
@@ -69,11 +77,10 @@ export function handleAdminRequest(
       return send(res, 200, body, contentType);
     }
     case '/config':
-      return sendJson(
-        res,
-        200,
-        summarizeConfig(opts.lifecycle.status(), active, opts.certificates?.status() ?? null),
-      );
+      return sendJson(res, 200, {
+        ...summarizeConfig(opts.lifecycle.status(), active, opts.certificates?.status() ?? null),
+        ...(opts.describe ? { sidecar: opts.describe() } : {}),
+      });
     case '/explain': {
       if (!active) return sendJson(res, 503, { code: 'no-bundle', message: 'no bundle is active yet' });
       const p = url.searchParams;

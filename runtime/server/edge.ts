@@ -60,6 +60,7 @@ function respond(ctx: RequestContext, res: ServerResponse, response: ProxyRespon
     return;
   }
   ctx.status = response.status;
+  ctx.responseLength = response.headers['content-length'];
   if (body === null) {
     res.end();
     return;

@@ -36,6 +36,7 @@ export function rescue(
     [ERROR_HEADER]: err.code,
   };
   if (err.rule !== undefined) headers[RULE_HEADER] = err.rule;
+  ctx.responseLength = headers['content-length'];
   res.writeHead(err.status, headers);
   res.end(body);
 }

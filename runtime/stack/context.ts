@@ -47,6 +47,8 @@ export class RequestContext {
 
   // Outcome.
   status = 0;
+  /** The response's Content-Length header as sent (the access log's bytesOut); undefined when chunked. */
+  responseLength: number | string | string[] | undefined;
   errorCode: string | undefined;
   rule: string | undefined;
 

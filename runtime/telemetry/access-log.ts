@@ -20,8 +20,10 @@ export interface RequestRecord {
   endpoint: string | null;
   status: number;
   durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
+  /** Request body size as declared by Content-Length; null for a chunked body (size not declared). */
+  bytesIn: number | null;
+  /** Response body size as declared by Content-Length; null for a chunked body. */
+  bytesOut: number | null;
   /** Caller SPIFFE id (inbound) or destination service (outbound). */
   peer: string | null;
   requestId: string | null;

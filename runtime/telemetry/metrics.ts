@@ -19,6 +19,8 @@ export interface ProxyMetrics {
   outlierEjections: Counter;
   /** Requests refused because a circuit-breaker limit was reached, labels {peer}. */
   circuitBreakerOverflows: Counter;
+  /** Requests refused before they were parsed (431, 400, 408), labels {direction, code}. */
+  clientErrors: Counter;
   bundleReloads: Counter;
   bundleInfo: Gauge;
   certificateExpiry: Gauge;
@@ -58,6 +60,11 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
       'meshc_circuit_breaker_overflows_total',
       'Requests refused because a circuit-breaker limit was reached.',
       ['peer'],
+    ),
+    clientErrors: registry.counter(
+      'meshc_client_errors_total',
+      'Requests refused before they were parsed (oversized or malformed head, slow client), by code.',
+      ['direction', 'code'],
     ),
     bundleReloads,
     bundleInfo: registry.gauge('meshc_bundle_info', 'The active bundle (value 1).', ['version', 'commit']),

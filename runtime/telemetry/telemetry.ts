@@ -16,6 +16,8 @@ export interface Telemetry {
   readonly accessLog: AccessLog | null;
   /** Called by the server when a response has ended (or the request failed). */
   onRequestEnd(record: RequestRecord): void;
+  /** A request refused before it was parsed (the listener wrote 431/400/408 itself). */
+  onClientError(direction: 'inbound' | 'outbound', code: string): void;
   /** The lifecycle's onReload hook. */
   onBundleReload(result: ReloadResult, status: BundleStatus): void;
   /** Call from the activation path: updates meshc_bundle_info and the access-log switch. */
@@ -39,6 +41,9 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       metrics.requests.labels(r.direction, r.peer ?? '', route, statusText(r.status)).inc();
       metrics.duration.labels(r.direction, route).observe(r.durationMs / 1000);
       accessLog?.write(r);
+    },
+    onClientError(direction, code) {
+      metrics.clientErrors.labels(direction, code).inc();
     },
     onBundleReload(result) {
       metrics.bundleReloads.labels(result).inc();

@@ -16,13 +16,14 @@ describe('docs/proxy-operations.md', () => {
       ...reloadResults,
       'no-bundle',
       'certificate-identity-mismatch',
+      'starting',
     ];
     const metricNames = [
       ...createProxyMetrics()
         .registry.render()
         .matchAll(/^# TYPE (\S+)/gm),
     ].map((m) => m[1]!);
-    expect(metricNames.length).toBe(8);
+    expect(metricNames.length).toBe(9);
     const missing = [...codes, ...metricNames].filter((c) => !guide.includes(`\`${c}\``));
     expect(missing).toEqual([]);
   });

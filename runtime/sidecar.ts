@@ -1,0 +1,271 @@
+// The whole sidecar, composed: bundle lifecycle -> proxy swap, certificate watcher -> proxy credentials,
+// the request observer -> telemetry, and the admin listener over all of them. Pure wiring: every part
+// lives in its own module; this file decides only the order things start and stop in.
+import type { KeyObject } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import type { Bundle } from '../schema/bundle.types.generated.js';
+import { startAdminServer, type AdminServer } from './admin/server.js';
+import { computeReadiness, type NotReadyReason } from './admin/readiness.js';
+import { createBundleLifecycle } from './bundle/lifecycle.js';
+import { openBundleSource } from './bundle/open-source.js';
+import { type CertificatePair, createCertificateWatcher } from './certs/watch-certificates.js';
+import { type RunningProxy, startProxy } from './proxy.js';
+import { listenerAddresses, type ListenerAddresses, type ListenerFlags } from './sidecar-listeners.js';
+import { createRequestObserver } from './telemetry/request-observer.js';
+import { createTelemetry } from './telemetry/telemetry.js';
+import type { AppAddress } from './upstream/app.js';
+
+export type { ListenerFlags } from './sidecar-listeners.js';
+
+export interface SidecarOptions {
+  /** --service: the bundle's service; manifests and bundles for others are refused. */
+  readonly service: string;
+  /** --bundles: a store directory, or an http(s):// URL. */
+  readonly bundles: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  /** --verify-key, parsed; null only with allowUnsigned. */
+  readonly verifyKey: KeyObject | null;
+  readonly allowUnsigned?: boolean;
+  /** --store-ca: extra CA certificates (PEM) for an HTTPS store. */
+  readonly storeCa?: string;
+  /** --version: the version of the workload this sidecar runs beside (reported, not routed on). */
+  readonly workloadVersion?: string;
+  /** --app; default 127.0.0.1:<the bundle's appPort>. */
+  readonly app?: AppAddress;
+  /** --inbound, --outbound, --admin: host and/or port; missing parts come from the bundle. */
+  readonly listen?: ListenerFlags;
+  readonly cacheDir?: string;
+  readonly instanceId?: string;
+  /** Period of the store check (default: directory 5 s, HTTP 10 s). */
+  readonly pollIntervalMs?: number;
+  /** Where access-log lines go (stdout or a file); null turns the access log off. */
+  readonly accessLog: Writable | null;
+  /** Structured log entries (default: one JSON line each on stderr). */
+  readonly log?: (entry: Record<string, unknown>) => void;
+  /** Include stacks of internal errors in the log. */
+  readonly debug?: boolean;
+  /** Wall-clock epoch ms (certificate validity, timestamps). */
+  readonly now?: () => number;
+}
+
+export interface SidecarPorts {
+  readonly inbound: number;
+  readonly outbound: number;
+  readonly admin: number;
+}
+
+export interface Sidecar {
+  /** The admin listener, bound before `startSidecar` resolves (so /ready can explain a slow start). */
+  readonly admin: { readonly host: string; readonly port: number };
+  /**
+   * Resolves once the request path listens (a verified bundle and a valid certificate are loaded);
+   * rejects if it cannot be started at all (a listener address in use). Never settles if neither a
+   * bundle nor a certificate ever arrives.
+   */
+  readonly ready: Promise<SidecarPorts>;
+  /** Stops polling and watching, lets requests in flight finish (up to graceMs), flushes the log. */
+  close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+const stderrLog = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
+
+export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
+  const log = opts.log ?? stderrLog;
+  const now = opts.now ?? Date.now;
+  const iso = () => new Date(now()).toISOString();
+  const telemetry = createTelemetry(opts.accessLog ? { out: opts.accessLog } : {});
+  const observer = createRequestObserver(telemetry, { log, now, debug: opts.debug ?? false });
+
+  let bundle: { value: Bundle; version: string } | null = null;
+  let cert: CertificatePair | null = null;
+  let proxy: RunningProxy | null = null;
+  let starting: Promise<void> | null = null;
+  let addresses: ListenerAddresses | null = null;
+  let booted = false;
+  let closed = false;
+  let resolveReady!: (ports: SidecarPorts) => void;
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<SidecarPorts>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // A caller that only awaits close() must not see an unhandled rejection.
+  ready.catch(() => undefined);
+
+  const certificates = createCertificateWatcher({
+    certPath: opts.certPath,
+    keyPath: opts.keyPath,
+    now,
+    log,
+    // Called for every new valid pair; throwing would keep the previous pair, so nothing here throws.
+    onChange: async (pair) => {
+      cert = pair;
+      telemetry.onCertificate(pair.notAfter);
+      if (starting) await starting.catch(() => undefined);
+      proxy?.setCredentials({ cert: pair.certPem, key: pair.keyPem });
+      maybeStart();
+    },
+  });
+
+  const lifecycle = createBundleLifecycle({
+    service: opts.service,
+    source: openBundleSource(opts.bundles, {
+      service: opts.service,
+      ...(opts.pollIntervalMs !== undefined ? { intervalMs: opts.pollIntervalMs } : {}),
+      ...(opts.storeCa ? { ca: opts.storeCa } : {}),
+    }),
+    verifyKey: opts.verifyKey,
+    allowUnsigned: opts.allowUnsigned ?? false,
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    now,
+    log,
+    onReload: (result, status) => telemetry.onBundleReload(result, status),
+    // The proxy's swap builds every table first and throws without touching the live config, so a
+    // bundle it cannot build is refused (activation-failed) and the previous one keeps serving.
+    activate: async (next, active) => {
+      if (starting) await starting.catch(() => undefined);
+      proxy?.swap(next);
+      bundle = { value: next, version: active.target.version };
+      telemetry.onBundleActivated(next, active.target.version);
+      if (addresses) warnIfListenersMoved(next, addresses, opts.listen, log, iso);
+      maybeStart();
+    },
+  });
+
+  /** Why bundle and certificate alone do not make us ready: the listeners are not up yet. */
+  function notServing(): NotReadyReason | null {
+    if (proxy) return null;
+    return { code: 'starting', message: 'the inbound and outbound listeners are not listening yet' };
+  }
+
+  function readiness() {
+    return computeReadiness({
+      bundle: lifecycle.status(),
+      activeBundle: bundle?.value ?? null,
+      certificate: cert,
+      certificateStatus: certificates.status(),
+      now: now(),
+    });
+  }
+
+  // Starts the request path once: after boot, with a bundle and a certificate that names its identity.
+  function maybeStart(): void {
+    if (!booted || closed || proxy || starting || !bundle || !cert) return;
+    if (!readiness().ready) return;
+    const first = bundle;
+    const pair = cert;
+    addresses = listenerAddresses(first.value, opts.listen, admin.port);
+    const listen = addresses;
+    starting = (async () => {
+      const running = await startProxy({
+        bundle: first.value,
+        cert: pair.certPem,
+        key: pair.keyPem,
+        listen: { inbound: listen.inbound, outbound: listen.outbound },
+        ...(opts.app ? { app: opts.app } : {}),
+        observer,
+      });
+      if (closed) {
+        await running.close({ graceMs: 0 });
+        return;
+      }
+      proxy = running;
+      // A bundle or certificate arriving while the listeners bind waits for `starting`, then swaps.
+      const ports = { ...running.ports, admin: admin.port };
+      log({
+        time: iso(),
+        level: 'info',
+        msg: 'proxy ready',
+        service: opts.service,
+        version: first.version,
+        ports,
+      });
+      resolveReady(ports);
+    })()
+      .catch((err: Error) => {
+        log({ time: iso(), level: 'error', msg: 'proxy failed to start', error: err.message });
+        rejectReady(err);
+      })
+      .finally(() => {
+        starting = null;
+      });
+  }
+
+  // Boot order: certificate (local files, instant), then the bundle (cache, then one poll of the store),
+  // then the admin listener (its default port comes from the bundle when one is known by then).
+  await certificates.start();
+  await lifecycle.start();
+  // (Assigned by the activate callback during start(); the cast undoes TypeScript's narrowing to null.)
+  const known = bundle as { value: Bundle } | null;
+  const adminAddress = listenerAddresses(known?.value ?? null, opts.listen, 0).admin;
+  let admin: AdminServer;
+  try {
+    admin = await startAdminServer({
+      host: adminAddress.host,
+      port: adminAddress.port,
+      lifecycle,
+      certificates,
+      telemetry,
+      now,
+      serving: notServing,
+      describe: () => ({
+        workloadVersion: opts.workloadVersion ?? null,
+        listeners: proxy ? { ...proxy.ports, admin: admin.port } : { admin: admin.port },
+      }),
+    });
+  } catch (err) {
+    await lifecycle.stop();
+    await certificates.stop();
+    throw err;
+  }
+  log({ time: iso(), level: 'info', msg: 'admin listening', host: admin.host, port: admin.port });
+  booted = true;
+  maybeStart();
+  if (!proxy && !starting) {
+    log({
+      time: iso(),
+      level: 'warn',
+      msg: 'not ready',
+      service: opts.service,
+      reasons: readiness().reasons,
+    });
+  }
+
+  return {
+    admin: { host: admin.host, port: admin.port },
+    ready,
+    async close({ graceMs = 5000 } = {}) {
+      if (closed) return;
+      closed = true;
+      await Promise.all([lifecycle.stop(), certificates.stop()]);
+      if (starting) await starting.catch(() => undefined);
+      await proxy?.close({ graceMs });
+      await admin.close();
+      await telemetry.close();
+    },
+  };
+}
+
+/** Listener addresses are fixed at start: a later bundle that moves a defaulted port is only reported. */
+function warnIfListenersMoved(
+  bundle: Bundle,
+  bound: ListenerAddresses,
+  flags: ListenerFlags | undefined,
+  log: (entry: Record<string, unknown>) => void,
+  iso: () => string,
+): void {
+  const wanted = listenerAddresses(bundle, flags, bound.admin.port);
+  for (const name of ['inbound', 'outbound'] as const) {
+    if (flags?.[name]?.port === undefined && wanted[name].port !== bound[name].port)
+      log({
+        time: iso(),
+        level: 'warn',
+        msg: 'listener port changed in the bundle; restart the proxy to move it',
+        listener: name,
+        bound: bound[name].port,
+        bundle: wanted[name].port,
+      });
+  }
+}

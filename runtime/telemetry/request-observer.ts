@@ -1,0 +1,89 @@
+// The bridge from the request path's observer hook to telemetry: turns a finished RequestContext into
+// the RequestRecord that metrics and the access log take. Runs once per request, so it reads fields
+// and allocates one record, nothing more.
+import type { Direction, ProxyObserver } from '../observer.js';
+import type { RequestContext } from '../stack/context.js';
+import type { RequestRecord } from './access-log.js';
+import type { Telemetry } from './telemetry.js';
+
+export interface RequestObserverOptions {
+  /** Wall-clock epoch ms (the request context's clock is monotonic). */
+  now?: () => number;
+  /** Where an unexpected exception is reported (one structured entry; the stack only when asked). */
+  log: (entry: Record<string, unknown>) => void;
+  /** Include stacks of internal errors in the log (MESHC_DEBUG=1). */
+  debug?: boolean;
+}
+
+export function createRequestObserver(telemetry: Telemetry, opts: RequestObserverOptions): ProxyObserver {
+  const now = opts.now ?? Date.now;
+  return {
+    requestEnded(ctx, direction, durationMs) {
+      telemetry.onRequestEnd(recordOf(ctx, direction, durationMs, now()));
+    },
+    clientError(direction, code) {
+      telemetry.onClientError(direction, code);
+    },
+    internalError(err, ctx) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      opts.log({
+        time: new Date(now()).toISOString(),
+        level: 'error',
+        msg: 'internal error while serving a request',
+        error: error.message,
+        requestId: ctx?.requestId || null,
+        ...(opts.debug && error.stack ? { stack: error.stack } : {}),
+      });
+    },
+  };
+}
+
+/** The access-log and metrics view of one finished request; `endedAt` is wall-clock epoch ms. */
+export function recordOf(
+  ctx: RequestContext,
+  direction: Direction,
+  durationMs: number,
+  endedAt: number,
+): RequestRecord {
+  const authority = direction === 'outbound' ? ctx.upstreamHeaders.host : ctx.headers.host;
+  return {
+    direction,
+    startTime: Math.round(endedAt - durationMs),
+    method: ctx.method,
+    authority: typeof authority === 'string' ? authority : '',
+    path: ctx.path,
+    route: ctx.routeName ?? null,
+    backendVersion: ctx.version ?? null,
+    endpoint: ctx.endpoint?.key ?? null,
+    // A response that never started (client gone) has status 0 until rescue or respond set it.
+    status: ctx.status,
+    durationMs,
+    bytesIn: requestBodySize(ctx),
+    bytesOut: responseBodySize(ctx),
+    // Inbound the caller's identity; outbound the service we called.
+    peer: (direction === 'inbound' ? ctx.peer : ctx.destination) ?? null,
+    requestId: ctx.requestId || null,
+    errorReason: ctx.errorCode ?? null,
+    rule: ctx.rule ?? null,
+    retries: ctx.attempts > 1 ? ctx.attempts - 1 : 0,
+  };
+}
+
+/** Declared request body size: Content-Length, 0 with no body at all, null for a chunked body. */
+function requestBodySize(ctx: RequestContext): number | null {
+  const length = lengthOf(ctx.headers['content-length']);
+  if (length !== null) return length;
+  return ctx.headers['transfer-encoding'] === undefined ? 0 : null;
+}
+
+/** Declared response body size: Content-Length, 0 for HEAD/204/304, null when sent chunked. */
+function responseBodySize(ctx: RequestContext): number | null {
+  if (ctx.method === 'HEAD' || ctx.status === 204 || ctx.status === 304) return 0;
+  return lengthOf(ctx.responseLength);
+}
+
+function lengthOf(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return null;
+}

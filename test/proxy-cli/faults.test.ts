@@ -1,0 +1,346 @@
+// `meshc proxy` under bad input, as real processes: a tampered bundle and a wrong-service manifest are
+// refused while the old bundle keeps serving; an unreachable store at start serves from --cache-dir;
+// a missing or expired certificate leaves the proxy up but not ready, with the reason; bad flags and a
+// busy port exit with their documented status and no stack trace.
+import { createPrivateKey } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentVersion, serializeCanonical, signDetached } from '../../schema/store-format.js';
+import { DAY, hasOpenssl, makePki, openssl } from '../pki/helpers.js';
+import { serveStore } from '../runtime-lifecycle/fixtures.js';
+import { send, startApp, type TestApp } from '../runtime/harness.js';
+import { BIN, createMeshFixture, type MeshFixture, type MeshShape, manifestVersion } from './mesh-fixture.js';
+import {
+  admin,
+  baseArgs,
+  killAll,
+  type Ports,
+  type SidecarProcess,
+  startSidecarProcess,
+} from './sidecar-process.js';
+
+let fixture: MeshFixture;
+let app: TestApp;
+let server: SidecarProcess;
+let shape: MeshShape;
+const cacheDir = () => join(fixture.dir, 'cache');
+
+interface Config {
+  activeVersion: string | null;
+  activeFrom: string | null;
+  lastError: { code: string; message: string } | null;
+  reloads: Record<string, number>;
+  bundle: { outbound: { routes: { name: string }[] }[] } | null;
+}
+const config = async (port: number) => (await admin(port, '/config')).json<Config>();
+
+/** Polls /config until `test` holds (the proxy reloads on its own; we only watch). */
+async function until(port: number, test: (c: Config) => boolean, timeoutMs = 10_000): Promise<Config> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await config(port);
+    if (test(c)) return c;
+    if (Date.now() > deadline) throw new Error(`condition not reached; last /config: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Copies a service's bundles, then its manifest signature and manifest, from `from` into the live store. */
+function publish(from: string, fromService: string, toService = fromService): void {
+  const src = join(from, 'services', fromService);
+  const dst = join(fixture.store, 'services', toService);
+  mkdirSync(join(dst, 'bundles'), { recursive: true });
+  for (const f of readdirSync(join(src, 'bundles')))
+    copyFileSync(join(src, 'bundles', f), join(dst, 'bundles', f));
+  copyFileSync(join(src, 'manifest.sig'), join(dst, 'manifest.sig'));
+  copyFileSync(join(src, 'manifest.json'), join(dst, 'manifest.json'));
+}
+
+const callServer = (ports: Ports) => send(ports.outbound, { host: 'server', path: '/api/x' });
+
+beforeAll(async () => {
+  fixture = createMeshFixture();
+  app = await startApp('v1');
+  fixture.compileWithCli({ v1: '127.0.0.1:1', v2: '127.0.0.1:2', canary: [{ version: 'v1' }] });
+  server = startSidecarProcess(
+    [...baseArgs(fixture, 'server'), '--app', `127.0.0.1:${app.port}`],
+    fixture.dir,
+  );
+  const serverPorts = await server.ready();
+  shape = { v1: `127.0.0.1:${serverPorts.inbound}`, v2: '127.0.0.1:2', canary: [{ version: 'v1' }] };
+  await fixture.compile(shape);
+}, 60_000);
+
+afterAll(async () => {
+  await killAll();
+  await app?.close();
+  fixture?.cleanup();
+});
+
+describe('meshc proxy: refused bundles and an unreachable store', () => {
+  let client: SidecarProcess;
+  let ports: Ports;
+
+  it('serves the store bundle and caches it', async () => {
+    client = startSidecarProcess(
+      [...baseArgs(fixture, 'client'), '--cache-dir', cacheDir(), '--poll-interval', '1s'],
+      fixture.dir,
+    );
+    ports = await client.ready();
+    expect((await callServer(ports)).body).toBe('ok v1');
+    expect(readdirSync(cacheDir())).toEqual(['client.last-good.json']);
+  });
+
+  it('refuses a bundle with one byte flipped and keeps serving the old one', async () => {
+    const good = (await config(ports.admin)).activeVersion;
+    expect(good).toBe(manifestVersion(fixture.store, 'client'));
+    const staging = join(fixture.dir, 'staging-tampered');
+    await fixture.compile({ ...shape, canaryName: 'tampered' }, staging);
+    const version = manifestVersion(staging, 'client');
+    const file = join(staging, 'services/client/bundles', `${version}.json`);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('tampered');
+    bytes[at] = 'T'.charCodeAt(0); // still valid JSON, a different route name
+    writeFileSync(file, bytes);
+    publish(staging, 'client');
+    const c = await until(ports.admin, (x) => x.lastError?.code === 'bundle-hash-mismatch');
+    expect(c.activeVersion).toBe(good);
+    expect(c.reloads.rejected).toBeGreaterThanOrEqual(1);
+    expect(client.logs.some((l) => l.msg === 'bundle not loaded' && l.code === 'bundle-hash-mismatch')).toBe(
+      true,
+    );
+    const r = await callServer(ports);
+    expect(r.status).toBe(200);
+    expect(c.bundle!.outbound[0]!.routes.map((x) => x.name)).toEqual(['testers', 'canary']);
+  });
+
+  it('refuses a manifest for another service and keeps serving', async () => {
+    const good = (await config(ports.admin)).activeVersion;
+    const staging = join(fixture.dir, 'staging-wrong');
+    await fixture.compile({ ...shape, canaryName: 'wrong' }, staging);
+    publish(staging, 'server', 'client');
+    const c = await until(ports.admin, (x) => x.lastError?.code === 'manifest-wrong-service');
+    expect(c.lastError!.message).toContain('"server"');
+    expect(c.activeVersion).toBe(good);
+    expect((await callServer(ports)).status).toBe(200);
+  });
+
+  it('refuses a bundle of another service even under a validly signed manifest', async () => {
+    const good = (await config(ports.admin)).activeVersion;
+    const staging = join(fixture.dir, 'staging-wrong-bundle');
+    await fixture.compile({ ...shape, canaryName: 'wrongbundle' }, staging);
+    // The signing key holder points client's manifest at server's (correctly signed) bundle.
+    const version = manifestVersion(staging, 'server');
+    const bundle = readFileSync(join(staging, 'services/server/bundles', `${version}.json`));
+    const { sha256 } = contentVersion(bundle);
+    const manifest = serializeCanonical({
+      commit: null,
+      format: 'meshc.manifest/v1',
+      rollout: null,
+      service: 'client',
+      sha256,
+      size: bundle.length,
+      version,
+    });
+    const key = createPrivateKey(readFileSync(fixture.signingKey));
+    const dst = join(fixture.store, 'services/client');
+    writeFileSync(join(dst, 'bundles', `${version}.json`), bundle);
+    copyFileSync(
+      join(staging, 'services/server/bundles', `${version}.sig`),
+      join(dst, 'bundles', `${version}.sig`),
+    );
+    writeFileSync(join(dst, 'manifest.sig'), signDetached(manifest, key));
+    writeFileSync(join(dst, 'manifest.json'), manifest);
+    const c = await until(ports.admin, (x) => x.lastError?.code === 'bundle-wrong-service');
+    expect(c.activeVersion).toBe(good);
+    expect((await callServer(ports)).status).toBe(200);
+  });
+
+  it('recovers when the store is fixed', async () => {
+    await fixture.compile({ ...shape, canaryName: 'fixed' });
+    const fixed = manifestVersion(fixture.store, 'client');
+    const c = await until(ports.admin, (x) => x.activeVersion === fixed);
+    expect(c.bundle!.outbound[0]!.routes.map((x) => x.name)).toEqual(['testers', 'fixed']);
+    expect(await client.stop()).toBe(0);
+  });
+
+  it('starts from --cache-dir when the store is unreachable', async () => {
+    const closed = await closedPort();
+    const cached = manifestVersion(fixture.store, 'client');
+    const args = baseArgs(fixture, 'client');
+    args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${closed}/store`;
+    const restarted = startSidecarProcess(
+      [...args, '--cache-dir', cacheDir(), '--access-log', 'access.log'],
+      fixture.dir,
+    );
+    const p = await restarted.ready();
+    const c = await config(p.admin);
+    expect(c).toMatchObject({ activeVersion: cached, activeFrom: 'cache' });
+    expect(c.lastError!.code).toBe('store-unreachable');
+    expect((await callServer(p)).body).toBe('ok v1');
+    expect(await restarted.stop()).toBe(0);
+    // --access-log: the line went to the file (relative to the working directory), not to stdout.
+    expect(restarted.accessLog()).toEqual([]);
+    const logged = readFileSync(join(fixture.dir, 'access.log'), 'utf8').trim().split('\n');
+    expect(logged.map((l) => JSON.parse(l) as { path: string; status: number })).toMatchObject([
+      { path: '/api/x', status: 200 },
+    ]);
+  });
+});
+
+describe('meshc proxy: an HTTPS store', () => {
+  it.skipIf(!hasOpenssl)(
+    'trusts a store signed by a private CA only when given --store-ca',
+    async () => {
+      const dir = join(fixture.dir, 'store-tls');
+      mkdirSync(dir);
+      openssl(
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+          .concat(['-subj', '/CN=store', '-addext', 'subjectAltName=IP:127.0.0.1'])
+          .concat(['-keyout', 'key.pem', '-out', 'cert.pem']),
+        dir,
+      );
+      const tls = {
+        key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+        cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      };
+      const store = await serveStore(fixture.store, tls);
+      try {
+        const args = baseArgs(fixture, 'client');
+        args[args.indexOf('--bundles') + 1] = store.url;
+        const untrusting = startSidecarProcess(args, fixture.dir);
+        const ready = await admin(await untrusting.adminPort(), '/ready');
+        expect(ready.status).toBe(503);
+        const reason = ready.json<{ reasons: { code: string; message: string }[] }>().reasons[0]!;
+        expect(reason.code).toBe('no-bundle');
+        expect(reason.message).toContain('store-unreachable');
+        expect(await untrusting.stop()).toBe(0);
+
+        const trusting = startSidecarProcess([...args, '--store-ca', join(dir, 'cert.pem')], fixture.dir);
+        const ports = await trusting.ready();
+        expect((await config(ports.admin)).activeFrom).toBe('store');
+        expect((await callServer(ports)).body).toBe('ok v1');
+        expect(await trusting.stop()).toBe(0);
+      } finally {
+        await store.close();
+      }
+    },
+    30_000,
+  );
+});
+
+describe('meshc proxy: certificates at start', () => {
+  it('stays up but not ready while the certificate is missing, and becomes ready when it appears', async () => {
+    const dir = join(fixture.dir, 'late-certs');
+    mkdirSync(dir);
+    const args = baseArgs(fixture, 'client');
+    args[args.indexOf('--cert') + 1] = join(dir, 'client.crt');
+    args[args.indexOf('--key') + 1] = join(dir, 'client.key');
+    const proc = startSidecarProcess(args, fixture.dir);
+    const adminPort = await proc.adminPort();
+    const ready = await admin(adminPort, '/ready');
+    expect(ready.status).toBe(503);
+    const reasons = ready.json<{ reasons: { code: string; message: string }[] }>().reasons;
+    expect(reasons.map((r) => r.code)).toContain('certificate-missing');
+    expect(reasons.find((r) => r.code === 'certificate-missing')!.message).toContain('client.crt');
+    const notReady = await proc.waitFor((l) => l.msg === 'not ready');
+    expect(JSON.stringify(notReady.reasons)).toContain('certificate-missing');
+    // The key first, then the certificate: the watcher picks them up without a restart.
+    copyFileSync(join(fixture.certs, 'client.key'), join(dir, 'client.key'));
+    copyFileSync(join(fixture.certs, 'client.crt'), join(dir, 'client.crt'));
+    const ports = await proc.ready(20_000);
+    expect((await admin(adminPort, '/ready')).status).toBe(200);
+    expect((await callServer(ports)).body).toBe('ok v1');
+    expect(await proc.stop()).toBe(0);
+    expect(proc.stderr()).not.toMatch(/^\s+at /m);
+  }, 30_000);
+
+  it('reports an expired certificate as the reason it is not ready', async () => {
+    // A certificate that expired two days ago, from a CA that already existed then.
+    const past = Date.now() - 3 * DAY;
+    const pki = await makePki('ecdsa', past);
+    const expired = await pki.issue('client', { now: past, ttlMs: DAY });
+    const dir = join(fixture.dir, 'expired');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'client.crt'), expired.certPem);
+    writeFileSync(join(dir, 'client.key'), expired.keyPem);
+    const args = baseArgs(fixture, 'client');
+    args[args.indexOf('--cert') + 1] = join(dir, 'client.crt');
+    args[args.indexOf('--key') + 1] = join(dir, 'client.key');
+    const proc = startSidecarProcess(args, fixture.dir);
+    const adminPort = await proc.adminPort();
+    const ready = await admin(adminPort, '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code)).toEqual([
+      'certificate-expired',
+    ]);
+    expect(
+      proc.logs.some((l) => l.msg === 'certificate not loaded' && l.code === 'certificate-expired'),
+    ).toBe(true);
+    expect(proc.logs.some((l) => l.msg === 'proxy ready')).toBe(false);
+    expect(await proc.stop()).toBe(0);
+  }, 30_000);
+});
+
+describe('meshc proxy: bad flags and a busy port', () => {
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, 'proxy', ...args], { cwd: fixture.dir, encoding: 'utf8' });
+    return { code: r.status, err: r.stderr };
+  };
+
+  it('exits 2 with a clear message on missing or unreadable flags', () => {
+    const base = baseArgs(fixture, 'client');
+    const without = (flag: string) => {
+      const i = base.indexOf(flag);
+      return [...base.slice(0, i), ...base.slice(i + 2)];
+    };
+    const cases: [string[], RegExp][] = [
+      [without('--verify-key'), /missing --verify-key/],
+      [without('--service'), /missing --service/],
+      [
+        [...without('--verify-key'), '--verify-key', join(fixture.certs, 'client.crt')],
+        /PROXY_VERIFY_KEY_INVALID/,
+      ],
+      [[...without('--verify-key'), '--verify-key', 'nope.pub'], /PROXY_FILE_UNREADABLE.*nope\.pub/],
+      [[...base, '--app', 'localhost'], /--app needs a port/],
+      [[...without('--inbound'), '--inbound', '127.0.0.1:99999'], /--inbound: port 99999 is out of range/],
+      [[...base, '--poll-interval', 'soon'], /--poll-interval/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, err } = run(...args);
+      expect(code, err).toBe(2);
+      expect(err).toMatch(message);
+      expect(err).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it('exits 1 when a listener address is in use', async () => {
+    const busy = await listening();
+    const port = (busy.address() as AddressInfo).port;
+    const base = baseArgs(fixture, 'client');
+    base[base.indexOf('--outbound') + 1] = `127.0.0.1:${port}`;
+    const proc = startSidecarProcess(base, fixture.dir);
+    expect(await proc.exited).toBe(1);
+    expect(proc.logs.find((l) => l.msg === 'proxy failed to start')?.error).toMatch(/EADDRINUSE/);
+    expect(proc.stderr()).not.toMatch(/^\s+at /m);
+    await new Promise((r) => busy.close(r));
+  }, 20_000);
+});
+
+function listening(): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const s = await listening();
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
