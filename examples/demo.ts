@@ -1,32 +1,54 @@
 // `npm run demo`: the whole meshc flow on the bundled example, on loopback, leaving nothing behind.
-// Each step runs the real `meshc` executable the way a user or a CI job would.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// Each step runs the real `meshc` executable the way a user or a CI job would; the sample apps run in
+// this process and every sidecar is a real `meshc proxy` child process.
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanup, trackDir } from './demo/processes.js';
+import { adminGet, metricLines, waitForVersion } from './demo/admin.js';
+import { meshUp } from './demo/mesh-up.js';
+import { plainRequest, tlsWithoutCertificate } from './demo/mtls-refusal.js';
+import { cleanup, onCleanup, trackDir } from './demo/processes.js';
 import { indent, meshcOk } from './demo/run-meshc.js';
-import { makeSpecRepo } from './demo/spec-repo.js';
+import { closeAgents, viaSidecar } from './demo/sample-app.js';
+import { CANARY, makeSpecRepo } from './demo/spec-repo.js';
+import { serveStore } from './demo/store-server.js';
+import { keepSending, percentages, send } from './demo/traffic.js';
+
+const REPORT = join(tmpdir(), 'meshc-demo-report.html');
+
+function heading(text: string): void {
+  console.log(`\n== ${text}`);
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
   const work = trackDir(mkdtempSync(join(tmpdir(), 'meshc-demo-')));
   const at = (...parts: string[]): string => join(work, ...parts);
-
-  console.log('meshc demo: the shop mesh (examples/shop) from spec to signed bundles.');
-  console.log(`Working in a temporary directory; it is removed at the end.`);
-
+  for (const dir of ['logs', 'cache']) mkdirSync(at(dir));
+  onCleanup(async () => closeAgents());
   // Every command runs in the work directory with relative paths, so the transcript reads like a user's.
-  const run = async (args: string[]): Promise<void> =>
-    console.log(indent(await meshcOk(args, { cwd: work })));
+  const run = async (args: string[]): Promise<string> => {
+    const out = await meshcOk(args, { cwd: work });
+    console.log(indent(out));
+    return out;
+  };
 
-  // Identity first: the spec trusts the demo's own CA root.
+  console.log(
+    'meshc demo: the shop mesh of examples/shop, from a spec in git to live sidecars on 127.0.0.1.',
+  );
+  console.log(`Working in ${work}`);
+
+  heading('1. A spec repo with a pull request, and its review');
   await run(['ca', 'init', '--out', 'ca', '--trust-domain', 'shop.local']);
   const repo = await makeSpecRepo(at('spec'), readFileSync(at('ca/root.crt'), 'utf8'));
   console.log(
-    `\nspec repo: examples/shop in git, baseline ${repo.baseline.slice(0, 7)}, then the canary change ${repo.canary.slice(0, 7)}`,
+    `\nspec repo: examples/shop in git; commit ${repo.baseline.slice(0, 7)} is main, ` +
+      `${repo.canary.slice(0, 7)} the pull request "reviews: canary v2 10% -> 50%"`,
   );
-
   await run(['validate', 'spec']);
+  await run(['plan', 'spec', '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'markdown']);
+
+  heading('2. Identity and signed bundles (what CI does on merge)');
   await run(['certs', 'issue', '--all', '--ca', 'ca', '--spec', 'spec', '--out', 'certs']);
   await run(['keys', 'init', '--out', 'keys']);
   await run([
@@ -39,9 +61,110 @@ async function main(): Promise<void> {
     '--signing-key',
     'keys/bundle-signing.key',
   ]);
+  const store = await serveStore(at('store'));
+  onCleanup(() => store.close());
+  console.log(
+    `\nthe store is served over HTTP at ${store.url} (static files with ETags, as nginx or S3 would)`,
+  );
+
+  heading('3. Sample apps, each with a meshc proxy sidecar');
+  const mesh = await meshUp(store.url, work);
+  for (const [name, s] of [...mesh.sidecars].sort(([a], [b]) => a.localeCompare(b))) {
+    console.log(
+      `  ${name.padEnd(15)} inbound 127.0.0.1:${s.inbound}  outbound :${s.outbound}  admin :${s.admin}`,
+    );
+  }
+  const productpage = mesh.sidecars.get('productpage-v1')!;
+
+  heading(
+    `4. Canary split: productpage -> reviews, 2,000 requests (spec: v1 ${CANARY.before.v1}%, v2 ${CANARY.before.v2}%)`,
+  );
+  const canary = await send(productpage.outbound, 'reviews', '/reviews/1', 2_000, { concurrency: 16 });
+  console.log(`  ${percentages(canary)}; ${canary.failures} failed ${canary.failureSamples.join('; ')}`);
+
+  heading('5. Header routing: end-user: jason goes to v2');
+  const jason = await send(productpage.outbound, 'reviews', '/reviews/1', 50, {
+    headers: { 'end-user': 'jason' },
+  });
+  console.log(`  50 requests as jason: ${percentages(jason)}; ${jason.failures} failed`);
+  const chain = await viaSidecar(productpage.outbound, 'reviews', '/reviews/1', {
+    headers: { 'end-user': 'jason' },
+  });
+  console.log(`  one answer, hop by hop: ${chain.body}`);
+
+  heading('6. Authorization: productpage may only GET /details/*');
+  const denied = await viaSidecar(productpage.outbound, 'details', '/details/1', { method: 'DELETE' });
+  console.log(
+    `  DELETE /details/1 -> ${denied.status}, x-meshc-error: ${denied.headers['x-meshc-error']}, ` +
+      `x-meshc-rule: ${denied.headers['x-meshc-rule']}`,
+  );
+  const allowed = await viaSidecar(productpage.outbound, 'details', '/details/1');
+  console.log(`  GET /details/1    -> ${allowed.status}, ${allowed.body}`);
+
+  heading('7. Strict mTLS: a client without a mesh certificate, straight at reviews-v1');
+  const reviewsV1 = mesh.sidecars.get('reviews-v1')!;
+  console.log(`  plain HTTP:                 ${await plainRequest(reviewsV1.inbound)}`);
+  console.log(`  TLS, no client certificate: ${await tlsWithoutCertificate(reviewsV1.inbound)}`);
+
+  heading('8. Hot reload: merge the pull request and publish, under continuous load');
+  const load = keepSending(productpage.outbound, 'reviews', '/reviews/1', 6);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  load.nextWindow();
+  const published = performance.now();
+  await run([
+    'compile',
+    'spec',
+    '--ref',
+    'HEAD',
+    '--out',
+    'store',
+    '--signing-key',
+    'keys/bundle-signing.key',
+  ]);
+  const manifest = JSON.parse(readFileSync(at('store/services/productpage/manifest.json'), 'utf8')) as {
+    version: string;
+  };
+  await waitForVersion(productpage.admin, manifest.version, 10_000);
+  const tookMs = performance.now() - published;
+  load.nextWindow();
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  const [before, during, after] = await load.stop();
+  const total = [before!, during!, after!].reduce((n, t) => n + t.total, 0);
+  const failed = [before!, during!, after!].reduce((n, t) => n + t.failures, 0);
+  console.log(
+    `  productpage's sidecar activated bundle ${manifest.version} ${(tookMs / 1000).toFixed(1)} s after the compile started (sidecars poll every 1 s)`,
+  );
+  console.log(`  before: ${percentages(before!)}`);
+  console.log(
+    `  after:  ${percentages(after!)}   (spec now: v1 ${CANARY.after.v1}%, v2 ${CANARY.after.v2}%)`,
+  );
+  console.log(
+    `  ${total} requests during the reload, ${failed} failed${failed ? `: ${before!.failureSamples.concat(during!.failureSamples, after!.failureSamples).join('; ')}` : ''}`,
+  );
+
+  heading("9. Metrics: productpage's sidecar, /metrics excerpt");
+  const metrics = await adminGet(productpage.admin, '/metrics');
+  const lines = [
+    ...metricLines(metrics.body, ['meshc_requests_total'], 'reviews').slice(0, 4),
+    ...metricLines(metrics.body, [
+      'meshc_bundle_reloads_total',
+      'meshc_bundle_info',
+      'meshc_certificate_expiry',
+    ]),
+  ];
+  console.log(indent(lines.join('\n')));
+  const polls = [...store.answered].map(([code, n]) => `${n} × ${code}`).join(', ');
+  console.log(`  the store answered ${polls} (unchanged manifests cost a 304)`);
+
+  heading('10. The mesh report');
+  await run(['report', 'spec', '--out', REPORT]);
+  console.log(`  open ${REPORT} in a browser: the service graph, routes and policies with provenance`);
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`\nDone in ${seconds} s: validated the spec, issued certificates, compiled signed bundles.`);
+  console.log(
+    `\nDone in ${seconds} s. Stopping ${mesh.sidecars.size} sidecars and the apps; removing ${work}.`,
+  );
+  if (canary.failures + jason.failures + failed > 0) throw new Error('some requests failed (see above)');
 }
 
 let stopping = false;

@@ -5,6 +5,12 @@ import { rmSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const closers: (() => Promise<void>)[] = [];
+
+/** Registers something to close at cleanup (servers in this process), after the children stop. */
+export function onCleanup(close: () => Promise<void>): void {
+  closers.push(close);
+}
 
 export function trackDir(dir: string): string {
   dirs.add(dir);
@@ -40,6 +46,7 @@ export async function stopChildren(): Promise<void> {
 
 export async function cleanup(): Promise<void> {
   await stopChildren();
+  for (const close of closers.splice(0)) await close().catch(() => undefined);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }
