@@ -1,33 +1,42 @@
 // bench/validate: `meshc validate` on generated meshes of 1,000 and 10,000 services (one file each,
 // 5 calls, 3 versions, 4 routes), against a parse floor measured in the same run: js-yaml loading the
-// same files without positions. Each figure is the median of fresh child processes.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+// same files without positions. Three ways of validating: cold with parsing on this thread only and no
+// cache (how meshc worked before the parse cache), cold with worker threads and an empty parse cache
+// (a first run: parses everything and writes the cache), and warm (the cache holds every file).
+// Each figure is the median of fresh child processes, the kinds interleaved so noise hits all alike.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jsyaml from 'js-yaml';
 import { dirSource } from '../compiler/load/dir-source.js';
+import { openParseCache } from '../compiler/load/parse-cache.js';
 import { checkSpec } from '../compiler/pipeline.js';
 import { machineDetails, measureInChild, median, reportSample } from './lib/measure.js';
 import { writeGeneratedMesh } from './lib/mesh-on-disk.js';
+import { loadWithJsYaml } from './lib/parse-floor.js';
+import { writeResults } from './lib/results.js';
 
 const self = fileURLToPath(import.meta.url);
 
-async function child(kind: string, dir: string): Promise<void> {
+type Kind = 'floor' | 'single' | 'cold' | 'warm';
+
+async function child(kind: Kind, dir: string, cacheDir: string): Promise<void> {
   const started = performance.now();
   if (kind === 'floor') {
-    let docs = 0;
-    for (const sub of ['', 'services']) {
-      for (const name of (await readdir(join(dir, sub))).sort()) {
-        if (!name.endsWith('.yaml')) continue;
-        jsyaml.loadAll(await readFile(join(dir, sub, name), 'utf8'), () => docs++);
-      }
-    }
+    await loadWithJsYaml(dir);
   } else {
-    const checked = await checkSpec(dirSource(dir), { now: Date.now() });
+    // Opening the cache (reading its pack) is part of the measured time.
+    const cache = kind === 'single' ? undefined : await openParseCache(cacheDir);
+    const checked = await checkSpec(dirSource(dir), {
+      now: Date.now(),
+      ...(cache ? { cache } : { threads: 0 }),
+    });
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0)
       throw new Error(`generated mesh has ${errors.length} errors: ${errors[0]?.message}`);
+    const expectHits = kind === 'warm' ? checked.files.length : 0;
+    if (cache && cache.stats.hits !== expectHits)
+      throw new Error(`${kind} run: ${cache.stats.hits} cache hits, expected ${expectHits}`);
   }
   reportSample(started);
 }
@@ -35,30 +44,49 @@ async function child(kind: string, dir: string): Promise<void> {
 export interface ValidateFigures {
   readonly services: number;
   readonly floorMs: number;
-  readonly validateMs: number;
-  readonly ratio: number;
-  readonly validateRssMb: number;
+  /** No cache, parsing on the main thread only. */
+  readonly singleMs: number;
+  /** Empty cache: parses (with workers when a core is idle, parse-pool.ts) and writes the cache. */
+  readonly coldMs: number;
+  /** Every file in the cache. */
+  readonly warmMs: number;
+  readonly coldRatio: number;
+  readonly warmRatio: number;
+  readonly singleRatio: number;
+  /** Peak RSS of any validate run (cold, warm or single). */
+  readonly peakRssMb: number;
 }
 
 export async function benchValidate(sizes: readonly number[], repeat: number): Promise<ValidateFigures[]> {
   const out: ValidateFigures[] = [];
   for (const services of sizes) {
     const dir = await mkdtemp(join(tmpdir(), `meshc-bench-validate-${services}-`));
+    const cacheDir = join(dir, '.cache');
     try {
       await writeGeneratedMesh(dir, services);
-      const floor: number[] = [];
-      const validate: number[] = [];
+      const ms: Record<Kind, number[]> = { floor: [], single: [], cold: [], warm: [] };
       const rss: number[] = [];
       for (let i = 0; i < repeat; i++) {
-        // Interleaved so that a noisy neighbour hurts both sides alike.
-        floor.push((await measureInChild(self, ['floor', dir])).ms);
-        const v = await measureInChild(self, ['validate', dir]);
-        validate.push(v.ms);
-        rss.push(v.rssMb);
+        for (const kind of ['floor', 'single', 'cold', 'warm'] as const) {
+          if (kind === 'cold') await rm(cacheDir, { recursive: true, force: true });
+          const sample = await measureInChild(self, [kind, dir, cacheDir]);
+          ms[kind].push(sample.ms);
+          if (kind !== 'floor') rss.push(sample.rssMb);
+        }
       }
-      const f = median(floor);
-      const v = median(validate);
-      out.push({ services, floorMs: f, validateMs: v, ratio: v / f, validateRssMb: Math.max(...rss) });
+      const f = median(ms.floor);
+      const [single, cold, warm] = [median(ms.single), median(ms.cold), median(ms.warm)];
+      out.push({
+        services,
+        floorMs: f,
+        singleMs: single,
+        coldMs: cold,
+        warmMs: warm,
+        singleRatio: single / f,
+        coldRatio: cold / f,
+        warmRatio: warm / f,
+        peakRssMb: Math.max(...rss),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -66,32 +94,39 @@ export async function benchValidate(sizes: readonly number[], repeat: number): P
   return out;
 }
 
+const ms = (v: number) => v.toFixed(0);
+const x = (v: number) => `${v.toFixed(2)}×`;
+
 export function formatValidate(figures: readonly ValidateFigures[]): string {
-  const rows = figures.map(
-    (f) =>
-      `| ${f.services} | ${f.floorMs.toFixed(0)} | ${f.validateMs.toFixed(0)} | ${f.ratio.toFixed(2)}× | ${f.validateRssMb.toFixed(0)} |`,
-  );
   const lines = [
-    '| services | parse floor ms (js-yaml) | meshc validate ms | ratio (target ≤ 3×) | peak RSS MB (target ≤ 500) |',
-    '|---:|---:|---:|---:|---:|',
-    ...rows,
+    '| services | parse floor ms (js-yaml) | no cache, 1 thread ms | cold ms (empty cache: parses, workers if a core is idle, writes cache) | warm ms (cache) | no cache ratio | cold ratio | warm ratio (target ≤ 3×) | peak RSS MB (target ≤ 500) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...figures.map(
+      (f) =>
+        `| ${f.services} | ${ms(f.floorMs)} | ${ms(f.singleMs)} | ${ms(f.coldMs)} | ${ms(f.warmMs)} | ${x(f.singleRatio)} | ${x(f.coldRatio)} | ${x(f.warmRatio)} | ${ms(f.peakRssMb)} |`,
+    ),
   ];
   const small = figures[0];
   const large = figures[figures.length - 1];
   if (small && large && large !== small) {
+    const scale = (pick: (f: ValidateFigures) => number) => (pick(large) / pick(small)).toFixed(2);
     lines.push(
       '',
-      `Scaling: ${large.services} / ${small.services} services time ratio = ${(large.validateMs / small.validateMs).toFixed(2)} (target ≤ 11, linear)`,
+      `Scaling ${large.services} / ${small.services} services (target ≤ 11, linear): ` +
+        `cold ${scale((f) => f.coldMs)}, warm ${scale((f) => f.warmMs)}, no cache ${scale((f) => f.singleMs)}, ` +
+        `floor ${scale((f) => f.floorMs)}`,
     );
   }
   return lines.join('\n');
 }
 
 if (process.argv[2] === '--child') {
-  await child(process.argv[3]!, process.argv[4]!);
+  await child(process.argv[3] as Kind, process.argv[4]!, process.argv[5]!);
 } else if (process.argv[1] === self) {
   const sizes = (process.env.MESHC_BENCH_SIZES ?? '1000,10000').split(',').map(Number);
   const repeat = Number(process.env.MESHC_BENCH_REPEAT ?? 3);
   console.log(`bench/validate on ${machineDetails()}; median of ${repeat} runs`);
-  console.log(formatValidate(await benchValidate(sizes, repeat)));
+  const figures = await benchValidate(sizes, repeat);
+  console.log(formatValidate(figures));
+  console.log(`\nresults: ${await writeResults('validate', figures)}`);
 }

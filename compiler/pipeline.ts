@@ -2,6 +2,7 @@
 // the same source, validate, and hand back sorted diagnostics. Pure stages inside; I/O only via the source.
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { loadSpec } from './load/load-spec.js';
+import type { ParseCache } from './load/parse-cache.js';
 import type { SourceFile, SpecDocument, SpecSource } from './load/types.js';
 import { validateSpec } from './validate/index.js';
 import type { ValidateInput, ValidateResult } from './validate/types.js';
@@ -13,6 +14,10 @@ export interface CheckOptions {
   readonly now: number;
   /** Replaces validateSpec (tests of the loader and CLI that must not depend on validation). */
   readonly validate?: ValidateFn;
+  /** Parse results by file content (load/parse-cache.ts); absent parses every file. */
+  readonly cache?: ParseCache;
+  /** Worker threads for parsing; default by file count (load/parse-pool.ts), 0 for none. */
+  readonly threads?: number;
 }
 
 export interface CheckedSpec {
@@ -30,7 +35,10 @@ export interface CheckedSpec {
  * that did parse, so one bad file does not hide the problems of the others.
  */
 export async function checkSpec(source: SpecSource, options: CheckOptions): Promise<CheckedSpec> {
-  const loaded = await loadSpec(source);
+  const loaded = await loadSpec(source, {
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
   if (loaded.files.length === 0) {
     return {
       ...loaded,

@@ -9,6 +9,8 @@ const run = promisify(execFile);
 export interface Sample {
   readonly ms: number;
   readonly rssMb: number;
+  /** Anything else the child measured or wants checked (phase timings, files written). */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** Spawns `node script --child ...args`; the child prints one JSON Sample line last. */
@@ -28,10 +30,11 @@ export function median(values: readonly number[]): number {
 }
 
 /** What the child prints at the end of a measured run. */
-export function reportSample(startedAt: number): void {
+export function reportSample(startedAt: number, extra?: Record<string, unknown>): void {
   const sample: Sample = {
     ms: performance.now() - startedAt,
     rssMb: process.resourceUsage().maxRSS / 1024,
+    ...(extra ? { extra } : {}),
   };
   process.stdout.write(`${JSON.stringify(sample)}\n`);
 }

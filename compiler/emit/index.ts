@@ -5,7 +5,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { MeshModel } from '../model.js';
 import { planBundle } from '../plan/index.js';
 import type { ServiceArtifact, StoreArtifacts } from '../store/layout.js';
-import { emitBundle } from './bundle/index.js';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { type EmittedBundle, emitBundle } from './bundle/index.js';
 import { reuseIfOnlyCommitDiffers } from './bundle/reuse.js';
 import { type EmittedFile, type TargetEmitter, TargetError } from './targets.js';
 
@@ -29,12 +30,35 @@ export interface EmitResult {
 
 export function emitArtifacts(model: MeshModel, options: EmitOptions): EmitResult {
   const diagnostics: Diagnostic[] = [];
-  // A target that fails for one service would fail for most: report it once, then skip it.
-  const failed = new Set<string>();
+  const services = emitServices(model, model.services.keys(), options, { failed: new Set(), diagnostics });
+  if (diagnostics.length > 0) return { diagnostics };
+  return {
+    artifacts: { mesh: model.name, commit: options.commit, services },
+    diagnostics,
+  };
+}
+
+/** Target failures so far, shared across the chunks of one compile. */
+export interface EmitState {
+  /** Targets that failed once and are skipped from then on. */
+  readonly failed: Set<string>;
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * The artifacts of some services (a chunk of a compile). A target that fails for one service would
+ * fail for most: its diagnostic is reported once, then the target is skipped.
+ */
+export function emitServices(
+  model: MeshModel,
+  names: Iterable<string>,
+  options: EmitOptions,
+  { failed, diagnostics }: EmitState,
+): ServiceArtifact[] {
   const services: ServiceArtifact[] = [];
-  for (const name of model.services.keys()) {
+  for (const name of names) {
     const planned = planBundle(model, name, { commit: options.commit });
-    const bundle = emitBundle(reuseIfOnlyCommitDiffers(planned, options.published?.get(name)));
+    const bundle = emitWithReuse(planned, options.published?.get(name));
     const files: EmittedFile[] = [];
     for (const target of options.targets) {
       if (failed.has(target.name)) continue;
@@ -48,9 +72,20 @@ export function emitArtifacts(model: MeshModel, options: EmitOptions): EmitResul
     }
     services.push({ bundle, files });
   }
-  if (diagnostics.length > 0) return { diagnostics };
-  return {
-    artifacts: { mesh: model.name, commit: options.commit, services },
-    diagnostics,
-  };
+  return services;
+}
+
+/**
+ * emitBundle(reuseIfOnlyCommitDiffers(planned, published)), without parsing the published bundle
+ * when the planned one is byte for byte the same (the common case of an unchanged service).
+ */
+function emitWithReuse(planned: Bundle, published: Uint8Array | undefined): EmittedBundle {
+  const emitted = emitBundle(planned);
+  if (!published || sameBytes(emitted.bytes, published)) return emitted;
+  const reused = reuseIfOnlyCommitDiffers(planned, published);
+  return reused === planned ? emitted : emitBundle(reused);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

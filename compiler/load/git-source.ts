@@ -4,6 +4,7 @@ import { join, posix } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { SourceError } from './errors.js';
 import { readGitBlobs } from './git-cat-file.js';
+import { gitBlobKey } from './parse-cache.js';
 import { comparePaths, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
 
@@ -67,6 +68,10 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
     },
     async commit() {
       return (await getSnapshot()).commit;
+    },
+    async contentKey(specPath) {
+      const oid = (await getSnapshot()).blobs.get(specPath);
+      return oid === undefined ? undefined : gitBlobKey(oid);
     },
   };
 }

@@ -1,8 +1,13 @@
 // Reads every spec file from a source and parses it: the I/O half of loading (the parsing half,
-// parseSpecFiles, is pure). An empty spec is a diagnostic; an unreadable source throws SourceError.
+// parse-spec-files.ts, is pure). Parse results come from the parse cache when the file's content was
+// seen before, else from worker threads (many files) or this thread. An empty spec is a diagnostic;
+// an unreadable source throws SourceError.
 import type { Diagnostic } from '../diagnostics.js';
 import { makeDiagnostic } from './make-diagnostic.js';
-import { parseSpecFiles } from './parse-spec-files.js';
+import { contentKey, type ParseCache } from './parse-cache.js';
+import { type ParsedFile, parseSpecFile } from './parse-file.js';
+import { defaultParseThreads, parseInWorkers } from './parse-pool.js';
+import { assembleSpec } from './parse-spec-files.js';
 import type { SourceFile, SpecDocument, SpecSource } from './types.js';
 
 /** Files read at once; enough to keep the disk busy without running out of file descriptors. */
@@ -14,8 +19,15 @@ export interface LoadedSpec {
   readonly diagnostics: Diagnostic[];
 }
 
+export interface LoadOptions {
+  /** Parse results by content; absent parses every file. */
+  readonly cache?: ParseCache;
+  /** Worker threads helping parse the files not in the cache; default: by count (parse-pool.ts), 0: none. */
+  readonly threads?: number;
+}
+
 /** Loads the spec of `source`; files and documents are in path order. */
-export async function loadSpec(source: SpecSource): Promise<LoadedSpec> {
+export async function loadSpec(source: SpecSource, options: LoadOptions = {}): Promise<LoadedSpec> {
   const paths = await source.listSpecFiles();
   if (paths.length === 0) {
     const diagnostic = makeDiagnostic(
@@ -27,8 +39,41 @@ export async function loadSpec(source: SpecSource): Promise<LoadedSpec> {
     return { files: [], documents: [], diagnostics: [diagnostic] };
   }
   const files = await readAll(source, paths);
-  const { documents, diagnostics } = parseSpecFiles(files);
+  const parsed = await parseAll(source, files, options);
+  const { documents, diagnostics } = assembleSpec(files, parsed);
   return { files, documents, diagnostics };
+}
+
+/** Each file's parse, from the cache where its content is known, parsed (and cached) where not. */
+async function parseAll(
+  source: SpecSource,
+  files: readonly SourceFile[],
+  { cache, threads }: LoadOptions,
+): Promise<ParsedFile[]> {
+  const keys = cache ? await Promise.all(files.map((f) => keyOf(source, f))) : [];
+  const results = files.map((file, i) => cache?.get(keys[i]!, file.path));
+  const missing = files.flatMap((file, i) => (results[i] ? [] : [{ file, i }]));
+  const fresh = await parseMany(
+    missing.map((m) => m.file),
+    threads ?? defaultParseThreads(missing.length),
+  );
+  missing.forEach(({ i }, j) => {
+    results[i] = fresh[j]!;
+    cache?.put(keys[i]!, fresh[j]!);
+  });
+  await cache?.flush();
+  return results as ParsedFile[];
+}
+
+async function parseMany(files: readonly SourceFile[], threads: number): Promise<ParsedFile[]> {
+  if (threads < 1) return files.map(parseSpecFile);
+  // Workers are an optimisation: if one fails to start or dies, the files are parsed here instead.
+  return parseInWorkers(files, threads).catch(() => files.map(parseSpecFile));
+}
+
+/** The git blob id when the source knows it (no hashing needed), else the SHA-256 of the bytes. */
+async function keyOf(source: SpecSource, file: SourceFile): Promise<string> {
+  return (await source.contentKey?.(file.path)) ?? contentKey(file.bytes);
 }
 
 async function readAll(source: SpecSource, paths: readonly string[]): Promise<SourceFile[]> {

@@ -1,6 +1,6 @@
 // Maps JSON pointers (RFC 6901) to the YAML nodes they name, so every later diagnostic can cite
 // file:line:col. Indexes are built on first use only (most documents never need one); how long they
-// are kept is up to the caller (see tree-cache.ts).
+// are kept is up to the caller.
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import type { SourceLocation } from '../diagnostics.js';
 
@@ -64,12 +64,12 @@ export function makeLocator(getIndex: () => NodeIndex): Locator {
     locate(pointer) {
       const { entry, toLocation } = nearest(pointer);
       // `key:` with nothing after it has an empty null scalar; the key is the useful place to point at.
-      return isEmptyScalar(entry.value) && entry.key ? toLocation(entry.key) : toLocation(entry.value);
+      return isEmptyScalarNode(entry.value) && entry.key ? toLocation(entry.key) : toLocation(entry.value);
     },
     locateKey(pointer) {
       const { entry, exact, toLocation } = nearest(pointer);
       if (exact && entry.key) return toLocation(entry.key);
-      return isEmptyScalar(entry.value) && entry.key ? toLocation(entry.key) : toLocation(entry.value);
+      return isEmptyScalarNode(entry.value) && entry.key ? toLocation(entry.key) : toLocation(entry.value);
     },
   };
 }
@@ -109,6 +109,7 @@ function keyText(key: Node | null): string {
   return key ? String(key) : '';
 }
 
-function isEmptyScalar(node: Node | null): boolean {
+/** `key:` with nothing after it: an empty null scalar, which locations point past to the key. */
+export function isEmptyScalarNode(node: Node | null): boolean {
   return isScalar(node) && node.value === null && (!node.range || node.range[0] === node.range[1]);
 }

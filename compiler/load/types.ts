@@ -18,6 +18,11 @@ export interface SpecSource {
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** The git commit of the source when known (a ref, or a clean working tree). */
   commit(): Promise<string | undefined>;
+  /**
+   * A parse-cache key for a spec file's content when the source already knows one without hashing
+   * (a git blob id); undefined, or no method, means the loader hashes the bytes.
+   */
+  contentKey?(path: string): Promise<string | undefined>;
 }
 
 /** One YAML document of a spec file, as plain data plus a map back to its source. */

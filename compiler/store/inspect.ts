@@ -27,14 +27,35 @@ export interface StoreDiff {
 
 export async function inspectStore(outDir: string, layout: StoreLayout): Promise<StoreDiff> {
   await checkOutDir(outDir);
-  const existing = await mapLimited(layout.files, IO_CONCURRENCY, (file) => readExisting(outDir, file.path));
+  const { writes, unchanged } = await inspectFiles(outDir, layout.files);
+  const removals = [];
+  for (const path of layout.absent) {
+    const previous = await readExisting(outDir, path);
+    if (previous !== undefined) removals.push({ path, previous });
+  }
+  return { writes, unchanged, removals };
+}
+
+/**
+ * Compares `files` with the disk (or with `known`, bytes of store files read moments ago, so a
+ * large bundle is not read twice); throws MC5001 on a collision with a published bundle.
+ */
+export async function inspectFiles(
+  outDir: string,
+  files: readonly PlannedFile[],
+  known?: ReadonlyMap<string, Uint8Array>,
+): Promise<{ writes: FileChange[]; unchanged: string[] }> {
+  const existing = await mapLimited(files, IO_CONCURRENCY, async (file) =>
+    known?.has(file.path) ? known.get(file.path) : readExisting(outDir, file.path),
+  );
   const writes: FileChange[] = [];
   const unchanged: string[] = [];
   const collisions: string[] = [];
-  layout.files.forEach((file, i) => {
+  files.forEach((file, i) => {
     const previous = existing[i];
     if (previous === undefined) writes.push({ file, previous });
-    else if (Buffer.from(previous).equals(file.bytes)) unchanged.push(file.path);
+    else if (Buffer.from(previous.buffer, previous.byteOffset, previous.byteLength).equals(file.bytes))
+      unchanged.push(file.path);
     else if (file.immutable) collisions.push(file.path);
     else writes.push({ file, previous });
   });
@@ -45,16 +66,11 @@ export async function inspectStore(outDir: string, layout: StoreLayout): Promise
       'a bundle version names exact bytes: someone edited the store by hand, or it was written by an incompatible meshc; restore the file or compile into a fresh directory',
     );
   }
-  const removals = [];
-  for (const path of layout.absent) {
-    const previous = await readExisting(outDir, path);
-    if (previous !== undefined) removals.push({ path, previous });
-  }
-  return { writes, unchanged, removals };
+  return { writes, unchanged };
 }
 
 /** The out path must be a directory we can write, or not exist under a writable directory. */
-async function checkOutDir(outDir: string): Promise<void> {
+export async function checkOutDir(outDir: string): Promise<void> {
   let dir = outDir;
   for (;;) {
     const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
@@ -83,7 +99,7 @@ async function checkOutDir(outDir: string): Promise<void> {
 }
 
 /** Bytes of a store file, undefined when absent; a directory or unreadable entry is an error. */
-async function readExisting(outDir: string, path: string): Promise<Uint8Array | undefined> {
+export async function readExisting(outDir: string, path: string): Promise<Uint8Array | undefined> {
   return readFile(join(outDir, path)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);

@@ -63,58 +63,66 @@ export function manifestOf(bundle: EmittedBundle): Manifest {
 
 export function layoutStore(artifacts: StoreArtifacts, signingKey?: KeyObject): StoreLayout {
   const files: PlannedFile[] = [];
+  const late: PlannedFile[] = [];
   const absent: string[] = [];
-  const sign = (bytes: Uint8Array) => encoder.encode(signDetached(bytes, signingKey as KeyObject));
-  const services: Record<string, string> = {};
-  for (const { bundle, files: extra } of artifacts.services) {
-    const svc = bundle.service;
-    services[svc] = bundle.version;
-    files.push({
-      path: storePaths.bundle(svc, bundle.version),
-      bytes: bundle.bytes,
-      immutable: true,
-    });
-    if (signingKey) {
-      // Not immutable: a rotated key re-signs the same bytes (the bundle itself never changes).
-      files.push({
-        path: storePaths.bundleSig(svc, bundle.version),
-        bytes: sign(bundle.bytes),
-        immutable: false,
-      });
-    }
-    for (const f of extra)
-      files.push({
-        path: checkTargetPath(f.path),
-        bytes: f.bytes,
-        immutable: false,
-      });
-    const manifest = encoder.encode(serializeCanonical(manifestOf(bundle)));
-    if (signingKey)
-      files.push({
-        path: storePaths.manifestSig(svc),
-        bytes: sign(manifest),
-        immutable: false,
-      });
-    else absent.push(storePaths.manifestSig(svc));
-    files.push({
-      path: storePaths.manifest(svc),
-      bytes: manifest,
-      immutable: false,
-    });
+  for (const artifact of artifacts.services) {
+    const one = layoutService(artifact, signingKey);
+    files.push(...one.early);
+    late.push(...one.late);
+    absent.push(...one.absent);
   }
-  const index: StoreIndex = {
-    format: INDEX_FORMAT,
-    mesh: artifacts.mesh,
-    commit: artifacts.commit,
-    services,
-  };
-  files.push({
-    path: storePaths.index,
-    bytes: encoder.encode(serializeCanonical(index)),
-    immutable: false,
-  });
+  const versions = artifacts.services.map(({ bundle }) => [bundle.service, bundle.version] as const);
+  files.push(...late, layoutIndex(artifacts.mesh, artifacts.commit, versions));
   checkUnique(files);
   return { files, absent };
+}
+
+/** One service's files: `early` (bundle, its signature, other targets) go before `late` (manifest). */
+export interface ServiceLayout {
+  readonly early: readonly PlannedFile[];
+  readonly late: readonly PlannedFile[];
+  readonly absent: readonly string[];
+}
+
+export function layoutService(
+  { bundle, files: extra }: ServiceArtifact,
+  signingKey?: KeyObject,
+): ServiceLayout {
+  const sign = (bytes: Uint8Array) => encoder.encode(signDetached(bytes, signingKey as KeyObject));
+  const svc = bundle.service;
+  const early: PlannedFile[] = [
+    { path: storePaths.bundle(svc, bundle.version), bytes: bundle.bytes, immutable: true },
+  ];
+  // Not immutable: a rotated key re-signs the same bytes (the bundle itself never changes).
+  if (signingKey)
+    early.push({
+      path: storePaths.bundleSig(svc, bundle.version),
+      bytes: sign(bundle.bytes),
+      immutable: false,
+    });
+  for (const f of extra) early.push({ path: checkTargetPath(f.path), bytes: f.bytes, immutable: false });
+  const manifest = encoder.encode(serializeCanonical(manifestOf(bundle)));
+  const late: PlannedFile[] = [];
+  const absent: string[] = [];
+  if (signingKey) late.push({ path: storePaths.manifestSig(svc), bytes: sign(manifest), immutable: false });
+  else absent.push(storePaths.manifestSig(svc));
+  late.push({ path: storePaths.manifest(svc), bytes: manifest, immutable: false });
+  return { early, late, absent };
+}
+
+/** index.json: every service's current version. */
+export function layoutIndex(
+  mesh: string,
+  commit: string | null,
+  versions: Iterable<readonly [service: string, version: string]>,
+): PlannedFile {
+  const index: StoreIndex = {
+    format: INDEX_FORMAT,
+    mesh,
+    commit,
+    services: Object.fromEntries(versions),
+  };
+  return { path: storePaths.index, bytes: encoder.encode(serializeCanonical(index)), immutable: false };
 }
 
 /** A target may write anywhere in the store except the paths the store itself owns. */
@@ -136,8 +144,8 @@ function checkTargetPath(path: string): string {
   return path;
 }
 
-function checkUnique(files: readonly PlannedFile[]): void {
-  const seen = new Set<string>();
+/** Throws MC5009 when two outputs share a path; `seen` carries paths across calls. */
+export function checkUnique(files: readonly PlannedFile[], seen = new Set<string>()): void {
   for (const f of files) {
     if (seen.has(f.path)) {
       throw new CompileError('MC5009', `two outputs of this compile write the same file "${f.path}"`);

@@ -1,30 +1,48 @@
 // Reads which bundle bytes the store currently publishes per service (manifest -> bundle), so a
-// compile can keep a service's version when only the commit moved (emit/bundle/reuse.ts).
+// compile can keep a service's version when only the commit moved (emit/bundle/reuse.ts), and so
+// the store writer need not read those files a second time.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { IO_CONCURRENCY, mapLimited } from './limit.js';
+
+export interface Published {
+  /** Bundle bytes the manifests point at, by service. */
+  readonly bundles: Map<string, Uint8Array>;
+  /** The same bundles and their manifests, by store-relative path. */
+  readonly files: Map<string, Uint8Array>;
+}
+
+/** What the store publishes for `services`; missing or unreadable files are skipped. */
+export async function readPublished(outDir: string, services: Iterable<string>): Promise<Published> {
+  const names = [...services];
+  const found = await mapLimited(names, IO_CONCURRENCY, async (service) => {
+    const manifestPath = storePaths.manifest(service);
+    const manifest = await readFile(join(outDir, manifestPath)).catch(() => undefined);
+    const version = manifest ? versionOf(manifest.toString('utf8')) : undefined;
+    const bundlePath = version ? storePaths.bundle(service, version) : undefined;
+    const bundle = bundlePath ? await readFile(join(outDir, bundlePath)).catch(() => undefined) : undefined;
+    return { manifestPath, manifest, bundlePath, bundle };
+  });
+  const bundles = new Map<string, Uint8Array>();
+  const files = new Map<string, Uint8Array>();
+  names.forEach((service, i) => {
+    const f = found[i];
+    if (f?.manifest) files.set(f.manifestPath, f.manifest);
+    if (f?.bundle && f.bundlePath) {
+      bundles.set(service, f.bundle);
+      files.set(f.bundlePath, f.bundle);
+    }
+  });
+  return { bundles, files };
+}
 
 /** Bundle bytes the store's manifests point at, by service; missing or unreadable ones are skipped. */
 export async function readPublishedBundles(
   outDir: string,
   services: Iterable<string>,
 ): Promise<Map<string, Uint8Array>> {
-  const names = [...services];
-  const found = await mapLimited(names, IO_CONCURRENCY, async (service) => {
-    const manifest = await readFile(join(outDir, storePaths.manifest(service)), 'utf8').catch(
-      () => undefined,
-    );
-    const version = manifest ? versionOf(manifest) : undefined;
-    if (!version) return undefined;
-    return readFile(join(outDir, storePaths.bundle(service, version))).catch(() => undefined);
-  });
-  const out = new Map<string, Uint8Array>();
-  names.forEach((service, i) => {
-    const bytes = found[i];
-    if (bytes) out.set(service, bytes);
-  });
-  return out;
+  return (await readPublished(outDir, services)).bundles;
 }
 
 function versionOf(manifestText: string): string | undefined {

@@ -1,13 +1,25 @@
-// Writes the bundle store: compute every file, compare with the disk and refuse collisions, then
-// write only what changed (temp file + rename in the same directory), bundles before the manifests
-// that point to them and index.json last. Any failure rolls back, leaving the store as it was.
+// Writes the bundle store, a chunk of services at a time so a 10,000-service compile never holds the
+// whole store in memory: each chunk's bundles (and other targets' files) are compared with the disk,
+// collisions refused, and only what changed written; manifests and index.json, which make new bundles
+// visible to proxies, are written last, once every bundle is in place. Any failure rolls back.
+// Two modes (docs/decisions/0007-store-writing.md): a store that does not exist yet is written into a
+// staging directory with plain writes and renamed into place at the end (one rename for the whole
+// store); an existing store is updated in place, file by file with temp + rename, old files kept as
+// hard-linked backups until the end so a rollback restores them without holding their bytes.
 import type { KeyObject } from 'node:crypto';
-import { mkdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { CompileError } from '../compile-error.js';
-import { type FileChange, inspectStore } from './inspect.js';
-import { layoutStore, type PlannedFile, type StoreArtifacts } from './layout.js';
+import { checkOutDir, type FileChange, inspectFiles, readExisting } from './inspect.js';
+import {
+  checkUnique,
+  layoutIndex,
+  layoutService,
+  type PlannedFile,
+  type ServiceArtifact,
+  type StoreArtifacts,
+} from './layout.js';
 import { IO_CONCURRENCY, mapLimited } from './limit.js';
 
 export interface WriteStoreOptions {
@@ -29,80 +41,239 @@ export interface StoreReport {
   readonly removed: readonly string[];
 }
 
+/** Writes a store in chunks: addServices for each chunk, then finish (or abort on any failure). */
+export interface StoreWriter {
+  /**
+   * Writes these services' bundles and target files (not yet their manifests). `known` holds bytes of
+   * store files read moments ago (the published bundles and manifests), to spare reading them again.
+   */
+  addServices(services: readonly ServiceArtifact[], known?: ReadonlyMap<string, Uint8Array>): Promise<void>;
+  /** Writes manifests, their signatures and index.json; the store is then complete. */
+  finish(mesh: string, commit: string | null): Promise<StoreReport>;
+  /** Undoes every write so far, leaving the store as it was. */
+  abort(): Promise<void>;
+}
+
 type Undo = () => Promise<unknown>;
 
+interface ServiceEntry {
+  readonly service: string;
+  readonly version: string;
+  readonly size: number;
+}
+
+/** One-shot: every service at once (tests, small stores). */
 export async function writeStore(
   outDir: string,
   artifacts: StoreArtifacts,
   options: WriteStoreOptions = {},
 ): Promise<StoreReport> {
-  const layout = layoutStore(artifacts, options.signingKey);
-  const diff = await inspectStore(outDir, layout);
-  const journal: Undo[] = [];
+  const writer = await openStoreWriter(outDir, options);
   try {
-    await makeDirs(
-      outDir,
-      diff.writes.map((w) => dirname(join(outDir, w.file.path))),
-      journal,
-    );
-    for (const group of byPhase(diff.writes)) {
-      await mapLimited(group, IO_CONCURRENCY, async ({ file, previous }) => {
-        const full = join(outDir, file.path);
-        await writeAtomic(full, file.bytes);
-        journal.push(previous ? () => writeAtomic(full, previous) : () => unlink(full));
-      });
-    }
-    await mapLimited(diff.removals, IO_CONCURRENCY, async ({ path, previous }) => {
-      const full = join(outDir, path);
-      await unlink(full);
-      journal.push(() => writeAtomic(full, previous));
-    });
+    await writer.addServices(artifacts.services);
+    return await writer.finish(artifacts.mesh, artifacts.commit);
   } catch (err) {
-    await rollback(journal);
+    await writer.abort();
+    throw err;
+  }
+}
+
+/** Checks the out path (MC5002) and opens a writer for it. */
+export async function openStoreWriter(outDir: string, options: WriteStoreOptions = {}): Promise<StoreWriter> {
+  await checkOutDir(outDir);
+  const fresh = !(await exists(outDir));
+  // A fresh store is built beside its final place, on the same file system, so one rename publishes it.
+  const root = fresh ? join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`) : outDir;
+  const journal: Undo[] = [];
+  const backups: string[] = [];
+  const seen = new Set<string>();
+  const services: ServiceEntry[] = [];
+  const late: PlannedFile[] = [];
+  const absent: string[] = [];
+  const knownLate = new Map<string, Uint8Array>();
+  const written: string[] = [];
+  const madeDirs = new Set<string>();
+
+  const failed = (err: unknown): never => {
+    if (err instanceof CompileError) throw err;
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new CompileError('MC5007', `writing the store under ${outDir} failed (${why}); it was rolled back`);
-  }
-  return report(artifacts, diff.writes, diff.removals);
-}
-
-/**
- * Writes grouped so each group lands before the next starts: bundles and their signatures, other
- * targets' files, manifest signatures, manifests, index.json. A proxy that sees a new manifest
- * can always fetch the bundle it names.
- */
-function byPhase(writes: readonly FileChange[]): FileChange[][] {
-  const phases: FileChange[][] = [[], [], [], [], []];
-  for (const w of writes) phases[phase(w.file)]?.push(w);
-  return phases;
-}
-
-function phase(file: PlannedFile): number {
-  if (file.immutable || file.path.includes('/bundles/')) return 0;
-  if (file.path === storePaths.index) return 4;
-  if (!file.path.startsWith('services/')) return 1;
-  return file.path.endsWith('.sig') ? 2 : 3;
-}
-
-function report(
-  artifacts: StoreArtifacts,
-  writes: readonly FileChange[],
-  removals: readonly { path: string }[],
-): StoreReport {
-  const byPath = new Map(writes.map((w) => [w.file.path, w]));
-  return {
-    services: artifacts.services.map(({ bundle }) => {
-      const change = byPath.get(storePaths.manifest(bundle.service));
-      const status: ServiceStatus = !change ? 'unchanged' : change.previous ? 'changed' : 'new';
-      return {
-        service: bundle.service,
-        version: bundle.version,
-        size: bundle.bytes.length,
-        status,
-      };
-    }),
-    written: writes.map((w) => w.file.path),
-    removed: removals.map((r) => r.path),
   };
+
+  /** mkdir -p below `root` for each file, journaling the directories it creates (parents first). */
+  const ensureDirs = async (paths: readonly string[]) => {
+    const needed: string[] = [];
+    for (const path of paths) {
+      for (let d = dirname(path); d !== '.' && !madeDirs.has(d); d = dirname(d)) {
+        madeDirs.add(d);
+        needed.push(d);
+      }
+    }
+    const byDepth = new Map<number, string[]>();
+    for (const d of needed) {
+      const depth = d.split('/').length;
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
+    }
+    for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+      await mapLimited(byDepth.get(depth) ?? [], IO_CONCURRENCY, async (d) => {
+        const full = join(root, d);
+        const created = await mkdir(full).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => {
+            if (err.code === 'EEXIST') return false;
+            throw err;
+          },
+        );
+        if (created && !fresh) journal.push(() => rmdir(full));
+      });
+    }
+  };
+
+  /** Writes changed files, in order of the groups; an existing file is kept as a backup until the end. */
+  const writeChanges = async (groups: readonly (readonly FileChange[])[]) => {
+    await ensureDirs(groups.flat().map((c) => c.file.path));
+    for (const group of groups) {
+      await mapLimited(group, IO_CONCURRENCY, async ({ file, previous }) => {
+        const full = join(root, file.path);
+        if (fresh) {
+          await writeFile(full, file.bytes);
+        } else if (previous) {
+          journal.push(await keepBackup(full, previous));
+          await writeAtomic(full, file.bytes);
+        } else {
+          await writeAtomic(full, file.bytes);
+          journal.push(() => unlink(full));
+        }
+      });
+      for (const { file } of group) written.push(file.path);
+    }
+  };
+
+  // The ancestors of a fresh store that do not exist yet: made now, removed again on abort.
+  const ancestors: string[] = [];
+  if (fresh) {
+    for (let d = dirname(outDir); !(await exists(d)); d = dirname(d)) {
+      ancestors.unshift(d);
+      if (dirname(d) === d) break;
+    }
+    try {
+      for (const d of ancestors) await mkdir(d);
+      await rm(root, { recursive: true, force: true }); // a staging dir left by a killed run of this pid
+      await mkdir(root);
+    } catch (err) {
+      await removeAll(root, ancestors);
+      failed(err);
+    }
+  }
+
+  return {
+    async addServices(chunk, known) {
+      try {
+        const early: PlannedFile[] = [];
+        for (const artifact of chunk) {
+          const one = layoutService(artifact, options.signingKey);
+          checkUnique([...one.early, ...one.late], seen);
+          early.push(...one.early);
+          late.push(...one.late);
+          absent.push(...one.absent);
+          const { bundle } = artifact;
+          services.push({ service: bundle.service, version: bundle.version, size: bundle.bytes.length });
+          for (const f of one.late) {
+            const bytes = known?.get(f.path);
+            if (bytes) knownLate.set(f.path, bytes);
+          }
+        }
+        const writes = fresh
+          ? early.map((file) => ({ file, previous: undefined }))
+          : (await inspectFiles(outDir, early, known)).writes;
+        // Bundles and their signatures land before the other targets' files that describe them.
+        const bundles = writes.filter((w) => w.file.immutable || w.file.path.includes('/bundles/'));
+        const others = writes.filter((w) => !(w.file.immutable || w.file.path.includes('/bundles/')));
+        await writeChanges([bundles, others]);
+      } catch (err) {
+        failed(err);
+      }
+    },
+
+    async finish(mesh, commit) {
+      try {
+        const index = layoutIndex(
+          mesh,
+          commit,
+          services.map((s) => [s.service, s.version] as const),
+        );
+        const files = [...late, index];
+        checkUnique([index], seen);
+        const writes = fresh
+          ? files.map((file) => ({ file, previous: undefined }))
+          : (await inspectFiles(outDir, files, knownLate)).writes;
+        // Manifest signatures before the manifests they sign, and index.json last.
+        const sigs = writes.filter((w) => w.file.path.endsWith('.sig'));
+        const manifests = writes.filter((w) => w.file.path.endsWith('/manifest.json'));
+        const rest = writes.filter((w) => !sigs.includes(w) && !manifests.includes(w));
+        await writeChanges([sigs, manifests, rest]);
+        const removed = fresh ? [] : await removeAbsent(absent);
+        if (fresh) await rename(root, outDir);
+        // Committed: the backups of replaced files are no longer needed.
+        await mapLimited(backups, IO_CONCURRENCY, (b) => unlink(b).catch(() => undefined));
+        const status = new Map(writes.map((w) => [w.file.path, w.previous ? 'changed' : 'new'] as const));
+        return {
+          services: services.map((s) => ({
+            ...s,
+            status: status.get(storePaths.manifest(s.service)) ?? 'unchanged',
+          })),
+          written,
+          removed,
+        };
+      } catch (err) {
+        return failed(err);
+      }
+    },
+
+    async abort() {
+      if (fresh) {
+        await removeAll(root, ancestors);
+        return;
+      }
+      for (const undo of journal.reverse()) await undo().catch(() => undefined);
+      journal.length = 0;
+    },
+  };
+
+  /**
+   * Keeps the current bytes of `full` restorable before it is replaced: a hard link (no copy, and the
+   * mtime survives a rollback), or, where links are not supported, the bytes in memory.
+   */
+  async function keepBackup(full: string, previous: Uint8Array): Promise<Undo> {
+    const backup = backupPath(full);
+    await unlink(backup).catch(() => undefined);
+    const linked = await link(full, backup).then(
+      () => true,
+      () => false,
+    );
+    if (!linked) return () => writeAtomic(full, previous);
+    backups.push(backup);
+    // rename() between two links of one file does nothing (the write never happened): drop the link.
+    return async () => {
+      await rename(backup, full);
+      await unlink(backup).catch(() => undefined);
+    };
+  }
+
+  /** Removes files that must not exist (a stale manifest.sig), each restorable from its backup. */
+  async function removeAbsent(paths: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const path of paths) {
+      if ((await readExisting(outDir, path)) === undefined) continue;
+      const full = join(outDir, path);
+      const backup = backupPath(full);
+      await rename(full, backup);
+      backups.push(backup);
+      journal.push(() => rename(backup, full));
+      removed.push(path);
+    }
+    return removed;
+  }
 }
 
 /** Same-directory temp file then rename: a reader sees the old bytes or the new, never a mix. */
@@ -117,52 +288,18 @@ async function writeAtomic(full: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/**
- * mkdir -p for every directory the writes need, journaling each one it creates so rollback removes
- * exactly those. Parents are made before children; directories of one depth are made in parallel.
- */
-async function makeDirs(outDir: string, dirs: readonly string[], journal: Undo[]): Promise<void> {
-  // The out dir and any missing ancestors: few, made one by one.
-  const missingAbove: string[] = [];
-  for (let d = outDir; !(await isDir(d)); d = dirname(d)) {
-    missingAbove.unshift(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missingAbove) {
-    await mkdir(d);
-    journal.push(() => rmdir(d));
-  }
-  // Every directory between outDir and each written file, grouped by depth.
-  const needed = new Set<string>();
-  for (const dir of dirs) {
-    for (let d = dir; d !== outDir && !needed.has(d) && dirname(d) !== d; d = dirname(d)) needed.add(d);
-  }
-  const byDepth = new Map<number, string[]>();
-  for (const d of needed) {
-    const depth = d.split(/[\\/]/).length;
-    byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
-  }
-  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    await mapLimited(byDepth.get(depth) ?? [], IO_CONCURRENCY, async (d) => {
-      const created = await mkdir(d).then(
-        () => true,
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EEXIST') return false;
-          throw err;
-        },
-      );
-      if (created) journal.push(() => rmdir(d));
-    });
-  }
+function backupPath(full: string): string {
+  return join(dirname(full), `.${basename(full)}.${process.pid}.old`);
 }
 
-async function isDir(path: string): Promise<boolean> {
+async function removeAll(root: string, ancestors: readonly string[]): Promise<void> {
+  await rm(root, { recursive: true, force: true }).catch(() => undefined);
+  for (const d of [...ancestors].reverse()) await rmdir(d).catch(() => undefined);
+}
+
+async function exists(path: string): Promise<boolean> {
   return stat(path).then(
-    (st) => st.isDirectory(),
+    () => true,
     () => false,
   );
-}
-
-async function rollback(journal: Undo[]): Promise<void> {
-  for (const undo of journal.reverse()) await undo().catch(() => undefined);
 }

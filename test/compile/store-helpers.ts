@@ -20,6 +20,8 @@ export interface CompileFixtureOptions {
   readonly commit?: string | null;
   readonly signingKey?: KeyObject;
   readonly targets?: readonly NamedTarget[];
+  /** Services per chunk of the compile (compile.ts); default: its own. */
+  readonly chunk?: number;
 }
 
 export function compileFixture(
@@ -33,6 +35,7 @@ export function compileFixture(
     outDir,
     targets: options.targets ?? [],
     signingKey: options.signingKey,
+    ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
   });
 }
 

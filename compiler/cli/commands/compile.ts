@@ -22,6 +22,7 @@ import { renderReport } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { CliIo, Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
+import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -43,6 +44,7 @@ Options:
                       read from the working directory, also with --ref);
                       default: ${defaultTargetNames().join(',')}. The native bundles are always written.
   --format FORMAT     how validation problems are reported: text (default), json, github, sarif
+${parseCacheHelp(22)}
   -h, --help          show this help
 
 Exit status:
@@ -58,6 +60,7 @@ Exit status:
     unsigned: { type: 'boolean' },
     target: { type: 'string', multiple: true },
     format: { type: 'string', default: 'text' },
+    ...PARSE_CACHE_OPTIONS,
   },
   maxPositionals: 1,
   async run({ values, positionals }, ctx) {
@@ -102,8 +105,10 @@ async function runCompile(
     ...(typeof ref === 'string' ? { ref } : {}),
     cwd: io.cwd,
   });
+  const cache = await openCliParseCache(values, io);
   const checked = await checkSpec(source, {
     now: io.now?.() ?? Date.now(),
+    ...(cache ? { cache } : {}),
     ...(overrides.validate ? { validate: overrides.validate } : {}),
   });
   const rootDir = await source.rootDir();

@@ -6,6 +6,7 @@ import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { Command } from '../types.js';
+import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -22,6 +23,7 @@ Options:
                    that contains it. Nothing is checked out.
   --format FORMAT  text (default; coloured on a terminal unless NO_COLOR is set),
                    json, github (workflow annotations) or sarif (SARIF 2.1.0)
+${parseCacheHelp(19)}
   -h, --help       show this help
 
 Exit status:
@@ -32,6 +34,7 @@ Exit status:
   options: {
     ref: { type: 'string' },
     format: { type: 'string', default: 'text' },
+    ...PARSE_CACHE_OPTIONS,
   },
   maxPositionals: 1,
   async run({ values, positionals }, { io, overrides, version }) {
@@ -45,8 +48,10 @@ Exit status:
     });
     // Loaded on use: validation compiles the JSON Schema at import, which `--help` should not pay for.
     const { checkSpec } = await import('../../pipeline.js');
+    const cache = await openCliParseCache(values, io);
     const checked = await checkSpec(source, {
       now: io.now?.() ?? Date.now(),
+      ...(cache ? { cache } : {}),
       ...(overrides.validate ? { validate: overrides.validate } : {}),
     });
     const report = renderReport(

@@ -25,7 +25,10 @@ export const checkCertificates: Check = (ctx) => {
     return {
       path,
       pem: usable ? decoder.decode(bytes) : undefined,
-      location: source.locate(`/spec/trust/roots/${i}`),
+      // A getter: locating reparses the mesh file, which only a diagnostic should pay for.
+      get location() {
+        return source.locate(`/spec/trust/roots/${i}`);
+      },
     };
   });
   for (const d of lintTrustRoots({ roots, now: ctx.now, workloadTtlMs })) ctx.add(d);

@@ -9,7 +9,8 @@ export const checkMtlsMode: Check = (ctx) => {
   if (!mesh) return;
   const meshMode = mesh.doc.spec.mtls ?? BUILTIN.mtls;
   if (meshMode !== 'strict') return;
-  const meshAt = mesh.doc.spec.mtls ? mesh.source.locate('/spec/mtls') : mesh.source.locate('/spec');
+  // Located only when a diagnostic needs it: locating reparses the mesh file.
+  const meshAt = () => (mesh.doc.spec.mtls ? mesh.source.locate('/spec/mtls') : mesh.source.locate('/spec'));
   for (const svc of ctx.services) {
     if (svc.doc.spec.mtls !== 'permissive') continue;
     ctx.add(
@@ -21,7 +22,7 @@ export const checkMtlsMode: Check = (ctx) => {
           hint: 'set the mesh to mtls: permissive while workloads migrate, or remove mtls: permissive from this service',
           related: [
             relatedAt(
-              meshAt,
+              meshAt(),
               mesh.doc.spec.mtls ? 'the mesh is strict here' : 'the mesh is strict (the default)',
             ),
           ],

@@ -14,9 +14,10 @@ export const checkSidecarPorts: Check = (ctx) => {
   const listeners = (['inbound', 'outbound', 'admin'] as const).map((name) => ({
     name: `sidecar ${name}`,
     port: set[name] ?? SIDECAR[name].default,
-    at: set[name] !== undefined ? mesh.source.locate(`/spec/sidecar/${name}`) : undefined,
+    // Located only when a diagnostic needs it: locating reparses the mesh file.
+    at: set[name] !== undefined ? () => mesh.source.locate(`/spec/sidecar/${name}`) : undefined,
   }));
-  const byPort = new Map<number, { name: string; at: SourceLocation | undefined }>();
+  const byPort = new Map<number, { name: string; at: (() => SourceLocation) | undefined }>();
   for (const l of listeners) {
     const other = byPort.get(l.port);
     if (!other) {
@@ -28,11 +29,11 @@ export const checkSidecarPorts: Check = (ctx) => {
     ctx.add(
       makeDiagnostic(
         'MC3027',
-        here.at ?? mesh.source.locate('/spec/sidecar'),
+        here.at?.() ?? mesh.source.locate('/spec/sidecar'),
         `${l.name} and ${other.name} both use port ${l.port}`,
         {
           hint: 'give each sidecar listener its own port',
-          related: there.at ? [relatedAt(there.at, `${there.name} set here`)] : undefined,
+          related: there.at ? [relatedAt(there.at(), `${there.name} set here`)] : undefined,
         },
       ),
     );
@@ -49,7 +50,7 @@ export const checkSidecarPorts: Check = (ctx) => {
           hint: 'the application and its sidecar share one network namespace: move the application or the sidecar listener',
           related: [
             relatedAt(
-              other.at ?? mesh.source.locate('/spec'),
+              other.at?.() ?? mesh.source.locate('/spec'),
               `${other.name} port${other.at ? '' : ' (default)'}`,
             ),
           ],

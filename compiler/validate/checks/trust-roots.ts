@@ -37,31 +37,45 @@ export const checkTrustRoots: Check = (ctx) => {
   const mesh = ctx.mesh;
   if (!mesh) return;
   mesh.doc.spec.trust.roots.forEach((root, i) => {
-    const at = mesh.source.locate(`/spec/trust/roots/${i}`);
     const path = normalizeAssetPath(root);
     if (posix.isAbsolute(path) || path === '..' || path.startsWith('../')) {
       ctx.add(
-        makeDiagnostic('MC3022', at, `trust root ${root} is outside the spec repository`, {
-          hint: 'keep the CA certificates in the spec repo and list them relative to its root, e.g. pki/root.pem',
-        }),
+        makeDiagnostic(
+          'MC3022',
+          mesh.source.locate(`/spec/trust/roots/${i}`),
+          `trust root ${root} is outside the spec repository`,
+          {
+            hint: 'keep the CA certificates in the spec repo and list them relative to its root, e.g. pki/root.pem',
+          },
+        ),
       );
       return;
     }
     const bytes = ctx.assets.get(path) ?? ctx.assets.get(root);
     if (!bytes) {
       ctx.add(
-        makeDiagnostic('MC3022', at, `trust root ${root} does not exist`, {
-          hint: 'add the CA certificate (PEM) at that path, relative to the spec root, or fix the path',
-        }),
+        makeDiagnostic(
+          'MC3022',
+          mesh.source.locate(`/spec/trust/roots/${i}`),
+          `trust root ${root} does not exist`,
+          {
+            hint: 'add the CA certificate (PEM) at that path, relative to the spec root, or fix the path',
+          },
+        ),
       );
       return;
     }
     const problem = describePemProblem(bytes);
     if (problem) {
       ctx.add(
-        makeDiagnostic('MC3023', at, `trust root ${root} is not a PEM certificate: ${problem}`, {
-          hint: 'export the CA certificate in PEM form, e.g. `openssl x509 -in ca.der -inform der -out root.pem`',
-        }),
+        makeDiagnostic(
+          'MC3023',
+          mesh.source.locate(`/spec/trust/roots/${i}`),
+          `trust root ${root} is not a PEM certificate: ${problem}`,
+          {
+            hint: 'export the CA certificate in PEM form, e.g. `openssl x509 -in ca.der -inform der -out root.pem`',
+          },
+        ),
       );
     }
   });

@@ -1,0 +1,271 @@
+// The parse cache: what parsing a spec file yields (its documents' values and its loader diagnostics),
+// kept on disk by the hash of the file's bytes, so a file that did not change is never parsed again.
+// One pack file holds every entry (one read per run, not one per spec file); it is written to a temp
+// file and renamed, bounded in size, and anything unreadable in it (a corrupt or foreign file, another
+// version's format) is ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { packageVersion } from '../cli/version.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { ParsedFile } from './parse-file.js';
+import { isPositionIndex } from './positions.js';
+
+/** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
+export const PARSE_FORMAT = 2;
+
+/** Name of the pack file inside the cache directory. */
+export const PACK_FILE = 'parse-cache.bin';
+
+/** Default bound of the pack file: room for ~35,000 typical spec files (values and positions). */
+export const DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+
+const MAGIC = Buffer.from('MESHCPC1', 'latin1');
+
+interface PackHeader {
+  /** Who wrote the pack: entries of another meshc, yaml or V8 version are not trusted. */
+  readonly stamp: string;
+  /** SHA-256 of everything after the header: a torn or bit-flipped pack is ignored whole. */
+  readonly payloadSha256: string;
+  /** [key, offset in payload, length, last used (ms since epoch)]. */
+  readonly entries: readonly [string, number, number, number][];
+}
+
+export interface ParseCacheOptions {
+  /** Upper bound of the pack file; least recently used entries are dropped beyond it. */
+  readonly maxBytes?: number;
+  /** Clock for "last used" (ms since epoch). */
+  readonly now?: () => number;
+}
+
+export interface ParseCacheStats {
+  hits: number;
+  misses: number;
+  /** Why the pack on disk was not used, when it existed but was ignored. */
+  ignored?: string;
+}
+
+export interface ParseCache {
+  /** The cached parse of the content `key`, its diagnostics re-pointed at `path`; undefined on a miss. */
+  get(key: string, path: string): ParsedFile | undefined;
+  put(key: string, parsed: ParsedFile): void;
+  /** Writes the pack when entries were added; a cache that cannot be written is skipped silently. */
+  flush(): Promise<void>;
+  readonly stats: ParseCacheStats;
+}
+
+/** The key of a file's bytes: their SHA-256. */
+export function contentKey(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** The key of a git blob: its object id, which already names its content. */
+export function gitBlobKey(oid: string): string {
+  return `git:${oid}`;
+}
+
+/** Opens the cache in `dir` (which need not exist yet). Never throws for a bad pack. */
+export async function openParseCache(dir: string, options: ParseCacheOptions = {}): Promise<ParseCache> {
+  const maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+  const now = options.now ?? Date.now;
+  const stamp = cacheStamp();
+  const stats: ParseCacheStats = { hits: 0, misses: 0 };
+  const old = await readPack(join(dir, PACK_FILE), stamp).catch((error: unknown) => {
+    stats.ignored = error instanceof PackError ? error.message : undefined;
+    return undefined;
+  });
+  const used = new Map<string, number>(); // key -> last used, for entries of the old pack read now
+  const added = new Map<string, ParsedFile>();
+
+  return {
+    stats,
+    get(key, path) {
+      const fresh = added.get(key);
+      if (fresh) {
+        stats.hits++;
+        return repoint(structuredClone(fresh), path);
+      }
+      const found = old?.entries.get(key);
+      const entry =
+        old && found && decodeEntry(old.payload.subarray(found.offset, found.offset + found.length));
+      if (!entry) {
+        stats.misses++;
+        return undefined;
+      }
+      stats.hits++;
+      used.set(key, now());
+      return repoint(entry, path);
+    },
+    put(key, parsed) {
+      added.set(key, parsed);
+    },
+    async flush() {
+      if (added.size === 0) return;
+      try {
+        await writePack(dir, buildPack(stamp, old, used, added, now(), maxBytes));
+      } catch {
+        // A read-only or full cache directory costs speed, never correctness.
+      }
+    },
+  };
+}
+
+interface LoadedPack {
+  readonly entries: Map<string, { offset: number; length: number; lastUsed: number }>;
+  readonly payload: Buffer;
+}
+
+class PackError extends Error {}
+
+async function readPack(file: string, stamp: string): Promise<LoadedPack | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return undefined; // no cache yet
+  }
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new PackError('not a meshc parse cache');
+  }
+  const headerLength = bytes.readUInt32LE(MAGIC.length);
+  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (headerEnd > bytes.length) throw new PackError('truncated');
+  let header: PackHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, headerEnd)) as PackHeader;
+  } catch {
+    throw new PackError('unreadable header');
+  }
+  if (header.stamp !== stamp) throw new PackError(`written by ${String(header.stamp)}`);
+  const payload = bytes.subarray(headerEnd);
+  if (createHash('sha256').update(payload).digest('hex') !== header.payloadSha256) {
+    throw new PackError('checksum mismatch');
+  }
+  const entries = new Map<string, { offset: number; length: number; lastUsed: number }>();
+  if (!Array.isArray(header.entries)) throw new PackError('unreadable header');
+  for (const entry of header.entries) {
+    const [key, offset, length, lastUsed] = entry;
+    if (typeof key !== 'string' || !(offset >= 0 && length >= 0 && offset + length <= payload.length)) {
+      throw new PackError('entry out of range');
+    }
+    entries.set(key, { offset, length, lastUsed: Number(lastUsed) || 0 });
+  }
+  return { entries, payload };
+}
+
+/** Entries used or added now first, then the most recently used others, up to `maxBytes`. */
+function buildPack(
+  stamp: string,
+  old: LoadedPack | undefined,
+  used: ReadonlyMap<string, number>,
+  added: ReadonlyMap<string, ParsedFile>,
+  now: number,
+  maxBytes: number,
+): Buffer {
+  const candidates: { key: string; bytes: Uint8Array; lastUsed: number; current: boolean }[] = [];
+  for (const [key, parsed] of added)
+    candidates.push({ key, bytes: serialize(parsed), lastUsed: now, current: true });
+  if (old) {
+    for (const [key, at] of old.entries) {
+      if (added.has(key)) continue;
+      const lastUsed = used.get(key);
+      candidates.push({
+        key,
+        bytes: old.payload.subarray(at.offset, at.offset + at.length),
+        lastUsed: lastUsed ?? at.lastUsed,
+        current: lastUsed !== undefined,
+      });
+    }
+  }
+  candidates.sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsed - a.lastUsed);
+  const kept: typeof candidates = [];
+  let size = 0;
+  for (const c of candidates) {
+    // ~100 bytes of header per entry on top of its payload.
+    if (size + c.bytes.length + 100 > maxBytes) break;
+    size += c.bytes.length + 100;
+    kept.push(c);
+  }
+  const entries: [string, number, number, number][] = [];
+  let offset = 0;
+  for (const c of kept) {
+    entries.push([c.key, offset, c.bytes.length, c.lastUsed]);
+    offset += c.bytes.length;
+  }
+  const payload = Buffer.concat(kept.map((c) => c.bytes));
+  const header: PackHeader = {
+    stamp,
+    payloadSha256: createHash('sha256').update(payload).digest('hex'),
+    entries,
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(headerBytes.length);
+  return Buffer.concat([MAGIC, length, headerBytes, payload]);
+}
+
+/** Temp file in the same directory, then rename: a reader sees the old pack or the new, never a mix. */
+async function writePack(dir: string, bytes: Buffer): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, PACK_FILE);
+  const tmp = join(dir, `.${PACK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** An entry as stored, or undefined when it does not have the shape parse-file.ts yields. */
+function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
+  let value: unknown;
+  try {
+    value = deserialize(bytes);
+  } catch {
+    return undefined;
+  }
+  const entry = value as Partial<ParsedFile> | null;
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  if (!Array.isArray(entry.documents) || !Array.isArray(entry.diagnostics)) return undefined;
+  const docsOk = entry.documents.every(
+    (d) =>
+      typeof d?.index === 'number' &&
+      typeof d.value === 'object' &&
+      d.value !== null &&
+      isPositionIndex(d.positions),
+  );
+  const diagsOk = entry.diagnostics.every((d) => typeof d?.code === 'string' && typeof d.line === 'number');
+  return docsOk && diagsOk ? (entry as ParsedFile) : undefined;
+}
+
+/** Parse diagnostics name their file; an entry may be shared by files of the same content. */
+function repoint(parsed: ParsedFile, path: string): ParsedFile {
+  if (parsed.diagnostics.length === 0) return parsed;
+  const at = (d: Diagnostic): Diagnostic => ({
+    ...d,
+    file: path,
+    ...(d.related ? { related: d.related.map((r) => ({ ...r, file: path })) } : {}),
+  });
+  return { documents: parsed.documents, diagnostics: parsed.diagnostics.map(at) };
+}
+
+let yamlVersion: string | undefined;
+
+/** Who parses: meshc's version and parse format, the yaml package's version, V8's serializer. */
+function cacheStamp(): string {
+  yamlVersion ??= readYamlVersion();
+  return `meshc/${packageVersion()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8}`;
+}
+
+function readYamlVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return String((require('yaml/package.json') as { version?: unknown }).version);
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,138 @@
+// Parses one spec file into what later stages need from it: each document's plain value and the
+// loader's diagnostics. A pure function of the file's bytes (and path), which is what lets the parse
+// cache key it by content hash and the worker pool run it on another thread.
+import { isScalar } from 'yaml';
+import type { Diagnostic } from '../diagnostics.js';
+import { checkHeader } from './check-header.js';
+import { decodeSpecFile } from './decode-file.js';
+import { buildNodeIndex, makeLocator, type NodeIndex, type ParsedSource } from './locate-nodes.js';
+import { makeDiagnostic, positionOf } from './make-diagnostic.js';
+import { parseYamlStream } from './parse-yaml.js';
+import { type PositionIndex, positionsOf } from './positions.js';
+import type { SourceFile } from './types.js';
+import { firstAliasOffset, translateYamlProblems } from './yaml-problems.js';
+
+/** Aliases a document may expand in total; a legitimate spec uses a handful ("billion laughs" guard). */
+export const MAX_ALIAS_COUNT = 100;
+
+/** A document of a parsed file that is fit for schema validation. */
+export interface ParsedValue {
+  /** 0-based index of the document within its file. */
+  readonly index: number;
+  readonly value: Record<string, unknown>;
+  /** Where every node of the document is, so locating needs no second parse. */
+  readonly positions: PositionIndex;
+}
+
+/** Everything parsing one file yields: plain data only, so it can be cloned, cached and compared. */
+export interface ParsedFile {
+  readonly documents: readonly ParsedValue[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Parses one spec file; every problem (bad bytes, bad YAML, foreign documents) is a diagnostic. */
+export function parseSpecFile(file: SourceFile): ParsedFile {
+  const documents: ParsedValue[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const decoded = decodeSpecFile(file);
+  if ('diagnostic' in decoded) return { documents, diagnostics: [decoded.diagnostic] };
+  let stream: ReturnType<typeof parseYamlStream>;
+  try {
+    stream = parseYamlStream(decoded.text);
+  } catch (error) {
+    // The parser is not expected to throw; if it does, the file is still only a diagnostic.
+    diagnostics.push(
+      makeDiagnostic(
+        'MC1001',
+        { file: file.path, line: 1, col: 1 },
+        `cannot parse YAML: ${messageOf(error)}`,
+      ),
+    );
+    return { documents, diagnostics };
+  }
+  for (const deep of stream.tooDeep) {
+    diagnostics.push(
+      makeDiagnostic(
+        'MC1004',
+        { file: file.path, ...positionOf(decoded.text, deep.offset) },
+        'document nests mappings and lists more than 100 levels deep',
+        { hint: 'a meshc spec is at most a dozen levels deep: look for unbalanced brackets' },
+      ),
+    );
+  }
+  for (const { index, doc } of stream.documents) {
+    const read = readDocument(file.path, { doc, lineCounter: stream.lineCounter }, diagnostics);
+    if (read) documents.push({ index, ...read });
+  }
+  return { documents, diagnostics };
+}
+
+/** One YAML document's value, or undefined (with diagnostics) when it is not a spec document. */
+function readDocument(
+  file: string,
+  { doc, lineCounter }: ParsedSource,
+  diagnostics: Diagnostic[],
+): { value: Record<string, unknown>; positions: PositionIndex } | undefined {
+  const problems = translateYamlProblems(doc, file, lineCounter);
+  diagnostics.push(...problems);
+  if (doc.errors.length > 0) return undefined;
+  const contents = doc.contents;
+  // An empty document (a trailing `---`, a file of comments) is skipped silently.
+  if (contents === null || (isScalar(contents) && contents.value === null && isEmptyRange(contents.range))) {
+    return undefined;
+  }
+  // The tree is at hand: the diagnostics below and the stored positions locate through it.
+  let index: NodeIndex | undefined;
+  const nodeIndex = () => (index ??= buildNodeIndex(file, { doc, lineCounter }));
+  const locator = makeLocator(nodeIndex);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const offset = firstAliasOffset(doc);
+    const pos = lineCounter.linePos(offset);
+    diagnostics.push(
+      error instanceof ReferenceError && /alias/i.test(error.message)
+        ? makeDiagnostic(
+            'MC1003',
+            { file, ...pos },
+            `document expands more than ${MAX_ALIAS_COUNT} aliases`,
+            { hint: 'aliases multiply when nested: write the values out, or alias fewer times' },
+          )
+        : makeDiagnostic('MC1001', locator.locate(''), `cannot read YAML document: ${messageOf(error)}`),
+    );
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    diagnostics.push(
+      makeDiagnostic('MC1008', locator.locate(''), `document is ${describe(value)}, not a mapping`, {
+        hint: 'a spec document is a mapping with apiVersion, kind, metadata and spec',
+      }),
+    );
+    return undefined;
+  }
+  const headerProblems = checkHeader(value, locator);
+  if (headerProblems.length > 0) {
+    diagnostics.push(...headerProblems);
+    return undefined;
+  }
+  return { value, positions: positionsOf(nodeIndex()) };
+}
+
+function isEmptyRange(range: readonly number[] | null | undefined): boolean {
+  return !range || range[0] === range[1];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

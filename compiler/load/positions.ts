@@ -1,0 +1,92 @@
+// Source positions of every node of a document as plain data (pointers and numbers), computed while
+// the parse tree is at hand. They travel with the parsed values (to the parse cache, back from worker
+// threads), so locate() answers without parsing the file again; they are the very locations a
+// NodeIndex gives (locate-nodes.ts), and the same lookup rules apply.
+import type { SourceLocation } from '../diagnostics.js';
+import type { Locator, NodeIndex } from './locate-nodes.js';
+import { isEmptyScalarNode } from './locate-nodes.js';
+
+/** Numbers per pointer in `spans`: value line, col, endLine, endCol; key line, col, endLine, endCol; flags. */
+const STRIDE = 9;
+/** Flag: the value is an empty scalar (`key:` with nothing after it). */
+const EMPTY_VALUE = 1;
+/** Flag: the entry has a key node (mapping members). */
+const HAS_KEY = 2;
+
+export interface PositionIndex {
+  /** JSON pointer of every node, in document order; '' is the root. */
+  readonly pointers: readonly string[];
+  /** STRIDE numbers per pointer. */
+  readonly spans: Int32Array;
+}
+
+/** The positions of an indexed document. */
+export function positionsOf(index: NodeIndex): PositionIndex {
+  const pointers = [...index.nodes.keys()];
+  const spans = new Int32Array(pointers.length * STRIDE);
+  pointers.forEach((pointer, i) => {
+    const entry = index.nodes.get(pointer)!;
+    const at = i * STRIDE;
+    put(spans, at, index.toLocation(entry.value));
+    if (entry.key) put(spans, at + 4, index.toLocation(entry.key));
+    spans[at + 8] = (isEmptyScalarNode(entry.value) ? EMPTY_VALUE : 0) | (entry.key ? HAS_KEY : 0);
+  });
+  return { pointers, spans };
+}
+
+/** True when `value` has the shape positionsOf makes (for data read back from the parse cache). */
+export function isPositionIndex(value: unknown): value is PositionIndex {
+  const p = value as Partial<PositionIndex> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    Array.isArray(p.pointers) &&
+    p.spans instanceof Int32Array &&
+    p.spans.length === p.pointers.length * STRIDE &&
+    p.pointers.every((x) => typeof x === 'string')
+  );
+}
+
+/** A locator over stored positions, with makeLocator's rules (nearest existing ancestor, empty values). */
+export function positionLocator(file: string, positions: PositionIndex): Locator {
+  const { pointers, spans } = positions;
+  const location = (at: number): SourceLocation => ({
+    file,
+    line: spans[at]!,
+    col: spans[at + 1]!,
+    endLine: spans[at + 2]!,
+    endCol: spans[at + 3]!,
+  });
+  const nearest = (pointer: string): { at: number; exact: boolean } | undefined => {
+    for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
+      const i = pointers.indexOf(current);
+      if (i !== -1) return { at: i * STRIDE, exact: current === pointer };
+      if (current === '') return undefined;
+    }
+  };
+  const valueOrKey = (at: number) =>
+    (spans[at + 8]! & EMPTY_VALUE) !== 0 && (spans[at + 8]! & HAS_KEY) !== 0
+      ? location(at + 4)
+      : location(at);
+  // No node at all (an empty document): makeLocator points at the document start, which is 1:1 here.
+  const start = (): SourceLocation => ({ file, line: 1, col: 1, endLine: 1, endCol: 1 });
+  return {
+    locate(pointer) {
+      const found = nearest(pointer);
+      return found ? valueOrKey(found.at) : start();
+    },
+    locateKey(pointer) {
+      const found = nearest(pointer);
+      if (!found) return start();
+      if (found.exact && (spans[found.at + 8]! & HAS_KEY) !== 0) return location(found.at + 4);
+      return valueOrKey(found.at);
+    },
+  };
+}
+
+function put(spans: Int32Array, at: number, loc: SourceLocation): void {
+  spans[at] = loc.line;
+  spans[at + 1] = loc.col;
+  spans[at + 2] = loc.endLine ?? loc.line;
+  spans[at + 3] = loc.endCol ?? loc.col;
+}

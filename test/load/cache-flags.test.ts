@@ -1,0 +1,65 @@
+// `meshc validate` and `meshc compile` find the parse cache from --cache-dir, $MESHC_CACHE_DIR or the
+// XDG cache directory, and --no-cache turns it off; the report is the same with and without it.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../compiler/cli/main.js';
+import { PACK_FILE } from '../../compiler/load/parse-cache.js';
+import { FIXED_NOW } from '../compile/helpers.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { makeTempDir } from '../helpers/spec-fixtures.js';
+import { REPO_ROOT } from '../validate/support.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const SHOP = join(REPO_ROOT, 'examples/shop');
+const INVALID = join(REPO_ROOT, 'examples/invalid/MC3005');
+
+async function meshc(args: string[], env: Record<string, string> = {}) {
+  const io = captureIo({ cwd: temp.dir, env });
+  // examples/shop's certificates are valid at this date (test/compile/helpers.ts FIXED_NOW).
+  const code = await runCli(args, { ...io, now: () => FIXED_NOW });
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('parse cache flags', () => {
+  it('writes the cache to --cache-dir, relative to the working directory, and reports the same', async () => {
+    const uncached = await meshc(['validate', INVALID, '--no-cache', '--format', 'json']);
+    const cold = await meshc(['validate', INVALID, '--cache-dir', 'c', '--format', 'json']);
+    expect(readdirSync(join(temp.dir, 'c'))).toEqual([PACK_FILE]);
+    const warm = await meshc(['validate', INVALID, '--cache-dir', 'c', '--format', 'json']);
+    expect(uncached.code).toBe(1);
+    expect([cold.code, cold.out]).toEqual([uncached.code, uncached.out]);
+    expect([warm.code, warm.out]).toEqual([uncached.code, uncached.out]);
+  });
+
+  it('uses $MESHC_CACHE_DIR, then $XDG_CACHE_HOME/meshc, then $HOME/.cache/meshc', async () => {
+    const env = (e: Record<string, string>) => meshc(['validate', SHOP], e);
+    expect((await env({ MESHC_CACHE_DIR: join(temp.dir, 'm'), HOME: join(temp.dir, 'h') })).code).toBe(0);
+    expect(existsSync(join(temp.dir, 'm', PACK_FILE))).toBe(true);
+    expect((await env({ XDG_CACHE_HOME: join(temp.dir, 'x'), HOME: join(temp.dir, 'h') })).code).toBe(0);
+    expect(existsSync(join(temp.dir, 'x', 'meshc', PACK_FILE))).toBe(true);
+    expect((await env({ HOME: join(temp.dir, 'h') })).code).toBe(0);
+    expect(existsSync(join(temp.dir, 'h', '.cache', 'meshc', PACK_FILE))).toBe(true);
+  });
+
+  it('writes nothing with --no-cache, also for compile', async () => {
+    const env = { MESHC_CACHE_DIR: join(temp.dir, 'm') };
+    expect((await meshc(['validate', SHOP, '--no-cache'], env)).code).toBe(0);
+    const out = join(temp.dir, 'store');
+    expect((await meshc(['compile', SHOP, '--out', out, '--unsigned', '--no-cache'], env)).code).toBe(0);
+    expect(existsSync(join(temp.dir, 'm'))).toBe(false);
+    expect((await meshc(['compile', SHOP, '--out', out, '--unsigned'], env)).code).toBe(0);
+    expect(existsSync(join(temp.dir, 'm', PACK_FILE))).toBe(true);
+  });
+
+  it('refuses --cache-dir with --no-cache', async () => {
+    const run = await meshc(['validate', SHOP, '--cache-dir', 'c', '--no-cache']);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/--cache-dir and --no-cache contradict each other/);
+  });
+});

@@ -1,0 +1,176 @@
+// The parse cache must be invisible except for speed: a warm run gives exactly the diagnostics (codes,
+// file:line:col, messages, related places) and documents of an uncached run; a corrupt, foreign or
+// unwritable cache is ignored and rebuilt; an edited file misses; the pack stays within its bound.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirSource } from '../../compiler/load/dir-source.js';
+import { gitSource } from '../../compiler/load/git-source.js';
+import { openParseCache, PACK_FILE, type ParseCache } from '../../compiler/load/parse-cache.js';
+import type { SpecSource } from '../../compiler/load/types.js';
+import { checkSpec } from '../../compiler/pipeline.js';
+import { commitAll, makeTempDir, MESH_YAML, SERVICE_YAML, writeFiles } from '../helpers/spec-fixtures.js';
+import { NOW, REPO_ROOT } from '../validate/support.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const cacheDir = () => join(temp.dir, 'cache');
+
+/** Diagnostics and document values of a run, as plain data to compare. */
+async function run(source: SpecSource, cache?: ParseCache) {
+  const checked = await checkSpec(source, { now: NOW, ...(cache ? { cache } : {}) });
+  return {
+    diagnostics: checked.diagnostics,
+    documents: checked.documents.map((d) => ({ file: d.file, index: d.index, value: d.value })),
+  };
+}
+
+/** Where each diagnostic's related places and the document roots are, which locate() finds by reparsing. */
+async function locations(source: SpecSource, cache?: ParseCache) {
+  const checked = await checkSpec(source, { now: NOW, ...(cache ? { cache } : {}) });
+  return checked.documents.map((d) => [d.locate(''), d.locate('/spec'), d.locateKey('/metadata/name')]);
+}
+
+const INVALID = join(REPO_ROOT, 'examples/invalid');
+const invalidDirs = readdirSync(INVALID).filter((d) => /^MC[0-9]{4}$/.test(d));
+
+describe('a warm run equals an uncached run', () => {
+  it.each(['examples/shop', ...invalidDirs.map((d) => `examples/invalid/${d}`)])('%s', async (rel) => {
+    const source = () => dirSource(join(REPO_ROOT, rel));
+    const uncached = await run(source());
+    const cold = await openParseCache(cacheDir());
+    expect(await run(source(), cold)).toEqual(uncached);
+    const warm = await openParseCache(cacheDir());
+    expect(await run(source(), warm)).toEqual(uncached);
+    expect(warm.stats.misses).toBe(0);
+    expect(warm.stats.hits).toBe(cold.stats.misses);
+    expect(await locations(source(), await openParseCache(cacheDir()))).toEqual(await locations(source()));
+  });
+
+  it('covers every invalid example', () => {
+    expect(invalidDirs.length).toBeGreaterThanOrEqual(45);
+  });
+
+  it('re-points the diagnostics of a cached file at each file with that content', async () => {
+    const bad = 'apiVersion: meshc/v1\nkind: Service\nmetadata: { name: a }\nmetadata: { name: b }\n';
+    writeFiles(temp.dir, { 'spec/one.yaml': bad, 'spec/two.yaml': bad, 'spec/mesh.yaml': MESH_YAML });
+    const source = () => dirSource(join(temp.dir, 'spec'));
+    const uncached = await run(source());
+    expect(uncached.diagnostics.filter((d) => d.code === 'MC1002').map((d) => d.file)).toEqual([
+      'one.yaml',
+      'two.yaml',
+    ]);
+    await run(source(), await openParseCache(cacheDir()));
+    const warm = await openParseCache(cacheDir());
+    expect(await run(source(), warm)).toEqual(uncached);
+    expect(warm.stats).toMatchObject({ hits: 3, misses: 0 });
+  });
+});
+
+describe('cache invalidation and robustness', () => {
+  beforeEach(() => {
+    writeFiles(temp.dir, {
+      'spec/mesh.yaml': MESH_YAML,
+      'spec/services/reviews.yaml': SERVICE_YAML,
+      'spec/services/ratings.yaml': SERVICE_YAML.replace('reviews', 'ratings'),
+    });
+  });
+  const source = () => dirSource(join(temp.dir, 'spec'));
+  const pack = () => join(cacheDir(), PACK_FILE);
+
+  it('misses for an edited file only, and reports the edit', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    writeFiles(temp.dir, {
+      'spec/services/ratings.yaml': SERVICE_YAML.replace('reviews', 'ratings') + 'bogus: [\n',
+    });
+    const cache = await openParseCache(cacheDir());
+    const edited = await run(source(), cache);
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 1 });
+    expect(edited).toEqual(await run(source()));
+    expect(edited.diagnostics.some((d) => d.code === 'MC1001' && d.file === 'services/ratings.yaml')).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['garbage', /not a meshc parse cache/, () => writeFileSync(pack(), 'not a cache at all')],
+    ['an empty file', /not a meshc parse cache/, () => writeFileSync(pack(), '')],
+    ['a truncated pack', /truncated|checksum/, () => truncate(pack())],
+    ['a flipped payload byte', /checksum/, () => flipLastByte(pack())],
+    ['a pack of another version', /written by meshc\/x+ /, () => restamp(pack())],
+  ])('ignores %s, gives the uncached result and rebuilds the pack', async (_what, expected, spoil) => {
+    const uncached = await run(source());
+    await run(source(), await openParseCache(cacheDir()));
+    spoil();
+    const spoilt = await openParseCache(cacheDir());
+    expect(await run(source(), spoilt)).toEqual(uncached);
+    expect(spoilt.stats).toMatchObject({ hits: 0, misses: 3 });
+    expect(spoilt.stats.ignored).toMatch(expected);
+    const rebuilt = await openParseCache(cacheDir());
+    expect(await run(source(), rebuilt)).toEqual(uncached);
+    expect(rebuilt.stats).toMatchObject({ hits: 3, misses: 0 });
+    expect(readdirSync(cacheDir())).toEqual([PACK_FILE]); // no temp file left behind
+  });
+
+  it('works, uncached, when the cache directory cannot be written', async () => {
+    writeFileSync(join(temp.dir, 'not-a-dir'), 'a file where the cache directory should be');
+    const cache = await openParseCache(join(temp.dir, 'not-a-dir'));
+    expect(await run(source(), cache)).toEqual(await run(source()));
+    expect(cache.stats).toMatchObject({ hits: 0, misses: 3 });
+  });
+
+  it('keeps the pack within its bound, preferring the files of the latest run', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const full = statSync(pack()).size;
+    // Another spec shares the cache; with room for little more than it, the older entries go.
+    writeFiles(temp.dir, { 'other/mesh.yaml': `${MESH_YAML}# other\n` });
+    const bound = Math.floor(full / 2);
+    await run(dirSource(join(temp.dir, 'other')), await openParseCache(cacheDir(), { maxBytes: bound }));
+    expect(statSync(pack()).size).toBeLessThanOrEqual(bound);
+    const other = await openParseCache(cacheDir());
+    await run(dirSource(join(temp.dir, 'other')), other);
+    expect(other.stats).toMatchObject({ hits: 1, misses: 0 });
+  });
+
+  it('keys files read from a git ref by their blob id, with the working tree result', async () => {
+    commitAll(join(temp.dir, 'spec'));
+    const ref = () => gitSource(join(temp.dir, 'spec'), 'HEAD', '');
+    const uncached = await run(source());
+    await run(ref(), await openParseCache(cacheDir()));
+    const warm = await openParseCache(cacheDir());
+    expect(await run(ref(), warm)).toEqual(uncached);
+    expect(warm.stats).toMatchObject({ hits: 3, misses: 0 });
+    const blobKey = await ref().contentKey?.('mesh.yaml');
+    expect(blobKey).toMatch(/^git:[0-9a-f]{40}$/);
+    // The working tree hashes bytes instead: a different key for the same content, so it misses once.
+    const tree = await openParseCache(cacheDir());
+    await run(source(), tree);
+    expect(tree.stats).toMatchObject({ hits: 0, misses: 3 });
+  });
+});
+
+function truncate(file: string): void {
+  const bytes = readFileSync(file);
+  writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+}
+
+function flipLastByte(file: string): void {
+  const bytes = readFileSync(file);
+  bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+  writeFileSync(file, bytes);
+}
+
+function restamp(file: string): void {
+  // Same length, so only the stamp differs: the header still parses and the checksum still holds.
+  const text = readFileSync(file).toString('latin1');
+  const other = text.replace(
+    /("stamp":"meshc\/)([^ "]+)/,
+    (_, head: string, v: string) => head + 'x'.repeat(v.length),
+  );
+  expect(other).not.toBe(text);
+  writeFileSync(file, Buffer.from(other, 'latin1'));
+}
