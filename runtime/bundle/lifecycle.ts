@@ -160,15 +160,19 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       activeFrom: entry.from,
       viaRollout: entry.target.viaRollout,
     });
+    // Features the bundle asks for that this proxy does not implement yet are said at every
+    // activation (and shown in /config), never dropped silently.
+    const unsupported = entry.bundle.unsupported.map((u) => `${u.feature} (${u.source})`);
     log({
       time: status.activatedAt,
-      level: 'info',
+      level: unsupported.length > 0 ? 'warn' : 'info',
       msg: 'bundle activated',
       service: opts.service,
       version: entry.target.version,
       commit: entry.bundle.commit,
       from: entry.from,
       viaRollout: entry.target.viaRollout,
+      ...(unsupported.length > 0 ? { unsupported } : {}),
     });
   }
 

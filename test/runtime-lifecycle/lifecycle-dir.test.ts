@@ -52,6 +52,21 @@ function publish(bundle: Bundle, key = keys.privateKey) {
 }
 
 describe('bundle lifecycle (directory store)', () => {
+  it('says at activation which features of the bundle this proxy does not implement', async () => {
+    publish(
+      makeBundle('reviews', 'a', {
+        unsupported: [{ feature: 'mirror', source: 'services/reviews.yaml:68' }],
+      }),
+    );
+    const lc = lifecycle();
+    await lc.start();
+    expect(logs.find((l) => l.msg === 'bundle activated')).toMatchObject({
+      level: 'warn',
+      unsupported: ['mirror (services/reviews.yaml:68)'],
+    });
+    await lc.stop();
+  });
+
   it('activates a valid bundle and the status says so', async () => {
     const pub = publish(makeBundle('reviews', 'a'));
     const lc = lifecycle();
