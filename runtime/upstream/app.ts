@@ -1,8 +1,9 @@
 // The inbound proxy's terminal handler: forward to the app on its loopback port over one keep-alive
-// agent (shared across bundle swaps). Plain HTTP: the hop never leaves the workload's own host.
-import http from 'node:http';
+// undici agent (shared across bundle swaps). Plain HTTP: the hop never leaves the workload's own host.
+import type { Dispatcher } from 'undici';
 import type { Handler } from '../stack/types.js';
 import { forward } from './forward.js';
+import { Agent } from './undici-agent.js';
 
 /** Connecting over loopback either succeeds at once or is refused; anything slower is a stuck app. */
 const APP_CONNECT_TIMEOUT_MS = 5000;
@@ -12,12 +13,12 @@ export interface AppAddress {
   readonly port: number;
 }
 
-export function createAppAgent(): http.Agent {
+export function createAppAgent(): Agent {
   // The app's Keep-Alive hint (Node servers send timeout=5) lowers the idle timeout further.
-  return new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 30_000 });
+  return new Agent({ pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000 });
 }
 
-export function forwardToApp(agent: http.Agent, app: AppAddress): Handler {
+export function forwardToApp(agent: Dispatcher, app: AppAddress): Handler {
   return (ctx) =>
     forward(ctx, {
       agent,

@@ -33,8 +33,36 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, dropMeshc: boolean
   return out;
 }
 
+/**
+ * The end-to-end headers of a response as undici hands them over (raw name/value pairs): names
+ * lower-cased, hop-by-hop ones and those named in Connection dropped, repeated names kept as arrays.
+ */
+export function responseHeaders(raw: readonly Buffer[]): OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  let connection: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (name === 'connection') {
+      connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-')) continue;
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  const listed = connectionTokens(connection);
+  if (listed) for (const name of listed) delete out[name];
+  return out;
+}
+
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
+  // The usual values name no header: skip the split and the set.
+  const lower = value.length <= 10 ? value.toLowerCase() : '';
+  if (lower === 'keep-alive' || lower === 'close') return undefined;
   const tokens = new Set<string>();
   for (const t of value.split(',')) {
     const name = t.trim().toLowerCase();

@@ -1,8 +1,10 @@
-// Outbound mTLS connection pools: one keep-alive https.Agent per destination (Node pools sockets per
+// Outbound mTLS connection pools: one keep-alive undici Agent per destination (it pools connections per
 // endpoint inside it), presenting our workload certificate, trusting only the bundle's roots, and
 // accepting a server only if its certificate carries EXACTLY the destination's SPIFFE id. The pool
 // outlives bundle swaps, so routing changes keep warm connections (DESIGN §9).
-import https from 'node:https';
+import tls from 'node:tls';
+import type { buildConnector } from 'undici';
+import { Agent } from './undici-agent.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
 
 export interface Credentials {
@@ -13,7 +15,7 @@ export interface Credentials {
 
 /** A stable handle whose agent is replaced in place when credentials rotate. */
 export interface AgentRef {
-  agent: https.Agent;
+  agent: Agent;
 }
 
 interface PoolEntry {
@@ -24,7 +26,7 @@ interface PoolEntry {
 }
 
 export interface UpstreamPoolOptions {
-  /** Idle keep-alive sockets close after this long (lowered further by a server's Keep-Alive hint). */
+  /** Idle keep-alive connections close after this long (lowered further by a server's Keep-Alive hint). */
   readonly idleTimeoutMs?: number;
 }
 
@@ -76,33 +78,80 @@ export class UpstreamPool {
 
   /** Closes every pooled connection, idle or not (proxy shutdown). */
   destroy(): void {
-    for (const entry of this.entries.values()) entry.ref.agent.destroy();
+    for (const entry of this.entries.values()) void entry.ref.agent.destroy().catch(() => undefined);
     this.entries.clear();
   }
 
-  private createAgent(spiffeId: string, trustRoots: readonly string[], maxSockets: number): https.Agent {
-    return new https.Agent({
-      keepAlive: true,
-      scheduling: 'lifo',
-      maxSockets,
-      timeout: this.options.idleTimeoutMs ?? 30_000,
-      cert: this.credentials.cert,
-      key: this.credentials.key,
-      ca: [...trustRoots],
-      minVersion: 'TLSv1.2',
-      // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
-      checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
+  private createAgent(spiffeId: string, trustRoots: readonly string[], maxSockets: number): Agent {
+    return new Agent({
+      connections: maxSockets,
+      pipelining: 1,
+      keepAliveTimeout: this.options.idleTimeoutMs ?? 30_000,
+      keepAliveMaxTimeout: this.options.idleTimeoutMs ?? 30_000,
+      connect: mtlsConnector({
+        cert: this.credentials.cert,
+        key: this.credentials.key,
+        ca: [...trustRoots],
+        minVersion: 'TLSv1.2',
+        // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
+        checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
+      }),
     });
   }
 }
 
 /**
- * Lets an agent die without cutting requests in flight: its idle sockets close now, and sockets
- * released later are closed instead of kept (Agent reads `keepAlive` when a socket frees up).
+ * Connects and hands the socket to undici only once the server has ACCEPTED us. TLS 1.3 servers check
+ * our certificate after our side saw the handshake complete, and refuse with a reset; their first
+ * session ticket is the sign they accepted us (TLS 1.2 checks within the handshake). Until then any
+ * failure is a connect failure (safe to retry elsewhere), never an upstream reset.
  */
-function retire(agent: https.Agent): void {
-  (agent as https.Agent & { keepAlive: boolean }).keepAlive = false;
-  for (const sockets of Object.values(agent.freeSockets)) {
-    for (const s of sockets ?? []) s.destroy();
-  }
+/** How long a TLS 1.3 connection waits for the server's first session ticket before it is used anyway. */
+const TICKET_GRACE_MS = 200;
+
+function mtlsConnector(options: tls.ConnectionOptions): buildConnector.connector {
+  const context = tls.createSecureContext(options);
+  return (opts, callback) => {
+    let done = false;
+    const socket = tls.connect({
+      ...options,
+      secureContext: context,
+      host: opts.hostname,
+      port: Number(opts.port),
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.setNoDelay(true);
+    const finish = (err: Error | null) => {
+      if (done) return;
+      done = true;
+      socket.off('error', finish);
+      socket.off('close', onClose);
+      if (err) {
+        socket.destroy();
+        callback(err, null);
+      } else callback(null, socket);
+    };
+    const onClose = () => finish(new Error('connection closed during the TLS handshake'));
+    socket.once('error', finish);
+    socket.once('close', onClose);
+    socket.once('secureConnect', () => {
+      if (socket.getProtocol() !== 'TLSv1.3') return finish(null);
+      // Handed over on the next turn, not inside 'session': that event fires within TLS's read path,
+      // where undici's first write re-enters the TLS stream and the request stalls.
+      socket.once('session', () => setImmediate(finish, null));
+      // A TLS 1.3 server that issues no tickets at all (they can be disabled) is taken as accepting
+      // after a short grace, as a TLS 1.2 one is; a reset after that counts as an upstream reset.
+      const grace = setTimeout(finish, TICKET_GRACE_MS, null);
+      socket.once('close', () => clearTimeout(grace));
+      socket.once('session', () => clearTimeout(grace));
+    });
+  };
+}
+
+/**
+ * Lets an agent die without cutting requests in flight: undici's close() stops new requests, lets
+ * the running ones finish, then closes every connection.
+ */
+function retire(agent: Agent): void {
+  void agent.close().catch(() => undefined);
 }

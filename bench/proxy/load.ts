@@ -1,0 +1,187 @@
+// The load generator, run as its own process pinned to the load core. Two phases:
+// - `rate`: open loop at a fixed rate (as wrk2). Request i is due at start + i/rate whatever happened
+//   before it, and its latency is measured from that scheduled time, so a stall in the proxy shows up
+//   in every request that should have been sent during it (no coordinated omission).
+// - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate.
+// Keep-alive connections through an undici Pool. Prints one JSON line (LoadResult) on stdout.
+import { Pool } from 'undici';
+
+export interface LoadSpec {
+  readonly mode: 'rate' | 'max';
+  readonly url: string;
+  /** Host header to send (meshc's outbound listener routes on it). */
+  readonly host: string;
+  readonly path: string;
+  readonly connections: number;
+  readonly durationMs: number;
+  /** Requests per second (rate mode). */
+  readonly rate?: number;
+}
+
+export interface LoadResult {
+  readonly mode: 'rate' | 'max';
+  readonly sent: number;
+  readonly ok: number;
+  readonly errors: number;
+  /** First non-2xx status or error message, if any (to explain `errors`). */
+  readonly firstError: string | null;
+  readonly elapsedMs: number;
+  /** How long the phase was meant to take (the last request's scheduled time, in rate mode). */
+  readonly plannedMs: number;
+  readonly throughput: number;
+  /** Latency from the scheduled send time (rate) or the send time (max), in ms. */
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** How late requests were actually sent after their scheduled time (rate mode), p50/p99 ms. */
+  readonly sendLagP50: number;
+  readonly sendLagP99: number;
+}
+
+const HEADERS_BASE = { 'user-agent': 'meshc-bench/1', accept: '*/*' };
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  const pool = new Pool(spec.url, {
+    connections: spec.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+  const result = spec.mode === 'rate' ? await runRate(pool, spec) : await runMax(pool, spec);
+  await pool.close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function requestOptions(spec: LoadSpec) {
+  return {
+    method: 'GET' as const,
+    path: spec.path,
+    headers: { ...HEADERS_BASE, host: spec.host },
+  };
+}
+
+class Tally {
+  ok = 0;
+  errors = 0;
+  firstError: string | null = null;
+  fail(what: string): void {
+    this.errors++;
+    this.firstError ??= what;
+  }
+}
+
+/** One request; resolves true on a 2xx with the body fully read. */
+async function once(pool: Pool, opts: ReturnType<typeof requestOptions>, tally: Tally): Promise<void> {
+  try {
+    const res = await pool.request(opts);
+    await res.body.dump();
+    if (res.statusCode >= 200 && res.statusCode < 300) tally.ok++;
+    else tally.fail(`status ${res.statusCode}`);
+  } catch (err) {
+    tally.fail((err as Error).message);
+  }
+}
+
+async function runRate(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
+  const rate = spec.rate ?? 1000;
+  const total = Math.round((rate * spec.durationMs) / 1000);
+  const intervalMs = 1000 / rate;
+  const latencies = new Float64Array(total);
+  const lags = new Float64Array(total);
+  const opts = requestOptions(spec);
+  const tally = new Tally();
+  let next = 0;
+  let done = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      // Send everything that is due: a late tick sends the backlog at once, as wrk2 does.
+      while (next < total && start + next * intervalMs <= now) {
+        const i = next++;
+        const scheduled = start + i * intervalMs;
+        lags[i] = now - scheduled;
+        void once(pool, opts, tally).then(() => {
+          latencies[i] = performance.now() - scheduled;
+          if (++done === total) resolve();
+        });
+      }
+      if (next < total) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now() - 0.5));
+    };
+    tick();
+  });
+  const elapsedMs = performance.now() - start;
+  return summarise('rate', total, tally, elapsedMs, spec.durationMs, latencies, lags);
+}
+
+async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
+  const opts = requestOptions(spec);
+  const tally = new Tally();
+  const samples: number[] = [];
+  const start = performance.now();
+  const end = start + spec.durationMs;
+  let sent = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      sent++;
+      await once(pool, opts, tally);
+      samples.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: spec.connections }, worker));
+  const elapsedMs = performance.now() - start;
+  return summarise(
+    'max',
+    sent,
+    tally,
+    elapsedMs,
+    spec.durationMs,
+    Float64Array.from(samples),
+    new Float64Array(0),
+  );
+}
+
+function summarise(
+  mode: 'rate' | 'max',
+  sent: number,
+  tally: Tally,
+  elapsedMs: number,
+  plannedMs: number,
+  latencies: Float64Array,
+  lags: Float64Array,
+): LoadResult {
+  latencies.sort();
+  lags.sort();
+  return {
+    mode,
+    sent,
+    ok: tally.ok,
+    errors: tally.errors,
+    firstError: tally.firstError,
+    elapsedMs,
+    plannedMs,
+    throughput: (tally.ok * 1000) / elapsedMs,
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+    p99: quantile(latencies, 0.99),
+    p999: quantile(latencies, 0.999),
+    max: latencies.length > 0 ? latencies[latencies.length - 1]! : Number.NaN,
+    sendLagP50: quantile(lags, 0.5),
+    sendLagP99: quantile(lags, 0.99),
+  };
+}
+
+/** Nearest-rank quantile of sorted values. */
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`load generator failed: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// The plain hop to the app over the undici pool, on real sockets: response headers as the client will
+// get them (hop-by-hop and Connection-listed ones dropped, repeated ones kept), a body that breaks off
+// mid-way surfaces as a stream error (the edge turns it into a truncated response), and the keep-alive
+// connection is reused across requests.
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../runtime/clock.js';
+import type { ProxyError } from '../../runtime/errors.js';
+import { RequestContext } from '../../runtime/stack/context.js';
+import { createAppAgent, forwardToApp } from '../../runtime/upstream/app.js';
+
+/** A raw TCP app: `answer` writes the bytes of each response itself, so headers are exactly ours. */
+async function rawApp(
+  answer: (socket: net.Socket) => void,
+): Promise<{ port: number; connections: () => number; close: () => void }> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('data', () => answer(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => connections,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+function readAll(body: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    body.setEncoding('utf8');
+    body.on('data', (d: string) => (text += d));
+    body.once('end', () => resolve(text));
+    body.once('error', reject);
+  });
+}
+
+describe('forward to the app over undici', () => {
+  const agent = createAppAgent();
+  const apps: { close: () => void }[] = [];
+  afterAll(async () => {
+    for (const a of apps) a.close();
+    await agent.destroy();
+  });
+
+  function call(port: number) {
+    const ctx = new RequestContext('GET', {}, systemClock, 0);
+    ctx.upstreamHeaders = { host: 'app', 'x-request-id': 'r1' };
+    return forwardToApp(agent, { host: '127.0.0.1', port })(ctx);
+  }
+
+  let headersPort = 0;
+  let app: Awaited<ReturnType<typeof rawApp>>;
+  beforeAll(async () => {
+    app = await rawApp((s) =>
+      s.write(
+        'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=30\r\n' +
+          'X-Hop: secret\r\nProxy-Authenticate: Basic\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n\r\nhello',
+      ),
+    );
+    apps.push(app);
+    headersPort = app.port;
+  });
+
+  it('drops hop-by-hop, proxy-* and Connection-listed response headers and keeps repeated ones', async () => {
+    const res = await call(headersPort);
+    expect(res.status).toBe(200);
+    expect(await readAll(res.body!)).toBe('hello');
+    expect(res.headers).toEqual({
+      'content-type': 'text/plain',
+      'set-cookie': ['a=1', 'b=2'],
+      'content-length': '5',
+    });
+  });
+
+  it('reuses the keep-alive connection for the next request', async () => {
+    const before = app.connections();
+    for (let i = 0; i < 3; i++) await readAll((await call(headersPort)).body!);
+    expect(app.connections() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('a body cut short errors the stream instead of ending it cleanly', async () => {
+    const cut = await rawApp((s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
+      setTimeout(() => s.destroy(), 20);
+    });
+    apps.push(cut);
+    const res = await call(cut.port);
+    await expect(readAll(res.body!)).rejects.toThrow();
+  });
+
+  it('an app that is not listening is upstream-connect-failure naming the refusal', async () => {
+    const gone = await rawApp(() => {});
+    gone.close();
+    const err = (await call(gone.port).catch((e: ProxyError) => e)) as ProxyError;
+    expect(err.code).toBe('upstream-connect-failure');
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+});
