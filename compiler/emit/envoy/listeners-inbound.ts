@@ -4,7 +4,8 @@
 // adds a plaintext filter chain, chosen by the TLS inspector.
 import type { Bundle } from '../../../schema/bundle.types.generated.js';
 import { httpRbacFilter, networkRbacFilter } from './authz.js';
-import { httpAccessLog, httpTracing, tcpAccessLog } from './observability.js';
+import { httpManagerBase } from './http-manager.js';
+import { tcpAccessLog } from './observability.js';
 import type { TlsMaterial } from './options.js';
 import { downstreamTlsSocket } from './tls.js';
 import { type EnvoyJson, names, routerFilter, socketAddress, typedExtension } from './values.js';
@@ -52,19 +53,7 @@ export function inboundListener(bundle: Bundle, tls: TlsMaterial): EnvoyJson {
 
 function inboundHttpManager(bundle: Bundle): EnvoyJson {
   const rbac = httpRbacFilter(bundle.inbound.authorization, bundle.identity.trustDomain);
-  const manager: EnvoyJson = {
-    stat_prefix: 'inbound',
-    codec_type: 'AUTO',
-    // The native proxy normalises the path once for authorization, routing and the app, and
-    // rejects encoded slashes; the same here, so RBAC path rules cannot be bypassed.
-    normalize_path: true,
-    merge_slashes: true,
-    path_with_escaped_slashes_action: 'REJECT_REQUEST',
-  };
-  const accessLog = httpAccessLog(bundle.observability, 'inbound');
-  if (accessLog.length > 0) manager.access_log = accessLog;
-  const tracing = httpTracing(bundle.observability, bundle.service);
-  if (tracing) manager.tracing = tracing;
+  const manager = httpManagerBase(bundle, 'inbound');
   manager.route_config = {
     name: 'inbound',
     virtual_hosts: [

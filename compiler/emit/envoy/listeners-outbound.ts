@@ -2,24 +2,14 @@
 // a called service's routes (fault filter before the router when a route injects faults), and
 // each called tcp service gets its own local port with a tcp_proxy.
 import type { Bundle, Destination } from '../../../schema/bundle.types.generated.js';
-import { httpAccessLog, httpTracing, tcpAccessLog } from './observability.js';
+import { httpManagerBase } from './http-manager.js';
+import { tcpAccessLog } from './observability.js';
 import { FAULT_FILTER, outboundVirtualHosts, usesFaults } from './routes.js';
 import { type EnvoyJson, names, routerFilter, socketAddress, typedExtension } from './values.js';
 
 export function outboundListener(bundle: Bundle): EnvoyJson {
-  const manager: EnvoyJson = {
-    stat_prefix: 'outbound',
-    codec_type: 'AUTO',
-    // Absolute-form requests, so an app may use the sidecar as its HTTP_PROXY.
-    http_protocol_options: { allow_absolute_url: true },
-    normalize_path: true,
-    merge_slashes: true,
-    path_with_escaped_slashes_action: 'REJECT_REQUEST',
-  };
-  const accessLog = httpAccessLog(bundle.observability, 'outbound');
-  if (accessLog.length > 0) manager.access_log = accessLog;
-  const tracing = httpTracing(bundle.observability, bundle.service);
-  if (tracing) manager.tracing = tracing;
+  // Absolute-form requests, so an app may use the sidecar as its HTTP_PROXY.
+  const manager = httpManagerBase(bundle, 'outbound', { allow_absolute_url: true });
   manager.route_config = { name: 'outbound', virtual_hosts: outboundVirtualHosts(bundle.outbound) };
   manager.http_filters = [
     // Faults act before routing picks an upstream: a delayed or aborted request never leaves.
