@@ -55,6 +55,8 @@ export interface ValidateFigures {
   readonly singleRatio: number;
   /** Peak RSS of any validate run (cold, warm or single). */
   readonly peakRssMb: number;
+  /** Peak RSS of each kind of run over its repeats (the floor for comparison). */
+  readonly rssMb: Readonly<Record<Kind, number>>;
 }
 
 export async function benchValidate(sizes: readonly number[], repeat: number): Promise<ValidateFigures[]> {
@@ -65,13 +67,13 @@ export async function benchValidate(sizes: readonly number[], repeat: number): P
     try {
       await writeGeneratedMesh(dir, services);
       const ms: Record<Kind, number[]> = { floor: [], single: [], cold: [], warm: [] };
-      const rss: number[] = [];
+      const rss: Record<Kind, number[]> = { floor: [], single: [], cold: [], warm: [] };
       for (let i = 0; i < repeat; i++) {
         for (const kind of ['floor', 'single', 'cold', 'warm'] as const) {
           if (kind === 'cold') await rm(cacheDir, { recursive: true, force: true });
           const sample = await measureInChild(self, [kind, dir, cacheDir]);
           ms[kind].push(sample.ms);
-          if (kind !== 'floor') rss.push(sample.rssMb);
+          rss[kind].push(sample.rssMb);
         }
       }
       const f = median(ms.floor);
@@ -85,7 +87,13 @@ export async function benchValidate(sizes: readonly number[], repeat: number): P
         singleRatio: single / f,
         coldRatio: cold / f,
         warmRatio: warm / f,
-        peakRssMb: Math.max(...rss),
+        peakRssMb: Math.max(...rss.single, ...rss.cold, ...rss.warm),
+        rssMb: {
+          floor: Math.max(...rss.floor),
+          single: Math.max(...rss.single),
+          cold: Math.max(...rss.cold),
+          warm: Math.max(...rss.warm),
+        },
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -97,24 +105,39 @@ export async function benchValidate(sizes: readonly number[], repeat: number): P
 const ms = (v: number) => v.toFixed(0);
 const x = (v: number) => `${v.toFixed(2)}×`;
 
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
 export function formatValidate(figures: readonly ValidateFigures[]): string {
   const lines = [
-    '| services | parse floor ms (js-yaml) | no cache, 1 thread ms | cold ms (empty cache: parses, workers if a core is idle, writes cache) | warm ms (cache) | no cache ratio | cold ratio | warm ratio (target ≤ 3×) | peak RSS MB (target ≤ 500) |',
+    '| services | parse floor ms (js-yaml) | no cache, 1 thread ms | cold ms (empty cache: parses, workers if a core is idle, writes cache) | warm ms (cache) | no cache ratio | cold ratio | warm ratio | peak RSS MB: floor / no cache / cold / warm |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...figures.map(
       (f) =>
-        `| ${f.services} | ${ms(f.floorMs)} | ${ms(f.singleMs)} | ${ms(f.coldMs)} | ${ms(f.warmMs)} | ${x(f.singleRatio)} | ${x(f.coldRatio)} | ${x(f.warmRatio)} | ${ms(f.peakRssMb)} |`,
+        `| ${f.services} | ${ms(f.floorMs)} | ${ms(f.singleMs)} | ${ms(f.coldMs)} | ${ms(f.warmMs)} | ${x(f.singleRatio)} | ${x(f.coldRatio)} | ${x(f.warmRatio)} | ${ms(f.rssMb.floor)} / ${ms(f.rssMb.single)} / ${ms(f.rssMb.cold)} / ${ms(f.rssMb.warm)} |`,
     ),
+    '',
+    'Targets:',
   ];
-  const small = figures[0];
-  const large = figures[figures.length - 1];
-  if (small && large && large !== small) {
-    const scale = (pick: (f: ValidateFigures) => number) => (pick(large) / pick(small)).toFixed(2);
+  for (const f of figures) {
     lines.push(
-      '',
-      `Scaling ${large.services} / ${small.services} services (target ≤ 11, linear): ` +
-        `cold ${scale((f) => f.coldMs)}, warm ${scale((f) => f.warmMs)}, no cache ${scale((f) => f.singleMs)}, ` +
-        `floor ${scale((f) => f.floorMs)}`,
+      `- ${f.services} services: validate ≤ 3× floor: ${verdict(f.warmRatio <= 3)} warm (${x(f.warmRatio)}), ${verdict(f.coldRatio <= 3)} cold (${x(f.coldRatio)}), ${verdict(f.singleRatio <= 3)} without cache (${x(f.singleRatio)})`,
+    );
+  }
+  const large = figures[figures.length - 1];
+  if (large && large.services >= 10_000) {
+    lines.push(
+      `- peak RSS ≤ 500 MB at ${large.services} in every mode: ${verdict(large.peakRssMb <= 500)} (${ms(large.peakRssMb)} MB; no cache ${ms(large.rssMb.single)}, cold ${ms(large.rssMb.cold)}, warm ${ms(large.rssMb.warm)})`,
+    );
+  }
+  const small = figures[0];
+  if (small && large && large !== small) {
+    const scale = (pick: (f: ValidateFigures) => number) => pick(large) / pick(small);
+    lines.push(
+      `- scaling ${large.services} / ${small.services} services ≤ 11 (linear): ` +
+        `warm ${verdict(scale((f) => f.warmMs) <= 11)} (${scale((f) => f.warmMs).toFixed(2)}), ` +
+        `cold ${verdict(scale((f) => f.coldMs) <= 11)} (${scale((f) => f.coldMs).toFixed(2)}), ` +
+        `no cache ${verdict(scale((f) => f.singleMs) <= 11)} (${scale((f) => f.singleMs).toFixed(2)}); ` +
+        `floor ${scale((f) => f.floorMs).toFixed(2)}`,
     );
   }
   return lines.join('\n');

@@ -4,12 +4,22 @@
 // and written a chunk at a time, so memory stays bounded by the chunk, not the mesh
 // (docs/decisions/0007-store-writing.md).
 import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
 import { emitServices, type NamedTarget } from './emit/index.js';
 import type { MeshModel } from './model.js';
 import { normalizeSpec } from './normalize/index.js';
+import {
+  type FingerprintEntry,
+  fingerprintServices,
+  readFingerprints,
+  stampFiles,
+  storeStillMatches,
+  writeFingerprints,
+} from './store/fingerprints.js';
+import { serviceFilePaths } from './store/layout.js';
 import { readPublished } from './store/published.js';
-import { openStoreWriter, type StoreReport } from './store/write-store.js';
+import { type KeptService, openStoreWriter, type StoreReport } from './store/write-store.js';
 import type { ValidSpec } from './validate/types.js';
 
 /** Services emitted and written together: a few MiB of bundles and Envoy files in memory at once. */
@@ -25,6 +35,12 @@ export interface CompileToStoreInput {
   readonly signingKey?: KeyObject;
   /** Services per chunk (tests use small chunks to cover the chunked path). */
   readonly chunk?: number;
+  /**
+   * Cache file of per-service input fingerprints (store/fingerprints.ts, fingerprintFileFor): with
+   * it, services whose inputs and store files did not change are skipped. Absent: every service is
+   * compiled and compared with the store.
+   */
+  readonly fingerprintFile?: string;
 }
 
 export interface CompileToStoreResult {
@@ -39,16 +55,58 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const model = normalizeSpec(input.spec);
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
+  const signed = input.signingKey !== undefined;
+  const cached = input.fingerprintFile
+    ? await readFingerprints(input.fingerprintFile)
+    : new Map<string, FingerprintEntry>();
+  const fingerprints = input.fingerprintFile
+    ? fingerprintServices(model, {
+        targets: input.targets,
+        ...(input.signingKey ? { signingKey: input.signingKey } : {}),
+      })
+    : undefined;
   const writer = await openStoreWriter(input.outDir, {
     ...(input.signingKey ? { signingKey: input.signingKey } : {}),
   });
+  // What the next compile may skip: entries kept as they were, and the services written now.
+  const kept = new Map<string, FingerprintEntry>();
+  const compiled = new Map<string, Written>();
+  // The previous chunk's writes, still under way while the next chunk is planned and emitted: the
+  // writes wait on the disk (libuv's threads), the emit on the CPU, so each hides the other.
+  let writing: Promise<void> = Promise.resolve();
   try {
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
     const diagnostics: Diagnostic[] = [];
+    const fresh = !existsSync(input.outDir);
     for (let start = 0; start < names.length; start += size) {
-      const chunk = names.slice(start, start + size);
-      const published = await readPublished(input.outDir, chunk);
+      const slice = names.slice(start, start + size);
+      const chunk: string[] = [];
+      const keep: KeptService[] = [];
+      for (const name of slice) {
+        const entry = cached.get(name);
+        if (
+          entry &&
+          entry.fingerprint === fingerprints?.get(name) &&
+          storeStillMatches(input.outDir, entry)
+        ) {
+          kept.set(name, entry);
+          keep.push({
+            service: name,
+            version: entry.version,
+            size: entry.size,
+            paths: entry.files.map(([p]) => p),
+          });
+        } else chunk.push(name);
+      }
+      if (chunk.length === 0) {
+        await writing;
+        writer.keepServices(keep);
+        continue;
+      }
+      const published = fresh
+        ? { bundles: new Map(), files: new Map() }
+        : await readPublished(input.outDir, chunk);
       const services = emitServices(
         model,
         chunk,
@@ -59,17 +117,67 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         },
         { failed, diagnostics },
       );
+      await writing;
       // A template error means nothing is written: what earlier chunks wrote is undone.
       if (diagnostics.length > 0) {
         await writer.abort();
         return { model, diagnostics };
       }
-      await writer.addServices(services, published.files);
+      writer.keepServices(keep);
+      writing = writer.addServices(services, published.files);
+      // Settled here too, so a failure is never unhandled while the next chunk is emitted.
+      writing.catch(() => undefined);
+      if (fingerprints) {
+        for (const artifact of services) {
+          const { service, version, bytes } = artifact.bundle;
+          const fingerprint = fingerprints.get(service) ?? '';
+          compiled.set(service, {
+            fingerprint,
+            version,
+            size: bytes.length,
+            ...serviceFilePaths(artifact, signed),
+          });
+        }
+      }
     }
+    await writing;
     const report = await writer.finish(model.name, input.commit);
-    return { model, diagnostics, report };
+    if (input.fingerprintFile)
+      await recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
+    // Kept services were counted first in each chunk: back to the model's order.
+    const order = new Map(names.map((n, i) => [n, i]));
+    const services = [...report.services].sort(
+      (a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0),
+    );
+    return { model, diagnostics, report: { ...report, services } };
   } catch (err) {
+    await writing.catch(() => undefined);
     await writer.abort();
     throw err;
   }
+}
+
+/** A service compiled now: its cache entry before its files are stamped. */
+type Written = Omit<FingerprintEntry, 'files'> & { readonly files: readonly string[] };
+
+/** Stamps the files of the services just written, after the store is complete, and saves the cache. */
+async function recordFingerprints(
+  file: string,
+  outDir: string,
+  names: readonly string[],
+  kept: ReadonlyMap<string, FingerprintEntry>,
+  compiled: ReadonlyMap<string, Written>,
+): Promise<void> {
+  const entries = new Map<string, FingerprintEntry>();
+  for (const name of names) {
+    const k = kept.get(name);
+    if (k) {
+      entries.set(name, k);
+      continue;
+    }
+    const c = compiled.get(name);
+    const files = c ? stampFiles(outDir, c.files) : undefined;
+    if (c && files) entries.set(name, { ...c, files });
+  }
+  await writeFingerprints(file, entries);
 }

@@ -13,6 +13,12 @@ import { type EmittedFile, type TargetEmitter, TargetError } from './targets.js'
 export interface NamedTarget {
   readonly name: string;
   readonly emit: TargetEmitter;
+  /**
+   * Names what the emitter does when `name` alone does not (a template: its text's hash); part of
+   * every service's input fingerprint (store/fingerprints.ts). Emitters must depend only on the
+   * bundle and this id, never on other parts of the model, for skipping unchanged services to hold.
+   */
+  readonly id?: string;
 }
 
 export interface EmitOptions {

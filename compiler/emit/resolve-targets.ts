@@ -1,5 +1,6 @@
 // Turns `--target native,envoy,template:FILE` into emitters: built-in names come from the TARGETS
 // registry, `template:FILE` parses FILE (read by the CLI) into a Handlebars target.
+import { createHash } from 'node:crypto';
 import { CompileError } from '../compile-error.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { NamedTarget } from './index.js';
@@ -58,6 +59,7 @@ export function resolveTargets(
       targets.push({
         name: `${TEMPLATE_PREFIX}${request.file}`,
         emit: made.emit,
+        id: `${TEMPLATE_PREFIX}${request.file}:${createHash('sha256').update(text).digest('hex')}`,
       });
     else diagnostics.push(...made.diagnostics);
   }

@@ -155,7 +155,11 @@ async function readPack(file: string, stamp: string): Promise<LoadedPack | undef
   return { entries, payload };
 }
 
-/** Entries used or added now first, then the most recently used others, up to `maxBytes`. */
+/**
+ * Entries used or added now first, then the most recently used others, up to `maxBytes`. Returned as
+ * the pieces of the file, never joined: at 10,000 files the pack is ~70 MB, and joining it (twice)
+ * was the peak of a cold validate's memory.
+ */
 function buildPack(
   stamp: string,
   old: LoadedPack | undefined,
@@ -163,7 +167,7 @@ function buildPack(
   added: ReadonlyMap<string, ParsedFile>,
   now: number,
   maxBytes: number,
-): Buffer {
+): Uint8Array[] {
   const candidates: { key: string; bytes: Uint8Array; lastUsed: number; current: boolean }[] = [];
   for (const [key, parsed] of added)
     candidates.push({ key, bytes: serialize(parsed), lastUsed: now, current: true });
@@ -189,30 +193,27 @@ function buildPack(
     kept.push(c);
   }
   const entries: [string, number, number, number][] = [];
+  const hash = createHash('sha256');
   let offset = 0;
   for (const c of kept) {
     entries.push([c.key, offset, c.bytes.length, c.lastUsed]);
+    hash.update(c.bytes);
     offset += c.bytes.length;
   }
-  const payload = Buffer.concat(kept.map((c) => c.bytes));
-  const header: PackHeader = {
-    stamp,
-    payloadSha256: createHash('sha256').update(payload).digest('hex'),
-    entries,
-  };
+  const header: PackHeader = { stamp, payloadSha256: hash.digest('hex'), entries };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
-  return Buffer.concat([MAGIC, length, headerBytes, payload]);
+  return [MAGIC, length, headerBytes, ...kept.map((c) => c.bytes)];
 }
 
 /** Temp file in the same directory, then rename: a reader sees the old pack or the new, never a mix. */
-async function writePack(dir: string, bytes: Buffer): Promise<void> {
+async function writePack(dir: string, pieces: readonly Uint8Array[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   const target = join(dir, PACK_FILE);
   const tmp = join(dir, `.${PACK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, pieces);
     await rename(tmp, target);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);

@@ -1,6 +1,6 @@
 // Pure: every file the store should hold after a compile, with its exact bytes, computed before
 // anything touches the disk so a problem is found while the store is still untouched.
-import type { KeyObject } from 'node:crypto';
+import { sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import {
   INDEX_FORMAT,
@@ -84,17 +84,56 @@ export interface ServiceLayout {
   readonly absent: readonly string[];
 }
 
-export function layoutService(
-  { bundle, files: extra }: ServiceArtifact,
+export function layoutService(artifact: ServiceArtifact, signingKey?: KeyObject): ServiceLayout {
+  return layoutWith(
+    artifact,
+    signingKey && ((bytes: Uint8Array) => encoder.encode(signDetached(bytes, signingKey))),
+  );
+}
+
+/**
+ * layoutService for many services, the same bytes, with the Ed25519 signatures computed on libuv's
+ * thread pool (crypto.sign with a callback) so they run beside the main thread's emit work.
+ */
+export async function layoutServices(
+  artifacts: readonly ServiceArtifact[],
   signingKey?: KeyObject,
+): Promise<ServiceLayout[]> {
+  if (!signingKey) return artifacts.map((a) => layoutService(a));
+  const jobs: Promise<void>[] = [];
+  const signed = new Map<Uint8Array, Uint8Array>();
+  const sign = (bytes: Uint8Array) => {
+    const slot = new Uint8Array(0);
+    jobs.push(
+      new Promise<void>((done, fail) =>
+        cryptoSign(null, bytes, signingKey, (err, sig) => {
+          if (err) return fail(err);
+          signed.set(slot, encoder.encode(`${sig.toString('base64')}\n`));
+          done();
+        }),
+      ),
+    );
+    return slot;
+  };
+  const layouts = artifacts.map((a) => layoutWith(a, sign));
+  await Promise.all(jobs);
+  const fill = (f: PlannedFile): PlannedFile => {
+    const bytes = signed.get(f.bytes);
+    return bytes ? { ...f, bytes } : f;
+  };
+  return layouts.map((l) => ({ early: l.early.map(fill), late: l.late.map(fill), absent: l.absent }));
+}
+
+function layoutWith(
+  { bundle, files: extra }: ServiceArtifact,
+  sign: ((bytes: Uint8Array) => Uint8Array) | undefined,
 ): ServiceLayout {
-  const sign = (bytes: Uint8Array) => encoder.encode(signDetached(bytes, signingKey as KeyObject));
   const svc = bundle.service;
   const early: PlannedFile[] = [
     { path: storePaths.bundle(svc, bundle.version), bytes: bundle.bytes, immutable: true },
   ];
   // Not immutable: a rotated key re-signs the same bytes (the bundle itself never changes).
-  if (signingKey)
+  if (sign)
     early.push({
       path: storePaths.bundleSig(svc, bundle.version),
       bytes: sign(bundle.bytes),
@@ -104,10 +143,24 @@ export function layoutService(
   const manifest = encoder.encode(serializeCanonical(manifestOf(bundle)));
   const late: PlannedFile[] = [];
   const absent: string[] = [];
-  if (signingKey) late.push({ path: storePaths.manifestSig(svc), bytes: sign(manifest), immutable: false });
+  if (sign) late.push({ path: storePaths.manifestSig(svc), bytes: sign(manifest), immutable: false });
   else absent.push(storePaths.manifestSig(svc));
   late.push({ path: storePaths.manifest(svc), bytes: manifest, immutable: false });
   return { early, late, absent };
+}
+
+/** The store paths layoutService writes for a service (`files`) and removes (`absent`), without signing. */
+export function serviceFilePaths(
+  { bundle, files: extra }: ServiceArtifact,
+  signed: boolean,
+): { files: string[]; absent: string[] } {
+  const svc = bundle.service;
+  const files = [storePaths.bundle(svc, bundle.version)];
+  if (signed) files.push(storePaths.bundleSig(svc, bundle.version));
+  files.push(...extra.map((f) => f.path));
+  if (signed) files.push(storePaths.manifestSig(svc));
+  files.push(storePaths.manifest(svc));
+  return { files, absent: signed ? [] : [storePaths.manifestSig(svc)] };
 }
 
 /** index.json: every service's current version. */

@@ -15,7 +15,8 @@ import { checkOutDir, type FileChange, inspectFiles, readExisting } from './insp
 import {
   checkUnique,
   layoutIndex,
-  layoutService,
+  layoutServices,
+  type ServiceLayout,
   type PlannedFile,
   type ServiceArtifact,
   type StoreArtifacts,
@@ -48,10 +49,24 @@ export interface StoreWriter {
    * store files read moments ago (the published bundles and manifests), to spare reading them again.
    */
   addServices(services: readonly ServiceArtifact[], known?: ReadonlyMap<string, Uint8Array>): Promise<void>;
+  /**
+   * Counts services whose files are already in the store exactly as this compile would write them
+   * (store/fingerprints.ts): they go into index.json and the report, and nothing of theirs is touched.
+   */
+  keepServices(services: readonly KeptService[]): void;
   /** Writes manifests, their signatures and index.json; the store is then complete. */
   finish(mesh: string, commit: string | null): Promise<StoreReport>;
   /** Undoes every write so far, leaving the store as it was. */
   abort(): Promise<void>;
+}
+
+/** A service left as the store has it. */
+export interface KeptService {
+  readonly service: string;
+  readonly version: string;
+  readonly size: number;
+  /** Its store files, checked against every other output for uniqueness. */
+  readonly paths: readonly string[];
 }
 
 type Undo = () => Promise<unknown>;
@@ -170,8 +185,9 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
     async addServices(chunk, known) {
       try {
         const early: PlannedFile[] = [];
-        for (const artifact of chunk) {
-          const one = layoutService(artifact, options.signingKey);
+        const layouts = await layoutServices(chunk, options.signingKey);
+        for (const [i, artifact] of chunk.entries()) {
+          const one = layouts[i] as ServiceLayout;
           checkUnique([...one.early, ...one.late], seen);
           early.push(...one.early);
           late.push(...one.late);
@@ -192,6 +208,17 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         await writeChanges([bundles, others]);
       } catch (err) {
         failed(err);
+      }
+    },
+
+    keepServices(kept) {
+      for (const { service, version, size, paths } of kept) {
+        for (const path of paths) {
+          if (seen.has(path))
+            failed(new CompileError('MC5009', `two outputs of this compile write the same file "${path}"`));
+          seen.add(path);
+        }
+        services.push({ service, version, size });
       }
     },
 

@@ -118,6 +118,38 @@ describe('meshc compile', () => {
     ]);
     expect(existsSync(join(temp.dir, 'dist2'))).toBe(false);
   });
+
+  it('keeps compile fingerprints beside the parse cache, and a store equal to one compiled without them', async () => {
+    const spec = join(temp.dir, 'spec');
+    cpSync(SHOP, spec, { recursive: true });
+    const args = (out: string, cache: string[]) => [
+      'compile',
+      'spec',
+      '--out',
+      out,
+      '--signing-key',
+      'signing.pem',
+      ...cache,
+    ];
+    const cached = ['--cache-dir', 'cache'];
+    expect((await meshc(args('with', cached))).code).toBe(0);
+    expect((await meshc(args('without', ['--no-cache']))).code).toBe(0);
+    const fingerprints = join(temp.dir, 'cache', 'compile');
+    expect(existsSync(fingerprints)).toBe(true);
+    // No cache file inside the store: it is exactly what a compile without a cache writes.
+    expect(await hashTree(join(temp.dir, 'with'))).toEqual(await hashTree(join(temp.dir, 'without')));
+
+    const reviews = join(spec, 'services', 'reviews.yaml');
+    const text = readFileSync(reviews, 'utf8');
+    const edited = text.replace(/timeout: (\d+)s/, (_m, n: string) => `timeout: ${Number(n) + 1}s`);
+    expect(edited).not.toBe(text);
+    writeFileSync(reviews, edited);
+    const again = await meshc(args('with', cached));
+    await meshc(args('without', ['--no-cache']));
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/\d+ changed/);
+    expect(await hashTree(join(temp.dir, 'with'))).toEqual(await hashTree(join(temp.dir, 'without')));
+  });
 });
 
 describe('meshc compile from git', () => {

@@ -22,6 +22,8 @@ export interface CompileFixtureOptions {
   readonly targets?: readonly NamedTarget[];
   /** Services per chunk of the compile (compile.ts); default: its own. */
   readonly chunk?: number;
+  /** Per-service fingerprint cache (compile.ts); default: none, every service compiled. */
+  readonly fingerprintFile?: string;
 }
 
 export function compileFixture(
@@ -36,6 +38,7 @@ export function compileFixture(
     targets: options.targets ?? [],
     signingKey: options.signingKey,
     ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
+    ...(options.fingerprintFile !== undefined ? { fingerprintFile: options.fingerprintFile } : {}),
   });
 }
 

@@ -4,6 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
+import { openParseCache } from '../../load/parse-cache.js';
+import { fingerprintFileFor } from '../../store/fingerprints.js';
 import { type CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
 import {
@@ -22,7 +24,7 @@ import { renderReport } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { CliIo, Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
-import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
+import { cliCacheDir, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -105,7 +107,8 @@ async function runCompile(
     ...(typeof ref === 'string' ? { ref } : {}),
     cwd: io.cwd,
   });
-  const cache = await openCliParseCache(values, io);
+  const cacheDir = cliCacheDir(values, io);
+  const cache = cacheDir === undefined ? undefined : await openParseCache(cacheDir);
   const checked = await checkSpec(source, {
     now: io.now?.() ?? Date.now(),
     ...(cache ? { cache } : {}),
@@ -141,6 +144,8 @@ async function runCompile(
     outDir,
     targets: resolved.targets,
     ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
+    // Beside the parse cache: services whose inputs did not change since the last compile are skipped.
+    ...(cacheDir ? { fingerprintFile: fingerprintFileFor(cacheDir, outDir) } : {}),
   });
   if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);
   io.stdout.write(

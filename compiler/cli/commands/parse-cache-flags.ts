@@ -27,6 +27,12 @@ export function parseCacheHelp(column: number): string {
 
 /** The parse cache the flags and environment ask for; undefined with --no-cache or no home. */
 export async function openCliParseCache(values: ParsedValues, io: CliIo): Promise<ParseCache | undefined> {
+  const dir = cliCacheDir(values, io);
+  return dir === undefined ? undefined : openParseCache(dir);
+}
+
+/** The absolute cache directory the flags and environment ask for (also holds compile fingerprints). */
+export function cliCacheDir(values: ParsedValues, io: CliIo): string | undefined {
   const flagDir = values['cache-dir'];
   if (values['no-cache'] === true) {
     if (typeof flagDir === 'string') throw new UsageError('--cache-dir and --no-cache contradict each other');
@@ -34,5 +40,5 @@ export async function openCliParseCache(values: ParsedValues, io: CliIo): Promis
   }
   if (flagDir === '') throw new UsageError('--cache-dir needs a directory');
   const dir = typeof flagDir === 'string' ? flagDir : defaultCacheDir(io.env);
-  return dir === undefined ? undefined : openParseCache(resolve(io.cwd, dir));
+  return dir === undefined ? undefined : resolve(io.cwd, dir);
 }

@@ -15,36 +15,49 @@ const AMBIGUOUS =
   /^(?:y|n|yes|no|true|false|on|off|null|[-+]?\.(?:inf|nan)|[-+]?0[xob][0-9a-f_]+|[-+]?[0-9._]*(?:e[-+]?[0-9]+)?|\d{4}-\d\d?-\d\d?.*)$/i;
 
 export function toBlockYaml(value: unknown): string {
-  const lines: string[] = [];
-  if (isNonEmptyObject(value) || isNonEmptyArray(value)) writeBlock(value, 0, lines);
-  else lines.push(scalar(value));
-  return `${lines.join('\n')}\n`;
+  if (!(isNonEmptyObject(value) || isNonEmptyArray(value))) return `${scalar(value)}\n`;
+  const out = { text: '' };
+  writeBlock(value, 0, out, false);
+  return out.text;
 }
 
-function writeBlock(value: object, indent: number, lines: string[]): void {
-  const pad = ' '.repeat(indent);
+/** Indents by depth, made once: a bootstrap has thousands of lines at a dozen depths. */
+const pads: string[] = [];
+function padOf(indent: number): string {
+  return (pads[indent] ??= ' '.repeat(indent));
+}
+
+/**
+ * Appends `value`'s lines (each ending in a newline) to `out.text`. `dash`: the value is a mapping
+ * that is an item of a list, so its first line starts with `- ` in place of the last two spaces.
+ */
+function writeBlock(value: object, indent: number, out: { text: string }, dash: boolean): void {
+  const pad = padOf(indent);
   if (Array.isArray(value)) {
     for (const item of value) {
       if (isNonEmptyObject(item)) {
-        const start = lines.length;
-        writeBlock(item, indent + 2, lines);
-        lines[start] = `${pad}- ${lines[start]!.slice(indent + 2)}`;
+        writeBlock(item, indent + 2, out, true);
       } else if (isNonEmptyArray(item)) {
-        lines.push(`${pad}-`);
-        writeBlock(item, indent + 2, lines);
+        out.text += `${pad}-\n`;
+        writeBlock(item, indent + 2, out, false);
       } else {
-        lines.push(`${pad}- ${scalar(item)}`);
+        out.text += `${pad}- ${scalar(item)}\n`;
       }
     }
     return;
   }
-  for (const [key, item] of Object.entries(value)) {
+  let first = dash ? `${padOf(indent - 2)}- ` : pad;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
     if (isNonEmptyObject(item) || isNonEmptyArray(item)) {
-      lines.push(`${pad}${scalar(key)}:`);
-      writeBlock(item, indent + 2, lines);
+      out.text += `${first}${stringScalar(key)}:\n`;
+      first = pad;
+      writeBlock(item, indent + 2, out, false);
     } else {
-      lines.push(`${pad}${scalar(key)}: ${scalar(item)}`);
+      out.text += `${first}${stringScalar(key)}: ${scalar(item)}\n`;
+      first = pad;
     }
   }
 }
@@ -56,10 +69,27 @@ function scalar(value: unknown): string {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML`);
     return String(value);
   }
-  if (typeof value === 'string') return PLAIN.test(value) && !AMBIGUOUS.test(value) ? value : quote(value);
+  if (typeof value === 'string') return stringScalar(value);
   if (Array.isArray(value)) return '[]';
   if (typeof value === 'object') return '{}';
   throw new Error(`cannot write a ${typeof value} as YAML`);
+}
+
+/**
+ * Written strings by value: keys and names repeat across every bootstrap of a compile, and the two
+ * regular expressions were most of the writer's time. Bounded, so a long compile cannot grow it.
+ */
+const written = new Map<string, string>();
+const WRITTEN_MAX = 50_000;
+
+function stringScalar(value: string): string {
+  let out = written.get(value);
+  if (out === undefined) {
+    out = PLAIN.test(value) && !AMBIGUOUS.test(value) ? value : quote(value);
+    if (written.size >= WRITTEN_MAX) written.clear();
+    written.set(value, out);
+  }
+  return out;
 }
 
 /** JSON quoting, plus escapes for DEL and C1 controls, which YAML does not allow raw. */
@@ -71,9 +101,9 @@ function quote(value: string): string {
 }
 
 function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
-  return (
-    value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0
-  );
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 function isNonEmptyArray(value: unknown): value is unknown[] {
