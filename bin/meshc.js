@@ -10,6 +10,9 @@ process.stdout.on('error', (error) => {
 
 let runCli;
 try {
+  // The sidecar's memory budget (80 MB peak): cap V8's young generation before the proxy allocates.
+  if (process.argv[2] === 'proxy' && !process.env.MESHC_PROXY_FULL_YOUNG_GENERATION)
+    (await import('../dist/runtime/server/young-generation.js')).capYoungGeneration();
   ({ runCli } = await import('../dist/compiler/cli/main.js'));
 } catch (error) {
   process.stderr.write(`meshc: cannot load the compiled CLI (run \`npm run build\`): ${error.message}\n`);

@@ -5,6 +5,7 @@
 // - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate.
 // Keep-alive connections through an undici Pool. Prints one JSON line (LoadResult) on stdout.
 import { Pool } from 'undici';
+import { cpuMs } from './processes.js';
 
 export interface LoadSpec {
   readonly mode: 'rate' | 'max';
@@ -16,6 +17,14 @@ export interface LoadSpec {
   readonly durationMs: number;
   /** Requests per second (rate mode). */
   readonly rate?: number;
+  /**
+   * Rate mode: send at the same rate for this long first and record nothing of it, on the same
+   * connections, so the proxy's JIT, its connection pools and this generator's own JIT are warm when
+   * the measured window starts (a fresh process measured from its first request shows V8 compiling).
+   */
+  readonly leadInMs?: number;
+  /** Processes whose CPU time to read at the start and end of the measured window (the proxy's). */
+  readonly cpuPids?: readonly number[];
 }
 
 export interface LoadResult {
@@ -38,6 +47,8 @@ export interface LoadResult {
   /** How late requests were actually sent after their scheduled time (rate mode), p50/p99 ms. */
   readonly sendLagP50: number;
   readonly sendLagP99: number;
+  /** CPU time (user + system) the `cpuPids` used during the measured window, ms; null when none given. */
+  readonly cpuMs: number | null;
 }
 
 const HEADERS_BASE = { 'user-agent': 'meshc-bench/1', accept: '*/*' };
@@ -87,12 +98,30 @@ async function once(pool: Pool, opts: ReturnType<typeof requestOptions>, tally: 
 
 async function runRate(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
   const rate = spec.rate ?? 1000;
+  if (spec.leadInMs)
+    await sendAtRate(pool, spec, rate, Math.round((rate * spec.leadInMs) / 1000), new Tally());
   const total = Math.round((rate * spec.durationMs) / 1000);
+  const tally = new Tally();
+  const cpu0 = cpuOf(spec);
+  const start = performance.now();
+  const { latencies, lags } = await sendAtRate(pool, spec, rate, total, tally);
+  const elapsedMs = performance.now() - start;
+  const cpu = cpuOf(spec);
+  return summarise('rate', total, tally, elapsedMs, spec.durationMs, latencies, lags, cpu0, cpu);
+}
+
+/** Sends `total` requests at `rate`, request i due at start + i/rate; latencies from those due times. */
+async function sendAtRate(
+  pool: Pool,
+  spec: LoadSpec,
+  rate: number,
+  total: number,
+  tally: Tally,
+): Promise<{ latencies: Float64Array; lags: Float64Array }> {
   const intervalMs = 1000 / rate;
   const latencies = new Float64Array(total);
   const lags = new Float64Array(total);
   const opts = requestOptions(spec);
-  const tally = new Tally();
   let next = 0;
   let done = 0;
   const start = performance.now();
@@ -113,14 +142,14 @@ async function runRate(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
     };
     tick();
   });
-  const elapsedMs = performance.now() - start;
-  return summarise('rate', total, tally, elapsedMs, spec.durationMs, latencies, lags);
+  return { latencies, lags };
 }
 
 async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
   const opts = requestOptions(spec);
   const tally = new Tally();
   const samples: number[] = [];
+  const cpu0 = cpuOf(spec);
   const start = performance.now();
   const end = start + spec.durationMs;
   let sent = 0;
@@ -134,6 +163,7 @@ async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: spec.connections }, worker));
   const elapsedMs = performance.now() - start;
+  const cpu = cpuOf(spec);
   return summarise(
     'max',
     sent,
@@ -142,6 +172,8 @@ async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
     spec.durationMs,
     Float64Array.from(samples),
     new Float64Array(0),
+    cpu0,
+    cpu,
   );
 }
 
@@ -153,6 +185,8 @@ function summarise(
   plannedMs: number,
   latencies: Float64Array,
   lags: Float64Array,
+  cpuBefore: number | null,
+  cpuAfter: number | null,
 ): LoadResult {
   latencies.sort();
   lags.sort();
@@ -172,7 +206,14 @@ function summarise(
     max: latencies.length > 0 ? latencies[latencies.length - 1]! : Number.NaN,
     sendLagP50: quantile(lags, 0.5),
     sendLagP99: quantile(lags, 0.99),
+    cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };
+}
+
+/** Total CPU ms of the watched processes so far, or null when none are watched. */
+function cpuOf(spec: LoadSpec): number | null {
+  if (!spec.cpuPids?.length) return null;
+  return spec.cpuPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
 }
 
 /** Nearest-rank quantile of sorted values. */

@@ -2,8 +2,8 @@
 // the same run, on this machine. Every proxy is pinned to one core and the load generator (plus the
 // shared upstream) to the other; each round restarts every peer, rounds are interleaved, and figures
 // are medians over rounds, compared as ratios. Method and reasons: docs/decisions/0006-proxy-benchmark-method.md.
-// Flags: --rounds N (3), --rate R (1000), --rate-seconds S (5), --max-seconds S (3), --peers a,b,...,
-// --report-only (re-render bench/results/proxy.md from proxy.json).
+// Flags: --rounds N (3), --rate R (1000), --rate-seconds S (5), --lead-in-seconds S (2), --max-seconds S (3),
+// --peers a,b,..., --report-only (re-render bench/results/proxy.md from proxy.json).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     'rate-seconds': { type: 'string', default: '5' },
     'max-seconds': { type: 'string', default: '3' },
+    'lead-in-seconds': { type: 'string', default: '2' },
     peers: { type: 'string' },
     'report-only': { type: 'boolean', default: false },
   },
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     rateMs: Number(values['rate-seconds']) * 1000,
     maxMs: Number(values['max-seconds']) * 1000,
     warmupMs: 1000,
+    leadInMs: Number(values['lead-in-seconds']) * 1000,
     rateConnections: 32,
     maxConnections: 64,
   };

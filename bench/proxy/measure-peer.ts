@@ -6,7 +6,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
 import { LOAD_CORE, type Peer, type PeerEnv } from './peers.js';
-import { cpuMs, hasTaskset, peakRssMb, stop, waitUntil } from './processes.js';
+import { hasTaskset, peakRssMb, stop, waitUntil } from './processes.js';
 
 const LOAD_SCRIPT = fileURLToPath(new URL('./load.js', import.meta.url));
 const PATH = '/api/items/42?view=full';
@@ -16,6 +16,8 @@ export interface PhaseConfig {
   readonly rateMs: number;
   readonly maxMs: number;
   readonly warmupMs: number;
+  /** Unrecorded sending at the fixed rate before its measured window (JIT and pools settle). */
+  readonly leadInMs: number;
   readonly rateConnections: number;
   readonly maxConnections: number;
 }
@@ -44,39 +46,36 @@ export async function measurePeer(
     await waitUntil(`${peer.name}`, () => answers(started.port, started.host), started.children);
     const target = { url: `http://127.0.0.1:${started.port}`, host: started.host, path: PATH };
     await load({ ...target, mode: 'max', connections: 16, durationMs: cfg.warmupMs });
-    const cpu0 = totalCpu(pids);
+    // The generator reads the proxy's CPU time itself around the measured window (after its lead-in).
     const atRate = await load({
       ...target,
       mode: 'rate',
       rate: cfg.rate,
       connections: cfg.rateConnections,
       durationMs: cfg.rateMs,
+      leadInMs: cfg.leadInMs,
+      cpuPids: pids,
     });
-    const cpu1 = totalCpu(pids);
     const atMax = await load({
       ...target,
       mode: 'max',
       connections: cfg.maxConnections,
       durationMs: cfg.maxMs,
+      cpuPids: pids,
     });
-    const cpu2 = totalCpu(pids);
     const peak = pids.map(peakRssMb);
     return {
       peer: peer.name,
       round,
       atRate,
       atMax,
-      cpuUsPerReqAtRate: pids.length ? ((cpu1 - cpu0) * 1000) / Math.max(1, atRate.ok) : null,
-      cpuUsPerReqAtMax: pids.length ? ((cpu2 - cpu1) * 1000) / Math.max(1, atMax.ok) : null,
+      cpuUsPerReqAtRate: atRate.cpuMs === null ? null : (atRate.cpuMs * 1000) / Math.max(1, atRate.ok),
+      cpuUsPerReqAtMax: atMax.cpuMs === null ? null : (atMax.cpuMs * 1000) / Math.max(1, atMax.ok),
       peakRssMb: peak,
     };
   } finally {
     await Promise.all(started.children.map(stop));
   }
-}
-
-function totalCpu(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
 }
 
 /** One GET through the peer, on a fresh connection: true on 200. */

@@ -125,12 +125,12 @@ export function markdownTable(summary: readonly PeerSummary[]): string {
 
 export function roundsTable(samples: readonly RoundSample[]): string {
   const rows = [
-    '| round | peer | max req/s | CPU µs/req @rate | p50 ms | p99 ms | peak RSS MB | kept the rate |',
-    '|---:|---|---:|---:|---:|---:|---:|---|',
+    '| round | peer | max req/s | CPU µs/req @rate | p50 ms | p99 ms | generator send lag p99 ms | peak RSS MB | kept the rate |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const s of samples)
     rows.push(
-      `| ${s.round} | ${s.peer} | ${f(s.atMax.throughput, 0)} | ${f(s.cpuUsPerReqAtRate, 1)} | ${f(s.atRate.p50, 3)} | ${f(s.atRate.p99, 3)} | ${s.peakRssMb.map((m) => f(m, 1)).join(' + ') || '–'} | ${sustained(s) ? 'yes' : 'no'} |`,
+      `| ${s.round} | ${s.peer} | ${f(s.atMax.throughput, 0)} | ${f(s.cpuUsPerReqAtRate, 1)} | ${f(s.atRate.p50, 3)} | ${f(s.atRate.p99, 3)} | ${f(s.atRate.sendLagP99, 3)} | ${s.peakRssMb.map((m) => f(m, 1)).join(' + ') || '–'} | ${sustained(s) ? 'yes' : 'no'} |`,
     );
   return rows.join('\n');
 }

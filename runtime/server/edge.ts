@@ -22,12 +22,15 @@ export function beginRequest(
   direction: Direction,
 ): RequestContext {
   const ctx = new RequestContext(req.method ?? 'GET', req.headers, env.clock, env.clock.now());
+  // One 'close' listener per request does all the ending (a listener and its closure are not free).
   res.once('close', () => {
     if (!res.writableFinished) {
       ctx.cancel(new ClientGoneError('the client closed the connection before the response was complete'));
       ctx.errorCode ??= 'client-gone';
     }
     env.observer?.requestEnded?.(ctx, direction, env.clock.now() - ctx.startedAt);
+    const body = ctx.responseBody;
+    if (body && !body.readableEnded) body.destroy();
   });
   return ctx;
 }
@@ -66,13 +69,12 @@ function respond(ctx: RequestContext, res: ServerResponse, response: ProxyRespon
     return;
   }
   // pipe, not pipeline: pipeline allocates an AbortController (and a DOMException) per call.
+  // A client that leaves stops the body in beginRequest's 'close' listener.
+  ctx.responseBody = body;
   body.pipe(res);
   body.once('error', () => {
     // The upstream broke off mid-body: the client must see a truncated response, not a clean end.
     ctx.errorCode ??= 'upstream-reset';
     res.destroy();
-  });
-  res.once('close', () => {
-    if (!body.readableEnded) body.destroy();
   });
 }

@@ -49,6 +49,8 @@ export class RequestContext {
   status = 0;
   /** The response's Content-Length header as sent (the access log's bytesOut); undefined when chunked. */
   responseLength: number | string | string[] | undefined;
+  /** The upstream body being piped to the client; the edge stops it if the client leaves first. */
+  responseBody: Readable | undefined;
   errorCode: string | undefined;
   rule: string | undefined;
 

@@ -19,7 +19,16 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
   const now = opts.now ?? Date.now;
   return {
     requestEnded(ctx, direction, durationMs) {
-      telemetry.onRequestEnd(recordOf(ctx, direction, durationMs, now()));
+      // The record (and the wall clock) is only worth making when a log line will be written.
+      if (telemetry.logsRequests) telemetry.onRequestEnd(recordOf(ctx, direction, durationMs, now()));
+      else
+        telemetry.countRequest(
+          direction,
+          (direction === 'inbound' ? ctx.peer : ctx.destination) ?? '',
+          ctx.routeName ?? '',
+          ctx.status,
+          durationMs,
+        );
     },
     clientError(direction, code) {
       telemetry.onClientError(direction, code);

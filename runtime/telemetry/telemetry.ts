@@ -5,7 +5,8 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { PROMETHEUS_CONTENT_TYPE } from './registry.js';
+import type { Direction } from '../observer.js';
+import { type CounterChild, type HistogramChild, PROMETHEUS_CONTENT_TYPE } from './registry.js';
 
 export interface TelemetryOptions extends Partial<AccessLogOptions> {
   metrics?: ProxyMetrics;
@@ -16,6 +17,10 @@ export interface Telemetry {
   readonly accessLog: AccessLog | null;
   /** Called by the server when a response has ended (or the request failed). */
   onRequestEnd(record: RequestRecord): void;
+  /** The metrics half of onRequestEnd, for when no access-log line is wanted (nothing allocated). */
+  countRequest(direction: Direction, peer: string, route: string, status: number, durationMs: number): void;
+  /** Whether a finished request should be written to the access log (and so needs a RequestRecord). */
+  readonly logsRequests: boolean;
   /** A request refused before it was parsed (the listener wrote 431/400/408 itself). */
   onClientError(direction: 'inbound' | 'outbound', code: string): void;
   /** The lifecycle's onReload hook. */
@@ -33,14 +38,19 @@ export interface Telemetry {
 export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const metrics = opts.metrics ?? createProxyMetrics();
   const accessLog = opts.out ? new AccessLog({ ...opts, out: opts.out }) : null;
+  const series = new RequestSeries(metrics);
   return {
     metrics,
     accessLog,
+    get logsRequests() {
+      return accessLog !== null && accessLog.enabled;
+    },
     onRequestEnd(r) {
-      const route = r.route ?? '';
-      metrics.requests.labels(r.direction, r.peer ?? '', route, statusText(r.status)).inc();
-      metrics.duration.labels(r.direction, route).observe(r.durationMs / 1000);
+      series.count(r.direction, r.peer ?? '', r.route ?? '', r.status, r.durationMs);
       accessLog?.write(r);
+    },
+    countRequest(direction, peer, route, status, durationMs) {
+      series.count(direction, peer, route, status, durationMs);
     },
     onClientError(direction, code) {
       metrics.clientErrors.labels(direction, code).inc();
@@ -65,13 +75,43 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   };
 }
 
-// Status codes repeat endlessly; render each once.
-const statusTexts = new Map<number, string>();
-function statusText(status: number): string {
-  let s = statusTexts.get(status);
-  if (s === undefined) {
-    s = String(status);
-    if (statusTexts.size < 1000) statusTexts.set(status, s);
+/** The request metrics' children for one (direction, peer, route), found without building a label key. */
+interface RouteSeries {
+  readonly duration: HistogramChild;
+  /** meshc_requests_total children by status code. */
+  readonly byStatus: Map<number, CounterChild>;
+}
+
+/**
+ * Per-request metrics resolved through nested maps keyed by the strings the request already holds
+ * (direction, peer, route: a few distinct values, each string reused), so the hot path joins no
+ * label key and allocates nothing once a series exists. The registry's children stay the source of truth.
+ */
+class RequestSeries {
+  private readonly byDirection = new Map<string, Map<string, Map<string, RouteSeries>>>();
+  constructor(private readonly metrics: ProxyMetrics) {}
+
+  count(direction: Direction, peer: string, route: string, status: number, durationMs: number): void {
+    const s = this.series(direction, peer, route);
+    let counter = s.byStatus.get(status);
+    if (counter === undefined) {
+      counter = this.metrics.requests.labels(direction, peer, route, String(status));
+      s.byStatus.set(status, counter);
+    }
+    counter.inc();
+    s.duration.observe(durationMs / 1000);
   }
-  return s;
+
+  private series(direction: Direction, peer: string, route: string): RouteSeries {
+    let byPeer = this.byDirection.get(direction);
+    if (byPeer === undefined) this.byDirection.set(direction, (byPeer = new Map()));
+    let byRoute = byPeer.get(peer);
+    if (byRoute === undefined) byPeer.set(peer, (byRoute = new Map()));
+    let s = byRoute.get(route);
+    if (s === undefined) {
+      s = { duration: this.metrics.duration.labels(direction, route), byStatus: new Map() };
+      byRoute.set(route, s);
+    }
+    return s;
+  }
 }

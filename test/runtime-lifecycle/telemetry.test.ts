@@ -118,6 +118,34 @@ describe('telemetry', () => {
     expect(count?.value).toBe(2);
   });
 
+  it('counts a request the same whether or not an access-log record was made for it', () => {
+    const t = createTelemetry();
+    expect(t.logsRequests).toBe(false);
+    t.onRequestEnd(record());
+    t.countRequest('outbound', 'ratings', 'canary', 200, 12.5);
+    t.countRequest('outbound', 'ratings', 'canary', 503, 2000);
+    t.countRequest('inbound', '', '', 403, 1);
+    const f = parsePrometheusText(t.renderMetrics().body);
+    expect(
+      f
+        .get('meshc_requests_total')!
+        .samples.map((s) => [s.labels.direction, s.labels.peer, s.labels.route, s.labels.code, s.value]),
+    ).toEqual([
+      ['outbound', 'ratings', 'canary', '200', 2],
+      ['outbound', 'ratings', 'canary', '503', 1],
+      ['inbound', '', '', '403', 1],
+    ]);
+    const durations = f.get('meshc_request_duration_seconds')!.samples;
+    const sumOf = (direction: string) =>
+      durations.find((s) => s.name.endsWith('_sum') && s.labels.direction === direction)?.value;
+    expect(sumOf('outbound')).toBeCloseTo(2.025, 9);
+    expect(sumOf('inbound')).toBeCloseTo(0.001, 9);
+    const logged = createTelemetry({ out: new PassThrough() });
+    expect(logged.logsRequests).toBe(true);
+    logged.onBundleActivated({ ...makeBundle(), observability: { accessLog: 'off' } } as never, 'a');
+    expect(logged.logsRequests).toBe(false);
+  });
+
   it('buffers access-log lines and writes them in one chunk per flush interval', () => {
     const chunks: string[] = [];
     const out = new Writable({
