@@ -41,6 +41,8 @@ export interface CompileToStoreInput {
    * compiled and compared with the store.
    */
   readonly fingerprintFile?: string;
+  /** Called after each chunk with the services done so far (emitted or kept) and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface CompileToStoreResult {
@@ -102,6 +104,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       if (chunk.length === 0) {
         await writing;
         writer.keepServices(keep);
+        input.onProgress?.(start + slice.length, names.length);
         continue;
       }
       const published = fresh
@@ -139,6 +142,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
           });
         }
       }
+      input.onProgress?.(start + slice.length, names.length);
     }
     await writing;
     const report = await writer.finish(model.name, input.commit);

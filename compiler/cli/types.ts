@@ -13,6 +13,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (colour in the text report). */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal (progress lines for long commands); false when absent. */
+  readonly stderrIsTTY?: boolean;
   readonly cwd: string;
   /** Clock in ms since epoch (certificate checks); Date.now when absent. */
   readonly now?: () => number;

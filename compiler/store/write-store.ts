@@ -108,6 +108,8 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   const knownLate = new Map<string, Uint8Array>();
   const written: string[] = [];
   const madeDirs = new Set<string>();
+  /** Written files, new or changed: a service's status is its manifest's. */
+  const statuses = new Map<string, ServiceStatus>();
 
   const failed = (err: unknown): never => {
     if (err instanceof CompileError) throw err;
@@ -160,7 +162,10 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           journal.push(() => unlink(full));
         }
       });
-      for (const { file } of group) written.push(file.path);
+      for (const { file, previous } of group) {
+        written.push(file.path);
+        statuses.set(file.path, previous ? 'changed' : 'new');
+      }
     }
   };
 
@@ -185,12 +190,16 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
     async addServices(chunk, known) {
       try {
         const early: PlannedFile[] = [];
+        const chunkLate: PlannedFile[] = [];
         const layouts = await layoutServices(chunk, options.signingKey);
         for (const [i, artifact] of chunk.entries()) {
           const one = layouts[i] as ServiceLayout;
           checkUnique([...one.early, ...one.late], seen);
           early.push(...one.early);
-          late.push(...one.late);
+          // A fresh store is invisible until its one rename, so its manifests need not wait for every
+          // bundle: they are written with their chunk, while the next chunk is emitted.
+          if (fresh) chunkLate.push(...one.late);
+          else late.push(...one.late);
           absent.push(...one.absent);
           const { bundle } = artifact;
           services.push({ service: bundle.service, version: bundle.version, size: bundle.bytes.length });
@@ -205,7 +214,11 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         // Bundles and their signatures land before the other targets' files that describe them.
         const bundles = writes.filter((w) => w.file.immutable || w.file.path.includes('/bundles/'));
         const others = writes.filter((w) => !(w.file.immutable || w.file.path.includes('/bundles/')));
-        await writeChanges([bundles, others]);
+        await writeChanges([
+          bundles,
+          others,
+          ...lateGroups(chunkLate.map((file) => ({ file, previous: undefined }))),
+        ]);
       } catch (err) {
         failed(err);
       }
@@ -234,20 +247,17 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         const writes = fresh
           ? files.map((file) => ({ file, previous: undefined }))
           : (await inspectFiles(outDir, files, knownLate)).writes;
-        // Manifest signatures before the manifests they sign, and index.json last.
-        const sigs = writes.filter((w) => w.file.path.endsWith('.sig'));
-        const manifests = writes.filter((w) => w.file.path.endsWith('/manifest.json'));
-        const rest = writes.filter((w) => !sigs.includes(w) && !manifests.includes(w));
-        await writeChanges([sigs, manifests, rest]);
+        // index.json last.
+        const indexWrite = writes.filter((w) => w.file === index);
+        await writeChanges([...lateGroups(writes.filter((w) => w.file !== index)), indexWrite]);
         const removed = fresh ? [] : await removeAbsent(absent);
         if (fresh) await rename(root, outDir);
         // Committed: the backups of replaced files are no longer needed.
         await mapLimited(backups, IO_CONCURRENCY, (b) => unlink(b).catch(() => undefined));
-        const status = new Map(writes.map((w) => [w.file.path, w.previous ? 'changed' : 'new'] as const));
         return {
           services: services.map((s) => ({
             ...s,
-            status: status.get(storePaths.manifest(s.service)) ?? 'unchanged',
+            status: statuses.get(storePaths.manifest(s.service)) ?? 'unchanged',
           })),
           written,
           removed,
@@ -301,6 +311,13 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
     }
     return removed;
   }
+}
+
+/** Manifest signatures before the manifests they sign, then anything else. */
+function lateGroups(writes: readonly FileChange[]): FileChange[][] {
+  const kind = (w: FileChange) =>
+    w.file.path.endsWith('.sig') ? 0 : w.file.path.endsWith('/manifest.json') ? 1 : 2;
+  return [0, 1, 2].map((k) => writes.filter((w) => kind(w) === k));
 }
 
 /** Same-directory temp file then rename: a reader sees the old bytes or the new, never a mix. */

@@ -10,6 +10,7 @@ export function captureIo(options: {
   cwd: string;
   env?: Record<string, string>;
   isTTY?: boolean;
+  stderrIsTTY?: boolean;
 }): CapturedIo {
   let out = '';
   let err = '';
@@ -18,6 +19,7 @@ export function captureIo(options: {
     stderr: { write: (text: string) => (err += text) },
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
+    stderrIsTTY: options.stderrIsTTY ?? false,
     cwd: options.cwd,
     now: () => 1_700_000_000_000,
     out: () => out,

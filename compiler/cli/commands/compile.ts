@@ -20,6 +20,7 @@ import { checkSpec } from '../../pipeline.js';
 import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from '../errors.js';
+import { PROGRESS_MIN_SERVICES, type Progress, terminalProgress } from '../progress.js';
 import { renderReport } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { CliIo, Command } from '../types.js';
@@ -49,6 +50,9 @@ Options:
 ${parseCacheHelp(22)}
   -h, --help          show this help
 
+When stderr is a terminal, a mesh of ${PROGRESS_MIN_SERVICES} services or more shows a progress line
+there while it validates and compiles; the line is erased before the summary is printed.
+
 Exit status:
   0  store written (or already up to date)
   1  the spec or a template has errors; nothing was written
@@ -66,9 +70,11 @@ Exit status:
   },
   maxPositionals: 1,
   async run({ values, positionals }, ctx) {
+    const progress = terminalProgress(ctx.io);
     try {
-      return await runCompile(values, positionals, ctx);
+      return await runCompile(values, positionals, ctx, progress);
     } catch (error) {
+      progress.clear();
       if (!isCompileError(error)) throw error;
       return reportCompileError(error, ctx.io);
     }
@@ -81,6 +87,7 @@ async function runCompile(
   values: RunArgs[0]['values'],
   positionals: string[],
   ctx: RunArgs[1],
+  progress: Progress,
 ): Promise<number> {
   const { io, overrides, version } = ctx;
   const format = String(values['format']);
@@ -109,6 +116,7 @@ async function runCompile(
   });
   const cacheDir = cliCacheDir(values, io);
   const cache = cacheDir === undefined ? undefined : await openParseCache(cacheDir);
+  progress.status('validating the spec');
   const checked = await checkSpec(source, {
     now: io.now?.() ?? Date.now(),
     ...(cache ? { cache } : {}),
@@ -128,6 +136,7 @@ async function runCompile(
       io,
     );
   const spec = checked.result?.spec;
+  progress.clear();
   if (hasErrors(checked.diagnostics) || !spec) {
     io.stdout.write(specReport());
     io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
@@ -146,7 +155,12 @@ async function runCompile(
     ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
     // Beside the parse cache: services whose inputs did not change since the last compile are skipped.
     ...(cacheDir ? { fingerprintFile: fingerprintFileFor(cacheDir, outDir) } : {}),
+    // Small meshes compile before a progress line could be read: none is drawn for them.
+    ...(spec.services.length >= PROGRESS_MIN_SERVICES
+      ? { onProgress: (done: number, total: number) => progress.update('compiling services', done, total) }
+      : {}),
   });
+  progress.clear();
   if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);
   io.stdout.write(
     renderCompileSummary({

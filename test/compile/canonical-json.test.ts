@@ -1,0 +1,87 @@
+// serializeCanonical is written in one pass for speed; its bytes must be exactly those of the
+// obvious definition (keys sorted by a deep copy, then JSON.stringify with a two-space indent), on
+// every bundle of the example and on many random JSON-shaped values, including the awkward ones.
+import { describe, expect, it } from 'vitest';
+import { serializeCanonical } from '../../schema/store-format.js';
+import { normalizeSpec } from '../../compiler/normalize/index.js';
+import { planBundle } from '../../compiler/plan/index.js';
+import { generateMesh } from '../helpers/generated-mesh.js';
+import { seededRandom } from '../runtime/fakes.js';
+
+function sortedCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedCopy);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortedCopy(v);
+    }
+    return out;
+  }
+  return value;
+}
+const reference = (value: unknown) => `${JSON.stringify(sortedCopy(value), null, 2)}\n`;
+
+const AWKWARD_STRINGS = [
+  '',
+  'a"b',
+  'back\\slash',
+  'line\nbreak',
+  '\u0000\u001f',
+  'é—✓',
+  '\ud83d\ude00',
+  '\ud800',
+];
+const AWKWARD_NUMBERS = [0, -0, 1.5, -2e-7, 1e21, 123456789012345680000, Number.NaN, Infinity, -Infinity];
+
+function randomValue(next: () => number, depth: number): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+  const kind = depth > 4 ? Math.floor(next() * 5) : Math.floor(next() * 8);
+  switch (kind) {
+    case 0:
+      return pick(AWKWARD_STRINGS);
+    case 1:
+      return pick(AWKWARD_NUMBERS);
+    case 2:
+      return next() < 0.5;
+    case 3:
+      return null;
+    case 4:
+      return pick([undefined, 'x', 7]);
+    case 5:
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+    default: {
+      const out: Record<string, unknown> = {};
+      const keys = Math.floor(next() * 5);
+      for (let i = 0; i < keys; i++)
+        out[pick(['b', 'a', 'Z', '10', '9', 'é', 'a b', '4294967295', '4294967294', '__proto_'])] =
+          randomValue(next, depth + 1);
+      return out;
+    }
+  }
+}
+
+describe('serializeCanonical', () => {
+  it('writes every bundle of a generated mesh exactly as the reference does', () => {
+    const model = normalizeSpec(generateMesh(30));
+    for (const name of model.services.keys()) {
+      const bundle = planBundle(model, name, { commit: null });
+      expect(serializeCanonical(bundle)).toBe(reference(bundle));
+    }
+  });
+
+  it('agrees with the reference on 5,000 random values, awkward strings, numbers and holes included', () => {
+    const next = seededRandom(0x5eed);
+    for (let i = 0; i < 5000; i++) {
+      const value = randomValue(next, 0);
+      if (value === undefined) continue;
+      expect(serializeCanonical(value)).toBe(reference(value));
+    }
+  });
+
+  it('sorts keys by UTF-16 code units and leaves out undefined members, as JSON.stringify does', () => {
+    expect(serializeCanonical({ b: 1, a: undefined, B: [undefined, 2], é: {}, c: [] })).toBe(
+      '{\n  "B": [\n    null,\n    2\n  ],\n  "b": 1,\n  "c": [],\n  "é": {}\n}\n',
+    );
+  });
+});
