@@ -66,6 +66,8 @@ function startSidecar(env: PeerEnv, service: 'client' | 'server'): Child {
     `127.0.0.1:${ports.admin}`,
   ];
   return startPinned(`meshc ${service} sidecar`, PROXY_CORE, process.execPath, [
+    // e.g. MESHC_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecars under load.
+    ...(process.env.MESHC_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
     MESHC_BIN,
     'proxy',
     ...flags,

@@ -58,7 +58,10 @@ export function createInboundListener(
 
   const pending = new Set<net.Socket>();
   const firstByteTimeoutMs = Math.min(env.limits.headersTimeoutMs, env.limits.requestTimeoutMs);
-  const server = net.createServer((socket) => {
+  // noDelay here, where the socket is accepted: the HTTP servers' own noDelay applies only to sockets
+  // they accept themselves, and with Nagle on, a response written in two pieces (head, then body; or
+  // two TLS records) waits for the client's delayed ACK, up to 40 ms.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     pending.add(socket);
     const onTimeout = () => socket.destroy();
     const onError = () => socket.destroy();
