@@ -49,4 +49,11 @@ describe('schemas', () => {
     const run = promisify(execFile);
     await expect(run('node', ['scripts/gen-types.mjs', '--check'], { cwd: root })).resolves.toBeDefined();
   });
+
+  it('generated validators are fresh (npm run gen:validators)', async () => {
+    const run = promisify(execFile);
+    await expect(
+      run('node', ['scripts/gen-validators.mjs', '--check'], { cwd: root }),
+    ).resolves.toBeDefined();
+  });
 });
