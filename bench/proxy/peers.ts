@@ -66,18 +66,26 @@ function startSidecar(env: PeerEnv, service: 'client' | 'server'): Child {
     `127.0.0.1:${ports.admin}`,
   ];
   return startPinned(`meshc ${service} sidecar`, PROXY_CORE, process.execPath, [
-    // e.g. MESHC_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecars under load.
-    ...(process.env.MESHC_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ...benchNodeFlags(),
     MESHC_BIN,
     'proxy',
     ...flags,
   ]);
 }
 
+/**
+ * Extra node flags for every Node peer, meshc's sidecars included: MESHC_BENCH_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" profiles them under load (the figures are then not comparable).
+ */
+function benchNodeFlags(): string[] {
+  return process.env.MESHC_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+}
+
 function nodePeer(kind: string): Peer['start'] {
   return async (env) => {
     const port = await freePort();
     const child = startPinned(kind, PROXY_CORE, process.execPath, [
+      ...benchNodeFlags(),
       NODE_PEER,
       kind,
       String(port),
