@@ -1,13 +1,14 @@
-// `meshc validate` and `meshc compile` find the parse cache from --cache-dir, $MESHC_CACHE_DIR or the
-// XDG cache directory, and --no-cache turns it off; the report is the same with and without it.
-import { existsSync, readdirSync } from 'node:fs';
+// `meshc validate`, `compile`, `plan` and `report` find the parse cache from --cache-dir,
+// $MESHC_CACHE_DIR or the XDG cache directory, and --no-cache turns it off; what they print or write is
+// the same with and without it.
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
 import { PACK_FILE } from '../../compiler/load/parse-cache.js';
 import { FIXED_NOW } from '../compile/helpers.js';
 import { captureIo } from '../helpers/cli-io.js';
-import { makeTempDir } from '../helpers/spec-fixtures.js';
+import { commitAll, makeTempDir } from '../helpers/spec-fixtures.js';
 import { REPO_ROOT } from '../validate/support.js';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -55,6 +56,34 @@ describe('parse cache flags', () => {
     expect(existsSync(join(temp.dir, 'm'))).toBe(false);
     expect((await meshc(['compile', SHOP, '--out', out, '--unsigned'], env)).code).toBe(0);
     expect(existsSync(join(temp.dir, 'm', PACK_FILE))).toBe(true);
+  });
+
+  it('serves plan and report too, with the same output as without a cache', async () => {
+    const repo = join(temp.dir, 'repo');
+    cpSync(SHOP, repo, { recursive: true });
+    commitAll(repo);
+    const env = { MESHC_CACHE_DIR: join(temp.dir, 'm') };
+    const plan = (...flags: string[]) =>
+      meshc(['plan', '--base', 'HEAD', repo, '--format', 'json', ...flags], env);
+    const uncached = await plan('--no-cache');
+    expect(uncached.code).toBe(0);
+    expect(existsSync(join(temp.dir, 'm'))).toBe(false);
+    const cold = await plan('--cache-dir', 'c');
+    const warm = await plan();
+    expect(readdirSync(join(temp.dir, 'c'))).toEqual([PACK_FILE]);
+    expect(readdirSync(join(temp.dir, 'm'))).toEqual([PACK_FILE]);
+    expect([cold.code, cold.out]).toEqual([0, uncached.out]);
+    expect([warm.code, warm.out]).toEqual([0, uncached.out]);
+
+    const report = async (file: string, ...flags: string[]) => {
+      const run = await meshc(['report', repo, '--out', file, ...flags], env);
+      expect(run.code).toBe(0);
+      return readFileSync(join(temp.dir, file), 'utf8');
+    };
+    const page = await report('a.html', '--no-cache');
+    expect(await report('b.html', '--cache-dir', 'r')).toBe(page);
+    expect(readdirSync(join(temp.dir, 'r'))).toEqual([PACK_FILE]);
+    expect((await meshc(['plan', '--base', 'HEAD', repo, '--cache-dir', 'c', '--no-cache'])).code).toBe(2);
   });
 
   it('refuses --cache-dir with --no-cache', async () => {

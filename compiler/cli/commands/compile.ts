@@ -4,7 +4,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
-import { openParseCache } from '../../load/parse-cache.js';
 import { fingerprintFileFor } from '../../store/fingerprints.js';
 import { type CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
@@ -16,16 +15,15 @@ import {
 } from '../../emit/resolve-targets.js';
 import { defaultTargetNames } from '../../emit/targets.js';
 import type { SourceFile } from '../../load/types.js';
-import { checkSpec } from '../../pipeline.js';
 import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from '../errors.js';
 import { PROGRESS_MIN_SERVICES, type Progress, terminalProgress } from '../progress.js';
 import { renderReport } from '../report.js';
-import { openSpecSource } from '../spec-source.js';
 import type { CliIo, Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
-import { cliCacheDir, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
+import { checkSpecFromArgs } from './checked-spec.js';
+import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -89,7 +87,7 @@ async function runCompile(
   ctx: RunArgs[1],
   progress: Progress,
 ): Promise<number> {
-  const { io, overrides, version } = ctx;
+  const { io, version } = ctx;
   const format = String(values['format']);
   if (!isReportFormat(format)) throw new UsageError(`unknown format '${format}' (expected ${FORMATS})`);
   const out = values['out'];
@@ -108,20 +106,8 @@ async function runCompile(
   if (resolved.diagnostics.length > 0)
     return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
 
-  const ref = values['ref'];
-  const source = await openSpecSource({
-    path: positionals[0] ?? '.',
-    ...(typeof ref === 'string' ? { ref } : {}),
-    cwd: io.cwd,
-  });
-  const cacheDir = cliCacheDir(values, io);
-  const cache = cacheDir === undefined ? undefined : await openParseCache(cacheDir);
   progress.status('validating the spec');
-  const checked = await checkSpec(source, {
-    now: io.now?.() ?? Date.now(),
-    ...(cache ? { cache } : {}),
-    ...(overrides.validate ? { validate: overrides.validate } : {}),
-  });
+  const { source, checked, cacheDir } = await checkSpecFromArgs(values, positionals, ctx);
   const rootDir = await source.rootDir();
   const specReport = () =>
     renderReport(

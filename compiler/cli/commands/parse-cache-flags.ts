@@ -1,4 +1,4 @@
-// The parse-cache flags `validate` and `compile` share: --cache-dir DIR and --no-cache, over the
+// The parse-cache flags validate, compile, plan and report share: --cache-dir DIR and --no-cache, over the
 // default location of load/cache-dir.ts.
 import { resolve } from 'node:path';
 import { CACHE_DIR_ENV, defaultCacheDir } from '../../load/cache-dir.js';

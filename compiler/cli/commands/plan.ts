@@ -15,11 +15,13 @@ import { renderPlanText } from '../../diff/render-text.js';
 import { DEFAULT_RETRY_STORM_THRESHOLD } from '../../diff/risk-retry-storm.js';
 import type { PlanDiagnostic, PlanSideInfo } from '../../diff/types.js';
 import { SourceError } from '../../load/errors.js';
+import type { ParseCache } from '../../load/parse-cache.js';
 import type { RootedSpecSource } from '../../load/types.js';
 import { type CheckedSpec, checkSpec } from '../../pipeline.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { openSpecSource } from '../spec-source.js';
 import type { Command, CommandContext, ParsedValues } from '../types.js';
+import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = ['text', 'markdown', 'json'] as const;
 type PlanFormat = (typeof FORMATS)[number];
@@ -40,11 +42,12 @@ export class PlanSideError extends Error {
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show what every proxy will do differently between two versions of the spec',
-  synopsis: `meshc plan --base REF [--head REF] [PATH] [--format ${FORMATS.join('|')}] [--fail-on risk] [--template FILE.hbs]`,
+  synopsis: `meshc plan --base REF [--head REF] [PATH] [--format ${FORMATS.join('|')}] [--fail-on risk] [--template FILE.hbs] [--cache-dir DIR | --no-cache]`,
   help: `Compiles the spec at --base and at --head (default: the working tree) in memory, nothing is
 checked out or written, and diffs the bundles of every service semantically: routes, weights,
 timeouts, retries, authorization widened or narrowed, mTLS, endpoints, bundle version and size.
-Services whose bundle does not change are counted, not listed. See docs/plan.md.
+Services whose bundle does not change are counted, not listed. With the parse cache, a file the
+two sides share is parsed once. See docs/plan.md.
 
 Arguments:
   PATH                  spec directory or single spec file (default: .)
@@ -60,6 +63,7 @@ Options:
   --retry-storm-threshold N
                         flag a call chain whose retries multiply beyond N tries of its
                         last hop per request (default: ${DEFAULT_RETRY_STORM_THRESHOLD})
+${parseCacheHelp(24)}
   -h, --help            show this help
 
 Exit status:
@@ -74,6 +78,7 @@ Exit status:
     'fail-on': { type: 'string' },
     template: { type: 'string' },
     'retry-storm-threshold': { type: 'string' },
+    ...PARSE_CACHE_OPTIONS,
   },
   maxPositionals: 1,
   async run({ values, positionals }, ctx) {
@@ -81,8 +86,9 @@ Exit status:
     const template = args.format === 'markdown' ? await loadTemplate(args.template, ctx.io.cwd) : undefined;
     const path = positionals[0] ?? '.';
     const now = ctx.io.now?.() ?? Date.now();
-    const head = await checkSide('--head', args.head, path, ctx, now);
-    const base = await checkSide('--base', args.base, path, ctx, now);
+    const cache = await openCliParseCache(values, ctx.io);
+    const head = await checkSide('--head', args.head, path, ctx, now, cache);
+    const base = await checkSide('--base', args.base, path, ctx, now, cache);
     const headSpec = head.checked.result?.spec;
     const baseSpec = base.checked.result?.spec;
     let diff;
@@ -166,6 +172,7 @@ async function checkSide(
   path: string,
   { io, overrides }: CommandContext,
   now: number,
+  cache: ParseCache | undefined,
 ): Promise<CheckedSide> {
   const what = ref === undefined ? 'the working tree' : `${flag} ${ref}`;
   let source: RootedSpecSource;
@@ -174,6 +181,7 @@ async function checkSide(
     source = await openSpecSource({ path, ...(ref !== undefined ? { ref } : {}), cwd: io.cwd });
     checked = await checkSpec(source, {
       now,
+      ...(cache ? { cache } : {}),
       ...(overrides.validate ? { validate: overrides.validate } : {}),
     });
   } catch (error) {

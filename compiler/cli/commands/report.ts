@@ -4,13 +4,14 @@ import { resolve } from 'node:path';
 import { hasErrors } from '../../diagnostics.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
-import { openSpecSource } from '../spec-source.js';
 import type { Command } from '../types.js';
+import { checkSpecFromArgs } from './checked-spec.js';
+import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Write a self-contained HTML report: service graph, routes and policies with provenance',
-  synopsis: 'meshc report [PATH] [--ref REF] --out FILE.html',
+  synopsis: 'meshc report [PATH] [--ref REF] --out FILE.html [--cache-dir DIR | --no-cache]',
   help: `Arguments:
   PATH             spec directory or single spec file (default: .)
 
@@ -18,6 +19,7 @@ Options:
   --out FILE       the HTML page to write (replaced atomically; parent directories created).
                    One file, no network at view time: CSS and the service graph (SVG) inline.
   --ref REF        read the spec from git ref REF without checking it out
+${parseCacheHelp(19)}
   -h, --help       show this help
 
 The graph shows who calls whom; each edge is marked admitted or denied by the callee's
@@ -32,23 +34,13 @@ Exit status:
   options: {
     out: { type: 'string' },
     ref: { type: 'string' },
+    ...PARSE_CACHE_OPTIONS,
   },
   maxPositionals: 1,
   async run({ values, positionals }, { io, overrides, version }) {
     const out = values['out'];
     if (typeof out !== 'string' || out === '') throw new UsageError('--out FILE.html is required');
-    const ref = values['ref'];
-    const source = await openSpecSource({
-      path: positionals[0] ?? '.',
-      ...(typeof ref === 'string' ? { ref } : {}),
-      cwd: io.cwd,
-    });
-    // Loaded on use, as in validate: the schema compiles at import and --help should not pay for it.
-    const { checkSpec } = await import('../../pipeline.js');
-    const checked = await checkSpec(source, {
-      now: io.now?.() ?? Date.now(),
-      ...(overrides.validate ? { validate: overrides.validate } : {}),
-    });
+    const { source, checked } = await checkSpecFromArgs(values, positionals, { io, overrides });
     const specReport = async () =>
       renderReport(
         {

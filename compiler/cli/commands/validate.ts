@@ -4,9 +4,9 @@ import { hasErrors } from '../../diagnostics.js';
 import { isReportFormat, RENDERERS } from '../../render/index.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
-import { openSpecSource } from '../spec-source.js';
 import type { Command } from '../types.js';
-import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
+import { checkSpecFromArgs } from './checked-spec.js';
+import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -40,20 +40,7 @@ Exit status:
   async run({ values, positionals }, { io, overrides, version }) {
     const format = String(values['format']);
     if (!isReportFormat(format)) throw new UsageError(`unknown format '${format}' (expected ${FORMATS})`);
-    const ref = values['ref'];
-    const source = await openSpecSource({
-      path: positionals[0] ?? '.',
-      ...(typeof ref === 'string' ? { ref } : {}),
-      cwd: io.cwd,
-    });
-    // Loaded on use: validation compiles the JSON Schema at import, which `--help` should not pay for.
-    const { checkSpec } = await import('../../pipeline.js');
-    const cache = await openCliParseCache(values, io);
-    const checked = await checkSpec(source, {
-      now: io.now?.() ?? Date.now(),
-      ...(cache ? { cache } : {}),
-      ...(overrides.validate ? { validate: overrides.validate } : {}),
-    });
+    const { source, checked } = await checkSpecFromArgs(values, positionals, { io, overrides });
     const report = renderReport(
       {
         format,
