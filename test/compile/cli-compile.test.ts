@@ -205,17 +205,13 @@ describe('meshc compile from git', () => {
 });
 
 describe('meshc compile --target template:FILE', () => {
+  /** `meshc compile` of examples/shop into `out`, unsigned, for `target`. */
+  const compileShop = (out: string, target: string) =>
+    meshc(['compile', SHOP, '--out', out, '--unsigned', '--target', target]);
+
   it('renders the ConfigMap example per service, carrying each bundle byte for byte', async () => {
     const out = join(temp.dir, 'dist');
-    const { code, out: stdout } = await meshc([
-      'compile',
-      SHOP,
-      '--out',
-      out,
-      '--unsigned',
-      '--target',
-      `native,template:${CONFIGMAP}`,
-    ]);
+    const { code, out: stdout } = await compileShop(out, `native,template:${CONFIGMAP}`);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\(\+ template:.*configmap\.yaml\.hbs\)/);
     const index = readJson(join(out, 'index.json'));
@@ -235,28 +231,12 @@ describe('meshc compile --target template:FILE', () => {
     );
     writeFileSync(join(temp.dir, 'unclosed.yaml.hbs'), 'a: 1\n{{#if commit}}\nb: 2\n');
     const out = join(temp.dir, 'dist');
-    const render = await meshc([
-      'compile',
-      SHOP,
-      '--out',
-      out,
-      '--unsigned',
-      '--target',
-      'template:broken.yaml.hbs',
-    ]);
+    const render = await compileShop(out, 'template:broken.yaml.hbs');
     expect(render.code).toBe(1);
     expect(render.out).toMatch(/broken\.yaml\.hbs:3:\d+/);
     expect(render.out).toMatch(/MC5005/);
     expect(existsSync(out)).toBe(false);
-    const parse = await meshc([
-      'compile',
-      SHOP,
-      '--out',
-      out,
-      '--unsigned',
-      '--target',
-      'template:unclosed.yaml.hbs',
-    ]);
+    const parse = await compileShop(out, 'template:unclosed.yaml.hbs');
     expect(parse.code).toBe(1);
     expect(parse.out).toMatch(/unclosed\.yaml\.hbs:\d+:\d+/);
     expect(parse.out).toMatch(/template does not parse/);

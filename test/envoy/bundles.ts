@@ -1,94 +1,10 @@
-// Hand-built bundles for the Envoy emitter tests: one base bundle plus variants that between
-// them use every bundle feature (mTLS modes, authz shapes, every match kind, retries, faults,
+// Bundle variants for the Envoy emitter tests, built on the base bundle of test/helpers: between
+// them they use every bundle feature (mTLS modes, authz shapes, every match kind, retries, faults,
 // mirrors, header mutations, lb policies, protocols, tcp, tracing), so each maps at least once.
-import type { Bundle, BundleRoute, Destination } from '../../schema/bundle.types.generated.js';
+import type { Bundle, Destination } from '../../schema/bundle.types.generated.js';
+import { bundle, destination, route } from '../helpers/bundle-fixtures.js';
 
-const ROOT = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
-
-export function route(overrides: Partial<BundleRoute> = {}): BundleRoute {
-  return {
-    name: 'default',
-    source: 'services/ratings.yaml:10',
-    match: { path: null, method: null, headers: [], query: [] },
-    backends: [{ version: 'v1', weight: 100, threshold: 100 }],
-    timeoutMs: 15000,
-    retries: {
-      attempts: 2,
-      perTryTimeoutMs: 5000,
-      on: {
-        connectFailure: true,
-        refusedStream: true,
-        reset: false,
-        any5xx: false,
-        gatewayError: false,
-        statuses: [503],
-      },
-      idempotentOnly: true,
-      maxBodyBytes: 65536,
-      backoff: { baseMs: 25, maxMs: 250 },
-      budget: { percent: 20, minPerSecond: 10 },
-    },
-    fault: null,
-    headers: { request: { set: [], add: [], remove: [] }, response: { set: [], add: [], remove: [] } },
-    mirror: null,
-    ...overrides,
-  };
-}
-
-export function destination(overrides: Partial<Destination> = {}): Destination {
-  return {
-    service: 'ratings',
-    protocol: 'http',
-    spiffeId: 'spiffe://shop.local/ratings',
-    versions: [{ name: 'v1', endpoints: [{ kind: 'static', host: '10.0.0.1', port: 15006 }] }],
-    policy: {
-      connectTimeoutMs: 5000,
-      circuitBreaker: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
-      outlierDetection: {
-        consecutive5xx: 5,
-        intervalMs: 10000,
-        baseEjectionTimeMs: 30000,
-        maxEjectionPercent: 10,
-      },
-      loadBalancer: { policy: 'least-request', hashHeader: null },
-    },
-    routes: [route()],
-    ...overrides,
-  };
-}
-
-export function bundle(overrides: Partial<Bundle> = {}): Bundle {
-  return {
-    format: 'meshc.bundle/v1',
-    mesh: 'shop',
-    service: 'reviews',
-    commit: null,
-    identity: { trustDomain: 'shop.local', spiffeId: 'spiffe://shop.local/reviews' },
-    trustRoots: [ROOT],
-    sidecar: { inbound: 15006, outbound: 15001, admin: 15000 },
-    observability: { accessLog: 'json', tracing: { sampling: 0.01, otlpEndpoint: '' } },
-    inbound: {
-      protocol: 'http',
-      appPort: 9080,
-      mtls: 'strict',
-      authorization: {
-        default: 'deny',
-        source: 'services/reviews.yaml:30',
-        rules: [
-          {
-            from: ['spiffe://shop.local/productpage'],
-            methods: ['GET'],
-            paths: [{ kind: 'prefix', value: '/reviews/' }],
-            source: 'services/reviews.yaml:33',
-          },
-        ],
-      },
-    },
-    outbound: [destination()],
-    unsupported: [],
-    ...overrides,
-  };
-}
+export { bundle, destination, route };
 
 /** A destination using every route feature, with three versions (static, DNS, mixed). */
 export function richDestination(): Destination {

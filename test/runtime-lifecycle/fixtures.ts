@@ -17,6 +17,7 @@ import {
   storePaths,
 } from '../../schema/store-format.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import { backends, bundle, defaultRetries, destination, route } from '../helpers/bundle-fixtures.js';
 
 export function makeKeys(): { publicKey: KeyObject; privateKey: KeyObject } {
   return generateKeyPairSync('ed25519');
@@ -32,87 +33,41 @@ export function removeDir(dir: string): void {
 
 /** A small but complete bundle for `service` calling `ratings`; `tag` makes its bytes (and version) unique. */
 export function makeBundle(service = 'reviews', tag = 'a', patch: Partial<Bundle> = {}): Bundle {
-  const route = {
-    name: `canary-${tag}`,
-    source: 'services/ratings.yaml:12',
-    match: { path: { kind: 'prefix' as const, value: '/' }, method: null, headers: [], query: [] },
-    backends: [
-      { version: 'v1', weight: 90, threshold: 90 },
-      { version: 'v2', weight: 10, threshold: 100 },
-    ] as Bundle['outbound'][number]['routes'][number]['backends'],
-    timeoutMs: 2000,
-    retries: {
-      attempts: 3,
-      perTryTimeoutMs: 500,
-      on: {
-        connectFailure: true,
-        refusedStream: true,
-        reset: false,
-        any5xx: false,
-        gatewayError: false,
-        statuses: [503],
-      },
-      idempotentOnly: true,
-      maxBodyBytes: 65536,
-      backoff: { baseMs: 25, maxMs: 250 },
-      budget: { percent: 20, minPerSecond: 10 },
-    },
-    fault: null,
-    headers: { request: { set: [], add: [], remove: [] }, response: { set: [], add: [], remove: [] } },
-    mirror: null,
-  };
-  return {
-    format: 'meshc.bundle/v1',
-    mesh: 'shop',
+  const base = bundle();
+  const { authorization } = base.inbound;
+  return bundle({
     service,
     commit: `commit-${tag}`,
     identity: { trustDomain: 'shop.local', spiffeId: `spiffe://shop.local/${service}` },
     trustRoots: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'],
-    sidecar: { inbound: 15006, outbound: 15001, admin: 15000 },
-    observability: { accessLog: 'json', tracing: { sampling: 0.01, otlpEndpoint: '' } },
     inbound: {
-      protocol: 'http',
-      appPort: 9080,
-      mtls: 'strict',
+      ...base.inbound,
       authorization: {
-        default: 'deny',
+        ...authorization,
         source: `services/${service}.yaml:20`,
-        rules: [
-          {
-            from: ['spiffe://shop.local/productpage'],
-            methods: ['GET'],
-            paths: [{ kind: 'prefix', value: '/reviews/' }],
-            source: `services/${service}.yaml:22`,
-          },
-        ],
+        rules: authorization.rules.map((rule) => ({ ...rule, source: `services/${service}.yaml:22` })),
       },
     },
     outbound: [
-      {
-        service: 'ratings',
-        protocol: 'http',
-        spiffeId: 'spiffe://shop.local/ratings',
+      destination({
         versions: [
           { name: 'v1', endpoints: [{ kind: 'static', host: '127.0.0.1', port: 16001 }] },
           { name: 'v2', endpoints: [{ kind: 'dns', host: 'ratings-v2.local', port: 16002 }] },
         ],
-        policy: {
-          connectTimeoutMs: 5000,
-          circuitBreaker: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
-          outlierDetection: {
-            consecutive5xx: 5,
-            intervalMs: 10000,
-            baseEjectionTimeMs: 30000,
-            maxEjectionPercent: 10,
-          },
-          loadBalancer: { policy: 'least-request', hashHeader: null },
-        },
-        routes: [route],
-      },
+        routes: [
+          route({
+            name: `canary-${tag}`,
+            source: 'services/ratings.yaml:12',
+            match: { path: { kind: 'prefix', value: '/' }, method: null, headers: [], query: [] },
+            backends: backends({ v1: 90, v2: 10 }),
+            timeoutMs: 2000,
+            retries: { ...defaultRetries(), attempts: 3, perTryTimeoutMs: 500 },
+          }),
+        ],
+      }),
     ],
-    unsupported: [],
     ...patch,
-  };
+  });
 }
 
 export interface Published {

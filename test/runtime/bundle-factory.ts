@@ -1,5 +1,5 @@
-// Bundles for runtime tests, as plain objects typed as Bundle: what the compiler would emit, with
-// every field explicit so a test states only what it is about.
+// Bundles for runtime tests, built on the base bundle of test/helpers with runtime-test defaults
+// (no retries, round-robin, loopback endpoints), so a test states only what it is about.
 import type {
   Bundle,
   BundleAuthzRule,
@@ -10,12 +10,24 @@ import type {
   Destination,
   InboundAuthorization,
 } from '../../schema/bundle.types.generated.js';
+import {
+  backends,
+  bundle as baseBundle,
+  defaultClusterPolicy,
+  defaultRetries,
+  destination as baseDestination,
+  route as baseRoute,
+} from '../helpers/bundle-fixtures.js';
+
+export { backends };
 
 export const TRUST_DOMAIN = 'shop.local';
 
 export const spiffeOf = (service: string, td = TRUST_DOMAIN) => `spiffe://${td}/${service}`;
 
+/** The default retries turned off: no attempts, no retry condition. */
 export const noRetries: BundleRetries = {
+  ...defaultRetries(),
   attempts: 0,
   perTryTimeoutMs: 0,
   on: {
@@ -26,10 +38,6 @@ export const noRetries: BundleRetries = {
     gatewayError: false,
     statuses: [],
   },
-  idempotentOnly: true,
-  maxBodyBytes: 65536,
-  backoff: { baseMs: 25, maxMs: 250 },
-  budget: { percent: 20, minPerSecond: 10 },
 };
 
 export function retries(
@@ -40,38 +48,16 @@ export function retries(
 
 /** A catch-all route to one version unless told otherwise. */
 export function route(overrides: Partial<BundleRoute> & { name: string }): BundleRoute {
-  return {
+  return baseRoute({
     source: `services/test.yaml:${overrides.name.length + 10}`,
-    match: { path: null, method: null, headers: [], query: [] },
-    backends: [{ version: 'v1', weight: 100, threshold: 100 }],
-    timeoutMs: 15_000,
     retries: noRetries,
-    fault: null,
-    headers: { request: { set: [], add: [], remove: [] }, response: { set: [], add: [], remove: [] } },
-    mirror: null,
     ...overrides,
-  };
-}
-
-/** Cumulative thresholds from weights, as the compiler computes them. */
-export function backends(weights: Record<string, number>): BundleRoute['backends'] {
-  let sum = 0;
-  const out = Object.entries(weights).map(([version, weight]) => {
-    sum += weight;
-    return { version, weight, threshold: sum };
   });
-  return out as BundleRoute['backends'];
 }
 
 export const defaultPolicy: ClusterPolicy = {
+  ...defaultClusterPolicy(),
   connectTimeoutMs: 1000,
-  circuitBreaker: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
-  outlierDetection: {
-    consecutive5xx: 5,
-    intervalMs: 10_000,
-    baseEjectionTimeMs: 30_000,
-    maxEjectionPercent: 10,
-  },
   loadBalancer: { policy: 'round-robin', hashHeader: null },
 };
 
@@ -88,9 +74,8 @@ export function destination(opts: {
   policy?: Partial<ClusterPolicy>;
   spiffeId?: string;
 }): Destination {
-  return {
+  return baseDestination({
     service: opts.service,
-    protocol: 'http',
     spiffeId: opts.spiffeId ?? spiffeOf(opts.service),
     versions: Object.entries(opts.versions).map(([name, endpoints]) => ({
       name,
@@ -98,7 +83,7 @@ export function destination(opts: {
     })) as Destination['versions'],
     policy: { ...defaultPolicy, ...opts.policy },
     routes: (opts.routes ?? [route({ name: 'default' })]) as Destination['routes'],
-  };
+  });
 }
 
 export function authorization(
@@ -121,14 +106,10 @@ export function bundle(opts: {
   outbound?: Destination[];
   sampling?: number;
 }): Bundle {
-  return {
-    format: 'meshc.bundle/v1',
-    mesh: 'shop',
+  return baseBundle({
     service: opts.service,
-    commit: null,
     identity: { trustDomain: TRUST_DOMAIN, spiffeId: spiffeOf(opts.service) },
     trustRoots: opts.trustRoots as Bundle['trustRoots'],
-    sidecar: { inbound: 15006, outbound: 15001, admin: 15000 },
     observability: { accessLog: 'off', tracing: { sampling: opts.sampling ?? 0, otlpEndpoint: '' } },
     inbound: {
       protocol: 'http',
@@ -137,6 +118,5 @@ export function bundle(opts: {
       authorization: opts.authorization ?? authorization('allow'),
     },
     outbound: opts.outbound ?? [],
-    unsupported: [],
-  };
+  });
 }

@@ -20,6 +20,17 @@ describe('proxy lifecycle', () => {
     await mesh?.close();
   });
 
+  /** reviews, forwarding to its app on `appPort`. */
+  const reviewsBundle = (appPort: number) =>
+    bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort });
+  /** productpage, calling reviews v1 at the sidecar inbound port `reviewsPort`. */
+  const productpageBundle = (reviewsPort: number) =>
+    bundle({
+      service: 'productpage',
+      trustRoots: [mesh.pki.rootPem],
+      outbound: [destination({ service: 'reviews', versions: { v1: [staticEndpoint(reviewsPort)] } })],
+    });
+
   it('close() drops idle keep-alive connections at once and lets a request in flight finish', async () => {
     const app = await mesh.app('reviews');
     let release: () => void = () => {};
@@ -27,18 +38,8 @@ describe('proxy lifecycle', () => {
       if (req.url === '/slow') release = () => res.end('done');
       else res.end('ok');
     };
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    const caller = await mesh.sidecar(
-      bundle({
-        service: 'productpage',
-        trustRoots: [mesh.pki.rootPem],
-        outbound: [
-          destination({ service: 'reviews', versions: { v1: [staticEndpoint(callee.ports.inbound)] } }),
-        ],
-      }),
-    );
+    const callee = await mesh.sidecar(reviewsBundle(app.port));
+    const caller = await mesh.sidecar(productpageBundle(callee.ports.inbound));
     const idleAgent = new http.Agent({ keepAlive: true });
     expect((await send(caller.ports.outbound, { host: 'reviews', agent: idleAgent })).status).toBe(200);
     const busy = send(caller.ports.outbound, { host: 'reviews', path: '/slow' });
@@ -57,19 +58,10 @@ describe('proxy lifecycle', () => {
   it('rotated credentials are used by new upstream connections', async () => {
     const app = await mesh.app('reviews');
     const other = await createTestPki('shop.local');
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    const caller = await mesh.sidecar(
-      bundle({
-        service: 'productpage',
-        trustRoots: [mesh.pki.rootPem],
-        outbound: [
-          destination({ service: 'reviews', versions: { v1: [staticEndpoint(callee.ports.inbound)] } }),
-        ],
-      }),
-      { ...(await other.issue('productpage')) },
-    );
+    const callee = await mesh.sidecar(reviewsBundle(app.port));
+    const caller = await mesh.sidecar(productpageBundle(callee.ports.inbound), {
+      ...(await other.issue('productpage')),
+    });
     const before = await send(caller.ports.outbound, { host: 'reviews' });
     expect(before.status).toBe(503);
     expect(before.headers['x-meshc-error']).toBe('upstream-connect-failure');
@@ -81,12 +73,9 @@ describe('proxy lifecycle', () => {
 
   it('the inbound listener answers 431 to oversized headers behind TLS, forwarding nothing', async () => {
     const app = await mesh.app('reviews');
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-      {
-        limits: { maxHeaderSize: 4096 },
-      },
-    );
+    const callee = await mesh.sidecar(reviewsBundle(app.port), {
+      limits: { maxHeaderSize: 4096 },
+    });
     const client = await mesh.pki.issue('productpage');
     const status = await new Promise<{ status: number; error: unknown }>((resolve, reject) => {
       const req = https.request(
@@ -126,22 +115,10 @@ describe('proxy lifecycle', () => {
           peer: ctx.peer,
         }),
     };
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-      {
-        observer,
-      },
-    );
-    const caller = await mesh.sidecar(
-      bundle({
-        service: 'productpage',
-        trustRoots: [mesh.pki.rootPem],
-        outbound: [
-          destination({ service: 'reviews', versions: { v1: [staticEndpoint(callee.ports.inbound)] } }),
-        ],
-      }),
-      { observer },
-    );
+    const callee = await mesh.sidecar(reviewsBundle(app.port), {
+      observer,
+    });
+    const caller = await mesh.sidecar(productpageBundle(callee.ports.inbound), { observer });
     await send(caller.ports.outbound, { host: 'reviews' });
     await send(caller.ports.outbound, { host: 'nowhere' });
     await new Promise((r) => setTimeout(r, 20));
