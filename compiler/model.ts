@@ -64,9 +64,6 @@ export interface ServiceSources {
   /** The service's `metadata.name`. */
   readonly service: Provenance;
   readonly protocol: Provenance;
-  /** Where a circuit breaker was set explicitly (the service, else mesh defaults); absent if never. */
-  readonly circuitBreaker?: Provenance;
-  readonly outlierDetection?: Provenance;
 }
 
 export interface VersionModel {

@@ -72,6 +72,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     random: env.random,
     pool,
     dns: new DnsCache({ clock, resolver: options.dnsResolver }),
+    observer: options.observer,
     appAgent,
     app: options.app,
   };
@@ -107,7 +108,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       const next = buildSnapshot(bundle, deps);
       const rootsChanged = next.bundle.trustRoots.join('\n') !== active.current.bundle.trustRoots.join('\n');
       // The swap itself: one assignment. Everything above may throw and leaves `active` untouched.
+      const previous = active.current;
       active.current = next;
+      previous.outbound.dispose();
       if (rootsChanged) inbound.setTls({ ...credentials, ca: next.bundle.trustRoots });
       pool.retainOnly(next.outbound.agents);
     },
@@ -128,6 +131,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       for (const s of httpServers) s.closeAllConnections();
       for (const socket of open) socket.destroy();
       await closed;
+      active.current.outbound.dispose();
       pool.destroy();
       appAgent.destroy();
     },

@@ -88,22 +88,8 @@ function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext
     sources: {
       service: at('/metadata/name'),
       protocol: at('/spec/protocol'),
-      circuitBreaker: explicitAt('circuitBreaker', spec, at, ctx),
-      outlierDetection: explicitAt('outlierDetection', spec, at, ctx),
     },
   };
-}
-
-/** Where a policy was set explicitly: the service itself, else the mesh defaults; else undefined. */
-function explicitAt(
-  field: 'circuitBreaker' | 'outlierDetection',
-  spec: ServiceDocument['spec'],
-  at: (pointer: string) => Provenance,
-  ctx: ServiceContext,
-): Provenance | undefined {
-  if (spec[field] !== undefined) return at(`/spec/${field}`);
-  if (ctx.meshDefaults?.[field] !== undefined) return ctx.meshDefaultsAt(`/spec/defaults/${field}`);
-  return undefined;
 }
 
 export function spiffeIdOf(trustDomain: string, service: string): string {

@@ -1,6 +1,6 @@
 // What a load balancer chooses among: endpoints of one destination version with the little mutable
 // state balancing needs (requests in flight, ejection). The state lives on the endpoint objects so
-// every balancer, the forwarder and (later) outlier detection share it.
+// every balancer, the forwarder and outlier detection (upstream/outlier-detector.ts) share it.
 
 export interface Endpoint {
   /** `host:port` (IPv6 in brackets): stable identity, also hashed onto the ring. */
@@ -10,8 +10,17 @@ export interface Endpoint {
   readonly port: number;
   /** Requests currently in flight on this endpoint (least-request reads it). */
   inFlight: number;
-  /** Set by outlier detection: balancers skip ejected endpoints. */
+  /**
+   * What balancers honour: skip this endpoint. Set by outlier detection while the endpoint is ejected,
+   * except in panic (fewer than half of its set healthy), when every endpoint is used again.
+   */
   ejected: boolean;
+  /** Outlier detection's books: failures in a row (5xx answers, connect failures, resets, timeouts). */
+  consecutiveFailures: number;
+  /** Times ejected, less one per healthy sweep: the next ejection lasts base time × (this + 1). */
+  ejections: number;
+  /** Clock time until which the endpoint is ejected; 0 when it is not. */
+  ejectedUntil: number;
 }
 
 export interface Balancer {
@@ -25,7 +34,16 @@ export interface Balancer {
 /** A fresh endpoint record. */
 export function createEndpoint(host: string, port: number): Endpoint {
   const key = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return { key, host, port, inFlight: 0, ejected: false };
+  return {
+    key,
+    host,
+    port,
+    inFlight: 0,
+    ejected: false,
+    consecutiveFailures: 0,
+    ejections: 0,
+    ejectedUntil: 0,
+  };
 }
 
 /** The endpoints not ejected; the same array (no allocation) in the usual case where none is. */

@@ -1,15 +1,20 @@
-// The destination's circuit breaker (Envoy's sense: a concurrency limit, not a failure counter):
-// at most `maxRequests` attempts in flight to the destination; beyond it, fail fast with 503
-// `circuit-open` instead of queueing. Sits inside retry, so retries take slots like any request.
+// The destination's circuit breaker (Envoy's sense: concurrency limits, not a failure counter):
+// at most `maxRequests` attempts in flight to the destination and at most `maxPendingRequests` of
+// them waiting for a pooled connection; beyond either, fail fast with 503 `circuit-open` instead of
+// queueing. The layer sits inside retry, so retries take slots like any request; the pending count is
+// kept by the forwarder (upstream/forward.ts), which knows when an attempt got its connection.
 import { CircuitOpenError } from '../errors.js';
 import type { Layer } from '../stack/types.js';
 
-/** In-flight counter shared by every route of one destination. */
+/** Counters shared by every route of one destination. */
 export class CircuitBreaker {
   active = 0;
+  /** Attempts dispatched that have no connection yet. */
+  pending = 0;
   constructor(
     readonly destination: string,
     readonly maxRequests: number,
+    readonly maxPendingRequests = Number.POSITIVE_INFINITY,
   ) {}
 }
 

@@ -13,9 +13,11 @@ import { RetryBudget } from '../layers/retry-budget.js';
 import { timeoutLayer } from '../layers/timeout.js';
 import { compileRouteTable, type RouteTable } from '../route/route-table.js';
 import { type DestinationTarget, forwardToDestination, type VersionTarget } from '../upstream/destination.js';
+import type { ProxyObserver } from '../observer.js';
 import type { DnsCache } from '../upstream/dns-cache.js';
 import { EndpointSet } from '../upstream/endpoint-set.js';
 import type { AgentRef, UpstreamPool } from '../upstream/mtls-pool.js';
+import { OutlierDetector } from '../upstream/outlier-detector.js';
 import { compose } from './compose.js';
 import type { Handler, Wrap } from './types.js';
 
@@ -25,6 +27,8 @@ export interface OutboundDeps {
   /** Outlives swaps: connections to unchanged destinations stay open. */
   readonly pool: UpstreamPool;
   readonly dns: DnsCache;
+  /** Told of outlier ejections (metrics, log). */
+  readonly observer?: ProxyObserver | undefined;
 }
 
 export interface OutboundDestination {
@@ -39,26 +43,37 @@ export interface OutboundRoutes {
   readonly destinations: ReadonlyMap<string, OutboundDestination>;
   /** The agents this configuration uses, so the pool can drop the others. */
   readonly agents: ReadonlySet<AgentRef>;
+  /** Stops this configuration's background work (outlier sweeps) once a newer one replaced it. */
+  dispose(): void;
 }
 
 /** Throws (leaving the active configuration alone) when a route cannot be compiled. */
 export function buildOutboundRoutes(bundle: Bundle, deps: OutboundDeps): OutboundRoutes {
   const destinations = new Map<string, OutboundDestination>();
   const agents = new Set<AgentRef>();
+  const detectors: OutlierDetector[] = [];
   for (const dest of bundle.outbound) {
     // tcp destinations are served by per-destination TCP listeners, not by HTTP routing.
     if (dest.protocol === 'tcp') continue;
-    const target = buildTarget(bundle, dest, deps);
+    const limits = dest.policy.circuitBreaker;
+    const breaker = new CircuitBreaker(dest.service, limits.maxRequests, limits.maxPendingRequests);
+    const target = buildTarget(bundle, dest, breaker, deps);
     agents.add(target.agent);
+    for (const v of target.versions.values()) detectors.push(v.outliers);
     const terminal = forwardToDestination(target);
-    const breaker = new CircuitBreaker(dest.service, dest.policy.circuitBreaker.maxRequests);
     destinations.set(dest.service, {
       service: dest.service,
       table: compileRouteTable(dest),
       handlers: dest.routes.map((route) => compose(outboundStack(route, breaker, deps), terminal)),
     });
   }
-  return { destinations, agents };
+  return {
+    destinations,
+    agents,
+    dispose() {
+      for (const d of detectors) d.dispose();
+    },
+  };
 }
 
 /**
@@ -88,13 +103,22 @@ function outboundStack(route: BundleRoute, breaker: CircuitBreaker, deps: Outbou
   return stack;
 }
 
-function buildTarget(bundle: Bundle, dest: Destination, deps: OutboundDeps): DestinationTarget {
+function buildTarget(
+  bundle: Bundle,
+  dest: Destination,
+  breaker: CircuitBreaker,
+  deps: OutboundDeps,
+): DestinationTarget {
   const policy = dest.policy;
   const versions = new Map<string, VersionTarget>();
   for (const v of dest.versions) {
+    const observer = deps.observer;
     versions.set(v.name, {
       endpoints: new EndpointSet(v.endpoints, deps.dns),
       balancer: createBalancer(policy.loadBalancer.policy, deps.random),
+      outliers: new OutlierDetector(policy.outlierDetection, deps.clock, {
+        ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
+      }),
     });
   }
   return {
@@ -103,5 +127,6 @@ function buildTarget(bundle: Bundle, dest: Destination, deps: OutboundDeps): Des
     agent: deps.pool.agentFor(dest.spiffeId, bundle.trustRoots, policy.circuitBreaker.maxConnections),
     hashHeader: policy.loadBalancer.policy === 'ring-hash' ? policy.loadBalancer.hashHeader : null,
     connectTimeoutMs: policy.connectTimeoutMs,
+    breaker,
   };
 }

@@ -19,6 +19,8 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
   const now = opts.now ?? Date.now;
   return {
     requestEnded(ctx, direction, durationMs) {
+      if (ctx.errorCode === 'circuit-open')
+        telemetry.metrics.circuitBreakerOverflows.labels(ctx.destination ?? '').inc();
       // The record (and the wall clock) is only worth making when a log line will be written.
       if (telemetry.logsRequests) telemetry.onRequestEnd(recordOf(ctx, direction, durationMs, now()));
       else
@@ -32,6 +34,19 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
     },
     clientError(direction, code) {
       telemetry.onClientError(direction, code);
+    },
+    outlierEjected(destination, version, endpoint, forMs) {
+      telemetry.metrics.outlierEjections.labels(destination, version).inc();
+      // Rare and worth knowing: one log line per ejection, saying for how long.
+      opts.log({
+        time: new Date(now()).toISOString(),
+        level: 'warn',
+        msg: 'outlier detection ejected an endpoint',
+        destination,
+        version,
+        endpoint,
+        forMs,
+      });
     },
     internalError(err, ctx) {
       const error = err instanceof Error ? err : new Error(String(err));

@@ -1,16 +1,26 @@
 // The terminal handler of an outbound route: balance across the endpoints of the version the request
 // was given, then forward over the destination's mTLS agent. Built once per destination at activation.
 import type { Balancer } from '../balance/types.js';
-import { InternalError, NoHealthyUpstreamError } from '../errors.js';
+import type { CircuitBreaker } from '../layers/circuit-breaker.js';
+import {
+  InternalError,
+  NoHealthyUpstreamError,
+  UpstreamConnectError,
+  UpstreamIdentityError,
+  UpstreamResetError,
+  UpstreamTimeoutError,
+} from '../errors.js';
 import type { RequestContext } from '../stack/context.js';
 import type { Handler } from '../stack/types.js';
 import type { EndpointSet } from './endpoint-set.js';
 import { forward } from './forward.js';
 import type { AgentRef } from './mtls-pool.js';
+import type { OutlierDetector } from './outlier-detector.js';
 
 export interface VersionTarget {
   readonly endpoints: EndpointSet;
   readonly balancer: Balancer;
+  readonly outliers: OutlierDetector;
 }
 
 export interface DestinationTarget {
@@ -20,6 +30,8 @@ export interface DestinationTarget {
   /** Lower-case header whose value ring-hash hashes; null for other policies. */
   readonly hashHeader: string | null;
   readonly connectTimeoutMs: number;
+  /** The destination's limits; the forwarder holds a pending slot until it has a connection. */
+  readonly breaker: CircuitBreaker;
 }
 
 export function forwardToDestination(target: DestinationTarget): Handler {
@@ -37,15 +49,37 @@ export function forwardToDestination(target: DestinationTarget): Handler {
     const endpoint = version.balancer.pick(endpoints, hashKeyOf(ctx, target.hashHeader));
     if (!endpoint) throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: no healthy endpoint`);
     ctx.endpoint = endpoint;
-    return forward(ctx, {
-      agent: target.agent.agent,
-      host: endpoint.host,
-      port: endpoint.port,
-      secure: true,
-      connectTimeoutMs: target.connectTimeoutMs,
-      endpoint,
-    });
+    try {
+      const res = await forward(ctx, {
+        agent: target.agent.agent,
+        host: endpoint.host,
+        port: endpoint.port,
+        secure: true,
+        connectTimeoutMs: target.connectTimeoutMs,
+        endpoint,
+        breaker: target.breaker,
+      });
+      version.outliers.record(endpoints, endpoint, res.status >= 500);
+      return res;
+    } catch (err) {
+      if (isEndpointFailure(err)) version.outliers.record(endpoints, endpoint, true);
+      throw err;
+    }
   };
+}
+
+/**
+ * Failures that speak of the endpoint, which outlier detection counts as 5xx (as Envoy maps local
+ * origin errors): it refused or broke the connection, showed the wrong identity, or did not answer
+ * within the per-try timeout. A request the client or the route timeout gave up on says nothing of it.
+ */
+function isEndpointFailure(err: unknown): boolean {
+  return (
+    err instanceof UpstreamConnectError ||
+    err instanceof UpstreamResetError ||
+    err instanceof UpstreamIdentityError ||
+    err instanceof UpstreamTimeoutError
+  );
 }
 
 function hashKeyOf(ctx: RequestContext, header: string | null): string | undefined {

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../balance/types.js';
 import {
+  CircuitOpenError,
   ProxyError,
   UpstreamConnectError,
   UpstreamIdentityError,
@@ -17,6 +18,7 @@ import {
 import { IdentityError } from '../identity/errors.js';
 import type { RequestBody, RequestContext } from '../stack/context.js';
 import type { ProxyResponse } from '../stack/types.js';
+import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import { responseHeaders } from './hop-by-hop.js';
 
 export interface ForwardTarget {
@@ -29,6 +31,8 @@ export interface ForwardTarget {
   readonly connectTimeoutMs: number;
   /** The balanced endpoint, whose in-flight count this exchange holds; undefined for the app. */
   readonly endpoint: Endpoint | undefined;
+  /** The destination's breaker, whose pending count this exchange holds until it has a connection. */
+  readonly breaker?: CircuitBreaker | undefined;
 }
 
 export function forward(ctx: RequestContext, target: ForwardTarget): Promise<ProxyResponse> {
@@ -67,6 +71,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Set when we gave up before undici connected: abort as soon as it does. */
   abandoned: Error | undefined;
   body: UpstreamBody | undefined;
+  /** Counted in the breaker's pending requests (dispatched, no connection yet). */
+  waiting = false;
 
   constructor(
     readonly ctx: RequestContext,
@@ -77,6 +83,21 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   start(): void {
     const { ctx, target } = this;
+    const breaker = target.breaker;
+    if (breaker) {
+      // maxPendingRequests: beyond it an attempt fails at once rather than queue for a connection.
+      if (breaker.pending >= breaker.maxPendingRequests) {
+        this.settled = true;
+        this.reject(
+          new CircuitOpenError(
+            `${breaker.destination}: ${breaker.maxPendingRequests} requests already waiting for a connection`,
+          ),
+        );
+        return;
+      }
+      breaker.pending++;
+      this.waiting = true;
+    }
     if (target.endpoint) target.endpoint.inFlight++;
     this.connectTimer = ctx.clock.setTimer(onConnectTimeout, target.connectTimeoutMs, this);
     if (Number.isFinite(ctx.tryTimeoutMs))
@@ -105,6 +126,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.connected = true;
+    this.stopWaiting();
     this.clearConnectTimer();
   }
 
@@ -151,9 +173,16 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private settle(): void {
     this.settled = true;
+    this.stopWaiting();
     this.clearConnectTimer();
     if (this.tryTimer !== undefined) this.ctx.clock.clearTimer(this.tryTimer);
     this.ctx.onCancel(undefined);
+  }
+
+  private stopWaiting(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    if (this.target.breaker) this.target.breaker.pending--;
   }
 
   private clearConnectTimer(): void {

@@ -117,10 +117,6 @@ describe('planBundle', () => {
   it('lists features the native proxy does not implement, with where the spec asks for them', () => {
     expect(planBundle(model, 'productpage').unsupported).toEqual([
       {
-        feature: 'circuit-breaker',
-        source: lineOf('services/reviews.yaml', 'circuitBreaker:'),
-      },
-      {
         feature: 'mirror',
         source: lineOf('services/reviews.yaml', '- name: canary'),
       },
@@ -140,15 +136,13 @@ describe('planBundle', () => {
     expect(planBundle(model, 'details').unsupported).toEqual([]);
   });
 
-  it('cites a mesh-default circuit breaker once, however many destinations it reaches', () => {
+  it('does not list circuit-breaker limits or outlier detection, which the proxy implements', () => {
     const files = {
       ...SHOP_FILES,
-      'mesh.yaml': `${SHOP_FILES['mesh.yaml']}  defaults:\n    outlierDetection: { consecutive5xx: 3 }\n`,
+      'mesh.yaml': `${SHOP_FILES['mesh.yaml']}  defaults:\n    circuitBreaker: { maxPendingRequests: 16 }\n    outlierDetection: { consecutive5xx: 3 }\n`,
     };
     const b = planBundle(normalizeSpec(specFrom(files)), 'productpage');
-    expect(b.unsupported.filter((u) => u.feature === 'outlier-detection')).toEqual([
-      { feature: 'outlier-detection', source: 'mesh.yaml:8' },
-    ]);
+    expect(b.unsupported.map((u) => u.feature)).toEqual(['mirror']);
   });
 
   it('refuses a service the model does not have', () => {

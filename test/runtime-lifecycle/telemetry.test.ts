@@ -4,7 +4,9 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AccessLog, type RequestRecord } from '../../runtime/telemetry/access-log.js';
 import { Registry } from '../../runtime/telemetry/registry.js';
+import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
 import { createTelemetry } from '../../runtime/telemetry/telemetry.js';
+import { RequestContext } from '../../runtime/stack/context.js';
 import { ManualClock, makeBundle } from './fixtures.js';
 import { parsePrometheusText } from './prom-parse.js';
 
@@ -144,6 +146,32 @@ describe('telemetry', () => {
     expect(logged.logsRequests).toBe(true);
     logged.onBundleActivated({ ...makeBundle(), observability: { accessLog: 'off' } } as never, 'a');
     expect(logged.logsRequests).toBe(false);
+  });
+
+  it('counts outlier ejections and circuit-breaker refusals, and logs each ejection', () => {
+    const t = createTelemetry();
+    const logged: Record<string, unknown>[] = [];
+    const observer = createRequestObserver(t, { log: (e) => logged.push(e), now: () => 0 });
+    observer.outlierEjected?.('reviews', 'v2', '10.0.0.7:15006', 30_000);
+    const refused = new RequestContext('GET', {}, new ManualClock(), 0);
+    refused.destination = 'reviews';
+    refused.status = 503;
+    refused.errorCode = 'circuit-open';
+    observer.requestEnded?.(refused, 'outbound', 1);
+    observer.requestEnded?.(refused, 'outbound', 1);
+    const f = parsePrometheusText(t.renderMetrics().body);
+    const sample = (name: string) => f.get(name)!.samples.map((s) => [s.labels, s.value]);
+    expect(sample('meshc_outlier_ejections_total')).toEqual([[{ peer: 'reviews', version: 'v2' }, 1]]);
+    expect(sample('meshc_circuit_breaker_overflows_total')).toEqual([[{ peer: 'reviews' }, 2]]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        destination: 'reviews',
+        version: 'v2',
+        endpoint: '10.0.0.7:15006',
+        forMs: 30_000,
+      }),
+    ]);
   });
 
   it('buffers access-log lines and writes them in one chunk per flush interval', () => {

@@ -1,6 +1,7 @@
 // A whole mesh on 127.0.0.1 for integration tests: one PKI, app servers, and sidecars started with
 // real certificates, all closed by one call.
-import type { Bundle } from '../../schema/bundle.types.generated.js';
+import type { Bundle, Destination } from '../../schema/bundle.types.generated.js';
+import { bundle } from './bundle-factory.js';
 import { type RunningProxy, type StartProxyOptions, startProxy } from '../../runtime/proxy.js';
 import { startApp, type TestApp } from './harness.js';
 import { createTestPki, type TestPki } from './pki.js';
@@ -41,6 +42,15 @@ export class TestMesh {
     });
     this.proxies.push(proxy);
     return proxy;
+  }
+
+  /** A productpage sidecar calling `dest`: the usual caller of these tests. */
+  async caller(
+    dest: Destination,
+    extra: Partial<Omit<StartProxyOptions, 'bundle'>> = {},
+  ): Promise<RunningProxy> {
+    const b = bundle({ service: 'productpage', trustRoots: [this.pki.rootPem], outbound: [dest] });
+    return this.sidecar(b, extra);
   }
 
   async close(): Promise<void> {

@@ -1,1 +1,1 @@
-4IpjqVXtc/rJiDEWTf1pNuEAmYasNm4SZsSQzwwzyPh4M2ioJsQbjs7Nz0ezAbxJWiVlJsEGBqWSI3JezFjoAw==
+Sa3AMb4e1vbcwo0hJhO1kRoQeG2i0tvVvq6m6bLT1R8Onoy5T/bxAi4l9RaBLR7UASz0lKOIhrbaGLBVeQHABg==

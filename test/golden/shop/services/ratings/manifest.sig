@@ -1,1 +1,1 @@
-rLzfmsAU9tBi3UuD2RhF4eRxTn1a9GckYjdqKqbPxTylFSaUdl53mKzb1eNnZujEp+FVLAKf3/Dk/borf5sUBg==
+iUw6m5jkuvivVy+eWPvajqHNwYaQ5zGPo/1zVa2ux+TU0dFEmLCv9xFN05ESGwvznG+dpLCnnzflTWany1UqCQ==

@@ -1,1 +1,0 @@
-Sy1fzTgnQtzX8bfp0t6+msuEHuoDJlX/9Y5j14f5vlF453vRIOXcyiElMOdbNv+ITRGgTf18mQ8fMWwoRpNJDw==

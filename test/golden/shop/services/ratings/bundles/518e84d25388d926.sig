@@ -1,1 +1,0 @@
-xnBydslv286HyJZQzckyFHdsp976TCXp6G7dqS4zx65wTelQ2sMESEYmmybgzGkf5HI7ugHK0c46meXShVn8BQ==

@@ -1,1 +1,0 @@
-fj0Vlg2uazwJ7+OMgSX/8JZNhNdajuNXu81jELRgUmLo1aGLci+YPqxG5Rb0wt4q1RaP3d10p0+cgn5/LZXJAQ==

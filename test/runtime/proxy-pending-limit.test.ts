@@ -1,0 +1,72 @@
+// circuitBreaker.maxPendingRequests through real sidecars: with one pooled connection to the
+// destination held by a slow request, one more request may wait for it, and the next is refused at
+// once with 503 circuit-open instead of queueing; the waiting one is served when the connection frees.
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from '../../runtime/proxy.js';
+import { bundle, defaultPolicy, destination, route, staticEndpoint } from './bundle-factory.js';
+import { send } from './harness.js';
+import { TestMesh } from './mesh.js';
+
+describe('maxPendingRequests through the mesh', () => {
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  const held: ServerResponse[] = [];
+  let arrived: () => void = () => undefined;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    const app = await mesh.app('reviews');
+    app.handler = (_req, res) => {
+      held.push(res);
+      arrived();
+    };
+    const callee = await mesh.sidecar(
+      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
+    );
+    caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
+        routes: [route({ name: 'default' })],
+        policy: {
+          ...defaultPolicy,
+          circuitBreaker: { maxConnections: 1, maxPendingRequests: 1, maxRequests: 100 },
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    for (const res of held) res.end();
+    await mesh.close();
+  });
+
+  it('lets one request wait for the busy connection and refuses the next at once', async () => {
+    const reached = new Promise<void>((r) => (arrived = r));
+    const first = send(caller.ports.outbound, { host: 'reviews', path: '/a' });
+    await reached; // the only connection is now busy with the first request
+    const [second, third] = [
+      send(caller.ports.outbound, { host: 'reviews', path: '/b' }),
+      send(caller.ports.outbound, { host: 'reviews', path: '/c' }),
+    ];
+    // Whichever of the two was dispatched second finds the pending slot taken.
+    const refused = await Promise.race([second, third]);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['x-meshc-error']).toBe('circuit-open');
+    expect(held.length).toBe(1);
+    // Freeing the connection serves the first, then the one that waited.
+    const next = new Promise<void>((r) => (arrived = r));
+    held[0]!.end('one');
+    await next;
+    held[1]!.end('two');
+    const replies = await Promise.all([first, second, third]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+    expect(
+      replies
+        .filter((r) => r.status === 200)
+        .map((r) => r.body)
+        .sort(),
+    ).toEqual(['one', 'two']);
+  });
+});
