@@ -1,8 +1,8 @@
 // Features a bundle carries that the native proxy does not implement yet. They are listed, never
 // dropped silently, so the proxy can report them at activation. The rule (docs/bundle-format.md):
-// inbound protocol other than http; per destination, a protocol other than http, and each route with
-// a mirror. (Circuit-breaker limits and outlier detection, once listed here, are implemented.)
-// Shrink this file as the runtime catches up.
+// inbound protocol other than http, and per destination a protocol other than http. (Circuit-breaker
+// limits, outlier detection and mirrors, once listed here, are implemented.) Shrink this file as the
+// runtime catches up.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { ServiceModel } from '../model.js';
 
@@ -22,14 +22,6 @@ export function listUnsupported(self: ServiceModel, destinations: readonly Servi
         feature: `protocol:${dest.protocol}`,
         source: dest.sources.protocol,
       });
-    for (const route of dest.routes) if (route.mirror) out.push({ feature: 'mirror', source: route.source });
   }
-  // A mesh-default policy is cited once, not once per destination it reaches.
-  const seen = new Set<string>();
-  return out.filter((u) => {
-    const key = `${u.feature}\0${u.source}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return out;
 }

@@ -7,6 +7,7 @@ import type { Clock, Random } from '../clock.js';
 import { CircuitBreaker, circuitBreakerLayer } from '../layers/circuit-breaker.js';
 import { faultLayer } from '../layers/fault.js';
 import { headersLayer, isEmptyMutation } from '../layers/headers.js';
+import { mirrorLayer } from '../layers/mirror.js';
 import { pickBackendLayer } from '../layers/pick-backend.js';
 import { retryLayer } from '../layers/retry.js';
 import { RetryBudget } from '../layers/retry-budget.js';
@@ -64,7 +65,7 @@ export function buildOutboundRoutes(bundle: Bundle, deps: OutboundDeps): Outboun
     destinations.set(dest.service, {
       service: dest.service,
       table: compileRouteTable(dest),
-      handlers: dest.routes.map((route) => compose(outboundStack(route, breaker, deps), terminal)),
+      handlers: dest.routes.map((route) => compose(outboundStack(route, breaker, terminal, deps), terminal)),
     });
   }
   return {
@@ -79,7 +80,12 @@ export function buildOutboundRoutes(bundle: Bundle, deps: OutboundDeps): Outboun
 /**
  * The per-route stack, outermost first. Each position is a decision; change it only with its reason.
  */
-function outboundStack(route: BundleRoute, breaker: CircuitBreaker, deps: OutboundDeps): Wrap[] {
+function outboundStack(
+  route: BundleRoute,
+  breaker: CircuitBreaker,
+  terminal: Handler,
+  deps: OutboundDeps,
+): Wrap[] {
   const { random, clock } = deps;
   const stack: Wrap[] = [];
   // Fault first: an injected delay or abort stands in for the network, before the route's own
@@ -92,6 +98,17 @@ function outboundStack(route: BundleRoute, breaker: CircuitBreaker, deps: Outbou
     stack.push(headersLayer({ request, response }));
   // The weighted version is chosen once per request, outside retry, so attempts stay on it.
   stack.push(pickBackendLayer({ route, random }));
+  // The mirror copy leaves once per request, mutated headers included, and is never retried.
+  if (route.mirror)
+    stack.push(
+      mirrorLayer({
+        mirror: route.mirror,
+        send: terminal,
+        random,
+        maxBodyBytes: route.retries.maxBodyBytes,
+        timeoutMs: route.timeoutMs,
+      }),
+    );
   // The route timeout covers all attempts and back-offs ("whole-request timeout, retries included").
   stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
   // Retry inside the timeout; each attempt gets a per-try timeout and must fit the budget.

@@ -115,12 +115,6 @@ describe('planBundle', () => {
   });
 
   it('lists features the native proxy does not implement, with where the spec asks for them', () => {
-    expect(planBundle(model, 'productpage').unsupported).toEqual([
-      {
-        feature: 'mirror',
-        source: lineOf('services/reviews.yaml', '- name: canary'),
-      },
-    ]);
     expect(planBundle(model, 'reviews').unsupported).toEqual([
       {
         feature: 'protocol:tcp',
@@ -136,13 +130,14 @@ describe('planBundle', () => {
     expect(planBundle(model, 'details').unsupported).toEqual([]);
   });
 
-  it('does not list circuit-breaker limits or outlier detection, which the proxy implements', () => {
+  it('does not list circuit-breaker limits, outlier detection or mirrors, which the proxy implements', () => {
     const files = {
       ...SHOP_FILES,
       'mesh.yaml': `${SHOP_FILES['mesh.yaml']}  defaults:\n    circuitBreaker: { maxPendingRequests: 16 }\n    outlierDetection: { consecutive5xx: 3 }\n`,
     };
     const b = planBundle(normalizeSpec(specFrom(files)), 'productpage');
-    expect(b.unsupported.map((u) => u.feature)).toEqual(['mirror']);
+    expect(b.outbound.find((d) => d.service === 'reviews')?.routes.some((r) => r.mirror)).toBe(true);
+    expect(b.unsupported).toEqual([]);
   });
 
   it('refuses a service the model does not have', () => {

@@ -1,1 +1,0 @@
-Q/PoxBFqX2anQN9R/boYOXlpca3CKFUo6hns1ng0HowfyudsXJmLTcQPz3/2d7Vq5KDEfltofw2KtwcPpjaKCw==
