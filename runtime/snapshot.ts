@@ -12,6 +12,8 @@ export interface ProxySnapshot {
   readonly inbound: InboundRoutes;
   /** Probability that a trace started here is sampled. */
   readonly traceSampling: number;
+  /** Whether the bundle names an OTLP endpoint: the proxy then makes and exports spans. */
+  readonly traceExport: boolean;
 }
 
 /** The single mutable cell of the request path. */
@@ -28,5 +30,6 @@ export function buildSnapshot(bundle: Bundle, deps: SnapshotDeps): ProxySnapshot
     outbound: buildOutboundRoutes(bundle, deps),
     inbound: buildInbound(bundle, deps),
     traceSampling: bundle.observability.tracing.sampling,
+    traceExport: bundle.observability.tracing.otlpEndpoint !== '',
   });
 }

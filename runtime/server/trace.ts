@@ -1,9 +1,13 @@
 // Request correlation: every request leaves the proxy with an `x-request-id` and a W3C `traceparent`.
-// Both are propagated untouched when present; a missing one is generated (the trace flagged sampled
-// with the bundle's sampling probability), so the app and the next hop can log the same ids.
+// Without span export both are propagated untouched when present; a missing one is generated (the
+// trace flagged sampled with the bundle's sampling probability), so the app and the next hop can log
+// the same ids. With span export (an OTLP endpoint in the bundle) the proxy is a hop of the trace, as
+// Envoy is: it makes a span of its own, child of the incoming parent, and forwards its own span id as
+// the parent, so the next hop's span hangs under it.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Random } from '../clock.js';
+import type { ProxySpan } from '../stack/context.js';
 
 /** Fills in the correlation headers that are missing; returns the request id. */
 export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: number, random: Random): string {
@@ -14,6 +18,34 @@ export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: numbe
   }
   if (headers.traceparent === undefined) headers.traceparent = newTraceparent(random() < sampling);
   return id;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+/**
+ * ensureTraceHeaders for a proxy that exports spans: joins the incoming trace (a malformed or
+ * all-zero traceparent starts a new one, as W3C Trace Context says), makes this hop's span and puts
+ * its id in the forwarded traceparent. Returns the request id and the span.
+ */
+export function startProxySpan(
+  headers: OutgoingHttpHeaders,
+  sampling: number,
+  random: Random,
+): { requestId: string; span: ProxySpan } {
+  let requestId = headers['x-request-id'];
+  if (typeof requestId !== 'string' || requestId === '') {
+    requestId = randomUUID();
+    headers['x-request-id'] = requestId;
+  }
+  const incoming = typeof headers.traceparent === 'string' ? TRACEPARENT.exec(headers.traceparent) : null;
+  const joined = incoming !== null && incoming[1] !== ZERO_TRACE && incoming[2] !== ZERO_SPAN;
+  const traceId = joined ? incoming[1]! : randomHex(16);
+  const sampled = joined ? (Number.parseInt(incoming[3]!, 16) & 1) === 1 : random() < sampling;
+  const spanId = randomHex(8);
+  headers.traceparent = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
+  return { requestId, span: { traceId, spanId, parentSpanId: joined ? incoming[2] : undefined, sampled } };
 }
 
 /** `00-<32 hex trace id>-<16 hex parent id>-<flags>` (W3C Trace Context, version 00). */

@@ -17,6 +17,15 @@ export type RequestBody =
       readonly source: Readable;
     };
 
+/** The proxy's own span of one request (made only when the bundle exports spans). */
+export interface ProxySpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The incoming traceparent's parent id; undefined when this proxy started the trace. */
+  readonly parentSpanId: string | undefined;
+  readonly sampled: boolean;
+}
+
 export class RequestContext {
   /** Normalised path, forwarded as is (what routing and authz saw is what the app sees). */
   path = '/';
@@ -30,6 +39,8 @@ export class RequestContext {
   /** The caller's SPIFFE id (inbound), undefined when none was presented. */
   peer: string | undefined;
   requestId = '';
+  /** This hop's span, when the bundle exports spans (server/trace.ts). */
+  span: ProxySpan | undefined;
 
   // Decisions, for the access log and for later layers.
   destination: string | undefined;

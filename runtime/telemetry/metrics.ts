@@ -22,6 +22,8 @@ export interface ProxyMetrics {
   /** Requests refused before they were parsed (431, 400, 408), labels {direction, code}. */
   clientErrors: Counter;
   bundleReloads: Counter;
+  /** Spans sent to the OTLP endpoint, by result: exported, dropped (queue full), failed. */
+  spans: Counter;
   bundleInfo: Gauge;
   certificateExpiry: Gauge;
 }
@@ -34,6 +36,12 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
   );
   // Every result exists at 0 from the start, so rate() and absence alerts work before the first failure.
   for (const r of reloadResults) bundleReloads.labels(r);
+  const spans = registry.counter(
+    'meshc_trace_spans_total',
+    'Spans of this proxy sent to the OTLP endpoint, by result: exported, dropped (queue full), failed.',
+    ['result'],
+  );
+  for (const r of ['exported', 'dropped', 'failed']) spans.labels(r);
   return {
     registry,
     requests: registry.counter(
@@ -67,6 +75,7 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
       ['direction', 'code'],
     ),
     bundleReloads,
+    spans,
     bundleInfo: registry.gauge('meshc_bundle_info', 'The active bundle (value 1).', ['version', 'commit']),
     certificateExpiry: registry.gauge(
       'meshc_certificate_expiry_seconds',

@@ -19,6 +19,7 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
   const now = opts.now ?? Date.now;
   return {
     requestEnded(ctx, direction, durationMs) {
+      if (ctx.span?.sampled) telemetry.exportSpan(ctx, direction, durationMs, now());
       if (ctx.errorCode === 'circuit-open')
         telemetry.metrics.circuitBreakerOverflows.labels(ctx.destination ?? '').inc();
       // The record (and the wall clock) is only worth making when a log line will be written.

@@ -5,6 +5,8 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { createSpanExporter, type FinishedSpan, type SpanExporter } from './span-exporter.js';
+import type { RequestContext } from '../stack/context.js';
 import type { Direction } from '../observer.js';
 import { type CounterChild, type HistogramChild, PROMETHEUS_CONTENT_TYPE } from './registry.js';
 
@@ -21,6 +23,8 @@ export interface Telemetry {
   countRequest(direction: Direction, peer: string, route: string, status: number, durationMs: number): void;
   /** Whether a finished request should be written to the access log (and so needs a RequestRecord). */
   readonly logsRequests: boolean;
+  /** Queues the request's span for the OTLP endpoint (only called for a sampled span). */
+  exportSpan(ctx: RequestContext, direction: Direction, durationMs: number, endEpochMs: number): void;
   /** A request refused before it was parsed (the listener wrote 431/400/408 itself). */
   onClientError(direction: 'inbound' | 'outbound', code: string): void;
   /** The lifecycle's onReload hook. */
@@ -39,6 +43,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const metrics = opts.metrics ?? createProxyMetrics();
   const accessLog = opts.out ? new AccessLog({ ...opts, out: opts.out }) : null;
   const series = new RequestSeries(metrics);
+  let spans: { endpoint: string; exporter: SpanExporter } | undefined;
   return {
     metrics,
     accessLog,
@@ -52,6 +57,10 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     countRequest(direction, peer, route, status, durationMs) {
       series.count(direction, peer, route, status, durationMs);
     },
+    exportSpan(ctx, direction, durationMs, endEpochMs) {
+      const finished = ctx.span && spans ? finishedSpan(ctx, direction, durationMs, endEpochMs) : undefined;
+      if (finished) spans?.exporter.add(finished);
+    },
     onClientError(direction, code) {
       metrics.clientErrors.labels(direction, code).inc();
     },
@@ -62,6 +71,21 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       metrics.bundleInfo.reset();
       metrics.bundleInfo.labels(version, bundle.commit ?? '').set(1);
       if (accessLog) accessLog.enabled = bundle.observability.accessLog !== 'off';
+      const endpoint = bundle.observability.tracing.otlpEndpoint;
+      if (endpoint !== (spans?.endpoint ?? '')) {
+        void spans?.exporter.flush();
+        spans =
+          endpoint === ''
+            ? undefined
+            : {
+                endpoint,
+                exporter: createSpanExporter({
+                  endpoint,
+                  serviceName: bundle.service,
+                  onResult: (result, n) => metrics.spans.labels(result).inc(n),
+                }),
+              };
+      }
     },
     onCertificate(notAfterMs) {
       if (notAfterMs === null) metrics.certificateExpiry.reset();
@@ -71,7 +95,10 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       contentType: PROMETHEUS_CONTENT_TYPE,
       body: metrics.registry.render(),
     }),
-    close: async () => accessLog?.close(),
+    close: async () => {
+      await spans?.exporter.flush();
+      await accessLog?.close();
+    },
   };
 }
 
@@ -114,4 +141,37 @@ class RequestSeries {
     }
     return s;
   }
+}
+
+/** The span of one finished request, as the exporter sends it. */
+function finishedSpan(
+  ctx: RequestContext,
+  direction: Direction,
+  durationMs: number,
+  endEpochMs: number,
+): FinishedSpan | undefined {
+  const span = ctx.span;
+  if (!span?.sampled) return undefined;
+  const attributes: Record<string, string | number> = {
+    'http.request.method': ctx.method,
+    'url.path': ctx.path,
+    'http.response.status_code': ctx.status,
+    'meshc.request_id': ctx.requestId,
+  };
+  if (ctx.routeName) attributes['meshc.route'] = ctx.routeName;
+  if (ctx.version) attributes['meshc.version'] = ctx.version;
+  if (ctx.peer) attributes['meshc.peer'] = ctx.peer;
+  if (ctx.errorCode) attributes['meshc.error'] = ctx.errorCode;
+  return {
+    span,
+    direction,
+    name:
+      direction === 'inbound'
+        ? `inbound ${ctx.destination ?? ''}`
+        : `outbound ${ctx.destination ?? ''}/${ctx.routeName ?? '-'}`,
+    startEpochMs: endEpochMs - durationMs,
+    endEpochMs,
+    attributes,
+    error: ctx.status >= 500 || ctx.status === 0,
+  };
 }

@@ -144,7 +144,13 @@ describe('telemetry', () => {
     expect(sumOf('inbound')).toBeCloseTo(0.001, 9);
     const logged = createTelemetry({ out: new PassThrough() });
     expect(logged.logsRequests).toBe(true);
-    logged.onBundleActivated({ ...makeBundle(), observability: { accessLog: 'off' } } as never, 'a');
+    logged.onBundleActivated(
+      {
+        ...makeBundle(),
+        observability: { accessLog: 'off', tracing: { sampling: 0, otlpEndpoint: '' } },
+      } as never,
+      'a',
+    );
     expect(logged.logsRequests).toBe(false);
   });
 

@@ -105,12 +105,16 @@ export function bundle(opts: {
   authorization?: InboundAuthorization;
   outbound?: Destination[];
   sampling?: number;
+  otlpEndpoint?: string;
 }): Bundle {
   return baseBundle({
     service: opts.service,
     identity: { trustDomain: TRUST_DOMAIN, spiffeId: spiffeOf(opts.service) },
     trustRoots: opts.trustRoots as Bundle['trustRoots'],
-    observability: { accessLog: 'off', tracing: { sampling: opts.sampling ?? 0, otlpEndpoint: '' } },
+    observability: {
+      accessLog: 'off',
+      tracing: { sampling: opts.sampling ?? 0, otlpEndpoint: opts.otlpEndpoint ?? '' },
+    },
     inbound: {
       protocol: 'http',
       appPort: opts.appPort ?? 9080,

@@ -1,0 +1,137 @@
+// Exports the proxy's spans to an OpenTelemetry collector over OTLP/HTTP with the JSON encoding
+// (POST <endpoint>/v1/traces): batched, at most one export in flight, a bounded queue whose overflow
+// is dropped and counted, never retried, never on the request path (a span is queued in O(1); the
+// batch is encoded and sent on a timer). The OpenTelemetry SDK was not taken: its tracer, context
+// propagation and processors would duplicate what the request context already holds and cost memory
+// a sidecar with an 80 MB budget does not have; what is left is this encoder (decision 0016).
+import type { Direction } from '../observer.js';
+import type { ProxySpan } from '../stack/context.js';
+
+export interface FinishedSpan {
+  readonly span: ProxySpan;
+  readonly direction: Direction;
+  /** `inbound <service>` or `outbound <destination>/<route>`. */
+  readonly name: string;
+  readonly startEpochMs: number;
+  readonly endEpochMs: number;
+  readonly attributes: Readonly<Record<string, string | number>>;
+  /** The request failed (5xx, or an error the proxy answered itself). */
+  readonly error: boolean;
+}
+
+export interface SpanExporterOptions {
+  /** The collector's base URL (`http://otel-collector:4318`) or its full `/v1/traces` URL. */
+  readonly endpoint: string;
+  readonly serviceName: string;
+  readonly flushIntervalMs?: number;
+  readonly maxBatch?: number;
+  readonly maxQueue?: number;
+  readonly timeoutMs?: number;
+  /** Counts of spans by outcome, for the metrics. */
+  readonly onResult?: (result: 'exported' | 'dropped' | 'failed', spans: number) => void;
+}
+
+export interface SpanExporter {
+  add(span: FinishedSpan): void;
+  /** Sends what is queued now; resolves when that export has finished (or failed). */
+  flush(): Promise<void>;
+}
+
+export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
+  const url = opts.endpoint.replace(/\/+$/, '').endsWith('/v1/traces')
+    ? opts.endpoint
+    : `${opts.endpoint.replace(/\/+$/, '')}/v1/traces`;
+  const maxBatch = opts.maxBatch ?? 512;
+  const maxQueue = opts.maxQueue ?? 2048;
+  const interval = opts.flushIntervalMs ?? 1000;
+  let queue: FinishedSpan[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let sending: Promise<void> | undefined;
+
+  const send = async (batch: FinishedSpan[]): Promise<void> => {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+      });
+      await res.arrayBuffer(); // drained, so the connection is reused
+      opts.onResult?.(res.ok ? 'exported' : 'failed', batch.length);
+    } catch {
+      opts.onResult?.('failed', batch.length);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (sending) await sending;
+    if (queue.length === 0) return;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    sending = send(batch).finally(() => (sending = undefined));
+    await sending;
+    if (queue.length > 0) schedule();
+  };
+
+  const schedule = () => {
+    if (timer !== undefined) return;
+    timer = setTimeout(() => void flush(), queue.length >= maxBatch ? 0 : interval);
+    timer.unref();
+  };
+
+  return {
+    add(span) {
+      if (queue.length >= maxQueue) {
+        opts.onResult?.('dropped', 1);
+        return;
+      }
+      queue.push(span);
+      schedule();
+    },
+    flush,
+  };
+}
+
+/** SPAN_KIND_SERVER and SPAN_KIND_CLIENT; STATUS_CODE_ERROR (opentelemetry-proto trace.proto). */
+const KIND = { inbound: 2, outbound: 3 } as const;
+const STATUS_ERROR = 2;
+
+/** An ExportTraceServiceRequest in OTLP's JSON encoding (ids in hex, 64-bit integers as strings). */
+export function encodeSpans(serviceName: string, spans: readonly FinishedSpan[]): unknown {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [attribute('service.name', serviceName)] },
+        scopeSpans: [
+          {
+            scope: { name: 'meshc-proxy' },
+            spans: spans.map((s) => ({
+              traceId: s.span.traceId,
+              spanId: s.span.spanId,
+              ...(s.span.parentSpanId ? { parentSpanId: s.span.parentSpanId } : {}),
+              name: s.name,
+              kind: KIND[s.direction],
+              startTimeUnixNano: unixNanos(s.startEpochMs),
+              endTimeUnixNano: unixNanos(s.endEpochMs),
+              attributes: Object.entries(s.attributes).map(([k, v]) => attribute(k, v)),
+              status: s.error ? { code: STATUS_ERROR } : {},
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function attribute(key: string, value: string | number) {
+  return {
+    key,
+    value: typeof value === 'number' ? { intValue: String(Math.trunc(value)) } : { stringValue: value },
+  };
+}
+
+function unixNanos(epochMs: number): string {
+  return (BigInt(Math.round(epochMs * 1000)) * 1000n).toString();
+}

@@ -1,0 +1,234 @@
+// Span export end to end, on real sockets: with an OTLP endpoint in the bundles, each proxy makes a
+// span of its own, child of the incoming traceparent, and forwards its own span id as the parent; the
+// spans reach a collector (a real HTTP server on 127.0.0.1) in OTLP's JSON encoding. Without an
+// incoming trace, sampling decides; an unsampled trace exports nothing. Also the pieces: traceparent
+// handling and the exporter's batching, failures and bounded queue.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxySpan } from '../../runtime/server/trace.js';
+import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
+import { createSpanExporter, type FinishedSpan } from '../../runtime/telemetry/span-exporter.js';
+import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { bundle, destination, route, staticEndpoint } from './bundle-factory.js';
+import { fixedRandom } from './fakes.js';
+import { send, type TestApp } from './harness.js';
+import { TestMesh } from './mesh.js';
+
+interface Collector {
+  readonly url: string;
+  readonly posts: { path: string; body: any }[];
+  status: number;
+  close(): Promise<void>;
+}
+
+async function startCollector(): Promise<Collector> {
+  const posts: { path: string; body: any }[] = [];
+  const c = { posts, status: 200 } as Collector & { status: number };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      posts.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString() || 'null') });
+      res.statusCode = c.status;
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  Object.assign(c, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  });
+  return c;
+}
+
+const allSpans = (c: Collector) =>
+  c.posts.flatMap((p) => p.body.resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans)));
+
+describe('traceparent when spans are exported', () => {
+  it('joins the incoming trace and forwards its own span id as the parent', () => {
+    const headers: Record<string, string> = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` };
+    const { span } = startProxySpan(headers, 0, fixedRandom(0.9));
+    expect(span).toMatchObject({ traceId: 'a'.repeat(32), parentSpanId: 'b'.repeat(16), sampled: true });
+    expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(headers.traceparent).toBe(`00-${'a'.repeat(32)}-${span.spanId}-01`);
+    expect(headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps an unsampled incoming trace unsampled, and starts a new one for a malformed or zero one', () => {
+    const off: Record<string, string> = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00` };
+    expect(startProxySpan(off, 1, fixedRandom(0)).span.sampled).toBe(false);
+    for (const bad of [
+      'garbage',
+      `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`,
+      `00-${'a'.repeat(32)}-${'0'.repeat(16)}-01`,
+    ]) {
+      const h: Record<string, string> = { traceparent: bad };
+      const { span } = startProxySpan(h, 1, fixedRandom(0));
+      expect(span.parentSpanId).toBeUndefined();
+      expect(span.traceId).not.toBe('0'.repeat(32));
+      expect(span.sampled).toBe(true);
+    }
+    expect(startProxySpan({}, 0.5, fixedRandom(0.7)).span.sampled).toBe(false);
+  });
+});
+
+describe('span exporter', () => {
+  let collector: Collector;
+  beforeAll(async () => {
+    collector = await startCollector();
+  });
+  afterAll(() => collector.close());
+
+  const finished = (i: number): FinishedSpan => ({
+    span: {
+      traceId: 'c'.repeat(32),
+      spanId: String(i).padStart(16, '0'),
+      parentSpanId: undefined,
+      sampled: true,
+    },
+    direction: i % 2 === 0 ? 'inbound' : 'outbound',
+    name: `span ${i}`,
+    startEpochMs: 1_700_000_000_000.5,
+    endEpochMs: 1_700_000_000_002,
+    attributes: { 'http.response.status_code': 503, 'url.path': '/x' },
+    error: true,
+  });
+
+  it('posts batches in OTLP JSON to /v1/traces and counts the outcome', async () => {
+    collector.posts.length = 0;
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: `${collector.url}/`,
+      serviceName: 'reviews',
+      maxBatch: 2,
+      onResult: (r, n) => results.push([r, n]),
+    });
+    for (let i = 0; i < 3; i++) exporter.add(finished(i));
+    await exporter.flush();
+    await exporter.flush();
+    expect(collector.posts.map((p) => p.path)).toEqual(['/v1/traces', '/v1/traces']);
+    expect(results).toEqual([
+      ['exported', 2],
+      ['exported', 1],
+    ]);
+    const body = collector.posts[0]!.body;
+    expect(body.resourceSpans[0].resource.attributes).toEqual([
+      { key: 'service.name', value: { stringValue: 'reviews' } },
+    ]);
+    expect(body.resourceSpans[0].scopeSpans[0].spans[0]).toEqual({
+      traceId: 'c'.repeat(32),
+      spanId: '0000000000000000',
+      name: 'span 0',
+      kind: 2,
+      startTimeUnixNano: '1700000000000500000',
+      endTimeUnixNano: '1700000000002000000',
+      attributes: [
+        { key: 'http.response.status_code', value: { intValue: '503' } },
+        { key: 'url.path', value: { stringValue: '/x' } },
+      ],
+      status: { code: 2 },
+    });
+    expect(allSpans(collector).map((s: any) => s.kind)).toEqual([2, 3, 2]);
+  });
+
+  it('counts a refused export as failed and drops spans past the queue bound', async () => {
+    collector.status = 500;
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      maxQueue: 2,
+      onResult: (r, n) => results.push([r, n]),
+    });
+    for (let i = 0; i < 3; i++) exporter.add(finished(i));
+    await exporter.flush();
+    collector.status = 200;
+    expect(results).toEqual([
+      ['dropped', 1],
+      ['failed', 2],
+    ]);
+  });
+});
+
+describe('spans through the mesh', () => {
+  let mesh: TestMesh;
+  let collector: Collector;
+  let app: TestApp;
+  const telemetries: Telemetry[] = [];
+  let callerPort = 0;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    collector = await startCollector();
+    app = await mesh.app('reviews');
+    const observed = (b: Bundle) => {
+      const t = createTelemetry();
+      t.onBundleActivated(b, 'test');
+      telemetries.push(t);
+      return createRequestObserver(t, { log: () => undefined });
+    };
+    const calleeBundle = bundle({
+      service: 'reviews',
+      trustRoots: [mesh.pki.rootPem],
+      appPort: app.port,
+      otlpEndpoint: collector.url,
+    });
+    const callee = await mesh.sidecar(calleeBundle, { observer: observed(calleeBundle) });
+    const callerBundle = bundle({
+      service: 'productpage',
+      trustRoots: [mesh.pki.rootPem],
+      otlpEndpoint: collector.url,
+      outbound: [
+        destination({
+          service: 'reviews',
+          versions: { v1: [staticEndpoint(callee.ports.inbound)] },
+          routes: [route({ name: 'default' })],
+        }),
+      ],
+    });
+    callerPort = (await mesh.sidecar(callerBundle, { observer: observed(callerBundle) })).ports.outbound;
+  });
+
+  afterAll(async () => {
+    await mesh.close();
+    await collector.close();
+  });
+
+  const flushAll = () => Promise.all(telemetries.map((t) => t.close()));
+
+  it('exports one span per hop, chained parent to child, and the app sees the last hop as its parent', async () => {
+    const trace = 'd'.repeat(32);
+    const client = 'e'.repeat(16);
+    const reply = await send(callerPort, {
+      host: 'reviews',
+      headers: { traceparent: `00-${trace}-${client}-01` },
+    });
+    expect(reply.status).toBe(200);
+    await flushAll();
+    const spans = allSpans(collector);
+    const outbound = spans.find((s: any) => s.kind === 3);
+    const inbound = spans.find((s: any) => s.kind === 2);
+    expect(spans.length).toBe(2);
+    expect(outbound).toMatchObject({
+      traceId: trace,
+      parentSpanId: client,
+      name: 'outbound reviews/default',
+    });
+    expect(inbound).toMatchObject({ traceId: trace, parentSpanId: outbound.spanId, name: 'inbound reviews' });
+    expect(app.seen.at(-1)!.headers.traceparent).toBe(`00-${trace}-${inbound.spanId}-01`);
+    const attrs = Object.fromEntries(inbound.attributes.map((a: any) => [a.key, a.value]));
+    expect(attrs['http.response.status_code']).toEqual({ intValue: '200' });
+    expect(attrs['meshc.peer']).toEqual({ stringValue: 'spiffe://shop.local/productpage' });
+    expect(BigInt(outbound.endTimeUnixNano) >= BigInt(outbound.startTimeUnixNano)).toBe(true);
+  });
+
+  it('exports nothing for an unsampled trace (sampling 0, none incoming)', async () => {
+    collector.posts.length = 0;
+    expect((await send(callerPort, { host: 'reviews' })).status).toBe(200);
+    await flushAll();
+    expect(collector.posts).toEqual([]);
+    expect(app.seen.at(-1)!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+});
