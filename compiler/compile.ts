@@ -17,9 +17,13 @@ import {
   storeStillMatches,
   writeFingerprints,
 } from './store/fingerprints.js';
-import { serviceFilePaths } from './store/layout.js';
 import { readPublished } from './store/published.js';
-import { type KeptService, openStoreWriter, type StoreReport } from './store/write-store.js';
+import {
+  type KeptService,
+  openStoreWriter,
+  type ServiceFiles,
+  type StoreReport,
+} from './store/write-store.js';
 import type { ValidSpec } from './validate/types.js';
 
 /** Services emitted and written together: a few MiB of bundles and Envoy files in memory at once. */
@@ -57,7 +61,6 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const model = normalizeSpec(input.spec);
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
-  const signed = input.signingKey !== undefined;
   const cached = input.fingerprintFile
     ? await readFingerprints(input.fingerprintFile)
     : new Map<string, FingerprintEntry>();
@@ -127,21 +130,20 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         return { model, diagnostics };
       }
       writer.keepServices(keep);
-      writing = writer.addServices(services, published.files);
+      // The writer says which files each service owns: what the next compile's fingerprints stamp.
+      writing = writer.addServices(services, published.files).then((owned) => {
+        if (!fingerprints) return;
+        services.forEach(({ bundle }, i) => {
+          compiled.set(bundle.service, {
+            fingerprint: fingerprints.get(bundle.service) ?? '',
+            version: bundle.version,
+            size: bundle.bytes.length,
+            ...(owned[i] as ServiceFiles),
+          });
+        });
+      });
       // Settled here too, so a failure is never unhandled while the next chunk is emitted.
       writing.catch(() => undefined);
-      if (fingerprints) {
-        for (const artifact of services) {
-          const { service, version, bytes } = artifact.bundle;
-          const fingerprint = fingerprints.get(service) ?? '';
-          compiled.set(service, {
-            fingerprint,
-            version,
-            size: bytes.length,
-            ...serviceFilePaths(artifact, signed),
-          });
-        }
-      }
       input.onProgress?.(start + slice.length, names.length);
     }
     await writing;

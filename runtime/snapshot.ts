@@ -10,10 +10,11 @@ export interface ProxySnapshot {
   readonly bundle: Bundle;
   readonly outbound: OutboundRoutes;
   readonly inbound: InboundRoutes;
-  /** Probability that a trace started here is sampled. */
-  readonly traceSampling: number;
-  /** Whether the bundle names an OTLP endpoint: the proxy then makes and exports spans. */
-  readonly traceExport: boolean;
+  /**
+   * `sampling`: probability that a trace started here is sampled; `exportSpans`: the bundle names an
+   * OTLP endpoint, so the proxy makes and exports spans.
+   */
+  readonly tracing: { readonly sampling: number; readonly exportSpans: boolean };
 }
 
 /** The single mutable cell of the request path. */
@@ -29,7 +30,9 @@ export function buildSnapshot(bundle: Bundle, deps: SnapshotDeps): ProxySnapshot
     bundle,
     outbound: buildOutboundRoutes(bundle, deps),
     inbound: buildInbound(bundle, deps),
-    traceSampling: bundle.observability.tracing.sampling,
-    traceExport: bundle.observability.tracing.otlpEndpoint !== '',
+    tracing: {
+      sampling: bundle.observability.tracing.sampling,
+      exportSpans: bundle.observability.tracing.otlpEndpoint !== '',
+    },
   });
 }

@@ -149,20 +149,6 @@ function layoutWith(
   return { early, late, absent };
 }
 
-/** The store paths layoutService writes for a service (`files`) and removes (`absent`), without signing. */
-export function serviceFilePaths(
-  { bundle, files: extra }: ServiceArtifact,
-  signed: boolean,
-): { files: string[]; absent: string[] } {
-  const svc = bundle.service;
-  const files = [storePaths.bundle(svc, bundle.version)];
-  if (signed) files.push(storePaths.bundleSig(svc, bundle.version));
-  files.push(...extra.map((f) => f.path));
-  if (signed) files.push(storePaths.manifestSig(svc));
-  files.push(storePaths.manifest(svc));
-  return { files, absent: signed ? [] : [storePaths.manifestSig(svc)] };
-}
-
 /** index.json: every service's current version. */
 export function layoutIndex(
   mesh: string,

@@ -48,7 +48,10 @@ export interface StoreWriter {
    * Writes these services' bundles and target files (not yet their manifests). `known` holds bytes of
    * store files read moments ago (the published bundles and manifests), to spare reading them again.
    */
-  addServices(services: readonly ServiceArtifact[], known?: ReadonlyMap<string, Uint8Array>): Promise<void>;
+  addServices(
+    services: readonly ServiceArtifact[],
+    known?: ReadonlyMap<string, Uint8Array>,
+  ): Promise<ServiceFiles[]>;
   /**
    * Counts services whose files are already in the store exactly as this compile would write them
    * (store/fingerprints.ts): they go into index.json and the report, and nothing of theirs is touched.
@@ -58,6 +61,12 @@ export interface StoreWriter {
   finish(mesh: string, commit: string | null): Promise<StoreReport>;
   /** Undoes every write so far, leaving the store as it was. */
   abort(): Promise<void>;
+}
+
+/** The store files one service owns after a compile (`files`) and those it must not have (`absent`). */
+export interface ServiceFiles {
+  readonly files: readonly string[];
+  readonly absent: readonly string[];
 }
 
 /** A service left as the store has it. */
@@ -192,6 +201,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         const early: PlannedFile[] = [];
         const chunkLate: PlannedFile[] = [];
         const layouts = await layoutServices(chunk, options.signingKey);
+        const owned: ServiceFiles[] = [];
         for (const [i, artifact] of chunk.entries()) {
           const one = layouts[i] as ServiceLayout;
           checkUnique([...one.early, ...one.late], seen);
@@ -201,6 +211,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           if (fresh) chunkLate.push(...one.late);
           else late.push(...one.late);
           absent.push(...one.absent);
+          owned.push({ files: [...one.early, ...one.late].map((f) => f.path), absent: one.absent });
           const { bundle } = artifact;
           services.push({ service: bundle.service, version: bundle.version, size: bundle.bytes.length });
           for (const f of one.late) {
@@ -219,8 +230,9 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           others,
           ...lateGroups(chunkLate.map((file) => ({ file, previous: undefined }))),
         ]);
+        return owned;
       } catch (err) {
-        failed(err);
+        return failed(err);
       }
     },
 

@@ -14,7 +14,7 @@ import type { ProxyResponse } from '../stack/types.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
 import { beginRequest, serve } from './edge.js';
 import type { ServerEnv } from './options.js';
-import { ensureTraceHeaders, startProxySpan } from './trace.js';
+import { traceRequest } from './trace.js';
 
 /** The request listener shared by the TLS and (permissive) plaintext servers of the inbound port. */
 export function inboundRequestListener(active: ActiveConfig, env: ServerEnv) {
@@ -33,11 +33,7 @@ async function routeInbound(
 ): Promise<ProxyResponse> {
   const headers = endToEndHeaders(req.headers, true);
   ctx.upstreamHeaders = headers;
-  if (snapshot.traceExport) {
-    const started = startProxySpan(headers, snapshot.traceSampling, env.random);
-    ctx.requestId = started.requestId;
-    ctx.span = started.span;
-  } else ctx.requestId = ensureTraceHeaders(headers, snapshot.traceSampling, env.random);
+  traceRequest(ctx, headers, snapshot.tracing, env.random);
   ctx.destination = snapshot.bundle.service;
   const socket = req.socket;
   ctx.peer = peerOf(socket);

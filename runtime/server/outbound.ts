@@ -13,7 +13,7 @@ import { endToEndHeaders } from '../upstream/hop-by-hop.js';
 import { onClientError } from './client-error.js';
 import { beginRequest, serve } from './edge.js';
 import { httpServerOptions, type ServerEnv } from './options.js';
-import { ensureTraceHeaders, startProxySpan } from './trace.js';
+import { traceRequest } from './trace.js';
 
 export function createOutboundServer(active: ActiveConfig, env: ServerEnv): http.Server {
   const server = http.createServer(httpServerOptions(env.limits), (req, res) => {
@@ -34,11 +34,7 @@ async function routeOutbound(
 ): Promise<ProxyResponse> {
   const headers = endToEndHeaders(req.headers, false);
   ctx.upstreamHeaders = headers;
-  if (snapshot.traceExport) {
-    const started = startProxySpan(headers, snapshot.traceSampling, env.random);
-    ctx.requestId = started.requestId;
-    ctx.span = started.span;
-  } else ctx.requestId = ensureTraceHeaders(headers, snapshot.traceSampling, env.random);
+  traceRequest(ctx, headers, snapshot.tracing, env.random);
   const target = parseRequestTarget(req.url ?? '', req.headers.host);
   if (target.authority !== undefined) headers.host = target.authority;
   const dest = snapshot.outbound.destinations.get(target.service);

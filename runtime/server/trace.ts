@@ -7,16 +7,39 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Random } from '../clock.js';
-import type { ProxySpan } from '../stack/context.js';
+import type { ProxySpan, RequestContext } from '../stack/context.js';
+
+/**
+ * The edge's one call, inbound and outbound: the correlation headers of the request about to be
+ * forwarded, and, when the bundle exports spans, this hop's span on the context.
+ */
+export function traceRequest(
+  ctx: RequestContext,
+  headers: OutgoingHttpHeaders,
+  tracing: { readonly sampling: number; readonly exportSpans: boolean },
+  random: Random,
+): void {
+  if (tracing.exportSpans) {
+    const started = startProxySpan(headers, tracing.sampling, random);
+    ctx.requestId = started.requestId;
+    ctx.span = started.span;
+  } else ctx.requestId = ensureTraceHeaders(headers, tracing.sampling, random);
+}
 
 /** Fills in the correlation headers that are missing; returns the request id. */
 export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: number, random: Random): string {
+  const id = ensureRequestId(headers);
+  if (headers.traceparent === undefined) headers.traceparent = newTraceparent(random() < sampling);
+  return id;
+}
+
+/** The request's `x-request-id`, generated (a random UUID) when missing or empty. */
+function ensureRequestId(headers: OutgoingHttpHeaders): string {
   let id = headers['x-request-id'];
   if (typeof id !== 'string' || id === '') {
     id = randomUUID();
     headers['x-request-id'] = id;
   }
-  if (headers.traceparent === undefined) headers.traceparent = newTraceparent(random() < sampling);
   return id;
 }
 
@@ -34,11 +57,7 @@ export function startProxySpan(
   sampling: number,
   random: Random,
 ): { requestId: string; span: ProxySpan } {
-  let requestId = headers['x-request-id'];
-  if (typeof requestId !== 'string' || requestId === '') {
-    requestId = randomUUID();
-    headers['x-request-id'] = requestId;
-  }
+  const requestId = ensureRequestId(headers);
   const incoming = typeof headers.traceparent === 'string' ? TRACEPARENT.exec(headers.traceparent) : null;
   const joined = incoming !== null && incoming[1] !== ZERO_TRACE && incoming[2] !== ZERO_SPAN;
   const traceId = joined ? incoming[1]! : randomHex(16);

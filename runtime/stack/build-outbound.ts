@@ -128,8 +128,8 @@ function buildTarget(
 ): DestinationTarget {
   const policy = dest.policy;
   const versions = new Map<string, VersionTarget>();
+  const observer = deps.observer;
   for (const v of dest.versions) {
-    const observer = deps.observer;
     versions.set(v.name, {
       endpoints: new EndpointSet(v.endpoints, deps.dns),
       balancer: createBalancer(policy.loadBalancer.policy, deps.random),

@@ -19,7 +19,8 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
   const now = opts.now ?? Date.now;
   return {
     requestEnded(ctx, direction, durationMs) {
-      if (ctx.span?.sampled) telemetry.exportSpan(ctx, direction, durationMs, now());
+      const span = ctx.span;
+      if (span?.sampled) telemetry.exportSpan(span, ctx, direction, durationMs, now());
       if (ctx.errorCode === 'circuit-open')
         telemetry.metrics.circuitBreakerOverflows.labels(ctx.destination ?? '').inc();
       // The record (and the wall clock) is only worth making when a log line will be written.

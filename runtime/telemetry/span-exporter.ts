@@ -38,9 +38,8 @@ export interface SpanExporter {
 }
 
 export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
-  const url = opts.endpoint.replace(/\/+$/, '').endsWith('/v1/traces')
-    ? opts.endpoint
-    : `${opts.endpoint.replace(/\/+$/, '')}/v1/traces`;
+  const base = opts.endpoint.replace(/\/+$/, '');
+  const url = base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
   const maxBatch = opts.maxBatch ?? 512;
   const maxQueue = opts.maxQueue ?? 2048;
   const interval = opts.flushIntervalMs ?? 1000;

@@ -6,7 +6,7 @@ import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { createSpanExporter, type FinishedSpan, type SpanExporter } from './span-exporter.js';
-import type { RequestContext } from '../stack/context.js';
+import type { ProxySpan, RequestContext } from '../stack/context.js';
 import type { Direction } from '../observer.js';
 import { type CounterChild, type HistogramChild, PROMETHEUS_CONTENT_TYPE } from './registry.js';
 
@@ -23,8 +23,14 @@ export interface Telemetry {
   countRequest(direction: Direction, peer: string, route: string, status: number, durationMs: number): void;
   /** Whether a finished request should be written to the access log (and so needs a RequestRecord). */
   readonly logsRequests: boolean;
-  /** Queues the request's span for the OTLP endpoint (only called for a sampled span). */
-  exportSpan(ctx: RequestContext, direction: Direction, durationMs: number, endEpochMs: number): void;
+  /** Queues the request's sampled span for the OTLP endpoint (nothing when the bundle names none). */
+  exportSpan(
+    span: ProxySpan,
+    ctx: RequestContext,
+    direction: Direction,
+    durationMs: number,
+    endEpochMs: number,
+  ): void;
   /** A request refused before it was parsed (the listener wrote 431/400/408 itself). */
   onClientError(direction: 'inbound' | 'outbound', code: string): void;
   /** The lifecycle's onReload hook. */
@@ -57,9 +63,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     countRequest(direction, peer, route, status, durationMs) {
       series.count(direction, peer, route, status, durationMs);
     },
-    exportSpan(ctx, direction, durationMs, endEpochMs) {
-      const finished = ctx.span && spans ? finishedSpan(ctx, direction, durationMs, endEpochMs) : undefined;
-      if (finished) spans?.exporter.add(finished);
+    exportSpan(span, ctx, direction, durationMs, endEpochMs) {
+      spans?.exporter.add(finishedSpan(span, ctx, direction, durationMs, endEpochMs));
     },
     onClientError(direction, code) {
       metrics.clientErrors.labels(direction, code).inc();
@@ -145,13 +150,12 @@ class RequestSeries {
 
 /** The span of one finished request, as the exporter sends it. */
 function finishedSpan(
+  span: ProxySpan,
   ctx: RequestContext,
   direction: Direction,
   durationMs: number,
   endEpochMs: number,
-): FinishedSpan | undefined {
-  const span = ctx.span;
-  if (!span?.sampled) return undefined;
+): FinishedSpan {
   const attributes: Record<string, string | number> = {
     'http.request.method': ctx.method,
     'url.path': ctx.path,
