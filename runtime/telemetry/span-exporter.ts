@@ -74,9 +74,12 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
     if (queue.length > 0) schedule();
   };
 
+  /** Sends within `interval`, or at once when a full batch waits (replacing a pending interval). */
   const schedule = () => {
-    if (timer !== undefined) return;
-    timer = setTimeout(() => void flush(), queue.length >= maxBatch ? 0 : interval);
+    const full = queue.length >= maxBatch;
+    if (timer !== undefined && !full) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => void flush(), full ? 0 : interval);
     timer.unref();
   };
 

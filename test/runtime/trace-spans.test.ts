@@ -133,6 +133,22 @@ describe('span exporter', () => {
     expect(allSpans(collector).map((s: any) => s.kind)).toEqual([2, 3, 2]);
   });
 
+  it('sends a full batch at once, without waiting for the flush interval', async () => {
+    collector.posts.length = 0;
+    let exported: (n: number) => void = () => undefined;
+    const done = new Promise<number>((r) => (exported = r));
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      flushIntervalMs: 3_600_000,
+      maxBatch: 3,
+      onResult: (result, n) => result === 'exported' && exported(n),
+    });
+    for (let i = 0; i < 3; i++) exporter.add(finished(i));
+    expect(await done).toBe(3);
+    expect(collector.posts.length).toBe(1);
+  });
+
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
     collector.status = 500;
     const results: [string, number][] = [];
