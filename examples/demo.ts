@@ -167,13 +167,14 @@ async function main(): Promise<void> {
   if (canary.failures + jason.failures + failed > 0) throw new Error('some requests failed (see above)');
 }
 
-let stopping = false;
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await cleanup();
-  }
-  process.exit(code);
+// The first reason to stop decides the exit code, and every later one waits for the same cleanup:
+// on Ctrl-C, the demo's own requests fail as the sidecars go, and that failure must neither exit
+// before the cleanup has finished nor replace the 130 of the interrupt with a 1.
+let stopping: Promise<never> | undefined;
+function stop(code: number): Promise<never> {
+  const exit = () => process.exit(code);
+  stopping ??= cleanup().then(exit, exit);
+  return stopping;
 }
 process.on('SIGINT', () => void stop(130));
 process.on('SIGTERM', () => void stop(143));
