@@ -1,6 +1,7 @@
 // Resilience on real sockets: retries that turn a 30 %-failing upstream into >= 99 % success while
 // the budget caps extra load, per-try and route timeouts, connect failures, resets, the circuit
-// breaker, fault aborts, body replay, oversized and slow request heads, and dns: endpoints.
+// breaker, fault aborts, body replay, oversized, malformed and smuggled request heads, slow request
+// heads, and dns: endpoints.
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +309,37 @@ describe('resilience through the mesh', () => {
     expect(app.seen.length).toBe(before);
   });
 
+  // Smuggling needs two parsers that disagree on where a message ends; the edge refuses every
+  // ambiguous framing itself, so no upstream ever sees one (RFC 9112 §6.1, §6.3; Node's strict llhttp).
+  it.each([
+    [
+      'Content-Length with Transfer-Encoding',
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    ['two different Content-Lengths', 'Content-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
+    ['a Content-Length that is not a number', 'Content-Length: 1x\r\n\r\na'],
+    ['a Transfer-Encoding other than chunked last', 'Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n'],
+    ['a space before the colon', 'X-Bad : 1\r\n\r\n'],
+    ['a NUL in a header value', 'X-Bad: a\u0000b\r\n\r\n'],
+    ['an obsolete folded header line', 'X-Bad: a\r\n folded\r\n\r\n'],
+    ['a bad chunk size', 'Transfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n'],
+  ])('a request with %s gets 400 bad-request and nothing is forwarded', async (_, rest) => {
+    const before = app.seen.length;
+    const answer = await rawExchange(
+      caller.ports.outbound,
+      `POST /smuggle HTTP/1.1\r\nHost: reviews\r\n${rest}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('x-meshc-error: bad-request');
+    expect(app.seen.length).toBe(before);
+  });
+
+  it('a request line that is not HTTP gets 400 bad-request', async () => {
+    const answer = await rawExchange(caller.ports.outbound, 'HELLO\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('x-meshc-error: bad-request');
+  });
+
   it('resolves dns: endpoints, and answers 503 no-healthy-upstream when a name resolves to nothing', async () => {
     expect((await call('/', { host: 'by-dns' })).status).toBe(200);
     const r = await call('/', { host: 'dns-gone' });
@@ -345,3 +377,17 @@ describe('slow clients', () => {
     expect(answer).toContain('x-meshc-error: request-timeout');
   });
 });
+
+/** Writes `bytes` on a fresh connection and collects everything until the proxy closes it. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+    });
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(got));
+    s.setTimeout(5000, () => s.destroy());
+  });
+}
