@@ -104,4 +104,27 @@ describe('forward to the app over undici', () => {
     expect(err.code).toBe('upstream-connect-failure');
     expect(err.message).toContain('ECONNREFUSED');
   });
+
+  // A response whose framing two parsers could read differently must not reach the client at all:
+  // relaying it would let the app (or whoever controls it) split responses on the caller's connection.
+  it.each([
+    [
+      'Content-Length with Transfer-Encoding',
+      'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    ['two different Content-Lengths', 'Content-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
+    ['a NUL in a header value', 'X-Bad: a\u0000b\r\nContent-Length: 0\r\n\r\n'],
+  ])('a response with %s is upstream-reset, not relayed', async (_, rest) => {
+    const bad = await rawApp((s) => s.write(`HTTP/1.1 200 OK\r\n${rest}`));
+    apps.push(bad);
+    const err = (await call(bad.port).catch((e: ProxyError) => e)) as ProxyError;
+    expect(err.code).toBe('upstream-reset');
+  });
+
+  it('an answer that is not HTTP is upstream-reset', async () => {
+    const bad = await rawApp((s) => s.write('SSH-2.0-OpenSSH_9.6\r\n'));
+    apps.push(bad);
+    const err = (await call(bad.port).catch((e: ProxyError) => e)) as ProxyError;
+    expect(err.code).toBe('upstream-reset');
+  });
 });
