@@ -1,6 +1,6 @@
-// nginx and haproxy come from Debian: installed with apt-get when missing, but only where that is
-// allowed without asking (root, or password-less sudo). Otherwise the peer is skipped with a line
-// saying why, and the rest of the benchmark runs.
+// nginx, haproxy and wrk come from Debian: installed with apt-get when missing, but only where that is
+// allowed without asking (root, or password-less sudo). Otherwise a missing peer is skipped, and without
+// wrk the max phase falls back to the Node generator, each with a line saying why; the rest runs.
 import { execFileSync } from 'node:child_process';
 import { commandExists } from './processes.js';
 
@@ -8,20 +8,29 @@ export interface NativePeers {
   /** Absolute path of each binary, or null with the reason it is skipped. */
   readonly nginx: string | null;
   readonly haproxy: string | null;
+  /** The max phase's load generator (bench/proxy/wrk.ts); null: the Node generator runs that phase. */
+  readonly wrk: string | null;
   readonly notes: readonly string[];
 }
 
 const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+const NO_WRK = 'the max phase uses the Node generator, whose ceiling is the direct row';
 
 export function ensureNativePeers(log: (line: string) => void): NativePeers {
   const notes: string[] = [];
   let nginx = locate('nginx');
   let haproxy = locate('haproxy');
-  const missing = [nginx ? null : 'nginx', haproxy ? null : 'haproxy'].filter((x): x is string => x !== null);
+  let wrk = locate('wrk');
+  const missing = [nginx ? null : 'nginx', haproxy ? null : 'haproxy', wrk ? null : 'wrk'].filter(
+    (x): x is string => x !== null,
+  );
   if (missing.length > 0) {
     const sudo = installer();
     if (sudo === null) {
-      notes.push(`${missing.join(' and ')} missing and not root (no password-less sudo): skipped`);
+      const peers = missing.filter((m) => m !== 'wrk');
+      const why = 'missing and not root (no password-less sudo)';
+      if (peers.length) notes.push(`${peers.join(' and ')} ${why}: skipped`);
+      if (!wrk) notes.push(`wrk ${why}: ${NO_WRK}`);
     } else {
       log(`installing ${missing.join(' ')} from Debian (apt-get install -y)...`);
       try {
@@ -37,11 +46,15 @@ export function ensureNativePeers(log: (line: string) => void): NativePeers {
       }
       nginx = locate('nginx');
       haproxy = locate('haproxy');
+      wrk = locate('wrk');
     }
   }
-  if (!nginx && !notes.length) notes.push('nginx not available: skipped');
-  if (!haproxy && !notes.length) notes.push('haproxy not available: skipped');
-  return { nginx, haproxy, notes };
+  // One line per cause: after a line saying why the install did not happen, only wrk's consequence.
+  const explained = notes.length > 0;
+  if (!nginx && !explained) notes.push('nginx not available: skipped');
+  if (!haproxy && !explained) notes.push('haproxy not available: skipped');
+  if (!wrk && !notes.some((n) => n.startsWith('wrk '))) notes.push(`wrk not available: ${NO_WRK}`);
+  return { nginx, haproxy, wrk, notes };
 }
 
 function locate(name: string): string | null {

@@ -2,7 +2,9 @@
 // - `rate`: open loop at a fixed rate (as wrk2). Request i is due at start + i/rate whatever happened
 //   before it, and its latency is measured from that scheduled time, so a stall in the proxy shows up
 //   in every request that should have been sent during it (no coordinated omission).
-// - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate.
+// - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate. Only
+//   used when wrk is missing (bench/proxy/wrk.ts): this generator's own ceiling is below what the
+//   upstream serves, so it compresses every peer's max req/s towards the direct row.
 // Keep-alive connections through an undici Pool. Prints one JSON line (LoadResult) on stdout.
 import { Pool } from 'undici';
 import { cpuMs } from './processes.js';
@@ -42,7 +44,8 @@ export interface LoadResult {
   readonly p50: number;
   readonly p90: number;
   readonly p99: number;
-  readonly p999: number;
+  /** null when the generator does not report it (wrk, in the max phase). */
+  readonly p999: number | null;
   readonly max: number;
   /** How late requests were actually sent after their scheduled time (rate mode), p50/p99 ms. */
   readonly sendLagP50: number;

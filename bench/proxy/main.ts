@@ -1,7 +1,8 @@
 // `npm run bench:proxy`: meshc against nginx, haproxy, node http-proxy and a minimal undici proxy, in
 // the same run, on this machine. Every proxy is pinned to one core and the load generator (plus the
 // shared upstream) to the other; each round restarts every peer, rounds are interleaved, and figures
-// are medians over rounds, compared as ratios. Method and reasons: docs/decisions/0006-proxy-benchmark-method.md.
+// are medians over rounds, compared as ratios. The fixed-rate phase uses the Node open-loop generator
+// (load.ts), the max phase wrk when installed (wrk.ts). Method and reasons: docs/decisions/0006-proxy-benchmark-method.md.
 // Flags: --rounds N (3), --rate R (1000), --rate-seconds S (5), --lead-in-seconds S (2), --max-seconds S (3),
 // --peers a,b,..., --report-only (re-render bench/results/proxy.md from proxy.json).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { UPSTREAM_BODY } from './node-peer-body.js';
 import { LOAD_CORE, meshcStartMode, NODE_PEER, PEERS, type PeerEnv } from './peers.js';
 import { type Child, freePort, hasTaskset, startPinned, stop, stopAll, waitUntil } from './processes.js';
 import { publish, readLastRun } from './publish.js';
+import { maxGeneratorName, maxPhaseLine } from './wrk.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   if (!hasTaskset) log('taskset not found: processes are NOT pinned to cores; figures are less comparable');
   const native = ensureNativePeers(log);
   for (const note of native.notes) log(note);
+  const maxGenerator = maxGeneratorName(native.wrk);
+  log(maxPhaseLine(maxGenerator, cfg.maxConnections));
 
   const work = await mkdtemp(join(tmpdir(), 'meshc-bench-proxy-'));
   try {
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       upstreamPort: ports.app,
       nginx: native.nginx,
       haproxy: native.haproxy,
+      wrk: native.wrk,
       mesh,
       meshPorts: ports,
     };
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
       pinned: hasTaskset,
       upstream: upstream.kind,
       meshcStartedBy: meshcStartMode(),
+      maxGenerator,
       config: { rounds, ...cfg },
       peers: peers.map((p) => ({ name: p.name, description: p.description })),
       notes: native.notes,

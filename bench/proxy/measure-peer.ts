@@ -1,12 +1,15 @@
 // One peer, one round: start it, check it answers, warm it up, then the fixed-rate phase (latency from
 // scheduled send times, CPU per request) and the max-throughput phase, reading CPU time and peak RSS of
-// its processes from /proc around each phase. The load generator is a separate process on the load core.
+// its processes from /proc around each phase. The load generator is a separate process on the load core:
+// the Node open-loop generator for the fixed rate, wrk for the max phase and the warm-up when installed
+// (the Node generator's closed loop otherwise).
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
 import { LOAD_CORE, type Peer, type PeerEnv } from './peers.js';
 import { hasTaskset, peakRssMb, stop, waitUntil } from './processes.js';
+import { runWrk } from './wrk.js';
 
 const LOAD_SCRIPT = fileURLToPath(new URL('./load.js', import.meta.url));
 const PATH = '/api/items/42?view=full';
@@ -45,7 +48,8 @@ export async function measurePeer(
   try {
     await waitUntil(`${peer.name}`, () => answers(started.port, started.host), started.children);
     const target = { url: `http://127.0.0.1:${started.port}`, host: started.host, path: PATH };
-    await load({ ...target, mode: 'max', connections: 16, durationMs: cfg.warmupMs });
+    const closedLoop = (spec: LoadSpec) => (env.wrk ? runWrk(env.wrk, spec) : load(spec));
+    await closedLoop({ ...target, mode: 'max', connections: 16, durationMs: cfg.warmupMs });
     // The generator reads the proxy's CPU time itself around the measured window (after its lead-in).
     const atRate = await load({
       ...target,
@@ -56,7 +60,7 @@ export async function measurePeer(
       leadInMs: cfg.leadInMs,
       cpuPids: pids,
     });
-    const atMax = await load({
+    const atMax = await closedLoop({
       ...target,
       mode: 'max',
       connections: cfg.maxConnections,

@@ -20,6 +20,8 @@ export interface PeerEnv {
   readonly upstreamPort: number;
   readonly nginx: string | null;
   readonly haproxy: string | null;
+  /** wrk for the max phase; null: the Node generator runs it (bench/proxy/wrk.ts says why wrk). */
+  readonly wrk: string | null;
   readonly mesh: BenchMesh;
   readonly meshPorts: MeshPorts;
 }

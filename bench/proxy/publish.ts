@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PhaseConfig, RoundSample } from './measure-peer.js';
 import { checkTargets, markdownTable, roundsTable, summarise, targetsList } from './report.js';
+import { describeMaxGenerator } from './wrk.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 
@@ -16,6 +17,8 @@ export interface RunRecord {
   readonly pinned: boolean;
   readonly upstream: string;
   readonly meshcStartedBy: string;
+  /** What ran the max phase: "wrk 4.1.0" or "node" (wrk.ts); absent in runs recorded before it was. */
+  readonly maxGenerator?: string;
   readonly config: PhaseConfig & { readonly rounds: number };
   readonly peers: readonly { readonly name: string; readonly description: string }[];
   readonly notes: readonly string[];
@@ -38,10 +41,12 @@ export async function publish(run: RunRecord): Promise<string> {
     '## Proxy — `npm run bench:proxy` (issue 5)',
     '',
     `Measured ${run.date.slice(0, 10)} on ${run.machine}; proxies pinned to core 1, load generator and ` +
-      `upstream (${run.upstream}) to core 0; ${cfg.rounds} interleaved rounds, medians; open loop at ${cfg.rate} req/s ` +
+      `upstream (${run.upstream}) to core 0; ${cfg.rounds} interleaved rounds, medians; open loop ` +
+      `(Node generator) at ${cfg.rate} req/s ` +
       `for ${cfg.rateMs / 1000} s after an unrecorded ${(cfg.leadInMs ?? 0) / 1000} s lead-in at that rate ` +
       `(latency from scheduled send times), then ${cfg.maxMs / 1000} s closed loop with ` +
-      `${cfg.maxConnections} connections for max req/s. meshc started by: ${run.meshcStartedBy}. Method: ` +
+      `${cfg.maxConnections} connections for max req/s (${describeMaxGenerator(run.maxGenerator)}). ` +
+      `meshc started by: ${run.meshcStartedBy}. Method: ` +
       'docs/decisions/0006-proxy-benchmark-method.md.',
     '',
     ...run.peers.map((p) => `- **${p.name}**: ${p.description}`),
