@@ -1,6 +1,6 @@
 // The bundle store's layout and byte-level rules, shared by the compiler (which writes the store)
 // and the proxy (which reads and verifies it). node:crypto only: the proxy imports this file.
-import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto';
 
 export const BUNDLE_FORMAT = 'meshc.bundle/v1';
 export const MANIFEST_FORMAT = 'meshc.manifest/v1';
@@ -82,7 +82,8 @@ function sortedKeys(value: object): string[] {
 const isArrayIndex = (key: string) => /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
 
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  // One-shot crypto.hash: a Hash object per call cost several times more on thousands of bundles.
+  return hash('sha256', bytes, 'hex');
 }
 
 /** A bundle's version: the first 16 hex digits of the SHA-256 of its canonical bytes. */

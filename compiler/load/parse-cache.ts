@@ -3,7 +3,7 @@
 // One pack file holds every entry (one read per run, not one per spec file); it is written to a temp
 // file and renamed, bounded in size, and anything unreadable in it (a corrupt or foreign file, another
 // version's format) is ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ export interface ParseCache {
 
 /** The key of a file's bytes: their SHA-256. */
 export function contentKey(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${hash('sha256', bytes, 'hex')}`;
 }
 
 /** The key of a git blob: its object id, which already names its content. */

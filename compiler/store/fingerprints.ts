@@ -12,7 +12,7 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BUNDLE_FORMAT } from '../../schema/store-format.js';
+import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { packageVersion } from '../cli/version.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { MeshModel } from '../model.js';
@@ -49,9 +49,8 @@ export function fingerprintServices(
   model: MeshModel,
   options: { readonly signingKey?: KeyObject; readonly targets: readonly NamedTarget[] },
 ): Map<string, string> {
-  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
   // Everything planBundle reads from the mesh (plan/index.ts), plus what the emitters depend on.
-  const global = hash(
+  const global = sha256Hex(
     JSON.stringify([
       FINGERPRINT_FORMAT,
       BUNDLE_FORMAT,
@@ -67,11 +66,11 @@ export function fingerprintServices(
   );
   // JSON of a model is deterministic: normalize builds every object in a fixed key order.
   const own = new Map<string, string>();
-  for (const [name, service] of model.services) own.set(name, hash(JSON.stringify(service)));
+  for (const [name, service] of model.services) own.set(name, sha256Hex(JSON.stringify(service)));
   const out = new Map<string, string>();
   for (const [name, service] of model.services) {
     const parts = [global, own.get(name), ...service.calls.map((c) => `${c}:${own.get(c) ?? 'missing'}`)];
-    out.set(name, hash(parts.join('\n')));
+    out.set(name, sha256Hex(parts.join('\n')));
   }
   return out;
 }
