@@ -14,16 +14,38 @@ const EMPTY_VALUE = 1;
 const HAS_KEY = 2;
 
 export interface PositionIndex {
-  /** JSON pointer of every node, in document order; '' is the root. */
-  readonly pointers: readonly string[];
+  /**
+   * JSON pointer of every node, in document order ('' is the root), written end to end: node i's
+   * pointer is `pointerText.slice(pointerEnds[i - 1] ?? 0, pointerEnds[i])`. One string per document
+   * rather than one per node: a 10,000-file spec read back from the parse cache made two million
+   * small strings, most never looked at (a locator needs them only when it is asked something).
+   */
+  readonly pointerText: string;
+  readonly pointerEnds: Int32Array;
   /** STRIDE numbers per pointer. */
   readonly spans: Int32Array;
+}
+
+/** The pointers of `positions`, in document order. */
+export function pointersOf(positions: PositionIndex): string[] {
+  const { pointerText, pointerEnds } = positions;
+  const out = new Array<string>(pointerEnds.length);
+  for (let i = 0, from = 0; i < pointerEnds.length; from = pointerEnds[i]!, i++) {
+    out[i] = pointerText.slice(from, pointerEnds[i]);
+  }
+  return out;
 }
 
 /** The positions of an indexed document. */
 export function positionsOf(index: NodeIndex): PositionIndex {
   const pointers = [...index.nodes.keys()];
   const spans = new Int32Array(pointers.length * STRIDE);
+  const pointerEnds = new Int32Array(pointers.length);
+  let end = 0;
+  pointers.forEach((pointer, i) => {
+    end += pointer.length;
+    pointerEnds[i] = end;
+  });
   pointers.forEach((pointer, i) => {
     const entry = index.nodes.get(pointer)!;
     const at = i * STRIDE;
@@ -31,25 +53,44 @@ export function positionsOf(index: NodeIndex): PositionIndex {
     if (entry.key) put(spans, at + 4, index.toLocation(entry.key));
     spans[at + 8] = (isEmptyScalarNode(entry.value) ? EMPTY_VALUE : 0) | (entry.key ? HAS_KEY : 0);
   });
-  return { pointers, spans };
+  return { pointerText: pointers.join(''), pointerEnds, spans };
 }
 
 /** True when `value` has the shape positionsOf makes (for data read back from the parse cache). */
 export function isPositionIndex(value: unknown): value is PositionIndex {
   const p = value as Partial<PositionIndex> | null;
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    Array.isArray(p.pointers) &&
-    p.spans instanceof Int32Array &&
-    p.spans.length === p.pointers.length * STRIDE &&
-    p.pointers.every((x) => typeof x === 'string')
-  );
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    typeof p.pointerText !== 'string' ||
+    !(p.pointerEnds instanceof Int32Array) ||
+    !(p.spans instanceof Int32Array) ||
+    p.spans.length !== p.pointerEnds.length * STRIDE
+  )
+    return false;
+  let previous = 0;
+  for (const end of p.pointerEnds) {
+    if (end < previous) return false;
+    previous = end;
+  }
+  return previous === p.pointerText.length;
 }
 
 /** A locator over stored positions, with makeLocator's rules (nearest existing ancestor, empty values). */
 export function positionLocator(file: string, positions: PositionIndex): Locator {
-  const { pointers, spans } = positions;
+  const { spans } = positions;
+  // Pointer -> node number, built on the first question (most documents are never asked one).
+  let numbers: Map<string, number> | undefined;
+  const numberOf = (pointer: string): number | undefined => {
+    if (!numbers) {
+      numbers = new Map();
+      // The first node of a pointer wins, as indexOf did (pointers are unique in practice).
+      pointersOf(positions).forEach((p, i) => {
+        if (!numbers!.has(p)) numbers!.set(p, i);
+      });
+    }
+    return numbers.get(pointer);
+  };
   const location = (at: number): SourceLocation => ({
     file,
     line: spans[at]!,
@@ -59,8 +100,8 @@ export function positionLocator(file: string, positions: PositionIndex): Locator
   });
   const nearest = (pointer: string): { at: number; exact: boolean } | undefined => {
     for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
-      const i = pointers.indexOf(current);
-      if (i !== -1) return { at: i * STRIDE, exact: current === pointer };
+      const i = numberOf(current);
+      if (i !== undefined) return { at: i * STRIDE, exact: current === pointer };
       if (current === '') return undefined;
     }
   };
