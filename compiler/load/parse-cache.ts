@@ -14,7 +14,7 @@ import type { ParsedFile } from './parse-file.js';
 import { isPositionIndex } from './positions.js';
 
 /** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
-export const PARSE_FORMAT = 3;
+export const PARSE_FORMAT = 4;
 
 /** Name of the pack file inside the cache directory. */
 export const PACK_FILE = 'parse-cache.bin';

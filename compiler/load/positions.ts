@@ -12,28 +12,36 @@ const STRIDE = 9;
 const EMPTY_VALUE = 1;
 /** Flag: the entry has a key node (mapping members). */
 const HAS_KEY = 2;
-/** Questions a locator answers by scanning before it indexes its pointers. */
-const SCANS_BEFORE_MAP = 16;
+/** Questions a locator answers by walking the tree before it indexes every pointer in a Map. */
+const WALKS_BEFORE_MAP = 16;
 
+/**
+ * The nodes of a document in document order (node 0 is the root, pointer ''), each named by its
+ * parent and its last pointer segment: node i's pointer is its parent's, '/', and its segment. A tree
+ * rather than each node's whole pointer: read back from the parse cache, whole pointers were 37 % of a
+ * 10,000-file pack and two million strings (then one joined string per document, still 3× the
+ * segments). Numbers are 16-bit when they fit, which they do for any file under 65,536 lines.
+ */
 export interface PositionIndex {
-  /**
-   * JSON pointer of every node, in document order ('' is the root), written end to end: node i's
-   * pointer is `pointerText.slice(pointerEnds[i - 1] ?? 0, pointerEnds[i])`. One string per document
-   * rather than one per node: a 10,000-file spec read back from the parse cache made two million
-   * small strings, most never looked at (a locator needs them only when it is asked something).
-   */
-  readonly pointerText: string;
-  readonly pointerEnds: Int32Array;
-  /** STRIDE numbers per pointer. */
-  readonly spans: Int32Array;
+  /** Parent node of each node, which comes before it; the root's entry is unused (-1, or 65535 in 16 bits). */
+  readonly parents: Int32Array | Uint16Array;
+  /** Each node's last pointer segment (escaped as in the pointer), end to end. */
+  readonly segmentText: string;
+  /** Where each segment ends in segmentText. */
+  readonly segmentEnds: Int32Array | Uint16Array;
+  /** STRIDE numbers per node. */
+  readonly spans: Int32Array | Uint16Array;
 }
+
+type Numbers = Int32Array | Uint16Array;
 
 /** The pointers of `positions`, in document order. */
 export function pointersOf(positions: PositionIndex): string[] {
-  const { pointerText, pointerEnds } = positions;
-  const out = new Array<string>(pointerEnds.length);
-  for (let i = 0, from = 0; i < pointerEnds.length; from = pointerEnds[i]!, i++) {
-    out[i] = pointerText.slice(from, pointerEnds[i]);
+  const { parents, segmentText, segmentEnds } = positions;
+  const out = new Array<string>(parents.length);
+  for (let i = 0, from = 0; i < parents.length; from = segmentEnds[i]!, i++) {
+    const segment = segmentText.slice(from, segmentEnds[i]);
+    out[i] = i === 0 ? segment : `${out[parents[i]!]}/${segment}`;
   }
   return out;
 }
@@ -41,64 +49,113 @@ export function pointersOf(positions: PositionIndex): string[] {
 /** The positions of an indexed document. */
 export function positionsOf(index: NodeIndex): PositionIndex {
   const pointers = [...index.nodes.keys()];
-  const spans = new Int32Array(pointers.length * STRIDE);
-  const pointerEnds = new Int32Array(pointers.length);
+  const n = pointers.length;
+  const numbers = new Map(pointers.map((pointer, i) => [pointer, i]));
+  const parents = new Int32Array(n);
+  const segmentEnds = new Int32Array(n);
+  const segments: string[] = [];
+  const spans = new Int32Array(n * STRIDE);
   let end = 0;
   pointers.forEach((pointer, i) => {
-    end += pointer.length;
-    pointerEnds[i] = end;
-  });
-  pointers.forEach((pointer, i) => {
+    // indexNodes (locate-nodes.ts) visits the root first and every node before its children.
+    const cut = pointer.lastIndexOf('/');
+    const parent = i === 0 ? -1 : numbers.get(pointer.slice(0, cut));
+    if (parent === undefined || parent >= i || (i === 0) !== (pointer === '')) {
+      throw new Error(`positionsOf: node "${pointer}" does not follow its parent`);
+    }
+    parents[i] = parent;
+    const segment = pointer.slice(cut + 1);
+    segments.push(segment);
+    end += segment.length;
+    segmentEnds[i] = end;
     const entry = index.nodes.get(pointer)!;
     const at = i * STRIDE;
     put(spans, at, index.toLocation(entry.value));
     if (entry.key) put(spans, at + 4, index.toLocation(entry.key));
     spans[at + 8] = (isEmptyScalarNode(entry.value) ? EMPTY_VALUE : 0) | (entry.key ? HAS_KEY : 0);
   });
-  return { pointerText: pointers.join(''), pointerEnds, spans };
+  return {
+    parents: narrow(parents, 1),
+    segmentText: segments.join(''),
+    segmentEnds: narrow(segmentEnds, 0),
+    spans: narrow(spans, 0),
+  };
+}
+
+/** 16-bit when every number from index `skip` on fits (`skip` 1 leaves out the root's parent, -1). */
+function narrow(numbers: Int32Array, skip: number): Numbers {
+  for (let i = skip; i < numbers.length; i++) {
+    const v = numbers[i]!;
+    if (v < 0 || v > 0xffff) return numbers;
+  }
+  return Uint16Array.from(numbers);
 }
 
 /** True when `value` has the shape positionsOf makes (for data read back from the parse cache). */
 export function isPositionIndex(value: unknown): value is PositionIndex {
   const p = value as Partial<PositionIndex> | null;
-  if (
-    typeof p !== 'object' ||
-    p === null ||
-    typeof p.pointerText !== 'string' ||
-    !(p.pointerEnds instanceof Int32Array) ||
-    !(p.spans instanceof Int32Array) ||
-    p.spans.length !== p.pointerEnds.length * STRIDE
-  )
-    return false;
+  if (typeof p !== 'object' || p === null || typeof p.segmentText !== 'string') return false;
+  const { parents, segmentEnds, spans } = p;
+  if (!isNumbers(parents) || !isNumbers(segmentEnds) || !isNumbers(spans)) return false;
+  const n = parents.length;
+  if (segmentEnds.length !== n || spans.length !== n * STRIDE) return false;
+  for (let i = 1; i < n; i++) if (!(parents[i]! < i)) return false;
   let previous = 0;
-  for (const end of p.pointerEnds) {
+  for (const end of segmentEnds) {
     if (end < previous) return false;
     previous = end;
   }
-  return previous === p.pointerText.length;
+  return previous === p.segmentText.length && (n === 0 || segmentEnds[0] === 0);
+}
+
+function isNumbers(value: unknown): value is Numbers {
+  return value instanceof Int32Array || value instanceof Uint16Array;
 }
 
 /** A locator over stored positions, with makeLocator's rules (nearest existing ancestor, empty values). */
 export function positionLocator(file: string, positions: PositionIndex): Locator {
-  const { spans } = positions;
-  // Node number of a pointer (the first node with it: pointers are unique in practice). The first
-  // few questions scan the packed text, which allocates nothing; a document asked more gets a Map.
-  // (A Map on the first question made normalize 70 % slower: it asks each document only a few.)
+  const { parents, segmentText, segmentEnds, spans } = positions;
+  const n = parents.length;
+  const segmentIs = (i: number, segment: string): boolean => {
+    const from = i === 0 ? 0 : segmentEnds[i - 1]!;
+    return segmentEnds[i]! - from === segment.length && segmentText.startsWith(segment, from);
+  };
+  /** The child of `node` named `segment`: the first in document order, as a Map of pointers keeps. */
+  const childOf = (node: number, segment: string): number | undefined => {
+    for (let c = node + 1; c < n; c++) if (parents[c] === node && segmentIs(c, segment)) return c;
+    return undefined;
+  };
+  // The deepest node on the pointer's path. The first questions walk the tree from the root, which
+  // allocates nothing (normalize asks each document about 8); a document asked more gets a Map of
+  // every pointer, so a large single-file spec is not walked once per question.
   let asked = 0;
   let numbers: Map<string, number> | undefined;
-  const { pointerText, pointerEnds } = positions;
-  const numberOf = (pointer: string): number | undefined => {
-    if (!numbers && ++asked > SCANS_BEFORE_MAP) {
+  const nearest = (pointer: string): { at: number; exact: boolean } | undefined => {
+    if (n === 0) return undefined;
+    if (!numbers && ++asked > WALKS_BEFORE_MAP) {
       numbers = new Map();
       pointersOf(positions).forEach((p, i) => {
         if (!numbers!.has(p)) numbers!.set(p, i);
       });
     }
-    if (numbers) return numbers.get(pointer);
-    for (let i = 0, from = 0; i < pointerEnds.length; from = pointerEnds[i]!, i++) {
-      if (pointerEnds[i]! - from === pointer.length && pointerText.startsWith(pointer, from)) return i;
+    if (numbers) {
+      for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
+        const i = numbers.get(current);
+        if (i !== undefined) return { at: i * STRIDE, exact: current === pointer };
+        if (current === '') return undefined;
+      }
     }
-    return undefined;
+    // A pointer that is not '' and does not start with '/' names no node but the root.
+    if (pointer === '' || pointer[0] !== '/') return { at: 0, exact: pointer === '' };
+    let node = 0;
+    for (let from = 1; ;) {
+      const cut = pointer.indexOf('/', from);
+      const child = childOf(node, cut === -1 ? pointer.slice(from) : pointer.slice(from, cut));
+      if (child === undefined) return { at: node * STRIDE, exact: false };
+      node = child;
+      if (cut === -1) return { at: node * STRIDE, exact: true };
+      from = cut + 1;
+    }
   };
   const location = (at: number): SourceLocation => ({
     file,
@@ -107,13 +164,6 @@ export function positionLocator(file: string, positions: PositionIndex): Locator
     endLine: spans[at + 2]!,
     endCol: spans[at + 3]!,
   });
-  const nearest = (pointer: string): { at: number; exact: boolean } | undefined => {
-    for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
-      const i = numberOf(current);
-      if (i !== undefined) return { at: i * STRIDE, exact: current === pointer };
-      if (current === '') return undefined;
-    }
-  };
   const valueOrKey = (at: number) =>
     (spans[at + 8]! & EMPTY_VALUE) !== 0 && (spans[at + 8]! & HAS_KEY) !== 0
       ? location(at + 4)

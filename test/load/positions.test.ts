@@ -1,6 +1,7 @@
 // Stored positions must locate exactly like the parse tree they were taken from: every pointer of
 // every document of the examples, keys and values, plus pointers to absent children (which fall
 // back to the nearest ancestor), compared with a locator over a fresh yaml parse of the same text.
+// Stored positions are a tree of segments; pointersOf rebuilds every pointer from it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,12 +33,18 @@ describe('stored positions locate like the parse tree', () => {
       const fromTree = makeLocator(() =>
         buildNodeIndex(path, { doc: doc.doc, lineCounter: stream.lineCounter }),
       );
+      // One locator for every question (past its first few it answers from a Map of pointers), and a
+      // fresh one per question (each answered by walking the tree): both must match the tree.
       const stored = positionLocator(path, positions);
       const known = pointersOf(positions);
-      const pointers = [...known, ...known.map((p) => `${p}/absent`), '/x/0/y'];
+      const pointers = [...known, ...known.map((p) => `${p}/absent`), '/x/0/y', 'no-slash', ''];
       for (const pointer of pointers) {
-        expect(stored.locate(pointer), `locate ${pointer}`).toEqual(fromTree.locate(pointer));
-        expect(stored.locateKey(pointer), `locateKey ${pointer}`).toEqual(fromTree.locateKey(pointer));
+        const expected = { value: fromTree.locate(pointer), key: fromTree.locateKey(pointer) };
+        expect(stored.locate(pointer), `locate ${pointer}`).toEqual(expected.value);
+        expect(stored.locateKey(pointer), `locateKey ${pointer}`).toEqual(expected.key);
+        const walked = positionLocator(path, positions);
+        expect(walked.locate(pointer), `walked locate ${pointer}`).toEqual(expected.value);
+        expect(walked.locateKey(pointer), `walked locateKey ${pointer}`).toEqual(expected.key);
       }
     }
   });
