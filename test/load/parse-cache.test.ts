@@ -1,12 +1,13 @@
 // The parse cache must be invisible except for speed: a warm run gives exactly the diagnostics (codes,
 // file:line:col, messages, related places) and documents of an uncached run; a corrupt, foreign or
-// unwritable cache is ignored and rebuilt; an edited file misses; the pack stays within its bound.
+// unwritable cache is ignored and rebuilt; an edited file misses; the pack stays within its bound; a
+// run that parsed a few files adds them in a journal, which the pack takes in when it grows.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { gitSource } from '../../compiler/load/git-source.js';
-import { openParseCache, PACK_FILE, type ParseCache } from '../../compiler/load/parse-cache.js';
+import { JOURNAL_FILE, openParseCache, PACK_FILE, type ParseCache } from '../../compiler/load/parse-cache.js';
 import type { SpecSource } from '../../compiler/load/types.js';
 import { checkSpec } from '../../compiler/pipeline.js';
 import { commitAll, makeTempDir, MESH_YAML, SERVICE_YAML, writeFiles } from '../helpers/spec-fixtures.js';
@@ -134,6 +135,54 @@ describe('cache invalidation and robustness', () => {
     const other = await openParseCache(cacheDir());
     await run(dirSource(join(temp.dir, 'other')), other);
     expect(other.stats).toMatchObject({ hits: 1, misses: 0 });
+  });
+
+  it('adds an edited file in the journal, leaving the pack untouched, and hits it on the next run', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const packBefore = readFileSync(pack());
+    writeFiles(temp.dir, {
+      'spec/services/ratings.yaml': `${SERVICE_YAML.replace('reviews', 'ratings')}# edited\n`,
+    });
+    await run(source(), await openParseCache(cacheDir()));
+    expect(readFileSync(pack())).toEqual(packBefore);
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE].sort());
+    const next = await openParseCache(cacheDir());
+    const edited = await run(source(), next);
+    expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
+    expect(edited).toEqual(await run(source()));
+  });
+
+  it('folds the journal into the pack once it outgrows its share of the pack', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const packBefore = readFileSync(pack());
+    writeFiles(temp.dir, {
+      'spec/services/ratings.yaml': `${SERVICE_YAML.replace('reviews', 'ratings')}# edited\n`,
+    });
+    // One of three files is a third of the pack, past its eighth: no journal, a whole new pack.
+    await run(source(), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
+    expect(readdirSync(cacheDir())).toEqual([PACK_FILE]);
+    expect(readFileSync(pack())).not.toEqual(packBefore);
+    const next = await openParseCache(cacheDir());
+    await run(source(), next);
+    expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
+  });
+
+  it('ignores a spoilt journal, keeps the pack, and replaces the journal', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    writeFiles(temp.dir, {
+      'spec/services/ratings.yaml': `${SERVICE_YAML.replace('reviews', 'ratings')}# edited\n`,
+    });
+    await run(source(), await openParseCache(cacheDir()));
+    const journal = join(cacheDir(), JOURNAL_FILE);
+    flipLastByte(journal);
+    const spoilt = await openParseCache(cacheDir());
+    expect(await run(source(), spoilt)).toEqual(await run(source()));
+    expect(spoilt.stats).toMatchObject({ hits: 2, misses: 1 });
+    expect(spoilt.stats.ignored).toMatch(/^journal: checksum/);
+    const next = await openParseCache(cacheDir());
+    await run(source(), next);
+    expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE].sort());
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {
