@@ -1,8 +1,9 @@
 // The parse cache: what parsing a spec file yields (its documents' values and its loader diagnostics),
 // kept on disk by the hash of the file's bytes, so a file that did not change is never parsed again.
-// One pack file holds every entry (one read per run, not one per spec file); it is written to a temp
-// file and renamed, bounded in size, and anything unreadable in it (a corrupt or foreign file, another
-// version's format) is ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
+// One pack file holds the entries (one read per run, not one per spec file), and a small journal beside
+// it those added since the pack was last written; each is written to a temp file and renamed, bounded
+// in size, and anything unreadable in them (a corrupt or foreign file, another version's format) is
+// ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
 import { createHash, hash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
