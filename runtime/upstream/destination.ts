@@ -78,7 +78,8 @@ function isEndpointFailure(err: unknown): boolean {
     err instanceof UpstreamConnectError ||
     err instanceof UpstreamResetError ||
     err instanceof UpstreamIdentityError ||
-    err instanceof UpstreamTimeoutError
+    // The route timeout throws the same error (perTry false) through the cancelled context.
+    (err instanceof UpstreamTimeoutError && err.perTry)
   );
 }
 

@@ -2,11 +2,11 @@
 // app answers 503. Round-robin alternates between them until the failing one has failed
 // consecutive5xx times in a row; it is then ejected and every request goes to the healthy one, the
 // ejection is reported to the observer; once its time is up (the caller's clock is a manual one) it
-// gets traffic again.
+// gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
-import { bundle, defaultPolicy, destination, route, staticEndpoint } from './bundle-factory.js';
+import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
@@ -70,5 +70,80 @@ describe('outlier detection through the mesh', () => {
     const after = await statuses(4);
     expect(after.filter((s) => s === 503).length).toBe(2);
     expect(after.filter((s) => s === 200).length).toBe(2);
+  });
+});
+
+// A route timeout is the route's own deadline (it may be far shorter than the endpoint needs): it must
+// not count against the endpoint, or a tight timeout would eject healthy endpoints one after another.
+describe('outlier detection and the route timeout', () => {
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  let slow: Awaited<ReturnType<TestMesh['app']>>;
+  const clock = new ManualClock();
+  const ejected: unknown[][] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    slow = await mesh.app('slow');
+    slow.handler = () => {}; // never answers: only the route timeout ends a request
+    const sidecar = await mesh.sidecar(
+      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: slow.port }),
+    );
+    caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [staticEndpoint(sidecar.ports.inbound)] },
+        routes: [
+          route({
+            name: 'per-try',
+            timeoutMs: 1000,
+            retries: retries({ attempts: 0, perTryTimeoutMs: 50 }),
+            match: {
+              path: null,
+              method: null,
+              headers: [{ name: 'x-case', kind: 'exact', value: 'per-try' }],
+              query: [],
+            },
+          }),
+          route({ name: 'default', timeoutMs: 100 }),
+        ],
+        policy: { ...defaultPolicy, outlierDetection: OUTLIER },
+      }),
+      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+    );
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    await mesh.close();
+  });
+
+  it('does not eject an endpoint for requests the route timeout ended', async () => {
+    for (let i = 1; i <= OUTLIER.consecutive5xx + 1; i++) {
+      const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
+      while (slow.seen.length < i) await new Promise((r) => setTimeout(r, 5));
+      await clock.advance(100);
+      const r = await reply;
+      expect(r.status).toBe(504);
+      expect(r.headers['x-meshc-error']).toBe('upstream-timeout');
+    }
+    expect(ejected).toEqual([]);
+  });
+
+  it('does eject it for per-try timeouts, which speak of the endpoint', async () => {
+    const before = slow.seen.length;
+    for (let i = 1; i <= OUTLIER.consecutive5xx; i++) {
+      const reply = send(caller.ports.outbound, {
+        host: 'reviews',
+        path: '/',
+        agent,
+        headers: { 'x-case': 'per-try' },
+      });
+      while (slow.seen.length < before + i) await new Promise((r) => setTimeout(r, 5));
+      await clock.advance(50);
+      expect((await reply).status).toBe(504);
+    }
+    expect(ejected).toHaveLength(1);
   });
 });
