@@ -65,7 +65,8 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   const flush = async (): Promise<void> => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (sending) await sending;
+    // A loop, not an if: flushes that waited on the same export must not all start the next one.
+    while (sending) await sending;
     if (queue.length === 0) return;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);

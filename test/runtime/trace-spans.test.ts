@@ -20,19 +20,29 @@ interface Collector {
   readonly url: string;
   readonly posts: { path: string; body: any }[];
   status: number;
+  /** Answers wait for this (a test holds exports open with it). */
+  gate: Promise<void>;
+  /** The most exports received and not yet answered at one time. */
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
 async function startCollector(): Promise<Collector> {
   const posts: { path: string; body: any }[] = [];
-  const c = { posts, status: 200 } as Collector & { status: number };
+  const c = { posts, status: 200, gate: Promise.resolve(), maxInFlight: 0 } as Collector;
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
+    inFlight++;
+    c.maxInFlight = Math.max(c.maxInFlight, inFlight);
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       posts.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString() || 'null') });
-      res.statusCode = c.status;
-      res.end('{}');
+      void c.gate.then(() => {
+        inFlight--;
+        res.statusCode = c.status;
+        res.end('{}');
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -147,6 +157,39 @@ describe('span exporter', () => {
     for (let i = 0; i < 3; i++) exporter.add(finished(i));
     expect(await done).toBe(3);
     expect(collector.posts.length).toBe(1);
+  });
+
+  it('never has two exports in flight, even when flushes overlap', async () => {
+    collector.posts.length = 0;
+    collector.maxInFlight = 0;
+    let release: () => void = () => undefined;
+    const hold = () => (collector.gate = new Promise((r) => (release = r)));
+    hold();
+    let exported = 0;
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      maxBatch: 2,
+      onResult: (result, n) => {
+        if (result === 'exported') exported += n;
+      },
+    });
+    for (let i = 0; i < 6; i++) exporter.add(finished(i));
+    const flushes = [exporter.flush(), exporter.flush(), exporter.flush()];
+    // Answer one export at a time; before each answer, give a second one 100 ms to show up.
+    for (let answered = 0; exported < 6 && answered < 10; answered++) {
+      while (collector.posts.length <= answered) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 100));
+      const open = release;
+      hold();
+      open();
+      while (exported < 2 * (answered + 1) && exported < 6) await new Promise((r) => setImmediate(r));
+    }
+    release();
+    collector.gate = Promise.resolve();
+    await Promise.all(flushes);
+    expect(collector.maxInFlight).toBe(1);
+    expect(exported).toBe(6);
   });
 
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
