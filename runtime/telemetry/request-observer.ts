@@ -28,7 +28,7 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
       else
         telemetry.countRequest(
           direction,
-          (direction === 'inbound' ? ctx.peer : ctx.destination) ?? '',
+          peerOf(ctx, direction) ?? '',
           ctx.routeName ?? '',
           ctx.status,
           durationMs,
@@ -65,6 +65,11 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
 }
 
 /** The access-log and metrics view of one finished request; `endedAt` is wall-clock epoch ms. */
+/** The peer label and log field: inbound the caller's identity, outbound the service we called. */
+function peerOf(ctx: RequestContext, direction: Direction): string | undefined {
+  return direction === 'inbound' ? ctx.peer : ctx.destination;
+}
+
 export function recordOf(
   ctx: RequestContext,
   direction: Direction,
@@ -86,8 +91,7 @@ export function recordOf(
     durationMs,
     bytesIn: requestBodySize(ctx),
     bytesOut: responseBodySize(ctx),
-    // Inbound the caller's identity; outbound the service we called.
-    peer: (direction === 'inbound' ? ctx.peer : ctx.destination) ?? null,
+    peer: peerOf(ctx, direction) ?? null,
     requestId: ctx.requestId || null,
     errorReason: ctx.errorCode ?? null,
     rule: ctx.rule ?? null,
