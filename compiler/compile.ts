@@ -4,7 +4,6 @@
 // and written a chunk at a time, so memory stays bounded by the chunk, not the mesh
 // (docs/decisions/0007-store-writing.md).
 import type { KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
 import { emitServices, type NamedTarget } from './emit/index.js';
 import type { MeshModel } from './model.js';
@@ -83,7 +82,6 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
     const diagnostics: Diagnostic[] = [];
-    const fresh = !existsSync(input.outDir);
     for (let start = 0; start < names.length; start += size) {
       const slice = names.slice(start, start + size);
       const chunk: string[] = [];
@@ -110,7 +108,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         input.onProgress?.(start + slice.length, names.length);
         continue;
       }
-      const published = fresh
+      const published = writer.fresh
         ? { bundles: new Map(), files: new Map() }
         : await readPublished(input.outDir, chunk);
       const services = emitServices(

@@ -44,6 +44,8 @@ export interface StoreReport {
 
 /** Writes a store in chunks: addServices for each chunk, then finish (or abort on any failure). */
 export interface StoreWriter {
+  /** The store did not exist: it is built aside and published by one rename; nothing in it to compare. */
+  readonly fresh: boolean;
   /**
    * Writes these services' bundles and target files (not yet their manifests). `known` holds bytes of
    * store files read moments ago (the published bundles and manifests), to spare reading them again.
@@ -196,6 +198,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   }
 
   return {
+    fresh,
     async addServices(chunk, known) {
       try {
         const early: PlannedFile[] = [];
