@@ -105,12 +105,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ports: { inbound: portOf(inbound.server), outbound: portOf(outbound) },
     active: () => active.current,
     swap(bundle) {
-      const next = buildSnapshot(bundle, deps);
+      const next = buildSnapshot(bundle, deps, active.current);
       const rootsChanged = next.bundle.trustRoots.join('\n') !== active.current.bundle.trustRoots.join('\n');
       // The swap itself: one assignment. Everything above may throw and leaves `active` untouched.
       const previous = active.current;
       active.current = next;
-      previous.outbound.dispose();
+      previous.outbound.dispose(next.outbound);
       if (rootsChanged) inbound.setTls({ ...credentials, ca: next.bundle.trustRoots });
       pool.retainOnly(next.outbound.agents);
     },

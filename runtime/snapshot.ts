@@ -24,11 +24,14 @@ export interface ActiveConfig {
 
 export type SnapshotDeps = OutboundDeps & InboundDeps;
 
-/** Builds every table and stack of a bundle; throws without side effects on the live config. */
-export function buildSnapshot(bundle: Bundle, deps: SnapshotDeps): ProxySnapshot {
+/**
+ * Builds every table and stack of a bundle; throws without side effects on the live config.
+ * `previous` (the live one) lends the destination state that carries over (stack/build-outbound.ts).
+ */
+export function buildSnapshot(bundle: Bundle, deps: SnapshotDeps, previous?: ProxySnapshot): ProxySnapshot {
   return Object.freeze({
     bundle,
-    outbound: buildOutboundRoutes(bundle, deps),
+    outbound: buildOutboundRoutes(bundle, deps, previous?.outbound),
     inbound: buildInbound(bundle, deps),
     tracing: {
       sampling: bundle.observability.tracing.sampling,

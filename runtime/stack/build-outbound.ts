@@ -44,35 +44,79 @@ export interface OutboundRoutes {
   readonly destinations: ReadonlyMap<string, OutboundDestination>;
   /** The agents this configuration uses, so the pool can drop the others. */
   readonly agents: ReadonlySet<AgentRef>;
-  /** Stops this configuration's background work (outlier sweeps) once a newer one replaced it. */
-  dispose(): void;
+  /** Per destination, the state the next activation may carry over (carriedState). */
+  readonly clusters: ReadonlyMap<string, ClusterState>;
+  /**
+   * Stops this configuration's background work (outlier sweeps) once `replacement` replaced it;
+   * what the replacement carried over keeps running.
+   */
+  dispose(replacement?: OutboundRoutes): void;
 }
 
-/** Throws (leaving the active configuration alone) when a route cannot be compiled. */
-export function buildOutboundRoutes(bundle: Bundle, deps: OutboundDeps): OutboundRoutes {
+/**
+ * A destination's live state, which Envoy keeps in a cluster across route-only updates: the circuit
+ * breaker's counts, and per version the endpoints (requests in flight, ejections) and the outlier
+ * detector sweeping them. `settings` says what it was built for; only an activation with the same
+ * settings carries it over.
+ */
+export interface ClusterState {
+  readonly settings: string;
+  readonly breaker: CircuitBreaker;
+  readonly versions: ReadonlyMap<string, VersionState>;
+}
+
+interface VersionState extends VersionTarget {
+  /** The version's endpoints as the bundle lists them. */
+  readonly listed: string;
+}
+
+/**
+ * Throws (leaving the active configuration alone) when a route cannot be compiled. `previous`, the
+ * active configuration, lends the state of destinations whose cluster settings did not change; it is
+ * only read here, so a build that throws changes nothing.
+ */
+export function buildOutboundRoutes(
+  bundle: Bundle,
+  deps: OutboundDeps,
+  previous?: OutboundRoutes,
+): OutboundRoutes {
   const destinations = new Map<string, OutboundDestination>();
   const agents = new Set<AgentRef>();
-  const detectors: OutlierDetector[] = [];
+  const clusters = new Map<string, ClusterState>();
   for (const dest of bundle.outbound) {
     // tcp destinations are served by per-destination TCP listeners, not by HTTP routing.
     if (dest.protocol === 'tcp') continue;
-    const limits = dest.policy.circuitBreaker;
-    const breaker = new CircuitBreaker(dest.service, limits.maxRequests, limits.maxPendingRequests);
-    const target = buildTarget(bundle, dest, breaker, deps);
+    const cluster = buildCluster(dest, deps, previous?.clusters.get(dest.service));
+    clusters.set(dest.service, cluster);
+    const target: DestinationTarget = {
+      service: dest.service,
+      versions: cluster.versions,
+      agent: deps.pool.agentFor(dest.spiffeId, bundle.trustRoots, dest.policy.circuitBreaker.maxConnections),
+      hashHeader:
+        dest.policy.loadBalancer.policy === 'ring-hash' ? dest.policy.loadBalancer.hashHeader : null,
+      connectTimeoutMs: dest.policy.connectTimeoutMs,
+      breaker: cluster.breaker,
+    };
     agents.add(target.agent);
-    for (const v of target.versions.values()) detectors.push(v.outliers);
     const terminal = forwardToDestination(target);
     destinations.set(dest.service, {
       service: dest.service,
       table: compileRouteTable(dest),
-      handlers: dest.routes.map((route) => compose(outboundStack(route, breaker, terminal, deps), terminal)),
+      handlers: dest.routes.map((route) =>
+        compose(outboundStack(route, cluster.breaker, terminal, deps), terminal),
+      ),
     });
   }
   return {
     destinations,
     agents,
-    dispose() {
-      for (const d of detectors) d.dispose();
+    clusters,
+    dispose(replacement) {
+      const carried = new Set<OutlierDetector>();
+      for (const c of replacement?.clusters.values() ?? [])
+        for (const v of c.versions.values()) carried.add(v.outliers);
+      for (const c of clusters.values())
+        for (const v of c.versions.values()) if (!carried.has(v.outliers)) v.outliers.dispose();
     },
   };
 }
@@ -120,30 +164,38 @@ function outboundStack(
   return stack;
 }
 
-function buildTarget(
-  bundle: Bundle,
-  dest: Destination,
-  breaker: CircuitBreaker,
-  deps: OutboundDeps,
-): DestinationTarget {
+/**
+ * A destination's breaker and versions. With the same settings as before (policy and identity, what
+ * Envoy's cluster holds) the breaker and each version's outlier detector are the previous ones, and
+ * endpoints keep their Endpoint objects; a version listing the same endpoints is reused whole. Changed
+ * settings start afresh, as Envoy does when a cluster itself is updated.
+ */
+function buildCluster(dest: Destination, deps: OutboundDeps, before: ClusterState | undefined): ClusterState {
   const policy = dest.policy;
-  const versions = new Map<string, VersionTarget>();
+  const settings = JSON.stringify([policy, dest.spiffeId]);
+  const carried = before?.settings === settings ? before : undefined;
+  const limits = policy.circuitBreaker;
+  const breaker =
+    carried?.breaker ?? new CircuitBreaker(dest.service, limits.maxRequests, limits.maxPendingRequests);
+  const versions = new Map<string, VersionState>();
   const observer = deps.observer;
   for (const v of dest.versions) {
+    const listed = JSON.stringify(v.endpoints);
+    const old = carried?.versions.get(v.name);
+    if (old?.listed === listed) {
+      versions.set(v.name, old);
+      continue;
+    }
     versions.set(v.name, {
-      endpoints: new EndpointSet(v.endpoints, deps.dns),
+      listed,
+      endpoints: new EndpointSet(v.endpoints, deps.dns, old?.endpoints),
       balancer: createBalancer(policy.loadBalancer.policy, deps.random),
-      outliers: new OutlierDetector(policy.outlierDetection, deps.clock, {
-        ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
-      }),
+      outliers:
+        old?.outliers ??
+        new OutlierDetector(policy.outlierDetection, deps.clock, {
+          ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
+        }),
     });
   }
-  return {
-    service: dest.service,
-    versions,
-    agent: deps.pool.agentFor(dest.spiffeId, bundle.trustRoots, policy.circuitBreaker.maxConnections),
-    hashHeader: policy.loadBalancer.policy === 'ring-hash' ? policy.loadBalancer.hashHeader : null,
-    connectTimeoutMs: policy.connectTimeoutMs,
-    breaker,
-  };
+  return { settings, breaker, versions };
 }

@@ -1,7 +1,8 @@
 // The endpoints of one destination version as the balancer sees them: static addresses fixed at
 // activation, `dns:` names expanded to their current addresses. The array keeps its identity while
 // nothing changes (the ring-hash balancer rebuilds only on a new array), and an address that stays
-// keeps its Endpoint object, so in-flight counts and ejection survive a DNS refresh.
+// keeps its Endpoint object, so in-flight counts and ejection survive a DNS refresh, and a bundle
+// activation too when the set is built from the one it replaces (stack/build-outbound.ts).
 import type { BundleEndpoint } from '../../schema/bundle.types.generated.js';
 import { createEndpoint, type Endpoint } from '../balance/types.js';
 import type { DnsCache } from './dns-cache.js';
@@ -13,12 +14,22 @@ export class EndpointSet {
   private current: readonly Endpoint[];
   private answers: (readonly string[] | undefined)[];
 
+  /** `previous`: the set this one replaces; an endpoint both list keeps its Endpoint object. */
   constructor(
     endpoints: readonly BundleEndpoint[],
     private readonly dns: DnsCache,
+    previous?: EndpointSet,
   ) {
-    this.statics = endpoints.filter((e) => e.kind === 'static').map((e) => createEndpoint(e.host, e.port));
+    const kept = new Map(previous?.statics.map((e) => [e.key, e]));
+    this.statics = endpoints
+      .filter((e) => e.kind === 'static')
+      .map((e) => {
+        const fresh = createEndpoint(e.host, e.port);
+        return kept.get(fresh.key) ?? fresh;
+      });
     this.names = endpoints.filter((e) => e.kind === 'dns').map((e) => ({ host: e.host, port: e.port }));
+    // Addresses of names are matched on the next resolution (rebuild), like those of a DNS refresh.
+    if (previous) this.known = new Map(previous.known);
     this.current = this.statics;
     this.answers = this.names.map(() => undefined);
   }

@@ -3,15 +3,27 @@
 // consecutive5xx times in a row; it is then ejected and every request goes to the healthy one, the
 // ejection is reported to the observer; once its time is up (the caller's clock is a manual one) it
 // gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
+// A bundle swap keeps the ejection (and the circuit breaker's counts) while the destination's cluster
+// settings stay the same, as Envoy keeps a cluster through route-only updates, and starts afresh when
+// they change.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
+import type { ClusterPolicy, Destination } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
 const OUTLIER = { consecutive5xx: 3, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 };
+
+/** Statuses of `n` requests to `reviews` through the caller, one after another. */
+async function statusesOf(caller: RunningProxy, agent: http.Agent, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push((await send(caller.ports.outbound, { host: 'reviews', path: '/', agent })).status);
+  return out;
+}
 
 describe('outlier detection through the mesh', () => {
   let mesh: TestMesh;
@@ -50,12 +62,7 @@ describe('outlier detection through the mesh', () => {
     await mesh.close();
   });
 
-  const statuses = async (n: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++)
-      out.push((await send(caller.ports.outbound, { host: 'reviews', path: '/', agent })).status);
-    return out;
-  };
+  const statuses = (n: number) => statusesOf(caller, agent, n);
 
   it('ejects the failing endpoint after 3 failures in a row, then sends everything to the healthy one', async () => {
     const first = await statuses(6);
@@ -145,5 +152,128 @@ describe('outlier detection and the route timeout', () => {
       expect((await reply).status).toBe(504);
     }
     expect(ejected).toHaveLength(1);
+  });
+});
+
+describe('outlier and breaker state across bundle swaps', () => {
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  const clock = new ManualClock();
+  const ejected: unknown[][] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let goodPort = 0;
+  let badPort = 0;
+  let thirdPort = 0;
+  const held: Array<() => void> = [];
+  let holdPort = 0;
+
+  /** The caller's destinations: `reviews` (good and bad endpoints) and `held` (answers when told). */
+  const destinations = (opts: {
+    timeoutMs?: number;
+    outlier?: ClusterPolicy['outlierDetection'];
+    extra?: boolean;
+  }): Destination[] => [
+    destination({
+      service: 'reviews',
+      versions: {
+        v1: [
+          staticEndpoint(goodPort),
+          staticEndpoint(badPort),
+          ...(opts.extra ? [staticEndpoint(thirdPort)] : []),
+        ],
+      },
+      routes: [route({ name: 'default', timeoutMs: opts.timeoutMs ?? 15_000 })],
+      policy: { ...defaultPolicy, outlierDetection: opts.outlier ?? OUTLIER },
+    }),
+    destination({
+      service: 'held',
+      versions: { v1: [staticEndpoint(holdPort)] },
+      routes: [route({ name: 'default', timeoutMs: opts.timeoutMs ?? 15_000 })],
+      policy: { ...defaultPolicy, circuitBreaker: { ...defaultPolicy.circuitBreaker, maxRequests: 1 } },
+    }),
+  ];
+  const swap = (opts: Parameters<typeof destinations>[0]) =>
+    caller.swap(
+      bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: destinations(opts) }),
+    );
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    const good = await mesh.app('good');
+    const bad = await mesh.app('bad');
+    bad.handler = (_req, res) => {
+      res.statusCode = 503;
+      res.end('overloaded');
+    };
+    const holdApp = await mesh.app('hold');
+    holdApp.handler = (_req, res) => held.push(() => res.end('late'));
+    const sidecarFor = async (service: string, appPort: number) =>
+      mesh.sidecar(bundle({ service, trustRoots: [mesh.pki.rootPem], appPort }));
+    goodPort = (await sidecarFor('reviews', good.port)).ports.inbound;
+    badPort = (await sidecarFor('reviews', bad.port)).ports.inbound;
+    thirdPort = (await sidecarFor('reviews', good.port)).ports.inbound;
+    holdPort = (await sidecarFor('held', holdApp.port)).ports.inbound;
+    caller = await mesh.sidecar(
+      bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: destinations({}) }),
+      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+    );
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    for (const release of held) release();
+    await mesh.close();
+  });
+
+  const statuses = (n: number) => statusesOf(caller, agent, n);
+
+  it('keeps an ejection through a swap that changes only routes, and still ends it on time', async () => {
+    expect(await statuses(6)).toEqual([200, 503, 200, 503, 200, 503]);
+    expect(ejected).toHaveLength(1);
+    swap({ timeoutMs: 14_000 });
+    expect(await statuses(10)).toEqual(Array(10).fill(200));
+    // The sweep timer of the detector that ejected it carried over with it.
+    await clock.advance(31_000);
+    const after = await statuses(4);
+    expect(after.filter((s) => s === 503)).toHaveLength(2);
+  });
+
+  it('keeps it when endpoints are added to the version, the cluster settings unchanged', async () => {
+    // The failing endpoint is ejected again (its second ejection, 60 s), then a third endpoint arrives.
+    while (ejected.length < 2) await statuses(1);
+    swap({ timeoutMs: 14_000, extra: true });
+    expect(await statuses(9)).toEqual(Array(9).fill(200));
+    await clock.advance(61_000);
+    expect((await statuses(6)).filter((s) => s === 503)).toHaveLength(2);
+  });
+
+  it('starts afresh when the outlier policy changes, as Envoy rebuilds an updated cluster', async () => {
+    while (ejected.length < 3) await statuses(1);
+    expect(await statuses(4)).toEqual(Array(4).fill(200));
+    swap({ timeoutMs: 14_000, extra: true, outlier: { ...OUTLIER, consecutive5xx: 4 } });
+    expect((await statuses(6)).filter((s) => s === 503)).toHaveLength(2);
+  });
+
+  it("keeps the circuit breaker's count of requests in flight through a swap", async () => {
+    const whenHeld = async (n: number) => {
+      while (held.length < n) await new Promise((r) => setTimeout(r, 5));
+    };
+    const first = send(caller.ports.outbound, { host: 'held', path: '/' });
+    await whenHeld(1);
+    const busy = await send(caller.ports.outbound, { host: 'held', path: '/' });
+    expect(busy.headers['x-meshc-error']).toBe('circuit-open');
+    swap({ timeoutMs: 13_000 });
+    // The one slot is still taken by the request that started before the swap: refused, not forwarded.
+    const stillBusy = await Promise.race([
+      send(caller.ports.outbound, { host: 'held', path: '/' }).then((r) => r.headers['x-meshc-error']),
+      whenHeld(2).then(() => 'forwarded'),
+    ]);
+    expect(stillBusy).toBe('circuit-open');
+    held.shift()?.();
+    expect((await first).status).toBe(200);
+    const free = send(caller.ports.outbound, { host: 'held', path: '/' });
+    await whenHeld(1);
+    held.shift()?.();
+    expect((await free).status).toBe(200);
   });
 });
