@@ -4,6 +4,7 @@
 // batch is encoded and sent on a timer). The OpenTelemetry SDK was not taken: its tracer, context
 // propagation and processors would duplicate what the request context already holds and cost memory
 // a sidecar with an 80 MB budget does not have; what is left is this encoder (decision 0016).
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import type { Direction } from '../observer.js';
 import type { ProxySpan } from '../stack/context.js';
 
@@ -27,6 +28,8 @@ export interface SpanExporterOptions {
   readonly maxBatch?: number;
   readonly maxQueue?: number;
   readonly timeoutMs?: number;
+  /** Runs the flush interval (the system clock by default; tests drive a manual one). */
+  readonly clock?: Clock;
   /** Counts of spans by outcome, for the metrics. */
   readonly onResult?: (result: 'exported' | 'dropped' | 'failed', spans: number) => void;
 }
@@ -43,8 +46,11 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   const maxBatch = opts.maxBatch ?? 512;
   const maxQueue = opts.maxQueue ?? 2048;
   const interval = opts.flushIntervalMs ?? 1000;
+  const clock = opts.clock ?? systemClock;
   let queue: FinishedSpan[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
+  /** A full batch's flush is queued for the next turn of the event loop. */
+  let immediate = false;
   let sending: Promise<void> | undefined;
 
   const send = async (batch: FinishedSpan[]): Promise<void> => {
@@ -63,7 +69,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   };
 
   const flush = async (): Promise<void> => {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimer(timer);
     timer = undefined;
     // A loop, not an if: flushes that waited on the same export must not all start the next one.
     while (sending) await sending;
@@ -75,13 +81,19 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
     if (queue.length > 0) schedule();
   };
 
-  /** Sends within `interval`, or at once when a full batch waits (replacing a pending interval). */
+  /**
+   * Sends within `interval`, or on the next turn of the event loop when a full batch waits (that
+   * flush clears the pending interval). Never now: add() is called on the request path.
+   */
   const schedule = () => {
-    const full = queue.length >= maxBatch;
-    if (timer !== undefined && !full) return;
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => void flush(), full ? 0 : interval);
-    timer.unref();
+    if (queue.length >= maxBatch) {
+      if (immediate) return;
+      immediate = true;
+      setImmediate(() => {
+        immediate = false;
+        void flush();
+      });
+    } else timer ??= clock.setTimer(flushLater, interval, flush);
   };
 
   return {
@@ -95,6 +107,10 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
     },
     flush,
   };
+}
+
+function flushLater(flush: () => Promise<void>): void {
+  void flush();
 }
 
 /** SPAN_KIND_SERVER and SPAN_KIND_CLIENT; STATUS_CODE_ERROR (opentelemetry-proto trace.proto). */

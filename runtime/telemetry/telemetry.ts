@@ -87,6 +87,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
                 exporter: createSpanExporter({
                   endpoint,
                   serviceName: bundle.service,
+                  ...(opts.clock ? { clock: opts.clock } : {}),
                   onResult: (result, n) => metrics.spans.labels(result).inc(n),
                 }),
               };

@@ -12,7 +12,7 @@ import { createSpanExporter, type FinishedSpan } from '../../runtime/telemetry/s
 import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { bundle, destination, route, staticEndpoint } from './bundle-factory.js';
-import { fixedRandom } from './fakes.js';
+import { fixedRandom, ManualClock } from './fakes.js';
 import { send, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -141,6 +141,29 @@ describe('span exporter', () => {
       status: { code: 2 },
     });
     expect(allSpans(collector).map((s: any) => s.kind)).toEqual([2, 3, 2]);
+  });
+
+  it('sends queued spans when the flush interval has passed on its clock', async () => {
+    collector.posts.length = 0;
+    const clock = new ManualClock();
+    let exported: (n: number) => void = () => undefined;
+    const done = new Promise<number>((r) => (exported = r));
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      flushIntervalMs: 1000,
+      clock,
+      onResult: (result, n) => result === 'exported' && exported(n),
+    });
+    exporter.add(finished(0));
+    exporter.add(finished(1));
+    await clock.advance(999);
+    expect(clock.pendingTimers).toBe(1); // one timer for the batch, not one per span
+    expect(collector.posts).toHaveLength(0);
+    await clock.advance(1);
+    expect(await done).toBe(2);
+    expect(collector.posts).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('sends a full batch at once, without waiting for the flush interval', async () => {
