@@ -19,4 +19,32 @@ export interface ProxyObserver {
   outlierEjected?(destination: string, version: string, endpoint: string, forMs: number): void;
   /** An unexpected exception, answered as 500 internal-error; the only place its stack goes. */
   internalError?(err: unknown, ctx: RequestContext | undefined): void;
+  /** A listener opened after start (a tcp destination's port) could not be bound. */
+  listenerFailed?(message: string): void;
+  /** Once per connection of a `protocol: tcp` hop, when it closed or was refused. */
+  tcpConnectionEnded?(record: TcpConnectionRecord): void;
+}
+
+/** One proxied TCP connection, for the metrics and the access log. */
+export interface TcpConnectionRecord {
+  readonly direction: Direction;
+  /** Inbound: this proxy's service; outbound: the destination. */
+  readonly service: string;
+  /** Inbound: the caller's SPIFFE id (null when it presented none). Outbound: null. */
+  readonly peer: string | null;
+  /** Outbound: the route whose weights chose the version. */
+  readonly route: string | null;
+  readonly version: string | null;
+  /** host:port connected to (the app inbound), or null when none was chosen. */
+  readonly endpoint: string | null;
+  /** Epoch ms when the connection was accepted. */
+  readonly startTime: number;
+  readonly durationMs: number;
+  /** Bytes from the client towards the upstream, and back. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Why the proxy refused or cut the connection; null when both sides simply closed. */
+  readonly error: ProxyErrorCode | null;
+  /** Provenance of the authorization rule (inbound) or route (outbound) that decided. */
+  readonly rule: string | null;
 }

@@ -10,6 +10,7 @@ import { createInboundListener } from './server/inbound-listener.js';
 import { DEFAULT_LIMITS, type ListenerLimits, type ServerEnv } from './server/options.js';
 import { createOutboundServer } from './server/outbound.js';
 import { type ActiveConfig, buildSnapshot, type ProxySnapshot, type SnapshotDeps } from './snapshot.js';
+import { TcpOutboundListeners } from './tcp/tcp-outbound.js';
 import { type AppAddress, createAppAgent } from './upstream/app.js';
 import { DnsCache, type DnsResolver } from './upstream/dns-cache.js';
 import { type Credentials, UpstreamPool } from './upstream/mtls-pool.js';
@@ -42,6 +43,8 @@ export interface StartProxyOptions {
 export interface RunningProxy {
   /** The bound ports (useful with port 0). */
   readonly ports: { readonly inbound: number; readonly outbound: number };
+  /** The local ports of tcp destinations being listened on now. */
+  tcpPorts(): number[];
   /** The configuration requests are served with right now. */
   active(): ProxySnapshot;
   /**
@@ -80,21 +83,31 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
   const outbound = createOutboundServer(active, env);
   const inbound = createInboundListener(active, env, { ...credentials, ca: options.bundle.trustRoots });
+  const tcp = new TcpOutboundListeners(options.listen.outbound.host, active, env, pool);
   const open = new Set<import('node:net').Socket>();
-  for (const s of [outbound, inbound.server] as Server[]) {
-    s.on('connection', (socket) => {
-      open.add(socket);
-      socket.once('close', () => open.delete(socket));
-    });
-  }
+  const track = (socket: import('node:net').Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  };
+  for (const s of [outbound, inbound.server] as Server[]) s.on('connection', track);
+  tcp.onConnection = track;
+  // A tcp destination's port that cannot be bound (many sidecars of one service on one host, or the
+  // port taken by something else) is reported, not fatal: the rest of the sidecar serves.
+  const openTcpPorts = () =>
+    tcp
+      .reconcile()
+      .catch((err: NodeJS.ErrnoException) =>
+        env.observer?.listenerFailed?.(`tcp listener: ${err.code ?? ''} ${err.message}`.trim()),
+      );
   try {
     await Promise.all([
       listen(outbound, options.listen.outbound),
       listen(inbound.server, options.listen.inbound),
+      openTcpPorts(),
     ]);
   } catch (err) {
-    // One address in use: release the other listener and the pools, so nothing keeps the process alive.
-    await Promise.all([closeServer(outbound), closeServer(inbound.server)]);
+    // One address in use: release the other listeners and the pools, so nothing keeps the process alive.
+    await Promise.all([closeServer(outbound), closeServer(inbound.server), tcp.close()]);
     pool.destroy();
     appAgent.destroy();
     throw err;
@@ -104,6 +117,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   return {
     ports: { inbound: portOf(inbound.server), outbound: portOf(outbound) },
     active: () => active.current,
+    tcpPorts: () => tcp.ports(),
     swap(bundle) {
       const next = buildSnapshot(bundle, deps, active.current);
       const rootsChanged = next.bundle.trustRoots.join('\n') !== active.current.bundle.trustRoots.join('\n');
@@ -111,6 +125,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       const previous = active.current;
       active.current = next;
       previous.outbound.dispose(next.outbound);
+      // Ports of tcp destinations follow; one that cannot be bound is reported, the swap stands.
+      void openTcpPorts();
       if (rootsChanged) inbound.setTls({ ...credentials, ca: next.bundle.trustRoots });
       pool.retainOnly(next.outbound.agents);
     },
@@ -120,7 +136,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       inbound.setTls({ ...next, ca: active.current.bundle.trustRoots });
     },
     async close({ graceMs = 5000 } = {}) {
-      const closed = Promise.all([closeServer(outbound), closeServer(inbound.server)]);
+      const closed = Promise.all([closeServer(outbound), closeServer(inbound.server), tcp.close()]);
       inbound.destroyPending();
       const deadline = Date.now() + graceMs;
       // Idle keep-alive connections close now; busy ones as soon as their response is done.

@@ -2,10 +2,14 @@
 // a client certificate (strict), TLS that accepts one (permissive), and plaintext (permissive only).
 // It peeks at the first byte (0x16 opens a TLS handshake) and hands the socket over; the mode is read
 // from the active bundle per connection, so a swap between strict and permissive needs no restart.
+// A `protocol: tcp` service gets the same front door, with TLS servers that hand each connection to
+// tcp/tcp-inbound.ts instead of an HTTP server.
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { ActiveConfig } from '../snapshot.js';
+import { serveTcpInbound } from '../tcp/tcp-inbound.js';
 import { onClientError } from './client-error.js';
 import { inboundRequestListener } from './inbound.js';
 import { httpServerOptions, type ServerEnv } from './options.js';
@@ -48,6 +52,9 @@ export function createInboundListener(
   const strict = https.createServer(tlsOptions(true), onRequest);
   const permissive = https.createServer(tlsOptions(false), onRequest);
   const plain = http.createServer(options, onRequest);
+  const onTcp = (socket: net.Socket) => serveTcpInbound(socket, active.current, env);
+  const tcpStrict = createTlsServer(tlsOptions(true), onTcp);
+  const tcpPermissive = createTlsServer(tlsOptions(false), onTcp);
   const httpServers = [strict, permissive, plain];
   for (const s of httpServers) {
     s.on('clientError', onClientError('inbound', env.observer));
@@ -75,10 +82,21 @@ export function createInboundListener(
       socket.off('error', onError);
       socket.pause();
       socket.unshift(chunk);
-      const mode = active.current.inbound.mtls;
+      const { mtls: mode, protocol } = active.current.inbound;
+      const tcp = protocol === 'tcp';
       if (chunk[0] === TLS_HANDSHAKE) {
         // tls.TLSSocket reads the unshifted bytes itself (initRead), so the socket stays paused.
-        (mode === 'strict' ? strict : permissive).emit('connection', socket);
+        const server = tcp
+          ? mode === 'strict'
+            ? tcpStrict
+            : tcpPermissive
+          : mode === 'strict'
+            ? strict
+            : permissive;
+        server.emit('connection', socket);
+      } else if (mode === 'permissive' && tcp) {
+        // Joined to the app paused: the unshifted bytes go first once the app is connected.
+        onTcp(socket);
       } else if (mode === 'permissive') {
         plain.emit('connection', socket);
         // The HTTP parser consumes the handle directly; resuming replays the unshifted bytes.
@@ -94,8 +112,7 @@ export function createInboundListener(
     httpServers,
     setTls(next) {
       const context = { cert: next.cert, key: next.key, ca: [...next.ca], minVersion: 'TLSv1.2' as const };
-      strict.setSecureContext(context);
-      permissive.setSecureContext(context);
+      for (const server of [strict, permissive, tcpStrict, tcpPermissive]) server.setSecureContext(context);
     },
     destroyPending() {
       for (const s of pending) s.destroy();

@@ -2,7 +2,7 @@
 // inbound request runs (authorization, then the app). Once per activation, like the outbound routes.
 import type { Dispatcher } from 'undici';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
-import { compileAuthz } from '../authz/decide.js';
+import { type CompiledAuthz, compileAuthz } from '../authz/decide.js';
 import { authzLayer } from '../layers/authz.js';
 import { peerHeaderLayer } from '../layers/peer-header.js';
 import { type AppAddress, forwardToApp } from '../upstream/app.js';
@@ -18,7 +18,11 @@ export interface InboundDeps {
 
 export interface InboundRoutes {
   readonly mtls: 'strict' | 'permissive';
+  /** `tcp`: connections are authorized by identity and joined to the app (tcp/tcp-inbound.ts). */
+  readonly protocol: Bundle['inbound']['protocol'];
   readonly handler: Handler;
+  readonly authz: CompiledAuthz;
+  readonly app: AppAddress;
 }
 
 export function buildInbound(bundle: Bundle, deps: InboundDeps): InboundRoutes {
@@ -33,5 +37,5 @@ export function buildInbound(bundle: Bundle, deps: InboundDeps): InboundRoutes {
     ],
     forwardToApp(deps.appAgent, app),
   );
-  return { mtls: bundle.inbound.mtls, handler };
+  return { mtls: bundle.inbound.mtls, protocol: bundle.inbound.protocol, handler, authz, app };
 }

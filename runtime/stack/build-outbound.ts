@@ -39,9 +39,23 @@ export interface OutboundDestination {
   readonly handlers: readonly Handler[];
 }
 
+/** A `protocol: tcp` destination, reached through its own local port (tcp/tcp-outbound.ts). */
+export interface TcpDestination {
+  readonly service: string;
+  readonly port: number;
+  readonly spiffeId: string;
+  readonly trustRoots: readonly string[];
+  /** The first route: its weights split connections between versions (Envoy's tcp_proxy). */
+  readonly route: BundleRoute;
+  readonly versions: ReadonlyMap<string, VersionTarget>;
+  readonly connectTimeoutMs: number;
+}
+
 export interface OutboundRoutes {
   /** By service name, which is what the app puts in Host. */
   readonly destinations: ReadonlyMap<string, OutboundDestination>;
+  /** tcp destinations by their local port. */
+  readonly tcp: ReadonlyMap<number, TcpDestination>;
   /** The agents this configuration uses, so the pool can drop the others. */
   readonly agents: ReadonlySet<AgentRef>;
   /** Per destination, the state the next activation may carry over (carriedState). */
@@ -83,11 +97,24 @@ export function buildOutboundRoutes(
   const destinations = new Map<string, OutboundDestination>();
   const agents = new Set<AgentRef>();
   const clusters = new Map<string, ClusterState>();
+  const tcp = new Map<number, TcpDestination>();
   for (const dest of bundle.outbound) {
-    // tcp destinations are served by per-destination TCP listeners, not by HTTP routing.
-    if (dest.protocol === 'tcp') continue;
     const cluster = buildCluster(dest, deps, previous?.clusters.get(dest.service));
     clusters.set(dest.service, cluster);
+    // tcp destinations are served by per-destination TCP listeners, not by HTTP routing.
+    if (dest.protocol === 'tcp') {
+      if (dest.tcpPort === undefined) throw new Error(`tcp destination ${dest.service} has no tcpPort`);
+      tcp.set(dest.tcpPort, {
+        service: dest.service,
+        port: dest.tcpPort,
+        spiffeId: dest.spiffeId,
+        trustRoots: bundle.trustRoots,
+        route: dest.routes[0],
+        versions: cluster.versions,
+        connectTimeoutMs: dest.policy.connectTimeoutMs,
+      });
+      continue;
+    }
     const target: DestinationTarget = {
       service: dest.service,
       versions: cluster.versions,
@@ -109,6 +136,7 @@ export function buildOutboundRoutes(
   }
   return {
     destinations,
+    tcp,
     agents,
     clusters,
     dispose(replacement) {

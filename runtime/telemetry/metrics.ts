@@ -21,6 +21,10 @@ export interface ProxyMetrics {
   circuitBreakerOverflows: Counter;
   /** Requests refused before they were parsed (431, 400, 408), labels {direction, code}. */
   clientErrors: Counter;
+  /** Connections of tcp hops, labels {direction, peer, result}: ok, or the error code. */
+  tcpConnections: Counter;
+  /** Bytes through tcp hops, labels {direction, peer, flow}: sent (client to upstream), received. */
+  tcpBytes: Counter;
   bundleReloads: Counter;
   /** Spans sent to the OTLP endpoint, by result: exported, dropped (queue full), failed. */
   spans: Counter;
@@ -73,6 +77,16 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
       'meshc_client_errors_total',
       'Requests refused before they were parsed (oversized or malformed head, slow client), by code.',
       ['direction', 'code'],
+    ),
+    tcpConnections: registry.counter(
+      'meshc_tcp_connections_total',
+      'Connections of protocol tcp hops, by direction, peer and result (ok, or why the proxy refused or cut it).',
+      ['direction', 'peer', 'result'],
+    ),
+    tcpBytes: registry.counter(
+      'meshc_tcp_bytes_total',
+      'Bytes through protocol tcp hops, by direction, peer and flow (sent: client to upstream; received: back).',
+      ['direction', 'peer', 'flow'],
     ),
     bundleReloads,
     spans,

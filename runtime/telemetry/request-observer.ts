@@ -1,7 +1,7 @@
 // The bridge from the request path's observer hook to telemetry: turns a finished RequestContext into
 // the RequestRecord that metrics and the access log take. Runs once per request, so it reads fields
 // and allocates one record, nothing more.
-import type { Direction, ProxyObserver } from '../observer.js';
+import type { Direction, ProxyObserver, TcpConnectionRecord } from '../observer.js';
 import type { RequestContext } from '../stack/context.js';
 import type { RequestRecord } from './access-log.js';
 import type { Telemetry } from './telemetry.js';
@@ -50,6 +50,18 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
         forMs,
       });
     },
+    tcpConnectionEnded(r) {
+      // Labelled like requests: inbound by the caller's identity, outbound by the destination.
+      const peer = (r.direction === 'inbound' ? r.peer : r.service) ?? '';
+      const m = telemetry.metrics;
+      m.tcpConnections.labels(r.direction, peer, r.error ?? 'ok').inc();
+      m.tcpBytes.labels(r.direction, peer, 'sent').inc(r.bytesIn);
+      m.tcpBytes.labels(r.direction, peer, 'received').inc(r.bytesOut);
+      if (telemetry.logsRequests) telemetry.accessLog?.write(tcpRecordOf(r, peer));
+    },
+    listenerFailed(message) {
+      opts.log({ time: new Date(now()).toISOString(), level: 'error', msg: message });
+    },
     internalError(err, ctx) {
       const error = err instanceof Error ? err : new Error(String(err));
       opts.log({
@@ -64,12 +76,34 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
   };
 }
 
-/** The access-log and metrics view of one finished request; `endedAt` is wall-clock epoch ms. */
 /** The peer label and log field: inbound the caller's identity, outbound the service we called. */
 function peerOf(ctx: RequestContext, direction: Direction): string | undefined {
   return direction === 'inbound' ? ctx.peer : ctx.destination;
 }
 
+/** A tcp connection's access-log line: method `TCP`, the service as authority, no path or status. */
+function tcpRecordOf(r: TcpConnectionRecord, peer: string): RequestRecord {
+  return {
+    direction: r.direction,
+    startTime: r.startTime,
+    method: 'TCP',
+    authority: r.service,
+    path: '',
+    route: r.route,
+    backendVersion: r.version,
+    endpoint: r.endpoint,
+    status: 0,
+    durationMs: r.durationMs,
+    bytesIn: r.bytesIn,
+    bytesOut: r.bytesOut,
+    peer: peer || null,
+    requestId: null,
+    errorReason: r.error,
+    rule: r.rule,
+  };
+}
+
+/** The access-log and metrics view of one finished request; `endedAt` is wall-clock epoch ms. */
 export function recordOf(
   ctx: RequestContext,
   direction: Direction,

@@ -32,6 +32,8 @@ export interface UpstreamPoolOptions {
 
 export class UpstreamPool {
   private readonly entries = new Map<string, PoolEntry>();
+  /** Secure contexts of raw TLS connections (tcp destinations), by identity and roots. */
+  private readonly contexts = new Map<string, tls.SecureContext>();
 
   constructor(
     private credentials: Credentials,
@@ -57,9 +59,29 @@ export class UpstreamPool {
     return entry.ref;
   }
 
+  /**
+   * Options for one raw mTLS connection to a destination's sidecar (a tcp destination, not pooled):
+   * the same certificate, roots and SPIFFE id check as the pooled connections, and no ALPN.
+   */
+  tlsFor(spiffeId: string, trustRoots: readonly string[]): tls.ConnectionOptions {
+    const key = trustRoots.join('\n');
+    let secureContext = this.contexts.get(key);
+    if (!secureContext) {
+      secureContext = tls.createSecureContext({
+        cert: this.credentials.cert,
+        key: this.credentials.key,
+        ca: [...trustRoots],
+        minVersion: 'TLSv1.2',
+      });
+      this.contexts.set(key, secureContext);
+    }
+    return { secureContext, checkServerIdentity: checkSpiffeServerIdentity(spiffeId) };
+  }
+
   /** New certificate/key: new connections use them; connections in use finish on the old ones. */
   setCredentials(credentials: Credentials): void {
     this.credentials = credentials;
+    this.contexts.clear();
     for (const entry of this.entries.values()) {
       const old = entry.ref.agent;
       entry.ref.agent = this.createAgent(entry.spiffeId, entry.trustRoots, entry.maxSockets);

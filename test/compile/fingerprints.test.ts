@@ -10,7 +10,7 @@ import { TARGETS } from '../../compiler/emit/targets.js';
 import { resolveTargets } from '../../compiler/emit/resolve-targets.js';
 import { fingerprintFileFor } from '../../compiler/store/fingerprints.js';
 import { storePaths } from '../../schema/store-format.js';
-import { SHOP_FILES, testSigningKey } from './helpers.js';
+import { edit, SHOP_FILES, testSigningKey } from './helpers.js';
 import {
   type CompileFixtureOptions,
   compileFixture,
@@ -41,12 +41,6 @@ function countingEnvoy(emitted: string[]): NamedTarget {
       return envoy(bundle, model);
     },
   };
-}
-
-function edit(files: Record<string, string>, path: string, from: string, to: string): Record<string, string> {
-  const text = files[path] ?? '';
-  if (!text.includes(from)) throw new Error(`${path} has no ${from}`);
-  return { ...files, [path]: text.replace(from, to) };
 }
 
 /**

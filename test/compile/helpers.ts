@@ -125,3 +125,15 @@ export function testSigningKey(seedByte = 7): KeyObject {
 export function publicKeyOf(key: KeyObject): KeyObject {
   return createPublicKey(key);
 }
+
+/** `files` with the first `from` in `path` replaced by `to`; throws when `from` is not there. */
+export function edit(
+  files: Record<string, string>,
+  path: string,
+  from: string,
+  to: string,
+): Record<string, string> {
+  const text = files[path] ?? '';
+  if (!text.includes(from)) throw new Error(`${path} has no ${from}`);
+  return { ...files, [path]: text.replace(from, to) };
+}

@@ -7,7 +7,7 @@ import { planBundle } from '../../compiler/plan/index.js';
 import { evenSplit, toThresholds } from '../../compiler/plan/routes.js';
 import { serializeCanonical } from '../../schema/store-format.js';
 import { generateMesh, serviceName } from '../helpers/generated-mesh.js';
-import { SHOP_FILES, specFrom } from './helpers.js';
+import { edit, SHOP_FILES, specFrom } from './helpers.js';
 
 const model = normalizeSpec(specFrom(SHOP_FILES));
 const lineOf = (file: string, needle: string) =>
@@ -115,19 +115,26 @@ describe('planBundle', () => {
   });
 
   it('lists features the native proxy does not implement, with where the spec asks for them', () => {
-    expect(planBundle(model, 'reviews').unsupported).toEqual([
+    const files = edit(SHOP_FILES, 'services/ratings.yaml', 'protocol: tcp', 'protocol: grpc');
+    const grpc = normalizeSpec(specFrom(files));
+    expect(planBundle(grpc, 'reviews').unsupported).toEqual([
       {
-        feature: 'protocol:tcp',
+        feature: 'protocol:grpc',
         source: lineOf('services/ratings.yaml', 'protocol: tcp'),
       },
     ]);
-    expect(planBundle(model, 'ratings').unsupported).toEqual([
+    expect(planBundle(grpc, 'ratings').unsupported).toEqual([
       {
-        feature: 'inbound-protocol:tcp',
+        feature: 'inbound-protocol:grpc',
         source: lineOf('services/ratings.yaml', 'protocol: tcp'),
       },
     ]);
-    expect(planBundle(model, 'details').unsupported).toEqual([]);
+    expect(planBundle(grpc, 'details').unsupported).toEqual([]);
+  });
+
+  it('does not list tcp, which the proxy implements in both directions', () => {
+    expect(planBundle(model, 'reviews').unsupported).toEqual([]);
+    expect(planBundle(model, 'ratings').unsupported).toEqual([]);
   });
 
   it('does not list circuit-breaker limits, outlier detection or mirrors, which the proxy implements', () => {

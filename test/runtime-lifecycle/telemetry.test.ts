@@ -32,6 +32,19 @@ function record(patch: Partial<RequestRecord> = {}): RequestRecord {
   };
 }
 
+/** Telemetry whose access log collects its chunks, flushed every 250 ms of a manual clock. */
+function loggingTelemetry() {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const clock = new ManualClock();
+  return { t: createTelemetry({ out, clock, flushIntervalMs: 250 }), chunks, clock };
+}
+
 describe('metrics registry', () => {
   it('renders counters, gauges and histograms in text format 0.0.4', () => {
     const reg = new Registry();
@@ -180,16 +193,68 @@ describe('telemetry', () => {
     ]);
   });
 
-  it('buffers access-log lines and writes them in one chunk per flush interval', () => {
-    const chunks: string[] = [];
-    const out = new Writable({
-      write(chunk, _enc, cb) {
-        chunks.push(String(chunk));
-        cb();
-      },
+  it('counts tcp connections and bytes, and logs each as a TCP access-log line', () => {
+    const { t, chunks, clock } = loggingTelemetry();
+    const observer = createRequestObserver(t, { log: () => undefined, now: () => 0 });
+    const base = {
+      service: 'mysql',
+      route: null,
+      version: null,
+      endpoint: '127.0.0.1:3306',
+      startTime: Date.UTC(2030, 0, 1),
+      durationMs: 7,
+      rule: 'services/mysql.yaml:12',
+    };
+    observer.tcpConnectionEnded?.({
+      ...base,
+      direction: 'inbound',
+      peer: 'spiffe://shop.local/ratings',
+      bytesIn: 10,
+      bytesOut: 300,
+      error: null,
     });
-    const clock = new ManualClock();
-    const t = createTelemetry({ out, clock, flushIntervalMs: 250 });
+    observer.tcpConnectionEnded?.({
+      ...base,
+      direction: 'inbound',
+      peer: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      error: 'authz-denied',
+    });
+    const f = parsePrometheusText(t.renderMetrics().body);
+    const sample = (name: string) => f.get(name)!.samples.map((s) => [s.labels, s.value]);
+    expect(sample('meshc_tcp_connections_total')).toEqual([
+      [{ direction: 'inbound', peer: 'spiffe://shop.local/ratings', result: 'ok' }, 1],
+      [{ direction: 'inbound', peer: '', result: 'authz-denied' }, 1],
+    ]);
+    expect(sample('meshc_tcp_bytes_total')).toEqual([
+      [{ direction: 'inbound', peer: 'spiffe://shop.local/ratings', flow: 'sent' }, 10],
+      [{ direction: 'inbound', peer: 'spiffe://shop.local/ratings', flow: 'received' }, 300],
+      [{ direction: 'inbound', peer: '', flow: 'sent' }, 0],
+      [{ direction: 'inbound', peer: '', flow: 'received' }, 0],
+    ]);
+    clock.advance(250);
+    const lines = chunks
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({
+      direction: 'inbound',
+      method: 'TCP',
+      authority: 'mysql',
+      endpoint: '127.0.0.1:3306',
+      bytesIn: 10,
+      bytesOut: 300,
+      peer: 'spiffe://shop.local/ratings',
+      error: null,
+      rule: 'services/mysql.yaml:12',
+    });
+    expect(lines[1]).toMatchObject({ peer: null, error: 'authz-denied' });
+  });
+
+  it('buffers access-log lines and writes them in one chunk per flush interval', () => {
+    const { t, chunks, clock } = loggingTelemetry();
     t.onRequestEnd(record());
     t.onRequestEnd(record({ status: 403, errorReason: 'authz-denied', rule: 'services/reviews.yaml:41' }));
     expect(chunks).toEqual([]);

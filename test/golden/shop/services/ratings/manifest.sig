@@ -1,1 +1,1 @@
-iUw6m5jkuvivVy+eWPvajqHNwYaQ5zGPo/1zVa2ux+TU0dFEmLCv9xFN05ESGwvznG+dpLCnnzflTWany1UqCQ==
+rUKn1Q2fcQjGajZzHGfcRt9DqROUNPJg+zkJR2TrK77i6k1RHNU7mY/xPE5k3yrHUKhvmww8dnkSe7/TYZcrAg==

@@ -1,0 +1,59 @@
+// The inbound side of a `protocol: tcp` service: a connection the front door accepted (mTLS, or
+// plaintext in permissive mode) is authorized by the caller's identity alone (the spec allows no
+// method or path rules on tcp services, MC3026), then joined to the app's port. A denied caller is
+// disconnected before the app sees anything, as Envoy's network RBAC filter does.
+import net, { type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { decide } from '../authz/decide.js';
+import type { TcpConnectionRecord } from '../observer.js';
+import { peerOf } from '../server/inbound.js';
+import type { ServerEnv } from '../server/options.js';
+import type { ProxySnapshot } from '../snapshot.js';
+import { dial } from './dial.js';
+import { splice, spliceError } from './splice.js';
+
+/** Connecting to the app over loopback succeeds at once or is refused; anything slower is stuck. */
+const APP_CONNECT_TIMEOUT_MS = 5000;
+
+export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
+  const started = env.clock.now();
+  const startTime = Date.now();
+  const { inbound } = snapshot;
+  const peer = peerOf(socket) ?? null;
+  const report = (end: Pick<TcpConnectionRecord, 'bytesIn' | 'bytesOut' | 'error' | 'rule'>): void =>
+    env.observer?.tcpConnectionEnded?.({
+      direction: 'inbound',
+      service: snapshot.bundle.service,
+      peer,
+      route: null,
+      version: null,
+      endpoint: `${inbound.app.host}:${inbound.app.port}`,
+      startTime,
+      durationMs: env.clock.now() - started,
+      ...end,
+    });
+  socket.on('error', () => socket.destroy());
+  // A plaintext connection while strict (the mode changed under a permissive connection) names no one.
+  const decision =
+    inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted
+      ? { allow: false, source: null }
+      : decide(inbound.authz, { peer: peer ?? undefined, method: '', path: '' });
+  if (!decision.allow) {
+    socket.destroy();
+    report({ bytesIn: 0, bytesOut: 0, error: 'authz-denied', rule: decision.source });
+    return;
+  }
+  const rule = decision.source;
+  const app = net.connect({ host: inbound.app.host, port: inbound.app.port, noDelay: true });
+  void dial(app, 'connect', APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
+    if (!outcome.ok) {
+      socket.destroy();
+      const error = outcome.gone ? 'client-gone' : 'upstream-connect-failure';
+      report({ bytesIn: 0, bytesOut: 0, error, rule });
+      return;
+    }
+    splice(socket, app, ({ bytesIn, bytesOut, failed }) =>
+      report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
+    );
+  });
+}

@@ -1,0 +1,148 @@
+// The outbound side of `protocol: tcp` destinations: one local port per called tcp service (its
+// `tcpPort`), on the outbound listener's host. Each connection is a request of its own: the first
+// route's weights pick the version (Envoy's tcp_proxy with weighted clusters), the version's balancer
+// an endpoint, and the connection is joined over mTLS to that endpoint's sidecar, whose certificate
+// must carry the destination's SPIFFE id. Connect failures feed outlier detection like an HTTP
+// attempt's. Listeners follow the active bundle: ports are opened and closed as swaps add and remove
+// tcp destinations; connections already joined stay until either side closes them.
+import net, { type Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Endpoint } from '../balance/types.js';
+import type { ProxyErrorCode } from '../errors.js';
+import { IdentityError } from '../identity/errors.js';
+import type { TcpConnectionRecord } from '../observer.js';
+import { pickBackend } from '../route/route-table.js';
+import type { ServerEnv } from '../server/options.js';
+import type { ActiveConfig } from '../snapshot.js';
+import type { TcpDestination } from '../stack/build-outbound.js';
+import type { UpstreamPool } from '../upstream/mtls-pool.js';
+import { dial } from './dial.js';
+import { splice, spliceError } from './splice.js';
+
+export class TcpOutboundListeners {
+  private readonly servers = new Map<number, net.Server>();
+
+  constructor(
+    private readonly host: string,
+    private readonly active: ActiveConfig,
+    private readonly env: ServerEnv,
+    private readonly pool: UpstreamPool,
+  ) {}
+
+  /**
+   * Opens a listener for every tcp destination of the active bundle that has none, and closes those
+   * whose destination is gone. Rejects with the first port that could not be bound (the others stay).
+   */
+  async reconcile(): Promise<void> {
+    const wanted = this.active.current.outbound.tcp;
+    for (const [port, server] of this.servers) {
+      if (wanted.has(port)) continue;
+      this.servers.delete(port);
+      server.close();
+    }
+    const opening: Promise<void>[] = [];
+    for (const port of wanted.keys()) {
+      if (this.servers.has(port)) continue;
+      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, port));
+      this.servers.set(port, server);
+      opening.push(
+        new Promise<void>((resolve, reject) => {
+          server.once('error', (err) => {
+            this.servers.delete(port);
+            reject(err);
+          });
+          server.listen(port, this.host, () => resolve());
+        }),
+      );
+    }
+    await Promise.all(opening);
+  }
+
+  /** Stops listening; joined connections are the caller's to destroy (they are tracked with the rest). */
+  async close(): Promise<void> {
+    const closing = [...this.servers.values()].map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
+    this.servers.clear();
+    await Promise.all(closing);
+  }
+
+  /** The bound ports (their number is the bundle's tcpPort). */
+  ports(): number[] {
+    return [...this.servers.keys()];
+  }
+
+  private accept(socket: Socket, port: number): void {
+    this.onConnection?.(socket);
+    const dest = this.active.current.outbound.tcp.get(port);
+    if (!dest) {
+      socket.destroy();
+      return;
+    }
+    void serveTcpOutbound(socket, dest, this.env, this.pool);
+  }
+
+  /** Told of every accepted socket (the proxy tracks them to close them at shutdown). */
+  onConnection: ((socket: Socket) => void) | undefined;
+}
+
+async function serveTcpOutbound(
+  socket: Socket,
+  dest: TcpDestination,
+  env: ServerEnv,
+  pool: UpstreamPool,
+): Promise<void> {
+  const started = env.clock.now();
+  const startTime = Date.now();
+  socket.on('error', () => socket.destroy());
+  const version = pickBackend(dest.route, env.random);
+  let chosen: Endpoint | undefined;
+  const report = (end: Pick<TcpConnectionRecord, 'bytesIn' | 'bytesOut' | 'error'>): void =>
+    env.observer?.tcpConnectionEnded?.({
+      direction: 'outbound',
+      service: dest.service,
+      peer: null,
+      route: dest.route.name,
+      version,
+      endpoint: chosen?.key ?? null,
+      startTime,
+      durationMs: env.clock.now() - started,
+      rule: dest.route.source,
+      ...end,
+    });
+  const refuse = (error: ProxyErrorCode) => {
+    socket.destroy();
+    report({ bytesIn: 0, bytesOut: 0, error });
+  };
+  const target = dest.versions.get(version);
+  if (!target) return refuse('internal-error');
+  let endpoints: readonly Endpoint[];
+  try {
+    endpoints = await target.endpoints.endpoints();
+  } catch {
+    return refuse('no-healthy-upstream');
+  }
+  const endpoint = target.balancer.pick(endpoints, undefined);
+  if (!endpoint) return refuse('no-healthy-upstream');
+  chosen = endpoint;
+  endpoint.inFlight++;
+  const upstream = tls.connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    ...pool.tlsFor(dest.spiffeId, dest.trustRoots),
+  });
+  const outcome = await dial(upstream, 'secureConnect', dest.connectTimeoutMs, env.clock, socket);
+  if (!outcome.ok) {
+    endpoint.inFlight--;
+    if (outcome.gone) return refuse('client-gone');
+    const identity = outcome.error instanceof IdentityError;
+    target.outliers.record(endpoints, endpoint, true);
+    return refuse(identity ? 'upstream-identity-mismatch' : 'upstream-connect-failure');
+  }
+  target.outliers.record(endpoints, endpoint, false);
+  upstream.setNoDelay(true);
+  splice(socket, upstream, ({ bytesIn, bytesOut, failed }) => {
+    endpoint.inFlight--;
+    report({ bytesIn, bytesOut, error: spliceError(failed) });
+  });
+}

@@ -1,1 +1,0 @@
-pT0tnHaq+NIEeePqicC2ZUJoIc68MHHAb960/2D6iedPtAadCjeAIbXyR5/jZ8KtU3LOeksu+uUQ4EgqtfbKDw==

@@ -1,0 +1,1 @@
+9obcdu3/X4szIGapOEdiiB0I0chYhtvo++djKF6TwUheSF3Pp7m3ZAn+v+LvAIwzP9Elk7V6qQ1kBefY8nU+Dw==

@@ -1,0 +1,282 @@
+// protocol: tcp through real sidecars: the caller's app connects to its sidecar's local port for the
+// destination, the caller's sidecar joins it over mTLS to the destination's sidecar, which authorizes
+// the caller by identity and joins it to the app. The app speaks first (as MySQL does), then echoes.
+// Also: authorization denies before the app sees a connection, a destination presenting another
+// identity is refused, connections are split between versions by weight, a swap opens and closes
+// the local ports, and every connection ends in one observer record.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TcpConnectionRecord } from '../../runtime/observer.js';
+import type { RunningProxy } from '../../runtime/proxy.js';
+import type { Bundle, Destination } from '../../schema/bundle.types.generated.js';
+import {
+  authorization,
+  backends,
+  bundle,
+  destination,
+  route,
+  spiffeOf,
+  staticEndpoint,
+} from './bundle-factory.js';
+import { send } from './harness.js';
+import { TestMesh } from './mesh.js';
+
+/** A TCP app that greets first, then answers every chunk with `<name>:<chunk>`. */
+async function startTcpApp(name: string): Promise<{ port: number; connections: number; close(): void }> {
+  const app = {
+    port: 0,
+    connections: 0,
+    close: () => server.close(),
+  };
+  const server = net.createServer((socket) => {
+    app.connections++;
+    socket.on('error', () => socket.destroy());
+    socket.write(`hello from ${name}\n`);
+    socket.on('data', (chunk) => socket.write(`${name}:${chunk.toString()}`));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  app.port = (server.address() as net.AddressInfo).port;
+  return app;
+}
+
+/** A port free right now (the bundle must name the caller's local port before the sidecar binds it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Connects, reads the greeting, sends `text` and reads the answer; or says the proxy hung up. */
+function talk(port: number, text: string): Promise<{ greeting: string; answer: string } | 'closed'> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+      const lines = received.split('\n');
+      if (lines.length === 2 && lines[1] === '') socket.write(text);
+      else if (lines.length === 2 && lines[1]!.endsWith(text)) {
+        resolve({ greeting: lines[0]!, answer: lines[1]! });
+        socket.end();
+      }
+    });
+    socket.on('error', () => resolve('closed'));
+    socket.on('close', () => resolve('closed'));
+  });
+}
+
+const tcpDestination = (opts: {
+  port: number;
+  versions: Record<string, ReturnType<typeof staticEndpoint>[]>;
+  weights?: Record<string, number>;
+  spiffeId?: string;
+}): Destination => ({
+  ...destination({
+    service: 'mysql',
+    versions: opts.versions,
+    routes: [
+      route({
+        name: 'default',
+        ...(opts.weights ? { backends: backends(opts.weights) } : {}),
+      }),
+    ],
+    ...(opts.spiffeId ? { spiffeId: opts.spiffeId } : {}),
+  }),
+  protocol: 'tcp',
+  tcpPort: opts.port,
+});
+
+const tcpService = (b: Bundle): Bundle => ({ ...b, inbound: { ...b.inbound, protocol: 'tcp' } });
+
+describe('protocol tcp through the mesh', () => {
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  let primary: Awaited<ReturnType<typeof startTcpApp>>;
+  let replica: Awaited<ReturnType<typeof startTcpApp>>;
+  let denied: Awaited<ReturnType<typeof startTcpApp>>;
+  let primaryPort = 0;
+  let replicaPort = 0;
+  let deniedPort = 0;
+  let impostorPort = 0;
+  let localPort = 0;
+  const records: TcpConnectionRecord[] = [];
+  const callerBundle = (dest: Destination[]) =>
+    bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: dest });
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    primary = await startTcpApp('primary');
+    replica = await startTcpApp('replica');
+    denied = await startTcpApp('denied');
+    const sidecarFor = async (app: { port: number }, rules: 'allow' | 'deny', certFor = 'mysql') =>
+      (
+        await mesh.sidecar(
+          tcpService(
+            bundle({
+              service: 'mysql',
+              trustRoots: [mesh.pki.rootPem],
+              appPort: app.port,
+              authorization: authorization(
+                'deny',
+                rules === 'allow' ? [{ from: [spiffeOf('productpage')], methods: null, paths: null }] : [],
+              ),
+            }),
+          ),
+          { certFor, observer: { tcpConnectionEnded: (r) => records.push(r) } },
+        )
+      ).ports.inbound;
+    primaryPort = await sidecarFor(primary, 'allow');
+    replicaPort = await sidecarFor(replica, 'allow');
+    deniedPort = await sidecarFor(denied, 'deny');
+    impostorPort = await sidecarFor(primary, 'allow', 'reviews');
+    localPort = await freePort();
+    caller = await mesh.sidecar(
+      callerBundle([tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(primaryPort)] } })]),
+      { observer: { tcpConnectionEnded: (r) => records.push(r) } },
+    );
+  });
+
+  afterAll(async () => {
+    await mesh.close();
+    for (const app of [primary, replica, denied]) app.close();
+  });
+
+  it('joins the caller to the app over mTLS, the app speaking first', async () => {
+    expect(caller.tcpPorts()).toEqual([localPort]);
+    expect(await talk(localPort, 'ping')).toEqual({ greeting: 'hello from primary', answer: 'primary:ping' });
+    await waitFor(() => records.length >= 2);
+    const outbound = records.find((r) => r.direction === 'outbound')!;
+    expect(outbound).toMatchObject({
+      service: 'mysql',
+      route: 'default',
+      version: 'v1',
+      endpoint: `127.0.0.1:${primaryPort}`,
+      bytesIn: 4,
+      bytesOut: 'hello from primary\nprimary:ping'.length,
+      error: null,
+    });
+    const inbound = records.find((r) => r.direction === 'inbound')!;
+    expect(inbound).toMatchObject({
+      service: 'mysql',
+      peer: spiffeOf('productpage'),
+      endpoint: `127.0.0.1:${primary.port}`,
+      rule: 'services/test.yaml:31',
+      error: null,
+    });
+  });
+
+  it("disconnects a caller the destination's authorization denies, before the app sees it", async () => {
+    records.length = 0;
+    caller.swap(
+      callerBundle([tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(deniedPort)] } })]),
+    );
+    expect(await talk(localPort, 'ping')).toBe('closed');
+    await waitFor(() => records.some((r) => r.direction === 'inbound'));
+    expect(denied.connections).toBe(0);
+    expect(records.find((r) => r.direction === 'inbound')).toMatchObject({
+      error: 'authz-denied',
+      rule: 'services/test.yaml:30',
+    });
+  });
+
+  it('refuses a destination sidecar that presents another identity', async () => {
+    records.length = 0;
+    const before = primary.connections;
+    caller.swap(
+      callerBundle([tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(impostorPort)] } })]),
+    );
+    expect(await talk(localPort, 'ping')).toBe('closed');
+    const toImpostor = () => records.find((r) => r.endpoint === `127.0.0.1:${impostorPort}`);
+    await waitFor(() => toImpostor() !== undefined);
+    expect(toImpostor()).toMatchObject({ direction: 'outbound', error: 'upstream-identity-mismatch' });
+    expect(primary.connections).toBe(before);
+  });
+
+  it('refuses a plaintext client at a strict tcp sidecar, before the app sees it', async () => {
+    const before = primary.connections;
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect(primaryPort, '127.0.0.1', () => socket.write('SELECT 1'));
+      socket.on('data', () => resolve('data'));
+      socket.on('error', () => resolve('closed'));
+      socket.on('close', () => resolve('closed'));
+    });
+    expect(outcome).toBe('closed');
+    expect(primary.connections).toBe(before);
+  });
+
+  it('splits connections between versions by the route weights', async () => {
+    caller.swap(
+      callerBundle([
+        tcpDestination({
+          port: localPort,
+          versions: { v1: [staticEndpoint(primaryPort)], v2: [staticEndpoint(replicaPort)] },
+          weights: { v1: 75, v2: 25 },
+        }),
+      ]),
+    );
+    const n = 200;
+    const answers: string[] = [];
+    for (let i = 0; i < n; i += 20) {
+      const batch = await Promise.all(Array.from({ length: 20 }, () => talk(localPort, 'x')));
+      for (const a of batch) answers.push(a === 'closed' ? 'closed' : a.greeting);
+    }
+    const toReplica = answers.filter((a) => a === 'hello from replica').length;
+    expect(answers.filter((a) => a === 'closed')).toEqual([]);
+    // Binomial(200, 0.25): mean 50, sd ~6.1; 4 sd either side.
+    expect(toReplica).toBeGreaterThan(50 - 25);
+    expect(toReplica).toBeLessThan(50 + 25);
+  });
+
+  it('opens and closes local ports as swaps add and remove tcp destinations', async () => {
+    const second = await freePort();
+    caller.swap(
+      callerBundle([
+        tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(primaryPort)] } }),
+        {
+          ...tcpDestination({ port: second, versions: { v1: [staticEndpoint(replicaPort)] } }),
+          service: 'redis',
+        },
+      ]),
+    );
+    await waitFor(() => caller.tcpPorts().length === 2);
+    expect(await talk(second, 'x')).toMatchObject({ greeting: 'hello from replica' });
+    caller.swap(callerBundle([]));
+    await waitFor(() => caller.tcpPorts().length === 0);
+    expect(await talk(localPort, 'x')).toBe('closed');
+  });
+});
+
+describe('a tcp port that cannot be bound', () => {
+  it('is reported, and the sidecar still starts and serves its other listeners', async () => {
+    const mesh = await TestMesh.create();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    const failures: string[] = [];
+    try {
+      const sidecar = await mesh.sidecar(
+        bundle({
+          service: 'productpage',
+          trustRoots: [mesh.pki.rootPem],
+          outbound: [tcpDestination({ port, versions: { v1: [staticEndpoint(1)] } })],
+        }),
+        { observer: { listenerFailed: (message) => failures.push(message) } },
+      );
+      expect(sidecar.tcpPorts()).toEqual([]);
+      expect(failures).toEqual([expect.stringContaining('EADDRINUSE')]);
+      const reply = await send(sidecar.ports.outbound, { host: 'nowhere', path: '/' });
+      expect(reply.headers['x-meshc-error']).toBe('unknown-destination');
+    } finally {
+      taken.close();
+      await mesh.close();
+    }
+  });
+});
+
+/** Polls a condition the proxy reaches on its own (a record written, a port opened). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
