@@ -49,6 +49,8 @@ export interface TcpDestination {
   readonly route: BundleRoute;
   readonly versions: ReadonlyMap<string, VersionTarget>;
   readonly connectTimeoutMs: number;
+  /** circuitBreaker.maxConnections: open connections per endpoint; beyond, a new one is refused. */
+  readonly maxConnections: number;
 }
 
 export interface OutboundRoutes {
@@ -112,6 +114,7 @@ export function buildOutboundRoutes(
         route: dest.routes[0],
         versions: cluster.versions,
         connectTimeoutMs: dest.policy.connectTimeoutMs,
+        maxConnections: dest.policy.circuitBreaker.maxConnections,
       });
       continue;
     }

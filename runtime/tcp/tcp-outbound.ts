@@ -3,7 +3,7 @@
 // route's weights pick the version (Envoy's tcp_proxy with weighted clusters), the version's balancer
 // an endpoint, and the connection is joined over mTLS to that endpoint's sidecar, whose certificate
 // must carry the destination's SPIFFE id. Connect failures feed outlier detection like an HTTP
-// attempt's. Listeners follow the active bundle: ports are opened and closed as swaps add and remove
+// attempt's; circuitBreaker.maxConnections caps the open connections per endpoint. Listeners follow the active bundle: ports are opened and closed as swaps add and remove
 // tcp destinations; connections already joined stay until either side closes them.
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
@@ -125,6 +125,8 @@ async function serveTcpOutbound(
   const endpoint = target.balancer.pick(endpoints, undefined);
   if (!endpoint) return refuse('no-healthy-upstream');
   chosen = endpoint;
+  // The same cap the HTTP pool puts on its connections per endpoint (Envoy: upstream_cx_overflow).
+  if (endpoint.inFlight >= dest.maxConnections) return refuse('circuit-open');
   endpoint.inFlight++;
   const upstream = tls.connect({
     host: endpoint.host,

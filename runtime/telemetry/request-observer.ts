@@ -55,6 +55,7 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
       const peer = (r.direction === 'inbound' ? r.peer : r.service) ?? '';
       const m = telemetry.metrics;
       m.tcpConnections.labels(r.direction, peer, r.error ?? 'ok').inc();
+      if (r.error === 'circuit-open') m.circuitBreakerOverflows.labels(peer).inc();
       m.tcpBytes.labels(r.direction, peer, 'sent').inc(r.bytesIn);
       m.tcpBytes.labels(r.direction, peer, 'received').inc(r.bytesOut);
       if (telemetry.logsRequests) telemetry.accessLog?.write(tcpRecordOf(r, peer));

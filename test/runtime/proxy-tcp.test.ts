@@ -13,6 +13,7 @@ import {
   authorization,
   backends,
   bundle,
+  defaultPolicy,
   destination,
   route,
   spiffeOf,
@@ -72,6 +73,7 @@ const tcpDestination = (opts: {
   versions: Record<string, ReturnType<typeof staticEndpoint>[]>;
   weights?: Record<string, number>;
   spiffeId?: string;
+  maxConnections?: number;
 }): Destination => ({
   ...destination({
     service: 'mysql',
@@ -83,6 +85,14 @@ const tcpDestination = (opts: {
       }),
     ],
     ...(opts.spiffeId ? { spiffeId: opts.spiffeId } : {}),
+    ...(opts.maxConnections
+      ? {
+          policy: {
+            ...defaultPolicy,
+            circuitBreaker: { ...defaultPolicy.circuitBreaker, maxConnections: opts.maxConnections },
+          },
+        }
+      : {}),
   }),
   protocol: 'tcp',
   tcpPort: opts.port,
@@ -227,6 +237,29 @@ describe('protocol tcp through the mesh', () => {
     // Binomial(200, 0.25): mean 50, sd ~6.1; 4 sd either side.
     expect(toReplica).toBeGreaterThan(50 - 25);
     expect(toReplica).toBeLessThan(50 + 25);
+  });
+
+  it('refuses a connection beyond circuitBreaker.maxConnections to the endpoint', async () => {
+    caller.swap(
+      callerBundle([
+        tcpDestination({
+          port: localPort,
+          versions: { v1: [staticEndpoint(primaryPort)] },
+          maxConnections: 1,
+        }),
+      ]),
+    );
+    // One connection held open, greeted by the app.
+    const held = net.connect(localPort, '127.0.0.1');
+    await new Promise((resolve) => held.once('data', resolve));
+    records.length = 0;
+    expect(await talk(localPort, 'x')).toBe('closed');
+    await waitFor(() => records.length >= 1);
+    expect(records[0]).toMatchObject({ direction: 'outbound', error: 'circuit-open' });
+    held.destroy();
+    // The held connection's own record comes once its slot is free.
+    await waitFor(() => records.some((r) => r.direction === 'outbound' && r.error !== 'circuit-open'));
+    expect(await talk(localPort, 'x')).toMatchObject({ greeting: 'hello from primary' });
   });
 
   it('opens and closes local ports as swaps add and remove tcp destinations', async () => {
