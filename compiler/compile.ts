@@ -64,7 +64,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     ? await readFingerprints(input.fingerprintFile)
     : new Map<string, FingerprintEntry>();
   const fingerprints = input.fingerprintFile
-    ? fingerprintServices(model, {
+    ? fingerprintServices(model, input.spec, {
         targets: input.targets,
         ...(input.signingKey ? { signingKey: input.signingKey } : {}),
       })

@@ -3,6 +3,7 @@
 // Parsing a file (parse-file.ts) yields plain data, node positions included (positions.ts), so parse
 // results can come from a cache or another thread and locating never parses a file twice.
 import type { Diagnostic } from '../diagnostics.js';
+import { contentKey } from './parse-cache.js';
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
 import { positionLocator } from './positions.js';
 import type { SourceFile, SpecDocument } from './types.js';
@@ -31,9 +32,11 @@ export function assembleSpec(files: readonly SourceFile[], parsed: readonly Pars
     const result = parsed[i];
     if (!result) return;
     diagnostics.push(...result.diagnostics);
+    let known: string | undefined;
+    const digest = () => (known ??= contentKey(file.bytes));
     for (const { index, value, positions } of result.documents) {
       const { locate, locateKey } = positionLocator(file.path, positions);
-      documents.push({ file: file.path, index, value, locate, locateKey });
+      documents.push({ file: file.path, index, value, locate, locateKey, digest });
     }
   });
   return { documents, diagnostics };

@@ -38,6 +38,11 @@ export interface SpecDocument {
   locate(pointer: string): SourceLocation;
   /** Location of the key of the property at `pointer` (for "unknown field" diagnostics). */
   locateKey(pointer: string): SourceLocation;
+  /**
+   * A name for the exact bytes of the document's file (SHA-256), computed on first use: two documents
+   * with the same file, index and digest are the same input, to their line numbers.
+   */
+  digest(): string;
 }
 
 /** A source whose files correspond to a directory on disk, so paths can be shown relative to the cwd. */

@@ -6,6 +6,7 @@ import type { SpecDocument } from '../load/types.js';
 import type { MeshModel, Provenance, ServiceModel } from '../model.js';
 import type { Located, ValidSpec } from '../validate/types.js';
 import { normalizeAuthorization } from './authorization.js';
+import { LazyMap } from './lazy-map.js';
 import { BUILTIN } from './defaults.js';
 import { normalizeVersions } from './endpoints.js';
 import { inheritPolicies, toClusterPolicy, toRetries } from './policies.js';
@@ -17,7 +18,10 @@ export function provenanceOf(source: SpecDocument, pointer: string): Provenance 
   return `${loc.file}:${loc.line}`;
 }
 
-/** Pure: the same ValidSpec always gives an equal model; nothing is read from disk. */
+/**
+ * Pure: the same ValidSpec always gives an equal model; nothing is read from disk. Services are
+ * normalized on first read, which is still pure: normalizeService reads only its document and the mesh.
+ */
 export function normalizeSpec(spec: ValidSpec): MeshModel {
   const mesh = spec.mesh.doc.spec;
   const trustDomain = mesh.trustDomain;
@@ -29,9 +33,12 @@ export function normalizeSpec(spec: ValidSpec): MeshModel {
     meshDefaults: mesh.defaults,
     meshDefaultsAt: meshAt,
   };
-  const services = new Map<string, ServiceModel>();
+  // Each service is normalized when first read (a compile reads only those it emits).
+  const recipes = new Map<string, () => ServiceModel>();
   const sorted = [...spec.services].sort((a, b) => compare(a.doc.metadata.name, b.doc.metadata.name));
-  for (const located of sorted) services.set(located.doc.metadata.name, normalizeService(located, context));
+  for (const located of sorted)
+    recipes.set(located.doc.metadata.name, () => normalizeService(located, context));
+  const services = new LazyMap(recipes);
   return {
     name: spec.mesh.doc.metadata.name,
     trustDomain,

@@ -2,7 +2,10 @@
 // compare for every service whose inputs did not change (docs/decisions/0007-store-writing.md).
 // A service's files are a pure function of: the mesh-wide settings planBundle reads, its own
 // normalized model, the models of the services it calls (in order), the signing key, the targets
-// and the compiler itself. The spec commit is left out on purpose: a commit-only change keeps the
+// and the compiler itself. A normalized model is in turn a pure function of the service's document,
+// where it is (file, index: provenance cites lines) and the mesh document, so the fingerprint names
+// those inputs (file path, document index, digest of the file's bytes) instead of the models, and an
+// unchanged service is never normalized (normalize hands services out lazily). The spec commit is left out on purpose: a commit-only change keeps the
 // published bundle anyway (emit/bundle/reuse.ts), so skipping gives the same bytes.
 // The cache lives OUTSIDE the store (beside the parse cache), so the store stays exactly what a
 // compile without a cache writes. It is trusted only while every file it lists still has the size
@@ -15,10 +18,12 @@ import { dirname, join } from 'node:path';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { packageVersion } from '../cli/version.js';
 import type { NamedTarget } from '../emit/index.js';
+import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
+import type { ValidSpec } from '../validate/types.js';
 
 /** Bumped whenever what goes into a fingerprint, or this file's format, changes. */
-const FINGERPRINT_FORMAT = 'meshc.fingerprints/v1';
+const FINGERPRINT_FORMAT = 'meshc.fingerprints/v2';
 
 /** One file of a service as it was left in the store: [store-relative path, size, mtimeMs]. */
 export type FileStamp = readonly [path: string, size: number, mtimeMs: number];
@@ -44,17 +49,20 @@ export function fingerprintFileFor(cacheDir: string, outDir: string): string {
   return join(cacheDir, 'compile', `${key}.json`);
 }
 
-/** Fingerprint of every service of `model`, by name. */
+/** Fingerprint of every service of `model` (normalized from `spec`), by name. */
 export function fingerprintServices(
   model: MeshModel,
+  spec: ValidSpec,
   options: { readonly signingKey?: KeyObject; readonly targets: readonly NamedTarget[] },
 ): Map<string, string> {
-  // Everything planBundle reads from the mesh (plan/index.ts), plus what the emitters depend on.
+  // Everything planBundle reads from the mesh (plan/index.ts), plus what the emitters depend on; the
+  // mesh document also holds the defaults every service inherits.
   const global = sha256Hex(
     JSON.stringify([
       FINGERPRINT_FORMAT,
       BUNDLE_FORMAT,
       packageVersion(),
+      inputOf(spec.mesh.source),
       model.name,
       model.trustDomain,
       model.trustRoots,
@@ -64,15 +72,28 @@ export function fingerprintServices(
       options.targets.map((t) => t.id ?? t.name),
     ]),
   );
-  // JSON of a model is deterministic: normalize builds every object in a fixed key order.
   const own = new Map<string, string>();
-  for (const [name, service] of model.services) own.set(name, sha256Hex(JSON.stringify(service)));
+  const calls = new Map<string, readonly string[]>();
+  for (const { doc, source } of spec.services) {
+    own.set(doc.metadata.name, inputOf(source));
+    // As normalize orders them (model.ts: calls), so a reordered list changes nothing.
+    calls.set(doc.metadata.name, [...new Set(doc.spec.calls ?? [])].sort());
+  }
   const out = new Map<string, string>();
-  for (const [name, service] of model.services) {
-    const parts = [global, own.get(name), ...service.calls.map((c) => `${c}:${own.get(c) ?? 'missing'}`)];
+  for (const name of model.services.keys()) {
+    const parts = [
+      global,
+      own.get(name),
+      ...(calls.get(name) ?? []).map((c) => `${c}:${own.get(c) ?? 'missing'}`),
+    ];
     out.set(name, sha256Hex(parts.join('\n')));
   }
   return out;
+}
+
+/** A document as an input: where it is and the exact bytes of its file. */
+function inputOf(source: SpecDocument): string {
+  return `${source.file}#${source.index}@${source.digest()}`;
 }
 
 /** The public half's DER hash: a rotated key must re-sign everything. */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TARGETS } from '../../compiler/emit/targets.js';
 import { resolveTargets } from '../../compiler/emit/resolve-targets.js';
+import type { LazyMap } from '../../compiler/normalize/lazy-map.js';
 import { fingerprintFileFor } from '../../compiler/store/fingerprints.js';
 import { storePaths } from '../../schema/store-format.js';
 import { edit, SHOP_FILES, testSigningKey } from './helpers.js';
@@ -100,6 +101,33 @@ async function expectScratchPlusHistory(
 }
 
 describe('a compile with a fingerprint cache', () => {
+  it('never normalizes a service it skips, and only reads the callees of those it emits', async () => {
+    const root = await tempDir();
+    const out = join(root, 'store');
+    const fingerprintFile = fingerprintFileFor(join(root, 'cache'), out);
+    await compileFixture(out, SHOP_FILES, { signingKey: key, fingerprintFile });
+    const edited = edit(SHOP_FILES, 'services/details.yaml', 'apiVersion', '# moved down a line\napiVersion');
+    const result = await compileFixture(out, edited, { signingKey: key, fingerprintFile });
+    expect(result.report?.services.filter((s) => s.status !== 'unchanged').map((s) => s.service)).toEqual([
+      'details',
+      'productpage',
+    ]);
+    const services = result.model.services as LazyMap<string, unknown>;
+    // details and its caller productpage were emitted; reviews was read as productpage's callee.
+    expect(['details', 'productpage', 'ratings', 'reviews'].filter((s) => services.isMade(s))).toEqual([
+      'details',
+      'productpage',
+      'reviews',
+    ]);
+  });
+
+  it('recompiles a service whose document only moved within its file (provenance cites lines)', async () => {
+    const edited = edit(SHOP_FILES, 'services/ratings.yaml', 'apiVersion', '# a comment\napiVersion');
+    const { emitted } = await twoCompiles(SHOP_FILES, edited);
+    // ratings' rules now cite other lines; reviews calls ratings, so its copy of ratings changed too.
+    expect(emitted).toEqual(['ratings', 'reviews']);
+  });
+
   it('emits nothing and touches nothing when the spec did not change', async () => {
     const { emitted, cached, report } = await twoCompiles(SHOP_FILES, SHOP_FILES);
     expect(emitted).toEqual([]);

@@ -9,7 +9,9 @@ import { ROOT_PEM } from '../compile/helpers.js';
 
 function fakeSource(file: string, value: unknown): SpecDocument {
   const at = () => ({ file, line: 1, col: 1 });
-  return { file, index: 0, value, locate: at, locateKey: at };
+  // No bytes behind a synthetic document: its value stands for them.
+  const digest = () => JSON.stringify(value);
+  return { file, index: 0, value, locate: at, locateKey: at, digest };
 }
 
 export function serviceName(i: number): string {
