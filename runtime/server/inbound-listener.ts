@@ -52,7 +52,15 @@ export function createInboundListener(
   const strict = https.createServer(tlsOptions(true), onRequest);
   const permissive = https.createServer(tlsOptions(false), onRequest);
   const plain = http.createServer(options, onRequest);
-  const onTcp = (socket: net.Socket) => serveTcpInbound(socket, active.current, env);
+  const onTcp = (socket: net.Socket) => {
+    try {
+      serveTcpInbound(socket, active.current, env);
+    } catch (err) {
+      // A bug, not a network failure: the connection goes, the proxy stays (and says so once).
+      socket.destroy();
+      env.observer?.internalError?.(err, undefined);
+    }
+  };
   const tcpStrict = createTlsServer(tlsOptions(true), onTcp);
   const tcpPermissive = createTlsServer(tlsOptions(false), onTcp);
   const httpServers = [strict, permissive, plain];

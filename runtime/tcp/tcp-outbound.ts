@@ -79,7 +79,11 @@ export class TcpOutboundListeners {
       socket.destroy();
       return;
     }
-    void serveTcpOutbound(socket, dest, this.env, this.pool);
+    serveTcpOutbound(socket, dest, this.env, this.pool).catch((err: unknown) => {
+      // A bug, not a network failure: the connection goes, the proxy stays (and says so once).
+      socket.destroy();
+      this.env.observer?.internalError?.(err, undefined);
+    });
   }
 
   /** Told of every accepted socket (the proxy tracks them to close them at shutdown). */

@@ -281,6 +281,31 @@ describe('protocol tcp through the mesh', () => {
   });
 });
 
+describe('a bug on the tcp path', () => {
+  it('costs the connection, not the proxy, and is reported as an internal error', async () => {
+    const mesh = await TestMesh.create();
+    const errors: unknown[] = [];
+    try {
+      // An app port no socket can have: connecting to it throws, as a bug in the proxy would.
+      const sidecar = await mesh.sidecar(
+        tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], mtls: 'permissive' })),
+        { app: { host: '127.0.0.1', port: 70_000 }, observer: { internalError: (err) => errors.push(err) } },
+      );
+      for (let i = 1; i <= 2; i++) {
+        const closed = await new Promise<boolean>((resolve) => {
+          const socket = net.connect(sidecar.ports.inbound, '127.0.0.1', () => socket.write('hello'));
+          socket.on('error', () => resolve(true));
+          socket.on('close', () => resolve(true));
+        });
+        expect(closed).toBe(true);
+        expect(errors).toHaveLength(i);
+      }
+    } finally {
+      await mesh.close();
+    }
+  });
+});
+
 describe('a tcp port that cannot be bound', () => {
   it('is reported, and the sidecar still starts and serves its other listeners', async () => {
     const mesh = await TestMesh.create();
