@@ -43,8 +43,11 @@ export interface TcpConnectionRecord {
   /** Bytes from the client towards the upstream, and back. */
   readonly bytesIn: number;
   readonly bytesOut: number;
-  /** Why the proxy refused or cut the connection; null when both sides simply closed. */
-  readonly error: ProxyErrorCode | null;
+  /**
+   * Why the proxy refused or cut the connection (`idle-timeout`: no byte either way for an hour, a
+   * tcp-only reason); null when both sides simply closed.
+   */
+  readonly error: ProxyErrorCode | 'idle-timeout' | null;
   /** Provenance of the authorization rule (inbound) or route (outbound) that decided. */
   readonly rule: string | null;
 }

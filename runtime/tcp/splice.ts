@@ -1,38 +1,92 @@
 // Joins two sockets into one TCP proxy hop: bytes flow both ways with back-pressure, an end (FIN) on
 // one side ends the other once what it sent is through, and an error or reset on either side destroys
-// both. Reports once, when both are closed, with the bytes each way.
+// both. A hop with no bytes either way for TCP_IDLE_TIMEOUT_MS is closed (Envoy's tcp_proxy
+// idle_timeout, same default), on the injected clock. Reports once, when both are closed.
 import type { Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../clock.js';
+
+/** Envoy's tcp_proxy default idle_timeout: one hour without a byte either way. */
+export const TCP_IDLE_TIMEOUT_MS = 3_600_000;
 
 export interface SpliceResult {
   /** Bytes from the downstream (the side that connected to us) to the upstream. */
   readonly bytesIn: number;
   /** Bytes from the upstream back to the downstream. */
   readonly bytesOut: number;
-  /** The side of the first socket error, if the hop ended in one rather than by both sides closing. */
-  readonly failed: 'downstream' | 'upstream' | undefined;
+  /** Why the hop was cut: a socket error on one side, or idleness; undefined when both sides closed. */
+  readonly failed: 'downstream' | 'upstream' | 'idle' | undefined;
 }
 
-export function splice(downstream: Socket, upstream: Socket, onEnd: (result: SpliceResult) => void): void {
-  let failed: SpliceResult['failed'];
+interface Hop {
+  readonly downstream: Socket;
+  readonly upstream: Socket;
+  readonly clock: Clock;
+  lastActive: number;
+  timer: TimerHandle | undefined;
+  failed: SpliceResult['failed'];
+}
+
+export function splice(
+  downstream: Socket,
+  upstream: Socket,
+  clock: Clock,
+  onEnd: (result: SpliceResult) => void,
+): void {
+  const hop: Hop = {
+    downstream,
+    upstream,
+    clock,
+    lastActive: clock.now(),
+    timer: undefined,
+    failed: undefined,
+  };
   let open = 2;
   const closed = () => {
     if (--open > 0) return;
-    onEnd({ bytesIn: upstream.bytesWritten, bytesOut: downstream.bytesWritten, failed });
+    if (hop.timer !== undefined) clock.clearTimer(hop.timer);
+    onEnd({ bytesIn: upstream.bytesWritten, bytesOut: downstream.bytesWritten, failed: hop.failed });
   };
-  const failOn = (side: 'downstream' | 'upstream') => () => {
-    failed ??= side;
-    downstream.destroy();
-    upstream.destroy();
+  const active = () => {
+    hop.lastActive = clock.now();
   };
-  downstream.on('error', failOn('downstream'));
-  upstream.on('error', failOn('upstream'));
+  downstream.on('error', () => cut(hop, 'downstream'));
+  upstream.on('error', () => cut(hop, 'upstream'));
+  downstream.on('data', active);
+  upstream.on('data', active);
   downstream.once('close', closed);
   upstream.once('close', closed);
   downstream.pipe(upstream);
   upstream.pipe(downstream);
+  hop.timer = clock.setTimer(checkIdle, TCP_IDLE_TIMEOUT_MS, hop);
 }
 
-/** The error code a spliced connection ends with: a reset on our upstream side, the client's, or none. */
-export function spliceError(failed: SpliceResult['failed']): 'upstream-reset' | 'client-gone' | null {
-  return failed === 'upstream' ? 'upstream-reset' : failed === 'downstream' ? 'client-gone' : null;
+function cut(hop: Hop, why: NonNullable<SpliceResult['failed']>): void {
+  hop.failed ??= why;
+  hop.downstream.destroy();
+  hop.upstream.destroy();
+}
+
+/** Closes the hop if it has been quiet for the whole timeout, else looks again when it could be. */
+function checkIdle(hop: Hop): void {
+  hop.timer = undefined;
+  if (hop.downstream.destroyed && hop.upstream.destroyed) return;
+  const quiet = hop.clock.now() - hop.lastActive;
+  if (quiet >= TCP_IDLE_TIMEOUT_MS) cut(hop, 'idle');
+  else hop.timer = hop.clock.setTimer(checkIdle, TCP_IDLE_TIMEOUT_MS - quiet, hop);
+}
+
+/** How a spliced connection ended, for the record: who broke it, idleness, or nothing (null). */
+export function spliceError(
+  failed: SpliceResult['failed'],
+): 'upstream-reset' | 'client-gone' | 'idle-timeout' | null {
+  switch (failed) {
+    case 'upstream':
+      return 'upstream-reset';
+    case 'downstream':
+      return 'client-gone';
+    case 'idle':
+      return 'idle-timeout';
+    default:
+      return null;
+  }
 }

@@ -52,7 +52,7 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
       report({ bytesIn: 0, bytesOut: 0, error, rule });
       return;
     }
-    splice(socket, app, ({ bytesIn, bytesOut, failed }) =>
+    splice(socket, app, env.clock, ({ bytesIn, bytesOut, failed }) =>
       report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
     );
   });

@@ -147,7 +147,7 @@ async function serveTcpOutbound(
   }
   target.outliers.record(endpoints, endpoint, false);
   upstream.setNoDelay(true);
-  splice(socket, upstream, ({ bytesIn, bytesOut, failed }) => {
+  splice(socket, upstream, env.clock, ({ bytesIn, bytesOut, failed }) => {
     endpoint.inFlight--;
     report({ bytesIn, bytesOut, error: spliceError(failed) });
   });

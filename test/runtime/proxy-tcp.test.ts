@@ -19,6 +19,7 @@ import {
   spiffeOf,
   staticEndpoint,
 } from './bundle-factory.js';
+import { ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -278,6 +279,48 @@ describe('protocol tcp through the mesh', () => {
     caller.swap(callerBundle([]));
     await waitFor(() => caller.tcpPorts().length === 0);
     expect(await talk(localPort, 'x')).toBe('closed');
+  });
+});
+
+describe('an idle tcp hop', () => {
+  it('is closed after an hour without a byte either way, on the injected clock', async () => {
+    const mesh = await TestMesh.create();
+    const app = await startTcpApp('primary');
+    const clock = new ManualClock();
+    const records: TcpConnectionRecord[] = [];
+    try {
+      const callee = await mesh.sidecar(
+        tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: app.port })),
+      );
+      const port = await freePort();
+      const caller = await mesh.sidecar(
+        bundle({
+          service: 'productpage',
+          trustRoots: [mesh.pki.rootPem],
+          outbound: [tcpDestination({ port, versions: { v1: [staticEndpoint(callee.ports.inbound)] } })],
+        }),
+        { clock, observer: { tcpConnectionEnded: (r) => records.push(r) } },
+      );
+      expect(caller.tcpPorts()).toEqual([port]);
+      const socket = net.connect(port, '127.0.0.1');
+      const received: string[] = [];
+      socket.on('data', (d) => received.push(d.toString()));
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      await waitFor(() => received.join('').includes('hello from primary'));
+      // 59 minutes quiet, then a byte: the hour starts again from it.
+      await clock.advance(59 * 60_000);
+      socket.write('ping');
+      await waitFor(() => received.join('').includes('primary:ping'));
+      await clock.advance(59 * 60_000);
+      expect(closed).toBe(false);
+      await clock.advance(60_000);
+      await waitFor(() => closed && records.length === 1);
+      expect(records[0]).toMatchObject({ direction: 'outbound', error: 'idle-timeout', bytesIn: 4 });
+    } finally {
+      await mesh.close();
+      app.close();
+    }
   });
 });
 
