@@ -39,17 +39,22 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
     return { files: [], documents: [], diagnostics: [diagnostic] };
   }
   const files = await readAll(source, paths);
-  const parsed = await parseAll(source, files, options);
-  const { documents, diagnostics } = assembleSpec(files, parsed);
+  const { parsed, keys } = await parseAll(source, files, options);
+  // A SHA-256 cache key is the documents' digest too (a git blob id is not: it names other bytes).
+  const digests = keys.map((k) => (k.startsWith('sha256:') ? k : undefined));
+  const { documents, diagnostics } = assembleSpec(files, parsed, digests);
   return { files, documents, diagnostics };
 }
 
-/** Each file's parse, from the cache where its content is known, parsed (and cached) where not. */
+/**
+ * Each file's parse, from the cache where its content is known, parsed (and cached) where not; and
+ * the cache keys it computed (none without a cache).
+ */
 async function parseAll(
   source: SpecSource,
   files: readonly SourceFile[],
   { cache, threads }: LoadOptions,
-): Promise<ParsedFile[]> {
+): Promise<{ parsed: ParsedFile[]; keys: string[] }> {
   const keys = cache ? await Promise.all(files.map((f) => keyOf(source, f))) : [];
   const results = files.map((file, i) => cache?.get(keys[i]!, file.path));
   const missing = files.flatMap((file, i) => (results[i] ? [] : [{ file, i }]));
@@ -62,7 +67,7 @@ async function parseAll(
     cache?.put(keys[i]!, fresh[j]!);
   });
   await cache?.flush();
-  return results as ParsedFile[];
+  return { parsed: results as ParsedFile[], keys };
 }
 
 async function parseMany(files: readonly SourceFile[], threads: number): Promise<ParsedFile[]> {

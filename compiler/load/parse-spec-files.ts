@@ -23,16 +23,21 @@ export function parseSpecFiles(files: readonly SourceFile[]): ParsedSpecFiles {
 
 /**
  * Joins each file with its parse result (`parsed[i]` belongs to `files[i]`, however it was obtained)
- * into documents that locate pointers through the stored positions.
+ * into documents that locate pointers through the stored positions. `digests[i]`, when given, is
+ * contentKey(files[i].bytes) already computed (the parse cache's key), so it is not hashed again.
  */
-export function assembleSpec(files: readonly SourceFile[], parsed: readonly ParsedFile[]): ParsedSpecFiles {
+export function assembleSpec(
+  files: readonly SourceFile[],
+  parsed: readonly ParsedFile[],
+  digests: readonly (string | undefined)[] = [],
+): ParsedSpecFiles {
   const documents: SpecDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   files.forEach((file, i) => {
     const result = parsed[i];
     if (!result) return;
     diagnostics.push(...result.diagnostics);
-    let known: string | undefined;
+    let known = digests[i];
     const digest = () => (known ??= contentKey(file.bytes));
     for (const { index, value, positions } of result.documents) {
       const { locate, locateKey } = positionLocator(file.path, positions);

@@ -8,6 +8,7 @@ import { dirSource } from '../../compiler/load/dir-source.js';
 import { SourceError } from '../../compiler/load/errors.js';
 import { gitSource } from '../../compiler/load/git-source.js';
 import { loadSpec } from '../../compiler/load/load-spec.js';
+import { contentKey, openParseCache } from '../../compiler/load/parse-cache.js';
 import type { SpecSource } from '../../compiler/load/types.js';
 import {
   commitAll,
@@ -114,6 +115,24 @@ describe('gitSource', () => {
     expect(fromGit.documents.map((d) => [d.file, d.value])).toEqual(
       fromDir.documents.map((d) => [d.file, d.value]),
     );
+  });
+
+  it('gives every document the SHA-256 of its file as digest, from git, a directory or the cache', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    commitAll(temp.dir);
+    const cache = await openParseCache(join(temp.dir, 'cache'));
+    const loads = [
+      await loadSpec(gitSource(temp.dir, 'HEAD', 'spec'), { cache }),
+      await loadSpec(dirSource(join(temp.dir, 'spec'))),
+      await loadSpec(dirSource(join(temp.dir, 'spec')), { cache }),
+    ];
+    for (const { documents, files } of loads) {
+      expect(documents.length).toBeGreaterThan(0);
+      for (const d of documents) {
+        const file = files.find((f) => f.path === d.file)!;
+        expect(d.digest()).toBe(contentKey(file.bytes));
+      }
+    }
   });
 
   it('reads the ref, not the working tree, and never checks anything out', async () => {
