@@ -213,6 +213,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       describe: () => ({
         workloadVersion: opts.workloadVersion ?? null,
         listeners: proxy ? { ...proxy.ports, admin: admin.port } : { admin: admin.port },
+        // Local ports of tcp destinations bound now (one that could not be bound is missing and logged).
+        tcpPorts: proxy ? proxy.tcpPorts() : [],
       }),
     });
   } catch (err) {

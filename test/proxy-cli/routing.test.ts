@@ -64,12 +64,13 @@ afterAll(async () => {
 describe('meshc proxy: client sidecar -> mTLS -> server sidecar', () => {
   it('reports its bound ports in the ready line and in /config', async () => {
     const config = (await admin(clientPorts.admin, '/config')).json<{
-      sidecar: { listeners: Ports };
+      sidecar: { listeners: Ports; tcpPorts: number[] };
       activeVersion: string;
       service: string;
     }>();
     expect(config.service).toBe('client');
     expect(config.sidecar.listeners).toEqual(clientPorts);
+    expect(config.sidecar.tcpPorts).toEqual([]); // it calls no tcp service
     expect((await admin(clientPorts.admin, '/ready')).status).toBe(200);
     const serverConfig = (await admin(serverPorts.v2.admin, '/config')).json<{
       sidecar: { workloadVersion: string };
