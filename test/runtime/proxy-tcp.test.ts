@@ -8,6 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../runtime/observer.js';
 import type { RunningProxy } from '../../runtime/proxy.js';
+import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
 import type { Bundle, Destination } from '../../schema/bundle.types.generated.js';
 import {
   authorization,
@@ -317,6 +318,52 @@ describe('an idle tcp hop', () => {
       await clock.advance(60_000);
       await waitFor(() => closed && records.length === 1);
       expect(records[0]).toMatchObject({ direction: 'outbound', error: 'idle-timeout', bytesIn: 4 });
+    } finally {
+      await mesh.close();
+      app.close();
+    }
+  });
+});
+
+describe('tcp destinations named by DNS', () => {
+  it('resolves dns: endpoints per connection, and closes the connection when nothing resolves', async () => {
+    const mesh = await TestMesh.create();
+    const app = await startTcpApp('primary');
+    const records: TcpConnectionRecord[] = [];
+    const notFound = (host: string) => Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    const resolver: DnsResolver = {
+      resolve4: async (host) => {
+        if (host === 'mysql.svc.test') return [{ address: '127.0.0.1', ttl: 30 }];
+        throw notFound(host);
+      },
+      resolve6: async (host) => {
+        throw notFound(host);
+      },
+      lookup: async (host) => {
+        throw notFound(host);
+      },
+    };
+    try {
+      const callee = await mesh.sidecar(
+        tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: app.port })),
+      );
+      const [named, gone] = [await freePort(), await freePort()];
+      const byName = (port: number, host: string) => ({
+        ...tcpDestination({ port, versions: { v1: [{ kind: 'dns', host, port: callee.ports.inbound }] } }),
+        service: host.split('.')[0]!,
+      });
+      await mesh.sidecar(
+        bundle({
+          service: 'productpage',
+          trustRoots: [mesh.pki.rootPem],
+          outbound: [byName(named, 'mysql.svc.test'), byName(gone, 'gone.svc.test')],
+        }),
+        { dnsResolver: resolver, observer: { tcpConnectionEnded: (r) => records.push(r) } },
+      );
+      expect(await talk(named, 'x')).toMatchObject({ greeting: 'hello from primary' });
+      expect(await talk(gone, 'x')).toBe('closed');
+      await waitFor(() => records.some((r) => r.service === 'gone'));
+      expect(records.find((r) => r.service === 'gone')).toMatchObject({ error: 'no-healthy-upstream' });
     } finally {
       await mesh.close();
       app.close();
