@@ -84,7 +84,7 @@ function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext
     port: spec.port,
     mtls: spec.mtls ?? ctx.meshMtls,
     versions,
-    calls: [...new Set(spec.calls ?? [])].sort(compare),
+    calls: callsOf(spec),
     policy: toClusterPolicy(policies),
     routeDefaults: {
       timeoutMs: durationMs(policies.timeout),
@@ -97,6 +97,11 @@ function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext
       protocol: at('/spec/protocol'),
     },
   };
+}
+
+/** The services `spec` calls, once each, sorted: the model's `calls`, and what fingerprints read. */
+export function callsOf(spec: ServiceDocument['spec']): string[] {
+  return [...new Set(spec.calls ?? [])].sort(compare);
 }
 
 export function spiffeIdOf(trustDomain: string, service: string): string {

@@ -20,6 +20,7 @@ import { packageVersion } from '../cli/version.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
+import { callsOf } from '../normalize/index.js';
 import type { ValidSpec } from '../validate/types.js';
 
 /** Bumped whenever what goes into a fingerprint, or this file's format, changes. */
@@ -76,8 +77,8 @@ export function fingerprintServices(
   const calls = new Map<string, readonly string[]>();
   for (const { doc, source } of spec.services) {
     own.set(doc.metadata.name, inputOf(source));
-    // As normalize orders them (model.ts: calls), so a reordered list changes nothing.
-    calls.set(doc.metadata.name, [...new Set(doc.spec.calls ?? [])].sort());
+    // As the model lists them, without normalizing the service.
+    calls.set(doc.metadata.name, callsOf(doc.spec));
   }
   const out = new Map<string, string>();
   for (const name of model.services.keys()) {

@@ -9,11 +9,9 @@ import type { TcpConnectionRecord } from '../observer.js';
 import { peerOf } from '../server/inbound.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ProxySnapshot } from '../snapshot.js';
+import { APP_CONNECT_TIMEOUT_MS } from '../upstream/app.js';
 import { dial } from './dial.js';
 import { splice, spliceError } from './splice.js';
-
-/** Connecting to the app over loopback succeeds at once or is refused; anything slower is stuck. */
-const APP_CONNECT_TIMEOUT_MS = 5000;
 
 export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
   const started = env.clock.now();

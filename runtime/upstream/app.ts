@@ -6,7 +6,7 @@ import { forward } from './forward.js';
 import { Agent } from './undici-agent.js';
 
 /** Connecting over loopback either succeeds at once or is refused; anything slower is a stuck app. */
-const APP_CONNECT_TIMEOUT_MS = 5000;
+export const APP_CONNECT_TIMEOUT_MS = 5000;
 
 export interface AppAddress {
   readonly host: string;

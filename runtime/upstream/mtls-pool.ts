@@ -64,18 +64,14 @@ export class UpstreamPool {
    * the same certificate, roots and SPIFFE id check as the pooled connections, and no ALPN.
    */
   tlsFor(spiffeId: string, trustRoots: readonly string[]): tls.ConnectionOptions {
+    const options = this.peerTls(spiffeId, trustRoots);
     const key = trustRoots.join('\n');
     let secureContext = this.contexts.get(key);
     if (!secureContext) {
-      secureContext = tls.createSecureContext({
-        cert: this.credentials.cert,
-        key: this.credentials.key,
-        ca: [...trustRoots],
-        minVersion: 'TLSv1.2',
-      });
+      secureContext = tls.createSecureContext(options);
       this.contexts.set(key, secureContext);
     }
-    return { secureContext, checkServerIdentity: checkSpiffeServerIdentity(spiffeId) };
+    return { secureContext, checkServerIdentity: options.checkServerIdentity };
   }
 
   /** New certificate/key: new connections use them; connections in use finish on the old ones. */
@@ -110,15 +106,20 @@ export class UpstreamPool {
       pipelining: 1,
       keepAliveTimeout: this.options.idleTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: this.options.idleTimeoutMs ?? 30_000,
-      connect: mtlsConnector({
-        cert: this.credentials.cert,
-        key: this.credentials.key,
-        ca: [...trustRoots],
-        minVersion: 'TLSv1.2',
-        // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
-        checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
-      }),
+      connect: mtlsConnector(this.peerTls(spiffeId, trustRoots)),
     });
+  }
+
+  /** Our certificate, the bundle's roots and the destination's SPIFFE id: every hop to a sidecar. */
+  private peerTls(spiffeId: string, trustRoots: readonly string[]): tls.ConnectionOptions {
+    return {
+      cert: this.credentials.cert,
+      key: this.credentials.key,
+      ca: [...trustRoots],
+      minVersion: 'TLSv1.2',
+      // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
+      checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
+    };
   }
 }
 
