@@ -1,7 +1,6 @@
 // The sidecar's request path, started and swapped as one unit: the outbound and inbound listeners
 // over one ActiveConfig reference. The bundle lifecycle and the CLI (telemetry, admin, hot reload)
 // call this; it knows nothing about stores or signatures, only about an already verified Bundle.
-import type http from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import type { Bundle } from '../schema/bundle.types.generated.js';
 import { type Clock, type Random, systemClock, systemRandom } from './clock.js';
@@ -81,7 +80,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   };
   const active: ActiveConfig = { current: buildSnapshot(options.bundle, deps) };
 
-  const outbound = createOutboundServer(active, env);
+  const { server: outbound, http: outboundHttp } = createOutboundServer(active, env);
   const inbound = createInboundListener(active, env, { ...credentials, ca: options.bundle.trustRoots });
   const tcp = new TcpOutboundListeners(options.listen.outbound.host, active, env, pool);
   const open = new Set<import('node:net').Socket>();
@@ -112,7 +111,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     appAgent.destroy();
     throw err;
   }
-  const httpServers: http.Server[] = [outbound, ...inbound.httpServers];
+  const httpServers = [outboundHttp, inbound.http];
 
   return {
     ports: { inbound: portOf(inbound.server), outbound: portOf(outbound) },

@@ -3,6 +3,7 @@
 // them waiting for a pooled connection; beyond either, fail fast with 503 `circuit-open` instead of
 // queueing. The layer sits inside retry, so retries take slots like any request; the pending count is
 // kept by the forwarder (upstream/forward.ts), which knows when an attempt got its connection.
+import { Readable } from 'node:stream';
 import { CircuitOpenError } from '../errors.js';
 import type { Layer } from '../stack/types.js';
 
@@ -36,7 +37,7 @@ export const circuitBreakerLayer: Layer<CircuitBreakerConfig> = (cfg) => (next) 
     throw err;
   }
   // The slot is held until the response body is done, not just its head.
-  if (res.body) res.body.once('close', () => breaker.active--);
+  if (res.body instanceof Readable) res.body.once('close', () => breaker.active--);
   else breaker.active--;
   return res;
 };

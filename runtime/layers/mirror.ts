@@ -5,6 +5,7 @@
 // shadow keeps Host and x-request-id (the Envoy target disables the "-shadow" host suffix likewise) and
 // the route timeout. Its body must be replayable: a body past the route's maxBodyBytes is streamed to
 // the chosen version only, and that request is not mirrored. Failures of the shadow are ignored.
+import { Readable } from 'node:stream';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import { RequestContext } from '../stack/context.js';
@@ -44,7 +45,9 @@ function shadow(ctx: RequestContext, cfg: MirrorConfig): void {
   // The route timeout bounds the shadow's wait for an answer (0: the route has none).
   if (cfg.timeoutMs > 0) copy.tryTimeoutMs = cfg.timeoutMs;
   cfg.send(copy).then(
-    (res) => res.body?.resume(), // drained, so its pooled connection is reused
+    (res) => {
+      if (res.body instanceof Readable) res.body.resume(); // drained, so its pooled connection is reused
+    },
     () => undefined,
   );
 }

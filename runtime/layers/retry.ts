@@ -1,6 +1,7 @@
 // The retry layer: buffers a small body so it can be replayed, runs attempts with a per-try timeout,
 // and retries only what `retries.on` names, for methods and bodies that allow it, with full-jitter
 // back-off and within the retry budget. The decisions themselves are pure (retry-policy.ts).
+import { Readable } from 'node:stream';
 import type { BundleRetries } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import { ProxyError, toProxyError } from '../errors.js';
@@ -62,5 +63,5 @@ function replayable(ctx: RequestContext): boolean {
 
 /** Drains a response we will not forward, so its keep-alive connection can be reused. */
 function discard(res: ProxyResponse): void {
-  res.body?.resume();
+  if (res.body instanceof Readable) res.body.resume();
 }

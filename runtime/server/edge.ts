@@ -1,9 +1,10 @@
 // What both listeners do around a request: make its fresh context, notice a client that leaves
 // (cancelling the work it started), write the response or rescue the error, and report the end to
 // the observer. The request-specific parts live in outbound.ts and inbound.ts.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
 import { ClientGoneError } from '../errors.js';
+import type { Http1Request, Http1Response } from '../http1/server.js';
 import type { Direction, ProxyObserver } from '../observer.js';
 import { RequestContext } from '../stack/context.js';
 import type { ProxyResponse } from '../stack/types.js';
@@ -14,17 +15,16 @@ export interface EdgeEnv {
   readonly observer: ProxyObserver | undefined;
 }
 
-/** A fresh context for `req`; ends it (cancel + report) when the response closes. */
+/** A fresh context for `req`; ends it (cancel + report) when the exchange ends. */
 export function beginRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: Http1Request,
+  res: Http1Response,
   env: EdgeEnv,
   direction: Direction,
 ): RequestContext {
-  const ctx = new RequestContext(req.method ?? 'GET', req.headers, env.clock, env.clock.now());
-  // One 'close' listener per request does all the ending (a listener and its closure are not free).
-  res.once('close', () => {
-    if (!res.writableFinished) {
+  const ctx = new RequestContext(req.method, req.headers, env.clock, env.clock.now());
+  res.onEnd(() => {
+    if (!res.finished) {
       ctx.cancel(new ClientGoneError('the client closed the connection before the response was complete'));
       ctx.errorCode ??= 'client-gone';
     }
@@ -38,7 +38,7 @@ export function beginRequest(
 /** Runs the request's handler and writes what comes out: the response, or the rescued error. */
 export function serve(
   ctx: RequestContext,
-  res: ServerResponse,
+  res: Http1Response,
   env: EdgeEnv,
   work: Promise<ProxyResponse>,
 ): void {
@@ -48,33 +48,33 @@ export function serve(
   );
 }
 
-function respond(ctx: RequestContext, res: ServerResponse, response: ProxyResponse, env: EdgeEnv): void {
+function respond(ctx: RequestContext, res: Http1Response, response: ProxyResponse, env: EdgeEnv): void {
   const body = response.body;
+  const stream = body instanceof Readable ? body : undefined;
   if (res.destroyed) {
-    body?.destroy();
+    stream?.destroy();
     return;
+  }
+  // Set before respond(): the exchange may end (and be reported) inside it.
+  ctx.status = response.status;
+  // A whole body goes out with a content-length (the server adds it when the upstream chunked it).
+  ctx.responseLength =
+    response.headers['content-length'] ?? (Buffer.isBuffer(body) ? body.length : undefined);
+  if (stream !== undefined) {
+    // A client that leaves stops the body in beginRequest's end hook.
+    ctx.responseBody = stream;
+    // The upstream broke off mid-body: the server cuts the response short (the client must not see
+    // a clean end); this names the reason first.
+    stream.once('error', () => {
+      ctx.errorCode ??= 'upstream-reset';
+    });
   }
   try {
-    res.writeHead(response.status, response.headers);
+    res.respond(response.status, response.headers, body);
   } catch (err) {
     // A header value Node refuses (e.g. set by a mutation): an internal error, not a crash.
-    body?.destroy();
+    stream?.destroy();
+    ctx.responseBody = undefined;
     rescue(ctx, res, err, env.observer);
-    return;
   }
-  ctx.status = response.status;
-  ctx.responseLength = response.headers['content-length'];
-  if (body === null) {
-    res.end();
-    return;
-  }
-  // pipe, not pipeline: pipeline allocates an AbortController (and a DOMException) per call.
-  // A client that leaves stops the body in beginRequest's 'close' listener.
-  ctx.responseBody = body;
-  body.pipe(res);
-  body.once('error', () => {
-    // The upstream broke off mid-body: the client must see a truncated response, not a clean end.
-    ctx.errorCode ??= 'upstream-reset';
-    res.destroy();
-  });
 }

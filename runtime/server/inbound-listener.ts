@@ -4,15 +4,13 @@
 // from the active bundle per connection, so a swap between strict and permissive needs no restart.
 // A `protocol: tcp` service gets the same front door, with TLS servers that hand each connection to
 // tcp/tcp-inbound.ts instead of an HTTP server.
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createHttp1Server, type Http1Server } from '../http1/server.js';
 import type { ActiveConfig } from '../snapshot.js';
 import { serveTcpInbound } from '../tcp/tcp-inbound.js';
-import { onClientError } from './client-error.js';
 import { inboundRequestListener } from './inbound.js';
-import { httpServerOptions, type ServerEnv } from './options.js';
+import { onClientError, type ServerEnv } from './options.js';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -27,8 +25,8 @@ export interface InboundListener {
   readonly server: net.Server;
   /** New certificate, key or roots for new handshakes; open connections keep theirs. */
   setTls(tls: TlsMaterial): void;
-  /** The HTTP servers behind the front door (closing idle keep-alive connections, shutdown). */
-  readonly httpServers: readonly http.Server[];
+  /** The HTTP server behind the front door, for TLS and plaintext connections alike (shutdown). */
+  readonly http: Http1Server;
   /** Sockets still in the first-byte peek, not yet owned by an HTTP server. */
   destroyPending(): void;
 }
@@ -38,10 +36,12 @@ export function createInboundListener(
   env: ServerEnv,
   tls: TlsMaterial,
 ): InboundListener {
-  const onRequest = inboundRequestListener(active, env);
-  const options = httpServerOptions(env.limits);
-  const tlsOptions = (rejectUnauthorized: boolean): https.ServerOptions => ({
-    ...options,
+  const http = createHttp1Server({
+    limits: env.limits,
+    onRequest: inboundRequestListener(active, env),
+    onClientError: onClientError('inbound', env.observer),
+  });
+  const tlsOptions = (rejectUnauthorized: boolean): TlsOptions => ({
     cert: tls.cert,
     key: tls.key,
     ca: [...tls.ca],
@@ -49,9 +49,9 @@ export function createInboundListener(
     rejectUnauthorized,
     minVersion: 'TLSv1.2',
   });
-  const strict = https.createServer(tlsOptions(true), onRequest);
-  const permissive = https.createServer(tlsOptions(false), onRequest);
-  const plain = http.createServer(options, onRequest);
+  const onHttp = (socket: net.Socket) => http.serve(socket);
+  const strict = createTlsServer(tlsOptions(true), onHttp);
+  const permissive = createTlsServer(tlsOptions(false), onHttp);
   const onTcp = (socket: net.Socket) => {
     try {
       serveTcpInbound(socket, active.current, env);
@@ -63,13 +63,6 @@ export function createInboundListener(
   };
   const tcpStrict = createTlsServer(tlsOptions(true), onTcp);
   const tcpPermissive = createTlsServer(tlsOptions(false), onTcp);
-  const httpServers = [strict, permissive, plain];
-  for (const s of httpServers) {
-    s.on('clientError', onClientError('inbound', env.observer));
-    // These servers never listen themselves; 'listening' starts Node's per-connection tracking,
-    // which enforces headersTimeout/requestTimeout and lets closeIdleConnections work.
-    s.emit('listening');
-  }
 
   const pending = new Set<net.Socket>();
   const firstByteTimeoutMs = Math.min(env.limits.headersTimeoutMs, env.limits.requestTimeoutMs);
@@ -106,9 +99,8 @@ export function createInboundListener(
         // Joined to the app paused: the unshifted bytes go first once the app is connected.
         onTcp(socket);
       } else if (mode === 'permissive') {
-        plain.emit('connection', socket);
-        // The HTTP parser consumes the handle directly; resuming replays the unshifted bytes.
-        socket.resume();
+        // The server resumes the socket, which replays the unshifted bytes first.
+        http.serve(socket);
       } else {
         socket.destroy();
       }
@@ -117,7 +109,7 @@ export function createInboundListener(
 
   return {
     server,
-    httpServers,
+    http,
     setTls(next) {
       const context = { cert: next.cert, key: next.key, ca: [...next.ca], minVersion: 'TLSv1.2' as const };
       for (const server of [strict, permissive, tcpStrict, tcpPermissive]) server.setSecureContext(context);

@@ -1,10 +1,10 @@
 // The inbound listener: terminates mTLS, learns the caller's SPIFFE id from its verified
 // certificate, drops every `x-meshc-*` header the caller sent (no spoofed identities), normalises
 // the path and runs the inbound stack (authorization, then the app).
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { AuthzDeniedError, BadRequestError } from '../errors.js';
+import type { Http1Request, Http1Response } from '../http1/server.js';
 import { peerSpiffeId } from '../identity/peer-id.js';
 import { normalizePath } from '../route/normalize-path.js';
 import type { ActiveConfig, ProxySnapshot } from '../snapshot.js';
@@ -18,7 +18,7 @@ import { traceRequest } from './trace.js';
 
 /** The request listener shared by the TLS and (permissive) plaintext servers of the inbound port. */
 export function inboundRequestListener(active: ActiveConfig, env: ServerEnv) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: Http1Request, res: Http1Response): void => {
     const snapshot = active.current;
     const ctx = beginRequest(req, res, env, 'inbound');
     serve(ctx, res, env, routeInbound(snapshot, ctx, req, env));
@@ -28,7 +28,7 @@ export function inboundRequestListener(active: ActiveConfig, env: ServerEnv) {
 async function routeInbound(
   snapshot: ProxySnapshot,
   ctx: RequestContext,
-  req: IncomingMessage,
+  req: Http1Request,
   env: ServerEnv,
 ): Promise<ProxyResponse> {
   const headers = endToEndHeaders(req.headers, true);
@@ -41,11 +41,11 @@ async function routeInbound(
   if (snapshot.inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted) {
     throw new AuthzDeniedError('mTLS is strict: plaintext connections are refused');
   }
-  const normalized = normalizePath(req.url ?? '');
+  const normalized = normalizePath(req.url);
   if ('error' in normalized) throw new BadRequestError(normalized.error);
   ctx.path = normalized.path;
   ctx.rawQuery = normalized.query;
-  ctx.body = bodyOf(req.headers, req);
+  ctx.body = bodyOf(req.body);
   return snapshot.inbound.handler(ctx);
 }
 

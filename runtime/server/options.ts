@@ -1,9 +1,9 @@
 // Listener limits shared by the outbound and inbound HTTP servers: header size (431 beyond it),
 // slow-client timeouts (slowloris), and keep-alive. Node's strict parser stays on: no
 // insecureHTTPParser, Host required, so ambiguous framing is refused rather than smuggled.
-import type { ServerOptions } from 'node:http';
 import type { Clock, Random } from '../clock.js';
-import type { ProxyObserver } from '../observer.js';
+import type { ClientErrorCode } from '../http1/server.js';
+import type { Direction, ProxyObserver } from '../observer.js';
 
 export interface ListenerLimits {
   /** Largest request head (request line + headers) in bytes; beyond it, 431. */
@@ -30,17 +30,7 @@ export interface ServerEnv {
   readonly limits: ListenerLimits;
 }
 
-export function httpServerOptions(limits: ListenerLimits): ServerOptions {
-  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
-  return {
-    maxHeaderSize: limits.maxHeaderSize,
-    headersTimeout,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // How often Node checks the two timeouts above; finer than the default 30 s for short limits.
-    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
-    noDelay: true,
-    requireHostHeader: true,
-    insecureHTTPParser: false,
-  };
+/** Requests the server's parser refused before any handler ran: counted, by direction. */
+export function onClientError(direction: Direction, observer: ProxyObserver | undefined) {
+  return (code: ClientErrorCode): void => observer?.clientError?.(direction, code);
 }

@@ -1,7 +1,7 @@
 // The outbound listener: the app sends plain HTTP here, naming the service it wants in Host
 // (`Host: ratings`) or in an absolute-form target (`GET http://ratings/x`, so HTTP_PROXY works).
 // The request is normalised, matched against that service's routes and handed to the route's stack.
-import http, { type IncomingMessage } from 'node:http';
+import net from 'node:net';
 import { BadRequestError, NoRouteError, UnknownDestinationError } from '../errors.js';
 import { normalizePath } from '../route/normalize-path.js';
 import { matchRouteIndex, parseQuery } from '../route/route-table.js';
@@ -9,33 +9,42 @@ import type { ActiveConfig, ProxySnapshot } from '../snapshot.js';
 import type { RequestContext } from '../stack/context.js';
 import { bodyOf } from '../stack/request-body.js';
 import type { ProxyResponse } from '../stack/types.js';
+import { createHttp1Server, type Http1Request, type Http1Server } from '../http1/server.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
-import { onClientError } from './client-error.js';
 import { beginRequest, serve } from './edge.js';
-import { httpServerOptions, type ServerEnv } from './options.js';
+import { onClientError, type ServerEnv } from './options.js';
 import { traceRequest } from './trace.js';
 
-export function createOutboundServer(active: ActiveConfig, env: ServerEnv): http.Server {
-  const server = http.createServer(httpServerOptions(env.limits), (req, res) => {
-    // One read of the active configuration: this request keeps it to the end, whatever swaps.
-    const snapshot = active.current;
-    const ctx = beginRequest(req, res, env, 'outbound');
-    serve(ctx, res, env, routeOutbound(snapshot, ctx, req, env));
+export interface OutboundServer {
+  readonly server: net.Server;
+  readonly http: Http1Server;
+}
+
+export function createOutboundServer(active: ActiveConfig, env: ServerEnv): OutboundServer {
+  const http = createHttp1Server({
+    limits: env.limits,
+    onRequest(req, res) {
+      // One read of the active configuration: this request keeps it to the end, whatever swaps.
+      const snapshot = active.current;
+      const ctx = beginRequest(req, res, env, 'outbound');
+      serve(ctx, res, env, routeOutbound(snapshot, ctx, req, env));
+    },
+    onClientError: onClientError('outbound', env.observer),
   });
-  server.on('clientError', onClientError('outbound', env.observer));
-  return server;
+  const server = net.createServer({ noDelay: true }, (socket) => http.serve(socket));
+  return { server, http };
 }
 
 async function routeOutbound(
   snapshot: ProxySnapshot,
   ctx: RequestContext,
-  req: IncomingMessage,
+  req: Http1Request,
   env: ServerEnv,
 ): Promise<ProxyResponse> {
   const headers = endToEndHeaders(req.headers, false);
   ctx.upstreamHeaders = headers;
   traceRequest(ctx, headers, snapshot.tracing, env.random);
-  const target = parseRequestTarget(req.url ?? '', req.headers.host);
+  const target = parseRequestTarget(req.url, req.headers.host);
   if (target.authority !== undefined) headers.host = target.authority;
   const dest = snapshot.outbound.destinations.get(target.service);
   if (!dest)
@@ -47,7 +56,7 @@ async function routeOutbound(
   if ('error' in normalized) throw new BadRequestError(normalized.error);
   ctx.path = normalized.path;
   ctx.rawQuery = normalized.query;
-  ctx.body = bodyOf(req.headers, req);
+  ctx.body = bodyOf(req.body);
   if (dest.table.usesQuery) ctx.query = parseQuery(ctx.rawQuery);
   const i = matchRouteIndex(dest.table, ctx);
   if (i === -1) throw new NoRouteError(`no route of ${dest.service} matches ${ctx.method} ${ctx.path}`);

@@ -1,8 +1,8 @@
 // The edge "rescue" (linkerd2-proxy's term): the one place a typed error becomes a response, using
 // the table in errors.ts. Every proxy-made answer carries `x-meshc-error: <code>` and, when a rule
 // decided, `x-meshc-rule: <file:line>`; unknown errors become a bare 500 with no stack trace.
-import type { ServerResponse } from 'node:http';
 import { ProxyError, toProxyError } from '../errors.js';
+import type { Http1Response } from '../http1/server.js';
 import type { ProxyObserver } from '../observer.js';
 import type { RequestContext } from '../stack/context.js';
 
@@ -11,7 +11,7 @@ export const RULE_HEADER = 'x-meshc-rule';
 
 export function rescue(
   ctx: RequestContext,
-  res: ServerResponse,
+  res: Http1Response,
   thrown: unknown,
   observer?: ProxyObserver,
 ): void {
@@ -37,6 +37,5 @@ export function rescue(
   };
   if (err.rule !== undefined) headers[RULE_HEADER] = err.rule;
   ctx.responseLength = headers['content-length'];
-  res.writeHead(err.status, headers);
-  res.end(body);
+  res.respond(err.status, headers, body);
 }

@@ -1,17 +1,16 @@
 // Deciding how a request body travels: replayable (so it can be retried) or streamed once. A body is
 // buffered only up to the retry policy's maxBodyBytes; a larger one is streamed through unretried,
 // so a big upload never sits in proxy memory (Envoy's per_request_buffer_limit, Linkerd likewise).
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ClientGoneError } from '../errors.js';
 import type { RequestBody, RequestContext } from './context.js';
 
-/** The initial body of a received request: empty when it has no framing, else a stream. */
-export function bodyOf(headers: IncomingHttpHeaders, source: Readable): RequestBody {
-  const cl = headers['content-length'];
-  const hasBody = headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
-  return hasBody ? { kind: 'stream', prefix: [], source } : { kind: 'empty' };
+/** The initial body of a received request: empty when it has no framing (the server's null), else a stream. */
+export function bodyOf(source: Readable | null): RequestBody {
+  return source === null ? EMPTY : { kind: 'stream', prefix: [], source };
 }
+
+const EMPTY: RequestBody = { kind: 'empty' };
 
 /**
  * Reads the body into memory when it is at most `maxBytes`, so it can be replayed. Past the limit,

@@ -9,8 +9,11 @@ import type { RequestContext } from './context.js';
 export interface ProxyResponse {
   status: number;
   headers: OutgoingHttpHeaders;
-  /** The upstream body, streamed to the client; null when there is none. */
-  body: Readable | null;
+  /**
+   * The body: a Buffer when it arrived whole with its head (the usual small response), a stream
+   * while it is still arriving, null when there is none.
+   */
+  body: Buffer | Readable | null;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<ProxyResponse>;

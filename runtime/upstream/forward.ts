@@ -73,6 +73,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   body: UpstreamBody | undefined;
   /** Counted in the breaker's pending requests (dispatched, no connection yet). */
   waiting = false;
+  // The response as it arrives before it is handed on (see onHeaders).
+  status = 0;
+  headers: ProxyResponse['headers'] | undefined;
+  resumeSocket: (() => void) | undefined;
+  chunks: Buffer[] = [];
+  complete = false;
 
   constructor(
     readonly ctx: RequestContext,
@@ -133,20 +139,25 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (this.settled) return false;
     this.settle();
-    const body = new UpstreamBody(this, resume);
-    this.body = body;
-    const ep = this.target.endpoint;
-    if (ep) body.once('close', () => ep.inFlight--);
-    this.resolve({ status, headers: responseHeaders(rawHeaders), body });
+    this.status = status;
+    this.headers = responseHeaders(rawHeaders);
+    this.resumeSocket = resume;
+    // Handed on once undici is done with this read: a small response has usually arrived whole by
+    // then (its head, body and end come in one socket read), and goes on as one Buffer, which the
+    // server writes with its head in one write, with no stream per response.
+    queueMicrotask(() => this.deliver());
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    return this.body ? this.body.push(chunk) : true;
+    if (this.body) return this.body.push(chunk);
+    this.chunks.push(chunk);
+    return true;
   }
 
   onComplete(): void {
-    this.body?.push(null);
+    if (this.body) this.body.push(null);
+    else this.complete = true;
   }
 
   onError(err: Error): void {
@@ -155,7 +166,35 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (!this.body.destroyed) this.body.destroy(err);
       return;
     }
+    if (this.headers !== undefined) {
+      // Broke off before the response was handed on: nothing was sent, so it is a reset.
+      this.chunks = [];
+      this.headers = undefined;
+      const ep = this.target.endpoint;
+      if (ep) ep.inFlight--;
+      this.reject(classifyError(err, true, this.target));
+      return;
+    }
     this.fail(err);
+  }
+
+  private deliver(): void {
+    const headers = this.headers;
+    if (headers === undefined) return; // broke off first (onError)
+    const ep = this.target.endpoint;
+    if (this.complete) {
+      if (ep) ep.inFlight--;
+      const chunks = this.chunks;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      this.resolve({ status: this.status, headers, body });
+      return;
+    }
+    const body = new UpstreamBody(this, this.resumeSocket!);
+    this.body = body;
+    for (const chunk of this.chunks) body.push(chunk);
+    this.chunks = [];
+    if (ep) body.once('close', () => ep.inFlight--);
+    this.resolve({ status: this.status, headers, body });
   }
 
   fail(err: unknown): void {

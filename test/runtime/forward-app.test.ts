@@ -33,7 +33,9 @@ async function rawApp(
   };
 }
 
-function readAll(body: Readable): Promise<string> {
+/** A whole body (a Buffer: it arrived with the head) or a stream's text. */
+function readAll(body: Buffer | Readable): Promise<string> {
+  if (Buffer.isBuffer(body)) return Promise.resolve(body.toString('utf8'));
   return new Promise((resolve, reject) => {
     let text = '';
     body.setEncoding('utf8');

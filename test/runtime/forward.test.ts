@@ -2,6 +2,7 @@
 // the x-meshc-error and whether a retry is safe), and that identity is checked on the server's cert.
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../runtime/clock.js';
 import type { ProxyError, UpstreamTimeoutError } from '../../runtime/errors.js';
@@ -59,7 +60,7 @@ describe('forward over mTLS', () => {
       endpoint: undefined,
     }).then(
       (r) => {
-        r.body?.resume();
+        if (r.body instanceof Readable) r.body.resume();
         return r.status;
       },
       (e: ProxyError) => e,

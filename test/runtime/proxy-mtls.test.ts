@@ -13,7 +13,7 @@ import { createTestPki, type TestPki } from './pki.js';
 function tlsGet(
   port: number,
   opts: { ca: string; cert?: string; key?: string; path?: string },
-): Promise<Reply> {
+): Promise<Omit<Reply, 'bytes'>> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {

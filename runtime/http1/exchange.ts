@@ -1,0 +1,241 @@
+// One request and its response on a connection of server.ts: the request as the parser read it,
+// and the response written as one head string (plus a small whole body in the same write), or
+// streamed with backpressure; framing, Date and connection handling are decided here.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import type net from 'node:net';
+import { Readable } from 'node:stream';
+import { PROXY_ERRORS } from '../errors.js';
+import type { ClientErrorCode, Http1Request, Http1Response } from './types.js';
+
+/** What an exchange needs of its connection. */
+export interface ExchangeConnection {
+  readonly socket: net.Socket;
+  /** Answering a malformed request, or closing: nothing more is written by exchanges. */
+  readonly failed: boolean;
+  /** The response body being streamed, paused while the socket drains. */
+  streaming: Readable | undefined;
+  /** The exchange's response was written whole. */
+  answered(ex: Exchange): void;
+}
+
+/** A request body as the parser reads it; reading more resumes the socket (backpressure). */
+export class RequestBody extends Readable {
+  constructor(private readonly conn: ExchangeConnection) {
+    super();
+  }
+
+  override _read(): void {
+    const socket = this.conn.socket;
+    if (socket.isPaused() && !this.conn.failed) socket.resume();
+  }
+}
+
+/** One request and its response: handed to the handler as both. */
+export class Exchange implements Http1Request, Http1Response {
+  body: RequestBody | null = null;
+  requestComplete = false;
+  expectation: 'continue' | 'failed' | undefined;
+  headersSent = false;
+  destroyed = false;
+  finished = false;
+  private endHook: (() => void) | undefined;
+  private chunked = false;
+
+  constructor(
+    private readonly conn: ExchangeConnection,
+    readonly method: string,
+    readonly url: string,
+    readonly headers: IncomingHttpHeaders,
+    readonly httpVersionMinor: number,
+    public keepAlive: boolean,
+  ) {}
+
+  get socket(): net.Socket {
+    return this.conn.socket;
+  }
+
+  onEnd(hook: () => void): void {
+    this.endHook = hook;
+  }
+
+  destroy(): void {
+    // After a parse error the connection closes by itself once the error answer is out.
+    if (!this.conn.failed) this.conn.socket.destroy();
+    this.abandon();
+  }
+
+  /** The exchange ends without a complete response. */
+  abandon(): void {
+    if (this.finished || this.destroyed) return;
+    this.destroyed = true;
+    if (this.body && !this.requestComplete) this.body.destroy();
+    this.ended();
+  }
+
+  respond(status: number, headers: OutgoingHttpHeaders, body: Buffer | string | Readable | null): void {
+    if (this.destroyed || this.headersSent) {
+      if (body instanceof Readable) body.destroy();
+      return;
+    }
+    const conn = this.conn;
+    const bodyAllowed = !(this.method === 'HEAD' || status < 200 || status === 204 || status === 304);
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let hasLength = false;
+    let hasDate = false;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      validateHeaderName(name);
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === 'date') hasDate = true;
+          break;
+        case 10:
+          // Framing and connection handling are this server's, whatever a handler passed.
+          if (name.toLowerCase() === 'connection' || name.toLowerCase() === 'keep-alive') continue;
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') hasLength = true;
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') continue;
+          break;
+      }
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          validateHeaderValue(name, item);
+          head += `${name}: ${String(item)}\r\n`;
+        }
+      } else {
+        if (typeof value === 'string') validateHeaderValue(name, value);
+        head += `${name}: ${value}\r\n`;
+      }
+    }
+    if (!hasDate) head += `date: ${utcDate()}\r\n`;
+    if (body instanceof Readable) {
+      if (bodyAllowed && !hasLength) {
+        if (this.httpVersionMinor === 1) {
+          this.chunked = true;
+          head += 'transfer-encoding: chunked\r\n';
+        } else {
+          this.keepAlive = false; // close-delimited
+        }
+      }
+      head += this.connectionHeader();
+      this.headersSent = true;
+      if (bodyAllowed) {
+        this.stream(head, body);
+        return;
+      }
+      conn.socket.write(head, 'latin1');
+      body.resume(); // drained, so whatever holds it (a pooled connection, a breaker slot) is freed
+      this.complete();
+      return;
+    }
+    const length = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    if (bodyAllowed && !hasLength) head += `content-length: ${length}\r\n`;
+    head += this.connectionHeader();
+    this.headersSent = true;
+    const socket = conn.socket;
+    if (!bodyAllowed || body === null || length === 0) {
+      socket.write(head, 'latin1');
+    } else if (typeof body !== 'string' && length <= 4096) {
+      // One write, one syscall: a small body rides in the head's string.
+      socket.write(head + body.toString('latin1'), 'latin1');
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    }
+    this.complete();
+  }
+
+  /** The head's last line(s): close when this is the last response, keep-alive named for HTTP/1.0. */
+  private connectionHeader(): string {
+    if (!this.keepAlive) return 'connection: close\r\n\r\n';
+    return this.httpVersionMinor === 0 ? 'connection: keep-alive\r\n\r\n' : '\r\n';
+  }
+
+  private stream(head: string, body: Readable): void {
+    const conn = this.conn;
+    const socket = conn.socket;
+    socket.write(head, 'latin1');
+    conn.streaming = body;
+    const chunked = this.chunked;
+    const onData = (data: Buffer | string) => {
+      // A stream of strings (setEncoding, object mode) is framed by bytes, not characters.
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      if (chunk.length === 0) return;
+      let ok: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+        socket.write(chunk);
+        ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+      } else {
+        ok = socket.write(chunk);
+      }
+      if (!ok) body.pause();
+    };
+    const onEnd = () => {
+      cleanup();
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      this.complete();
+    };
+    const onBroken = () => {
+      // An error, or closed without an end: the client must see a truncated response.
+      cleanup();
+      if (!this.finished) this.destroy();
+    };
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onBroken);
+      body.off('close', onBroken);
+      if (conn.streaming === body) conn.streaming = undefined;
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onBroken);
+    body.once('close', onBroken);
+  }
+
+  private complete(): void {
+    this.finished = true;
+    this.ended();
+    this.conn.answered(this);
+  }
+
+  private ended(): void {
+    const hook = this.endHook;
+    this.endHook = undefined;
+    hook?.();
+  }
+}
+
+/** The answer to a request the parser refused, in the shape of every proxy-made error. */
+export function clientErrorResponse(code: ClientErrorCode): string {
+  const status = PROXY_ERRORS[code].status;
+  const body = JSON.stringify({ error: code, message: PROXY_ERRORS[code].summary });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-meshc-error: ${code}\r\ndate: ${utcDate()}\r\n\r\n${body}`
+  );
+}
+
+let dateText = '';
+let dateSecond = -1;
+
+/** The Date header's value, made once a second. */
+function utcDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}

@@ -1,0 +1,345 @@
+// The listeners' HTTP/1.1 server: Node's own llhttp parser (the one node:http runs, with its strict
+// framing rules) driven straight from the socket, and responses written as one buffer where they fit.
+// node:http's server builds an IncomingMessage and a ServerResponse stream per request and writes a
+// response in several pieces; for a proxy that only moves messages on, that was most of the gap
+// between meshc and a raw-socket proxy (decision 0019). What it did for us, this file and
+// exchange.ts do too: header limits, head/request/keep-alive timeouts, pipelining (answers in
+// request order), 100-continue, framing (content-length, chunked, close-delimited; none for HEAD,
+// 1xx, 204, 304), a Date header, and the same typed answers for malformed requests.
+import { createRequire } from 'node:module';
+import type net from 'node:net';
+import type { Readable } from 'node:stream';
+import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
+import { incomingHeaders } from './incoming-headers.js';
+import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
+
+export type * from './types.js';
+
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | Error;
+  finish(): number | Error;
+  close(): void;
+  free(): void;
+  conn: Connection;
+  [key: number]: unknown;
+}
+interface ParserModule {
+  HTTPParser: {
+    new (): Parser;
+    REQUEST: number;
+    kOnMessageBegin: number;
+    kOnHeaders: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+  };
+  methods: string[];
+}
+// node:http's own parser binding: public since Node 0.x as `_http_common`, used by every node:http
+// server; its callback shape is covered by this project's tests on the Node versions it supports.
+const { HTTPParser, methods } = createRequire(import.meta.url)('node:_http_common') as ParserModule;
+
+export function createHttp1Server(options: Http1ServerOptions): Http1Server {
+  return new Server(options);
+}
+
+class Server implements Http1Server {
+  readonly connections = new Set<Connection>();
+  private checker: NodeJS.Timeout | undefined;
+  private readonly checkEveryMs: number;
+  readonly headersTimeoutMs: number;
+
+  constructor(readonly options: Http1ServerOptions) {
+    const { limits } = options;
+    this.headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+    // How often the timeouts are checked: finer than a second for short limits, as node:http does.
+    const shortest = Math.min(this.headersTimeoutMs, limits.keepAliveTimeoutMs);
+    this.checkEveryMs = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  serve(socket: net.Socket): void {
+    const conn = new Connection(this, socket);
+    this.connections.add(conn);
+    if (this.checker === undefined) {
+      this.checker = setInterval(() => this.checkTimeouts(), this.checkEveryMs);
+      this.checker.unref();
+    }
+  }
+
+  forget(conn: Connection): void {
+    this.connections.delete(conn);
+    if (this.connections.size === 0 && this.checker !== undefined) {
+      clearInterval(this.checker);
+      this.checker = undefined;
+    }
+  }
+
+  closeIdleConnections(): void {
+    for (const conn of this.connections) if (conn.idle()) conn.socket.destroy();
+  }
+
+  closeAllConnections(): void {
+    for (const conn of this.connections) conn.socket.destroy();
+  }
+
+  private checkTimeouts(): void {
+    const now = performance.now();
+    const { limits } = this.options;
+    for (const conn of this.connections) {
+      if (conn.headStartedAt !== 0 && now - conn.headStartedAt > this.headersTimeoutMs) {
+        conn.fail('request-timeout');
+      } else if (conn.requestStartedAt !== 0 && now - conn.requestStartedAt > limits.requestTimeoutMs) {
+        conn.fail('request-timeout');
+      } else if (conn.idleSince !== 0 && now - conn.idleSince > limits.keepAliveTimeoutMs) {
+        conn.socket.destroy();
+      }
+    }
+  }
+}
+
+const kConnection = Symbol('meshc.http1.connection');
+type ServedSocket = net.Socket & { [kConnection]?: Connection };
+
+class Connection implements ExchangeConnection {
+  readonly parser: Parser;
+  /** Requests received and not yet answered, in order; the first is being answered. */
+  readonly exchanges: Exchange[] = [];
+  /** The request whose body the parser is reading. */
+  parsing: Exchange | undefined;
+  /** Request-line and header pieces of a head that arrived over several reads. */
+  headParts: string[] | undefined;
+  urlPart = '';
+  // Timestamps (performance.now) of what the timeout check watches; 0 when not running.
+  headStartedAt: number;
+  requestStartedAt = 0;
+  idleSince = 0;
+  /** No request after the current ones: Connection: close, HTTP/1.0, an upgrade, or an error. */
+  lastRequestSeen = false;
+  /** Answering a malformed request (or giving up): nothing more is parsed or written. */
+  failed = false;
+  closed = false;
+  /** The response body being streamed, paused while the socket drains. */
+  streaming: Readable | undefined;
+
+  constructor(
+    readonly server: Server,
+    readonly socket: ServedSocket,
+  ) {
+    this.headStartedAt = performance.now();
+    const parser = new HTTPParser();
+    parser.initialize(HTTPParser.REQUEST, {}, server.options.limits.maxHeaderSize, 0);
+    parser.conn = this;
+    parser[HTTPParser.kOnMessageBegin] = onMessageBegin;
+    parser[HTTPParser.kOnHeaders] = onHeaders;
+    parser[HTTPParser.kOnHeadersComplete] = onHeadersComplete;
+    parser[HTTPParser.kOnBody] = onBody;
+    parser[HTTPParser.kOnMessageComplete] = onMessageComplete;
+    this.parser = parser;
+    socket[kConnection] = this;
+    // A client's FIN is handled below (onSocketEnd), not by the socket ending itself at once.
+    socket.allowHalfOpen = true;
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.once('close', onSocketClose);
+    socket.once('end', onSocketEnd);
+    // A TLS socket handed over paused (or with bytes unshifted by the front door) starts reading now.
+    socket.resume();
+  }
+
+  idle(): boolean {
+    return this.exchanges.length === 0 && this.requestStartedAt === 0;
+  }
+
+  /** A request's head is complete: queue it, and answer it at once when nothing is ahead of it. */
+  received(ex: Exchange): void {
+    this.exchanges.push(ex);
+    if (this.exchanges.length === 1) this.start(ex);
+    // A client pipelining far ahead waits: requests are answered one at a time, in order.
+    else if (this.exchanges.length > MAX_PIPELINED) this.socket.pause();
+  }
+
+  private start(ex: Exchange): void {
+    if (ex.expectation === 'continue') this.socket.write(CONTINUE);
+    else if (ex.expectation === 'failed') {
+      ex.respond(417, {}, null);
+      return;
+    }
+    try {
+      this.server.options.onRequest(ex, ex);
+    } catch {
+      // The handler's own bug: this connection goes, the proxy stays.
+      this.socket.destroy();
+    }
+  }
+
+  /** The first exchange's response is written: on to the next request, or close. */
+  answered(ex: Exchange): void {
+    this.exchanges.shift();
+    if (!ex.keepAlive) {
+      this.lastRequestSeen = true;
+      this.socket.end();
+      return;
+    }
+    // An unread request body (a denied upload) is read and dropped, so the connection stays usable.
+    if (ex.body !== null && !ex.requestComplete) ex.body.resume();
+    const next = this.exchanges[0];
+    if (next !== undefined) this.start(next);
+    else if (this.requestStartedAt === 0) this.idleSince = performance.now();
+    if (this.socket.isPaused() && !this.failed) this.socket.resume();
+  }
+
+  /** A request the parser refused (or one that timed out): answer it with its code and close. */
+  fail(code: ClientErrorCode): void {
+    if (this.failed || this.closed) return;
+    this.failed = true;
+    this.server.options.onClientError?.(code);
+    const current = this.exchanges[0];
+    if (current?.headersSent) {
+      this.socket.destroy();
+      return;
+    }
+    // What was received is abandoned: handlers see their exchange destroyed (the client is gone for
+    // them), and the parse error is what the client is told.
+    for (const ex of this.exchanges) ex.abandon();
+    this.socket.end(clientErrorResponse(code));
+  }
+
+  closedDown(): void {
+    this.closed = true;
+    this.failed = true;
+    this.server.forget(this);
+    for (const ex of this.exchanges) ex.abandon();
+    if (this.parsing && !this.exchanges.includes(this.parsing)) this.parsing.abandon();
+    this.streaming?.destroy();
+    this.streaming = undefined;
+    this.parser.conn = undefined as unknown as Connection;
+    this.parser.close();
+  }
+}
+
+/** Requests received ahead of their answers before the connection stops reading. */
+const MAX_PIPELINED = 16;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+function onSocketData(this: ServedSocket, chunk: Buffer): void {
+  const conn = this[kConnection]!;
+  if (conn.failed || conn.lastRequestSeen) return;
+  const result = conn.parser.execute(chunk);
+  if (result instanceof Error) {
+    const code = (result as NodeJS.ErrnoException).code;
+    // Bytes after a last request (Connection: close, HTTP/1.0) are ignored, not an error to answer.
+    if (code === 'HPE_CLOSED_CONNECTION') return;
+    conn.fail(code === 'HPE_HEADER_OVERFLOW' ? 'header-too-large' : 'bad-request');
+  }
+}
+
+function onSocketDrain(this: ServedSocket): void {
+  this[kConnection]?.streaming?.resume();
+}
+
+function onSocketError(this: ServedSocket): void {
+  this.destroy();
+}
+
+function onSocketEnd(this: ServedSocket): void {
+  // The client's FIN: as node:http (and Envoy) do, the client is taken to be gone. Requests under
+  // way are abandoned, so their upstream work is cancelled, and this side ends too.
+  const conn = this[kConnection];
+  if (conn === undefined || conn.closed || conn.failed) return;
+  conn.failed = true;
+  for (const ex of conn.exchanges) ex.abandon();
+  this.end();
+}
+
+function onSocketClose(this: ServedSocket): void {
+  this[kConnection]?.closedDown();
+}
+
+function onMessageBegin(this: Parser): void {
+  const conn = this.conn;
+  const now = performance.now();
+  conn.headStartedAt = now;
+  conn.requestStartedAt = now;
+  conn.idleSince = 0;
+}
+
+function onHeaders(this: Parser, headers: string[], url: string): void {
+  const conn = this.conn;
+  conn.headParts = conn.headParts === undefined ? headers : conn.headParts.concat(headers);
+  conn.urlPart += url;
+}
+
+function onHeadersComplete(
+  this: Parser,
+  versionMajor: number,
+  versionMinor: number,
+  rawHeaders: string[] | undefined,
+  method: number,
+  url: string | undefined,
+  _statusCode: unknown,
+  _statusMessage: unknown,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+): number {
+  const conn = this.conn;
+  if (conn.failed) return 1;
+  if (rawHeaders === undefined) {
+    rawHeaders = conn.headParts ?? [];
+    url = conn.urlPart;
+    conn.headParts = undefined;
+    conn.urlPart = '';
+  }
+  conn.headStartedAt = 0;
+  const headers = incomingHeaders(rawHeaders);
+  const minor = versionMajor === 1 ? versionMinor : 0;
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+  if (minor === 1 && headers.host === undefined) {
+    conn.fail('bad-request');
+    return 1;
+  }
+  const ex = new Exchange(
+    conn,
+    methods[method] ?? 'GET',
+    url ?? '',
+    headers,
+    minor,
+    shouldKeepAlive && !upgrade,
+  );
+  if (upgrade) conn.lastRequestSeen = true;
+  const cl = headers['content-length'];
+  if (!upgrade && (headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')))
+    ex.body = new RequestBody(conn);
+  const expect = headers.expect;
+  // As node:http: HTTP/1.1 only; 100-continue is answered, any other expectation is a 417.
+  if (expect !== undefined && minor === 1)
+    ex.expectation = expect.toLowerCase() === '100-continue' ? 'continue' : 'failed';
+  conn.parsing = ex;
+  conn.received(ex);
+  return 0;
+}
+
+function onBody(this: Parser, chunk: Buffer): void {
+  const conn = this.conn;
+  const body = conn.parsing?.body;
+  if (body && !body.destroyed && !body.push(chunk)) conn.socket.pause();
+}
+
+function onMessageComplete(this: Parser): void {
+  const conn = this.conn;
+  if (conn === undefined) return;
+  const ex = conn.parsing;
+  conn.parsing = undefined;
+  conn.requestStartedAt = 0;
+  conn.headStartedAt = 0;
+  if (ex === undefined) return;
+  ex.requestComplete = true;
+  if (ex.body && !ex.body.destroyed) ex.body.push(null);
+  if (!ex.keepAlive) conn.lastRequestSeen = true;
+  if (conn.exchanges.length === 0 && !conn.lastRequestSeen) conn.idleSince = performance.now();
+}
