@@ -6,6 +6,7 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { PROXY_ERRORS } from '../errors.js';
+import { streamBody } from './stream-body.js';
 import type { ClientErrorCode, Http1Request, Http1Response } from './types.js';
 
 /** What an exchange needs of its connection. */
@@ -160,47 +161,14 @@ export class Exchange implements Http1Request, Http1Response {
 
   private stream(head: string, body: Readable): void {
     const conn = this.conn;
-    const socket = conn.socket;
-    socket.write(head, 'latin1');
+    conn.socket.write(head, 'latin1');
     conn.streaming = body;
-    const chunked = this.chunked;
-    const onData = (data: Buffer | string) => {
-      // A stream of strings (setEncoding, object mode) is framed by bytes, not characters.
-      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-      if (chunk.length === 0) return;
-      let ok: boolean;
-      if (chunked) {
-        socket.cork();
-        socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-        socket.write(chunk);
-        ok = socket.write('\r\n', 'latin1');
-        socket.uncork();
-      } else {
-        ok = socket.write(chunk);
-      }
-      if (!ok) body.pause();
-    };
-    const onEnd = () => {
-      cleanup();
-      if (chunked) socket.write('0\r\n\r\n', 'latin1');
-      this.complete();
-    };
-    const onBroken = () => {
-      // An error, or closed without an end: the client must see a truncated response.
-      cleanup();
-      if (!this.finished) this.destroy();
-    };
-    const cleanup = () => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onBroken);
-      body.off('close', onBroken);
+    streamBody(conn.socket, body, this.chunked, (err) => {
       if (conn.streaming === body) conn.streaming = undefined;
-    };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onBroken);
-    body.once('close', onBroken);
+      if (err === undefined) this.complete();
+      // The client must see a truncated response, not a clean end.
+      else if (!this.finished) this.destroy();
+    });
   }
 
   private complete(): void {

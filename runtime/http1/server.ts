@@ -6,39 +6,14 @@
 // exchange.ts do too: header limits, head/request/keep-alive timeouts, pipelining (answers in
 // request order), 100-continue, framing (content-length, chunked, close-delimited; none for HEAD,
 // 1xx, 204, 304), a Date header, and the same typed answers for malformed requests.
-import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
 import { incomingHeaders } from './incoming-headers.js';
+import { createParser, HTTPParser, methods, type Parser } from './parser.js';
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
 export type * from './types.js';
-
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error;
-  close(): void;
-  free(): void;
-  conn: Connection;
-  [key: number]: unknown;
-}
-interface ParserModule {
-  HTTPParser: {
-    new (): Parser;
-    REQUEST: number;
-    kOnMessageBegin: number;
-    kOnHeaders: number;
-    kOnHeadersComplete: number;
-    kOnBody: number;
-    kOnMessageComplete: number;
-  };
-  methods: string[];
-}
-// node:http's own parser binding: public since Node 0.x as `_http_common`, used by every node:http
-// server; its callback shape is covered by this project's tests on the Node versions it supports.
-const { HTTPParser, methods } = createRequire(import.meta.url)('node:_http_common') as ParserModule;
 
 export function createHttp1Server(options: Http1ServerOptions): Http1Server {
   return new Server(options);
@@ -131,15 +106,13 @@ class Connection implements ExchangeConnection {
     readonly socket: ServedSocket,
   ) {
     this.headStartedAt = performance.now();
-    const parser = new HTTPParser();
-    parser.initialize(HTTPParser.REQUEST, {}, server.options.limits.maxHeaderSize, 0);
-    parser.conn = this;
-    parser[HTTPParser.kOnMessageBegin] = onMessageBegin;
-    parser[HTTPParser.kOnHeaders] = onHeaders;
-    parser[HTTPParser.kOnHeadersComplete] = onHeadersComplete;
-    parser[HTTPParser.kOnBody] = onBody;
-    parser[HTTPParser.kOnMessageComplete] = onMessageComplete;
-    this.parser = parser;
+    this.parser = createParser(HTTPParser.REQUEST, server.options.limits.maxHeaderSize, this, {
+      onMessageBegin,
+      onHeaders,
+      onHeadersComplete,
+      onBody,
+      onMessageComplete,
+    });
     socket[kConnection] = this;
     // A client's FIN is handled below (onSocketEnd), not by the socket ending itself at once.
     socket.allowHalfOpen = true;
@@ -218,7 +191,7 @@ class Connection implements ExchangeConnection {
     if (this.parsing && !this.exchanges.includes(this.parsing)) this.parsing.abandon();
     this.streaming?.destroy();
     this.streaming = undefined;
-    this.parser.conn = undefined as unknown as Connection;
+    this.parser.owner = undefined;
     this.parser.close();
   }
 }
@@ -262,15 +235,18 @@ function onSocketClose(this: ServedSocket): void {
 }
 
 function onMessageBegin(this: Parser): void {
-  const conn = this.conn;
+  const conn = this.owner as Connection;
   const now = performance.now();
   conn.headStartedAt = now;
   conn.requestStartedAt = now;
   conn.idleSince = 0;
+  // Trailers of the last request came through onHeaders after its head: they are not this one's.
+  conn.headParts = undefined;
+  conn.urlPart = '';
 }
 
 function onHeaders(this: Parser, headers: string[], url: string): void {
-  const conn = this.conn;
+  const conn = this.owner as Connection;
   conn.headParts = conn.headParts === undefined ? headers : conn.headParts.concat(headers);
   conn.urlPart += url;
 }
@@ -287,7 +263,7 @@ function onHeadersComplete(
   upgrade: boolean,
   shouldKeepAlive: boolean,
 ): number {
-  const conn = this.conn;
+  const conn = this.owner as Connection;
   if (conn.failed) return 1;
   if (rawHeaders === undefined) {
     rawHeaders = conn.headParts ?? [];
@@ -325,13 +301,13 @@ function onHeadersComplete(
 }
 
 function onBody(this: Parser, chunk: Buffer): void {
-  const conn = this.conn;
+  const conn = this.owner as Connection;
   const body = conn.parsing?.body;
   if (body && !body.destroyed && !body.push(chunk)) conn.socket.pause();
 }
 
 function onMessageComplete(this: Parser): void {
-  const conn = this.conn;
+  const conn = this.owner as Connection | undefined;
   if (conn === undefined) return;
   const ex = conn.parsing;
   conn.parsing = undefined;

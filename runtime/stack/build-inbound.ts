@@ -1,6 +1,6 @@
 // Builds the inbound side of a bundle: the mTLS mode the listener enforces and the one stack every
 // inbound request runs (authorization, then the app). Once per activation, like the outbound routes.
-import type { Dispatcher } from 'undici';
+import type { UpstreamAgent } from '../upstream/forward.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { type CompiledAuthz, compileAuthz } from '../authz/decide.js';
 import { authzLayer } from '../layers/authz.js';
@@ -11,7 +11,7 @@ import type { Handler } from './types.js';
 
 export interface InboundDeps {
   /** Keep-alive agent to the app, shared across swaps. */
-  readonly appAgent: Dispatcher;
+  readonly appAgent: UpstreamAgent;
   /** Where the app listens; defaults to 127.0.0.1:<bundle inbound.appPort>. */
   readonly app?: AppAddress;
 }

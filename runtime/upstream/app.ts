@@ -1,9 +1,9 @@
 // The inbound proxy's terminal handler: forward to the app on its loopback port over one keep-alive
-// undici agent (shared across bundle swaps). Plain HTTP: the hop never leaves the workload's own host.
-import type { Dispatcher } from 'undici';
+// agent (shared across bundle swaps). Plain HTTP: the hop never leaves the workload's own host, so it
+// runs on meshc's own lean HTTP/1.1 client (runtime/http1/client.ts) rather than undici.
+import { Http1Agent } from '../http1/client.js';
 import type { Handler } from '../stack/types.js';
-import { forward } from './forward.js';
-import { Agent } from './undici-agent.js';
+import { forward, type UpstreamAgent } from './forward.js';
 
 /** Connecting over loopback either succeeds at once or is refused; anything slower is a stuck app. */
 export const APP_CONNECT_TIMEOUT_MS = 5000;
@@ -13,12 +13,12 @@ export interface AppAddress {
   readonly port: number;
 }
 
-export function createAppAgent(): Agent {
+export function createAppAgent(): Http1Agent {
   // The app's Keep-Alive hint (Node servers send timeout=5) lowers the idle timeout further.
-  return new Agent({ pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000 });
+  return new Http1Agent({ keepAliveTimeoutMs: 30_000 });
 }
 
-export function forwardToApp(agent: Dispatcher, app: AppAddress): Handler {
+export function forwardToApp(agent: UpstreamAgent, app: AppAddress): Handler {
   return (ctx) =>
     forward(ctx, {
       agent,

@@ -21,9 +21,25 @@ import type { ProxyResponse } from '../stack/types.js';
 import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import { responseHeaders } from './hop-by-hop.js';
 
+/** What forward() asks of a pool, in undici's dispatch shape. */
+export interface ForwardDispatch {
+  readonly origin: string;
+  readonly method: Dispatcher.HttpMethod;
+  readonly path: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer | Readable | null;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+}
+
+/** A keep-alive pool speaking undici's dispatch-handler protocol: undici's Agent, or http1/client.ts. */
+export interface UpstreamAgent {
+  dispatch(options: ForwardDispatch, handler: ForwardHandler): boolean;
+}
+
 export interface ForwardTarget {
   /** The keep-alive pool (mTLS to a sidecar, identity checked by its connector; or the plain app pool). */
-  readonly agent: Dispatcher;
+  readonly agent: UpstreamAgent;
   readonly host: string;
   readonly port: number;
   /** https (mTLS to a sidecar) or plain http (the local app). */
@@ -61,6 +77,9 @@ function originOf(target: ForwardTarget): string {
  * per-request closures). Timers call module-level functions with the exchange as argument, and errors
  * are only constructed when something fails: an Error captures a stack, which is costly.
  */
+/** The handler forward() gives a pool (one per attempt). */
+export type ForwardHandler = Exchange;
+
 class Exchange implements Dispatcher.DispatchHandler {
   connected = false;
   settled = false;
@@ -136,7 +155,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.clearConnectTimer();
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders(status: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
     if (this.settled) return false;
     this.settle();
     this.status = status;

@@ -1,0 +1,479 @@
+// The plain HTTP/1.1 client of the hop to the local app: keep-alive connections per address, one
+// request at a time on each, the request head (and a whole body) written in one write, and the
+// response read by node:http's llhttp parser (strict: ambiguous framing is an error, not a response).
+// It speaks undici's dispatch-handler protocol (onConnect, onHeaders, onData, onComplete, onError),
+// so upstream/forward.ts drives it exactly as it drives undici's pools for the mTLS hops; on the app
+// hop it costs a fraction of undici's CPU per request (decision 0019).
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { createParser, HTTPParser, type Parser } from './parser.js';
+import { streamBody } from './stream-body.js';
+
+/** The dispatch options forward.ts passes (undici's shape; timeouts are forward.ts's own). */
+export interface ClientRequest {
+  readonly origin: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | number | undefined>> | null | undefined;
+  readonly body?: Buffer | Readable | null | undefined;
+}
+
+/** undici's legacy dispatch handler, as forward.ts implements it. */
+export interface ClientHandler {
+  onConnect?(abort: (err?: Error) => void): void;
+  onHeaders?(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  onData?(chunk: Buffer): boolean;
+  onComplete?(trailers: null): void;
+  onError?(err: Error): void;
+}
+
+export interface Http1AgentOptions {
+  /** Idle keep-alive connections close after this long (a server's Keep-Alive hint lowers it). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** How much earlier than a server's Keep-Alive timeout hint we stop reusing its connection (undici's). */
+const KEEP_ALIVE_THRESHOLD_MS = 2000;
+
+export class Http1Agent {
+  private readonly pools = new Map<string, OriginPool>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private destroyed = false;
+
+  constructor(readonly options: Http1AgentOptions) {}
+
+  dispatch(request: ClientRequest, handler: ClientHandler): boolean {
+    if (this.destroyed) {
+      handler.onError?.(new Error('the client was closed'));
+      return false;
+    }
+    let pool = this.pools.get(request.origin);
+    if (pool === undefined) {
+      pool = new OriginPool(this, request.origin);
+      this.pools.set(request.origin, pool);
+      if (this.sweeper === undefined) {
+        this.sweeper = setInterval(() => this.sweep(), 1000);
+        this.sweeper.unref();
+      }
+    }
+    pool.dispatch(request, handler);
+    return true;
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const pool of this.pools.values()) pool.sweep(now);
+  }
+
+  async close(): Promise<void> {
+    this.destroy();
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    for (const pool of this.pools.values()) pool.destroy();
+    this.pools.clear();
+  }
+}
+
+class OriginPool {
+  readonly host: string;
+  readonly port: number;
+  /** The Host header when a request has none: the address as the origin names it. */
+  readonly authority: string;
+  /** Idle connections, most recently used last (reused first: warm, and least likely closed). */
+  readonly idle: Connection[] = [];
+  readonly all = new Set<Connection>();
+
+  constructor(
+    readonly agent: Http1Agent,
+    origin: string,
+  ) {
+    const url = new URL(origin);
+    if (url.protocol !== 'http:') throw new Error(`only http: origins, not ${origin}`);
+    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.port = Number(url.port || 80);
+    this.authority = url.host;
+  }
+
+  dispatch(request: ClientRequest, handler: ClientHandler): void {
+    const now = performance.now();
+    let conn = this.idle.pop();
+    while (conn !== undefined && !conn.reusable(now)) {
+      conn.socket.destroy();
+      conn = this.idle.pop();
+    }
+    if (conn === undefined) {
+      conn = new Connection(this);
+      this.all.add(conn);
+    }
+    conn.assign(request, handler);
+  }
+
+  release(conn: Connection): void {
+    conn.idleSince = performance.now();
+    this.idle.push(conn);
+  }
+
+  forget(conn: Connection): void {
+    this.all.delete(conn);
+    const i = this.idle.indexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
+  }
+
+  sweep(now: number): void {
+    for (const conn of [...this.idle]) if (!conn.reusable(now)) conn.socket.destroy();
+  }
+
+  destroy(): void {
+    for (const conn of this.all) conn.socket.destroy();
+  }
+}
+
+const kClient = Symbol('meshc.http1.client');
+type ClientSocket = net.Socket & { [kClient]?: Connection };
+
+class Connection {
+  readonly socket: ClientSocket;
+  readonly parser: Parser;
+  connected = false;
+  handler: ClientHandler | undefined;
+  request: ClientRequest | undefined;
+  /** Bytes of the current request went out: the connection can no longer be handed back clean. */
+  wrote = false;
+  requestDone = false;
+  responseDone = false;
+  keepAlive = false;
+  informational = false;
+  idleSince = 0;
+  /** How long this connection may stay idle (the agent's, or the server's Keep-Alive hint). */
+  keepAliveMs: number;
+  headParts: string[] | undefined;
+  /**
+   * Set while the handler holds the response back (onHeaders or onData returned false): body bytes
+   * the parser had already read wait here, and `heldComplete` for the end, until it resumes.
+   */
+  held: Buffer[] | undefined;
+  heldComplete = false;
+  bodyStream: Readable | undefined;
+  error: Error | undefined;
+
+  constructor(readonly pool: OriginPool) {
+    this.keepAliveMs = pool.agent.options.keepAliveTimeoutMs;
+    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true }) as ClientSocket;
+    socket[kClient] = this;
+    this.socket = socket;
+    this.parser = createParser(HTTPParser.RESPONSE, 0, this, {
+      onMessageBegin,
+      onHeaders,
+      onHeadersComplete,
+      onBody,
+      onMessageComplete,
+    });
+    socket.once('connect', onConnect);
+    socket.on('data', onData);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.once('close', onClose);
+  }
+
+  reusable(now: number): boolean {
+    return (
+      !this.socket.destroyed && this.socket.readyState === 'open' && now - this.idleSince < this.keepAliveMs
+    );
+  }
+
+  assign(request: ClientRequest, handler: ClientHandler): void {
+    this.request = request;
+    this.handler = handler;
+    this.wrote = false;
+    this.requestDone = false;
+    this.responseDone = false;
+    this.informational = false;
+    this.held = undefined;
+    this.heldComplete = false;
+    if (this.connected) this.start();
+  }
+
+  /** The connection is up: hand it to the handler, then send the request. */
+  start(): void {
+    const handler = this.handler!;
+    handler.onConnect?.(abort.bind(this, handler));
+    if (this.handler !== handler) return; // aborted in onConnect
+    const request = this.request!;
+    let head: string;
+    try {
+      head = requestHead(request, this.pool.authority);
+    } catch (err) {
+      // A header value no server may receive (a mutation's): nothing was sent.
+      this.handler = undefined;
+      this.pool.release(this);
+      handler.onError?.(err as Error);
+      return;
+    }
+    this.wrote = true;
+    const body = request.body;
+    const socket = this.socket;
+    if (body instanceof Readable) {
+      socket.write(head, 'latin1');
+      this.sendStream(body, request.headers?.['content-length'] === undefined);
+    } else if (body && body.length > 0) {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+      this.requestDone = true;
+    } else {
+      socket.write(head, 'latin1');
+      this.requestDone = true;
+    }
+  }
+
+  private sendStream(body: Readable, chunked: boolean): void {
+    this.bodyStream = body;
+    streamBody(this.socket, body, chunked, (err) => {
+      if (this.bodyStream === body) this.bodyStream = undefined;
+      if (err !== undefined) {
+        this.fail(err);
+        return;
+      }
+      this.requestDone = true;
+      if (this.responseDone) this.finish();
+    });
+  }
+
+  /** The handler wants the response again: what was held back goes first, then the socket. */
+  resume(): void {
+    const held = this.held;
+    const handler = this.handler;
+    if (held === undefined || handler === undefined) return;
+    while (held.length > 0) {
+      if (handler.onData?.(held.shift()!) === false || this.handler !== handler) return;
+    }
+    this.held = undefined;
+    if (this.heldComplete) {
+      this.heldComplete = false;
+      complete(this, handler);
+    }
+    if (!this.socket.destroyed) this.socket.resume();
+  }
+
+  /** The handler asked for a pause: the socket stops reading; bytes already read are held. */
+  hold(): void {
+    this.held = [];
+    this.socket.pause();
+  }
+
+  /** The exchange is over: the connection goes back to the pool, or away. */
+  finish(): void {
+    if (this.keepAlive && this.requestDone && !this.socket.destroyed) this.pool.release(this);
+    else this.socket.destroy();
+  }
+
+  /** Ends the current exchange with `err` and drops the connection. */
+  fail(err: Error): void {
+    const handler = this.handler;
+    this.handler = undefined;
+    this.socket.destroy();
+    handler?.onError?.(err);
+  }
+}
+
+/** undici's abort: the handler gave up on its request; a connection with nothing sent is kept. */
+function abort(this: Connection, handler: ClientHandler, err?: Error): void {
+  if (this.handler !== handler) return;
+  this.handler = undefined;
+  if (!this.wrote) this.pool.release(this);
+  else this.socket.destroy();
+  handler.onError?.(err ?? new Error('request aborted'));
+}
+
+/** The request line and headers; throws a TypeError for an invalid header name or value. */
+function requestHead(request: ClientRequest, authority: string): string {
+  let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  let hasLength = false;
+  const headers = request.headers ?? {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    validateHeaderName(name);
+    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
+    else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        validateHeaderValue(name, item);
+        head += `${name}: ${item}\r\n`;
+      }
+    } else {
+      if (typeof value === 'string') validateHeaderValue(name, value);
+      head += `${name}: ${value}\r\n`;
+    }
+  }
+  if (!hasHost) head += `host: ${authority}\r\n`;
+  const body = request.body;
+  if (body instanceof Readable) {
+    if (!hasLength) head += 'transfer-encoding: chunked\r\n';
+  } else if (!hasLength && ((body && body.length > 0) || expectsBody(request.method))) {
+    head += `content-length: ${body ? body.length : 0}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
+/** Methods whose requests carry a body by definition: an empty one is sent as content-length 0. */
+function expectsBody(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+function onConnect(this: ClientSocket): void {
+  const conn = this[kClient]!;
+  conn.connected = true;
+  if (conn.handler) conn.start();
+  else conn.pool.release(conn); // its request was abandoned while connecting
+}
+
+function onData(this: ClientSocket, chunk: Buffer): void {
+  const conn = this[kClient]!;
+  if (conn.handler === undefined) {
+    // Bytes nobody asked for (a server talking out of turn): the connection cannot be trusted.
+    this.destroy();
+    return;
+  }
+  const result = conn.parser.execute(chunk);
+  if (result instanceof Error) conn.fail(result);
+}
+
+function onDrain(this: ClientSocket): void {
+  this[kClient]?.bodyStream?.resume();
+}
+
+function onError(this: ClientSocket, err: Error): void {
+  const conn = this[kClient];
+  if (conn) conn.error = err;
+}
+
+function onClose(this: ClientSocket): void {
+  const conn = this[kClient]!;
+  conn.pool.forget(conn);
+  conn.bodyStream?.destroy();
+  if (conn.handler !== undefined && conn.connected) {
+    // A close-delimited body ends here; anything else unfinished is a reset.
+    conn.parser.finish();
+  }
+  conn.parser.close();
+  // A response read whole but held back by the handler is still its to take on resume.
+  if (conn.handler !== undefined && !conn.heldComplete) {
+    const err =
+      conn.error ??
+      Object.assign(new Error('the other side closed the connection'), { code: 'UND_ERR_SOCKET' });
+    conn.fail(err);
+  }
+}
+
+function onMessageBegin(this: Parser): void {
+  // Trailers of the last response came through onHeaders after its head: they are not this one's.
+  (this.owner as Connection).headParts = undefined;
+}
+
+function onHeaders(this: Parser, headers: string[]): void {
+  const conn = this.owner as Connection;
+  conn.headParts = conn.headParts === undefined ? headers : conn.headParts.concat(headers);
+}
+
+function onHeadersComplete(
+  this: Parser,
+  _versionMajor: number,
+  _versionMinor: number,
+  rawHeaders: string[] | undefined,
+  _method: unknown,
+  _url: unknown,
+  status: number,
+  statusText: string,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+): number {
+  const conn = this.owner as Connection;
+  if (rawHeaders === undefined) {
+    rawHeaders = conn.headParts ?? [];
+    conn.headParts = undefined;
+  }
+  const handler = conn.handler;
+  if (handler === undefined) return 1;
+  if (upgrade || status === 101) {
+    conn.fail(new Error('the app switched protocols, which this hop does not carry'));
+    return 1;
+  }
+  if (status < 200) {
+    // 1xx informational answers (103 Early Hints, an unasked 100) are read past; the final one follows.
+    conn.informational = true;
+    return 0;
+  }
+  const head = conn.request?.method === 'HEAD';
+  conn.keepAlive = shouldKeepAlive || (head && !hasClose(rawHeaders));
+  const hint = keepAliveHint(rawHeaders);
+  conn.keepAliveMs =
+    hint === undefined
+      ? conn.pool.agent.options.keepAliveTimeoutMs
+      : Math.min(hint - KEEP_ALIVE_THRESHOLD_MS, conn.pool.agent.options.keepAliveTimeoutMs);
+  if (conn.keepAliveMs <= 0) conn.keepAlive = false;
+  if (handler.onHeaders?.(status, rawHeaders, resumeOf(conn), statusText ?? '') === false) conn.hold();
+  // A response to HEAD has no body, whatever its content-length says.
+  return head ? 1 : 0;
+}
+
+const resumers = new WeakMap<Connection, () => void>();
+
+/** The handler's resume (after it returned false for backpressure): one function per connection. */
+function resumeOf(conn: Connection): () => void {
+  let resume = resumers.get(conn);
+  if (resume === undefined) {
+    resume = () => conn.resume();
+    resumers.set(conn, resume);
+  }
+  return resume;
+}
+
+function onBody(this: Parser, chunk: Buffer): void {
+  const conn = this.owner as Connection;
+  if (conn.held !== undefined) conn.held.push(chunk);
+  else if (conn.handler?.onData?.(chunk) === false) conn.hold();
+}
+
+function onMessageComplete(this: Parser): void {
+  const conn = this.owner as Connection | undefined;
+  if (conn === undefined) return;
+  if (conn.informational) {
+    conn.informational = false;
+    return;
+  }
+  const handler = conn.handler;
+  if (handler === undefined) return;
+  if (conn.held !== undefined) conn.heldComplete = true;
+  else complete(conn, handler);
+}
+
+function complete(conn: Connection, handler: ClientHandler): void {
+  conn.handler = undefined;
+  conn.responseDone = true;
+  handler.onComplete?.(null);
+  if (conn.requestDone) conn.finish();
+}
+
+function hasClose(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i]!.toLowerCase() === 'connection' && /\bclose\b/i.test(raw[i + 1]!)) return true;
+  return false;
+}
+
+/** The `timeout=N` of a Keep-Alive response header, in ms. */
+function keepAliveHint(raw: readonly string[]): number | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const m = /timeout\s*=\s*(\d+)/i.exec(raw[i + 1]!);
+    return m ? Number(m[1]) * 1000 : undefined;
+  }
+  return undefined;
+}

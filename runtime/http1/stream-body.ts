@@ -1,0 +1,53 @@
+// A message body that is still arriving, written to a socket as it comes: chunked framing when the
+// length is unknown (HTTP/1.1), raw bytes otherwise; the body pauses when the socket's buffer is full
+// and its owner resumes it on the socket's 'drain'. Both directions use it: response bodies in
+// exchange.ts, request bodies in client.ts.
+import type net from 'node:net';
+import type { Readable } from 'node:stream';
+
+/**
+ * Streams `body` to `socket`. `done` runs once: with no argument after the last byte (and the chunked
+ * terminator) was written, or with the error when the body failed or closed before its end.
+ */
+export function streamBody(
+  socket: net.Socket,
+  body: Readable,
+  chunked: boolean,
+  done: (err?: Error) => void,
+): void {
+  const onData = (data: Buffer | string) => {
+    // A stream of strings (setEncoding, object mode) is framed by bytes, not characters.
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    if (chunk.length === 0) return;
+    let ok: boolean;
+    if (chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else {
+      ok = socket.write(chunk);
+    }
+    if (!ok) body.pause();
+  };
+  const onEnd = () => {
+    cleanup();
+    if (chunked) socket.write('0\r\n\r\n', 'latin1');
+    done();
+  };
+  const onBroken = (err?: Error) => {
+    cleanup();
+    done(err ?? new Error('the body closed before its end'));
+  };
+  const cleanup = () => {
+    body.off('data', onData);
+    body.off('end', onEnd);
+    body.off('error', onBroken);
+    body.off('close', onBroken);
+  };
+  body.on('data', onData);
+  body.once('end', onEnd);
+  body.once('error', onBroken);
+  body.once('close', onBroken);
+}
