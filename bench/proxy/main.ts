@@ -21,17 +21,29 @@ import { type Child, freePort, hasTaskset, startPinned, stop, stopAll, waitUntil
 import { publish, readLastRun } from './publish.js';
 import { maxGeneratorName, maxPhaseLine } from './wrk.js';
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    rate: { type: 'string', default: '1000' },
-    'rate-seconds': { type: 'string', default: '5' },
-    'max-seconds': { type: 'string', default: '3' },
-    'lead-in-seconds': { type: 'string', default: '2' },
-    peers: { type: 'string' },
-    'report-only': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench:proxy -- [--rounds N] [--rate R] [--rate-seconds S] [--lead-in-seconds S]
+                             [--max-seconds S] [--peers ${PEERS.map((p) => p.name).join(',')}] [--report-only]`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        rounds: { type: 'string', default: '3' },
+        rate: { type: 'string', default: '1000' },
+        'rate-seconds': { type: 'string', default: '5' },
+        'max-seconds': { type: 'string', default: '3' },
+        'lead-in-seconds': { type: 'string', default: '2' },
+        peers: { type: 'string' },
+        'report-only': { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    // --help, or a flag it does not know: the usage, not a stack trace.
+    const help = process.argv.includes('--help') || process.argv.includes('-h');
+    process.stderr.write(`${help ? '' : `bench:proxy: ${(err as Error).message}\n`}${USAGE}\n`);
+    process.exit(help ? 0 : 2);
+  }
+})();
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -8,6 +8,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { createParser, HTTPParser, type Parser } from './parser.js';
+import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
 
 /** The dispatch options forward.ts passes (undici's shape; timeouts are forward.ts's own). */
@@ -157,6 +158,10 @@ class Connection {
    */
   held: Buffer[] | undefined;
   heldComplete = false;
+  /** The socket's reads go straight to the parser (reading.ts). */
+  consumed = false;
+  /** A response began with no request waiting for it: the server talks out of turn. */
+  unsolicited = false;
   bodyStream: Readable | undefined;
   error: Error | undefined;
 
@@ -257,13 +262,13 @@ class Connection {
       this.heldComplete = false;
       complete(this, handler);
     }
-    if (!this.socket.destroyed) this.socket.resume();
+    if (!this.socket.destroyed) resumeReading(this.socket);
   }
 
   /** The handler asked for a pause: the socket stops reading; bytes already read are held. */
   hold(): void {
     this.held = [];
-    this.socket.pause();
+    pauseReading(this.socket);
   }
 
   /** The exchange is over: the connection goes back to the pool, or away. */
@@ -330,6 +335,7 @@ function expectsBody(method: string): boolean {
 function onConnect(this: ClientSocket): void {
   const conn = this[kClient]!;
   conn.connected = true;
+  conn.consumed = consumeSocket(this, conn.parser, onParserExecute);
   if (conn.handler) conn.start();
   else conn.pool.release(conn); // its request was abandoned while connecting
 }
@@ -341,8 +347,18 @@ function onData(this: ClientSocket, chunk: Buffer): void {
     this.destroy();
     return;
   }
-  const result = conn.parser.execute(chunk);
+  executed(conn, conn.parser.execute(chunk));
+}
+
+/** A read of a consumed socket was parsed. */
+function onParserExecute(this: Parser, result: number | Error): void {
+  const conn = this.owner as Connection | undefined;
+  if (conn !== undefined) executed(conn, result);
+}
+
+function executed(conn: Connection, result: number | Error): void {
   if (result instanceof Error) conn.fail(result);
+  else if (conn.unsolicited) conn.socket.destroy();
 }
 
 function onDrain(this: ClientSocket): void {
@@ -362,6 +378,7 @@ function onClose(this: ClientSocket): void {
     // A close-delimited body ends here; anything else unfinished is a reset.
     conn.parser.finish();
   }
+  if (conn.consumed) releaseSocket(conn.socket, conn.parser);
   conn.parser.close();
   // A response read whole but held back by the handler is still its to take on resume.
   if (conn.handler !== undefined && !conn.heldComplete) {
@@ -373,8 +390,10 @@ function onClose(this: ClientSocket): void {
 }
 
 function onMessageBegin(this: Parser): void {
+  const conn = this.owner as Connection;
   // Trailers of the last response came through onHeaders after its head: they are not this one's.
-  (this.owner as Connection).headParts = undefined;
+  conn.headParts = undefined;
+  if (conn.handler === undefined) conn.unsolicited = true;
 }
 
 function onHeaders(this: Parser, headers: string[]): void {

@@ -18,6 +18,8 @@ export interface ExchangeConnection {
   streaming: Readable | undefined;
   /** The exchange's response was written whole. */
   answered(ex: Exchange): void;
+  /** Reading the socket again, after backpressure stopped it (a no-op otherwise). */
+  resumeReading(): void;
 }
 
 /** A request body as the parser reads it; reading more resumes the socket (backpressure). */
@@ -27,8 +29,7 @@ export class RequestBody extends Readable {
   }
 
   override _read(): void {
-    const socket = this.conn.socket;
-    if (socket.isPaused() && !this.conn.failed) socket.resume();
+    this.conn.resumeReading();
   }
 }
 

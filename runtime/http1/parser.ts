@@ -10,6 +10,9 @@ export interface Parser {
   /** End of input: completes a close-delimited message, or errs on an unfinished one. */
   finish(): number | Error;
   close(): void;
+  /** Reads of a StreamBase handle go to the parser in C++; each read's result to kOnExecute. */
+  consume(handle: object): void;
+  unconsume(): void;
   /** Whose parser this is: its callbacks are module functions that find their state here. */
   owner: unknown;
   [key: number]: unknown;
@@ -25,6 +28,7 @@ interface ParserModule {
     kOnHeadersComplete: number;
     kOnBody: number;
     kOnMessageComplete: number;
+    kOnExecute: number;
   };
   /** Method names by llhttp's method number. */
   methods: string[];

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
 import { incomingHeaders } from './incoming-headers.js';
 import { createParser, HTTPParser, methods, type Parser } from './parser.js';
+import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
 export type * from './types.js';
@@ -100,6 +101,10 @@ class Connection implements ExchangeConnection {
   closed = false;
   /** The response body being streamed, paused while the socket drains. */
   streaming: Readable | undefined;
+  /** The socket's reads go straight to the parser (reading.ts). */
+  consumed: boolean;
+  /** Reading stopped: a request body is not being taken, or too many requests wait. */
+  readingPaused = false;
 
   constructor(
     readonly server: Server,
@@ -121,8 +126,28 @@ class Connection implements ExchangeConnection {
     socket.on('error', onSocketError);
     socket.once('close', onSocketClose);
     socket.once('end', onSocketEnd);
+    this.consumed = consumeSocket(socket, this.parser, onParserExecute);
     // A TLS socket handed over paused (or with bytes unshifted by the front door) starts reading now.
     socket.resume();
+  }
+
+  /** Reads go back to the socket's 'data' listener, which ignores them once parsing is over. */
+  release(): void {
+    if (!this.consumed) return;
+    this.consumed = false;
+    releaseSocket(this.socket, this.parser);
+  }
+
+  pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    pauseReading(this.socket);
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused || this.failed) return;
+    this.readingPaused = false;
+    resumeReading(this.socket);
   }
 
   idle(): boolean {
@@ -134,7 +159,7 @@ class Connection implements ExchangeConnection {
     this.exchanges.push(ex);
     if (this.exchanges.length === 1) this.start(ex);
     // A client pipelining far ahead waits: requests are answered one at a time, in order.
-    else if (this.exchanges.length > MAX_PIPELINED) this.socket.pause();
+    else if (this.exchanges.length > MAX_PIPELINED) this.pauseReading();
   }
 
   private start(ex: Exchange): void {
@@ -164,7 +189,7 @@ class Connection implements ExchangeConnection {
     const next = this.exchanges[0];
     if (next !== undefined) this.start(next);
     else if (this.requestStartedAt === 0) this.idleSince = performance.now();
-    if (this.socket.isPaused() && !this.failed) this.socket.resume();
+    this.resumeReading();
   }
 
   /** A request the parser refused (or one that timed out): answer it with its code and close. */
@@ -192,6 +217,7 @@ class Connection implements ExchangeConnection {
     this.streaming?.destroy();
     this.streaming = undefined;
     this.parser.owner = undefined;
+    this.release();
     this.parser.close();
   }
 }
@@ -203,7 +229,20 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 function onSocketData(this: ServedSocket, chunk: Buffer): void {
   const conn = this[kConnection]!;
   if (conn.failed || conn.lastRequestSeen) return;
-  const result = conn.parser.execute(chunk);
+  executed(conn, conn.parser.execute(chunk));
+}
+
+/** A read of a consumed socket was parsed. */
+function onParserExecute(this: Parser, result: number | Error): void {
+  const conn = this.owner as Connection | undefined;
+  if (conn === undefined) return;
+  if (!conn.failed) executed(conn, result);
+  // Nothing after the last request is parsed: an upgrade's bytes, or a client talking past an error.
+  // (Here, not in the parser's callbacks: the handle is only handed back between reads.)
+  if (conn.failed || conn.lastRequestSeen) conn.release();
+}
+
+function executed(conn: Connection, result: number | Error): void {
   if (result instanceof Error) {
     const code = (result as NodeJS.ErrnoException).code;
     // Bytes after a last request (Connection: close, HTTP/1.0) are ignored, not an error to answer.
@@ -303,7 +342,7 @@ function onHeadersComplete(
 function onBody(this: Parser, chunk: Buffer): void {
   const conn = this.owner as Connection;
   const body = conn.parsing?.body;
-  if (body && !body.destroyed && !body.push(chunk)) conn.socket.pause();
+  if (body && !body.destroyed && !body.push(chunk)) conn.pauseReading();
 }
 
 function onMessageComplete(this: Parser): void {
