@@ -153,8 +153,13 @@ class Connection {
   keepAliveMs: number;
   headParts: string[] | undefined;
   /**
-   * Set while the handler holds the response back (onHeaders or onData returned false): body bytes
-   * the parser had already read wait here, and `heldComplete` for the end, until it resumes.
+   * A response head parsed in the current read: the handler hears of it once the whole read is
+   * parsed (see executed), so a small response's body and end are already here and go with it.
+   */
+  head: [status: number, rawHeaders: string[], statusText: string] | undefined;
+  /**
+   * Set while the response is held back from the handler (its head not told yet, or the handler
+   * returned false from onHeaders or onData): body bytes wait here, and `heldComplete` for the end.
    */
   held: Buffer[] | undefined;
   heldComplete = false;
@@ -197,6 +202,7 @@ class Connection {
     this.requestDone = false;
     this.responseDone = false;
     this.informational = false;
+    this.head = undefined;
     this.held = undefined;
     this.heldComplete = false;
     if (this.connected) this.start();
@@ -249,25 +255,44 @@ class Connection {
     });
   }
 
+  /** The read that brought a response head is parsed: the handler hears it, and what came with it. */
+  tellHead(): void {
+    const [status, rawHeaders, statusText] = this.head!;
+    this.head = undefined;
+    const handler = this.handler;
+    if (handler === undefined) return;
+    if (handler.onHeaders?.(status, rawHeaders, resumeOf(this), statusText) === false) this.pause();
+    else if (this.handler === handler) this.deliverHeld(handler);
+  }
+
   /** The handler wants the response again: what was held back goes first, then the socket. */
   resume(): void {
-    const held = this.held;
     const handler = this.handler;
-    if (held === undefined || handler === undefined) return;
+    if (this.held === undefined || handler === undefined || this.head !== undefined) return;
+    if (this.deliverHeld(handler) && !this.socket.destroyed) resumeReading(this.socket);
+  }
+
+  /** Hands over held body bytes and the end; false when the handler paused again on the way. */
+  private deliverHeld(handler: ClientHandler): boolean {
+    const held = this.held!;
     while (held.length > 0) {
-      if (handler.onData?.(held.shift()!) === false || this.handler !== handler) return;
+      if (handler.onData?.(held.shift()!) === false) {
+        this.pause();
+        return false;
+      }
+      if (this.handler !== handler) return false;
     }
     this.held = undefined;
     if (this.heldComplete) {
       this.heldComplete = false;
       complete(this, handler);
     }
-    if (!this.socket.destroyed) resumeReading(this.socket);
+    return true;
   }
 
   /** The handler asked for a pause: the socket stops reading; bytes already read are held. */
-  hold(): void {
-    this.held = [];
+  pause(): void {
+    this.held ??= [];
     pauseReading(this.socket);
   }
 
@@ -357,7 +382,10 @@ function onParserExecute(this: Parser, result: number | Error): void {
 }
 
 function executed(conn: Connection, result: number | Error): void {
-  if (result instanceof Error) conn.fail(result);
+  const failed = result instanceof Error;
+  // A response that came whole is the handler's even when bytes after it are wrong.
+  if (conn.head !== undefined && (!failed || conn.heldComplete)) conn.tellHead();
+  if (failed) conn.fail(result);
   else if (conn.unsolicited) conn.socket.destroy();
 }
 
@@ -393,7 +421,8 @@ function onMessageBegin(this: Parser): void {
   const conn = this.owner as Connection;
   // Trailers of the last response came through onHeaders after its head: they are not this one's.
   conn.headParts = undefined;
-  if (conn.handler === undefined) conn.unsolicited = true;
+  // Nothing was asked, or the response asked for is already whole (and only held back).
+  if (conn.handler === undefined || conn.heldComplete) conn.unsolicited = true;
 }
 
 function onHeaders(this: Parser, headers: string[]): void {
@@ -419,7 +448,7 @@ function onHeadersComplete(
     conn.headParts = undefined;
   }
   const handler = conn.handler;
-  if (handler === undefined) return 1;
+  if (handler === undefined || conn.unsolicited) return 1;
   if (upgrade || status === 101) {
     conn.fail(new Error('the app switched protocols, which this hop does not carry'));
     return 1;
@@ -437,7 +466,8 @@ function onHeadersComplete(
       ? conn.pool.agent.options.keepAliveTimeoutMs
       : Math.min(hint - KEEP_ALIVE_THRESHOLD_MS, conn.pool.agent.options.keepAliveTimeoutMs);
   if (conn.keepAliveMs <= 0) conn.keepAlive = false;
-  if (handler.onHeaders?.(status, rawHeaders, resumeOf(conn), statusText ?? '') === false) conn.hold();
+  conn.head = [status, rawHeaders, statusText ?? ''];
+  conn.held = [];
   // A response to HEAD has no body, whatever its content-length says.
   return head ? 1 : 0;
 }
@@ -457,7 +487,7 @@ function resumeOf(conn: Connection): () => void {
 function onBody(this: Parser, chunk: Buffer): void {
   const conn = this.owner as Connection;
   if (conn.held !== undefined) conn.held.push(chunk);
-  else if (conn.handler?.onData?.(chunk) === false) conn.hold();
+  else if (conn.handler?.onData?.(chunk) === false) conn.pause();
 }
 
 function onMessageComplete(this: Parser): void {

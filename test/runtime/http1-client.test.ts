@@ -515,6 +515,26 @@ describe('keep-alive', () => {
 // --- response framing ------------------------------------------------------------------------------
 
 describe('response framing', () => {
+  // forward.ts hands a response on as one Buffer when its body and end came with its head: that
+  // needs all three before the microtask it queues in onHeaders runs.
+  it('a response read in one piece reaches the handler head, body and end together, before any microtask', async () => {
+    const server = await rawServer();
+    const agent = newAgent();
+    let seenByMicrotask: string[] | undefined;
+    const out: Outcome = send(
+      agent,
+      { origin: server.origin },
+      {
+        onHeaders: () => {
+          queueMicrotask(() => (seenByMicrotask = [...out.events]));
+          return true;
+        },
+      },
+    );
+    await out.done;
+    expect(seenByMicrotask).toEqual(['connect', 'headers', 'data', 'complete']);
+  });
+
   it('HEAD: content-length: 10 and no body completes, and the connection is reused', async () => {
     const server = await rawServer((conn, request) =>
       conn.socket.write(
