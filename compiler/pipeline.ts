@@ -48,7 +48,14 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
   }
   const assets = await readReferencedFiles(source, loaded.documents);
   const validate = options.validate ?? validateSpec;
-  const result = validate({ documents: loaded.documents, assets, now: options.now });
+  const result = validate({
+    documents: loaded.documents,
+    assets,
+    now: options.now,
+    ...(options.cache ? { schemaMemo: options.cache.schemaValid } : {}),
+  });
+  // The documents that passed the schema now are remembered for the next run.
+  await options.cache?.flush();
   return {
     files: loaded.files,
     documents: loaded.documents,

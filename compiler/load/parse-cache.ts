@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ParsedFile } from './parse-file.js';
@@ -65,10 +66,25 @@ export interface ParseCache {
   /** The cached parse of the content `key`, its diagnostics re-pointed at `path`; undefined on a miss. */
   get(key: string, path: string): ParsedFile | undefined;
   put(key: string, parsed: ParsedFile): void;
-  /** Writes the pack when entries were added; a cache that cannot be written is skipped silently. */
+  /** Documents known to satisfy the spec's JSON Schema (validate/schema-memo.ts), kept beside the pack. */
+  readonly schemaValid: SchemaMemo;
+  /** Writes the pack (and the memo) when entries were added; a cache that cannot be written is skipped silently. */
   flush(): Promise<void>;
   readonly stats: ParseCacheStats;
 }
+
+/**
+ * Keys of documents (their content and index in their file) that passed schema validation. Whether a
+ * document satisfies the schema is a function of its bytes alone, so the answer is remembered across
+ * runs, under a stamp that names the schema: an edited schema starts an empty memo.
+ */
+export interface SchemaMemo {
+  has(key: string): boolean;
+  add(key: string): void;
+}
+
+/** Name of the schema memo inside the cache directory. */
+export const SCHEMA_MEMO_FILE = 'schema-valid.json';
 
 /** The key of a file's bytes: their SHA-256. */
 export function contentKey(bytes: Uint8Array): string {
@@ -101,9 +117,13 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const packs = journal && old ? [journal, old] : old ? [old] : [];
   const used = new Map<string, number>(); // key -> last used, for entries of the packs read now
   const added = new Map<string, ParsedFile>();
+  /** Entries were added since the last flush (flush runs after loading and again after validating). */
+  let unwritten = false;
+  const memo = await openSchemaMemo(dir, `${stamp} schema/${schemaDigest()}`);
 
   return {
     stats,
+    schemaValid: memo,
     get(key, path) {
       const fresh = added.get(key);
       if (fresh) {
@@ -124,9 +144,12 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
     },
     put(key, parsed) {
       added.set(key, parsed);
+      unwritten = true;
     },
     async flush() {
-      if (added.size === 0) return;
+      await memo.flush();
+      if (!unwritten) return;
+      unwritten = false;
       const fresh = new Map([...added].map(([key, parsed]) => [key, serialize(parsed)] as const));
       try {
         let journalBytes = journal?.payload.length ?? 0;
@@ -295,6 +318,58 @@ function repoint(parsed: ParsedFile, path: string): ParsedFile {
     ...(d.related ? { related: d.related.map((r) => ({ ...r, file: path })) } : {}),
   });
   return { documents: parsed.documents, diagnostics: parsed.diagnostics.map(at) };
+}
+
+interface SchemaMemoFile {
+  readonly stamp: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * The memo as read from `dir`. Written back only when a run added keys, and then with only the keys
+ * this run used or added: it holds the documents of the spec last validated, so it never grows
+ * beyond one spec. Unreadable or foreign memos are empty, never an error.
+ */
+async function openSchemaMemo(dir: string, stamp: string): Promise<SchemaMemo & { flush(): Promise<void> }> {
+  let known = new Set<string>();
+  try {
+    const file = JSON.parse(await readFile(join(dir, SCHEMA_MEMO_FILE), 'utf8')) as Partial<SchemaMemoFile>;
+    if (file.stamp === stamp && Array.isArray(file.keys)) known = new Set(file.keys);
+  } catch {
+    // no memo yet, or not one of ours
+  }
+  const current = new Set<string>();
+  let grew = false;
+  return {
+    has(key) {
+      if (!known.has(key)) return false;
+      current.add(key);
+      return true;
+    },
+    add(key) {
+      current.add(key);
+      if (!known.has(key)) grew = true;
+    },
+    async flush() {
+      if (!grew) return;
+      grew = false;
+      known = new Set(current);
+      const file: SchemaMemoFile = { stamp, keys: [...current].sort() };
+      try {
+        await writePack(dir, SCHEMA_MEMO_FILE, [Buffer.from(JSON.stringify(file))]);
+      } catch {
+        // As the pack: a cache that cannot be written costs speed only.
+      }
+    },
+  };
+}
+
+let schemaHash: string | undefined;
+
+/** The spec schema the memo's answers hold for (the generated validators are built from it). */
+function schemaDigest(): string {
+  schemaHash ??= hash('sha256', JSON.stringify(meshSchema), 'hex').slice(0, 16);
+  return schemaHash;
 }
 
 let yamlVersion: string | undefined;

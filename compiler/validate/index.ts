@@ -51,10 +51,14 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       const name = isRecord(value.metadata) ? value.metadata.name : undefined;
       if (typeof name === 'string') declaredServiceNames.add(name);
     }
-    const errors = validateAgainstSchema(kind, value);
-    if (errors.length > 0) {
-      diagnostics.push(...translateSchemaErrors(errors, source));
-      continue;
+    const memoKey = input.schemaMemo && `${source.digest()}#${source.index}`;
+    if (memoKey === undefined || !input.schemaMemo!.has(memoKey)) {
+      const errors = validateAgainstSchema(kind, value);
+      if (errors.length > 0) {
+        diagnostics.push(...translateSchemaErrors(errors, source));
+        continue;
+      }
+      if (memoKey !== undefined) input.schemaMemo!.add(memoKey);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
     else services.push({ doc: value as unknown as ServiceDocument, source });

@@ -2,6 +2,7 @@
 // later stages can cite file:line (provenance) without ever seeing YAML.
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
+import type { SchemaMemo } from '../load/parse-cache.js';
 import type { SpecDocument } from '../load/types.js';
 
 export interface Located<T> {
@@ -24,6 +25,12 @@ export interface ValidateInput {
   readonly assets: ReadonlyMap<string, Uint8Array>;
   /** Injected clock for certificate lint (ms since epoch). */
   readonly now: number;
+  /**
+   * Documents already known to satisfy the schema (the parse cache's memo): checked against it only
+   * when not; those that pass are added. Semantic checks always run: they depend on other documents,
+   * assets and the clock.
+   */
+  readonly schemaMemo?: SchemaMemo;
 }
 
 export interface ValidateResult {

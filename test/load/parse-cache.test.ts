@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { gitSource } from '../../compiler/load/git-source.js';
-import { JOURNAL_FILE, openParseCache, PACK_FILE, type ParseCache } from '../../compiler/load/parse-cache.js';
+import {
+  JOURNAL_FILE,
+  openParseCache,
+  PACK_FILE,
+  type ParseCache,
+  SCHEMA_MEMO_FILE,
+} from '../../compiler/load/parse-cache.js';
 import type { SpecSource } from '../../compiler/load/types.js';
 import { checkSpec } from '../../compiler/pipeline.js';
 import { commitAll, makeTempDir, MESH_YAML, SERVICE_YAML, writeFiles } from '../helpers/spec-fixtures.js';
@@ -72,6 +78,102 @@ describe('a warm run equals an uncached run', () => {
   });
 });
 
+describe('the schema memo', () => {
+  const RATINGS = SERVICE_YAML.replace('reviews', 'ratings').replace('10.0.1.5', '10.0.1.6');
+  beforeEach(() => {
+    writeFiles(temp.dir, {
+      'spec/mesh.yaml': MESH_YAML,
+      'spec/services/reviews.yaml': SERVICE_YAML,
+      'spec/services/ratings.yaml': RATINGS,
+    });
+  });
+  const source = () => dirSource(join(temp.dir, 'spec'));
+  const memoFile = () => join(cacheDir(), SCHEMA_MEMO_FILE);
+
+  /** A cache whose memo counts the documents it already knew during a run. */
+  async function counted(): Promise<{ cache: ParseCache; known: () => number }> {
+    const cache = await openParseCache(cacheDir());
+    const memo = cache.schemaValid;
+    const has = memo.has.bind(memo);
+    let known = 0;
+    memo.has = (key) => {
+      const yes = has(key);
+      if (yes) known++;
+      return yes;
+    };
+    return { cache, known: () => known };
+  }
+
+  it('remembers the documents that passed the schema: the next run checks none of them again', async () => {
+    const uncached = await run(source());
+    const first = await counted();
+    expect(await run(source(), first.cache)).toEqual(uncached);
+    expect(first.known()).toBe(0);
+    const second = await counted();
+    expect(await run(source(), second.cache)).toEqual(uncached);
+    expect(second.known()).toBe(3);
+  });
+
+  it('checks an edited document again, and still knows the others', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': RATINGS.replace('9080', '9081') });
+    const edited = await counted();
+    expect(await run(source(), edited.cache)).toEqual(await run(source()));
+    expect(edited.known()).toBe(2);
+    const next = await counted();
+    await run(source(), next.cache);
+    expect(next.known()).toBe(3);
+  });
+
+  it('never remembers a document that failed the schema: its error is reported on every run', async () => {
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  retires: 3\n` });
+    const uncached = await run(source());
+    expect(uncached.diagnostics.map((d) => d.code)).toContain('MC2001');
+    await run(source(), await openParseCache(cacheDir()));
+    const warm = await counted();
+    expect(await run(source(), warm.cache)).toEqual(uncached);
+    expect(warm.known()).toBe(2);
+  });
+
+  it('is consulted: a document it knows is not checked against the schema again', async () => {
+    // Why only documents that passed may ever be added: a known one is taken as valid.
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  retires: 3\n` });
+    const cache = await openParseCache(cacheDir());
+    cache.schemaValid.has = () => true;
+    const checked = await run(source(), cache);
+    expect(checked.diagnostics.map((d) => d.code)).not.toContain('MC2001');
+  });
+
+  it.each([
+    ['a memo of another meshc or schema', () => rewriteStamp(memoFile())],
+    ['a spoilt memo', () => writeFileSync(memoFile(), '{"stamp": ')],
+  ])('ignores %s and writes a good one again', async (_what, spoil) => {
+    await run(source(), await openParseCache(cacheDir()));
+    spoil();
+    const spoilt = await counted();
+    expect(await run(source(), spoilt.cache)).toEqual(await run(source()));
+    expect(spoilt.known()).toBe(0);
+    const next = await counted();
+    await run(source(), next.cache);
+    expect(next.known()).toBe(3);
+  });
+
+  it('is not rewritten by a run that learnt nothing new', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const bytes = readFileSync(memoFile());
+    writeFileSync(memoFile(), bytes); // a fresh mtime to compare against
+    const touched = statSync(memoFile()).mtimeMs;
+    await run(source(), await openParseCache(cacheDir()));
+    expect(statSync(memoFile()).mtimeMs).toBe(touched);
+    expect(readFileSync(memoFile())).toEqual(bytes);
+  });
+});
+
+function rewriteStamp(file: string): void {
+  const memo = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string };
+  writeFileSync(file, JSON.stringify({ ...memo, stamp: `${memo.stamp} other` }));
+}
+
 describe('cache invalidation and robustness', () => {
   beforeEach(() => {
     writeFiles(temp.dir, {
@@ -114,7 +216,7 @@ describe('cache invalidation and robustness', () => {
     const rebuilt = await openParseCache(cacheDir());
     expect(await run(source(), rebuilt)).toEqual(uncached);
     expect(rebuilt.stats).toMatchObject({ hits: 3, misses: 0 });
-    expect(readdirSync(cacheDir())).toEqual([PACK_FILE]); // no temp file left behind
+    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort()); // no temp file left behind
   });
 
   it('works, uncached, when the cache directory cannot be written', async () => {
@@ -145,7 +247,7 @@ describe('cache invalidation and robustness', () => {
     });
     await run(source(), await openParseCache(cacheDir()));
     expect(readFileSync(pack())).toEqual(packBefore);
-    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE].sort());
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, SCHEMA_MEMO_FILE].sort());
     const next = await openParseCache(cacheDir());
     const edited = await run(source(), next);
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
@@ -160,7 +262,7 @@ describe('cache invalidation and robustness', () => {
     });
     // One of three files is a third of the pack, past its eighth: no journal, a whole new pack.
     await run(source(), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
-    expect(readdirSync(cacheDir())).toEqual([PACK_FILE]);
+    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
     expect(readFileSync(pack())).not.toEqual(packBefore);
     const next = await openParseCache(cacheDir());
     await run(source(), next);
@@ -182,7 +284,7 @@ describe('cache invalidation and robustness', () => {
     const next = await openParseCache(cacheDir());
     await run(source(), next);
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
-    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE].sort());
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, SCHEMA_MEMO_FILE].sort());
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {
