@@ -32,6 +32,8 @@ export function consumeSocket(
 ): boolean {
   const handle = handleOf(socket);
   if (!handle?.isStreamBase || handle._consumed) return false;
+  // A Node whose parser cannot take a handle: the 'data' listener reads, as it does for any socket.
+  if (typeof parser.consume !== 'function' || HTTPParser.kOnExecute === undefined) return false;
   handle._consumed = true;
   parser[HTTPParser.kOnExecute] = onExecute;
   parser.consume(handle);
