@@ -52,7 +52,7 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
     documents: loaded.documents,
     assets,
     now: options.now,
-    ...(options.cache ? { schemaMemo: options.cache.schemaValid } : {}),
+    ...(options.cache ? { validationMemo: options.cache.validationMemo } : {}),
   });
   // The documents that passed the schema now are remembered for the next run.
   await options.cache?.flush();

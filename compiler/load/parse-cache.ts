@@ -67,7 +67,7 @@ export interface ParseCache {
   get(key: string, path: string): ParsedFile | undefined;
   put(key: string, parsed: ParsedFile): void;
   /** Documents known to satisfy the spec's JSON Schema (validate/schema-memo.ts), kept beside the pack. */
-  readonly schemaValid: SchemaMemo;
+  readonly validationMemo: ValidationMemo;
   /** Writes the pack (and the memo) when entries were added; a cache that cannot be written is skipped silently. */
   flush(): Promise<void>;
   readonly stats: ParseCacheStats;
@@ -78,13 +78,13 @@ export interface ParseCache {
  * document satisfies the schema is a function of its bytes alone, so the answer is remembered across
  * runs, under a stamp that names the schema: an edited schema starts an empty memo.
  */
-export interface SchemaMemo {
+export interface ValidationMemo {
   has(key: string): boolean;
   add(key: string): void;
 }
 
 /** Name of the schema memo inside the cache directory. */
-export const SCHEMA_MEMO_FILE = 'schema-valid.json';
+export const VALIDATION_MEMO_FILE = 'validation-memo.json';
 
 /** The key of a file's bytes: their SHA-256. */
 export function contentKey(bytes: Uint8Array): string {
@@ -119,11 +119,11 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const added = new Map<string, ParsedFile>();
   /** Entries were added since the last flush (flush runs after loading and again after validating). */
   let unwritten = false;
-  const memo = await openSchemaMemo(dir, `${stamp} schema/${schemaDigest()}`);
+  const memo = await openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
 
   return {
     stats,
-    schemaValid: memo,
+    validationMemo: memo,
     get(key, path) {
       const fresh = added.get(key);
       if (fresh) {
@@ -320,7 +320,7 @@ function repoint(parsed: ParsedFile, path: string): ParsedFile {
   return { documents: parsed.documents, diagnostics: parsed.diagnostics.map(at) };
 }
 
-interface SchemaMemoFile {
+interface ValidationMemoFile {
   readonly stamp: string;
   readonly keys: readonly string[];
 }
@@ -330,10 +330,15 @@ interface SchemaMemoFile {
  * this run used or added: it holds the documents of the spec last validated, so it never grows
  * beyond one spec. Unreadable or foreign memos are empty, never an error.
  */
-async function openSchemaMemo(dir: string, stamp: string): Promise<SchemaMemo & { flush(): Promise<void> }> {
+async function openValidationMemo(
+  dir: string,
+  stamp: string,
+): Promise<ValidationMemo & { flush(): Promise<void> }> {
   let known = new Set<string>();
   try {
-    const file = JSON.parse(await readFile(join(dir, SCHEMA_MEMO_FILE), 'utf8')) as Partial<SchemaMemoFile>;
+    const file = JSON.parse(
+      await readFile(join(dir, VALIDATION_MEMO_FILE), 'utf8'),
+    ) as Partial<ValidationMemoFile>;
     if (file.stamp === stamp && Array.isArray(file.keys)) known = new Set(file.keys);
   } catch {
     // no memo yet, or not one of ours
@@ -354,9 +359,9 @@ async function openSchemaMemo(dir: string, stamp: string): Promise<SchemaMemo & 
       if (!grew) return;
       grew = false;
       known = new Set(current);
-      const file: SchemaMemoFile = { stamp, keys: [...current].sort() };
+      const file: ValidationMemoFile = { stamp, keys: [...current].sort() };
       try {
-        await writePack(dir, SCHEMA_MEMO_FILE, [Buffer.from(JSON.stringify(file))]);
+        await writePack(dir, VALIDATION_MEMO_FILE, [Buffer.from(JSON.stringify(file))]);
       } catch {
         // As the pack: a cache that cannot be written costs speed only.
       }

@@ -1,11 +1,13 @@
 // Validation entry point: each document against its kind's JSON Schema (ajv, compiled once), then
 // the semantic checks of checks/ over the documents that passed. Pure: documents and assets in,
 // diagnostics (and the typed spec when there is no error) out.
+import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
+import type { ValidationMemo } from '../load/parse-cache.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics.js';
 import type { SpecDocument } from '../load/types.js';
 import type { CheckContext } from './check-context.js';
-import { CHECKS } from './checks/index.js';
+import { CHECKS, SERVICE_CHECKS } from './checks/index.js';
 import { makeDiagnostic } from './report.js';
 import { validateAgainstSchema } from './schema.js';
 import { translateSchemaErrors } from './schema-errors.js';
@@ -51,14 +53,14 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       const name = isRecord(value.metadata) ? value.metadata.name : undefined;
       if (typeof name === 'string') declaredServiceNames.add(name);
     }
-    const memoKey = input.schemaMemo && `${source.digest()}#${source.index}`;
-    if (memoKey === undefined || !input.schemaMemo!.has(memoKey)) {
+    const memoKey = input.validationMemo && `schema ${source.digest()}#${source.index}`;
+    if (memoKey === undefined || !input.validationMemo!.has(memoKey)) {
       const errors = validateAgainstSchema(kind, value);
       if (errors.length > 0) {
         diagnostics.push(...translateSchemaErrors(errors, source));
         continue;
       }
-      if (memoKey !== undefined) input.schemaMemo!.add(memoKey);
+      if (memoKey !== undefined) input.validationMemo!.add(memoKey);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
     else services.push({ doc: value as unknown as ServiceDocument, source });
@@ -79,6 +81,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     add: (d) => diagnostics.push(d),
   };
   for (const check of CHECKS) check(ctx);
+  runServiceChecks(ctx, input.validationMemo);
 
   const sorted = sortDiagnostics(diagnostics);
   const summary = { services: serviceCount, routes: routeCount };
@@ -92,4 +95,41 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     summary,
     spec: { mesh, services: byName, assets: input.assets },
   };
+}
+
+/**
+ * SERVICE_CHECKS, one service at a time, in service order. With a memo, a service they found nothing
+ * in is remembered by its document and the mesh document (and the checks' own code), and skipped
+ * while none of those changed: only what changed is checked again.
+ */
+function runServiceChecks(ctx: CheckContext, memo: ValidationMemo | undefined): void {
+  const mesh = ctx.mesh ? `${ctx.mesh.source.digest()}#${ctx.mesh.source.index}` : 'no mesh';
+  const prefix = memo && `checks/${serviceChecksDigest()} mesh ${mesh} service `;
+  for (const svc of ctx.services) {
+    const key = prefix && `${prefix}${svc.source.digest()}#${svc.source.index}`;
+    if (key !== undefined && memo!.has(key)) continue;
+    let clean = true;
+    const one: CheckContext = {
+      ...ctx,
+      services: [svc],
+      add: (d) => {
+        clean = false;
+        ctx.add(d);
+      },
+    };
+    for (const check of SERVICE_CHECKS) check(one);
+    if (key !== undefined && clean) memo!.add(key);
+  }
+}
+
+let checksDigest: string | undefined;
+
+/**
+ * The service checks' own source text: a meshc whose checks changed (even at the same version, in
+ * development) does not trust what older checks found. Helpers they call are covered by meshc's
+ * version in the memo's stamp.
+ */
+function serviceChecksDigest(): string {
+  checksDigest ??= hash('sha256', SERVICE_CHECKS.map(String).join('\n'), 'hex').slice(0, 16);
+  return checksDigest;
 }

@@ -2,7 +2,7 @@
 // later stages can cite file:line (provenance) without ever seeing YAML.
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { SchemaMemo } from '../load/parse-cache.js';
+import type { ValidationMemo } from '../load/parse-cache.js';
 import type { SpecDocument } from '../load/types.js';
 
 export interface Located<T> {
@@ -30,7 +30,7 @@ export interface ValidateInput {
    * when not; those that pass are added. Semantic checks always run: they depend on other documents,
    * assets and the clock.
    */
-  readonly schemaMemo?: SchemaMemo;
+  readonly validationMemo?: ValidationMemo;
 }
 
 export interface ValidateResult {

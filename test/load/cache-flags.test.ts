@@ -5,7 +5,7 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
-import { PACK_FILE, SCHEMA_MEMO_FILE } from '../../compiler/load/parse-cache.js';
+import { PACK_FILE, VALIDATION_MEMO_FILE } from '../../compiler/load/parse-cache.js';
 import { FIXED_NOW } from '../compile/helpers.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { commitAll, makeTempDir } from '../helpers/spec-fixtures.js';
@@ -31,7 +31,7 @@ describe('parse cache flags', () => {
   it('writes the cache to --cache-dir, relative to the working directory, and reports the same', async () => {
     const uncached = await meshc(['validate', INVALID, '--no-cache', '--format', 'json']);
     const cold = await meshc(['validate', INVALID, '--cache-dir', 'c', '--format', 'json']);
-    expect(readdirSync(join(temp.dir, 'c')).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(join(temp.dir, 'c')).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort());
     const warm = await meshc(['validate', INVALID, '--cache-dir', 'c', '--format', 'json']);
     expect(uncached.code).toBe(1);
     expect([cold.code, cold.out]).toEqual([uncached.code, uncached.out]);
@@ -70,8 +70,8 @@ describe('parse cache flags', () => {
     expect(existsSync(join(temp.dir, 'm'))).toBe(false);
     const cold = await plan('--cache-dir', 'c');
     const warm = await plan();
-    expect(readdirSync(join(temp.dir, 'c')).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
-    expect(readdirSync(join(temp.dir, 'm')).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(join(temp.dir, 'c')).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort());
+    expect(readdirSync(join(temp.dir, 'm')).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort());
     expect([cold.code, cold.out]).toEqual([0, uncached.out]);
     expect([warm.code, warm.out]).toEqual([0, uncached.out]);
 
@@ -82,7 +82,7 @@ describe('parse cache flags', () => {
     };
     const page = await report('a.html', '--no-cache');
     expect(await report('b.html', '--cache-dir', 'r')).toBe(page);
-    expect(readdirSync(join(temp.dir, 'r')).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(join(temp.dir, 'r')).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort());
     expect((await meshc(['plan', '--base', 'HEAD', repo, '--cache-dir', 'c', '--no-cache'])).code).toBe(2);
   });
 

@@ -12,7 +12,7 @@ import {
   openParseCache,
   PACK_FILE,
   type ParseCache,
-  SCHEMA_MEMO_FILE,
+  VALIDATION_MEMO_FILE,
 } from '../../compiler/load/parse-cache.js';
 import type { SpecSource } from '../../compiler/load/types.js';
 import { checkSpec } from '../../compiler/pipeline.js';
@@ -78,7 +78,7 @@ describe('a warm run equals an uncached run', () => {
   });
 });
 
-describe('the schema memo', () => {
+describe('the validation memo', () => {
   const RATINGS = SERVICE_YAML.replace('reviews', 'ratings').replace('10.0.1.5', '10.0.1.6');
   beforeEach(() => {
     writeFiles(temp.dir, {
@@ -88,30 +88,30 @@ describe('the schema memo', () => {
     });
   });
   const source = () => dirSource(join(temp.dir, 'spec'));
-  const memoFile = () => join(cacheDir(), SCHEMA_MEMO_FILE);
+  const memoFile = () => join(cacheDir(), VALIDATION_MEMO_FILE);
 
-  /** A cache whose memo counts the documents it already knew during a run. */
-  async function counted(): Promise<{ cache: ParseCache; known: () => number }> {
+  /** A cache whose memo counts what it already knew during a run: schema passes, clean services. */
+  async function counted(): Promise<{ cache: ParseCache; known: () => { schema: number; checks: number } }> {
     const cache = await openParseCache(cacheDir());
-    const memo = cache.schemaValid;
+    const memo = cache.validationMemo;
     const has = memo.has.bind(memo);
-    let known = 0;
+    const known = { schema: 0, checks: 0 };
     memo.has = (key) => {
       const yes = has(key);
-      if (yes) known++;
+      if (yes) known[key.startsWith('schema ') ? 'schema' : 'checks']++;
       return yes;
     };
-    return { cache, known: () => known };
+    return { cache, known: () => ({ ...known }) };
   }
 
-  it('remembers the documents that passed the schema: the next run checks none of them again', async () => {
+  it('remembers the documents that passed the schema and the services the checks found clean', async () => {
     const uncached = await run(source());
     const first = await counted();
     expect(await run(source(), first.cache)).toEqual(uncached);
-    expect(first.known()).toBe(0);
+    expect(first.known()).toEqual({ schema: 0, checks: 0 });
     const second = await counted();
     expect(await run(source(), second.cache)).toEqual(uncached);
-    expect(second.known()).toBe(3);
+    expect(second.known()).toEqual({ schema: 3, checks: 2 });
   });
 
   it('checks an edited document again, and still knows the others', async () => {
@@ -119,10 +119,18 @@ describe('the schema memo', () => {
     writeFiles(temp.dir, { 'spec/services/ratings.yaml': RATINGS.replace('9080', '9081') });
     const edited = await counted();
     expect(await run(source(), edited.cache)).toEqual(await run(source()));
-    expect(edited.known()).toBe(2);
+    expect(edited.known()).toEqual({ schema: 2, checks: 1 });
     const next = await counted();
     await run(source(), next.cache);
-    expect(next.known()).toBe(3);
+    expect(next.known()).toEqual({ schema: 3, checks: 2 });
+  });
+
+  it('checks every service again when the mesh document changes', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    writeFiles(temp.dir, { 'spec/mesh.yaml': `${MESH_YAML}# edited\n` });
+    const edited = await counted();
+    expect(await run(source(), edited.cache)).toEqual(await run(source()));
+    expect(edited.known()).toEqual({ schema: 2, checks: 0 });
   });
 
   it('never remembers a document that failed the schema: its error is reported on every run', async () => {
@@ -132,16 +140,30 @@ describe('the schema memo', () => {
     await run(source(), await openParseCache(cacheDir()));
     const warm = await counted();
     expect(await run(source(), warm.cache)).toEqual(uncached);
-    expect(warm.known()).toBe(2);
+    expect(warm.known()).toEqual({ schema: 2, checks: 1 });
   });
 
-  it('is consulted: a document it knows is not checked against the schema again', async () => {
-    // Why only documents that passed may ever be added: a known one is taken as valid.
-    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  retires: 3\n` });
+  it('never remembers a service the checks found something in: it is reported on every run', async () => {
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  calls: [ratings]\n` });
+    const uncached = await run(source());
+    expect(uncached.diagnostics.map((d) => d.code)).toContain('MC3020');
+    await run(source(), await openParseCache(cacheDir()));
+    const warm = await counted();
+    expect(await run(source(), warm.cache)).toEqual(uncached);
+    expect(warm.known()).toEqual({ schema: 3, checks: 1 });
+  });
+
+  it('is consulted: what it knows is not checked again', async () => {
+    // Why only what passed may ever be added: a known document is taken as valid, a known service as clean.
+    writeFiles(temp.dir, {
+      'spec/services/reviews.yaml': `${SERVICE_YAML}  retires: 3\n`,
+      'spec/services/ratings.yaml': `${RATINGS}  calls: [ratings]\n`,
+    });
     const cache = await openParseCache(cacheDir());
-    cache.schemaValid.has = () => true;
-    const checked = await run(source(), cache);
-    expect(checked.diagnostics.map((d) => d.code)).not.toContain('MC2001');
+    cache.validationMemo.has = () => true;
+    const codes = (await run(source(), cache)).diagnostics.map((d) => d.code);
+    expect(codes).not.toContain('MC2001');
+    expect(codes).not.toContain('MC3020');
   });
 
   it.each([
@@ -152,10 +174,10 @@ describe('the schema memo', () => {
     spoil();
     const spoilt = await counted();
     expect(await run(source(), spoilt.cache)).toEqual(await run(source()));
-    expect(spoilt.known()).toBe(0);
+    expect(spoilt.known()).toEqual({ schema: 0, checks: 0 });
     const next = await counted();
     await run(source(), next.cache);
-    expect(next.known()).toBe(3);
+    expect(next.known()).toEqual({ schema: 3, checks: 2 });
   });
 
   it('is not rewritten by a run that learnt nothing new', async () => {
@@ -216,7 +238,7 @@ describe('cache invalidation and robustness', () => {
     const rebuilt = await openParseCache(cacheDir());
     expect(await run(source(), rebuilt)).toEqual(uncached);
     expect(rebuilt.stats).toMatchObject({ hits: 3, misses: 0 });
-    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort()); // no temp file left behind
+    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort()); // no temp file left behind
   });
 
   it('works, uncached, when the cache directory cannot be written', async () => {
@@ -247,7 +269,7 @@ describe('cache invalidation and robustness', () => {
     });
     await run(source(), await openParseCache(cacheDir()));
     expect(readFileSync(pack())).toEqual(packBefore);
-    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, VALIDATION_MEMO_FILE].sort());
     const next = await openParseCache(cacheDir());
     const edited = await run(source(), next);
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
@@ -262,7 +284,7 @@ describe('cache invalidation and robustness', () => {
     });
     // One of three files is a third of the pack, past its eighth: no journal, a whole new pack.
     await run(source(), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
-    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(cacheDir()).sort()).toEqual([PACK_FILE, VALIDATION_MEMO_FILE].sort());
     expect(readFileSync(pack())).not.toEqual(packBefore);
     const next = await openParseCache(cacheDir());
     await run(source(), next);
@@ -284,7 +306,7 @@ describe('cache invalidation and robustness', () => {
     const next = await openParseCache(cacheDir());
     await run(source(), next);
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
-    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, SCHEMA_MEMO_FILE].sort());
+    expect(readdirSync(cacheDir()).sort()).toEqual([JOURNAL_FILE, PACK_FILE, VALIDATION_MEMO_FILE].sort());
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {

@@ -1,5 +1,6 @@
-// The registry of semantic checks, run in this order after schema validation. Adding a check is one
-// file exporting a `Check` plus one line here; each check reports through `ctx.add`.
+// The registry of semantic checks, run after schema validation: those over the whole spec, then
+// those of one service at a time. Adding a check is one file exporting a `Check` plus one line here;
+// each check reports through `ctx.add`.
 import type { Check } from '../check-context.js';
 import { checkBackendVersions } from './backend-versions.js';
 import { checkBackendWeights } from './backend-weights.js';
@@ -11,7 +12,7 @@ import { checkDuplicateServices } from './duplicate-services.js';
 import { checkMeshCount } from './mesh-count.js';
 import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
-import { checkRetryTimeout } from './retry-timeout.js';
+import { checkMeshRetryTimeout, checkRetryTimeout } from './retry-timeout.js';
 import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
 import { checkSafeRegex } from './safe-regex.js';
@@ -32,14 +33,26 @@ export const CHECKS: readonly Check[] = [
   checkTrustRoots, // MC3022, MC3023
   checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
   checkSidecarPorts, // MC3027
-  checkMtlsMode, // MC3018
+  checkMeshRetryTimeout, // MC3015 for the mesh defaults
   // names and references between services
   checkDuplicateServices, // MC3003
   checkUnknownCalls, // MC3004
-  checkSelfCalls, // MC3020
   checkUnknownAuthzCallers, // MC3005
   checkCallerAdmitted, // MC3014
   checkDuplicateEndpoints, // MC3013
+  // policies
+  checkRingHash, // MC3019, MC3025
+];
+
+/**
+ * Checks of one service at a time: each reads only that service's document and the mesh document,
+ * and reports nothing else. validateSpec runs them per service, so a service they found nothing in
+ * is remembered (with the parse cache) and not checked again until it or the mesh changes. A check
+ * that compares services, or reports on the mesh itself, belongs in CHECKS.
+ */
+export const SERVICE_CHECKS: readonly Check[] = [
+  checkMtlsMode, // MC3018
+  checkSelfCalls, // MC3020
   // routes
   checkDuplicateRoutes, // MC3011
   checkBackendVersions, // MC3006, MC3024
@@ -50,7 +63,6 @@ export const CHECKS: readonly Check[] = [
   checkSafeRegex, // MC3016, MC3017
   // policies
   checkRetryTimeout, // MC3015
-  checkRingHash, // MC3019, MC3025
   checkTcpHttpOnly, // MC3026
   checkUnreachableAuthz, // MC3021
 ];

@@ -10,9 +10,15 @@ import type { Check, CheckContext } from '../check-context.js';
 import { type EffectiveRetryTiming, effectiveRetryTiming, locateSourced } from '../effective.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkRetryTimeout: Check = (ctx) => {
+/** The mesh defaults on their own. */
+export const checkMeshRetryTimeout: Check = (ctx) => {
   const mesh = ctx.mesh;
   if (mesh) report(ctx, effectiveRetryTiming(mesh), 'mesh defaults', ['mesh defaults'], mesh.source, '/spec');
+};
+
+/** Each service's own values (a service check: see checks/index.ts). */
+export const checkRetryTimeout: Check = (ctx) => {
+  const mesh = ctx.mesh;
   for (const svc of ctx.services) {
     if (svc.doc.spec.protocol === 'tcp') continue; // no requests, so no retries
     const name = svc.doc.metadata.name;
