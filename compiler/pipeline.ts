@@ -54,7 +54,7 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
     now: options.now,
     ...(options.cache ? { validationMemo: options.cache.validationMemo } : {}),
   });
-  // The documents that passed the schema now are remembered for the next run.
+  // What validation found nothing in now is remembered for the next run.
   await options.cache?.flush();
   return {
     files: loaded.files,

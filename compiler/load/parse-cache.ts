@@ -66,7 +66,7 @@ export interface ParseCache {
   /** The cached parse of the content `key`, its diagnostics re-pointed at `path`; undefined on a miss. */
   get(key: string, path: string): ParsedFile | undefined;
   put(key: string, parsed: ParsedFile): void;
-  /** Documents known to satisfy the spec's JSON Schema (validate/schema-memo.ts), kept beside the pack. */
+  /** What validation found nothing in, from earlier runs (validate/index.ts), kept beside the pack. */
   readonly validationMemo: ValidationMemo;
   /** Writes the pack (and the memo) when entries were added; a cache that cannot be written is skipped silently. */
   flush(): Promise<void>;
@@ -74,16 +74,17 @@ export interface ParseCache {
 }
 
 /**
- * Keys of documents (their content and index in their file) that passed schema validation. Whether a
- * document satisfies the schema is a function of its bytes alone, so the answer is remembered across
- * runs, under a stamp that names the schema: an edited schema starts an empty memo.
+ * Keys of what validation found nothing in: documents that passed the schema, services the
+ * per-service checks found clean (decision 0022). Each key names the exact inputs of its answer, so
+ * the answer holds across runs, under a stamp naming meshc and the schema: an edited schema or another
+ * meshc starts an empty memo.
  */
 export interface ValidationMemo {
   has(key: string): boolean;
   add(key: string): void;
 }
 
-/** Name of the schema memo inside the cache directory. */
+/** Name of the validation memo inside the cache directory. */
 export const VALIDATION_MEMO_FILE = 'validation-memo.json';
 
 /** The key of a file's bytes: their SHA-256. */

@@ -53,14 +53,16 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       const name = isRecord(value.metadata) ? value.metadata.name : undefined;
       if (typeof name === 'string') declaredServiceNames.add(name);
     }
-    const memoKey = input.validationMemo && `schema ${source.digest()}#${source.index}`;
-    if (memoKey === undefined || !input.validationMemo!.has(memoKey)) {
+    const memo = input.validationMemo;
+    // Keyed only with a memo: a document's digest hashes its file when no cache did.
+    const schemaKey = memo && `schema ${documentKey(source)}`;
+    if (!memo?.has(schemaKey!)) {
       const errors = validateAgainstSchema(kind, value);
       if (errors.length > 0) {
         diagnostics.push(...translateSchemaErrors(errors, source));
         continue;
       }
-      if (memoKey !== undefined) input.validationMemo!.add(memoKey);
+      memo?.add(schemaKey!);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
     else services.push({ doc: value as unknown as ServiceDocument, source });
@@ -103,11 +105,12 @@ export function validateSpec(input: ValidateInput): ValidateResult {
  * while none of those changed: only what changed is checked again.
  */
 function runServiceChecks(ctx: CheckContext, memo: ValidationMemo | undefined): void {
-  const mesh = ctx.mesh ? `${ctx.mesh.source.digest()}#${ctx.mesh.source.index}` : 'no mesh';
-  const prefix = memo && `checks/${serviceChecksDigest()} mesh ${mesh} service `;
+  const prefix =
+    memo &&
+    `checks/${serviceChecksDigest()} mesh ${ctx.mesh ? documentKey(ctx.mesh.source) : 'none'} service `;
   for (const svc of ctx.services) {
-    const key = prefix && `${prefix}${svc.source.digest()}#${svc.source.index}`;
-    if (key !== undefined && memo!.has(key)) continue;
+    const key = prefix && `${prefix}${documentKey(svc.source)}`;
+    if (memo?.has(key!)) continue;
     let clean = true;
     const one: CheckContext = {
       ...ctx,
@@ -118,8 +121,13 @@ function runServiceChecks(ctx: CheckContext, memo: ValidationMemo | undefined): 
       },
     };
     for (const check of SERVICE_CHECKS) check(one);
-    if (key !== undefined && clean) memo!.add(key);
+    if (clean) memo?.add(key!);
   }
+}
+
+/** A document by its exact input: its file's content hash and its index in the file. */
+function documentKey(source: SpecDocument): string {
+  return `${source.digest()}#${source.index}`;
 }
 
 let checksDigest: string | undefined;

@@ -26,9 +26,9 @@ export interface ValidateInput {
   /** Injected clock for certificate lint (ms since epoch). */
   readonly now: number;
   /**
-   * Documents already known to satisfy the schema (the parse cache's memo): checked against it only
-   * when not; those that pass are added. Semantic checks always run: they depend on other documents,
-   * assets and the clock.
+   * What earlier runs found nothing in (the parse cache's memo): documents known to pass the schema
+   * and services known clean to SERVICE_CHECKS are not checked again; what passes now is added. The
+   * whole-spec checks (CHECKS) always run: they read other documents, assets and the clock.
    */
   readonly validationMemo?: ValidationMemo;
 }

@@ -4,9 +4,9 @@
 // It speaks undici's dispatch-handler protocol (onConnect, onHeaders, onData, onComplete, onError),
 // so upstream/forward.ts drives it exactly as it drives undici's pools for the mTLS hops; on the app
 // hop it costs a fraction of undici's CPU per request (decision 0019).
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
+import { headerLines } from './header-lines.js';
 import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
@@ -68,7 +68,7 @@ export class Http1Agent {
   }
 
   async close(): Promise<void> {
-    this.destroy();
+    return this.destroy();
   }
 
   async destroy(): Promise<void> {
@@ -152,17 +152,23 @@ class Connection {
   /** How long this connection may stay idle (the agent's, or the server's Keep-Alive hint). */
   keepAliveMs: number;
   headParts: string[] | undefined;
+  /** The current request's body goes out chunked (a stream with no content-length). */
+  chunked = false;
   /**
-   * A response head parsed in the current read: the handler hears of it once the whole read is
-   * parsed (see executed), so a small response's body and end are already here and go with it.
+   * The head of a response parsed in the current read, set until the handler hears of it once the
+   * whole read is parsed (see executed), so a small response's body and end are here and go with it.
    */
-  head: [status: number, rawHeaders: string[], statusText: string] | undefined;
-  /**
-   * Set while the response is held back from the handler (its head not told yet, or the handler
-   * returned false from onHeaders or onData): body bytes wait here, and `heldComplete` for the end.
-   */
-  held: Buffer[] | undefined;
+  headRaw: string[] | undefined;
+  headStatus = 0;
+  headText = '';
+  /** The handler returned false from onHeaders or onData, and has not resumed yet. */
+  paused = false;
+  /** Body bytes read while the response is held back (head not told yet, or paused), in order. */
+  readonly held: Buffer[] = [];
+  /** The response ended while held back. */
   heldComplete = false;
+  /** The handler's resume(), one per connection. */
+  readonly resumeHandler = (): void => this.resume();
   /** The socket's reads go straight to the parser (reading.ts). */
   consumed = false;
   /** A response began with no request waiting for it: the server talks out of turn. */
@@ -202,10 +208,16 @@ class Connection {
     this.requestDone = false;
     this.responseDone = false;
     this.informational = false;
-    this.head = undefined;
-    this.held = undefined;
+    this.headRaw = undefined;
+    this.paused = false;
+    this.held.length = 0;
     this.heldComplete = false;
     if (this.connected) this.start();
+  }
+
+  /** The response is kept from the handler: its head is not told yet, or the handler paused. */
+  holding(): boolean {
+    return this.headRaw !== undefined || this.paused;
   }
 
   /** The connection is up: hand it to the handler, then send the request. */
@@ -216,7 +228,7 @@ class Connection {
     const request = this.request!;
     let head: string;
     try {
-      head = requestHead(request, this.pool.authority);
+      head = this.requestHead(request);
     } catch (err) {
       // A header value no server may receive (a mutation's): nothing was sent.
       this.handler = undefined;
@@ -229,7 +241,7 @@ class Connection {
     const socket = this.socket;
     if (body instanceof Readable) {
       socket.write(head, 'latin1');
-      this.sendStream(body, request.headers?.['content-length'] === undefined);
+      this.sendStream(body);
     } else if (body && body.length > 0) {
       socket.cork();
       socket.write(head, 'latin1');
@@ -242,9 +254,9 @@ class Connection {
     }
   }
 
-  private sendStream(body: Readable, chunked: boolean): void {
+  private sendStream(body: Readable): void {
     this.bodyStream = body;
-    streamBody(this.socket, body, chunked, (err) => {
+    streamBody(this.socket, body, this.chunked, (err) => {
       if (this.bodyStream === body) this.bodyStream = undefined;
       if (err !== undefined) {
         this.fail(err);
@@ -257,24 +269,26 @@ class Connection {
 
   /** The read that brought a response head is parsed: the handler hears it, and what came with it. */
   tellHead(): void {
-    const [status, rawHeaders, statusText] = this.head!;
-    this.head = undefined;
+    const rawHeaders = this.headRaw!;
+    this.headRaw = undefined;
     const handler = this.handler;
     if (handler === undefined) return;
-    if (handler.onHeaders?.(status, rawHeaders, resumeOf(this), statusText) === false) this.pause();
+    if (handler.onHeaders?.(this.headStatus, rawHeaders, this.resumeHandler, this.headText) === false)
+      this.pause();
     else if (this.handler === handler) this.deliverHeld(handler);
   }
 
   /** The handler wants the response again: what was held back goes first, then the socket. */
   resume(): void {
     const handler = this.handler;
-    if (this.held === undefined || handler === undefined || this.head !== undefined) return;
+    if (!this.paused || handler === undefined || this.headRaw !== undefined) return;
+    this.paused = false;
     if (this.deliverHeld(handler) && !this.socket.destroyed) resumeReading(this.socket);
   }
 
   /** Hands over held body bytes and the end; false when the handler paused again on the way. */
   private deliverHeld(handler: ClientHandler): boolean {
-    const held = this.held!;
+    const held = this.held;
     while (held.length > 0) {
       if (handler.onData?.(held.shift()!) === false) {
         this.pause();
@@ -282,7 +296,6 @@ class Connection {
       }
       if (this.handler !== handler) return false;
     }
-    this.held = undefined;
     if (this.heldComplete) {
       this.heldComplete = false;
       complete(this, handler);
@@ -292,8 +305,37 @@ class Connection {
 
   /** The handler asked for a pause: the socket stops reading; bytes already read are held. */
   pause(): void {
-    this.held ??= [];
+    this.paused = true;
     pauseReading(this.socket);
+  }
+
+  /**
+   * The request line and headers, and how its body is framed (`chunked`); throws a TypeError for an
+   * invalid header name or value.
+   */
+  private requestHead(request: ClientRequest): string {
+    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+    let hasHost = false;
+    let hasLength = false;
+    const headers = request.headers ?? {};
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
+      else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      head += headerLines(name, value);
+    }
+    if (!hasHost) head += `host: ${this.pool.authority}\r\n`;
+    const body = request.body;
+    if (body instanceof Readable) {
+      this.chunked = !hasLength;
+      if (this.chunked) head += 'transfer-encoding: chunked\r\n';
+    } else {
+      this.chunked = false;
+      if (!hasLength && ((body && body.length > 0) || expectsBody(request.method)))
+        head += `content-length: ${body ? body.length : 0}\r\n`;
+    }
+    return `${head}\r\n`;
   }
 
   /** The exchange is over: the connection goes back to the pool, or away. */
@@ -320,38 +362,6 @@ function abort(this: Connection, handler: ClientHandler, err?: Error): void {
   handler.onError?.(err ?? new Error('request aborted'));
 }
 
-/** The request line and headers; throws a TypeError for an invalid header name or value. */
-function requestHead(request: ClientRequest, authority: string): string {
-  let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-  let hasHost = false;
-  let hasLength = false;
-  const headers = request.headers ?? {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    validateHeaderName(name);
-    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
-    else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        validateHeaderValue(name, item);
-        head += `${name}: ${item}\r\n`;
-      }
-    } else {
-      if (typeof value === 'string') validateHeaderValue(name, value);
-      head += `${name}: ${value}\r\n`;
-    }
-  }
-  if (!hasHost) head += `host: ${authority}\r\n`;
-  const body = request.body;
-  if (body instanceof Readable) {
-    if (!hasLength) head += 'transfer-encoding: chunked\r\n';
-  } else if (!hasLength && ((body && body.length > 0) || expectsBody(request.method))) {
-    head += `content-length: ${body ? body.length : 0}\r\n`;
-  }
-  return `${head}\r\n`;
-}
-
 /** Methods whose requests carry a body by definition: an empty one is sent as content-length 0. */
 function expectsBody(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH';
@@ -367,11 +377,6 @@ function onConnect(this: ClientSocket): void {
 
 function onData(this: ClientSocket, chunk: Buffer): void {
   const conn = this[kClient]!;
-  if (conn.handler === undefined) {
-    // Bytes nobody asked for (a server talking out of turn): the connection cannot be trusted.
-    this.destroy();
-    return;
-  }
   executed(conn, conn.parser.execute(chunk));
 }
 
@@ -384,7 +389,7 @@ function onParserExecute(this: Parser, result: number | Error): void {
 function executed(conn: Connection, result: number | Error): void {
   const failed = result instanceof Error;
   // A response that came whole is the handler's even when bytes after it are wrong.
-  if (conn.head !== undefined && (!failed || conn.heldComplete)) conn.tellHead();
+  if (conn.headRaw !== undefined && (!failed || conn.heldComplete)) conn.tellHead();
   if (failed) conn.fail(result);
   else if (conn.unsolicited) conn.socket.destroy();
 }
@@ -466,27 +471,16 @@ function onHeadersComplete(
       ? conn.pool.agent.options.keepAliveTimeoutMs
       : Math.min(hint - KEEP_ALIVE_THRESHOLD_MS, conn.pool.agent.options.keepAliveTimeoutMs);
   if (conn.keepAliveMs <= 0) conn.keepAlive = false;
-  conn.head = [status, rawHeaders, statusText ?? ''];
-  conn.held = [];
+  conn.headRaw = rawHeaders;
+  conn.headStatus = status;
+  conn.headText = statusText ?? '';
   // A response to HEAD has no body, whatever its content-length says.
   return head ? 1 : 0;
 }
 
-const resumers = new WeakMap<Connection, () => void>();
-
-/** The handler's resume (after it returned false for backpressure): one function per connection. */
-function resumeOf(conn: Connection): () => void {
-  let resume = resumers.get(conn);
-  if (resume === undefined) {
-    resume = () => conn.resume();
-    resumers.set(conn, resume);
-  }
-  return resume;
-}
-
 function onBody(this: Parser, chunk: Buffer): void {
   const conn = this.owner as Connection;
-  if (conn.held !== undefined) conn.held.push(chunk);
+  if (conn.holding()) conn.held.push(chunk);
   else if (conn.handler?.onData?.(chunk) === false) conn.pause();
 }
 
@@ -499,7 +493,7 @@ function onMessageComplete(this: Parser): void {
   }
   const handler = conn.handler;
   if (handler === undefined) return;
-  if (conn.held !== undefined) conn.heldComplete = true;
+  if (conn.holding()) conn.heldComplete = true;
   else complete(conn, handler);
 }
 

@@ -2,10 +2,11 @@
 // and the response written as one head string (plus a small whole body in the same write), or
 // streamed with backpressure; framing, Date and connection handling are decided here.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { PROXY_ERRORS } from '../errors.js';
+import { headerLines } from './header-lines.js';
 import { streamBody } from './stream-body.js';
 import type { ClientErrorCode, Http1Request, Http1Response } from './types.js';
 
@@ -88,7 +89,6 @@ export class Exchange implements Http1Request, Http1Response {
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      validateHeaderName(name);
       switch (name.length) {
         case 4:
           if (name.toLowerCase() === 'date') hasDate = true;
@@ -104,15 +104,7 @@ export class Exchange implements Http1Request, Http1Response {
           if (name.toLowerCase() === 'transfer-encoding') continue;
           break;
       }
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          validateHeaderValue(name, item);
-          head += `${name}: ${String(item)}\r\n`;
-        }
-      } else {
-        if (typeof value === 'string') validateHeaderValue(name, value);
-        head += `${name}: ${value}\r\n`;
-      }
+      head += headerLines(name, value);
     }
     if (!hasDate) head += `date: ${utcDate()}\r\n`;
     if (body instanceof Readable) {

@@ -32,6 +32,9 @@ export interface ForwardDispatch {
   readonly bodyTimeout: number;
 }
 
+/** The handler forward() gives a pool (one per attempt; the Exchange class below). */
+export type ForwardHandler = Exchange;
+
 /** A keep-alive pool speaking undici's dispatch-handler protocol: undici's Agent, or http1/client.ts. */
 export interface UpstreamAgent {
   dispatch(options: ForwardDispatch, handler: ForwardHandler): boolean;
@@ -77,9 +80,6 @@ function originOf(target: ForwardTarget): string {
  * per-request closures). Timers call module-level functions with the exchange as argument, and errors
  * are only constructed when something fails: an Error captures a stack, which is costly.
  */
-/** The handler forward() gives a pool (one per attempt). */
-export type ForwardHandler = Exchange;
-
 class Exchange implements Dispatcher.DispatchHandler {
   connected = false;
   settled = false;

@@ -133,24 +133,22 @@ describe('the validation memo', () => {
     expect(edited.known()).toEqual({ schema: 2, checks: 0 });
   });
 
-  it('never remembers a document that failed the schema: its error is reported on every run', async () => {
-    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  retires: 3\n` });
+  it.each([
+    ['a document that failed the schema', `${RATINGS}  retires: 3\n`, 'MC2001', { schema: 2, checks: 1 }],
+    [
+      'a service the checks found something in',
+      `${RATINGS}  calls: [ratings]\n`,
+      'MC3020',
+      { schema: 3, checks: 1 },
+    ],
+  ])('never remembers %s: it is reported on every run', async (_what, ratings, code, known) => {
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': ratings });
     const uncached = await run(source());
-    expect(uncached.diagnostics.map((d) => d.code)).toContain('MC2001');
+    expect(uncached.diagnostics.map((d) => d.code)).toContain(code);
     await run(source(), await openParseCache(cacheDir()));
     const warm = await counted();
     expect(await run(source(), warm.cache)).toEqual(uncached);
-    expect(warm.known()).toEqual({ schema: 2, checks: 1 });
-  });
-
-  it('never remembers a service the checks found something in: it is reported on every run', async () => {
-    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  calls: [ratings]\n` });
-    const uncached = await run(source());
-    expect(uncached.diagnostics.map((d) => d.code)).toContain('MC3020');
-    await run(source(), await openParseCache(cacheDir()));
-    const warm = await counted();
-    expect(await run(source(), warm.cache)).toEqual(uncached);
-    expect(warm.known()).toEqual({ schema: 3, checks: 1 });
+    expect(warm.known()).toEqual(known);
   });
 
   it('is consulted: what it knows is not checked again', async () => {
