@@ -359,28 +359,28 @@ describe('request bytes', () => {
     expect(bodyOf(out)).toBe('ok');
   });
 
-  it('a Readable body with a content-length is sent raw, not chunked', async () => {
-    const server = await rawServer();
-    const agent = newAgent();
-    const out = await send(agent, {
-      origin: server.origin,
-      method: 'PUT',
-      path: '/r',
-      headers: { 'content-length': '8' },
-      body: Readable.from(['abcd', 'efgh']),
-    }).done;
-    expect(out.error).toBeUndefined();
-    expect(server.requests()).toEqual([
-      `PUT /r HTTP/1.1\r\ncontent-length: 8\r\nhost: 127.0.0.1:${server.port}\r\n\r\nabcdefgh`,
-    ]);
-    // Nothing after the body (no chunk terminator): the connection carries the next request cleanly.
-    await send(agent, { origin: server.origin }).done;
-    expect(server.connections).toHaveLength(1);
-    expect(server.connections[0]!.data.toString('latin1')).toBe(
-      `PUT /r HTTP/1.1\r\ncontent-length: 8\r\nhost: 127.0.0.1:${server.port}\r\n\r\nabcdefgh` +
-        plainGet(server),
-    );
-  });
+  // The header's name in any case: the framing follows the head that was written.
+  it.each(['content-length', 'Content-Length'])(
+    'a Readable body with a %s is sent raw, not chunked',
+    async (name) => {
+      const server = await rawServer();
+      const agent = newAgent();
+      const out = await send(agent, {
+        origin: server.origin,
+        method: 'PUT',
+        path: '/r',
+        headers: { [name]: '8' },
+        body: Readable.from(['abcd', 'efgh']),
+      }).done;
+      expect(out.error).toBeUndefined();
+      const request = `PUT /r HTTP/1.1\r\n${name}: 8\r\nhost: 127.0.0.1:${server.port}\r\n\r\nabcdefgh`;
+      expect(server.requests()).toEqual([request]);
+      // Nothing after the body (no chunk terminator): the connection carries the next request cleanly.
+      await send(agent, { origin: server.origin }).done;
+      expect(server.connections).toHaveLength(1);
+      expect(server.connections[0]!.data.toString('latin1')).toBe(request + plainGet(server));
+    },
+  );
 
   it.each([
     ['a value with \\n', { 'x-bad': 'a\nb' }],
