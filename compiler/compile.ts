@@ -61,7 +61,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
   const cached = input.fingerprintFile
-    ? await readFingerprints(input.fingerprintFile)
+    ? readFingerprints(input.fingerprintFile)
     : new Map<string, FingerprintEntry>();
   const fingerprints = input.fingerprintFile
     ? fingerprintServices(model, input.spec, {
@@ -146,8 +146,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     }
     await writing;
     const report = await writer.finish(model.name, input.commit);
-    if (input.fingerprintFile)
-      await recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
+    if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
     // Kept services were counted first in each chunk: back to the model's order.
     const order = new Map(names.map((n, i) => [n, i]));
     const services = [...report.services].sort(
@@ -165,13 +164,13 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
 type Written = Omit<FingerprintEntry, 'files'> & { readonly files: readonly string[] };
 
 /** Stamps the files of the services just written, after the store is complete, and saves the cache. */
-async function recordFingerprints(
+function recordFingerprints(
   file: string,
   outDir: string,
   names: readonly string[],
   kept: ReadonlyMap<string, FingerprintEntry>,
   compiled: ReadonlyMap<string, Written>,
-): Promise<void> {
+): void {
   const entries = new Map<string, FingerprintEntry>();
   for (const name of names) {
     const k = kept.get(name);
@@ -183,5 +182,5 @@ async function recordFingerprints(
     const files = c ? stampFiles(outDir, c.files) : undefined;
     if (c && files) entries.set(name, { ...c, files });
   }
-  await writeFingerprints(file, entries);
+  writeFingerprints(file, entries);
 }

@@ -4,19 +4,20 @@
 // it those added since the pack was last written; each is written to a temp file and renamed, bounded
 // in size, and anything unreadable in them (a corrupt or foreign file, another version's format) is
 // ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
-import { createHash, hash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash, hash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
+import { readCacheFile, replaceCacheFile } from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { decodeEntry, encodeEntry } from './cache-entry.js';
 import type { ParsedFile } from './parse-file.js';
-import { isPositionIndex } from './positions.js';
 
 /** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
-export const PARSE_FORMAT = 4;
+export const PARSE_FORMAT = 5;
 
 /** Name of the pack file inside the cache directory. */
 export const PACK_FILE = 'parse-cache.bin';
@@ -104,23 +105,17 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const journalMinBytes = options.journalMinBytes ?? DEFAULT_JOURNAL_MIN_BYTES;
   const stamp = cacheStamp();
   const stats: ParseCacheStats = { hits: 0, misses: 0 };
-  const old = await readPack(join(dir, PACK_FILE), stamp).catch((error: unknown) => {
-    stats.ignored = error instanceof PackError ? error.message : undefined;
-    return undefined;
-  });
+  const old = readPackOrNote(join(dir, PACK_FILE), stamp, (why) => (stats.ignored = why));
   // Without a good pack the next write is a whole pack, so a journal would only be read to be folded.
   const journal = old
-    ? await readPack(join(dir, JOURNAL_FILE), stamp).catch((error: unknown) => {
-        stats.ignored = error instanceof PackError ? `journal: ${error.message}` : undefined;
-        return undefined;
-      })
+    ? readPackOrNote(join(dir, JOURNAL_FILE), stamp, (why) => (stats.ignored = `journal: ${why}`))
     : undefined;
   const packs = journal && old ? [journal, old] : old ? [old] : [];
   const used = new Map<string, number>(); // key -> last used, for entries of the packs read now
   const added = new Map<string, ParsedFile>();
   /** Entries were added since the last flush (flush runs after loading and again after validating). */
   let unwritten = false;
-  const memo = await openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
+  const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
 
   return {
     stats,
@@ -151,22 +146,21 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
       await memo.flush();
       if (!unwritten) return;
       unwritten = false;
-      const fresh = new Map([...added].map(([key, parsed]) => [key, serialize(parsed)] as const));
+      const fresh = new Map([...added].map(([key, parsed]) => [key, encodeEntry(parsed)] as const));
       try {
         let journalBytes = journal?.payload.length ?? 0;
         for (const bytes of fresh.values()) journalBytes += bytes.length;
         const room = old ? Math.max(journalMinBytes, old.payload.length * JOURNAL_SHARE) : 0;
         if (old && journalBytes <= room && old.payload.length + journalBytes <= maxBytes) {
           // The pack stays as it is (its "last used" times too: they only order what a full pack drops).
-          await writePack(
-            dir,
-            JOURNAL_FILE,
+          replaceCacheFile(
+            join(dir, JOURNAL_FILE),
             buildPack(stamp, journal ? [journal] : [], used, fresh, now(), Infinity),
           );
           return;
         }
-        await writePack(dir, PACK_FILE, buildPack(stamp, packs, used, fresh, now(), maxBytes));
-        await unlink(join(dir, JOURNAL_FILE)).catch(() => undefined);
+        replaceCacheFile(join(dir, PACK_FILE), buildPack(stamp, packs, used, fresh, now(), maxBytes));
+        rmSync(join(dir, JOURNAL_FILE), { force: true });
       } catch {
         // A read-only or full cache directory costs speed, never correctness.
       }
@@ -181,13 +175,19 @@ interface LoadedPack {
 
 class PackError extends Error {}
 
-async function readPack(file: string, stamp: string): Promise<LoadedPack | undefined> {
-  let bytes: Buffer;
+/** The pack in `file`; undefined when there is none or it is not good, saying why to `ignored`. */
+function readPackOrNote(file: string, stamp: string, ignored: (why: string) => void): LoadedPack | undefined {
   try {
-    bytes = await readFile(file);
-  } catch {
-    return undefined; // no cache yet
+    return readPack(file, stamp);
+  } catch (error) {
+    if (error instanceof PackError) ignored(error.message);
+    return undefined;
   }
+}
+
+function readPack(file: string, stamp: string): LoadedPack | undefined {
+  const bytes = readCacheFile(file);
+  if (!bytes) return undefined; // no cache yet
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new PackError('not a meshc parse cache');
   }
@@ -274,42 +274,6 @@ function buildPack(
   return [MAGIC, length, headerBytes, ...kept.map((c) => c.bytes)];
 }
 
-/** Temp file in the same directory, then rename: a reader sees the old pack or the new, never a mix. */
-async function writePack(dir: string, name: string, pieces: readonly Uint8Array[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, name);
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, pieces);
-    await rename(tmp, target);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** An entry as stored, or undefined when it does not have the shape parse-file.ts yields. */
-function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
-  let value: unknown;
-  try {
-    value = deserialize(bytes);
-  } catch {
-    return undefined;
-  }
-  const entry = value as Partial<ParsedFile> | null;
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  if (!Array.isArray(entry.documents) || !Array.isArray(entry.diagnostics)) return undefined;
-  const docsOk = entry.documents.every(
-    (d) =>
-      typeof d?.index === 'number' &&
-      typeof d.value === 'object' &&
-      d.value !== null &&
-      isPositionIndex(d.positions),
-  );
-  const diagsOk = entry.diagnostics.every((d) => typeof d?.code === 'string' && typeof d.line === 'number');
-  return docsOk && diagsOk ? (entry as ParsedFile) : undefined;
-}
-
 /** Parse diagnostics name their file; an entry may be shared by files of the same content. */
 function repoint(parsed: ParsedFile, path: string): ParsedFile {
   if (parsed.diagnostics.length === 0) return parsed;
@@ -331,16 +295,13 @@ interface ValidationMemoFile {
  * this run used or added: it holds the documents of the spec last validated, so it never grows
  * beyond one spec. Unreadable or foreign memos are empty, never an error.
  */
-async function openValidationMemo(
-  dir: string,
-  stamp: string,
-): Promise<ValidationMemo & { flush(): Promise<void> }> {
+function openValidationMemo(dir: string, stamp: string): ValidationMemo & { flush(): Promise<void> } {
   let known = new Set<string>();
   try {
     const file = JSON.parse(
-      await readFile(join(dir, VALIDATION_MEMO_FILE), 'utf8'),
-    ) as Partial<ValidationMemoFile>;
-    if (file.stamp === stamp && Array.isArray(file.keys)) known = new Set(file.keys);
+      readCacheFile(join(dir, VALIDATION_MEMO_FILE))?.toString('utf8') ?? 'null',
+    ) as Partial<ValidationMemoFile> | null;
+    if (file?.stamp === stamp && Array.isArray(file.keys)) known = new Set(file.keys);
   } catch {
     // no memo yet, or not one of ours
   }
@@ -362,7 +323,7 @@ async function openValidationMemo(
       known = new Set(current);
       const file: ValidationMemoFile = { stamp, keys: [...current].sort() };
       try {
-        await writePack(dir, VALIDATION_MEMO_FILE, [Buffer.from(JSON.stringify(file))]);
+        replaceCacheFile(join(dir, VALIDATION_MEMO_FILE), [Buffer.from(JSON.stringify(file))]);
       } catch {
         // As the pack: a cache that cannot be written costs speed only.
       }
@@ -380,10 +341,13 @@ function schemaDigest(): string {
 
 let yamlVersion: string | undefined;
 
-/** Who parses: meshc's version and parse format, the yaml package's version, V8's serializer. */
+/**
+ * Who parses: meshc's version and parse format, the yaml package's version, V8's serializer, and the
+ * byte order positions are stored in (cache-entry.ts keeps typed arrays' raw bytes).
+ */
 function cacheStamp(): string {
   yamlVersion ??= readYamlVersion();
-  return `meshc/${packageVersion()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8}`;
+  return `meshc/${packageVersion()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8} ${endianness()}`;
 }
 
 function readYamlVersion(): string {

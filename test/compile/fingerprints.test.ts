@@ -246,9 +246,41 @@ describe('a compile with a fingerprint cache', () => {
     expect(await snapshotTree(cached)).toEqual(before);
   });
 
-  it('ignores a corrupt cache file', async () => {
+  it('writes back the lines of the services it kept as they were', async () => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
-    await writeFile(fingerprintFile, '{ not json');
+    const before = (await readFile(fingerprintFile, 'utf8')).split('\n');
+    expect(before[0]).toBe('meshc.fingerprints/v3');
+    expect(before.filter((l) => l.startsWith('['))).toHaveLength(4);
+    const edited = edit(SHOP_FILES, 'services/ratings.yaml', 'port: 6379', 'port: 6380');
+    await compileFixture(cached, edited, { signingKey: key, targets: [countingEnvoy([])], fingerprintFile });
+    const after = (await readFile(fingerprintFile, 'utf8')).split('\n');
+    const changed = after.filter((l) => !before.includes(l));
+    // ratings and its caller reviews (twoCompiles' tests show which services a port change touches).
+    expect(changed.map((l) => (JSON.parse(l) as [string])[0]).sort()).toEqual(['ratings', 'reviews']);
+  });
+
+  /** The cache file with details' entry changed by `spoil` (its fingerprint still right). */
+  const spoilDetails = (spoil: (entry: Record<string, unknown>) => void) => (text: string) =>
+    text
+      .split('\n')
+      .map((line) => {
+        if (!line.startsWith('["details"')) return line;
+        const [name, entry] = JSON.parse(line) as [string, Record<string, unknown>];
+        spoil(entry);
+        return JSON.stringify([name, entry]);
+      })
+      .join('\n');
+
+  it.each([
+    ['not JSON', () => '{ not json'],
+    ['another format', () => '{"format":"meshc.fingerprints/v2","services":{}}'],
+    ['a line that is not JSON', (text: string) => `${text}["details"\n`],
+    ['files of the wrong shape', spoilDetails((e) => (e.files = null))],
+    ['a stamp of the wrong shape', spoilDetails((e) => (e.files = [['manifest.json']]))],
+    ['absent of the wrong shape', spoilDetails((e) => (e.absent = [1]))],
+  ])('ignores a corrupt cache file: %s', async (_, corrupt: (text: string) => string) => {
+    const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
+    await writeFile(fingerprintFile, corrupt(await readFile(fingerprintFile, 'utf8')));
     const emitted: string[] = [];
     const { report } = await compileFixture(cached, SHOP_FILES, {
       signingKey: key,

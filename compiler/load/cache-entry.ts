@@ -1,0 +1,169 @@
+// How one parsed file is stored in the parse cache's pack (parse-cache.ts). Reading a warm cache
+// decodes every spec file's entry, so this format is on the path of every cached run: the documents'
+// values as JSON text (V8's JSON.parse reads them in under half the time v8.deserialize took), and
+// their positions as the raw bytes of their typed arrays, which come back as views over one copy of
+// the entry instead of one host-object callback and copy per array. A value JSON cannot carry
+// exactly (a non-finite number, -0, undefined, a Date or other object that is not plain data) makes
+// the whole entry fall back to v8.serialize, which carries all of those.
+// See docs/decisions/0005-parse-cache.md (format 5).
+import { deserialize, serialize } from 'node:v8';
+import type { ParsedFile, ParsedValue } from './parse-file.js';
+import { isPositionIndex } from './positions.js';
+
+/** First byte of an entry: which of the two encodings follows. */
+const JSON_ENTRY = 0x4a; // 'J'
+const V8_ENTRY = 0x56; // 'V'
+
+/** Bytes before the JSON text of a JSON entry: the tag and the text's length (u32, little-endian). */
+const JSON_HEADER = 5;
+
+type Numbers = Int32Array | Uint16Array;
+
+/** A typed array in the JSON text: its element width in bits and its length; its bytes follow the text. */
+type ArrayShape = [bits: 16 | 32, length: number];
+
+interface StoredPositions {
+  readonly segmentText: string;
+  readonly parents: ArrayShape;
+  readonly segmentEnds: ArrayShape;
+  readonly spans: ArrayShape;
+}
+
+/** The three arrays of a position index, in the order their bytes are stored. */
+const ARRAYS = ['parents', 'segmentEnds', 'spans'] as const;
+
+/** An entry's bytes; the inverse of decodeEntry. */
+export function encodeEntry(parsed: ParsedFile): Uint8Array {
+  if (!isJsonData(parsed.diagnostics) || !parsed.documents.every((d) => isJsonData(d.value))) {
+    return Buffer.concat([Uint8Array.of(V8_ENTRY), serialize(parsed)]);
+  }
+  const arrays: Numbers[] = [];
+  const documents = parsed.documents.map((doc) => {
+    const stored: Record<string, unknown> = { ...doc };
+    const positions: Record<string, unknown> = { segmentText: doc.positions.segmentText };
+    for (const name of ARRAYS) {
+      const array = doc.positions[name];
+      positions[name] = [array instanceof Uint16Array ? 16 : 32, array.length] satisfies ArrayShape;
+      arrays.push(array);
+    }
+    stored.positions = positions;
+    return stored;
+  });
+  const text = Buffer.from(asciiJson({ documents, diagnostics: parsed.diagnostics }), 'latin1');
+  const head = Buffer.alloc(JSON_HEADER);
+  head[0] = JSON_ENTRY;
+  head.writeUInt32LE(text.length, 1);
+  const pieces: Uint8Array[] = [head, text];
+  let length = JSON_HEADER + text.length;
+  for (const array of arrays) {
+    // Each array starts 4-byte aligned within the entry, so it can be viewed in place once copied.
+    const pad = align4(length) - length;
+    if (pad > 0) pieces.push(new Uint8Array(pad));
+    pieces.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    length += pad + array.byteLength;
+  }
+  return Buffer.concat(pieces);
+}
+
+/** An entry as stored, or undefined when it is not one encodeEntry made with the shape parse-file.ts yields. */
+export function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
+  let entry: unknown;
+  try {
+    if (bytes[0] === V8_ENTRY) entry = deserialize(bytes.subarray(1));
+    else if (bytes[0] === JSON_ENTRY) entry = decodeJsonEntry(bytes);
+  } catch {
+    return undefined;
+  }
+  return isParsedFile(entry) ? entry : undefined;
+}
+
+function decodeJsonEntry(bytes: Uint8Array): unknown {
+  if (bytes.length < JSON_HEADER) return undefined;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const textEnd = JSON_HEADER + view.readUInt32LE(1);
+  if (textEnd > bytes.length) return undefined;
+  // ASCII text (asciiJson), so latin1 reads it as UTF-8 would, without validating: a third of the time.
+  const parsed = JSON.parse(view.toString('latin1', JSON_HEADER, textEnd)) as {
+    documents?: unknown;
+    diagnostics?: unknown;
+  };
+  if (!Array.isArray(parsed?.documents)) return undefined;
+  // One copy of the arrays' bytes (a fresh buffer, so aligned), for every view of the entry to share.
+  const block = new Uint8Array(bytes.subarray(Math.min(align4(textEnd), bytes.length)));
+  let offset = 0;
+  const take = (shape: unknown): Numbers | undefined => {
+    if (!Array.isArray(shape)) return undefined;
+    const [bits, length] = shape as unknown[];
+    if (!Number.isInteger(length) || (length as number) < 0 || (bits !== 16 && bits !== 32)) return undefined;
+    const start = align4(offset);
+    const end = start + (length as number) * (bits / 8);
+    if (end > block.length) return undefined;
+    offset = end;
+    return bits === 16
+      ? new Uint16Array(block.buffer, start, length as number)
+      : new Int32Array(block.buffer, start, length as number);
+  };
+  for (const doc of parsed.documents as { positions?: unknown }[]) {
+    const stored = doc?.positions as Partial<StoredPositions> | undefined;
+    if (typeof stored !== 'object' || stored === null) return undefined;
+    const [parents, segmentEnds, spans] = ARRAYS.map((name) => take(stored[name]));
+    if (!parents || !segmentEnds || !spans) return undefined;
+    // In positionsOf's key order, so a decoded entry is the parsed one down to its shape.
+    doc.positions = { parents, segmentText: stored.segmentText, segmentEnds, spans };
+  }
+  // The last array ends the entry: trailing bytes mean it is not one of ours.
+  return offset === block.length ? parsed : undefined;
+}
+
+/** `n` rounded up to a multiple of 4: where an array starts (the entry's start and the copy's are aligned). */
+function align4(n: number): number {
+  return n + ((4 - (n % 4)) % 4);
+}
+
+/** JSON.stringify with every character past ASCII written as a \u escape, which JSON.parse reads back as is. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function isParsedFile(value: unknown): value is ParsedFile {
+  const entry = value as Partial<ParsedFile> | null | undefined;
+  if (typeof entry !== 'object' || entry === null) return false;
+  if (!Array.isArray(entry.documents) || !Array.isArray(entry.diagnostics)) return false;
+  const docsOk = entry.documents.every(
+    (d: Partial<ParsedValue> | null) =>
+      typeof d?.index === 'number' &&
+      typeof d.value === 'object' &&
+      d.value !== null &&
+      isPositionIndex(d.positions),
+  );
+  return docsOk && entry.diagnostics.every((d) => typeof d?.code === 'string' && typeof d.line === 'number');
+}
+
+/**
+ * True when JSON.stringify then JSON.parse gives back exactly `value`: strings, booleans, null, finite
+ * numbers other than -0, and arrays and plain objects of those, with no undefined anywhere.
+ */
+function isJsonData(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonData(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      return Object.values(value).every(isJsonData);
+    }
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,113 @@
+// A parse-cache entry (compiler/load/cache-entry.ts) must give back exactly what parseSpecFile gave:
+// every example file through the JSON encoding, values JSON cannot carry through the v8 fallback,
+// and anything that is not an entry encodeEntry made (cut short, extended, lying about its arrays,
+// unknown tag) must decode to nothing rather than to something wrong.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeEntry, encodeEntry } from '../../compiler/load/cache-entry.js';
+import { parseSpecFile, type ParsedFile } from '../../compiler/load/parse-file.js';
+import { REPO_ROOT } from '../validate/support.js';
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+const files = yamlFiles(join(REPO_ROOT, 'examples')).map((f) => relative(REPO_ROOT, f));
+
+function parse(path: string, text: string): ParsedFile {
+  return parseSpecFile({ path, bytes: new TextEncoder().encode(text) });
+}
+
+/** A deep equality that tells -0 from 0, NaN from null, a Uint16Array from an Int32Array. */
+function expectSame(actual: unknown, expected: unknown, at = ''): void {
+  if (ArrayBuffer.isView(expected)) {
+    expect(actual?.constructor, at).toBe(expected.constructor);
+    expect(Array.from(actual as Uint16Array), at).toEqual(Array.from(expected as Uint16Array));
+    return;
+  }
+  if (typeof expected !== 'object' || expected === null) {
+    expect(Object.is(actual, expected), `${at}: ${String(actual)} vs ${String(expected)}`).toBe(true);
+    return;
+  }
+  expect(Object.getPrototypeOf(actual), at).toBe(Object.getPrototypeOf(expected));
+  expect(Object.keys(actual as object), at).toEqual(Object.keys(expected));
+  for (const [key, value] of Object.entries(expected)) {
+    expectSame((actual as Record<string, unknown>)[key], value, `${at}/${key}`);
+  }
+}
+
+const SERVICE = `apiVersion: meshc/v1
+kind: Service
+metadata:
+  name: a
+spec:
+  routes:
+    - name: r
+      timeout: 2s
+`;
+
+describe('parse-cache entries', () => {
+  it('has example files to round-trip', () => {
+    expect(files.length).toBeGreaterThan(50);
+  });
+
+  it.each(files)('%s comes back as parsed', (path) => {
+    const parsed = parseSpecFile({ path, bytes: new Uint8Array(readFileSync(join(REPO_ROOT, path))) });
+    expectSame(decodeEntry(encodeEntry(parsed)), parsed);
+  });
+
+  it('stores plain data as JSON and the rest with v8, each exactly', () => {
+    const plain = parse('a.yaml', SERVICE);
+    expect(String.fromCharCode(encodeEntry(plain)[0]!)).toBe('J');
+    // Values JSON would turn into null or 0, or drop: each one sends the whole entry to v8.
+    for (const odd of ['.inf', '-.inf', '.nan', '-0']) {
+      const parsed = parse('a.yaml', `${SERVICE}  extra: ${odd}\n`);
+      const bytes = encodeEntry(parsed);
+      expect(String.fromCharCode(bytes[0]!), odd).toBe('V');
+      expectSame(decodeEntry(bytes), parsed, odd);
+    }
+    const problem = parse('bad.yaml', 'a: [').diagnostics[0]!;
+    const withUndefined = { ...plain, diagnostics: [{ ...problem, hint: undefined }] };
+    expect(String.fromCharCode(encodeEntry(withUndefined)[0]!)).toBe('V');
+    expectSame(decodeEntry(encodeEntry(withUndefined)), withUndefined);
+  });
+
+  it('writes text past ASCII as escapes and reads it back whole', () => {
+    const parsed = parse('a.yaml', `${SERVICE}  note: "café ☕ 𝄞 \\ud800"\n  caf\u00e9: 1\n`);
+    const bytes = encodeEntry(parsed);
+    const textEnd = 5 + Buffer.from(bytes).readUInt32LE(1);
+    expect(bytes.subarray(0, textEnd).every((b, i) => i === 0 || i < 5 || b < 0x80)).toBe(true);
+    expectSame(decodeEntry(bytes), parsed);
+    expect((decodeEntry(bytes)?.documents[0]?.value.spec as Record<string, unknown>).note).toBe(
+      'café ☕ 𝄞 \ud800',
+    );
+  });
+
+  it('keeps both widths of position arrays', () => {
+    // A column past 65,535: positions need 32 bits.
+    const long = `${SERVICE}  notes: {a: "${'x'.repeat(70_000)}", b: 1}\n`;
+    const parsed = parse('long.yaml', long);
+    expect(parsed.documents[0]!.positions.spans).toBeInstanceOf(Int32Array);
+    expectSame(decodeEntry(encodeEntry(parsed)), parsed);
+    expect(parse('a.yaml', SERVICE).documents[0]!.positions.spans).toBeInstanceOf(Uint16Array);
+  });
+
+  it('decodes anything encodeEntry did not make to nothing', () => {
+    const bytes = encodeEntry(parse('a.yaml', `${SERVICE}---\n${SERVICE}`));
+    expect(decodeEntry(bytes)).toBeDefined();
+    expect(decodeEntry(bytes.subarray(0, bytes.length - 1)), 'cut short').toBeUndefined();
+    expect(decodeEntry(Buffer.concat([bytes, new Uint8Array(4)])), 'trailing bytes').toBeUndefined();
+    expect(decodeEntry(Buffer.concat([Buffer.from('X'), bytes.subarray(1)])), 'unknown tag').toBeUndefined();
+    expect(decodeEntry(new Uint8Array(0)), 'empty').toBeUndefined();
+    // The JSON text claims wider numbers than the bytes after it hold (same text length).
+    const text = Buffer.from(bytes).toString('latin1');
+    const lying = Buffer.from(text.replace('"spans":[16,', '"spans":[32,'), 'latin1');
+    expect(lying.equals(Buffer.from(bytes))).toBe(false);
+    expect(decodeEntry(lying), 'arrays longer than stored').toBeUndefined();
+    const v8 = encodeEntry(parse('a.yaml', `${SERVICE}  extra: .nan\n`));
+    expect(decodeEntry(v8.subarray(0, 20)), 'v8 entry cut short').toBeUndefined();
+  });
+});
