@@ -5,44 +5,60 @@ import type { Check } from '../check-context.js';
 import { joinPointer } from '../pointer.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
+/** Where an endpoint was first listed; owner and pointer are spelled out only for a diagnostic. */
 interface Seen {
-  readonly owner: string;
-  readonly pointer: string;
+  readonly name: string;
+  /** The version listing it, or undefined for the service's own `endpoints`. */
+  readonly version: string | undefined;
+  readonly index: number;
   readonly source: SpecDocument;
 }
 
+const ownerOf = (s: Seen) => (s.version === undefined ? s.name : `${s.name}/${s.version}`);
+
+const pointerOf = (s: Seen) =>
+  s.version === undefined
+    ? `/spec/endpoints/${s.index}`
+    : `${joinPointer('/spec/versions', s.version, 'endpoints')}/${s.index}`;
+
 export const checkDuplicateEndpoints: Check = (ctx) => {
   const seen = new Map<string, Seen>();
-  for (const svc of ctx.services) {
-    const name = svc.doc.metadata.name;
-    const lists: [string, string, readonly string[]][] = svc.doc.spec.versions
-      ? Object.entries(svc.doc.spec.versions).map(([v, ver]) => [
-          `${name}/${v}`,
-          joinPointer('/spec/versions', v, 'endpoints'),
-          ver.endpoints,
-        ])
-      : [[name, '/spec/endpoints', svc.doc.spec.endpoints ?? []]];
-    for (const [owner, base, endpoints] of lists) {
-      endpoints.forEach((endpoint, i) => {
-        const key = endpoint.toLowerCase();
-        const pointer = `${base}/${i}`;
-        const first = seen.get(key);
-        if (!first) {
-          seen.set(key, { owner, pointer, source: svc.source });
-          return;
-        }
-        ctx.add(
-          makeDiagnostic(
-            'MC3013',
-            svc.source.locate(pointer),
-            `endpoint ${endpoint} of \`${owner}\` is already an endpoint of \`${first.owner}\``,
-            {
-              hint: 'every instance has its own sidecar inbound address; list each address once',
-              related: [relatedAt(first.source.locate(first.pointer), `first listed for \`${first.owner}\``)],
-            },
-          ),
+  const visit = (here: Seen, endpoint: string) => {
+    const key = endpoint.toLowerCase();
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, here);
+      return;
+    }
+    ctx.add(
+      makeDiagnostic(
+        'MC3013',
+        here.source.locate(pointerOf(here)),
+        `endpoint ${endpoint} of \`${ownerOf(here)}\` is already an endpoint of \`${ownerOf(first)}\``,
+        {
+          hint: 'every instance has its own sidecar inbound address; list each address once',
+          related: [
+            relatedAt(first.source.locate(pointerOf(first)), `first listed for \`${ownerOf(first)}\``),
+          ],
+        },
+      ),
+    );
+  };
+  // Every endpoint of the mesh goes through here on every validate: nothing is built for one that
+  // is not a duplicate.
+  for (const { doc, source } of ctx.services) {
+    const name = doc.metadata.name;
+    const { versions, endpoints } = doc.spec;
+    if (versions) {
+      for (const version in versions) {
+        versions[version]!.endpoints.forEach((endpoint, index) =>
+          visit({ name, version, index, source }, endpoint),
         );
-      });
+      }
+    } else {
+      (endpoints ?? []).forEach((endpoint, index) =>
+        visit({ name, version: undefined, index, source }, endpoint),
+      );
     }
   }
 };
