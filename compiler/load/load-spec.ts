@@ -4,6 +4,7 @@
 // an unreadable source throws SourceError.
 import type { Diagnostic } from '../diagnostics.js';
 import { makeDiagnostic } from './make-diagnostic.js';
+import type { FileStat } from './file-stamps.js';
 import { contentKey, type ParseCache } from './parse-cache.js';
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
 import { defaultParseThreads, parseInWorkers } from './parse-pool.js';
@@ -38,12 +39,83 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
     );
     return { files: [], documents: [], diagnostics: [diagnostic] };
   }
-  const files = await readAll(source, paths);
-  const { parsed, keys } = await parseAll(source, files, options);
+  const { recalled, stats } = options.cache
+    ? recallUnchanged(source, paths, options.cache)
+    : { recalled: new Map<string, Recalled>(), stats: new Map<string, FileStat>() };
+  const read = await readAll(
+    source,
+    paths.filter((p) => !recalled.has(p)),
+  );
+  const fresh = await parseAll(source, read, options);
+  // Each stamp was taken before its file was read, so it is never newer than the bytes its key names.
+  read.forEach((file, i) => {
+    const stat = stats.get(file.path);
+    if (stat) options.cache?.fileStamps.record(stat, fresh.keys[i]!);
+  });
+  await options.cache?.flush();
+  // Back in path order: each file recalled unread or read now.
+  const files: SourceFile[] = [];
+  const parsed: ParsedFile[] = [];
+  const keys: string[] = [];
+  let next = 0;
+  for (const path of paths) {
+    const r = recalled.get(path);
+    if (r) {
+      files.push(unreadFile(source, path));
+      parsed.push(r.parsed);
+      keys.push(r.key);
+    } else if (read[next]?.path === path) {
+      files.push(read[next]!);
+      parsed.push(fresh.parsed[next]!);
+      if (options.cache) keys.push(fresh.keys[next]!);
+      next++;
+    }
+  }
   // A SHA-256 cache key is the documents' digest too (a git blob id is not: it names other bytes).
   const digests = keys.map((k) => (k.startsWith('sha256:') ? k : undefined));
   const { documents, diagnostics } = assembleSpec(files, parsed, digests);
   return { files, documents, diagnostics };
+}
+
+interface Recalled {
+  readonly key: string;
+  readonly parsed: ParsedFile;
+}
+
+/**
+ * The files whose stamp says they are unchanged since a run read them, with their parse from the
+ * cache (file-stamps.ts), and the stats of all (to stamp those read now); none for a source that
+ * cannot stat its files (a git ref).
+ */
+function recallUnchanged(
+  source: SpecSource,
+  paths: readonly string[],
+  cache: ParseCache,
+): { recalled: Map<string, Recalled>; stats: Map<string, FileStat> } {
+  const recalled = new Map<string, Recalled>();
+  const stats = new Map<string, FileStat>();
+  if (!source.statFile || !source.readFileNow) return { recalled, stats };
+  for (const path of paths) {
+    const stat = source.statFile(path);
+    if (!stat) continue;
+    stats.set(path, stat);
+    const key = cache.fileStamps.keyOf(stat);
+    const parsed = key && cache.get(key, path);
+    if (parsed) recalled.set(path, { key: key!, parsed });
+  }
+  return { recalled, stats };
+}
+
+/** A spec file recalled unread: its bytes are read only if something asks for them (a report's excerpt). */
+function unreadFile(source: SpecSource, path: string): SourceFile {
+  let bytes: Uint8Array | undefined;
+  return {
+    path,
+    get bytes() {
+      bytes ??= source.readFileNow?.(path) ?? new Uint8Array();
+      return bytes;
+    },
+  };
 }
 
 /**
@@ -66,7 +138,6 @@ async function parseAll(
     results[i] = fresh[j]!;
     cache?.put(keys[i]!, fresh[j]!);
   });
-  await cache?.flush();
   return { parsed: results as ParsedFile[], keys };
 }
 

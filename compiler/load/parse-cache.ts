@@ -14,6 +14,7 @@ import { readCacheFile, replaceCacheFile } from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeEntry, encodeEntry } from './cache-entry.js';
+import { FILE_STAMPS_FILE, type FileStamps, openFileStamps } from './file-stamps.js';
 import type { ParsedFile } from './parse-file.js';
 
 /** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
@@ -69,7 +70,9 @@ export interface ParseCache {
   put(key: string, parsed: ParsedFile): void;
   /** What validation found nothing in, from earlier runs (validate/index.ts), kept beside the pack. */
   readonly validationMemo: ValidationMemo;
-  /** Writes the pack (and the memo) when entries were added; a cache that cannot be written is skipped silently. */
+  /** The content keys of spec files unchanged on disk since a run read them (file-stamps.ts). */
+  readonly fileStamps: FileStamps;
+  /** Writes the pack (and the memo and stamps) when entries were added; a cache that cannot be written is skipped silently. */
   flush(): Promise<void>;
   readonly stats: ParseCacheStats;
 }
@@ -115,11 +118,13 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const added = new Map<string, ParsedFile>();
   /** Entries were added since the last flush (flush runs after loading and again after validating). */
   let unwritten = false;
+  const fileStamps = openFileStamps(join(dir, FILE_STAMPS_FILE), stamp, now);
   const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
 
   return {
     stats,
     validationMemo: memo,
+    fileStamps,
     get(key, path) {
       const fresh = added.get(key);
       if (fresh) {
@@ -144,6 +149,7 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
     },
     async flush() {
       await memo.flush();
+      fileStamps.flush();
       if (!unwritten) return;
       unwritten = false;
       const fresh = new Map([...added].map(([key, parsed]) => [key, encodeEntry(parsed)] as const));

@@ -1,6 +1,7 @@
 // The shapes the loader hands to later stages: source files as read (from a directory or a git
 // ref) and YAML documents that remember where every value came from.
 import type { SourceLocation } from '../diagnostics.js';
+import type { FileStat } from './file-stamps.js';
 
 /** A file of the spec repo as read; `path` is relative to the spec root, with forward slashes. */
 export interface SourceFile {
@@ -23,6 +24,14 @@ export interface SpecSource {
    * (a git blob id); undefined, or no method, means the loader hashes the bytes.
    */
   contentKey?(path: string): Promise<string | undefined>;
+  /**
+   * A spec file as it stands on disk now (sources backed by files): with the parse cache's stamps
+   * (file-stamps.ts), an unchanged file's parse is recalled without reading it. Undefined when the
+   * file does not exist.
+   */
+  statFile?(path: string): FileStat | undefined;
+  /** Reads a file at once: the bytes of a file recalled unread, when something asks for them. */
+  readFileNow?(path: string): Uint8Array | undefined;
 }
 
 /** One YAML document of a spec file, as plain data plus a map back to its source. */

@@ -19,7 +19,8 @@ export function parseCacheHelp(column: number): string {
     row('--cache-dir DIR', [
       'keep parse results of spec files, by content hash, in DIR (default:',
       `$${CACHE_DIR_ENV}, else $XDG_CACHE_HOME/meshc, else ~/.cache/meshc);`,
-      'an unchanged file is neither parsed nor checked on its own again',
+      'an unchanged file is neither parsed nor checked on its own again,',
+      'nor read while its size, times and inode stay as they were',
     ]),
     row('--no-cache', ['neither read nor write the parse cache']),
   ].join('\n');
