@@ -1,7 +1,7 @@
 // A spec read from the working tree: a directory searched recursively for *.yaml / *.yml, or one file.
 // One of the two places (with git-source) where the loader touches the file system.
-import { readFileSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { SourceError } from './errors.js';
@@ -45,7 +45,7 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
     async listSpecFiles() {
       const { root, singleFile } = await getLayout();
       if (singleFile !== undefined) return [singleFile];
-      const files = await walkSpecFiles(root, '');
+      const files = walkSpecFiles(root, '');
       return files.sort(comparePaths);
     },
     async readFile(specPath) {
@@ -108,30 +108,37 @@ async function findLayout(target: string, label: string): Promise<Layout> {
   throw new SourceError('SOURCE_UNREADABLE', `${label} is neither a file nor a directory`);
 }
 
-/** Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it). */
-async function walkSpecFiles(dir: string, prefix: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
+/**
+ * Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it).
+ * Synchronous for the reason reading is: nothing else runs while a spec loads, and a promise per
+ * directory entry cost more than the listing.
+ */
+function walkSpecFiles(dir: string, prefix: string): string[] {
+  let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     throw new SourceError('SOURCE_UNREADABLE', `cannot list ${dir}: ${messageOf(error)}`);
   }
-  const nested = await Promise.all(
-    entries.map(async (entry): Promise<string[]> => {
-      if (isSkippedName(entry.name)) return [];
-      const rel = prefix + entry.name;
-      if (entry.isDirectory()) return walkSpecFiles(join(dir, entry.name), `${rel}/`);
-      if (!isSpecFilePath(rel)) return [];
-      if (entry.isFile()) return [rel];
-      // A symlink counts when it points at a file; linked directories are not followed (no cycles).
-      if (entry.isSymbolicLink()) {
-        const info = await stat(join(dir, entry.name)).catch(() => undefined);
-        return info?.isFile() ? [rel] : [];
-      }
-      return [];
-    }),
-  );
-  return nested.flat();
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (isSkippedName(entry.name)) continue;
+    const rel = prefix + entry.name;
+    if (entry.isDirectory()) out.push(...walkSpecFiles(join(dir, entry.name), `${rel}/`));
+    else if (!isSpecFilePath(rel)) continue;
+    else if (entry.isFile()) out.push(rel);
+    // A symlink counts when it points at a file; linked directories are not followed (no cycles).
+    else if (entry.isSymbolicLink() && isFileAt(join(dir, entry.name))) out.push(rel);
+  }
+  return out;
+}
+
+function isFileAt(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** HEAD when the spec root is in a git work tree with no uncommitted change under it, else undefined. */

@@ -36,42 +36,51 @@ export interface FileStamps {
   flush(): void;
 }
 
-type Stamp = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, key: string];
+type Stamp = readonly [id: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, key: string];
 
-interface StampsFile {
-  readonly stamp: string;
-  readonly files: Record<string, Stamp>;
-}
+/**
+ * Stale entries (files not seen this run) are dropped by a rewrite only past this share of the file,
+ * so a run that learnt nothing does not rewrite it only to forget the one file just edited.
+ */
+const STALE_SHARE = 1 / 8;
 
-/** The stamps kept under `path`, written by a cache of `stamp` (another meshc's are ignored). */
+/**
+ * The stamps kept under `path`, written by a cache of `stamp` (another meshc's are ignored). The file
+ * is the stamp line, then one line per file: the JSON of its Stamp. Lines of files unchanged are
+ * written back as they were read (formatting thousands of fractional times again cost more than the
+ * rest of a rewrite).
+ */
 export function openFileStamps(path: string, stamp: string, now: () => number): FileStamps {
   const known = readStamps(path, stamp);
-  const current = new Map<string, Stamp>();
-  let changed = false;
+  /** This run's stamps, by file: the line read, or a new stamp. */
+  const current = new Map<string, string | Stamp>();
+  let learnt = false;
+  /** Set once this run has written the file: what was stale then is gone. */
+  let pruned = false;
   return {
     keyOf(stat) {
-      const s = known.get(stat.id);
-      if (!s || s[0] !== stat.size || s[1] !== stat.mtimeMs || s[2] !== stat.ctimeMs || s[3] !== stat.ino) {
+      const k = known.get(stat.id);
+      const s = k?.stamp;
+      if (!s || s[1] !== stat.size || s[2] !== stat.mtimeMs || s[3] !== stat.ctimeMs || s[4] !== stat.ino) {
         return undefined;
       }
-      current.set(stat.id, s);
-      return s[4];
+      current.set(stat.id, k.line);
+      return s[5];
     },
     record(stat, key) {
       if (stat.ctimeMs >= now() - RACY_MS) return;
-      const s: Stamp = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, key];
-      current.set(stat.id, s);
-      changed = true;
+      current.set(stat.id, [stat.id, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, key]);
+      learnt = true;
     },
     flush() {
-      // Rewritten when a file was stamped now, or when files stamped before are no longer part of it.
-      if (!changed && current.size === known.size) return;
-      changed = false;
-      known.clear();
-      for (const [id, s] of current) known.set(id, s);
-      const file: StampsFile = { stamp, files: Object.fromEntries(current) };
+      const stale = known.size - [...current.keys()].filter((id) => known.has(id)).length;
+      if (!learnt && (pruned || stale <= known.size * STALE_SHARE)) return;
+      const lines = [stamp];
+      for (const s of current.values()) lines.push(typeof s === 'string' ? s : JSON.stringify(s));
+      learnt = false;
+      pruned = true;
       try {
-        replaceCacheFile(path, [Buffer.from(JSON.stringify(file))]);
+        replaceCacheFile(path, [Buffer.from(`${lines.join('\n')}\n`)]);
       } catch {
         // A cache that cannot be written costs speed only.
       }
@@ -79,17 +88,19 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
   };
 }
 
-function readStamps(path: string, stamp: string): Map<string, Stamp> {
-  const out = new Map<string, Stamp>();
+function readStamps(path: string, stamp: string): Map<string, { stamp: Stamp; line: string }> {
+  const out = new Map<string, { stamp: Stamp; line: string }>();
+  const lines = readCacheFile(path)?.toString('utf8').split('\n') ?? [];
+  if (lines[0] !== stamp) return out;
   try {
-    const file = JSON.parse(readCacheFile(path)?.toString('utf8') ?? 'null') as Partial<StampsFile> | null;
-    if (file?.stamp !== stamp || typeof file.files !== 'object' || file.files === null) return out;
-    for (const [id, s] of Object.entries(file.files)) {
+    for (const line of lines.slice(1)) {
+      if (line === '') continue;
+      const s = JSON.parse(line) as unknown;
       if (!isStamp(s)) return new Map();
-      out.set(id, s);
+      out.set(s[0], { stamp: s, line });
     }
   } catch {
-    // no stamps yet, or not ours
+    return new Map(); // not ours
   }
   return out;
 }
@@ -97,8 +108,9 @@ function readStamps(path: string, stamp: string): Map<string, Stamp> {
 function isStamp(value: unknown): value is Stamp {
   return (
     Array.isArray(value) &&
-    value.length === 5 &&
-    value.slice(0, 4).every((n) => typeof n === 'number') &&
-    typeof value[4] === 'string'
+    value.length === 6 &&
+    typeof value[0] === 'string' &&
+    value.slice(1, 5).every((n) => typeof n === 'number') &&
+    typeof value[5] === 'string'
   );
 }

@@ -110,31 +110,60 @@ describe('spec files recalled by their stamps', () => {
     expect((await run(RACY_MS + 1000)).reads).toEqual([]);
   });
 
+  /** The stamps file with one line changed by `spoil` (0 is the stamp line). */
+  const spoilLine = (index: number, spoil: (line: string) => string) => (text: string) =>
+    text
+      .split('\n')
+      .map((line, i) => (i === index ? spoil(line) : line))
+      .join('\n');
+
   it.each([
-    ['not JSON', 'not json'],
-    ['another stamp', '{"stamp":"meshc/0.0.0","files":{}}'],
-    ['a stamp of the wrong shape', null],
-  ])('ignores a stamps file that is %s, reads everything and gives the same result', async (_, content) => {
+    ['not ours', () => 'not json'],
+    ['of another meshc', spoilLine(0, () => 'meshc/0.0.0 parse/0')],
+    ['a line that is not JSON', spoilLine(2, (line) => line.slice(0, -3))],
+    ['a stamp of the wrong shape', spoilLine(2, (line) => line.replace(/,\d+,/, ',"2",'))],
+  ])('ignores a stamps file that is %s, reads everything and gives the same result', async (_, spoil) => {
     await run(60_000);
     const file = join(cacheDir(), FILE_STAMPS_FILE);
-    const spoilt =
-      content ??
-      JSON.stringify({
-        ...(JSON.parse(readFileSync(file, 'utf8')) as object),
-        files: { [RATINGS()]: [1, 2, 3, 'four', 'key'] },
-      });
-    writeFileSync(file, spoilt);
+    const text = readFileSync(file, 'utf8');
+    expect(spoil(text)).not.toBe(text);
+    writeFileSync(file, spoil(text));
     const next = await run(60_000);
     expect(next.reads).toEqual(ALL);
     expect({ values: next.values, diagnostics: next.diagnostics }).toEqual(await uncached());
   });
 
+  it('does not rewrite the file to forget one edited file, but does past an eighth of it', async () => {
+    // 17 files: one stale file is under an eighth of them.
+    writeFiles(
+      temp.dir,
+      Object.fromEntries(
+        Array.from({ length: 14 }, (_, i) => [`spec/extra/x${i}.yaml`, `# file ${i}\n`] as const),
+      ),
+    );
+    await run(60_000);
+    const file = join(cacheDir(), FILE_STAMPS_FILE);
+    const before = readFileSync(file, 'utf8');
+    expect(before.split('\n').filter((l) => l.startsWith('['))).toHaveLength(17);
+    rmSync(join(temp.dir, 'spec/extra/x0.yaml'));
+    await run(60_000);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    for (const i of [1, 2, 3]) rmSync(join(temp.dir, `spec/extra/x${i}.yaml`));
+    await run(60_000);
+    expect(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('[')),
+    ).toHaveLength(13);
+  });
+
   it('keeps only the files of the latest run', async () => {
     await run(60_000);
     const stamps = () =>
-      Object.keys(
-        (JSON.parse(readFileSync(join(cacheDir(), FILE_STAMPS_FILE), 'utf8')) as { files: object }).files,
-      );
+      readFileSync(join(cacheDir(), FILE_STAMPS_FILE), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('['))
+        .map((l) => (JSON.parse(l) as [string])[0]);
     expect(stamps()).toHaveLength(3);
     rmSync(RATINGS());
     await run(60_000);
