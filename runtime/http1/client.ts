@@ -1,9 +1,10 @@
-// The plain HTTP/1.1 client of the hop to the local app: keep-alive connections per address, one
-// request at a time on each, the request head (and a whole body) written in one write, and the
-// response read by node:http's llhttp parser (strict: ambiguous framing is an error, not a response).
-// It speaks undici's dispatch-handler protocol (onConnect, onHeaders, onData, onComplete, onError),
-// so upstream/forward.ts drives it exactly as it drives undici's pools for the mTLS hops; on the app
-// hop it costs a fraction of undici's CPU per request (decision 0019).
+// meshc's HTTP/1.1 client, for both upstream hops: plain TCP to the local app, and mTLS to another
+// sidecar through a connector (upstream/mtls-pool.ts). Keep-alive connections per address, one
+// request at a time on each, up to a limit per address beyond which requests wait in order; the
+// request head (and a whole body) written in one write, and the response read by node:http's llhttp
+// parser (strict: ambiguous framing is an error, not a response). It speaks undici's dispatch-handler
+// protocol (onConnect, onHeaders, onData, onComplete, onError), which upstream/forward.ts drives; it
+// costs a fraction of undici's CPU per request (decisions 0019, 0020).
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { headerLines } from './header-lines.js';
@@ -32,7 +33,23 @@ export interface ClientHandler {
 export interface Http1AgentOptions {
   /** Idle keep-alive connections close after this long (a server's Keep-Alive hint lowers it). */
   readonly keepAliveTimeoutMs: number;
+  /** Connections per address at most; further requests wait for one, first come first served. */
+  readonly maxConnections?: number;
+  /** Opens connections (default: plain TCP, ready once connected). */
+  readonly connect?: Connector;
 }
+
+/**
+ * Opens a connection to `host:port` and calls `ready` once it may carry a request (a TLS connector:
+ * once the server accepted us). An error or close before that is a connect failure.
+ */
+export type Connector = (host: string, port: number, ready: () => void) => net.Socket;
+
+const plainConnect: Connector = (host, port, ready) => {
+  const socket = net.connect({ host, port, noDelay: true });
+  socket.once('connect', ready);
+  return socket;
+};
 
 /** How much earlier than a server's Keep-Alive timeout hint we stop reusing its connection (undici's). */
 const KEEP_ALIVE_THRESHOLD_MS = 2000;
@@ -40,12 +57,18 @@ const KEEP_ALIVE_THRESHOLD_MS = 2000;
 export class Http1Agent {
   private readonly pools = new Map<string, OriginPool>();
   private sweeper: NodeJS.Timeout | undefined;
-  private destroyed = false;
+  /** close() or destroy() was called: no new requests. */
+  closed = false;
+  readonly maxConnections: number;
+  readonly connect: Connector;
 
-  constructor(readonly options: Http1AgentOptions) {}
+  constructor(readonly options: Http1AgentOptions) {
+    this.maxConnections = Math.max(1, options.maxConnections ?? Infinity);
+    this.connect = options.connect ?? plainConnect;
+  }
 
   dispatch(request: ClientRequest, handler: ClientHandler): boolean {
-    if (this.destroyed) {
+    if (this.closed) {
       handler.onError?.(new Error('the client was closed'));
       return false;
     }
@@ -67,16 +90,29 @@ export class Http1Agent {
     for (const pool of this.pools.values()) pool.sweep(now);
   }
 
+  /**
+   * Takes no new requests; those on a connection or waiting for one are served, then every
+   * connection closes (undici's close(): credentials rotated, a destination dropped by a swap).
+   */
   async close(): Promise<void> {
-    return this.destroy();
+    this.closed = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    for (const pool of this.pools.values()) pool.drain();
   }
 
+  /** Closes every connection now, busy or not; waiting requests fail. */
   async destroy(): Promise<void> {
-    this.destroyed = true;
+    this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
   }
+}
+
+/** A request waiting for a connection of its address. */
+interface Waiting {
+  readonly request: ClientRequest;
+  readonly handler: ClientHandler;
 }
 
 class OriginPool {
@@ -87,15 +123,20 @@ class OriginPool {
   /** Idle connections, most recently used last (reused first: warm, and least likely closed). */
   readonly idle: Connection[] = [];
   readonly all = new Set<Connection>();
+  /** Requests beyond maxConnections, in arrival order; `next` is the first not yet taken. */
+  private readonly waiting: Waiting[] = [];
+  private next = 0;
 
   constructor(
     readonly agent: Http1Agent,
     origin: string,
   ) {
     const url = new URL(origin);
-    if (url.protocol !== 'http:') throw new Error(`only http: origins, not ${origin}`);
+    // https: origins are served by a TLS connector (mtls-pool.ts); the scheme only names the port.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`not an HTTP origin: ${origin}`);
     this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = Number(url.port || 80);
+    this.port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     this.authority = url.host;
   }
 
@@ -107,29 +148,72 @@ class OriginPool {
       conn = this.idle.pop();
     }
     if (conn === undefined) {
-      conn = new Connection(this);
-      this.all.add(conn);
+      if (this.all.size >= this.agent.maxConnections) {
+        this.waiting.push({ request, handler });
+        return;
+      }
+      conn = this.open();
     }
     conn.assign(request, handler);
   }
 
+  private open(): Connection {
+    const conn = new Connection(this);
+    this.all.add(conn);
+    return conn;
+  }
+
+  private takeWaiting(): Waiting | undefined {
+    if (this.next >= this.waiting.length) return undefined;
+    const w = this.waiting[this.next++]!;
+    if (this.next === this.waiting.length) {
+      this.waiting.length = 0;
+      this.next = 0;
+    }
+    return w;
+  }
+
+  /** The connection's exchange is over and it may be reused: the next waiting request, or idle. */
   release(conn: Connection): void {
+    const w = this.takeWaiting();
+    if (w !== undefined) {
+      conn.assign(w.request, w.handler);
+      return;
+    }
+    if (this.agent.closed) {
+      conn.socket.destroy();
+      return;
+    }
     conn.idleSince = performance.now();
     this.idle.push(conn);
   }
 
+  /** The connection closed: a request waiting takes its place on a new one. */
   forget(conn: Connection): void {
     this.all.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i !== -1) this.idle.splice(i, 1);
+    if (this.all.size < this.agent.maxConnections) {
+      const w = this.takeWaiting();
+      if (w !== undefined) this.open().assign(w.request, w.handler);
+    }
   }
 
   sweep(now: number): void {
     for (const conn of [...this.idle]) if (!conn.reusable(now)) conn.socket.destroy();
   }
 
+  /** close(): idle connections go now, busy ones once their exchange (and the queue) is done. */
+  drain(): void {
+    for (const conn of this.idle.splice(0)) conn.socket.destroy();
+  }
+
   destroy(): void {
+    const waiting = this.waiting.slice(this.next);
+    this.waiting.length = 0;
+    this.next = 0;
     for (const conn of this.all) conn.socket.destroy();
+    for (const w of waiting) w.handler.onError?.(new Error('the client was closed'));
   }
 }
 
@@ -178,7 +262,7 @@ class Connection {
 
   constructor(readonly pool: OriginPool) {
     this.keepAliveMs = pool.agent.options.keepAliveTimeoutMs;
-    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true }) as ClientSocket;
+    const socket = pool.agent.connect(pool.host, pool.port, () => onConnect.call(socket)) as ClientSocket;
     socket[kClient] = this;
     this.socket = socket;
     this.parser = createParser(HTTPParser.RESPONSE, 0, this, {
@@ -188,7 +272,6 @@ class Connection {
       onBody,
       onMessageComplete,
     });
-    socket.once('connect', onConnect);
     socket.on('data', onData);
     socket.on('drain', onDrain);
     socket.on('error', onError);
@@ -240,8 +323,7 @@ class Connection {
     const body = request.body;
     const socket = this.socket;
     if (body instanceof Readable) {
-      socket.write(head, 'latin1');
-      this.sendStream(body);
+      this.sendStream(body, head);
     } else if (body && body.length > 0) {
       socket.cork();
       socket.write(head, 'latin1');
@@ -254,17 +336,24 @@ class Connection {
     }
   }
 
-  private sendStream(body: Readable): void {
+  /** The head goes out with the body's first bytes: a body that breaks first sends nothing at all. */
+  private sendStream(body: Readable, head: string): void {
     this.bodyStream = body;
-    streamBody(this.socket, body, this.chunked, (err) => {
-      if (this.bodyStream === body) this.bodyStream = undefined;
-      if (err !== undefined) {
-        this.fail(err);
-        return;
-      }
-      this.requestDone = true;
-      if (this.responseDone) this.finish();
-    });
+    streamBody(
+      this.socket,
+      body,
+      this.chunked,
+      (err) => {
+        if (this.bodyStream === body) this.bodyStream = undefined;
+        if (err !== undefined) {
+          this.fail(err);
+          return;
+        }
+        this.requestDone = true;
+        if (this.responseDone) this.finish();
+      },
+      head,
+    );
   }
 
   /** The read that brought a response head is parsed: the handler hears it, and what came with it. */
@@ -368,6 +457,7 @@ function expectsBody(method: string): boolean {
 }
 
 function onConnect(this: ClientSocket): void {
+  if (this.destroyed) return; // closed while a connector was getting it ready
   const conn = this[kClient]!;
   conn.connected = true;
   conn.consumed = consumeSocket(this, conn.parser, onParserExecute);

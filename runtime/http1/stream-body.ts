@@ -7,33 +7,46 @@ import type { Readable } from 'node:stream';
 
 /**
  * Streams `body` to `socket`. `done` runs once: with no argument after the last byte (and the chunked
- * terminator) was written, or with the error when the body failed or closed before its end.
+ * terminator) was written, or with the error when the body failed or closed before its end. A `head`
+ * goes out with the first bytes of the body (or at its end), as undici does it: a request whose body
+ * breaks before its first byte never reaches the server at all.
  */
 export function streamBody(
   socket: net.Socket,
   body: Readable,
   chunked: boolean,
   done: (err?: Error) => void,
+  head?: string,
 ): void {
+  let pending = head;
+  const writeHead = () => {
+    if (pending === undefined) return;
+    socket.write(pending, 'latin1');
+    pending = undefined;
+  };
   const onData = (data: Buffer | string) => {
     // A stream of strings (setEncoding, object mode) is framed by bytes, not characters.
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
     if (chunk.length === 0) return;
     let ok: boolean;
+    socket.cork();
+    writeHead();
     if (chunked) {
-      socket.cork();
       socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
       socket.write(chunk);
       ok = socket.write('\r\n', 'latin1');
-      socket.uncork();
     } else {
       ok = socket.write(chunk);
     }
+    socket.uncork();
     if (!ok) body.pause();
   };
   const onEnd = () => {
     cleanup();
+    socket.cork();
+    writeHead();
     if (chunked) socket.write('0\r\n\r\n', 'latin1');
+    socket.uncork();
     done();
   };
   const onBroken = (err?: Error) => {

@@ -1,9 +1,9 @@
-// One upstream exchange: send the context's request to one address through a pooled keep-alive undici
+// One upstream exchange: send the context's request to one address through a pooled keep-alive
 // dispatcher, resolve with the response head (the body streams on), or reject with a typed error that
 // says whether the connection was ever made (connect-failure) or broke afterwards (reset). Used for both
-// the mTLS hop to another sidecar and the plain hop to the local app. undici rather than node:http's
-// client: half the CPU per request (bench/proxy), and its handler API costs no closures or streams
-// beyond the one body we hand to the client.
+// the mTLS hop to another sidecar and the plain hop to the local app, both on meshc's own client
+// (http1/client.ts), driven through undici's dispatch-handler protocol: a handler API that costs no
+// closures or streams beyond the one body we hand to the client (undici's types name its shapes).
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../balance/types.js';

@@ -1,11 +1,12 @@
-// Outbound mTLS connection pools: one keep-alive undici Agent per destination (it pools connections per
-// endpoint inside it), presenting our workload certificate, trusting only the bundle's roots, and
-// accepting a server only if its certificate carries EXACTLY the destination's SPIFFE id. The pool
-// outlives bundle swaps, so routing changes keep warm connections (DESIGN §9).
+// Outbound mTLS connection pools: one keep-alive agent per destination (meshc's HTTP/1.1 client, which
+// pools connections per endpoint inside it), presenting our workload certificate, trusting only the
+// bundle's roots, and accepting a server only if its certificate carries EXACTLY the destination's
+// SPIFFE id. The pool outlives bundle swaps, so routing changes keep warm connections (DESIGN §9).
 import tls from 'node:tls';
-import type { buildConnector } from 'undici';
-import { Agent } from './undici-agent.js';
+import { type Connector, Http1Agent } from '../http1/client.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
+
+type Agent = Http1Agent;
 
 export interface Credentials {
   /** Our certificate chain (leaf first), PEM. */
@@ -101,11 +102,9 @@ export class UpstreamPool {
   }
 
   private createAgent(spiffeId: string, trustRoots: readonly string[], maxSockets: number): Agent {
-    return new Agent({
-      connections: maxSockets,
-      pipelining: 1,
-      keepAliveTimeout: this.options.idleTimeoutMs ?? 30_000,
-      keepAliveMaxTimeout: this.options.idleTimeoutMs ?? 30_000,
+    return new Http1Agent({
+      maxConnections: maxSockets,
+      keepAliveTimeoutMs: this.options.idleTimeoutMs ?? 30_000,
       connect: mtlsConnector(this.peerTls(spiffeId, trustRoots)),
     });
   }
@@ -124,7 +123,7 @@ export class UpstreamPool {
 }
 
 /**
- * Connects and hands the socket to undici only once the server has ACCEPTED us. TLS 1.3 servers check
+ * Connects and hands the socket to the client only once the server has ACCEPTED us. TLS 1.3 servers check
  * our certificate after our side saw the handshake complete, and refuse with a reset; their first
  * session ticket is the sign they accepted us (TLS 1.2 checks within the handshake). Until then any
  * failure is a connect failure (safe to retry elsewhere), never an upstream reset.
@@ -132,48 +131,42 @@ export class UpstreamPool {
 /** How long a TLS 1.3 connection waits for the server's first session ticket before it is used anyway. */
 const TICKET_GRACE_MS = 200;
 
-function mtlsConnector(options: tls.ConnectionOptions): buildConnector.connector {
+function mtlsConnector(options: tls.ConnectionOptions): Connector {
   const context = tls.createSecureContext(options);
-  return (opts, callback) => {
-    let done = false;
+  return (host, port, ready) => {
     const socket = tls.connect({
       ...options,
       secureContext: context,
-      host: opts.hostname,
-      port: Number(opts.port),
+      host,
+      port,
       ALPNProtocols: ['http/1.1'],
     });
     socket.setNoDelay(true);
-    const finish = (err: Error | null) => {
-      if (done) return;
+    let done = false;
+    // An error or close before this is the client's connect failure (it listens for both).
+    const accepted = () => {
+      if (done || socket.destroyed) return;
       done = true;
-      socket.off('error', finish);
-      socket.off('close', onClose);
-      if (err) {
-        socket.destroy();
-        callback(err, null);
-      } else callback(null, socket);
+      ready();
     };
-    const onClose = () => finish(new Error('connection closed during the TLS handshake'));
-    socket.once('error', finish);
-    socket.once('close', onClose);
     socket.once('secureConnect', () => {
-      if (socket.getProtocol() !== 'TLSv1.3') return finish(null);
+      if (socket.getProtocol() !== 'TLSv1.3') return accepted();
       // Handed over on the next turn, not inside 'session': that event fires within TLS's read path,
-      // where undici's first write re-enters the TLS stream and the request stalls.
-      socket.once('session', () => setImmediate(finish, null));
+      // where a first write re-entering the TLS stream stalls the request.
+      socket.once('session', () => setImmediate(accepted));
       // A TLS 1.3 server that issues no tickets at all (they can be disabled) is taken as accepting
       // after a short grace, as a TLS 1.2 one is; a reset after that counts as an upstream reset.
-      const grace = setTimeout(finish, TICKET_GRACE_MS, null);
+      const grace = setTimeout(accepted, TICKET_GRACE_MS);
       socket.once('close', () => clearTimeout(grace));
       socket.once('session', () => clearTimeout(grace));
     });
+    return socket;
   };
 }
 
 /**
- * Lets an agent die without cutting requests in flight: undici's close() stops new requests, lets
- * the running ones finish, then closes every connection.
+ * Lets an agent die without cutting requests in flight: close() stops new requests, lets the running
+ * and waiting ones finish, then closes every connection.
  */
 function retire(agent: Agent): void {
   void agent.close().catch(() => undefined);

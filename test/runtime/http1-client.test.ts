@@ -12,7 +12,12 @@ import { EventEmitter } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ClientHandler, type ClientRequest, Http1Agent } from '../../runtime/http1/client.js';
+import {
+  type ClientHandler,
+  type ClientRequest,
+  Http1Agent,
+  type Http1AgentOptions,
+} from '../../runtime/http1/client.js';
 
 // --- waiting on events, never on the clock ------------------------------------------------------
 
@@ -63,8 +68,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function newAgent(keepAliveTimeoutMs = 30_000): Http1Agent {
-  const agent = new Http1Agent({ keepAliveTimeoutMs });
+function newAgent(keepAliveTimeoutMs = 30_000, options: Partial<Http1AgentOptions> = {}): Http1Agent {
+  const agent = new Http1Agent({ keepAliveTimeoutMs, ...options });
   cleanups.push(() => agent.destroy());
   return agent;
 }
@@ -359,6 +364,19 @@ describe('request bytes', () => {
     expect(bodyOf(out)).toBe('ok');
   });
 
+  it('a Readable body that breaks before its first byte sends nothing at all: the head waits for it', async () => {
+    const server = await rawServer();
+    const agent = newAgent();
+    const body = new Readable({ read() {} });
+    const out = send(agent, { origin: server.origin, method: 'POST', path: '/s', body });
+    await until('the connection', () => server.connections[0]);
+    await until('the client to be connected', () => (out.events.includes('connect') ? true : undefined));
+    body.destroy(new Error('the downstream body was malformed'));
+    expect((await out.done).error?.message).toBe('the downstream body was malformed');
+    await until('the connection to close', () => server.connections[0]!.closed || undefined);
+    expect(server.connections[0]!.data.length).toBe(0);
+  });
+
   // The header's name in any case: the framing follows the head that was written.
   it.each(['content-length', 'Content-Length'])(
     'a Readable body with a %s is sent raw, not chunked',
@@ -509,6 +527,107 @@ describe('keep-alive', () => {
     const late = await send(agent, { origin: server.origin }).done;
     expect(shape(late)).toEqual(['error']);
     expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe('connection limit', () => {
+  /** A server that answers a request only when told to, so requests stay in flight. */
+  async function heldServer() {
+    const held: ServerConn[] = [];
+    /** Request paths in the order they arrived, across connections. */
+    const arrived: string[] = [];
+    const server = await rawServer((conn, request) => {
+      held.push(conn);
+      arrived.push(request.split(' ')[1]!);
+      bump();
+    });
+    const answerNext = () => held.shift()!.socket.write(OK);
+    return { server, held, arrived, answerNext };
+  }
+
+  it('beyond maxConnections requests wait, in order, and go on the first connection freed', async () => {
+    const { server, held, arrived, answerNext } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 2 });
+    const outs = ['/a', '/b', '/c', '/d'].map((path) => send(agent, { origin: server.origin, path }));
+    await until('two requests in flight', () => (held.length === 2 ? true : undefined));
+    expect(server.connections).toHaveLength(2);
+    expect(outs.map((o) => shape(o))).toEqual([['connect'], ['connect'], [], []]);
+    answerNext();
+    await until('the third request on the freed connection', () => (held.length === 2 ? true : undefined));
+    for (let i = 0; i < 3; i++) {
+      await until('a request in flight', () => held[0]);
+      answerNext();
+    }
+    for (const out of outs) expect(bodyOf(await out.done)).toBe('ok');
+    expect(server.connections).toHaveLength(2);
+    expect(arrived).toEqual(['/a', '/b', '/c', '/d']);
+  });
+
+  it('a request waiting takes the place of a connection that closed', async () => {
+    const { server, held } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    const second = send(agent, { origin: server.origin, path: '/b' });
+    await until('the first request in flight', () => held[0]);
+    held.shift()!.socket.destroy();
+    expect(shape(await first.done)).toEqual(['connect', 'error']);
+    await until('the second request on a new connection', () => held[0]);
+    held.shift()!.socket.write(OK);
+    expect(bodyOf(await second.done)).toBe('ok');
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('close() serves what is in flight and waiting, refuses new requests, then closes every connection', async () => {
+    const { server, held, answerNext } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    const waiting = send(agent, { origin: server.origin, path: '/b' });
+    await until('the first request in flight', () => held[0]);
+    await agent.close();
+    const late = await send(agent, { origin: server.origin, path: '/c' }).done;
+    expect(shape(late)).toEqual(['error']);
+    answerNext();
+    expect(bodyOf(await first.done)).toBe('ok');
+    await until('the waiting request in flight', () => held[0]);
+    answerNext();
+    expect(bodyOf(await waiting.done)).toBe('ok');
+    await until('the connection to close', () => server.connections[0]!.closed || undefined);
+    expect(server.requests().map((r) => r.split(' ')[1])).toEqual(['/a', '/b']);
+  });
+
+  it('destroy() fails the requests still waiting for a connection', async () => {
+    const { server, held } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    const waiting = send(agent, { origin: server.origin, path: '/b' });
+    await until('the first request in flight', () => held[0]);
+    await agent.destroy();
+    expect(shape(await first.done)).toEqual(['connect', 'error']);
+    expect(shape(await waiting.done)).toEqual(['error']);
+    expect(server.requests()).toHaveLength(1);
+  });
+
+  it('a connector decides when a connection may carry its first request', async () => {
+    const server = await rawServer();
+    let release: (() => void) | undefined;
+    const agent = newAgent(30_000, {
+      connect: (host, port, ready) => {
+        const socket = net.connect({ host, port });
+        // Ready only when the test says so, as a TLS connector waits for the server to accept us.
+        socket.once('connect', () => {
+          release = ready;
+          bump();
+        });
+        return socket;
+      },
+    });
+    const out = send(agent, { origin: server.origin, path: '/a' });
+    await until('the connection', () => release);
+    await sleep(20);
+    expect(out.events).toEqual([]);
+    expect(server.connections[0]!.data.length).toBe(0);
+    release!();
+    expect(bodyOf(await out.done)).toBe('ok');
   });
 });
 
