@@ -23,8 +23,6 @@ import { IO_CONCURRENCY, mapLimited } from '../compiler/store/limit.js';
 import { parseSigningKey } from '../compiler/store/signing-key.js';
 import { serviceName } from './lib/generate-mesh.js';
 import { machineDetails, measureInChild, median, reportSample, type Sample } from './lib/measure.js';
-import { benchRootPem, writeGeneratedMesh } from './lib/mesh-on-disk.js';
-import { loadWithJsYaml } from './lib/parse-floor.js';
 import { writeResults } from './lib/results.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -37,6 +35,7 @@ const SIZED = serviceName(1);
 async function child(kind: string, dir: string, cacheDir: string, storeDir: string, keyFile: string) {
   const started = performance.now();
   if (kind === 'floor') {
+    const { loadWithJsYaml } = await import('./lib/parse-floor.js');
     await loadWithJsYaml(dir);
     return reportSample(started);
   }
@@ -180,6 +179,9 @@ export async function benchCompile(
 ): Promise<CompileFigures[]> {
   const out: CompileFigures[] = [];
   // One CA for every size: the trust root is part of each bundle, so bundle sizes stay comparable.
+  // The mesh generator and its CA (which loads an X.509 library) only here, in the parent: a child
+  // measured with them loaded carried megabytes of heap the CLI never has, and paid for them in GC.
+  const { benchRootPem, writeGeneratedMesh } = await import('./lib/mesh-on-disk.js');
   const rootPem = await benchRootPem();
   const keyFile = join(await mkdtemp(join(tmpdir(), 'meshc-bench-key-')), 'signing.pem');
   const { privateKey } = generateKeyPairSync('ed25519');

@@ -12,8 +12,6 @@ import { dirSource } from '../compiler/load/dir-source.js';
 import { openParseCache } from '../compiler/load/parse-cache.js';
 import { checkSpec } from '../compiler/pipeline.js';
 import { machineDetails, measureInChild, median, reportSample } from './lib/measure.js';
-import { writeGeneratedMesh } from './lib/mesh-on-disk.js';
-import { loadWithJsYaml } from './lib/parse-floor.js';
 import { writeResults } from './lib/results.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -23,6 +21,7 @@ type Kind = 'floor' | 'single' | 'cold' | 'warm';
 async function child(kind: Kind, dir: string, cacheDir: string): Promise<void> {
   const started = performance.now();
   if (kind === 'floor') {
+    const { loadWithJsYaml } = await import('./lib/parse-floor.js');
     await loadWithJsYaml(dir);
   } else {
     // Opening the cache (reading its pack) is part of the measured time.
@@ -65,6 +64,7 @@ export async function benchValidate(sizes: readonly number[], repeat: number): P
     const dir = await mkdtemp(join(tmpdir(), `meshc-bench-validate-${services}-`));
     const cacheDir = join(dir, '.cache');
     try {
+      const { writeGeneratedMesh } = await import('./lib/mesh-on-disk.js');
       await writeGeneratedMesh(dir, services);
       const ms: Record<Kind, number[]> = { floor: [], single: [], cold: [], warm: [] };
       const rss: Record<Kind, number[]> = { floor: [], single: [], cold: [], warm: [] };
