@@ -1,7 +1,8 @@
 // Reads every spec file from a source and parses it: the I/O half of loading (the parsing half,
 // parse-spec-files.ts, is pure). Parse results come from the parse cache when the file's content was
-// seen before, else from worker threads (many files) or this thread. An empty spec is a diagnostic;
-// an unreadable source throws SourceError.
+// seen before, else from worker threads (many files) or this thread; a file on disk whose stamp says
+// it did not change since a run read it is not even read (file-stamps.ts). An empty spec is a
+// diagnostic; an unreadable source throws SourceError.
 import type { Diagnostic } from '../diagnostics.js';
 import { makeDiagnostic } from './make-diagnostic.js';
 import type { FileStat } from './file-stamps.js';
