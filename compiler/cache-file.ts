@@ -56,3 +56,45 @@ function writeAll(fd: number, pieces: readonly Uint8Array[]): void {
     rest = [...partial, ...slice.slice(i + 1), ...rest.slice(1024)];
   }
 }
+
+/** A line of a line cache: the value it holds and its text, to be written back as it was read. */
+export interface CachedLine<T> {
+  readonly value: T;
+  readonly line: string;
+}
+
+/**
+ * A cache file of lines: `header`, then one JSON value per line. A line kept by the next run goes
+ * back as the text it was read as, so only what changed is serialized again (formatting thousands of
+ * fractional times was most of rewriting such a file). Every line must pass `isValue`: anything else
+ * (absent, another header, a line that does not parse or has the wrong shape) is an empty cache.
+ */
+export function readLineCache<T>(
+  path: string,
+  header: string,
+  isValue: (value: unknown) => value is T,
+): CachedLine<T>[] {
+  const lines = readCacheFile(path)?.toString('utf8').split('\n') ?? [];
+  if (lines[0] !== header) return [];
+  const out: CachedLine<T>[] = [];
+  try {
+    for (const line of lines.slice(1)) {
+      if (line === '') continue;
+      const value = JSON.parse(line) as unknown;
+      if (!isValue(value)) return [];
+      out.push({ value, line });
+    }
+  } catch {
+    return [];
+  }
+  return out;
+}
+
+/** Replaces a line cache with `header` and `lines`; a cache that cannot be written costs speed only. */
+export function writeLineCache(path: string, header: string, lines: Iterable<string>): void {
+  try {
+    replaceCacheFile(path, [Buffer.from(`${[header, ...lines].join('\n')}\n`)]);
+  } catch {
+    // read-only or full: the next run just finds less in it
+  }
+}

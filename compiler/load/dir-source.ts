@@ -110,8 +110,8 @@ async function findLayout(target: string, label: string): Promise<Layout> {
 
 /**
  * Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it).
- * Synchronous for the reason reading is: nothing else runs while a spec loads, and a promise per
- * directory entry cost more than the listing.
+ * Synchronous for the reason reading is: nothing else runs while a spec loads, so a thread-pool
+ * round trip per directory and a promise per entry buy nothing.
  */
 function walkSpecFiles(dir: string, prefix: string): string[] {
   let entries: Dirent[];

@@ -7,7 +7,7 @@
 // at all (git's "racily clean"): a second edit within the same clock tick as the first would leave
 // the same stamp on other bytes. Only the files of the latest run are kept, so the file never grows
 // beyond one spec. See docs/decisions/0005-parse-cache.md.
-import { readCacheFile, replaceCacheFile } from '../cache-file.js';
+import { readLineCache, writeLineCache } from '../cache-file.js';
 
 /** Name of the stamps file inside the cache directory. */
 export const FILE_STAMPS_FILE = 'file-stamps.json';
@@ -51,7 +51,7 @@ const STALE_SHARE = 1 / 8;
  * rest of a rewrite).
  */
 export function openFileStamps(path: string, stamp: string, now: () => number): FileStamps {
-  const known = readStamps(path, stamp);
+  const known = new Map(readLineCache(path, stamp, isStamp).map((c) => [c.value[0], c] as const));
   /** This run's stamps, by file: the line read, or a new stamp. */
   const current = new Map<string, string | Stamp>();
   let learnt = false;
@@ -60,7 +60,7 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
   return {
     keyOf(stat) {
       const k = known.get(stat.id);
-      const s = k?.stamp;
+      const s = k?.value;
       if (!s || s[1] !== stat.size || s[2] !== stat.mtimeMs || s[3] !== stat.ctimeMs || s[4] !== stat.ino) {
         return undefined;
       }
@@ -75,34 +75,12 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
     flush() {
       const stale = known.size - [...current.keys()].filter((id) => known.has(id)).length;
       if (!learnt && (pruned || stale <= known.size * STALE_SHARE)) return;
-      const lines = [stamp];
-      for (const s of current.values()) lines.push(typeof s === 'string' ? s : JSON.stringify(s));
       learnt = false;
       pruned = true;
-      try {
-        replaceCacheFile(path, [Buffer.from(`${lines.join('\n')}\n`)]);
-      } catch {
-        // A cache that cannot be written costs speed only.
-      }
+      const lines = [...current.values()].map((s) => (typeof s === 'string' ? s : JSON.stringify(s)));
+      writeLineCache(path, stamp, lines);
     },
   };
-}
-
-function readStamps(path: string, stamp: string): Map<string, { stamp: Stamp; line: string }> {
-  const out = new Map<string, { stamp: Stamp; line: string }>();
-  const lines = readCacheFile(path)?.toString('utf8').split('\n') ?? [];
-  if (lines[0] !== stamp) return out;
-  try {
-    for (const line of lines.slice(1)) {
-      if (line === '') continue;
-      const s = JSON.parse(line) as unknown;
-      if (!isStamp(s)) return new Map();
-      out.set(s[0], { stamp: s, line });
-    }
-  } catch {
-    return new Map(); // not ours
-  }
-  return out;
 }
 
 function isStamp(value: unknown): value is Stamp {

@@ -22,7 +22,10 @@ export interface LoadedSpec {
 }
 
 export interface LoadOptions {
-  /** Parse results by content; absent parses every file. */
+  /**
+   * Parse results by content; absent parses every file. What this load adds to it is written by the
+   * caller's flush, once per run (checkSpec flushes after validating, which adds to it too).
+   */
   readonly cache?: ParseCache;
   /** Worker threads helping parse the files not in the cache; default: by count (parse-pool.ts), 0: none. */
   readonly threads?: number;
@@ -53,7 +56,6 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
     const stat = stats.get(file.path);
     if (stat) options.cache?.fileStamps.record(stat, fresh.keys[i]!);
   });
-  await options.cache?.flush();
   // Back in path order: each file recalled unread or read now.
   const files: SourceFile[] = [];
   const parsed: ParsedFile[] = [];

@@ -121,7 +121,7 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const packs = journal && old ? [journal, old] : old ? [old] : [];
   const used = new Map<string, number>(); // key -> last used, for entries of the packs read now
   const added = new Map<string, ParsedFile>();
-  /** Entries were added since the last flush (flush runs after loading and again after validating). */
+  /** Entries were added since the last flush. */
   let unwritten = false;
   const fileStamps = openFileStamps(join(dir, FILE_STAMPS_FILE), stamp, now);
   const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);

@@ -12,9 +12,11 @@ import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
 
-/** The dispatch options forward.ts passes (undici's shape; timeouts are forward.ts's own). */
+/** A request as forward.ts hands it over (timeouts are forward.ts's own). */
 export interface ClientRequest {
-  readonly origin: string;
+  /** The address: an IP or name, and port (the connector decides plain or TLS). */
+  readonly host: string;
+  readonly port: number;
   readonly method: string;
   readonly path: string;
   readonly headers: Readonly<Record<string, string | string[] | number | undefined>> | null | undefined;
@@ -55,7 +57,8 @@ const plainConnect: Connector = (host, port, ready) => {
 const KEEP_ALIVE_THRESHOLD_MS = 2000;
 
 export class Http1Agent {
-  private readonly pools = new Map<string, OriginPool>();
+  /** Pools by port, then host: looked up with no key to build per request. */
+  private readonly pools = new Map<number, Map<string, OriginPool>>();
   private sweeper: NodeJS.Timeout | undefined;
   /** close() or destroy() was called: no new requests. */
   closed = false;
@@ -72,10 +75,12 @@ export class Http1Agent {
       handler.onError?.(new Error('the client was closed'));
       return false;
     }
-    let pool = this.pools.get(request.origin);
+    let byHost = this.pools.get(request.port);
+    if (byHost === undefined) this.pools.set(request.port, (byHost = new Map()));
+    let pool = byHost.get(request.host);
     if (pool === undefined) {
-      pool = new OriginPool(this, request.origin);
-      this.pools.set(request.origin, pool);
+      pool = new OriginPool(this, request.host, request.port);
+      byHost.set(request.host, pool);
       if (this.sweeper === undefined) {
         this.sweeper = setInterval(() => this.sweep(), 1000);
         this.sweeper.unref();
@@ -87,7 +92,7 @@ export class Http1Agent {
 
   private sweep(): void {
     const now = performance.now();
-    for (const pool of this.pools.values()) pool.sweep(now);
+    for (const pool of this.allPools()) pool.sweep(now);
   }
 
   /**
@@ -97,15 +102,19 @@ export class Http1Agent {
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
-    for (const pool of this.pools.values()) pool.drain();
+    for (const pool of this.allPools()) pool.drain();
   }
 
   /** Closes every connection now, busy or not; waiting requests fail. */
   async destroy(): Promise<void> {
     this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
-    for (const pool of this.pools.values()) pool.destroy();
+    for (const pool of this.allPools()) pool.destroy();
     this.pools.clear();
+  }
+
+  private *allPools(): Iterable<OriginPool> {
+    for (const byHost of this.pools.values()) yield* byHost.values();
   }
 }
 
@@ -116,9 +125,7 @@ interface Waiting {
 }
 
 class OriginPool {
-  readonly host: string;
-  readonly port: number;
-  /** The Host header when a request has none: the address as the origin names it. */
+  /** The Host header when a request has none: the address. */
   readonly authority: string;
   /** Idle connections, most recently used last (reused first: warm, and least likely closed). */
   readonly idle: Connection[] = [];
@@ -129,15 +136,10 @@ class OriginPool {
 
   constructor(
     readonly agent: Http1Agent,
-    origin: string,
+    readonly host: string,
+    readonly port: number,
   ) {
-    const url = new URL(origin);
-    // https: origins are served by a TLS connector (mtls-pool.ts); the scheme only names the port.
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error(`not an HTTP origin: ${origin}`);
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    this.authority = url.host;
+    this.authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
   dispatch(request: ClientRequest, handler: ClientHandler): void {

@@ -24,7 +24,6 @@ export function forwardToApp(agent: UpstreamAgent, app: AppAddress): Handler {
       agent,
       host: app.host,
       port: app.port,
-      secure: false,
       connectTimeoutMs: APP_CONNECT_TIMEOUT_MS,
       endpoint: undefined,
     });

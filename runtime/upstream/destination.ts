@@ -54,7 +54,6 @@ export function forwardToDestination(target: DestinationTarget): Handler {
         agent: target.agent.agent,
         host: endpoint.host,
         port: endpoint.port,
-        secure: true,
         connectTimeoutMs: target.connectTimeoutMs,
         endpoint,
         breaker: target.breaker,

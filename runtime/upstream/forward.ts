@@ -1,11 +1,11 @@
 // One upstream exchange: send the context's request to one address through a pooled keep-alive
-// dispatcher, resolve with the response head (the body streams on), or reject with a typed error that
+// client, resolve with the response head (the body streams on), or reject with a typed error that
 // says whether the connection was ever made (connect-failure) or broke afterwards (reset). Used for both
 // the mTLS hop to another sidecar and the plain hop to the local app, both on meshc's own client
-// (http1/client.ts), driven through undici's dispatch-handler protocol: a handler API that costs no
-// closures or streams beyond the one body we hand to the client (undici's types name its shapes).
+// (http1/client.ts), whose handler callbacks (undici's dispatch-handler shape) cost no closures or
+// streams beyond the one body we hand to the client.
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { ClientHandler, ClientRequest } from '../http1/client.js';
 import type { Endpoint } from '../balance/types.js';
 import {
   CircuitOpenError,
@@ -21,23 +21,9 @@ import type { ProxyResponse } from '../stack/types.js';
 import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import { responseHeaders } from './hop-by-hop.js';
 
-/** What forward() asks of a pool, in undici's dispatch shape. */
-export interface ForwardDispatch {
-  readonly origin: string;
-  readonly method: Dispatcher.HttpMethod;
-  readonly path: string;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Buffer | Readable | null;
-  readonly headersTimeout: number;
-  readonly bodyTimeout: number;
-}
-
-/** The handler forward() gives a pool (one per attempt; the Exchange class below). */
-export type ForwardHandler = Exchange;
-
-/** A keep-alive pool speaking undici's dispatch-handler protocol: undici's Agent, or http1/client.ts. */
+/** A keep-alive pool: http1/client.ts's Http1Agent, plain to the app or mTLS to a sidecar. */
 export interface UpstreamAgent {
-  dispatch(options: ForwardDispatch, handler: ForwardHandler): boolean;
+  dispatch(request: ClientRequest, handler: ClientHandler): boolean;
 }
 
 export interface ForwardTarget {
@@ -45,8 +31,6 @@ export interface ForwardTarget {
   readonly agent: UpstreamAgent;
   readonly host: string;
   readonly port: number;
-  /** https (mTLS to a sidecar) or plain http (the local app). */
-  readonly secure: boolean;
   readonly connectTimeoutMs: number;
   /** The balanced endpoint, whose in-flight count this exchange holds; undefined for the app. */
   readonly endpoint: Endpoint | undefined;
@@ -60,34 +44,19 @@ export function forward(ctx: RequestContext, target: ForwardTarget): Promise<Pro
   return new Promise((resolve, reject) => new Exchange(ctx, target, resolve, reject).start());
 }
 
-/** `http(s)://host:port`, cached per address: the dispatcher keys its per-origin pools by it. */
-const origins = new Map<string, string>();
-
-function originOf(target: ForwardTarget): string {
-  const key = `${target.secure ? 's' : 'p'}${target.host}:${target.port}`;
-  let origin = origins.get(key);
-  if (origin === undefined) {
-    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-    origin = `${target.secure ? 'https' : 'http'}://${host}:${target.port}`;
-    if (origins.size > 10_000) origins.clear();
-    origins.set(key, origin);
-  }
-  return origin;
-}
-
 /**
- * The state of one attempt, and undici's handler for it (the callback interface: no wrapping, no
+ * The state of one attempt, and the client's handler for it (the callback interface: no wrapping, no
  * per-request closures). Timers call module-level functions with the exchange as argument, and errors
  * are only constructed when something fails: an Error captures a stack, which is costly.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements ClientHandler {
   connected = false;
   settled = false;
   connectTimer: unknown;
   tryTimer: unknown;
-  /** undici's abort for this request, once it is on a connection. */
+  /** The client's abort for this request, once it is on a connection. */
   abortRequest: ((err: Error) => void) | undefined;
-  /** Set when we gave up before undici connected: abort as soon as it does. */
+  /** Set when we gave up before the client connected: abort as soon as it does. */
   abandoned: Error | undefined;
   body: UpstreamBody | undefined;
   /** Counted in the breaker's pending requests (dispatched, no connection yet). */
@@ -130,20 +99,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     ctx.onCancel((err) => this.fail(err));
     target.agent.dispatch(
       {
-        origin: originOf(target),
-        method: ctx.method as Dispatcher.HttpMethod,
+        host: target.host,
+        port: target.port,
+        method: ctx.method,
         path: ctx.rawQuery === '' ? ctx.path : `${ctx.path}?${ctx.rawQuery}`,
-        headers: ctx.upstreamHeaders as Record<string, string | string[]>,
+        headers: ctx.upstreamHeaders,
         body: bodyOf(ctx.body),
-        // Our own per-try and route timeouts decide; undici's defaults (300 s) would only interfere.
-        headersTimeout: 0,
-        bodyTimeout: 0,
       },
       this,
     );
   }
 
-  // undici handler: the request is on a connected socket (TLS accepted, see mtls-pool's connector).
+  // The request is on a connected socket (TLS accepted, see mtls-pool's connector).
   onConnect(abort: (err?: Error) => void): void {
     this.abortRequest = abort;
     if (this.abandoned) {
@@ -155,15 +122,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.clearConnectTimer();
   }
 
-  onHeaders(status: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
+  onHeaders(status: number, rawHeaders: string[], resume: () => void): boolean {
     if (this.settled) return false;
     this.settle();
     this.status = status;
     this.headers = responseHeaders(rawHeaders);
     this.resumeSocket = resume;
-    // Handed on once undici is done with this read: a small response has usually arrived whole by
-    // then (its head, body and end come in one socket read), and goes on as one Buffer, which the
-    // server writes with its head in one write, with no stream per response.
+    // Handed on after this call: the client tells a read's head, body and end together, so a small
+    // response (one socket read) is whole by then and goes on as one Buffer, which the server writes
+    // with its head in one write, with no stream per response.
     queueMicrotask(() => this.deliver());
     return true;
   }
@@ -249,7 +216,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** The upstream response body as the edge pipes it: undici pushes, backpressure resumes the socket. */
+/** The upstream response body as the edge pipes it: the client pushes, backpressure resumes the socket. */
 class UpstreamBody extends Readable {
   constructor(
     private readonly exchange: Exchange,
@@ -291,7 +258,7 @@ function onTryTimeout(ex: Exchange): void {
 function prepareFraming(ctx: RequestContext): void {
   const headers = ctx.upstreamHeaders;
   const body = ctx.body;
-  // undici frames a stream without content-length as chunked by itself.
+  // The client frames a stream without content-length as chunked by itself.
   if (body.kind === 'buffered') headers['content-length'] = String(body.data.length);
 }
 

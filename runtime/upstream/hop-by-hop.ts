@@ -34,18 +34,16 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, dropMeshc: boolean
 }
 
 /**
- * The end-to-end headers of a response as a client hands them over (raw name/value pairs: Buffers
- * from undici, strings from http1/client.ts): names lower-cased, hop-by-hop ones and those named in
- * Connection dropped, repeated names kept as arrays.
+ * The end-to-end headers of a response as http1/client.ts hands them over (raw name/value pairs):
+ * names lower-cased, hop-by-hop ones and those named in Connection dropped, repeated names kept as
+ * arrays.
  */
-export function responseHeaders(raw: readonly (Buffer | string)[]): OutgoingHttpHeaders {
+export function responseHeaders(raw: readonly string[]): OutgoingHttpHeaders {
   const out: Record<string, string | string[]> = {};
   let connection: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const rawName = raw[i]!;
-    const rawValue = raw[i + 1]!;
-    const name = (typeof rawName === 'string' ? rawName : rawName.toString('latin1')).toLowerCase();
-    const value = typeof rawValue === 'string' ? rawValue : rawValue.toString('latin1');
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
     if (name === 'connection') {
       connection = connection === undefined ? value : `${connection},${value}`;
       continue;

@@ -6,8 +6,6 @@ import tls from 'node:tls';
 import { type Connector, Http1Agent } from '../http1/client.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
 
-type Agent = Http1Agent;
-
 export interface Credentials {
   /** Our certificate chain (leaf first), PEM. */
   readonly cert: string | Buffer;
@@ -16,7 +14,7 @@ export interface Credentials {
 
 /** A stable handle whose agent is replaced in place when credentials rotate. */
 export interface AgentRef {
-  agent: Agent;
+  agent: Http1Agent;
 }
 
 interface PoolEntry {
@@ -101,7 +99,7 @@ export class UpstreamPool {
     this.entries.clear();
   }
 
-  private createAgent(spiffeId: string, trustRoots: readonly string[], maxSockets: number): Agent {
+  private createAgent(spiffeId: string, trustRoots: readonly string[], maxSockets: number): Http1Agent {
     return new Http1Agent({
       maxConnections: maxSockets,
       keepAliveTimeoutMs: this.options.idleTimeoutMs ?? 30_000,
@@ -168,6 +166,6 @@ function mtlsConnector(options: tls.ConnectionOptions): Connector {
  * Lets an agent die without cutting requests in flight: close() stops new requests, lets the running
  * and waiting ones finish, then closes every connection.
  */
-function retire(agent: Agent): void {
+function retire(agent: Http1Agent): void {
   void agent.close().catch(() => undefined);
 }

@@ -246,7 +246,7 @@ describe('a compile with a fingerprint cache', () => {
     expect(await snapshotTree(cached)).toEqual(before);
   });
 
-  it('writes back the lines of the services it kept as they were', async () => {
+  it('rewrites only the lines of the services it recompiled', async () => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
     const before = (await readFile(fingerprintFile, 'utf8')).split('\n');
     expect(before[0]).toBe('meshc.fingerprints/v3');

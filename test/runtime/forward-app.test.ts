@@ -1,4 +1,4 @@
-// The plain hop to the app over the undici pool, on real sockets: response headers as the client will
+// The plain hop to the app over meshc's own keep-alive client, on real sockets: response headers as the client will
 // get them (hop-by-hop and Connection-listed ones dropped, repeated ones kept), a body that breaks off
 // mid-way surfaces as a stream error (the edge turns it into a truncated response), and the keep-alive
 // connection is reused across requests.
@@ -45,7 +45,7 @@ function readAll(body: Buffer | Readable): Promise<string> {
   });
 }
 
-describe('forward to the app over undici', () => {
+describe('forward to the app over the keep-alive client', () => {
   const agent = createAppAgent();
   const apps: { close: () => void }[] = [];
   afterAll(async () => {

@@ -55,7 +55,6 @@ describe('forward over mTLS', () => {
       agent,
       host: '127.0.0.1',
       port,
-      secure: true,
       connectTimeoutMs: 1000,
       endpoint: undefined,
     }).then(
