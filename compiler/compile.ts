@@ -82,32 +82,28 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
     const diagnostics: Diagnostic[] = [];
-    for (let start = 0; start < names.length; start += size) {
-      const slice = names.slice(start, start + size);
-      const chunk: string[] = [];
-      const keep: KeptService[] = [];
-      for (const name of slice) {
-        const entry = cached.get(name);
-        if (
-          entry &&
-          entry.fingerprint === fingerprints?.get(name) &&
-          storeStillMatches(input.outDir, entry)
-        ) {
-          kept.set(name, entry);
-          keep.push({
-            service: name,
-            version: entry.version,
-            size: entry.size,
-            paths: entry.files.map(([p]) => p),
-          });
-        } else chunk.push(name);
-      }
-      if (chunk.length === 0) {
-        await writing;
-        writer.keepServices(keep);
-        input.onProgress?.(start + slice.length, names.length);
-        continue;
-      }
+    // Every service is sorted first into kept (inputs and store files as the cache says) and to
+    // compile, so the changed services are emitted and written together in as few chunks as they
+    // fill: a one-service change whose callers sit elsewhere in the mesh is one batch, not one per
+    // stretch of the name order, each with its own store reads and writes.
+    const toCompile: string[] = [];
+    const keep: KeptService[] = [];
+    for (const name of names) {
+      const entry = cached.get(name);
+      if (entry && entry.fingerprint === fingerprints?.get(name) && storeStillMatches(input.outDir, entry)) {
+        kept.set(name, entry);
+        keep.push({
+          service: name,
+          version: entry.version,
+          size: entry.size,
+          paths: entry.files.map(([p]) => p),
+        });
+      } else toCompile.push(name);
+    }
+    writer.keepServices(keep);
+    if (keep.length > 0) input.onProgress?.(keep.length, names.length);
+    for (let start = 0; start < toCompile.length; start += size) {
+      const chunk = toCompile.slice(start, start + size);
       const published = writer.fresh
         ? { bundles: new Map(), files: new Map() }
         : await readPublished(input.outDir, chunk);
@@ -127,7 +123,6 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         await writer.abort();
         return { model, diagnostics };
       }
-      writer.keepServices(keep);
       // The writer says which files each service owns: what the next compile's fingerprints stamp.
       writing = writer.addServices(services, published.files).then((owned) => {
         if (!fingerprints) return;
@@ -142,12 +137,12 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       });
       // Settled here too, so a failure is never unhandled while the next chunk is emitted.
       writing.catch(() => undefined);
-      input.onProgress?.(start + slice.length, names.length);
+      input.onProgress?.(keep.length + start + chunk.length, names.length);
     }
     await writing;
     const report = await writer.finish(model.name, input.commit);
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
-    // Kept services were counted first in each chunk: back to the model's order.
+    // Kept services were counted first: back to the model's order.
     const order = new Map(names.map((n, i) => [n, i]));
     const services = [...report.services].sort(
       (a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0),
