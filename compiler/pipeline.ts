@@ -74,7 +74,10 @@ export async function readReferencedFiles(
   documents: readonly SpecDocument[],
 ): Promise<Map<string, Uint8Array>> {
   const paths = new Set<string>();
-  for (const { value } of documents) {
+  for (const doc of documents) {
+    // A document with an outline is a Service: its value is not decoded only to say so.
+    if (doc.outline) continue;
+    const value = doc.value;
     if (field(value, 'kind') !== 'Mesh') continue;
     const roots = field(field(field(value, 'spec'), 'trust'), 'roots');
     if (!Array.isArray(roots)) continue;

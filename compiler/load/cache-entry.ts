@@ -7,8 +7,10 @@
 // the whole entry fall back to v8.serialize, which carries all of those.
 // See docs/decisions/0005-parse-cache.md (format 5).
 import { deserialize, serialize } from 'node:v8';
+import type { Diagnostic } from '../diagnostics.js';
+import type { DocumentOutline } from './outline.js';
 import type { ParsedFile, ParsedValue } from './parse-file.js';
-import { isPositionIndex } from './positions.js';
+import { isPositionIndex, type PositionIndex } from './positions.js';
 
 /** First byte of an entry: which of the two encodings follows. */
 const JSON_ENTRY = 0x4a; // 'J'
@@ -34,12 +36,21 @@ const ARRAYS = ['parents', 'segmentEnds', 'spans'] as const;
 
 /** An entry's bytes; the inverse of decodeEntry. */
 export function encodeEntry(parsed: ParsedFile): Uint8Array {
-  if (!isJsonData(parsed.diagnostics) || !parsed.documents.every((d) => isJsonData(d.value))) {
+  const jsonable = parsed.documents.every(
+    (d) => isJsonData(d.value) && (d.outline === undefined || isJsonData(d.outline)),
+  );
+  if (!jsonable || !isJsonData(parsed.diagnostics)) {
     return Buffer.concat([Uint8Array.of(V8_ENTRY), serialize(parsed)]);
   }
+  const texts: Buffer[] = [];
   const arrays: Numbers[] = [];
+  let textBytes = 0;
   const documents = parsed.documents.map((doc) => {
-    const stored: Record<string, unknown> = { ...doc };
+    const text = Buffer.from(asciiJson(doc.value), 'latin1');
+    const stored: Record<string, unknown> = { index: doc.index, value: text.length };
+    if (doc.outline) stored.outline = doc.outline;
+    texts.push(text);
+    textBytes += text.length;
     const positions: Record<string, unknown> = { segmentText: doc.positions.segmentText };
     for (const name of ARRAYS) {
       const array = doc.positions[name];
@@ -49,12 +60,12 @@ export function encodeEntry(parsed: ParsedFile): Uint8Array {
     stored.positions = positions;
     return stored;
   });
-  const text = Buffer.from(asciiJson({ documents, diagnostics: parsed.diagnostics }), 'latin1');
+  const header = Buffer.from(asciiJson({ documents, diagnostics: parsed.diagnostics }), 'latin1');
   const head = Buffer.alloc(JSON_HEADER);
   head[0] = JSON_ENTRY;
-  head.writeUInt32LE(text.length, 1);
-  const pieces: Uint8Array[] = [head, text];
-  let length = JSON_HEADER + text.length;
+  head.writeUInt32LE(header.length, 1);
+  const pieces: Uint8Array[] = [head, header, ...texts];
+  let length = JSON_HEADER + header.length + textBytes;
   for (const array of arrays) {
     // Each array starts 4-byte aligned within the entry, so it can be viewed in place once copied.
     const pad = align4(length) - length;
@@ -67,27 +78,46 @@ export function encodeEntry(parsed: ParsedFile): Uint8Array {
 
 /** An entry as stored, or undefined when it is not one encodeEntry made with the shape parse-file.ts yields. */
 export function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
-  let entry: unknown;
   try {
-    if (bytes[0] === V8_ENTRY) entry = deserialize(bytes.subarray(1));
-    else if (bytes[0] === JSON_ENTRY) entry = decodeJsonEntry(bytes);
+    if (bytes[0] === JSON_ENTRY) return decodeJsonEntry(bytes);
+    if (bytes[0] !== V8_ENTRY) return undefined;
+    const entry: unknown = deserialize(bytes.subarray(1));
+    return isParsedFile(entry) ? entry : undefined;
   } catch {
     return undefined;
   }
-  return isParsedFile(entry) ? entry : undefined;
 }
 
-function decodeJsonEntry(bytes: Uint8Array): unknown {
+/**
+ * A JSON entry. Each document's value is decoded when first read: a run that recompiles one
+ * service reads the outlines of the others (outline.ts), never their values. The entry's checksum
+ * and stamp vouch for the value's text, as for the positions.
+ */
+function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
   if (bytes.length < JSON_HEADER) return undefined;
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const textEnd = JSON_HEADER + view.readUInt32LE(1);
-  if (textEnd > bytes.length) return undefined;
+  const headerEnd = JSON_HEADER + view.readUInt32LE(1);
+  if (headerEnd > bytes.length) return undefined;
   // ASCII text (asciiJson), so latin1 reads it as UTF-8 would, without validating: a third of the time.
-  const parsed = JSON.parse(view.toString('latin1', JSON_HEADER, textEnd)) as {
+  const parsed = JSON.parse(view.toString('latin1', JSON_HEADER, headerEnd)) as {
     documents?: unknown;
     diagnostics?: unknown;
   };
-  if (!Array.isArray(parsed?.documents)) return undefined;
+  const stored = parsed?.documents;
+  const diagnostics = parsed?.diagnostics;
+  if (!Array.isArray(stored) || !Array.isArray(diagnostics) || !diagnostics.every(isDiagnostic)) {
+    return undefined;
+  }
+  // Where each value's text is: one after another, right after the header.
+  const spans: [start: number, end: number][] = [];
+  let textEnd = headerEnd;
+  for (const doc of stored as Partial<StoredDocument>[]) {
+    const length = doc?.value;
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 2) return undefined;
+    spans.push([textEnd, textEnd + length]);
+    textEnd += length;
+  }
+  if (textEnd > bytes.length) return undefined;
   // One copy of the arrays' bytes (a fresh buffer, so aligned), for every view of the entry to share.
   const block = new Uint8Array(bytes.subarray(Math.min(align4(textEnd), bytes.length)));
   let offset = 0;
@@ -103,16 +133,55 @@ function decodeJsonEntry(bytes: Uint8Array): unknown {
       ? new Uint16Array(block.buffer, start, length as number)
       : new Int32Array(block.buffer, start, length as number);
   };
-  for (const doc of parsed.documents as { positions?: unknown }[]) {
-    const stored = doc?.positions as Partial<StoredPositions> | undefined;
-    if (typeof stored !== 'object' || stored === null) return undefined;
-    const [parents, segmentEnds, spans] = ARRAYS.map((name) => take(stored[name]));
-    if (!parents || !segmentEnds || !spans) return undefined;
+  const documents: ParsedValue[] = [];
+  for (const [i, doc] of (stored as Partial<StoredDocument>[]).entries()) {
+    const at = doc.positions;
+    if (typeof doc.index !== 'number' || typeof at !== 'object' || at === null) return undefined;
+    if (doc.outline !== undefined && !isOutline(doc.outline)) return undefined;
+    const [parents, segmentEnds, spans_] = ARRAYS.map((name) => take(at[name]));
+    if (!parents || !segmentEnds || !spans_) return undefined;
     // In positionsOf's key order, so a decoded entry is the parsed one down to its shape.
-    doc.positions = { parents, segmentText: stored.segmentText, segmentEnds, spans };
+    const positions = { parents, segmentText: at.segmentText, segmentEnds, spans: spans_ };
+    if (!isPositionIndex(positions)) return undefined;
+    const [start, end] = spans[i]!;
+    documents.push(
+      storedDocument(doc.index, positions, doc.outline, () => view.toString('latin1', start, end)),
+    );
   }
   // The last array ends the entry: trailing bytes mean it is not one of ours.
-  return offset === block.length ? parsed : undefined;
+  return offset === block.length ? { documents, diagnostics: diagnostics as Diagnostic[] } : undefined;
+}
+
+/** A document of the header: its value's text length (the text follows the header), outline, positions. */
+interface StoredDocument {
+  readonly index: number;
+  readonly value: number;
+  readonly outline?: DocumentOutline;
+  readonly positions: Partial<StoredPositions>;
+}
+
+/** A decoded document whose value is parsed from `text` on first read, then kept. */
+function storedDocument(
+  index: number,
+  positions: PositionIndex,
+  outline: DocumentOutline | undefined,
+  text: () => string,
+): ParsedValue {
+  let value: Record<string, unknown> | undefined;
+  const doc = { index } as {
+    index: number;
+    value: Record<string, unknown>;
+    positions: PositionIndex;
+    outline?: DocumentOutline;
+  };
+  // An own enumerable property, as a parsed document's value is (spreading or comparing reads it).
+  Object.defineProperty(doc, 'value', {
+    enumerable: true,
+    get: () => (value ??= JSON.parse(text()) as Record<string, unknown>),
+  });
+  doc.positions = positions;
+  if (outline) doc.outline = outline;
+  return doc;
 }
 
 /** `n` rounded up to a multiple of 4: where an array starts (the entry's start and the copy's are aligned). */
@@ -128,6 +197,16 @@ function asciiJson(value: unknown): string {
   );
 }
 
+function isDiagnostic(value: unknown): boolean {
+  const d = value as Partial<Diagnostic> | null | undefined;
+  return typeof d?.code === 'string' && typeof d.line === 'number';
+}
+
+function isOutline(value: unknown): value is DocumentOutline {
+  const o = value as Partial<DocumentOutline> | null;
+  return typeof o === 'object' && o !== null && typeof o.routes === 'number' && typeof o.service === 'object';
+}
+
 function isParsedFile(value: unknown): value is ParsedFile {
   const entry = value as Partial<ParsedFile> | null | undefined;
   if (typeof entry !== 'object' || entry === null) return false;
@@ -139,7 +218,7 @@ function isParsedFile(value: unknown): value is ParsedFile {
       d.value !== null &&
       isPositionIndex(d.positions),
   );
-  return docsOk && entry.diagnostics.every((d) => typeof d?.code === 'string' && typeof d.line === 'number');
+  return docsOk && entry.diagnostics.every(isDiagnostic);
 }
 
 /**

@@ -7,6 +7,7 @@ import { checkHeader } from './check-header.js';
 import { decodeSpecFile } from './decode-file.js';
 import { buildNodeIndex, makeLocator, type NodeIndex, type ParsedSource } from './locate-nodes.js';
 import { makeDiagnostic, positionOf } from './make-diagnostic.js';
+import { type DocumentOutline, outlineOf } from './outline.js';
 import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
 import type { SourceFile } from './types.js';
@@ -22,6 +23,8 @@ export interface ParsedValue {
   readonly value: Record<string, unknown>;
   /** Where every node of the document is, so locating needs no second parse. */
   readonly positions: PositionIndex;
+  /** A Service document's outline (outline.ts); absent for other documents. */
+  readonly outline?: DocumentOutline;
 }
 
 /** Everything parsing one file yields: plain data only, so it can be cloned, cached and compared. */
@@ -62,7 +65,9 @@ export function parseSpecFile(file: SourceFile): ParsedFile {
   }
   for (const { index, doc } of stream.documents) {
     const read = readDocument(file.path, { doc, lineCounter: stream.lineCounter }, diagnostics);
-    if (read) documents.push({ index, ...read });
+    if (!read) continue;
+    const outline = outlineOf(read.value);
+    documents.push(outline ? { index, ...read, outline } : { index, ...read });
   }
   return { documents, diagnostics };
 }

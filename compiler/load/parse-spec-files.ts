@@ -39,9 +39,21 @@ export function assembleSpec(
     diagnostics.push(...result.diagnostics);
     let known = digests[i];
     const digest = () => (known ??= contentKey(file.bytes));
-    for (const { index, value, positions } of result.documents) {
-      const { locate, locateKey } = positionLocator(file.path, positions);
-      documents.push({ file: file.path, index, value, locate, locateKey, digest });
+    for (const doc of result.documents) {
+      const { locate, locateKey } = positionLocator(file.path, doc.positions);
+      const { index, outline } = doc;
+      documents.push({
+        file: file.path,
+        index,
+        // Read through: a cached document's value is decoded only if something reads it.
+        get value() {
+          return doc.value;
+        },
+        ...(outline ? { outline } : {}),
+        locate,
+        locateKey,
+        digest,
+      });
     }
   });
   return { documents, diagnostics };

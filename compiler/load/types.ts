@@ -2,6 +2,7 @@
 // ref) and YAML documents that remember where every value came from.
 import type { SourceLocation } from '../diagnostics.js';
 import type { FileStat } from './file-stamps.js';
+import type { DocumentOutline } from './outline.js';
 
 /** A file of the spec repo as read; `path` is relative to the spec root, with forward slashes. */
 export interface SourceFile {
@@ -40,6 +41,11 @@ export interface SpecDocument {
   /** 0-based index of the document within its file. */
   readonly index: number;
   readonly value: unknown;
+  /**
+   * A Service document's outline (outline.ts): what is read of every service, without decoding
+   * the rest of a cached document. Absent for other documents.
+   */
+  readonly outline?: DocumentOutline;
   /**
    * Source location of the value at a JSON pointer (RFC 6901, e.g. `/spec/routes/1/retries`).
    * Falls back to the nearest existing ancestor, so a missing property points at its parent.

@@ -35,9 +35,10 @@ export function normalizeSpec(spec: ValidSpec): MeshModel {
   };
   // Each service is normalized when first read (a compile reads only those it emits).
   const recipes = new Map<string, () => ServiceModel>();
-  const sorted = [...spec.services].sort((a, b) => compare(a.doc.metadata.name, b.doc.metadata.name));
+  // By the outlines' names: a service's document is decoded only when it is normalized.
+  const sorted = [...spec.services].sort((a, b) => compare(a.outline.metadata.name, b.outline.metadata.name));
   for (const located of sorted)
-    recipes.set(located.doc.metadata.name, () => normalizeService(located, context));
+    recipes.set(located.outline.metadata.name, () => normalizeService(located, context));
   const services = new LazyMap(recipes);
   return {
     name: spec.mesh.doc.metadata.name,
@@ -100,7 +101,7 @@ function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext
 }
 
 /** The services `spec` calls, once each, sorted: the model's `calls`, and what fingerprints read. */
-export function callsOf(spec: ServiceDocument['spec']): string[] {
+export function callsOf(spec: { readonly calls?: readonly string[] }): string[] {
   return [...new Set(spec.calls ?? [])].sort(compare);
 }
 

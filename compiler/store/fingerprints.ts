@@ -70,10 +70,10 @@ export function fingerprintServices(
   );
   const own = new Map<string, string>();
   const calls = new Map<string, readonly string[]>();
-  for (const { doc, source } of spec.services) {
-    own.set(doc.metadata.name, inputOf(source));
-    // As the model lists them, without normalizing the service.
-    calls.set(doc.metadata.name, callsOf(doc.spec));
+  for (const { outline, source } of spec.services) {
+    own.set(outline.metadata.name, inputOf(source));
+    // As the model lists them, from the outline: neither normalized nor decoded from the cache.
+    calls.set(outline.metadata.name, callsOf(outline.spec));
   }
   const out = new Map<string, string>();
   for (const name of model.services.keys()) {

@@ -1,13 +1,17 @@
 // Pure helpers over authorization sections: whether a caller is admitted at all, and whether one
 // allow rule covers another (admits every request the other would). Shared by the checks and by
 // later stages that explain decisions.
-import type { Authorization, AuthzRule } from '../../schema/mesh.types.generated.js';
+import type { AuthzRule } from '../../schema/mesh.types.generated.js';
+import type { ServiceOutline } from '../load/outline.js';
 
 /**
  * True when some request from `caller` can be admitted. A service without an authorization
  * section enforces none (like Istio and Linkerd without a policy): it admits every mesh identity.
  */
-export function admitsCaller(authz: Authorization | undefined, caller: string): boolean {
+export function admitsCaller(
+  authz: Pick<ServiceOutline['spec'], 'authorization'>['authorization'],
+  caller: string,
+): boolean {
   if (!authz) return true;
   if ((authz.default ?? 'deny') === 'allow') return true;
   return (authz.allow ?? []).some((rule) => rule.from.includes('*') || rule.from.includes(caller));

@@ -2,6 +2,7 @@
 // check needs to scan all services per service (a spec may hold 10,000 of them).
 import type { MeshDocument, ServiceDocument, ServiceSpec } from '../../schema/mesh.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
+import type { ServiceOutline } from '../load/outline.js';
 import type { SpecDocument } from '../load/types.js';
 import type { Located } from './types.js';
 
@@ -10,10 +11,14 @@ export interface CheckContext {
   readonly mesh: Located<MeshDocument> | undefined;
   /** Every `kind: Mesh` document, valid or not (to count them). */
   readonly meshDocuments: readonly SpecDocument[];
-  /** Schema-valid services, in input order (files sorted by path, then document order). */
-  readonly services: readonly Located<ServiceDocument>[];
+  /**
+   * Schema-valid services, in input order (files sorted by path, then document order), as their
+   * outlines (load/outline.ts): a check that compares services reads only these fields of each,
+   * so the documents of services that did not change are never decoded from the parse cache.
+   */
+  readonly services: readonly Located<ServiceOutline>[];
   /** The first schema-valid service of each name. */
-  readonly serviceByName: ReadonlyMap<string, Located<ServiceDocument>>;
+  readonly serviceByName: ReadonlyMap<string, Located<ServiceOutline>>;
   /**
    * Names of every Service document, schema-valid or not: a reference to a service whose own
    * document has a schema error is not also reported as unknown.
@@ -26,8 +31,21 @@ export interface CheckContext {
   add(diagnostic: Diagnostic): void;
 }
 
-/** A semantic check: reads the context, reports through `ctx.add`, returns nothing. */
+/** A semantic check over the whole spec: reads the context, reports through `ctx.add`, returns nothing. */
 export type Check = (ctx: CheckContext) => void;
+
+/** What a check of one service at a time sees: that service's whole document, and the mesh. */
+export interface ServiceCheckContext {
+  readonly mesh: Located<MeshDocument> | undefined;
+  /** The one service being checked. */
+  readonly services: readonly Located<ServiceDocument>[];
+  readonly assets: ReadonlyMap<string, Uint8Array>;
+  readonly now: number;
+  add(diagnostic: Diagnostic): void;
+}
+
+/** A check of one service (checks/index.ts, SERVICE_CHECKS). */
+export type ServiceCheck = (ctx: ServiceCheckContext) => void;
 
 /** Version names of a service: its `versions` keys, or `default` for plain `endpoints`. */
 export function versionNames(spec: ServiceSpec): string[] {

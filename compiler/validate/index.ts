@@ -5,13 +5,14 @@ import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics.js';
+import { outlineOf, type ServiceOutline } from '../load/outline.js';
 import type { SpecDocument } from '../load/types.js';
-import type { CheckContext } from './check-context.js';
+import type { CheckContext, ServiceCheckContext } from './check-context.js';
 import { CHECKS, SERVICE_CHECKS } from './checks/index.js';
 import { makeDiagnostic } from './report.js';
 import { validateAgainstSchema } from './schema.js';
 import { translateSchemaErrors } from './schema-errors.js';
-import type { Located, ValidateInput, ValidateResult } from './types.js';
+import type { Located, LocatedService, ValidateInput, ValidateResult } from './types.js';
 
 const API_VERSION = 'meshc/v1';
 
@@ -24,12 +25,33 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   const diagnostics: Diagnostic[] = [];
   const meshDocuments: SpecDocument[] = [];
   const meshes: Located<MeshDocument>[] = [];
-  const services: Located<ServiceDocument>[] = [];
+  /** Schema-valid services as the checks comparing services see them: outlines only. */
+  const outlines: Located<ServiceOutline>[] = [];
+  /** The same services whole, each document decoded only if something reads it. */
+  const services: LocatedService[] = [];
   const declaredServiceNames = new Set<string>();
   let serviceCount = 0;
   let routeCount = 0;
+  const memo = input.validationMemo;
+
+  const addService = (source: SpecDocument, outline: ServiceOutline) => {
+    outlines.push({ doc: outline, source });
+    services.push(locatedService(source, outline));
+  };
 
   for (const source of input.documents) {
+    // Keyed only with a memo: a document's digest hashes its file when no cache did.
+    const schemaKey = memo && `schema ${documentKey(source)}`;
+    const known = source.outline;
+    // A service known to pass the schema is read through its outline: the rest of a cached
+    // document is never decoded (outline.ts).
+    if (known && memo?.has(schemaKey!)) {
+      serviceCount++;
+      routeCount += known.routes;
+      declaredServiceNames.add(known.service.metadata.name);
+      addService(source, known.service);
+      continue;
+    }
     const value = source.value;
     // Empty documents (a trailing `---`) say nothing. Non-mappings and foreign apiVersion or kind
     // are the loader's to report (MC1008-MC1010): they are not meshc documents to validate.
@@ -53,9 +75,6 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       const name = isRecord(value.metadata) ? value.metadata.name : undefined;
       if (typeof name === 'string') declaredServiceNames.add(name);
     }
-    const memo = input.validationMemo;
-    // Keyed only with a memo: a document's digest hashes its file when no cache did.
-    const schemaKey = memo && `schema ${documentKey(source)}`;
     if (!memo?.has(schemaKey!)) {
       const errors = validateAgainstSchema(kind, value);
       if (errors.length > 0) {
@@ -65,17 +84,17 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       memo?.add(schemaKey!);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
-    else services.push({ doc: value as unknown as ServiceDocument, source });
+    else addService(source, (known ?? outlineOf(value))!.service);
   }
 
-  const serviceByName = new Map<string, Located<ServiceDocument>>();
-  for (const svc of services) {
+  const serviceByName = new Map<string, Located<ServiceOutline>>();
+  for (const svc of outlines) {
     if (!serviceByName.has(svc.doc.metadata.name)) serviceByName.set(svc.doc.metadata.name, svc);
   }
   const ctx: CheckContext = {
     mesh: meshes[0],
     meshDocuments,
-    services,
+    services: outlines,
     serviceByName,
     declaredServiceNames,
     assets: input.assets,
@@ -83,14 +102,18 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     add: (d) => diagnostics.push(d),
   };
   for (const check of CHECKS) check(ctx);
-  runServiceChecks(ctx, input.validationMemo);
+  runServiceChecks(ctx, services, memo);
 
   const sorted = sortDiagnostics(diagnostics);
   const summary = { services: serviceCount, routes: routeCount };
   const mesh = meshes[0];
   if (hasErrors(sorted) || !mesh) return { diagnostics: sorted, summary };
   const byName = [...services].sort((a, b) =>
-    a.doc.metadata.name < b.doc.metadata.name ? -1 : a.doc.metadata.name > b.doc.metadata.name ? 1 : 0,
+    a.outline.metadata.name < b.outline.metadata.name
+      ? -1
+      : a.outline.metadata.name > b.outline.metadata.name
+        ? 1
+        : 0,
   );
   return {
     diagnostics: sorted,
@@ -99,22 +122,39 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   };
 }
 
+/** A schema-valid service whose document is decoded when first read (a compile reads those it emits). */
+function locatedService(source: SpecDocument, outline: ServiceOutline): LocatedService {
+  return {
+    source,
+    outline,
+    get doc() {
+      return source.value as ServiceDocument;
+    },
+  };
+}
+
 /**
  * SERVICE_CHECKS, one service at a time, in service order. With a memo, a service they found nothing
  * in is remembered by its document and the mesh document (and the checks' own code), and skipped
  * while none of those changed: only what changed is checked again.
  */
-function runServiceChecks(ctx: CheckContext, memo: ValidationMemo | undefined): void {
+function runServiceChecks(
+  ctx: CheckContext,
+  services: readonly Located<ServiceDocument>[],
+  memo: ValidationMemo | undefined,
+): void {
   const prefix =
     memo &&
     `checks/${serviceChecksDigest()} mesh ${ctx.mesh ? documentKey(ctx.mesh.source) : 'none'} service `;
-  for (const svc of ctx.services) {
+  for (const svc of services) {
     const key = prefix && `${prefix}${documentKey(svc.source)}`;
     if (memo?.has(key!)) continue;
     let clean = true;
-    const one: CheckContext = {
-      ...ctx,
+    const one: ServiceCheckContext = {
+      mesh: ctx.mesh,
       services: [svc],
+      assets: ctx.assets,
+      now: ctx.now,
       add: (d) => {
         clean = false;
         ctx.add(d);

@@ -2,6 +2,7 @@
 // later stages can cite file:line (provenance) without ever seeing YAML.
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
+import type { ServiceOutline } from '../load/outline.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
 import type { SpecDocument } from '../load/types.js';
 
@@ -10,11 +11,19 @@ export interface Located<T> {
   readonly source: SpecDocument;
 }
 
+/**
+ * A schema-valid service: its outline (load/outline.ts) at hand, its whole document decoded from the
+ * parse cache only when `doc` is first read.
+ */
+export interface LocatedService extends Located<ServiceDocument> {
+  readonly outline: ServiceOutline;
+}
+
 /** A spec that passed schema and semantic checks (warnings allowed). */
 export interface ValidSpec {
   readonly mesh: Located<MeshDocument>;
   /** Sorted by service name. */
-  readonly services: readonly Located<ServiceDocument>[];
+  readonly services: readonly LocatedService[];
   /** Referenced files read by the pipeline, e.g. trust roots, by spec-relative path. */
   readonly assets: ReadonlyMap<string, Uint8Array>;
 }

@@ -2,6 +2,7 @@
 // calls the next `fanOut` services (wrapping around), has 3 versions (static, DNS, static) and 4
 // routes using header, path, method and query matches, weights, retries, faults, header
 // mutations and a mirror; its authorization admits exactly its callers.
+import { outlineOf } from '../../compiler/load/outline.js';
 import type { SpecDocument } from '../../compiler/load/types.js';
 import type { ValidSpec } from '../../compiler/validate/types.js';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
@@ -94,7 +95,7 @@ export function generateMesh(size: number, fanOut = 5): ValidSpec {
         },
       },
     };
-    return { doc, source: fakeSource(`services/${name}.yaml`, doc) };
+    return { doc, outline: outlineOf(doc)!.service, source: fakeSource(`services/${name}.yaml`, doc) };
   });
   return {
     mesh: { doc: mesh, source: fakeSource('mesh.yaml', mesh) },

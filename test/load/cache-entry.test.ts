@@ -78,8 +78,14 @@ describe('parse-cache entries', () => {
   it('writes text past ASCII as escapes and reads it back whole', () => {
     const parsed = parse('a.yaml', `${SERVICE}  note: "café ☕ 𝄞 \\ud800"\n  caf\u00e9: 1\n`);
     const bytes = encodeEntry(parsed);
-    const textEnd = 5 + Buffer.from(bytes).readUInt32LE(1);
-    expect(bytes.subarray(0, textEnd).every((b, i) => i === 0 || i < 5 || b < 0x80)).toBe(true);
+    expect(String.fromCharCode(bytes[0]!)).toBe('J');
+    // The header, then each document's value: all of it text, all of it ASCII.
+    const headerEnd = 5 + Buffer.from(bytes).readUInt32LE(1);
+    const header = JSON.parse(Buffer.from(bytes.subarray(5, headerEnd)).toString('latin1')) as {
+      documents: { value: number }[];
+    };
+    const textEnd = headerEnd + header.documents.reduce((sum, d) => sum + d.value, 0);
+    expect(bytes.subarray(5, textEnd).every((b) => b < 0x80)).toBe(true);
     expectSame(decodeEntry(bytes), parsed);
     expect((decodeEntry(bytes)?.documents[0]?.value.spec as Record<string, unknown>).note).toBe(
       'café ☕ 𝄞 \ud800',

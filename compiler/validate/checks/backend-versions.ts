@@ -1,9 +1,9 @@
 // Route backends name versions of the service they route to: each must exist (MC3006) and appear
 // once per route (MC3024), or the weights would not say what they seem to.
-import { type Check, versionNames } from '../check-context.js';
+import { type ServiceCheck, versionNames } from '../check-context.js';
 import { closestMatch, makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkBackendVersions: Check = (ctx) => {
+export const checkBackendVersions: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const versions = versionNames(svc.doc.spec);
     const known = new Set(versions);

@@ -1,9 +1,9 @@
 // Weights are percentages of a route's traffic: with several backends every one needs a weight
 // (MC3009) and together they make 100 (MC3008). A single backend may omit its weight.
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
-export const checkBackendWeights: Check = (ctx) => {
+export const checkBackendWeights: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     svc.doc.spec.routes?.forEach((route, r) => {
       const backends = route.backends;

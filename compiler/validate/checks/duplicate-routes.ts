@@ -1,9 +1,9 @@
 // Route names show up in metrics, access logs and `meshc explain`; within a service each names one
 // route (MC3011).
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkDuplicateRoutes: Check = (ctx) => {
+export const checkDuplicateRoutes: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const first = new Map<string, number>();
     svc.doc.spec.routes?.forEach((route, r) => {

@@ -1,11 +1,11 @@
 // Service names identify workloads (SPIFFE IDs, bundle names): two documents may not share one (MC3003).
-import type { ServiceDocument } from '../../../schema/mesh.types.generated.js';
+import type { ServiceOutline } from '../../load/outline.js';
 import type { Check } from '../check-context.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 import type { Located } from '../types.js';
 
 export const checkDuplicateServices: Check = (ctx) => {
-  const first = new Map<string, Located<ServiceDocument>>();
+  const first = new Map<string, Located<ServiceOutline>>();
   for (const svc of ctx.services) {
     const name = svc.doc.metadata.name;
     const earlier = first.get(name);

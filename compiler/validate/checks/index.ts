@@ -1,7 +1,7 @@
 // The registry of semantic checks, run after schema validation: those over the whole spec, then
 // those of one service at a time. Adding a check is one file exporting a `Check` plus one line here;
 // each check reports through `ctx.add`.
-import type { Check } from '../check-context.js';
+import type { Check, ServiceCheck } from '../check-context.js';
 import { checkBackendVersions } from './backend-versions.js';
 import { checkBackendWeights } from './backend-weights.js';
 import { checkCallerAdmitted } from './caller-admitted.js';
@@ -25,7 +25,7 @@ import { checkUnknownAuthzCallers } from './unknown-authz-callers.js';
 import { checkUnknownCalls } from './unknown-calls.js';
 import { checkUnreachableAuthz } from './unreachable-authz.js';
 
-export type { Check, CheckContext } from '../check-context.js';
+export type { Check, CheckContext, ServiceCheck, ServiceCheckContext } from '../check-context.js';
 
 export const CHECKS: readonly Check[] = [
   // the mesh as a whole
@@ -50,7 +50,7 @@ export const CHECKS: readonly Check[] = [
  * is remembered (with the parse cache) and not checked again until it or the mesh changes. A check
  * that compares services, or reports on the mesh itself, belongs in CHECKS.
  */
-export const SERVICE_CHECKS: readonly Check[] = [
+export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkMtlsMode, // MC3018
   checkSelfCalls, // MC3020
   // routes

@@ -1,8 +1,8 @@
 // A mirror copies requests to a version of the same service; that version must exist (MC3007).
-import { type Check, versionNames } from '../check-context.js';
+import { type ServiceCheck, versionNames } from '../check-context.js';
 import { closestMatch, makeDiagnostic } from '../report.js';
 
-export const checkMirrorVersion: Check = (ctx) => {
+export const checkMirrorVersion: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const versions = versionNames(svc.doc.spec);
     svc.doc.spec.routes?.forEach((route, r) => {

@@ -1,10 +1,10 @@
 // A strict mesh promises that every hop is authenticated. A service may be permissive only while
 // it migrates into the mesh, and that phase belongs to the mesh as a whole (MC3018).
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { BUILTIN } from '../effective.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkMtlsMode: Check = (ctx) => {
+export const checkMtlsMode: ServiceCheck = (ctx) => {
   const mesh = ctx.mesh;
   if (!mesh) return;
   const meshMode = mesh.doc.spec.mtls ?? BUILTIN.mtls;

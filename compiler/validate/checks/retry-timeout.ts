@@ -3,10 +3,10 @@
 // timeout lets it do (MC3015, a warning). Values are the effective ones (route > service > mesh
 // defaults > built-in); a service is only warned about values it sets itself, and values that come
 // from the mesh defaults alone are reported once, at the mesh.
-import type { RelatedLocation, SourceLocation } from '../../diagnostics.js';
+import type { Diagnostic, RelatedLocation, SourceLocation } from '../../diagnostics.js';
 import { formatDuration as formatMs } from '../../duration.js';
 import type { SpecDocument } from '../../load/types.js';
-import type { Check, CheckContext } from '../check-context.js';
+import type { Check, ServiceCheck } from '../check-context.js';
 import { type EffectiveRetryTiming, effectiveRetryTiming, locateSourced } from '../effective.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
@@ -17,7 +17,7 @@ export const checkMeshRetryTimeout: Check = (ctx) => {
 };
 
 /** Each service's own values (a service check: see checks/index.ts). */
-export const checkRetryTimeout: Check = (ctx) => {
+export const checkRetryTimeout: ServiceCheck = (ctx) => {
   const mesh = ctx.mesh;
   for (const svc of ctx.services) {
     if (svc.doc.spec.protocol === 'tcp') continue; // no requests, so no retries
@@ -36,7 +36,7 @@ export const checkRetryTimeout: Check = (ctx) => {
 const OWN_LEVELS = ['route', 'service'];
 
 function report(
-  ctx: CheckContext,
+  ctx: { add(diagnostic: Diagnostic): void },
   t: EffectiveRetryTiming,
   what: string,
   ownLevels: readonly string[],

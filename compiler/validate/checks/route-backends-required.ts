@@ -1,9 +1,9 @@
 // A route may omit `backends` only when there is one version to send to; with several, the
 // choice must be written down (MC3010).
-import { type Check, versionNames } from '../check-context.js';
+import { type ServiceCheck, versionNames } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
-export const checkRouteBackendsRequired: Check = (ctx) => {
+export const checkRouteBackendsRequired: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const versions = versionNames(svc.doc.spec);
     if (versions.length < 2) continue;

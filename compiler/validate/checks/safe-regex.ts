@@ -1,7 +1,7 @@
 // Every regex in a match must compile (MC3017) and stay in the safe subset (MC3016): the proxy
 // runs them on every request, and one that backtracks catastrophically is a denial of service.
 import type { Match } from '../../../schema/mesh.types.generated.js';
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { joinPointer } from '../pointer.js';
 import { checkRegexCached } from '../regex-safety.js';
 import { makeDiagnostic } from '../report.js';
@@ -22,7 +22,7 @@ export function regexesOf(match: Match | undefined): [pointer: string, pattern: 
   return out;
 }
 
-export const checkSafeRegex: Check = (ctx) => {
+export const checkSafeRegex: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     svc.doc.spec.routes?.forEach((route, r) => {
       for (const [pointer, pattern] of regexesOf(route.match)) {

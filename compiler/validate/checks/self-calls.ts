@@ -1,9 +1,9 @@
 // A service listing itself in `calls` would route its own outbound traffic back to itself through
 // the mesh; a local call needs no proxy, so this is almost always a copy-paste slip (MC3020).
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
-export const checkSelfCalls: Check = (ctx) => {
+export const checkSelfCalls: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const name = svc.doc.metadata.name;
     const i = svc.doc.spec.calls?.indexOf(name) ?? -1;

@@ -1,10 +1,10 @@
 // Routes are tried in order and the first match wins, so a route whose every request is already
 // matched by an earlier one can never be chosen (MC3012). An empty match catches everything.
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { matchCovers } from '../match-covers.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkShadowedRoutes: Check = (ctx) => {
+export const checkShadowedRoutes: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const routes = svc.doc.spec.routes ?? [];
     for (let j = 1; j < routes.length; j++) {

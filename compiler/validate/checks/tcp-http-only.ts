@@ -1,11 +1,11 @@
 // A tcp service carries opaque byte streams: request matches, retries, faults, header mutations,
 // mirrors and per-method/path authorization have nothing to act on there (MC3026).
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
 const ROUTE_FIELDS = ['match', 'retries', 'fault', 'headers', 'mirror'] as const;
 
-export const checkTcpHttpOnly: Check = (ctx) => {
+export const checkTcpHttpOnly: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const spec = svc.doc.spec;
     if (spec.protocol !== 'tcp') continue;

@@ -1,10 +1,10 @@
 // The first allow rule that matches admits, so a rule whose every request an earlier rule already
 // admits decides nothing: usually a rule meant to narrow access that never will (MC3021).
 import { ruleCovers } from '../authz.js';
-import type { Check } from '../check-context.js';
+import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
-export const checkUnreachableAuthz: Check = (ctx) => {
+export const checkUnreachableAuthz: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const rules = svc.doc.spec.authorization?.allow ?? [];
     for (let j = 1; j < rules.length; j++) {

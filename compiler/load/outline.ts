@@ -1,0 +1,82 @@
+// A Service document's outline: the few fields read of EVERY service by the checks that compare
+// services (validate/checks, CHECKS), by the compile's fingerprints and by the model's index of
+// names. The loader computes it when it parses a file and the parse cache stores it beside the
+// document, so a run that recompiles one service decodes the outlines of the others, not their
+// whole documents (docs/decisions/0023-document-outlines.md). The checks see outlines only, fresh or
+// cached, so what they report never depends on the cache; the type keeps them to these fields.
+import type { Authorization, LoadBalancer, ServiceDocument } from '../../schema/mesh.types.generated.js';
+
+export interface ServiceOutline {
+  readonly apiVersion: ServiceDocument['apiVersion'];
+  readonly kind: ServiceDocument['kind'];
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly port: number;
+    readonly calls?: readonly string[];
+    readonly endpoints?: readonly string[];
+    readonly versions?: { readonly [version: string]: { readonly endpoints: readonly string[] } };
+    readonly loadBalancer?: LoadBalancer;
+    readonly authorization?: {
+      readonly default?: Authorization['default'];
+      readonly allow?: readonly { readonly from: readonly string[] }[];
+    };
+  };
+}
+
+export interface DocumentOutline {
+  readonly service: ServiceOutline;
+  /** How many routes the document lists (validation's summary counts them). */
+  readonly routes: number;
+}
+
+/**
+ * The outline of a `kind: Service` document of meshc/v1 with a named metadata and a spec mapping;
+ * undefined for any other document. Fields absent from the document are absent from the outline,
+ * so it is plain JSON data whenever the document is.
+ */
+export function outlineOf(value: unknown): DocumentOutline | undefined {
+  if (!isRecord(value) || value.kind !== 'Service' || value.apiVersion !== 'meshc/v1') return undefined;
+  const { metadata, spec } = value;
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || !isRecord(spec)) return undefined;
+  const out: Record<string, unknown> = {};
+  copy(spec, out, 'port');
+  copy(spec, out, 'calls');
+  copy(spec, out, 'endpoints');
+  if (isRecord(spec.versions)) {
+    const versions: Record<string, unknown> = {};
+    for (const [name, version] of Object.entries(spec.versions)) {
+      versions[name] = isRecord(version) ? pick(version, 'endpoints') : version;
+    }
+    out.versions = versions;
+  } else copy(spec, out, 'versions');
+  copy(spec, out, 'loadBalancer');
+  const authz = spec.authorization;
+  if (isRecord(authz)) {
+    const outline = pick(authz, 'default');
+    if (Array.isArray(authz.allow)) {
+      outline.allow = authz.allow.map((rule: unknown) => (isRecord(rule) ? pick(rule, 'from') : rule));
+    } else copy(authz, outline, 'allow');
+    out.authorization = outline;
+  } else copy(spec, out, 'authorization');
+  const service = {
+    apiVersion: value.apiVersion,
+    kind: value.kind,
+    metadata: { name: metadata.name },
+    spec: out,
+  } as unknown as ServiceOutline;
+  return { service, routes: Array.isArray(spec.routes) ? spec.routes.length : 0 };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function copy(from: Record<string, unknown>, to: Record<string, unknown>, key: string): void {
+  if (from[key] !== undefined) to[key] = from[key];
+}
+
+function pick(from: Record<string, unknown>, key: string): Record<string, unknown> {
+  const to: Record<string, unknown> = {};
+  copy(from, to, key);
+  return to;
+}
