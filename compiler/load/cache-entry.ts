@@ -204,7 +204,13 @@ function isDiagnostic(value: unknown): boolean {
 
 function isOutline(value: unknown): value is DocumentOutline {
   const o = value as Partial<DocumentOutline> | null;
-  return typeof o === 'object' && o !== null && typeof o.routes === 'number' && typeof o.service === 'object';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.routes === 'number' &&
+    typeof o.digest === 'string' &&
+    typeof o.service === 'object'
+  );
 }
 
 function isParsedFile(value: unknown): value is ParsedFile {

@@ -1,9 +1,10 @@
 // A Service document's outline: the few fields read of EVERY service by the checks that compare
-// services (validate/checks, CHECKS), by the compile's fingerprints and by the model's index of
+// services (validate/checks, RELATION_CHECKS), by the compile's fingerprints and by the model's index of
 // names. The loader computes it when it parses a file and the parse cache stores it beside the
 // document, so a run that recompiles one service decodes the outlines of the others, not their
 // whole documents (docs/decisions/0023-document-outlines.md). The checks see outlines only, fresh or
 // cached, so what they report never depends on the cache; the type keeps them to these fields.
+import { hash } from 'node:crypto';
 import type { Authorization, LoadBalancer, ServiceDocument } from '../../schema/mesh.types.generated.js';
 
 export interface ServiceOutline {
@@ -27,6 +28,11 @@ export interface DocumentOutline {
   readonly service: ServiceOutline;
   /** How many routes the document lists (validation's summary counts them). */
   readonly routes: number;
+  /**
+   * Names the outline's content (16 hex digits of its SHA-256): services whose outlines are all as
+   * they were give the checks comparing services nothing new to find (validate/index.ts).
+   */
+  readonly digest: string;
 }
 
 /**
@@ -64,7 +70,8 @@ export function outlineOf(value: unknown): DocumentOutline | undefined {
     metadata: { name: metadata.name },
     spec: out,
   } as unknown as ServiceOutline;
-  return { service, routes: Array.isArray(spec.routes) ? spec.routes.length : 0 };
+  const digest = hash('sha256', JSON.stringify(service), 'hex').slice(0, 16);
+  return { service, routes: Array.isArray(spec.routes) ? spec.routes.length : 0, digest };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -5,10 +5,10 @@ import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics.js';
-import { outlineOf, type ServiceOutline } from '../load/outline.js';
+import { type DocumentOutline, outlineOf, type ServiceOutline } from '../load/outline.js';
 import type { SpecDocument } from '../load/types.js';
 import type { CheckContext, ServiceCheckContext } from './check-context.js';
-import { CHECKS, SERVICE_CHECKS } from './checks/index.js';
+import { MESH_CHECKS, RELATION_CHECKS, SERVICE_CHECKS } from './checks/index.js';
 import { makeDiagnostic } from './report.js';
 import { validateAgainstSchema } from './schema.js';
 import { translateSchemaErrors } from './schema-errors.js';
@@ -34,9 +34,12 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   let routeCount = 0;
   const memo = input.validationMemo;
 
-  const addService = (source: SpecDocument, outline: ServiceOutline) => {
-    outlines.push({ doc: outline, source });
-    services.push(locatedService(source, outline));
+  /** Each outline's digest, in the order of `outlines`. */
+  const outlineDigests: string[] = [];
+  const addService = (source: SpecDocument, outline: DocumentOutline) => {
+    outlines.push({ doc: outline.service, source });
+    outlineDigests.push(outline.digest);
+    services.push(locatedService(source, outline.service));
   };
 
   for (const source of input.documents) {
@@ -49,7 +52,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       serviceCount++;
       routeCount += known.routes;
       declaredServiceNames.add(known.service.metadata.name);
-      addService(source, known.service);
+      addService(source, known);
       continue;
     }
     const value = source.value;
@@ -84,7 +87,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       memo?.add(schemaKey!);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
-    else addService(source, (known ?? outlineOf(value))!.service);
+    else addService(source, (known ?? outlineOf(value))!);
   }
 
   const serviceByName = new Map<string, Located<ServiceOutline>>();
@@ -101,7 +104,8 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     now: input.now,
     add: (d) => diagnostics.push(d),
   };
-  for (const check of CHECKS) check(ctx);
+  for (const check of MESH_CHECKS) check(ctx);
+  runRelationChecks(ctx, outlineDigests, outlines.length === serviceCount ? memo : undefined);
   runServiceChecks(ctx, services, memo);
 
   const sorted = sortDiagnostics(diagnostics);
@@ -134,6 +138,38 @@ function locatedService(source: SpecDocument, outline: ServiceOutline): LocatedS
 }
 
 /**
+ * RELATION_CHECKS over every service. With a memo, a run they found nothing in is remembered by what
+ * they read, the mesh document and each service's outline (its digest), and skipped while none of
+ * those changed: an edit inside a service's routes or policies changes no outline. Only with every
+ * Service document schema-valid (the caller passes no memo otherwise), as names of invalid ones are
+ * in the context too.
+ */
+function runRelationChecks(
+  ctx: CheckContext,
+  outlineDigests: readonly string[],
+  memo: ValidationMemo | undefined,
+): void {
+  const key = memo && relationsKey(ctx, outlineDigests);
+  if (memo?.has(key!)) return;
+  let clean = true;
+  const watched: CheckContext = {
+    ...ctx,
+    add: (d) => {
+      clean = false;
+      ctx.add(d);
+    },
+  };
+  for (const check of RELATION_CHECKS) check(watched);
+  if (clean) memo?.add(key!);
+}
+
+function relationsKey(ctx: CheckContext, outlineDigests: readonly string[]): string {
+  const outlines = hash('sha256', outlineDigests.join(' '), 'hex');
+  const mesh = ctx.mesh ? documentKey(ctx.mesh.source) : 'none';
+  return `relations/${checksDigest(RELATION_CHECKS)} mesh ${mesh} outlines ${outlines}`;
+}
+
+/**
  * SERVICE_CHECKS, one service at a time, in service order. With a memo, a service they found nothing
  * in is remembered by its document and the mesh document (and the checks' own code), and skipped
  * while none of those changed: only what changed is checked again.
@@ -145,7 +181,7 @@ function runServiceChecks(
 ): void {
   const prefix =
     memo &&
-    `checks/${serviceChecksDigest()} mesh ${ctx.mesh ? documentKey(ctx.mesh.source) : 'none'} service `;
+    `checks/${checksDigest(SERVICE_CHECKS)} mesh ${ctx.mesh ? documentKey(ctx.mesh.source) : 'none'} service `;
   for (const svc of services) {
     const key = prefix && `${prefix}${documentKey(svc.source)}`;
     if (memo?.has(key!)) continue;
@@ -170,14 +206,18 @@ function documentKey(source: SpecDocument): string {
   return `${source.digest()}#${source.index}`;
 }
 
-let checksDigest: string | undefined;
+const digests = new Map<readonly unknown[], string>();
 
 /**
- * The service checks' own source text: a meshc whose checks changed (even at the same version, in
+ * The checks' own source text: a meshc whose checks changed (even at the same version, in
  * development) does not trust what older checks found. Helpers they call are covered by meshc's
  * version in the memo's stamp.
  */
-function serviceChecksDigest(): string {
-  checksDigest ??= hash('sha256', SERVICE_CHECKS.map(String).join('\n'), 'hex').slice(0, 16);
-  return checksDigest;
+function checksDigest(checks: readonly ((...args: never[]) => void)[]): string {
+  let digest = digests.get(checks);
+  if (digest === undefined) {
+    digest = hash('sha256', checks.map(String).join('\n'), 'hex').slice(0, 16);
+    digests.set(checks, digest);
+  }
+  return digest;
 }

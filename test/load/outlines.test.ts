@@ -44,6 +44,7 @@ describe('outlineOf', () => {
   it('keeps exactly the fields the checks comparing services read', () => {
     expect(outlineOf(FULL)).toEqual({
       routes: 2,
+      digest: expect.stringMatching(/^[0-9a-f]{16}$/),
       service: {
         apiVersion: 'meshc/v1',
         kind: 'Service',
@@ -61,8 +62,19 @@ describe('outlineOf', () => {
 
   it('leaves out what the document leaves out, so the outline stays plain JSON', () => {
     const outline = outlineOf({ apiVersion: 'meshc/v1', kind: 'Service', metadata: { name: 'a' }, spec: {} });
-    expect(outline).toEqual({ routes: 0, service: expect.objectContaining({ spec: {} }) });
+    expect(outline).toEqual({
+      routes: 0,
+      digest: expect.any(String),
+      service: expect.objectContaining({ spec: {} }),
+    });
     expect(JSON.parse(JSON.stringify(outline))).toStrictEqual(outline);
+  });
+
+  it('names its content: an edit outside the outline keeps the digest, one inside changes it', () => {
+    const digest = (spec: object) => outlineOf({ ...FULL, spec: { ...FULL.spec, ...spec } })!.digest;
+    expect(digest({ timeout: '9s', routes: [] })).toBe(outlineOf(FULL)!.digest);
+    expect(digest({ calls: ['ratings', 'details'] })).not.toBe(outlineOf(FULL)!.digest);
+    expect(digest({ port: 9081 })).not.toBe(outlineOf(FULL)!.digest);
   });
 
   it.each([

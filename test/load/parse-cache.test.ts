@@ -101,14 +101,15 @@ describe('the validation memo', () => {
    * A run with the cache, whose result must equal an uncached run's; what its memo already knew:
    * documents that passed the schema, services clean to the checks.
    */
-  async function knownInRun(): Promise<{ schema: number; checks: number }> {
+  async function knownInRun(): Promise<{ schema: number; checks: number; relations: number }> {
     const cache = await openParseCache(cacheDir());
     const memo = cache.validationMemo;
     const has = memo.has.bind(memo);
-    const known = { schema: 0, checks: 0 };
+    const known = { schema: 0, checks: 0, relations: 0 };
     memo.has = (key) => {
       const yes = has(key);
-      if (yes) known[key.startsWith('schema ') ? 'schema' : 'checks']++;
+      if (yes)
+        known[key.startsWith('schema ') ? 'schema' : key.startsWith('relations/') ? 'relations' : 'checks']++;
       return yes;
     };
     expect(await run(source(), cache)).toEqual(await run(source()));
@@ -116,30 +117,49 @@ describe('the validation memo', () => {
   }
 
   it('remembers the documents that passed the schema and the services the checks found clean', async () => {
-    expect(await knownInRun()).toEqual({ schema: 0, checks: 0 });
-    expect(await knownInRun()).toEqual({ schema: 3, checks: 2 });
+    expect(await knownInRun()).toEqual({ schema: 0, checks: 0, relations: 0 });
+    expect(await knownInRun()).toEqual({ schema: 3, checks: 2, relations: 1 });
   });
 
   it('checks an edited document again, and still knows the others', async () => {
     await run(source(), await openParseCache(cacheDir()));
     writeFiles(temp.dir, { 'spec/services/ratings.yaml': RATINGS.replace('9080', '9081') });
-    expect(await knownInRun()).toEqual({ schema: 2, checks: 1 });
-    expect(await knownInRun()).toEqual({ schema: 3, checks: 2 });
+    // The port is in the service's outline: the checks comparing services run again too.
+    expect(await knownInRun()).toEqual({ schema: 2, checks: 1, relations: 0 });
+    expect(await knownInRun()).toEqual({ schema: 3, checks: 2, relations: 1 });
+  });
+
+  it('does not compare services again after an edit outside their outlines', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  timeout: 3s\n` });
+    expect(await knownInRun()).toEqual({ schema: 2, checks: 1, relations: 1 });
   });
 
   it('checks every service again when the mesh document changes', async () => {
     await run(source(), await openParseCache(cacheDir()));
     writeFiles(temp.dir, { 'spec/mesh.yaml': `${MESH_YAML}# edited\n` });
-    expect(await knownInRun()).toEqual({ schema: 2, checks: 0 });
+    expect(await knownInRun()).toEqual({ schema: 2, checks: 0, relations: 0 });
   });
 
   it.each([
-    ['a document that failed the schema', `${RATINGS}  retires: 3\n`, 'MC2001', { schema: 2, checks: 1 }],
+    // With a document that fails the schema, services are not compared through the memo at all.
+    [
+      'a document that failed the schema',
+      `${RATINGS}  retires: 3\n`,
+      'MC2001',
+      { schema: 2, checks: 1, relations: 0 },
+    ],
     [
       'a service the checks found something in',
       `${RATINGS}  calls: [ratings]\n`,
       'MC3020',
-      { schema: 3, checks: 1 },
+      { schema: 3, checks: 1, relations: 1 },
+    ],
+    [
+      'services the checks comparing them found something in',
+      `${RATINGS}  calls: [details]\n`,
+      'MC3004',
+      { schema: 3, checks: 2, relations: 0 },
     ],
   ])('never remembers %s: it is reported on every run', async (_what, ratings, code, known) => {
     writeFiles(temp.dir, { 'spec/services/ratings.yaml': ratings });
@@ -162,14 +182,22 @@ describe('the validation memo', () => {
     expect(codes).not.toContain('MC3020');
   });
 
+  it('is consulted for the checks comparing services too', async () => {
+    writeFiles(temp.dir, { 'spec/services/ratings.yaml': `${RATINGS}  calls: [details]\n` });
+    expect((await run(source())).diagnostics.map((d) => d.code)).toContain('MC3004');
+    const cache = await openParseCache(cacheDir());
+    cache.validationMemo.has = () => true;
+    expect((await run(source(), cache)).diagnostics.map((d) => d.code)).not.toContain('MC3004');
+  });
+
   it.each([
     ['a memo of another meshc or schema', () => rewriteStamp(memoFile())],
     ['a spoilt memo', () => writeFileSync(memoFile(), '{"stamp": ')],
   ])('ignores %s and writes a good one again', async (_what, spoil) => {
     await run(source(), await openParseCache(cacheDir()));
     spoil();
-    expect(await knownInRun()).toEqual({ schema: 0, checks: 0 });
-    expect(await knownInRun()).toEqual({ schema: 3, checks: 2 });
+    expect(await knownInRun()).toEqual({ schema: 0, checks: 0, relations: 0 });
+    expect(await knownInRun()).toEqual({ schema: 3, checks: 2, relations: 1 });
   });
 
   it('is not rewritten by a run that learnt nothing new', async () => {

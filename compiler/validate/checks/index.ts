@@ -27,13 +27,24 @@ import { checkUnreachableAuthz } from './unreachable-authz.js';
 
 export type { Check, CheckContext, ServiceCheck, ServiceCheckContext } from '../check-context.js';
 
-export const CHECKS: readonly Check[] = [
-  // the mesh as a whole
+/**
+ * Checks of the mesh itself: the mesh documents, the trust roots they name (assets) and the clock.
+ * They always run: time passes, and they are cheap (one document).
+ */
+export const MESH_CHECKS: readonly Check[] = [
   checkMeshCount, // MC3001, MC3002
   checkTrustRoots, // MC3022, MC3023
   checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
-  checkSidecarPorts, // MC3027
   checkMeshRetryTimeout, // MC3015 for the mesh defaults
+];
+
+/**
+ * Checks that compare services: they read the services' outlines (load/outline.ts) and the first
+ * Mesh document, nothing else (no assets, no clock). validateSpec remembers a run they found nothing
+ * in by those inputs, and skips them while none changed (a route edited, say).
+ */
+export const RELATION_CHECKS: readonly Check[] = [
+  checkSidecarPorts, // MC3027
   // names and references between services
   checkDuplicateServices, // MC3003
   checkUnknownCalls, // MC3004
@@ -44,11 +55,14 @@ export const CHECKS: readonly Check[] = [
   checkRingHash, // MC3019, MC3025
 ];
 
+/** Every check over the whole spec, in the order they run. */
+export const CHECKS: readonly Check[] = [...MESH_CHECKS, ...RELATION_CHECKS];
+
 /**
  * Checks of one service at a time: each reads only that service's document and the mesh document,
  * and reports nothing else. validateSpec runs them per service, so a service they found nothing in
  * is remembered (with the parse cache) and not checked again until it or the mesh changes. A check
- * that compares services, or reports on the mesh itself, belongs in CHECKS.
+ * that compares services belongs in RELATION_CHECKS, one that reports on the mesh itself in MESH_CHECKS.
  */
 export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkMtlsMode, // MC3018
