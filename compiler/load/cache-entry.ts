@@ -1,11 +1,14 @@
 // How one parsed file is stored in the parse cache's pack (parse-cache.ts). Reading a warm cache
-// decodes every spec file's entry, so this format is on the path of every cached run: the documents'
-// values as JSON text (V8's JSON.parse reads them in under half the time v8.deserialize took), and
-// their positions as the raw bytes of their typed arrays, which come back as views over one copy of
-// the entry instead of one host-object callback and copy per array. A value JSON cannot carry
-// exactly (a non-finite number, -0, undefined, a Date or other object that is not plain data) makes
-// the whole entry fall back to v8.serialize, which carries all of those.
-// See docs/decisions/0005-parse-cache.md (format 5).
+// opens every spec file's entry, so this format is on the path of every cached run. An entry is a
+// small JSON header (each document's index, its outline's name, calls, route count and digest, and
+// the lengths and shapes of what follows), then JSON texts (each document's value, the rest of its
+// outline, its positions' segment text), then the raw bytes of the positions' typed arrays, which
+// come back as views over one copy of the entry. Only the header is read when the entry is opened;
+// the texts are parsed and the arrays copied when first read (V8's JSON.parse reads a value in under
+// half the time v8.deserialize took, and a value never read costs nothing). A value JSON cannot
+// carry exactly (a non-finite number, -0, undefined, a Date or other object that is not plain data)
+// makes the whole entry fall back to v8.serialize, which carries all of those, read at once.
+// See docs/decisions/0005-parse-cache.md (format 5) and 0023-document-outlines.md (format 8).
 import { deserialize, serialize } from 'node:v8';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DocumentOutline } from './outline.js';
@@ -21,15 +24,8 @@ const JSON_HEADER = 5;
 
 type Numbers = Int32Array | Uint16Array;
 
-/** A typed array in the JSON text: its element width in bits and its length; its bytes follow the text. */
+/** A typed array in the header: its element width in bits and its length; its bytes follow the texts. */
 type ArrayShape = [bits: 16 | 32, length: number];
-
-interface StoredPositions {
-  readonly segmentText: string;
-  readonly parents: ArrayShape;
-  readonly segmentEnds: ArrayShape;
-  readonly spans: ArrayShape;
-}
 
 /** The three arrays of a position index, in the order their bytes are stored. */
 const ARRAYS = ['parents', 'segmentEnds', 'spans'] as const;
@@ -44,14 +40,19 @@ export function encodeEntry(parsed: ParsedFile): Uint8Array {
   }
   const texts: Buffer[] = [];
   const arrays: Numbers[] = [];
-  let textBytes = 0;
+  /** A text region after the header, in order: its length goes in the header. */
+  const text = (value: unknown): number => {
+    const bytes = Buffer.from(asciiJson(value), 'latin1');
+    texts.push(bytes);
+    return bytes.length;
+  };
   const documents = parsed.documents.map((doc) => {
-    const text = Buffer.from(asciiJson(doc.value), 'latin1');
-    const stored: Record<string, unknown> = { index: doc.index, value: text.length };
-    if (doc.outline) stored.outline = doc.outline;
-    texts.push(text);
-    textBytes += text.length;
-    const positions: Record<string, unknown> = { segmentText: doc.positions.segmentText };
+    const stored: Record<string, unknown> = { index: doc.index, value: text(doc.value) };
+    if (doc.outline) {
+      const { service, ...eager } = doc.outline;
+      stored.outline = { ...eager, service: text(service) };
+    }
+    const positions: Record<string, unknown> = { segmentText: text(doc.positions.segmentText) };
     for (const name of ARRAYS) {
       const array = doc.positions[name];
       positions[name] = [array instanceof Uint16Array ? 16 : 32, array.length] satisfies ArrayShape;
@@ -65,7 +66,7 @@ export function encodeEntry(parsed: ParsedFile): Uint8Array {
   head[0] = JSON_ENTRY;
   head.writeUInt32LE(header.length, 1);
   const pieces: Uint8Array[] = [head, header, ...texts];
-  let length = JSON_HEADER + header.length + textBytes;
+  let length = pieces.reduce((sum, p) => sum + p.length, 0);
   for (const array of arrays) {
     // Each array starts 4-byte aligned within the entry, so it can be viewed in place once copied.
     const pad = align4(length) - length;
@@ -88,14 +89,25 @@ export function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
   }
 }
 
+/** A document as the header stores it: lengths of its texts, shapes of its arrays. */
+interface StoredDocument {
+  readonly index: number;
+  readonly value: number;
+  readonly outline?: Omit<DocumentOutline, 'service'> & { readonly service: number };
+  readonly positions: { readonly segmentText: number } & Record<(typeof ARRAYS)[number], ArrayShape>;
+}
+
 /**
- * A JSON entry. Each document's value is decoded when first read: a run that recompiles one
- * service reads the outlines of the others (outline.ts), never their values. The entry's checksum
- * and stamp vouch for the value's text, as for the positions.
+ * A JSON entry. Only the header is read now: per document its index, its outline's name, calls,
+ * route count and digest, and where its texts and arrays are. Its value, the rest of its outline and
+ * its positions are decoded when first read: a run that recompiles one service reads names and
+ * digests of the others, never their documents. The entry's checksum and stamp vouch for the texts,
+ * as for the arrays: their lengths are checked here, their JSON is parsed when read.
  */
 function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
   if (bytes.length < JSON_HEADER) return undefined;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The pack hands over a Buffer already: no second view of the same bytes per entry.
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerEnd = JSON_HEADER + view.readUInt32LE(1);
   if (headerEnd > bytes.length) return undefined;
   // ASCII text (asciiJson), so latin1 reads it as UTF-8 would, without validating: a third of the time.
@@ -108,80 +120,129 @@ function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
   if (!Array.isArray(stored) || !Array.isArray(diagnostics) || !diagnostics.every(isDiagnostic)) {
     return undefined;
   }
-  // Where each value's text is: one after another, right after the header.
-  const spans: [start: number, end: number][] = [];
+  // The texts follow the header one after another, in the order encodeEntry appended them.
   let textEnd = headerEnd;
-  for (const doc of stored as Partial<StoredDocument>[]) {
-    const length = doc?.value;
+  const region = (length: unknown): (() => unknown) | undefined => {
     if (typeof length !== 'number' || !Number.isInteger(length) || length < 2) return undefined;
-    spans.push([textEnd, textEnd + length]);
+    const start = textEnd;
     textEnd += length;
-  }
-  if (textEnd > bytes.length) return undefined;
-  // One copy of the arrays' bytes (a fresh buffer, so aligned), for every view of the entry to share.
-  const block = new Uint8Array(bytes.subarray(Math.min(align4(textEnd), bytes.length)));
-  let offset = 0;
-  const take = (shape: unknown): Numbers | undefined => {
-    if (!Array.isArray(shape)) return undefined;
-    const [bits, length] = shape as unknown[];
-    if (!Number.isInteger(length) || (length as number) < 0 || (bits !== 16 && bits !== 32)) return undefined;
-    const start = align4(offset);
-    const end = start + (length as number) * (bits / 8);
-    if (end > block.length) return undefined;
-    offset = end;
-    return bits === 16
-      ? new Uint16Array(block.buffer, start, length as number)
-      : new Int32Array(block.buffer, start, length as number);
+    return () => JSON.parse(view.toString('latin1', start, start + length)) as unknown;
+  };
+  // Then the arrays, each 4-byte aligned from the block's start, in document order.
+  let arraysEnd = 0;
+  const place = (shape: unknown): ArrayShape & { start: number } => {
+    const [bits, length] = Array.isArray(shape) ? (shape as unknown[]) : [];
+    if (!Number.isInteger(length) || (length as number) < 0 || (bits !== 16 && bits !== 32)) {
+      throw new NotAnEntry();
+    }
+    const start = align4(arraysEnd);
+    arraysEnd = start + (length as number) * (bits / 8);
+    return Object.assign([bits, length] as ArrayShape, { start });
   };
   const documents: ParsedValue[] = [];
-  for (const [i, doc] of (stored as Partial<StoredDocument>[]).entries()) {
-    const at = doc.positions;
-    if (typeof doc.index !== 'number' || typeof at !== 'object' || at === null) return undefined;
-    if (doc.outline !== undefined && !isOutline(doc.outline)) return undefined;
-    const [parents, segmentEnds, spans_] = ARRAYS.map((name) => take(at[name]));
-    if (!parents || !segmentEnds || !spans_) return undefined;
-    // In positionsOf's key order, so a decoded entry is the parsed one down to its shape.
-    const positions = { parents, segmentText: at.segmentText, segmentEnds, spans: spans_ };
-    if (!isPositionIndex(positions)) return undefined;
-    const [start, end] = spans[i]!;
-    documents.push(
-      storedDocument(doc.index, positions, doc.outline, () => view.toString('latin1', start, end)),
-    );
-  }
-  // The last array ends the entry: trailing bytes mean it is not one of ours.
-  return offset === block.length ? { documents, diagnostics: diagnostics as Diagnostic[] } : undefined;
-}
-
-/** A document of the header: its value's text length (the text follows the header), outline, positions. */
-interface StoredDocument {
-  readonly index: number;
-  readonly value: number;
-  readonly outline?: DocumentOutline;
-  readonly positions: Partial<StoredPositions>;
-}
-
-/** A decoded document whose value is parsed from `text` on first read, then kept. */
-function storedDocument(
-  index: number,
-  positions: PositionIndex,
-  outline: DocumentOutline | undefined,
-  text: () => string,
-): ParsedValue {
-  let value: Record<string, unknown> | undefined;
-  const doc = { index } as {
-    index: number;
-    value: Record<string, unknown>;
-    positions: PositionIndex;
-    outline?: DocumentOutline;
+  const blockStart = () => Math.min(align4(textEnd), bytes.length);
+  /** One copy of the arrays' bytes (a fresh buffer, so aligned), made when positions are first read. */
+  let block: Uint8Array | undefined;
+  const viewOf = (shape: ArrayShape & { start: number }): Numbers => {
+    block ??= new Uint8Array(bytes.subarray(blockStart()));
+    const [bits, length] = shape;
+    return bits === 16
+      ? new Uint16Array(block.buffer, shape.start, length)
+      : new Int32Array(block.buffer, shape.start, length);
   };
-  // An own enumerable property, as a parsed document's value is (spreading or comparing reads it).
-  Object.defineProperty(doc, 'value', {
-    enumerable: true,
-    get: () => (value ??= JSON.parse(text()) as Record<string, unknown>),
-  });
-  doc.positions = positions;
+  try {
+    for (const doc of stored as Partial<StoredDocument>[]) {
+      if (typeof doc?.index !== 'number') return undefined;
+      const value = region(doc.value);
+      if (!value) return undefined;
+      let outline: DocumentOutline | undefined;
+      if (doc.outline !== undefined) {
+        const service = region(doc.outline?.service);
+        if (!service || !isStoredOutline(doc.outline)) return undefined;
+        outline = lazyOutline(doc.outline, service);
+      }
+      const at = doc.positions;
+      const segmentText = region(at?.segmentText);
+      if (!segmentText || !at) return undefined;
+      const [parents, segmentEnds, spans] = ARRAYS.map((name) => place(at[name]));
+      const positions = (): PositionIndex => {
+        const index = {
+          parents: viewOf(parents!),
+          segmentText: segmentText() as string,
+          segmentEnds: viewOf(segmentEnds!),
+          spans: viewOf(spans!),
+        };
+        if (!isPositionIndex(index)) throw new Error('meshc: a parse-cache entry holds broken positions');
+        return index;
+      };
+      documents.push(lazyDocument(doc.index, value as () => Record<string, unknown>, outline, positions));
+    }
+  } catch (error) {
+    if (error instanceof NotAnEntry) return undefined;
+    throw error;
+  }
+  if (textEnd > bytes.length) return undefined;
+  // The last array ends the entry: trailing bytes mean it is not one of ours.
+  if (blockStart() + arraysEnd !== bytes.length) return undefined;
+  return { documents, diagnostics: diagnostics as Diagnostic[] };
+}
+
+class NotAnEntry extends Error {}
+
+function isStoredOutline(value: unknown): value is StoredDocument['outline'] & object {
+  const o = value as Partial<DocumentOutline> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.name === 'string' &&
+    (o.calls === undefined || Array.isArray(o.calls)) &&
+    typeof o.routes === 'number' &&
+    typeof o.digest === 'string'
+  );
+}
+
+/** The stored outline with its `service` decoded when first read, in outlineOf's key order. */
+function lazyOutline(
+  stored: Omit<DocumentOutline, 'service'> & { readonly service: number },
+  service: () => unknown,
+): DocumentOutline {
+  const { service: _length, ...eager } = stored;
+  const outline = { ...eager } as DocumentOutline;
+  defineLazy(outline, 'service', service);
+  return outline;
+}
+
+/** A decoded document: its value and positions are decoded when first read, then kept. */
+function lazyDocument(
+  index: number,
+  value: () => Record<string, unknown>,
+  outline: DocumentOutline | undefined,
+  positions: () => PositionIndex,
+): ParsedValue {
+  const doc = { index } as { index: number; outline?: DocumentOutline };
+  defineLazy(doc, 'value', value);
+  defineLazy(doc, 'positions', positions);
   if (outline) doc.outline = outline;
-  return doc;
+  return doc as ParsedValue;
+}
+
+/**
+ * `key` as an own enumerable property computed on first read, as a parsed document's plain property
+ * is (spreading or comparing reads it).
+ */
+function defineLazy(target: object, key: string, compute: () => unknown): void {
+  let done = false;
+  let value: unknown;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get: () => {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value;
+    },
+  });
 }
 
 /** `n` rounded up to a multiple of 4: where an array starts (the entry's start and the copy's are aligned). */
@@ -200,17 +261,6 @@ function asciiJson(value: unknown): string {
 function isDiagnostic(value: unknown): boolean {
   const d = value as Partial<Diagnostic> | null | undefined;
   return typeof d?.code === 'string' && typeof d.line === 'number';
-}
-
-function isOutline(value: unknown): value is DocumentOutline {
-  const o = value as Partial<DocumentOutline> | null;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.routes === 'number' &&
-    typeof o.digest === 'string' &&
-    typeof o.service === 'object'
-  );
 }
 
 function isParsedFile(value: unknown): value is ParsedFile {

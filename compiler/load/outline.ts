@@ -25,7 +25,9 @@ export interface ServiceOutline {
 }
 
 export interface DocumentOutline {
-  readonly service: ServiceOutline;
+  /** The service's name, and the services it calls as written: read of every service on every run. */
+  readonly name: string;
+  readonly calls?: readonly string[];
   /** How many routes the document lists (validation's summary counts them). */
   readonly routes: number;
   /**
@@ -33,6 +35,8 @@ export interface DocumentOutline {
    * they were give the checks comparing services nothing new to find (validate/index.ts).
    */
   readonly digest: string;
+  /** What the checks comparing services read; from the parse cache, decoded when first read. */
+  readonly service: ServiceOutline;
 }
 
 /**
@@ -71,7 +75,12 @@ export function outlineOf(value: unknown): DocumentOutline | undefined {
     spec: out,
   } as unknown as ServiceOutline;
   const digest = hash('sha256', JSON.stringify(service), 'hex').slice(0, 16);
-  return { service, routes: Array.isArray(spec.routes) ? spec.routes.length : 0, digest };
+  const routes = Array.isArray(spec.routes) ? spec.routes.length : 0;
+  // calls only when the document has them, as the outline itself (plain JSON data either way).
+  const outline: Record<string, unknown> = { name: metadata.name };
+  copy(spec, outline, 'calls');
+  Object.assign(outline, { routes, digest, service });
+  return outline as unknown as DocumentOutline;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -40,18 +40,19 @@ export function assembleSpec(
     let known = digests[i];
     const digest = () => (known ??= contentKey(file.bytes));
     for (const doc of result.documents) {
-      const { locate, locateKey } = positionLocator(file.path, doc.positions);
+      // Read through: a cached document's value and positions are decoded only if something reads them.
+      let locator: ReturnType<typeof positionLocator> | undefined;
+      const located = () => (locator ??= positionLocator(file.path, doc.positions));
       const { index, outline } = doc;
       documents.push({
         file: file.path,
         index,
-        // Read through: a cached document's value is decoded only if something reads it.
         get value() {
           return doc.value;
         },
         ...(outline ? { outline } : {}),
-        locate,
-        locateKey,
+        locate: (pointer) => located().locate(pointer),
+        locateKey: (pointer) => located().locateKey(pointer),
         digest,
       });
     }

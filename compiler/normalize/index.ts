@@ -36,9 +36,8 @@ export function normalizeSpec(spec: ValidSpec): MeshModel {
   // Each service is normalized when first read (a compile reads only those it emits).
   const recipes = new Map<string, () => ServiceModel>();
   // By the outlines' names: a service's document is decoded only when it is normalized.
-  const sorted = [...spec.services].sort((a, b) => compare(a.outline.metadata.name, b.outline.metadata.name));
-  for (const located of sorted)
-    recipes.set(located.outline.metadata.name, () => normalizeService(located, context));
+  const sorted = [...spec.services].sort((a, b) => compare(a.outline.name, b.outline.name));
+  for (const located of sorted) recipes.set(located.outline.name, () => normalizeService(located, context));
   const services = new LazyMap(recipes);
   return {
     name: spec.mesh.doc.metadata.name,

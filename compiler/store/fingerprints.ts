@@ -71,9 +71,9 @@ export function fingerprintServices(
   const own = new Map<string, string>();
   const calls = new Map<string, readonly string[]>();
   for (const { outline, source } of spec.services) {
-    own.set(outline.metadata.name, inputOf(source));
+    own.set(outline.name, inputOf(source));
     // As the model lists them, from the outline: neither normalized nor decoded from the cache.
-    calls.set(outline.metadata.name, callsOf(outline.spec));
+    calls.set(outline.name, callsOf(outline));
   }
   const out = new Map<string, string>();
   for (const name of model.services.keys()) {

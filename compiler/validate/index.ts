@@ -34,12 +34,20 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   let routeCount = 0;
   const memo = input.validationMemo;
 
-  /** Each outline's digest, in the order of `outlines`. */
+  /** Each outline's name and digest, in the order of `outlines`. */
+  const outlineNames: string[] = [];
   const outlineDigests: string[] = [];
   const addService = (source: SpecDocument, outline: DocumentOutline) => {
-    outlines.push({ doc: outline.service, source });
+    // The outline's own fields are decoded only if the checks comparing services run.
+    outlines.push({
+      source,
+      get doc() {
+        return outline.service;
+      },
+    });
+    outlineNames.push(outline.name);
     outlineDigests.push(outline.digest);
-    services.push(locatedService(source, outline.service));
+    services.push(locatedService(source, outline));
   };
 
   for (const source of input.documents) {
@@ -51,7 +59,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     if (known && memo?.has(schemaKey!)) {
       serviceCount++;
       routeCount += known.routes;
-      declaredServiceNames.add(known.service.metadata.name);
+      declaredServiceNames.add(known.name);
       addService(source, known);
       continue;
     }
@@ -91,9 +99,9 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   }
 
   const serviceByName = new Map<string, Located<ServiceOutline>>();
-  for (const svc of outlines) {
-    if (!serviceByName.has(svc.doc.metadata.name)) serviceByName.set(svc.doc.metadata.name, svc);
-  }
+  outlines.forEach((svc, i) => {
+    if (!serviceByName.has(outlineNames[i]!)) serviceByName.set(outlineNames[i]!, svc);
+  });
   const ctx: CheckContext = {
     mesh: meshes[0],
     meshDocuments,
@@ -113,11 +121,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   const mesh = meshes[0];
   if (hasErrors(sorted) || !mesh) return { diagnostics: sorted, summary };
   const byName = [...services].sort((a, b) =>
-    a.outline.metadata.name < b.outline.metadata.name
-      ? -1
-      : a.outline.metadata.name > b.outline.metadata.name
-        ? 1
-        : 0,
+    a.outline.name < b.outline.name ? -1 : a.outline.name > b.outline.name ? 1 : 0,
   );
   return {
     diagnostics: sorted,
@@ -127,7 +131,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
 }
 
 /** A schema-valid service whose document is decoded when first read (a compile reads those it emits). */
-function locatedService(source: SpecDocument, outline: ServiceOutline): LocatedService {
+function locatedService(source: SpecDocument, outline: DocumentOutline): LocatedService {
   return {
     source,
     outline,

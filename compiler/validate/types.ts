@@ -2,7 +2,7 @@
 // later stages can cite file:line (provenance) without ever seeing YAML.
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { ServiceOutline } from '../load/outline.js';
+import type { DocumentOutline } from '../load/outline.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
 import type { SpecDocument } from '../load/types.js';
 
@@ -16,7 +16,7 @@ export interface Located<T> {
  * parse cache only when `doc` is first read.
  */
 export interface LocatedService extends Located<ServiceDocument> {
-  readonly outline: ServiceOutline;
+  readonly outline: DocumentOutline;
 }
 
 /** A spec that passed schema and semantic checks (warnings allowed). */

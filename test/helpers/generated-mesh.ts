@@ -95,7 +95,7 @@ export function generateMesh(size: number, fanOut = 5): ValidSpec {
         },
       },
     };
-    return { doc, outline: outlineOf(doc)!.service, source: fakeSource(`services/${name}.yaml`, doc) };
+    return { doc, outline: outlineOf(doc)!, source: fakeSource(`services/${name}.yaml`, doc) };
   });
   return {
     mesh: { doc: mesh, source: fakeSource('mesh.yaml', mesh) },

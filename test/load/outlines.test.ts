@@ -43,6 +43,8 @@ const FULL = {
 describe('outlineOf', () => {
   it('keeps exactly the fields the checks comparing services read', () => {
     expect(outlineOf(FULL)).toEqual({
+      name: 'reviews',
+      calls: ['ratings'],
       routes: 2,
       digest: expect.stringMatching(/^[0-9a-f]{16}$/),
       service: {
@@ -63,6 +65,7 @@ describe('outlineOf', () => {
   it('leaves out what the document leaves out, so the outline stays plain JSON', () => {
     const outline = outlineOf({ apiVersion: 'meshc/v1', kind: 'Service', metadata: { name: 'a' }, spec: {} });
     expect(outline).toEqual({
+      name: 'a',
       routes: 0,
       digest: expect.any(String),
       service: expect.objectContaining({ spec: {} }),
@@ -157,14 +160,22 @@ describe('a warm run', () => {
   const RATINGS = SERVICE_YAML.replace('reviews', 'ratings').replace('10.0.1.5', '10.0.1.6');
   const DETAILS = SERVICE_YAML.replace('reviews', 'details').replace('10.0.1.5', '10.0.1.7');
 
-  /** Names of the Service documents whose value JSON.parse read during `work`. */
-  async function decodedDuring(work: () => Promise<unknown>): Promise<string[]> {
+  /**
+   * What JSON.parse decoded during `work`: the names of whole Service documents (these fixtures all
+   * say `protocol`), and how many outlines of services (which never hold it).
+   */
+  async function decodedDuring(
+    work: () => Promise<unknown>,
+  ): Promise<{ documents: string[]; outlines: number }> {
     const parse = JSON.parse.bind(JSON);
-    const names: string[] = [];
+    const documents: string[] = [];
+    let outlines = 0;
     vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
-      const value = parse(text, reviver) as { kind?: unknown; metadata?: { name?: unknown } };
-      if (value?.kind === 'Service' && typeof value.metadata?.name === 'string')
-        names.push(value.metadata.name);
+      const value = parse(text, reviver) as { kind?: unknown; metadata?: { name?: unknown }; spec?: object };
+      if (value?.kind === 'Service' && typeof value.metadata?.name === 'string') {
+        if (value.spec && 'protocol' in value.spec) documents.push(value.metadata.name);
+        else outlines++;
+      }
       return value;
     });
     try {
@@ -172,7 +183,7 @@ describe('a warm run', () => {
     } finally {
       vi.mocked(JSON.parse).mockRestore();
     }
-    return names.sort();
+    return { documents: documents.sort(), outlines };
   }
 
   it('decodes only the documents of the services it compiles, from validation to the store', async () => {
@@ -201,10 +212,16 @@ describe('a warm run', () => {
       });
     };
     await compile();
+    // A new port is in details' outline: the services are compared again, over the other outlines.
     writeFiles(temp.dir, { 'spec/services/details.yaml': DETAILS.replace('9080', '9081') });
     // details is parsed afresh, not decoded; ratings is decoded because it is compiled again.
-    expect(await decodedDuring(compile)).toEqual(['ratings']);
+    expect(await decodedDuring(compile)).toEqual({ documents: ['ratings'], outlines: 2 });
     // Nothing changed: nothing is decoded.
-    expect(await decodedDuring(compile)).toEqual([]);
+    expect(await decodedDuring(compile)).toEqual({ documents: [], outlines: 0 });
+    // A timeout is in no outline: the services are not compared again.
+    writeFiles(temp.dir, {
+      'spec/services/details.yaml': `${DETAILS.replace('9080', '9081')}  timeout: 3s\n`,
+    });
+    expect(await decodedDuring(compile)).toEqual({ documents: ['ratings'], outlines: 0 });
   });
 });
