@@ -79,10 +79,20 @@ export function encodeEntry(parsed: ParsedFile): Uint8Array {
 
 /** An entry as stored, or undefined when it is not one encodeEntry made with the shape parse-file.ts yields. */
 export function decodeEntry(bytes: Uint8Array): ParsedFile | undefined {
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decodeEntryAt(view, 0, view.length);
+}
+
+/**
+ * decodeEntry of the entry at [start, start + length) of `pack`, read in place: opening a warm
+ * cache decodes every spec file's entry, and a Buffer view per entry was a few percent of that.
+ */
+export function decodeEntryAt(pack: Buffer, start: number, length: number): ParsedFile | undefined {
   try {
-    if (bytes[0] === JSON_ENTRY) return decodeJsonEntry(bytes);
-    if (bytes[0] !== V8_ENTRY) return undefined;
-    const entry: unknown = deserialize(bytes.subarray(1));
+    if (length < 1 || start + length > pack.length) return undefined;
+    if (pack[start] === JSON_ENTRY) return decodeJsonEntry(pack, start, length);
+    if (pack[start] !== V8_ENTRY) return undefined;
+    const entry: unknown = deserialize(pack.subarray(start + 1, start + length));
     return isParsedFile(entry) ? entry : undefined;
   } catch {
     return undefined;
@@ -104,14 +114,13 @@ interface StoredDocument {
  * digests of the others, never their documents. The entry's checksum and stamp vouch for the texts,
  * as for the arrays: their lengths are checked here, their JSON is parsed when read.
  */
-function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
-  if (bytes.length < JSON_HEADER) return undefined;
-  // The pack hands over a Buffer already: no second view of the same bytes per entry.
-  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerEnd = JSON_HEADER + view.readUInt32LE(1);
-  if (headerEnd > bytes.length) return undefined;
+function decodeJsonEntry(view: Buffer, base: number, length: number): ParsedFile | undefined {
+  // Offsets below are within the entry; `base` is where it starts in `view`.
+  if (length < JSON_HEADER) return undefined;
+  const headerEnd = JSON_HEADER + view.readUInt32LE(base + 1);
+  if (headerEnd > length) return undefined;
   // ASCII text (asciiJson), so latin1 reads it as UTF-8 would, without validating: a third of the time.
-  const parsed = JSON.parse(view.toString('latin1', JSON_HEADER, headerEnd)) as {
+  const parsed = JSON.parse(view.toString('latin1', base + JSON_HEADER, base + headerEnd)) as {
     documents?: unknown;
     diagnostics?: unknown;
   };
@@ -122,33 +131,33 @@ function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
   }
   // The texts follow the header one after another, in the order encodeEntry appended them.
   let textEnd = headerEnd;
-  const region = (length: unknown): (() => unknown) | undefined => {
-    if (typeof length !== 'number' || !Number.isInteger(length) || length < 2) return undefined;
-    const start = textEnd;
-    textEnd += length;
-    return () => JSON.parse(view.toString('latin1', start, start + length)) as unknown;
+  const region = (size: unknown): (() => unknown) | undefined => {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 2) return undefined;
+    const start = base + textEnd;
+    textEnd += size;
+    return () => JSON.parse(view.toString('latin1', start, start + size)) as unknown;
   };
   // Then the arrays, each 4-byte aligned from the block's start, in document order.
   let arraysEnd = 0;
   const place = (shape: unknown): ArrayShape & { start: number } => {
-    const [bits, length] = Array.isArray(shape) ? (shape as unknown[]) : [];
-    if (!Number.isInteger(length) || (length as number) < 0 || (bits !== 16 && bits !== 32)) {
+    const [bits, count] = Array.isArray(shape) ? (shape as unknown[]) : [];
+    if (!Number.isInteger(count) || (count as number) < 0 || (bits !== 16 && bits !== 32)) {
       throw new NotAnEntry();
     }
     const start = align4(arraysEnd);
-    arraysEnd = start + (length as number) * (bits / 8);
-    return Object.assign([bits, length] as ArrayShape, { start });
+    arraysEnd = start + (count as number) * (bits / 8);
+    return Object.assign([bits, count] as ArrayShape, { start });
   };
   const documents: ParsedValue[] = [];
-  const blockStart = () => Math.min(align4(textEnd), bytes.length);
+  const blockStart = () => Math.min(align4(textEnd), length);
   /** One copy of the arrays' bytes (a fresh buffer, so aligned), made when positions are first read. */
   let block: Uint8Array | undefined;
   const viewOf = (shape: ArrayShape & { start: number }): Numbers => {
-    block ??= new Uint8Array(bytes.subarray(blockStart()));
-    const [bits, length] = shape;
+    block ??= new Uint8Array(view.subarray(base + blockStart(), base + length));
+    const [bits, count] = shape;
     return bits === 16
-      ? new Uint16Array(block.buffer, shape.start, length)
-      : new Int32Array(block.buffer, shape.start, length);
+      ? new Uint16Array(block.buffer, shape.start, count)
+      : new Int32Array(block.buffer, shape.start, count);
   };
   try {
     for (const doc of stored as Partial<StoredDocument>[]) {
@@ -181,9 +190,9 @@ function decodeJsonEntry(bytes: Uint8Array): ParsedFile | undefined {
     if (error instanceof NotAnEntry) return undefined;
     throw error;
   }
-  if (textEnd > bytes.length) return undefined;
+  if (textEnd > length) return undefined;
   // The last array ends the entry: trailing bytes mean it is not one of ours.
-  if (blockStart() + arraysEnd !== bytes.length) return undefined;
+  if (blockStart() + arraysEnd !== length) return undefined;
   return { documents, diagnostics: diagnostics as Diagnostic[] };
 }
 

@@ -14,7 +14,7 @@ import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
 import { readCacheFile, replaceCacheFile } from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { decodeEntry, encodeEntry } from './cache-entry.js';
+import { decodeEntryAt, encodeEntry } from './cache-entry.js';
 import { FILE_STAMPS_FILE, type FileStamps, openFileStamps } from './file-stamps.js';
 import type { ParsedFile } from './parse-file.js';
 
@@ -138,8 +138,7 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
       }
       const pack = packs.find((p) => p.entries.has(key));
       const found = pack?.entries.get(key);
-      const entry =
-        pack && found && decodeEntry(pack.payload.subarray(found.offset, found.offset + found.length));
+      const entry = pack && found && decodeEntryAt(pack.payload, found.offset, found.length);
       if (!entry) {
         stats.misses++;
         return undefined;
