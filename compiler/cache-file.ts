@@ -4,7 +4,16 @@
 // 3-5 ms whenever V8's background threads held the other core: 10-20 ms of a 200 ms incremental
 // compile went to waiting for those hops (measured with a one-service change at 1,000 services).
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writevSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** The file's bytes, or undefined when it does not exist or cannot be read: a cache is never an error. */
@@ -54,6 +63,19 @@ function writeAll(fd: number, pieces: readonly Uint8Array[]): void {
     while (i < slice.length && written >= slice[i]!.length) written -= slice[i++]!.length;
     const partial = i < slice.length ? [slice[i]!.subarray(written)] : [];
     rest = [...partial, ...slice.slice(i + 1), ...rest.slice(1024)];
+  }
+}
+
+/**
+ * Appends `text` to the cache file at `path`; false when it cannot (a reader then finds less in it).
+ * A torn append leaves a partial last line, which a line cache reads as a line nobody asks for.
+ */
+export function appendCacheFile(path: string, text: string): boolean {
+  try {
+    appendFileSync(path, text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -11,7 +11,7 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
-import { readCacheFile, replaceCacheFile } from '../cache-file.js';
+import { appendCacheFile, readCacheFile, replaceCacheFile } from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeEntryAt, encodeEntry } from './cache-entry.js';
@@ -295,26 +295,29 @@ function repoint(parsed: ParsedFile, path: string): ParsedFile {
   return { documents: parsed.documents, diagnostics: parsed.diagnostics.map(at) };
 }
 
-interface ValidationMemoFile {
-  readonly stamp: string;
-  readonly keys: readonly string[];
-}
+/** First line of the memo file, before its stamp; then one key per line. */
+const MEMO_FORMAT = 'meshc.validation-memo/v2';
 
 /**
- * The memo as read from `dir`. Written back only when a run added keys, and then with only the keys
- * this run used or added: it holds the documents of the spec last validated, so it never grows
- * beyond one spec. Unreadable or foreign memos are empty, never an error.
+ * Keys of the memo file that a run may leave unused before its flush rewrites the file without them;
+ * below that, what a run learnt is appended. A one-service change leaves two keys unused (its old
+ * document's), and rewriting the thousands of others cost more than the rest of the flush.
+ */
+const MEMO_STALE_SHARE = 1 / 8;
+
+/**
+ * The memo as read from `dir`. What a run learnt is appended to the file; the file is rewritten with
+ * only the keys the run used or added once more than an eighth of it went unused, so it stays about
+ * the size of one spec. Unreadable or foreign memos are empty, never an error.
  */
 function openValidationMemo(dir: string, stamp: string): ValidationMemo & { flush(): Promise<void> } {
-  let known = new Set<string>();
-  try {
-    const file = JSON.parse(
-      readCacheFile(join(dir, VALIDATION_MEMO_FILE))?.toString('utf8') ?? 'null',
-    ) as Partial<ValidationMemoFile> | null;
-    if (file?.stamp === stamp && Array.isArray(file.keys)) known = new Set(file.keys);
-  } catch {
-    // no memo yet, or not one of ours
-  }
+  const path = join(dir, VALIDATION_MEMO_FILE);
+  const header = `${MEMO_FORMAT} ${stamp}`;
+  const lines = readCacheFile(path)?.toString('latin1').split('\n') ?? [];
+  // A file of another meshc or schema, or none: empty, and rewritten whole by the first flush.
+  const readable = lines[0] === header;
+  let known = new Set(readable ? lines.slice(1).filter((l) => l !== '') : []);
+  let appendable = readable;
   const current = new Set<string>();
   let grew = false;
   return {
@@ -330,10 +333,20 @@ function openValidationMemo(dir: string, stamp: string): ValidationMemo & { flus
     async flush() {
       if (!grew) return;
       grew = false;
+      let used = 0;
+      for (const key of current) if (known.has(key)) used++;
+      const learnt = [...current].filter((key) => !known.has(key));
+      const stale = known.size - used;
+      if (appendable && stale <= known.size * MEMO_STALE_SHARE) {
+        if (appendCacheFile(path, `${learnt.join('\n')}\n`)) {
+          for (const key of learnt) known.add(key);
+          return;
+        }
+      }
       known = new Set(current);
-      const file: ValidationMemoFile = { stamp, keys: [...current].sort() };
       try {
-        replaceCacheFile(join(dir, VALIDATION_MEMO_FILE), [Buffer.from(JSON.stringify(file))]);
+        replaceCacheFile(path, [Buffer.from(`${[header, ...[...current].sort()].join('\n')}\n`, 'latin1')]);
+        appendable = true;
       } catch {
         // As the pack: a cache that cannot be written costs speed only.
       }

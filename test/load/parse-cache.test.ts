@@ -200,6 +200,47 @@ describe('the validation memo', () => {
     expect(await knownInRun()).toEqual({ schema: 3, checks: 2, relations: 1 });
   });
 
+  describe('in a spec of ten services', () => {
+    const services = Array.from({ length: 10 }, (_, i) =>
+      SERVICE_YAML.replace('reviews', `svc-${i}`).replace('10.0.1.5', `10.0.2.${i}`),
+    );
+    beforeEach(() => {
+      writeFiles(temp.dir, {
+        'spec/services/reviews.yaml': '',
+        'spec/services/ratings.yaml': '',
+        ...Object.fromEntries(services.map((text, i) => [`spec/services/svc-${i}.yaml`, text])),
+      });
+    });
+    const keys = () => readFileSync(memoFile(), 'utf8').split('\n').slice(1).filter(Boolean);
+    /** Service i with a label: an edit no check finds anything in, outside the outline. */
+    const labelled = (i: number) =>
+      services[i]!.replace(`{ name: svc-${i} }`, `{ name: svc-${i}, labels: { team: t } }`);
+
+    it('appends what a run learnt, leaving a few keys it no longer used', async () => {
+      await run(source(), await openParseCache(cacheDir()));
+      const before = readFileSync(memoFile(), 'utf8');
+      // One service edited outside its outline: its two old keys go unused, two new ones are learnt.
+      writeFiles(temp.dir, { 'spec/services/svc-3.yaml': labelled(3) });
+      expect(await knownInRun()).toEqual({ schema: 10, checks: 9, relations: 1 });
+      const after = readFileSync(memoFile(), 'utf8');
+      expect(after.startsWith(before)).toBe(true);
+      expect(after.slice(before.length).split('\n').filter(Boolean)).toHaveLength(2);
+      expect(await knownInRun()).toEqual({ schema: 11, checks: 10, relations: 1 });
+    });
+
+    it('rewrites the file with only the keys in use once more than an eighth went unused', async () => {
+      await run(source(), await openParseCache(cacheDir()));
+      const edited = Object.fromEntries([1, 2, 3].map((i) => [`spec/services/svc-${i}.yaml`, labelled(i)]));
+      writeFiles(temp.dir, edited);
+      await run(source(), await openParseCache(cacheDir()));
+      const written = keys();
+      // 11 documents passed the schema, 10 services the checks, and the services were compared once.
+      expect(written).toHaveLength(22);
+      expect(await knownInRun()).toEqual({ schema: 11, checks: 10, relations: 1 });
+      expect(keys()).toEqual(written);
+    });
+  });
+
   it('is not rewritten by a run that learnt nothing new', async () => {
     await run(source(), await openParseCache(cacheDir()));
     const bytes = readFileSync(memoFile());
@@ -211,9 +252,10 @@ describe('the validation memo', () => {
   });
 });
 
+/** The memo file with another stamp in its first line, its keys as they were. */
 function rewriteStamp(file: string): void {
-  const memo = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string };
-  writeFileSync(file, JSON.stringify({ ...memo, stamp: `${memo.stamp} other` }));
+  const [header, ...keys] = readFileSync(file, 'utf8').split('\n');
+  writeFileSync(file, [`${header} other`, ...keys].join('\n'));
 }
 
 describe('cache invalidation and robustness', () => {
