@@ -25,8 +25,12 @@ export interface ServiceOutline {
 }
 
 export interface DocumentOutline {
-  /** The service's name, and the services it calls as written: read of every service on every run. */
+  /** The service's name: read of every service on every run. */
   readonly name: string;
+  /**
+   * The services it calls, once each, sorted: the model's `calls` (normalize/index.ts, callsOf),
+   * which the compile's fingerprints read of every service. Absent when the document has no calls.
+   */
   readonly calls?: readonly string[];
   /** How many routes the document lists (validation's summary counts them). */
   readonly routes: number;
@@ -78,7 +82,8 @@ export function outlineOf(value: unknown): DocumentOutline | undefined {
   const routes = Array.isArray(spec.routes) ? spec.routes.length : 0;
   // calls only when the document has them, as the outline itself (plain JSON data either way).
   const outline: Record<string, unknown> = { name: metadata.name };
-  copy(spec, outline, 'calls');
+  if (Array.isArray(spec.calls)) outline.calls = [...new Set(spec.calls)].sort();
+  else copy(spec, outline, 'calls');
   Object.assign(outline, { routes, digest, service });
   return outline as unknown as DocumentOutline;
 }

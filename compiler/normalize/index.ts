@@ -99,8 +99,8 @@ function normalizeService(located: Located<ServiceDocument>, ctx: ServiceContext
   };
 }
 
-/** The services `spec` calls, once each, sorted: the model's `calls`, and what fingerprints read. */
-export function callsOf(spec: { readonly calls?: readonly string[] }): string[] {
+/** The services `spec` calls, once each, sorted: the model's `calls` (a service's outline holds the same list). */
+export function callsOf(spec: ServiceDocument['spec']): string[] {
   return [...new Set(spec.calls ?? [])].sort(compare);
 }
 

@@ -20,7 +20,6 @@ import { packageVersion } from '../cli/version.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
-import { callsOf } from '../normalize/index.js';
 import type { ValidSpec } from '../validate/types.js';
 
 /** Bumped whenever what goes into a fingerprint, or this file's format, changes. */
@@ -72,17 +71,15 @@ export function fingerprintServices(
   const calls = new Map<string, readonly string[]>();
   for (const { outline, source } of spec.services) {
     own.set(outline.name, inputOf(source));
-    // As the model lists them, from the outline: neither normalized nor decoded from the cache.
-    calls.set(outline.name, callsOf(outline));
+    // As the model lists them (once each, sorted), from the outline: neither normalized nor decoded.
+    calls.set(outline.name, outline.calls ?? []);
   }
   const out = new Map<string, string>();
   for (const name of model.services.keys()) {
-    const parts = [
-      global,
-      own.get(name),
-      ...(calls.get(name) ?? []).map((c) => `${c}:${own.get(c) ?? 'missing'}`),
-    ];
-    out.set(name, sha256Hex(parts.join('\n')));
+    // The lines: the global digest, the service's own input, then each callee's.
+    let text = `${global}\n${own.get(name)}`;
+    for (const c of calls.get(name) ?? []) text += `\n${c}:${own.get(c) ?? 'missing'}`;
+    out.set(name, sha256Hex(text));
   }
   return out;
 }

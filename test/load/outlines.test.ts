@@ -73,6 +73,12 @@ describe('outlineOf', () => {
     expect(JSON.parse(JSON.stringify(outline))).toStrictEqual(outline);
   });
 
+  it('lists the calls as the model does: once each, sorted', () => {
+    const outline = outlineOf({ ...FULL, spec: { ...FULL.spec, calls: ['ratings', 'details', 'ratings'] } });
+    expect(outline?.calls).toEqual(['details', 'ratings']);
+    expect(outline?.service.spec.calls).toEqual(['ratings', 'details', 'ratings']);
+  });
+
   it('names its content: an edit outside the outline keeps the digest, one inside changes it', () => {
     const digest = (spec: object) => outlineOf({ ...FULL, spec: { ...FULL.spec, ...spec } })!.digest;
     expect(digest({ timeout: '9s', routes: [] })).toBe(outlineOf(FULL)!.digest);
