@@ -8,7 +8,7 @@
 // half the time v8.deserialize took, and a value never read costs nothing). A value JSON cannot
 // carry exactly (a non-finite number, -0, undefined, a Date or other object that is not plain data)
 // makes the whole entry fall back to v8.serialize, which carries all of those, read at once.
-// See docs/decisions/0005-parse-cache.md (format 5) and 0023-document-outlines.md (format 8).
+// See docs/decisions/0005-parse-cache.md (format 5) and 0023-document-outlines.md (formats 7 to 9).
 import { deserialize, serialize } from 'node:v8';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DocumentOutline } from './outline.js';
