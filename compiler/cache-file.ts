@@ -79,6 +79,21 @@ export function appendCacheFile(path: string, text: string): boolean {
   }
 }
 
+/**
+ * Share of a line file's entries a run may leave unused before the file is rewritten without them:
+ * below it, a run that learnt nothing leaves the file alone and one that learnt something appends or
+ * keeps the stale lines, since rewriting thousands of lines only to forget the one just edited cost
+ * more than the rest of the run's cache writes (file stamps, validation memo).
+ */
+export const STALE_SHARE = 1 / 8;
+
+/** The lines after `header` in the file at `path`; undefined when it is absent, unreadable or another's. */
+export function readCacheLines(path: string, header: string): string[] | undefined {
+  const lines = readCacheFile(path)?.toString('utf8').split('\n');
+  if (lines?.[0] !== header) return undefined;
+  return lines.slice(1).filter((line) => line !== '');
+}
+
 /** A line of a line cache: the value it holds and its text, to be written back as it was read. */
 export interface CachedLine<T> {
   readonly value: T;
@@ -96,12 +111,9 @@ export function readLineCache<T>(
   header: string,
   isValue: (value: unknown) => value is T,
 ): CachedLine<T>[] {
-  const lines = readCacheFile(path)?.toString('utf8').split('\n') ?? [];
-  if (lines[0] !== header) return [];
   const out: CachedLine<T>[] = [];
   try {
-    for (const line of lines.slice(1)) {
-      if (line === '') continue;
+    for (const line of readCacheLines(path, header) ?? []) {
       const value = JSON.parse(line) as unknown;
       if (!isValue(value)) return [];
       out.push({ value, line });
@@ -112,11 +124,15 @@ export function readLineCache<T>(
   return out;
 }
 
-/** Replaces a line cache with `header` and `lines`; a cache that cannot be written costs speed only. */
-export function writeLineCache(path: string, header: string, lines: Iterable<string>): void {
+/**
+ * Replaces a line file with `header` and `lines`; false when it cannot be written (read-only or full:
+ * the next run just finds less in it).
+ */
+export function writeLineCache(path: string, header: string, lines: Iterable<string>): boolean {
   try {
     replaceCacheFile(path, [Buffer.from(`${[header, ...lines].join('\n')}\n`)]);
+    return true;
   } catch {
-    // read-only or full: the next run just finds less in it
+    return false;
   }
 }

@@ -7,7 +7,7 @@
 // at all (git's "racily clean"): a second edit within the same clock tick as the first would leave
 // the same stamp on other bytes. Only the files of the latest run are kept, so the file never grows
 // beyond one spec. See docs/decisions/0005-parse-cache.md.
-import { readLineCache, writeLineCache } from '../cache-file.js';
+import { readLineCache, STALE_SHARE, writeLineCache } from '../cache-file.js';
 
 /** Name of the stamps file inside the cache directory. */
 export const FILE_STAMPS_FILE = 'file-stamps.json';
@@ -39,12 +39,6 @@ export interface FileStamps {
 type Stamp = readonly [id: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, key: string];
 
 /**
- * Stale entries (files not seen this run) are dropped by a rewrite only past this share of the file,
- * so a run that learnt nothing does not rewrite it only to forget the one file just edited.
- */
-const STALE_SHARE = 1 / 8;
-
-/**
  * The stamps kept under `path`, written by a cache of `stamp` (another meshc's are ignored). The file
  * is the stamp line, then one line per file: the JSON of its Stamp. Lines of files unchanged are
  * written back as they were read (formatting thousands of fractional times again cost more than the
@@ -74,6 +68,7 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
     },
     flush() {
       const stale = known.size - [...current.keys()].filter((id) => known.has(id)).length;
+      // Files not seen this run are dropped only by a rewrite past STALE_SHARE of the file.
       if (!learnt && (pruned || stale <= known.size * STALE_SHARE)) return;
       learnt = false;
       pruned = true;

@@ -11,7 +11,14 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
-import { appendCacheFile, readCacheFile, replaceCacheFile } from '../cache-file.js';
+import {
+  appendCacheFile,
+  readCacheFile,
+  readCacheLines,
+  replaceCacheFile,
+  STALE_SHARE,
+  writeLineCache,
+} from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeEntryAt, encodeEntry } from './cache-entry.js';
@@ -84,7 +91,8 @@ export interface ParseCache {
 
 /**
  * Keys of what validation found nothing in: documents that passed the schema, services the
- * per-service checks found clean (decision 0022). Each key names the exact inputs of its answer, so
+ * per-service checks found clean, and services' outlines the checks comparing them found nothing in
+ * (decisions 0022, 0023). Each key names the exact inputs of its answer, so
  * the answer holds across runs, under a stamp naming meshc and the schema: an edited schema or another
  * meshc starts an empty memo.
  */
@@ -299,13 +307,6 @@ function repoint(parsed: ParsedFile, path: string): ParsedFile {
 const MEMO_FORMAT = 'meshc.validation-memo/v2';
 
 /**
- * Keys of the memo file that a run may leave unused before its flush rewrites the file without them;
- * below that, what a run learnt is appended. A one-service change leaves two keys unused (its old
- * document's), and rewriting the thousands of others cost more than the rest of the flush.
- */
-const MEMO_STALE_SHARE = 1 / 8;
-
-/**
  * The memo as read from `dir`. What a run learnt is appended to the file; the file is rewritten with
  * only the keys the run used or added once more than an eighth of it went unused, so it stays about
  * the size of one spec. Unreadable or foreign memos are empty, never an error.
@@ -313,11 +314,10 @@ const MEMO_STALE_SHARE = 1 / 8;
 function openValidationMemo(dir: string, stamp: string): ValidationMemo & { flush(): Promise<void> } {
   const path = join(dir, VALIDATION_MEMO_FILE);
   const header = `${MEMO_FORMAT} ${stamp}`;
-  const lines = readCacheFile(path)?.toString('latin1').split('\n') ?? [];
-  // A file of another meshc or schema, or none: empty, and rewritten whole by the first flush.
-  const readable = lines[0] === header;
-  let known = new Set(readable ? lines.slice(1).filter((l) => l !== '') : []);
-  let appendable = readable;
+  const lines = readCacheLines(path, header);
+  let known = new Set(lines);
+  // A file of another meshc or schema, or none, is rewritten whole by the first flush.
+  let appendable = lines !== undefined;
   const current = new Set<string>();
   let grew = false;
   return {
@@ -337,19 +337,16 @@ function openValidationMemo(dir: string, stamp: string): ValidationMemo & { flus
       for (const key of current) if (known.has(key)) used++;
       const learnt = [...current].filter((key) => !known.has(key));
       const stale = known.size - used;
-      if (appendable && stale <= known.size * MEMO_STALE_SHARE) {
+      // A few keys unused (STALE_SHARE): what was learnt is appended, the file is not rewritten.
+      if (appendable && stale <= known.size * STALE_SHARE) {
         if (appendCacheFile(path, `${learnt.join('\n')}\n`)) {
           for (const key of learnt) known.add(key);
           return;
         }
       }
       known = new Set(current);
-      try {
-        replaceCacheFile(path, [Buffer.from(`${[header, ...[...current].sort()].join('\n')}\n`, 'latin1')]);
-        appendable = true;
-      } catch {
-        // As the pack: a cache that cannot be written costs speed only.
-      }
+      // As the pack: a memo that cannot be written costs speed only.
+      appendable = writeLineCache(path, header, [...current].sort());
     },
   };
 }

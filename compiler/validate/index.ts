@@ -34,9 +34,6 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   let routeCount = 0;
   const memo = input.validationMemo;
 
-  /** Each outline's name and digest, in the order of `outlines`. */
-  const outlineNames: string[] = [];
-  const outlineDigests: string[] = [];
   const addService = (source: SpecDocument, outline: DocumentOutline) => {
     // The outline's own fields are decoded only if the checks comparing services run.
     outlines.push({
@@ -45,8 +42,6 @@ export function validateSpec(input: ValidateInput): ValidateResult {
         return outline.service;
       },
     });
-    outlineNames.push(outline.name);
-    outlineDigests.push(outline.digest);
     services.push(locatedService(source, outline));
   };
 
@@ -99,8 +94,9 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   }
 
   const serviceByName = new Map<string, Located<ServiceOutline>>();
-  outlines.forEach((svc, i) => {
-    if (!serviceByName.has(outlineNames[i]!)) serviceByName.set(outlineNames[i]!, svc);
+  // By the names outlines carry (services[i] is outlines[i] whole): reading an outline's fields decodes them.
+  services.forEach(({ outline }, i) => {
+    if (!serviceByName.has(outline.name)) serviceByName.set(outline.name, outlines[i]!);
   });
   const ctx: CheckContext = {
     mesh: meshes[0],
@@ -113,7 +109,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     add: (d) => diagnostics.push(d),
   };
   for (const check of MESH_CHECKS) check(ctx);
-  runRelationChecks(ctx, outlineDigests, outlines.length === serviceCount ? memo : undefined);
+  runRelationChecks(ctx, services, outlines.length === serviceCount ? memo : undefined);
   runServiceChecks(ctx, services, memo);
 
   const sorted = sortDiagnostics(diagnostics);
@@ -150,10 +146,10 @@ function locatedService(source: SpecDocument, outline: DocumentOutline): Located
  */
 function runRelationChecks(
   ctx: CheckContext,
-  outlineDigests: readonly string[],
+  services: readonly LocatedService[],
   memo: ValidationMemo | undefined,
 ): void {
-  const key = memo && relationsKey(ctx, outlineDigests);
+  const key = memo && relationsKey(ctx, services);
   if (memo?.has(key!)) return;
   let clean = true;
   const watched: CheckContext = {
@@ -167,8 +163,8 @@ function runRelationChecks(
   if (clean) memo?.add(key!);
 }
 
-function relationsKey(ctx: CheckContext, outlineDigests: readonly string[]): string {
-  const outlines = hash('sha256', outlineDigests.join(' '), 'hex');
+function relationsKey(ctx: CheckContext, services: readonly LocatedService[]): string {
+  const outlines = hash('sha256', services.map((s) => s.outline.digest).join(' '), 'hex');
   const mesh = ctx.mesh ? documentKey(ctx.mesh.source) : 'none';
   return `relations/${checksDigest(RELATION_CHECKS)} mesh ${mesh} outlines ${outlines}`;
 }

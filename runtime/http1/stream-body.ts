@@ -28,9 +28,11 @@ export function streamBody(
     // A stream of strings (setEncoding, object mode) is framed by bytes, not characters.
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
     if (chunk.length === 0) return;
-    let ok: boolean;
-    socket.cork();
+    // Corked only when more than the chunk goes out: the head, or the chunk's framing.
+    const corked = chunked || pending !== undefined;
+    if (corked) socket.cork();
     writeHead();
+    let ok: boolean;
     if (chunked) {
       socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
       socket.write(chunk);
@@ -38,7 +40,7 @@ export function streamBody(
     } else {
       ok = socket.write(chunk);
     }
-    socket.uncork();
+    if (corked) socket.uncork();
     if (!ok) body.pause();
   };
   const onEnd = () => {

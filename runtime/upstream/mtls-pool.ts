@@ -149,14 +149,16 @@ function mtlsConnector(options: tls.ConnectionOptions): Connector {
     };
     socket.once('secureConnect', () => {
       if (socket.getProtocol() !== 'TLSv1.3') return accepted();
-      // Handed over on the next turn, not inside 'session': that event fires within TLS's read path,
-      // where a first write re-entering the TLS stream stalls the request.
-      socket.once('session', () => setImmediate(accepted));
       // A TLS 1.3 server that issues no tickets at all (they can be disabled) is taken as accepting
       // after a short grace, as a TLS 1.2 one is; a reset after that counts as an upstream reset.
       const grace = setTimeout(accepted, TICKET_GRACE_MS);
       socket.once('close', () => clearTimeout(grace));
-      socket.once('session', () => clearTimeout(grace));
+      socket.once('session', () => {
+        clearTimeout(grace);
+        // Handed over on the next turn, not inside 'session': that event fires within TLS's read
+        // path, where a first write re-entering the TLS stream stalls the request.
+        setImmediate(accepted);
+      });
     });
     return socket;
   };

@@ -13,7 +13,7 @@ import { openParseCache } from '../../compiler/load/parse-cache.js';
 import { fingerprintFileFor } from '../../compiler/store/fingerprints.js';
 import { checkSpec } from '../../compiler/pipeline.js';
 import type { CheckContext } from '../../compiler/validate/check-context.js';
-import { CHECKS } from '../../compiler/validate/checks/index.js';
+import { MESH_CHECKS, RELATION_CHECKS } from '../../compiler/validate/checks/index.js';
 import { validateAgainstSchema } from '../../compiler/validate/schema.js';
 import type { Located } from '../../compiler/validate/types.js';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
@@ -106,7 +106,7 @@ const examples = [
 ];
 
 describe('the checks comparing services', () => {
-  /** CHECKS over the schema-valid services of `rel`, as whole documents or as their outlines. */
+  /** The whole-spec checks over the schema-valid services of `rel`, as whole documents or as their outlines. */
   async function checksOf(rel: string, view: 'document' | 'outline'): Promise<Diagnostic[]> {
     const checked = await checkSpec(dirSource(join(REPO_ROOT, rel)), { now: NOW });
     const meshes: Located<MeshDocument>[] = [];
@@ -139,7 +139,7 @@ describe('the checks comparing services', () => {
       now: NOW,
       add: (d) => diagnostics.push(d),
     };
-    for (const check of CHECKS) check(ctx);
+    for (const check of [...MESH_CHECKS, ...RELATION_CHECKS]) check(ctx);
     return diagnostics;
   }
 

@@ -55,9 +55,6 @@ export const RELATION_CHECKS: readonly Check[] = [
   checkRingHash, // MC3019, MC3025
 ];
 
-/** Every check over the whole spec, in the order they run. */
-export const CHECKS: readonly Check[] = [...MESH_CHECKS, ...RELATION_CHECKS];
-
 /**
  * Checks of one service at a time: each reads only that service's document and the mesh document,
  * and reports nothing else. validateSpec runs them per service, so a service they found nothing in
