@@ -1,11 +1,13 @@
 // The load generator, run as its own process pinned to the load core. Two phases:
 // - `rate`: open loop at a fixed rate (as wrk2). Request i is due at start + i/rate whatever happened
 //   before it, and its latency is measured from that scheduled time, so a stall in the proxy shows up
-//   in every request that should have been sent during it (no coordinated omission).
+//   in every request that should have been sent during it (no coordinated omission). A timer thread
+//   wakes the sender at each due time (startTicker), to a fraction of a millisecond.
 // - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate. Only
 //   used when wrk is missing (bench/proxy/wrk.ts): this generator's own ceiling is below what the
 //   upstream serves, so it compresses every peer's max req/s towards the direct row.
 // Keep-alive connections through an undici Pool. Prints one JSON line (LoadResult) on stdout.
+import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { cpuMs } from './processes.js';
 
@@ -127,26 +129,62 @@ async function sendAtRate(
   const opts = requestOptions(spec);
   let next = 0;
   let done = 0;
-  const start = performance.now();
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      // Send everything that is due: a late tick sends the backlog at once, as wrk2 does.
-      while (next < total && start + next * intervalMs <= now) {
-        const i = next++;
-        const scheduled = start + i * intervalMs;
-        lags[i] = now - scheduled;
-        void once(pool, opts, tally).then(() => {
-          latencies[i] = performance.now() - scheduled;
-          if (++done === total) resolve();
-        });
-      }
-      if (next < total) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now() - 0.5));
-    };
-    tick();
-  });
+  // A little ahead, so the ticker thread is running before the first request is due.
+  const start = monotonicMs() + TICKER_START_MS;
+  const ticker = startTicker(start, intervalMs, total);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ticker.on('error', reject);
+      ticker.on('message', () => {
+        const now = monotonicMs();
+        // Send everything that is due: a late wake-up sends the backlog at once, as wrk2 does.
+        while (next < total && start + next * intervalMs <= now) {
+          const i = next++;
+          const scheduled = start + i * intervalMs;
+          lags[i] = now - scheduled;
+          void once(pool, opts, tally).then(() => {
+            latencies[i] = monotonicMs() - scheduled;
+            if (++done === total) resolve();
+          });
+        }
+      });
+    });
+  } finally {
+    await ticker.terminate();
+  }
   return { latencies, lags };
 }
+
+/** Milliseconds on the monotonic clock every thread of this process shares (performance.now() does not). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+const TICKER_START_MS = 20;
+
+/**
+ * A thread that posts a message at each request's due time: it sleeps in Atomics.wait, whose timeout
+ * is not rounded to whole milliseconds. setTimeout is (libuv's clock counts milliseconds), so a sender
+ * woken by it left ~0.5 ms late on average and up to a whole millisecond: the generator's own lag,
+ * not any proxy's, was most of every peer's median. The message wakes this thread's event loop at
+ * once; the sender then checks the time itself. The thread sleeps between ticks, so it does not take
+ * the load core from the upstream that shares it.
+ */
+function startTicker(startMs: number, intervalMs: number, total: number): Worker {
+  return new Worker(TICKER_SOURCE, { eval: true, workerData: { startMs, intervalMs, total } });
+}
+
+const TICKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { startMs, intervalMs, total } = workerData;
+const cell = new Int32Array(new SharedArrayBuffer(4));
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+for (let i = 0; i < total; i++) {
+  const due = startMs + i * intervalMs;
+  for (let wait = due - now(); wait > 0; wait = due - now()) Atomics.wait(cell, 0, 0, wait);
+  parentPort.postMessage(i);
+}
+`;
 
 async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
   const opts = requestOptions(spec);
