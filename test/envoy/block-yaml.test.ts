@@ -42,7 +42,17 @@ const TRICKY = [
     '.',
     '-',
   ],
+  ...['e5', 'E10', 'e-3', 'e+7', 'Yes', 'TRUE', 'Off', 'nULL', 'Y', 'N', 'e', 'e5x', 'ex5', 'yess'],
 ];
+
+/** Every string of one to three characters over an alphabet that reaches each rule of the writer. */
+function shortStrings(): string[] {
+  const alphabet = ['a', 'e', 'E', 'n', 'N', 'o', 'y', 's', '0', '1', '-', '+', '.', '_', '/', ':', ' '];
+  const out = [...alphabet];
+  for (const a of alphabet) for (const b of alphabet) out.push(a + b);
+  for (const a of alphabet) for (const b of alphabet) for (const c of alphabet) out.push(a + b + c);
+  return out;
+}
 
 function readBack(text: string): unknown[] {
   return [
@@ -57,6 +67,38 @@ describe('toBlockYaml', () => {
   it.each(TRICKY)('keeps the string %j a string, as a value and as a key', (s) => {
     const data = { value: s, list: [s], [s || 'empty']: 1 };
     for (const parsed of readBack(toBlockYaml(data))) expect(parsed).toEqual(data);
+  });
+
+  it('keeps every short string a string (a letter first takes its own path)', () => {
+    const strings = shortStrings();
+    const data = { values: strings };
+    for (const parsed of readBack(toBlockYaml(data))) expect(parsed).toEqual(data);
+  });
+
+  it('leaves names plain and quotes only what a parser could read as something else', () => {
+    const text = toBlockYaml([
+      'svc-00001',
+      'outbound|ratings|v1',
+      'Route_2.x',
+      'e5',
+      'E-3',
+      'Yes',
+      'off',
+      'ex5',
+    ]);
+    expect(text).toBe(
+      [
+        '- svc-00001',
+        '- outbound|ratings|v1',
+        '- Route_2.x',
+        '- "e5"',
+        '- "E-3"',
+        '- "Yes"',
+        '- "off"',
+        '- ex5',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('writes nested objects and lists in block style, in insertion order', () => {
