@@ -26,9 +26,9 @@ const IN_FLIGHT = 2;
  * cores), so the cores other processes keep busy count against them. `othersBusy` defaults to what
  * they used since this module loaded (othersBusyCores).
  */
-export function defaultParseThreads(count: number, othersBusy = othersBusyNow()): number {
+export function defaultParseThreads(count: number, othersBusy?: number): number {
   if (count < WORKER_MIN_FILES || !workerScript()) return 0;
-  const idle = availableParallelism() - 1 - othersBusy;
+  const idle = availableParallelism() - 1 - (othersBusy ?? othersBusyNow());
   return Math.max(0, Math.min(Math.round(idle), Math.floor(count / 100)));
 }
 
