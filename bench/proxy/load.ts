@@ -6,10 +6,12 @@
 // - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate. Only
 //   used when wrk is missing (bench/proxy/wrk.ts): this generator's own ceiling is below what the
 //   upstream serves, so it compresses every peer's max req/s towards the direct row.
-// Keep-alive connections through an undici Pool. Prints one JSON line (LoadResult) on stdout.
+// Keep-alive connections: raw sockets in `rate` (socket-client.ts), an undici Pool in `max`. Prints
+// one JSON line (LoadResult) on stdout.
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { cpuMs } from './processes.js';
+import { openSocketPool, type SocketPool } from './socket-client.js';
 
 export interface LoadSpec {
   readonly mode: 'rate' | 'max';
@@ -60,13 +62,20 @@ const HEADERS_BASE = { 'user-agent': 'meshc-bench/1', accept: '*/*' };
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  if (spec.mode === 'rate') {
+    const sockets = await openSocketPool(spec.url, spec.host, spec.path, spec.connections, HEADERS_BASE);
+    const result = await runRate(sockets, spec);
+    sockets.close();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
   const pool = new Pool(spec.url, {
     connections: spec.connections,
     pipelining: 1,
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 600_000,
   });
-  const result = spec.mode === 'rate' ? await runRate(pool, spec) : await runMax(pool, spec);
+  const result = await runMax(pool, spec);
   await pool.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -101,15 +110,14 @@ async function once(pool: Pool, opts: ReturnType<typeof requestOptions>, tally: 
   }
 }
 
-async function runRate(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
+async function runRate(sockets: SocketPool, spec: LoadSpec): Promise<LoadResult> {
   const rate = spec.rate ?? 1000;
-  if (spec.leadInMs)
-    await sendAtRate(pool, spec, rate, Math.round((rate * spec.leadInMs) / 1000), new Tally());
+  if (spec.leadInMs) await sendAtRate(sockets, rate, Math.round((rate * spec.leadInMs) / 1000), new Tally());
   const total = Math.round((rate * spec.durationMs) / 1000);
   const tally = new Tally();
   const cpu0 = cpuOf(spec);
   const start = performance.now();
-  const { latencies, lags } = await sendAtRate(pool, spec, rate, total, tally);
+  const { latencies, lags } = await sendAtRate(sockets, rate, total, tally);
   const elapsedMs = performance.now() - start;
   const cpu = cpuOf(spec);
   return summarise('rate', total, tally, elapsedMs, spec.durationMs, latencies, lags, cpu0, cpu);
@@ -117,8 +125,7 @@ async function runRate(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
 
 /** Sends `total` requests at `rate`, request i due at start + i/rate; latencies from those due times. */
 async function sendAtRate(
-  pool: Pool,
-  spec: LoadSpec,
+  sockets: SocketPool,
   rate: number,
   total: number,
   tally: Tally,
@@ -126,7 +133,6 @@ async function sendAtRate(
   const intervalMs = 1000 / rate;
   const latencies = new Float64Array(total);
   const lags = new Float64Array(total);
-  const opts = requestOptions(spec);
   let next = 0;
   let done = 0;
   // A little ahead, so the ticker thread is running before the first request is due.
@@ -142,10 +148,16 @@ async function sendAtRate(
           const i = next++;
           const scheduled = start + i * intervalMs;
           lags[i] = now - scheduled;
-          void once(pool, opts, tally).then(() => {
-            latencies[i] = monotonicMs() - scheduled;
-            if (++done === total) resolve();
-          });
+          void sockets
+            .request()
+            .then(
+              (status) => (status >= 200 && status < 300 ? tally.ok++ : tally.fail(`status ${status}`)),
+              (err: Error) => tally.fail(err.message),
+            )
+            .then(() => {
+              latencies[i] = monotonicMs() - scheduled;
+              if (++done === total) resolve();
+            });
         }
       });
     });

@@ -18,11 +18,14 @@ const DELAY_MS = 20;
 let server: http.Server;
 let url: string;
 let served = 0;
+/** What the server does with request n (1-based): answer after DELAY_MS, by default. */
+let behaviour: (n: number, req: http.IncomingMessage, res: http.ServerResponse) => void = (_n, _req, res) =>
+  setTimeout(() => res.end('ok'), DELAY_MS);
 
 beforeAll(async () => {
-  server = http.createServer((_req, res) => {
+  server = http.createServer((req, res) => {
     served++;
-    setTimeout(() => res.end('ok'), DELAY_MS);
+    behaviour(served, req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,10 +53,32 @@ describe('the open-loop load generator', () => {
     expect(result.elapsedMs).toBeGreaterThanOrEqual(result.plannedMs - 1000 / 200);
   });
 
+  it('counts what fails and ends by itself: a reset, an error status, a server that closes', async () => {
+    served = 0;
+    const normal = behaviour;
+    behaviour = (n, req, res) => {
+      if (n % 10 === 3)
+        req.socket.destroy(); // reset before any response: the socket is replaced
+      else if (n % 10 === 6) res.writeHead(503).end('busy');
+      else if (n % 10 === 9) res.writeHead(200, { connection: 'close' }).end('ok, then closed');
+      else res.end('ok');
+    };
+    try {
+      const result = await generate({ rate: 200, durationMs: 300, connections: 4 });
+      expect(result.sent).toBe(60);
+      expect(result.ok + result.errors).toBe(60);
+      expect(result.errors).toBe(12); // 6 resets and 6 503s; the closing 200s are answers
+      expect(result.firstError).toMatch(/closed before the response ended|status 503/);
+    } finally {
+      behaviour = normal;
+    }
+  });
+
   it('counts the wait in front of a server slower than the rate (no coordinated omission)', async () => {
     // One connection and 20 ms per answer serve 50 req/s at most; 60 requests due within 300 ms
     // queue, and the last cannot finish before 60 x 20 ms = 1.2 s after the first was due. Measured
     // from when each left the queue instead, every latency would be about 20 ms.
+    served = 0;
     const result = await generate({ rate: 200, durationMs: 300, connections: 1 });
     expect(result).toMatchObject({ sent: 60, ok: 60, errors: 0 });
     expect(result.max).toBeGreaterThanOrEqual(60 * DELAY_MS - 300);
