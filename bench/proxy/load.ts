@@ -8,6 +8,7 @@
 //   upstream serves, so it compresses every peer's max req/s towards the direct row.
 // Keep-alive connections: raw sockets in `rate` (socket-client.ts), an undici Pool in `max`. Prints
 // one JSON line (LoadResult) on stdout.
+import { once as onceEvent } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { cpuMs } from './processes.js';
@@ -135,9 +136,11 @@ async function sendAtRate(
   const lags = new Float64Array(total);
   let next = 0;
   let done = 0;
-  // A little ahead, so the ticker thread is running before the first request is due.
-  const start = monotonicMs() + TICKER_START_MS;
-  const ticker = startTicker(start, intervalMs, total);
+  const ticker = await startTicker();
+  // The thread is up: the schedule starts now (it took 10-30 ms to boot, and the first requests of a
+  // schedule fixed before it was up all left late, in a burst).
+  const start = monotonicMs() + 1;
+  ticker.postMessage({ startMs: start, intervalMs, total });
   try {
     await new Promise<void>((resolve, reject) => {
       ticker.on('error', reject);
@@ -172,8 +175,6 @@ function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-const TICKER_START_MS = 20;
-
 /**
  * A thread that posts a message at each request's due time: it sleeps in Atomics.wait, whose timeout
  * is not rounded to whole milliseconds. setTimeout is (libuv's clock counts milliseconds), so a sender
@@ -182,20 +183,24 @@ const TICKER_START_MS = 20;
  * once; the sender then checks the time itself. The thread sleeps between ticks, so it does not take
  * the load core from the upstream that shares it.
  */
-function startTicker(startMs: number, intervalMs: number, total: number): Worker {
-  return new Worker(TICKER_SOURCE, { eval: true, workerData: { startMs, intervalMs, total } });
+async function startTicker(): Promise<Worker> {
+  const ticker = new Worker(TICKER_SOURCE, { eval: true });
+  await onceEvent(ticker, 'message'); // 'ready'; rejects if the thread fails to start
+  return ticker;
 }
 
 const TICKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { startMs, intervalMs, total } = workerData;
+const { parentPort } = require('node:worker_threads');
 const cell = new Int32Array(new SharedArrayBuffer(4));
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-for (let i = 0; i < total; i++) {
-  const due = startMs + i * intervalMs;
-  for (let wait = due - now(); wait > 0; wait = due - now()) Atomics.wait(cell, 0, 0, wait);
-  parentPort.postMessage(i);
-}
+parentPort.once('message', ({ startMs, intervalMs, total }) => {
+  for (let i = 0; i < total; i++) {
+    const due = startMs + i * intervalMs;
+    for (let wait = due - now(); wait > 0; wait = due - now()) Atomics.wait(cell, 0, 0, wait);
+    parentPort.postMessage(i);
+  }
+});
+parentPort.postMessage('ready');
 `;
 
 async function runMax(pool: Pool, spec: LoadSpec): Promise<LoadResult> {
