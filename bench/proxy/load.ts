@@ -6,13 +6,13 @@
 // - `max`: closed loop, `connections` requests always in flight, for the highest sustained rate. Only
 //   used when wrk is missing (bench/proxy/wrk.ts): this generator's own ceiling is below what the
 //   upstream serves, so it compresses every peer's max req/s towards the direct row.
-// Keep-alive connections: raw sockets in `rate` (socket-client.ts), an undici Pool in `max`. Prints
-// one JSON line (LoadResult) on stdout.
+// Keep-alive connections: meshc's own HTTP/1 agent in `rate` (rateClient), an undici Pool in `max`.
+// Prints one JSON line (LoadResult) on stdout.
 import { once as onceEvent } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { type ClientRequest, Http1Agent } from '../../runtime/http1/client.js';
 import { cpuMs } from './processes.js';
-import { openSocketPool, type SocketPool } from './socket-client.js';
 
 export interface LoadSpec {
   readonly mode: 'rate' | 'max';
@@ -64,9 +64,9 @@ const HEADERS_BASE = { 'user-agent': 'meshc-bench/1', accept: '*/*' };
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
   if (spec.mode === 'rate') {
-    const sockets = await openSocketPool(spec.url, spec.host, spec.path, spec.connections, HEADERS_BASE);
-    const result = await runRate(sockets, spec);
-    sockets.close();
+    const client = rateClient(spec);
+    const result = await runRate(client, spec);
+    client.close();
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
@@ -93,10 +93,56 @@ class Tally {
   ok = 0;
   errors = 0;
   firstError: string | null = null;
+  /** A response: ok when 2xx. */
+  answered(status: number): void {
+    if (status >= 200 && status < 300) this.ok++;
+    else this.fail(`status ${status}`);
+  }
   fail(what: string): void {
     this.errors++;
     this.firstError ??= what;
   }
+}
+
+/** Sends the phase's request and resolves with the response status once its body has been read. */
+interface RateClient {
+  request(): Promise<number>;
+  close(): void;
+}
+
+/**
+ * The fixed-rate phase's client: meshc's own HTTP/1 agent (runtime/http1/client.ts), one request at a
+ * time per keep-alive connection, requests beyond `connections` waiting for one (that wait is in
+ * their latency). undici did several times the work per request (timers, dispatch layers, header
+ * objects), and its work stalled the generator at the same points of every run, whichever peer was
+ * measured.
+ */
+function rateClient(spec: LoadSpec): RateClient {
+  const { hostname, port } = new URL(spec.url);
+  const agent = new Http1Agent({ keepAliveTimeoutMs: 60_000, maxConnections: spec.connections });
+  const request: ClientRequest = {
+    host: hostname.replace(/^\[|\]$/g, ''),
+    port: Number(port),
+    method: 'GET',
+    path: spec.path,
+    headers: { ...HEADERS_BASE, host: spec.host },
+  };
+  return {
+    request: () =>
+      new Promise<number>((resolve, reject) => {
+        let status = 0;
+        agent.dispatch(request, {
+          onHeaders: (code) => {
+            status = code;
+            return true;
+          },
+          onData: () => true,
+          onComplete: () => resolve(status),
+          onError: reject,
+        });
+      }),
+    close: () => void agent.destroy(),
+  };
 }
 
 /** One request; resolves true on a 2xx with the body fully read. */
@@ -104,21 +150,20 @@ async function once(pool: Pool, opts: ReturnType<typeof requestOptions>, tally: 
   try {
     const res = await pool.request(opts);
     await res.body.dump();
-    if (res.statusCode >= 200 && res.statusCode < 300) tally.ok++;
-    else tally.fail(`status ${res.statusCode}`);
+    tally.answered(res.statusCode);
   } catch (err) {
     tally.fail((err as Error).message);
   }
 }
 
-async function runRate(sockets: SocketPool, spec: LoadSpec): Promise<LoadResult> {
+async function runRate(client: RateClient, spec: LoadSpec): Promise<LoadResult> {
   const rate = spec.rate ?? 1000;
-  if (spec.leadInMs) await sendAtRate(sockets, rate, Math.round((rate * spec.leadInMs) / 1000), new Tally());
+  if (spec.leadInMs) await sendAtRate(client, rate, Math.round((rate * spec.leadInMs) / 1000), new Tally());
   const total = Math.round((rate * spec.durationMs) / 1000);
   const tally = new Tally();
   const cpu0 = cpuOf(spec);
   const start = performance.now();
-  const { latencies, lags } = await sendAtRate(sockets, rate, total, tally);
+  const { latencies, lags } = await sendAtRate(client, rate, total, tally);
   const elapsedMs = performance.now() - start;
   const cpu = cpuOf(spec);
   return summarise('rate', total, tally, elapsedMs, spec.durationMs, latencies, lags, cpu0, cpu);
@@ -126,7 +171,7 @@ async function runRate(sockets: SocketPool, spec: LoadSpec): Promise<LoadResult>
 
 /** Sends `total` requests at `rate`, request i due at start + i/rate; latencies from those due times. */
 async function sendAtRate(
-  sockets: SocketPool,
+  client: RateClient,
   rate: number,
   total: number,
   tally: Tally,
@@ -151,10 +196,10 @@ async function sendAtRate(
           const i = next++;
           const scheduled = start + i * intervalMs;
           lags[i] = now - scheduled;
-          void sockets
+          void client
             .request()
             .then(
-              (status) => (status >= 200 && status < 300 ? tally.ok++ : tally.fail(`status ${status}`)),
+              (status) => tally.answered(status),
               (err: Error) => tally.fail(err.message),
             )
             .then(() => {

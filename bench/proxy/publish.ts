@@ -42,7 +42,7 @@ export async function publish(run: RunRecord): Promise<string> {
     '',
     `Measured ${run.date.slice(0, 10)} on ${run.machine}; proxies pinned to core 1, load generator and ` +
       `upstream (${run.upstream}) to core 0; ${cfg.rounds} interleaved rounds, medians; open loop ` +
-      `(Node generator: raw keep-alive sockets, woken at each due time by a timer thread) at ${cfg.rate} req/s ` +
+      `(Node generator: meshc's HTTP/1 agent, woken at each due time by a timer thread) at ${cfg.rate} req/s ` +
       `for ${cfg.rateMs / 1000} s after an unrecorded ${(cfg.leadInMs ?? 0) / 1000} s lead-in at that rate ` +
       `(latency from scheduled send times), then ${cfg.maxMs / 1000} s closed loop with ` +
       `${cfg.maxConnections} connections for max req/s (${describeMaxGenerator(run.maxGenerator)}). ` +
