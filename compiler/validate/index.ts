@@ -25,25 +25,12 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   const diagnostics: Diagnostic[] = [];
   const meshDocuments: SpecDocument[] = [];
   const meshes: Located<MeshDocument>[] = [];
-  /** Schema-valid services as the checks comparing services see them: outlines only. */
-  const outlines: Located<ServiceOutline>[] = [];
-  /** The same services whole, each document decoded only if something reads it. */
+  /** Schema-valid services, each document decoded only if something reads it. */
   const services: LocatedService[] = [];
   const declaredServiceNames = new Set<string>();
   let serviceCount = 0;
   let routeCount = 0;
   const memo = input.validationMemo;
-
-  const addService = (source: SpecDocument, outline: DocumentOutline) => {
-    // The outline's own fields are decoded only if the checks comparing services run.
-    outlines.push({
-      source,
-      get doc() {
-        return outline.service;
-      },
-    });
-    services.push(locatedService(source, outline));
-  };
 
   for (const source of input.documents) {
     // Keyed only with a memo: a document's digest hashes its file when no cache did.
@@ -55,7 +42,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       serviceCount++;
       routeCount += known.routes;
       declaredServiceNames.add(known.name);
-      addService(source, known);
+      services.push(locatedService(source, known));
       continue;
     }
     const value = source.value;
@@ -90,11 +77,19 @@ export function validateSpec(input: ValidateInput): ValidateResult {
       memo?.add(schemaKey!);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
-    else addService(source, (known ?? outlineOf(value))!);
+    else services.push(locatedService(source, (known ?? outlineOf(value))!));
   }
 
+  // The services as the checks comparing them see them: outlines only, whose own fields are decoded
+  // only if those checks run.
+  const outlines: Located<ServiceOutline>[] = services.map(({ source, outline }) => ({
+    source,
+    get doc() {
+      return outline.service;
+    },
+  }));
   const serviceByName = new Map<string, Located<ServiceOutline>>();
-  // By the names outlines carry (services[i] is outlines[i] whole): reading an outline's fields decodes them.
+  // By the names outlines carry: reading an outline's fields would decode them.
   services.forEach(({ outline }, i) => {
     if (!serviceByName.has(outline.name)) serviceByName.set(outline.name, outlines[i]!);
   });
@@ -109,7 +104,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     add: (d) => diagnostics.push(d),
   };
   for (const check of MESH_CHECKS) check(ctx);
-  runRelationChecks(ctx, services, outlines.length === serviceCount ? memo : undefined);
+  runRelationChecks(ctx, services, services.length === serviceCount ? memo : undefined);
   runServiceChecks(ctx, services, memo);
 
   const sorted = sortDiagnostics(diagnostics);
@@ -149,24 +144,15 @@ function runRelationChecks(
   services: readonly LocatedService[],
   memo: ValidationMemo | undefined,
 ): void {
-  const key = memo && relationsKey(ctx, services);
-  if (memo?.has(key!)) return;
-  let clean = true;
-  const watched: CheckContext = {
-    ...ctx,
-    add: (d) => {
-      clean = false;
-      ctx.add(d);
-    },
-  };
-  for (const check of RELATION_CHECKS) check(watched);
-  if (clean) memo?.add(key!);
+  rememberClean(memo, memo && relationsKey(ctx, services), ctx.add, (add) => {
+    const watched: CheckContext = { ...ctx, add };
+    for (const check of RELATION_CHECKS) check(watched);
+  });
 }
 
 function relationsKey(ctx: CheckContext, services: readonly LocatedService[]): string {
   const outlines = hash('sha256', services.map((s) => s.outline.digest).join(' '), 'hex');
-  const mesh = ctx.mesh ? documentKey(ctx.mesh.source) : 'none';
-  return `relations/${checksDigest(RELATION_CHECKS)} mesh ${mesh} outlines ${outlines}`;
+  return `relations/${checksDigest(RELATION_CHECKS)} mesh ${meshKey(ctx)} outlines ${outlines}`;
 }
 
 /**
@@ -179,26 +165,43 @@ function runServiceChecks(
   services: readonly Located<ServiceDocument>[],
   memo: ValidationMemo | undefined,
 ): void {
-  const prefix =
-    memo &&
-    `checks/${checksDigest(SERVICE_CHECKS)} mesh ${ctx.mesh ? documentKey(ctx.mesh.source) : 'none'} service `;
+  const prefix = memo && `checks/${checksDigest(SERVICE_CHECKS)} mesh ${meshKey(ctx)} service `;
   for (const svc of services) {
-    const key = prefix && `${prefix}${documentKey(svc.source)}`;
-    if (memo?.has(key!)) continue;
-    let clean = true;
-    const one: ServiceCheckContext = {
-      mesh: ctx.mesh,
-      services: [svc],
-      assets: ctx.assets,
-      now: ctx.now,
-      add: (d) => {
-        clean = false;
-        ctx.add(d);
-      },
-    };
-    for (const check of SERVICE_CHECKS) check(one);
-    if (clean) memo?.add(key!);
+    rememberClean(memo, prefix && `${prefix}${documentKey(svc.source)}`, ctx.add, (add) => {
+      const one: ServiceCheckContext = {
+        mesh: ctx.mesh,
+        services: [svc],
+        assets: ctx.assets,
+        now: ctx.now,
+        add,
+      };
+      for (const check of SERVICE_CHECKS) check(one);
+    });
   }
+}
+
+/**
+ * Runs checks unless `memo` holds `key`, handing them an `add` that reports through `report`; a run
+ * that reported nothing is remembered under `key`.
+ */
+function rememberClean(
+  memo: ValidationMemo | undefined,
+  key: string | undefined,
+  report: (d: Diagnostic) => void,
+  run: (add: (d: Diagnostic) => void) => void,
+): void {
+  if (memo?.has(key!)) return;
+  let clean = true;
+  run((d) => {
+    clean = false;
+    report(d);
+  });
+  if (clean) memo?.add(key!);
+}
+
+/** The mesh document's key, or 'none' when the spec has none. */
+function meshKey(ctx: CheckContext): string {
+  return ctx.mesh ? documentKey(ctx.mesh.source) : 'none';
 }
 
 /** A document by its exact input: its file's content hash and its index in the file. */
