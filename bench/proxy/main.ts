@@ -3,7 +3,7 @@
 // shared upstream) to the other; each round restarts every peer, rounds are interleaved, and figures
 // are medians over rounds, compared as ratios. The fixed-rate phase uses the Node open-loop generator
 // (load.ts), the max phase wrk when installed (wrk.ts). Method and reasons: docs/decisions/0006-proxy-benchmark-method.md.
-// Flags: --rounds N (3), --rate R (1000), --rate-seconds S (5), --lead-in-seconds S (2), --max-seconds S (3),
+// Flags: --rounds N (5), --rate R (1000), --rate-seconds S (5), --lead-in-seconds S (2), --max-seconds S (3),
 // --peers a,b,..., --report-only (re-render bench/results/proxy.md from proxy.json).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -28,7 +28,7 @@ const { values } = (() => {
   try {
     return parseArgs({
       options: {
-        rounds: { type: 'string', default: '3' },
+        rounds: { type: 'string', default: '5' },
         rate: { type: 'string', default: '1000' },
         'rate-seconds': { type: 'string', default: '5' },
         'max-seconds': { type: 'string', default: '3' },

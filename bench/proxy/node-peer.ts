@@ -3,9 +3,12 @@
 //   http-proxy PORT UPSTREAM      node `http-proxy` with a keep-alive agent, as its docs configure it
 //   minimal PORT UPSTREAM         the floor of Node's stack: node:http server + undici Pool, headers
 //                                 filtered from rawHeaders, the body streamed back; nothing else
+//   tcp-relay PORT UPSTREAM       not a proxy: each connection piped to one upstream connection, no
+//                                 HTTP at all; what Node's event loop and sockets alone cost per hop
 // Every peer gets keep-alive to the upstream: comparing a pooled proxy with one that reconnects per
 // request would measure TCP handshakes, not proxies.
 import http from 'node:http';
+import net from 'node:net';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
 import { UPSTREAM_BODY } from './node-peer-body.js';
@@ -71,6 +74,18 @@ switch (kind) {
           );
       }),
     );
+    break;
+  }
+  case 'tcp-relay': {
+    net
+      .createServer({ noDelay: true }, (client) => {
+        const up = net.connect({ host: '127.0.0.1', port: Number(upstreamArg), noDelay: true });
+        client.pipe(up).on('error', () => client.destroy());
+        up.pipe(client).on('error', () => up.destroy());
+        client.on('error', () => up.destroy());
+        up.on('error', () => client.destroy());
+      })
+      .listen(port, '127.0.0.1');
     break;
   }
   default:

@@ -145,6 +145,12 @@ export const PEERS: readonly Peer[] = [
     start: nodePeer('minimal'),
   },
   {
+    name: 'node-tcp',
+    description:
+      'Node TCP relay, not a proxy: each connection piped to its own upstream connection, no HTTP (what Node alone costs per hop; no target refers to it)',
+    start: nodePeer('tcp-relay'),
+  },
+  {
     name: 'meshc',
     description: 'meshc, one plain hop: permissive inbound (plaintext) → app, authz + path normalisation',
     async start(env) {

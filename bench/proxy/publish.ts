@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PhaseConfig, RoundSample } from './measure-peer.js';
-import { checkTargets, markdownTable, roundsTable, summarise, targetsList } from './report.js';
+import { checkTargets, markdownTable, p99Spread, roundsTable, summarise, targetsList } from './report.js';
 import { describeMaxGenerator } from './wrk.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
@@ -31,6 +31,7 @@ export async function publish(run: RunRecord): Promise<string> {
   const summary = summarise(run.samples);
   const targets = checkTargets(summary);
   const table = markdownTable(summary);
+  const spread = p99Spread(run.samples);
   const cfg = run.config;
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(
@@ -58,6 +59,7 @@ export async function publish(run: RunRecord): Promise<string> {
     '',
     targetsList(targets),
     '',
+    ...(spread ? [spread, ''] : []),
     '<details><summary>Every round</summary>',
     '',
     roundsTable(run.samples),
@@ -66,7 +68,7 @@ export async function publish(run: RunRecord): Promise<string> {
     '',
   ].join('\n');
   await writeFile(join(RESULTS_DIR, 'proxy.md'), md);
-  return `${table}\n\nTargets (meshc vs peers of this run):\n${targetsList(targets)}`;
+  return `${table}\n\nTargets (meshc vs peers of this run):\n${targetsList(targets)}${spread ? `\n${spread}` : ''}`;
 }
 
 export async function readLastRun(): Promise<RunRecord> {

@@ -135,6 +135,41 @@ export function roundsTable(samples: readonly RoundSample[]): string {
   return rows.join('\n');
 }
 
+/**
+ * `peer`'s added latency over `base`'s, round by round, each against direct of its own round: the
+ * spread behind a median ratio. Rounds missing either peer or direct, or where `base` added nothing,
+ * are left out.
+ */
+export function roundRatios(
+  samples: readonly RoundSample[],
+  peer: string,
+  base: string,
+  pick: (s: RoundSample) => number,
+): { round: number; ratio: number }[] {
+  const at = (name: string, round: number) => samples.find((s) => s.peer === name && s.round === round);
+  const out: { round: number; ratio: number }[] = [];
+  for (const round of [...new Set(samples.map((s) => s.round))].sort((a, b) => a - b)) {
+    const [mine, theirs, direct] = [at(peer, round), at(base, round), at('direct', round)];
+    if (!mine || !theirs || !direct) continue;
+    const added = pick(theirs) - pick(direct);
+    if (added > 0) out.push({ round, ratio: (pick(mine) - pick(direct)) / added });
+  }
+  return out;
+}
+
+/**
+ * The p99 target round by round. A 5-second window at 1,000 req/s has 5,000 samples, so its p99 is
+ * set by the ~10 stalls of a few milliseconds the machine deals every peer in that window
+ * (decision 0006): single rounds of one build vary several-fold, and the line shows how far.
+ */
+export function p99Spread(samples: readonly RoundSample[], limit = 0.5): string | undefined {
+  const rounds = roundRatios(samples, 'meshc', 'minimal', (s) => s.atRate.p99);
+  if (rounds.length < 2) return undefined;
+  const met = rounds.filter((r) => r.ratio <= limit).length;
+  const list = rounds.map((r) => `${r.ratio.toFixed(2)}×`).join(', ');
+  return `Added p99 of meshc ÷ minimal's, round by round: ${list} (≤ ${limit}× in ${met} of ${rounds.length}).`;
+}
+
 export function targetsList(targets: readonly Target[]): string {
   return targets
     .map(
