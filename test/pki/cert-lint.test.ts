@@ -22,6 +22,27 @@ const lint = (roots: { path: string; pem: string | undefined; line: number }[], 
   }).map((d) => ({ code: d.code, severity: d.severity, line: d.line, message: d.message }));
 
 describe('lintTrustRoots', () => {
+  test('reads a root location only for a diagnostic (locating re-parses the mesh file)', async () => {
+    let reads = 0;
+    const located = (path: string, pem: string) => ({
+      path,
+      pem,
+      get location() {
+        reads++;
+        return at(5);
+      },
+    });
+    const roots = [
+      located('old.pem', await rootAt(NOW - DAY, 3650 * DAY)),
+      located('new.pem', await rootAt(NOW - DAY / 2, 3650 * DAY)),
+    ];
+    expect(lintTrustRoots({ roots, now: NOW })).toEqual([]);
+    expect(reads).toBe(0);
+    const expiring = located('soon.pem', await rootAt(NOW - 20 * DAY, 30 * DAY));
+    expect(lintTrustRoots({ roots: [expiring], now: NOW }).map((d) => d.code)).toEqual(['MC4002']);
+    expect(reads).toBe(1);
+  });
+
   test('a root valid for years is fine', async () => {
     expect(lint([{ path: 'pki/root.pem', pem: await rootAt(NOW - DAY, 3650 * DAY), line: 5 }])).toEqual([]);
   });

@@ -14,7 +14,7 @@ export interface TrustRootInput {
   readonly path: string;
   /** File contents; undefined when missing or unusable (reported as MC3022 / MC3023). */
   readonly pem: string | undefined;
-  /** Where the path is written in the spec. */
+  /** Where the path is written in the spec; read only for a diagnostic (cert-lint.ts makes it a getter). */
   readonly location: SourceLocation;
 }
 
@@ -27,8 +27,8 @@ export interface LintTrustRootsInput {
 }
 
 interface UsableRoot {
-  readonly path: string;
-  readonly location: SourceLocation;
+  /** The input itself, not a copy: spreading it would read `location`, which callers may compute only on use. */
+  readonly root: TrustRootInput;
   readonly cert: X509Certificate;
   readonly notBefore: number;
   readonly notAfter: number;
@@ -49,7 +49,7 @@ export function lintTrustRoots(input: LintTrustRootsInput): Diagnostic[] {
     for (const cert of certs) {
       const found = lintOneRoot(root, cert, input.now);
       diags.push(...found);
-      if (found.every((d) => d.severity !== 'error')) usable.push({ ...root, cert, ...validityOf(cert) });
+      if (found.every((d) => d.severity !== 'error')) usable.push({ root, cert, ...validityOf(cert) });
     }
   }
   diags.push(...lintRotationOverlap(usable, input.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS));
@@ -112,12 +112,12 @@ function lintRotationOverlap(roots: readonly UsableRoot[], ttlMs: number): Diagn
     diags.push(
       makeDiagnostic(
         'MC4005',
-        newer.location,
-        `trust roots \`${older.path}\` and \`${newer.path}\` are valid together for ${spanOf(Math.max(0, overlap))}, ` +
+        newer.root.location,
+        `trust roots \`${older.root.path}\` and \`${newer.root.path}\` are valid together for ${spanOf(Math.max(0, overlap))}, ` +
           `less than twice the workload certificate lifetime (2 × ${spanOf(ttlMs)})`,
         {
           hint: 'a rotation needs one lifetime to re-issue every workload and one for old certificates to expire',
-          related: [relatedAt(older.location, 'the other root of the rotation')],
+          related: [relatedAt(older.root.location, 'the other root of the rotation')],
         },
       ),
     );
