@@ -1,6 +1,8 @@
-// serializeCanonical is written in one pass for speed; its bytes must be exactly those of the
-// obvious definition (keys sorted by a deep copy, then JSON.stringify with a two-space indent), on
-// every bundle of the example and on many random JSON-shaped values, including the awkward ones.
+// serializeCanonical's bytes must be exactly those of the obvious definition (keys sorted by a deep
+// copy, then JSON.stringify with a two-space indent), on every bundle of a generated mesh and on many
+// random JSON-shaped values, including the awkward ones; it was once a one-pass writer, and whatever
+// it becomes next must keep these bytes. Integer-like keys, a "__proto__" key and toJSON are pinned
+// by exact text.
 import { describe, expect, it } from 'vitest';
 import { serializeCanonical } from '../../schema/store-format.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
@@ -77,6 +79,23 @@ describe('serializeCanonical', () => {
       if (value === undefined) continue;
       expect(serializeCanonical(value)).toBe(reference(value));
     }
+  });
+
+  it('lists integer-like keys first in numeric order, then the rest sorted', () => {
+    expect(serializeCanonical({ b: 1, 10: 2, a: 3, 9: 4, '4294967295': 5 })).toBe(
+      '{\n  "9": 4,\n  "10": 2,\n  "4294967295": 5,\n  "a": 3,\n  "b": 1\n}\n',
+    );
+  });
+
+  it('keeps a "__proto__" key (JSON.parse makes it an own key) as a key, not a prototype', () => {
+    const value = JSON.parse('{"z": 1, "__proto__": {"x": 2}}') as unknown;
+    expect(serializeCanonical(value)).toBe('{\n  "__proto__": {\n    "x": 2\n  },\n  "z": 1\n}\n');
+  });
+
+  it('writes what toJSON returns, as JSON.stringify does', () => {
+    expect(serializeCanonical({ at: new Date(Date.UTC(2026, 11, 6)), f: () => 1, list: [() => 1] })).toBe(
+      '{\n  "at": "2026-12-06T00:00:00.000Z",\n  "list": [\n    null\n  ]\n}\n',
+    );
   });
 
   it('sorts keys by UTF-16 code units and leaves out undefined members, as JSON.stringify does', () => {
