@@ -80,8 +80,8 @@ switch (kind) {
     net
       .createServer({ noDelay: true }, (client) => {
         const up = net.connect({ host: '127.0.0.1', port: Number(upstreamArg), noDelay: true });
-        client.pipe(up).on('error', () => client.destroy());
-        up.pipe(client).on('error', () => up.destroy());
+        client.pipe(up);
+        up.pipe(client);
         client.on('error', () => up.destroy());
         up.on('error', () => client.destroy());
       })
