@@ -5,7 +5,8 @@
 // (docs/decisions/0007-store-writing.md).
 import type { KeyObject } from 'node:crypto';
 import type { Diagnostic } from './diagnostics.js';
-import { emitServices, type NamedTarget } from './emit/index.js';
+import { type ChunkEmitter, openChunkEmitter, type StartedChunk } from './emit/chunk-emitter.js';
+import type { NamedTarget } from './emit/index.js';
 import type { MeshModel } from './model.js';
 import { normalizeSpec } from './normalize/index.js';
 import {
@@ -16,7 +17,7 @@ import {
   storeStillMatches,
   writeFingerprints,
 } from './store/fingerprints.js';
-import { readPublished } from './store/published.js';
+import { type Published, readPublished } from './store/published.js';
 import {
   type KeptService,
   openStoreWriter,
@@ -44,6 +45,11 @@ export interface CompileToStoreInput {
    * compiled and compared with the store.
    */
   readonly fingerprintFile?: string;
+  /**
+   * Worker threads for the bundle-only targets (emit/emit-pool.ts); default: one per idle core when
+   * at least POOL_MIN_SERVICES services are compiled, none otherwise. Ignored with a template target.
+   */
+  readonly emitThreads?: number;
   /** Called after each chunk with the services done so far (emitted or kept) and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -78,6 +84,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   // The previous chunk's writes, still under way while the next chunk is planned and emitted: the
   // writes wait on the disk (libuv's threads), the emit on the CPU, so each hides the other.
   let writing: Promise<void> = Promise.resolve();
+  let emitter: ChunkEmitter | undefined;
   try {
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
@@ -102,29 +109,27 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     }
     writer.keepServices(keep);
     if (keep.length > 0) input.onProgress?.(keep.length, names.length);
-    for (let start = 0; start < toCompile.length; start += size) {
-      const chunk = toCompile.slice(start, start + size);
-      const published = writer.fresh
-        ? { bundles: new Map(), files: new Map() }
-        : await readPublished(input.outDir, chunk);
-      const services = emitServices(
-        model,
-        chunk,
-        {
-          commit: input.commit,
-          targets: input.targets,
-          published: published.bundles,
-        },
-        { failed, diagnostics },
-      );
+    emitter = openChunkEmitter(
+      model,
+      {
+        commit: input.commit,
+        targets: input.targets,
+        count: toCompile.length,
+        ...(input.emitThreads !== undefined ? { threads: input.emitThreads } : {}),
+      },
+      { failed, diagnostics },
+    );
+    // Writes a chunk once every target's files are in: false when a target failed (then nothing is).
+    const write = async (chunk: PendingChunk): Promise<boolean> => {
+      const services = await emitter!.finish(chunk);
       await writing;
       // A template error means nothing is written: what earlier chunks wrote is undone.
       if (diagnostics.length > 0) {
         await writer.abort();
-        return { model, diagnostics };
+        return false;
       }
       // The writer says which files each service owns: what the next compile's fingerprints stamp.
-      writing = writer.addServices(services, published.files).then((owned) => {
+      writing = writer.addServices(services, chunk.knownFiles).then((owned) => {
         if (!fingerprints) return;
         services.forEach(({ bundle }, i) => {
           compiled.set(bundle.service, {
@@ -137,8 +142,26 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       });
       // Settled here too, so a failure is never unhandled while the next chunk is emitted.
       writing.catch(() => undefined);
-      input.onProgress?.(keep.length + start + chunk.length, names.length);
+      input.onProgress?.(keep.length + chunk.done, names.length);
+      return true;
+    };
+    // A pipelined emitter's chunk is written after the next one is started (chunk-emitter.ts).
+    let previous: PendingChunk | undefined;
+    for (let start = 0; start < toCompile.length; start += size) {
+      const chunk = toCompile.slice(start, start + size);
+      const published = writer.fresh
+        ? { bundles: new Map(), files: new Map() }
+        : await readPublished(input.outDir, chunk);
+      const started: PendingChunk = {
+        ...emitter.start(chunk, published.bundles),
+        knownFiles: published.files,
+        done: start + chunk.length,
+      };
+      const ready = emitter.pipelined ? previous : started;
+      if (emitter.pipelined) previous = started;
+      if (ready && !(await write(ready))) return { model, diagnostics };
     }
+    if (emitter.pipelined && previous && !(await write(previous))) return { model, diagnostics };
     await writing;
     const report = await writer.finish(model.name, input.commit);
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
@@ -152,7 +175,17 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     await writing.catch(() => undefined);
     await writer.abort();
     throw err;
+  } finally {
+    await emitter?.close();
   }
+}
+
+/** A chunk whose bundles are emitted, with what its writing needs. */
+interface PendingChunk extends StartedChunk {
+  /** Files the store holds now for these services (store/published.ts), so they are not read again. */
+  readonly knownFiles: Published['files'];
+  /** Services emitted once this chunk is written, for progress. */
+  readonly done: number;
 }
 
 /** A service compiled now: its cache entry before its files are stamped. */

@@ -1,6 +1,8 @@
 // The meshc command line: picks the subcommand, parses its options with node:util parseArgs, runs it, and
 // is the one rescue point where any failure becomes a message and an exit code, never a stack trace.
 import { parseArgs } from 'node:util';
+// Sampled now, at start: whether a worker thread would help is measured from here (idle-cores.ts).
+import '../idle-cores.js';
 import { closestMatch } from '../load/did-you-mean.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, isReportableError, UsageError } from './errors.js';
 import { COMMANDS } from './registry.js';

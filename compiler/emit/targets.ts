@@ -29,6 +29,18 @@ export class TargetError extends Error {
 /** The native target emits nothing extra: its output is the bundle itself. */
 const emitNative: TargetEmitter = () => [];
 
+/** A target that reads nothing but the bundle: it can run on a worker thread from the bundle's bytes. */
+export type BundleTargetEmitter = (bundle: Bundle) => readonly EmittedFile[];
+
+/**
+ * The built-in targets that are bundle-only, by name: what the emit pool (emit/emit-pool.ts) may run
+ * off the main thread. Their output from a bundle parsed back from its canonical JSON must equal
+ * their output from the planned bundle (tested).
+ */
+export const BUNDLE_TARGETS: Readonly<Record<string, BundleTargetEmitter>> = {
+  envoy: emitEnvoyTarget,
+};
+
 /** Built-in targets by `--target` name. `template:FILE` targets are made per file (emit/template). */
 export const TARGETS: Readonly<Record<string, TargetEmitter>> = {
   native: emitNative,

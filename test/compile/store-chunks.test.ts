@@ -5,25 +5,17 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCompileError } from '../../compiler/compile-error.js';
 import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TargetError } from '../../compiler/emit/targets.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { storePaths } from '../../schema/store-format.js';
 import { SHOP_FILES, testSigningKey } from './helpers.js';
-import { compileFixture, hashTree, makeTempDir, snapshotTree } from './store-helpers.js';
+import { compileFixture, hashTree, tempDirsPerTest, snapshotTree } from './store-helpers.js';
 
 const key = testSigningKey();
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function tempDir(): Promise<string> {
-  const t = await makeTempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsPerTest();
 
 /** A target writing one small file per service, so every service has a non-bundle file too. */
 const NOTE: NamedTarget = {

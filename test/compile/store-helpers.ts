@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { afterEach } from 'vitest';
 import { compileToStore } from '../../compiler/compile.js';
 import type { NamedTarget } from '../../compiler/emit/index.js';
 import { sha256Hex } from '../../schema/store-format.js';
@@ -14,6 +15,19 @@ export async function makeTempDir(
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A maker of temp dirs for a test file, each removed after the test that made it. */
+export function tempDirsPerTest(): () => Promise<string> {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return async () => {
+    const t = await makeTempDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }
 
 export interface CompileFixtureOptions {

@@ -2,24 +2,16 @@
 // left alone, immutability of published bundles, and a store left exactly as it was on any error.
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCompileError } from '../../compiler/compile-error.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { sha256Hex, storePaths, verifyDetached } from '../../schema/store-format.js';
 import { publicKeyOf, SHOP_FILES, testSigningKey } from './helpers.js';
-import { compileFixture, hashTree, makeTempDir, snapshotTree } from './store-helpers.js';
+import { compileFixture, hashTree, tempDirsPerTest, snapshotTree } from './store-helpers.js';
 
 const key = testSigningKey();
 const pub = publicKeyOf(key);
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function tempDir(): Promise<string> {
-  const t = await makeTempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tempDir = tempDirsPerTest();
 
 const read = (dir: string, path: string) => readFile(join(dir, path));
 const readJson = async <T>(dir: string, path: string) =>

@@ -53,27 +53,6 @@ describe('the parse pool', () => {
     expect(pool.defaultParseThreads(10_000, cores - 1.4)).toBe(0);
   });
 
-  it('counts the cores other processes kept busy, not this one', () => {
-    const from = { wallMs: 1_000, busyMs: 50_000, ownMs: 200 };
-    // 200 ms: the machine used 300 ms of CPU, this process 180 of them: others kept 0.6 cores busy.
-    expect(pool.othersBusyCores(from, { wallMs: 1_200, busyMs: 50_300, ownMs: 380 })).toBeCloseTo(0.6);
-    // Only this process worked: nobody else is busy (never below zero, whatever the tick rounding).
-    expect(pool.othersBusyCores(from, { wallMs: 1_200, busyMs: 50_190, ownMs: 400 })).toBe(0);
-    // 30 ms is three ticks of the kernel's CPU accounting: too short to tell.
-    expect(pool.othersBusyCores(from, { wallMs: 1_030, busyMs: 50_030, ownMs: 210 })).toBeUndefined();
-  });
-
-  it('samples the machine and this process', () => {
-    const a = pool.sampleCpu();
-    let spin = 0;
-    for (const end = performance.now() + 20; performance.now() < end;) spin++;
-    const b = pool.sampleCpu();
-    expect(spin).toBeGreaterThan(0);
-    expect(a && b).toBeTruthy();
-    expect(b!.ownMs).toBeGreaterThan(a!.ownMs);
-    expect(b!.busyMs).toBeGreaterThanOrEqual(a!.busyMs);
-  });
-
   it.each([1, 2, 3])('gives the in-thread results with %i worker(s)', async (workers) => {
     const files = mixedFiles();
     expect(await pool.parseInWorkers(files, workers)).toEqual(files.map(parseSpecFile));
