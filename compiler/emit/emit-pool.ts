@@ -14,10 +14,10 @@ import {
   runBundleTargets,
   type TargetOutcome,
 } from './bundle-targets.js';
-
-export type { TargetOutcome } from './bundle-targets.js';
 import type { NamedTarget } from './index.js';
 import { BUNDLE_TARGETS } from './targets.js';
+
+export type { TargetOutcome } from './bundle-targets.js';
 
 /** Fewer services than this are emitted on the calling thread alone: a worker's start-up would cost more. */
 export const POOL_MIN_SERVICES = 200;

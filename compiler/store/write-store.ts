@@ -7,11 +7,12 @@
 // store); an existing store is updated in place, file by file with temp + rename, old files kept as
 // hard-linked backups until the end so a rollback restores them without holding their bytes.
 import type { KeyObject } from 'node:crypto';
-import { linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { CompileError } from '../compile-error.js';
+import { ASYNC_OPS, fileOpsFor, type FileOps, makeDir, writeAtomic } from './file-ops.js';
 import { checkOutDir, type FileChange, inspectFiles, readExisting } from './inspect.js';
 import {
   checkUnique,
@@ -22,6 +23,7 @@ import {
   type ServiceArtifact,
   type StoreArtifacts,
 } from './layout.js';
+import { mapLimited } from './limit.js';
 
 export interface WriteStoreOptions {
   /** Ed25519 private key; without it the store is unsigned (no .sig files). */
@@ -129,41 +131,47 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   };
 
   /** mkdir -p below `root` for each file, journaling the directories it creates (parents first). */
-  const ensureDirs = (paths: readonly string[]) => {
+  const ensureDirs = async (paths: readonly string[], ops: FileOps) => {
+    const byDepth = new Map<number, string[]>();
     for (const path of paths) {
-      const missing: string[] = [];
       for (let d = dirname(path); d !== '.' && !madeDirs.has(d); d = dirname(d)) {
         madeDirs.add(d);
-        missing.push(d);
+        const depth = d.split('/').length;
+        byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
       }
-      for (const d of missing.reverse()) {
+    }
+    for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+      await mapLimited(byDepth.get(depth) ?? [], ops.concurrency, async (d) => {
         const full = join(root, d);
-        if (makeDir(full) && !fresh) journal.push(() => rmdir(full));
-      }
+        if ((await makeDir(ops, full)) && !fresh) journal.push(() => rmdir(full));
+      });
     }
   };
 
   /**
    * Writes changed files, in order of the groups; an existing file is kept as a backup until the end.
-   * Synchronous calls, on this thread: a file is one open-write-close (and a rename and a link in an
-   * existing store) here, against a thread-pool round trip and a promise for each: measured on 5,000
-   * store-sized files into a fresh store, 112 ms of this thread and 130 ms of CPU in all, against
-   * 120-190 ms of this thread and 260-350 ms of CPU (decision 0024). A fresh store is a private
-   * staging directory, so it needs no temp files, backups or journal.
+   * A fresh store is a private staging directory: plain writes, no temp files, backups or journal.
+   * A small group is written with synchronous calls, a large one many files at once (file-ops.ts).
    */
-  const writeChanges = (groups: readonly (readonly FileChange[])[]) => {
+  const writeChanges = async (groups: readonly (readonly FileChange[])[]) => {
     for (const group of groups) {
-      ensureDirs(group.map((c) => c.file.path));
-      for (const { file, previous } of group) {
+      const ops = fileOpsFor(group.length);
+      await ensureDirs(
+        group.map((c) => c.file.path),
+        ops,
+      );
+      await mapLimited(group, ops.concurrency, async ({ file, previous }) => {
         const full = join(root, file.path);
-        if (fresh) writeFileSync(full, file.bytes);
+        if (fresh) await ops.writeFile(full, file.bytes);
         else if (previous) {
-          journal.push(keepBackup(full, previous));
-          writeAtomic(full, file.bytes);
+          journal.push(await keepBackup(ops, full, previous));
+          await writeAtomic(ops, full, file.bytes);
         } else {
-          writeAtomic(full, file.bytes);
+          await writeAtomic(ops, full, file.bytes);
           journal.push(() => unlink(full));
         }
+      });
+      for (const { file, previous } of group) {
         written.push(file.path);
         statuses.set(file.path, previous ? 'changed' : 'new');
       }
@@ -218,7 +226,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         // Bundles and their signatures land before the other targets' files that describe them.
         const bundles = writes.filter((w) => w.file.immutable || w.file.path.includes('/bundles/'));
         const others = writes.filter((w) => !(w.file.immutable || w.file.path.includes('/bundles/')));
-        writeChanges([
+        await writeChanges([
           bundles,
           others,
           ...lateGroups(chunkLate.map((file) => ({ file, previous: undefined }))),
@@ -254,7 +262,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           : (await inspectFiles(outDir, files, knownLate)).writes;
         // index.json last.
         const indexWrite = writes.filter((w) => w.file === index);
-        writeChanges([...lateGroups(writes.filter((w) => w.file !== index)), indexWrite]);
+        await writeChanges([...lateGroups(writes.filter((w) => w.file !== index)), indexWrite]);
         const removed = fresh ? [] : await removeAbsent(absent);
         if (fresh) await rename(root, outDir);
         // Committed: the backups of replaced files are no longer needed.
@@ -286,13 +294,13 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
    * Keeps the current bytes of `full` restorable before it is replaced: a hard link (no copy, and the
    * mtime survives a rollback), or, where links are not supported, the bytes in memory.
    */
-  function keepBackup(full: string, previous: Uint8Array): Undo {
+  async function keepBackup(ops: FileOps, full: string, previous: Uint8Array): Promise<Undo> {
     const backup = backupPath(full);
-    rmSync(backup, { force: true });
+    await ops.remove(backup);
     try {
-      linkSync(full, backup);
+      await ops.link(full, backup);
     } catch {
-      return () => writeAtomicAsync(full, previous);
+      return () => writeAtomic(ASYNC_OPS, full, previous);
     }
     backups.push(backup);
     // rename() between two links of one file does nothing (the write never happened): drop the link.
@@ -323,34 +331,6 @@ function lateGroups(writes: readonly FileChange[]): FileChange[][] {
   const kind = (w: FileChange) =>
     w.file.path.endsWith('.sig') ? 0 : w.file.path.endsWith('/manifest.json') ? 1 : 2;
   return [0, 1, 2].map((k) => writes.filter((w) => kind(w) === k));
-}
-
-/** Same-directory temp file then rename: a reader sees the old bytes or the new, never a mix. */
-function writeAtomic(full: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, full);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** writeAtomic for a rollback, which runs after a failure and may itself fail: never throws synchronously. */
-async function writeAtomicAsync(full: string, bytes: Uint8Array): Promise<void> {
-  writeAtomic(full, bytes);
-}
-
-/** mkdir that tells whether it made the directory (false: it was there already). */
-function makeDir(full: string): boolean {
-  try {
-    mkdirSync(full);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
 }
 
 function backupPath(full: string): string {

@@ -9,6 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { isCompileError } from '../../compiler/compile-error.js';
 import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TargetError } from '../../compiler/emit/targets.js';
+import { compileToStore } from '../../compiler/compile.js';
+import { SYNC_WRITE_MAX } from '../../compiler/store/file-ops.js';
+import type { ValidSpec } from '../../compiler/validate/types.js';
+import type { MeshDocument } from '../../schema/mesh.types.generated.js';
+import { generateMesh, serviceName } from '../helpers/generated-mesh.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { storePaths } from '../../schema/store-format.js';
 import { SHOP_FILES, testSigningKey } from './helpers.js';
@@ -124,5 +129,34 @@ describe('a chunked compile', () => {
     const err = await compileFixture(out, EDITED, { signingKey: key, chunk: 1 }).catch((e: unknown) => e);
     expect(isCompileError(err) && err.code).toBe('MC5001');
     expect(await snapshotTree(out)).toEqual(before);
+  });
+
+  it('writes a large group many files at once and rolls it back the same', async () => {
+    // 70 services a chunk: groups of 140 bundles and signatures and of 70 notes, past SYNC_WRITE_MAX,
+    // so they go through fs/promises; a mesh-wide change rewrites every note (backed up first).
+    expect(70).toBeGreaterThan(SYNC_WRITE_MAX);
+    const out = await tempDir();
+    const compile = (spec: ValidSpec, targets: NamedTarget[]) =>
+      compileToStore({ spec, commit: null, outDir: out, targets, signingKey: key, chunk: 70 });
+    await compile(generateMesh(80), [NOTE]);
+    const before = await snapshotTree(out);
+    const moved = generateMesh(80);
+    (moved.mesh.doc as MeshDocument).spec.trustDomain = 'moved.local';
+    const failed = await compile(moved, [NOTE, failingAt(serviceName(75))]);
+    expect(failed.diagnostics).toMatchObject([{ code: 'MC5005' }]);
+    expect(await snapshotTree(out)).toEqual(before);
+    const { report } = await compile(moved, [NOTE]);
+    expect(report?.services.every((s) => s.status === 'changed')).toBe(true);
+    const again = join(await tempDir(), 'fresh');
+    await compileToStore({
+      spec: moved,
+      commit: null,
+      outDir: again,
+      targets: [NOTE],
+      signingKey: key,
+      chunk: 30,
+    });
+    // What a fresh compile writes, byte for byte; the old bundles stay beside it (never deleted).
+    expect(await hashTree(out)).toMatchObject(await hashTree(again));
   });
 });

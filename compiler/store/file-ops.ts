@@ -1,0 +1,70 @@
+// The file operations the store writer uses, in two sets: synchronous calls for a few files, where a
+// thread-pool round trip and a promise per call cost more than the call itself; and fs/promises, many
+// at once, for many files, where the kernel's work per file (large on a fragmented ext4) overlaps the
+// compile's own. Measured in docs/decisions/0024-emit-pool.md.
+import { linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { IO_CONCURRENCY } from './limit.js';
+
+export interface FileOps {
+  /** Calls in flight at once: 1 for synchronous calls. */
+  readonly concurrency: number;
+  writeFile(path: string, bytes: Uint8Array): void | Promise<void>;
+  rename(from: string, to: string): void | Promise<void>;
+  link(existing: string, newPath: string): void | Promise<void>;
+  /** rm -f */
+  remove(path: string): void | Promise<void>;
+  mkdir(path: string): unknown;
+}
+
+const SYNC_OPS: FileOps = {
+  concurrency: 1,
+  writeFile: writeFileSync,
+  rename: renameSync,
+  link: linkSync,
+  remove: (path) => rmSync(path, { force: true }),
+  mkdir: (path) => mkdirSync(path),
+};
+
+export const ASYNC_OPS: FileOps = {
+  concurrency: IO_CONCURRENCY,
+  writeFile,
+  rename,
+  link,
+  remove: (path) => rm(path, { force: true }),
+  mkdir: (path) => mkdir(path),
+};
+
+/**
+ * Groups of up to this many files are written with synchronous calls. A one-service change writes
+ * 26 files; a chunk of a full compile ~1,300.
+ */
+export const SYNC_WRITE_MAX = 64;
+
+export function fileOpsFor(files: number): FileOps {
+  return files <= SYNC_WRITE_MAX ? SYNC_OPS : ASYNC_OPS;
+}
+
+/** Same-directory temp file then rename: a reader sees the old bytes or the new, never a mix. */
+export async function writeAtomic(ops: FileOps, full: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
+  try {
+    await ops.writeFile(tmp, bytes);
+    await ops.rename(tmp, full);
+  } catch (err) {
+    await ops.remove(tmp);
+    throw err;
+  }
+}
+
+/** mkdir that tells whether it made the directory (false: it was there already). */
+export async function makeDir(ops: FileOps, full: string): Promise<boolean> {
+  try {
+    await ops.mkdir(full);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
