@@ -50,6 +50,8 @@ export interface CompileToStoreInput {
    * at least POOL_MIN_SERVICES services are compiled, none otherwise. Ignored with a template target.
    */
   readonly emitThreads?: number;
+  /** Per-file budget of synchronous store writes (store/file-ops.ts); tests set 0. */
+  readonly syncFileBudgetMs?: number;
   /** Called after each chunk with the services done so far (emitted or kept) and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -77,6 +79,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     : undefined;
   const writer = await openStoreWriter(input.outDir, {
     ...(input.signingKey ? { signingKey: input.signingKey } : {}),
+    ...(input.syncFileBudgetMs !== undefined ? { syncFileBudgetMs: input.syncFileBudgetMs } : {}),
   });
   // What the next compile may skip: entries kept as they were, and the services written now.
   const kept = new Map<string, FingerprintEntry>();

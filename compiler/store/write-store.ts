@@ -12,7 +12,7 @@ import { mkdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { CompileError } from '../compile-error.js';
-import { ASYNC_OPS, fileOpsFor, type FileOps, makeDir, writeAtomic } from './file-ops.js';
+import { ASYNC_OPS, type FileOps, makeDir, WriteCost, writeAtomic } from './file-ops.js';
 import { checkOutDir, type FileChange, inspectFiles, readExisting } from './inspect.js';
 import {
   checkUnique,
@@ -28,6 +28,8 @@ import { mapLimited } from './limit.js';
 export interface WriteStoreOptions {
   /** Ed25519 private key; without it the store is unsigned (no .sig files). */
   readonly signingKey?: KeyObject;
+  /** Per-file budget of synchronous writes (file-ops.ts, SYNC_FILE_BUDGET_MS); tests set 0 to go through the thread pool. */
+  readonly syncFileBudgetMs?: number;
 }
 
 export type ServiceStatus = 'new' | 'changed' | 'unchanged';
@@ -121,6 +123,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   const knownLate = new Map<string, Uint8Array>();
   const written: string[] = [];
   const madeDirs = new Set<string>();
+  const writeCost = new WriteCost(options.syncFileBudgetMs);
   /** Written files, new or changed: a service's status is its manifest's. */
   const statuses = new Map<string, ServiceStatus>();
 
@@ -151,11 +154,12 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   /**
    * Writes changed files, in order of the groups; an existing file is kept as a backup until the end.
    * A fresh store is a private staging directory: plain writes, no temp files, backups or journal.
-   * A small group is written with synchronous calls, a large one many files at once (file-ops.ts).
+   * With synchronous calls while they stay cheap, else many files at once (file-ops.ts, WriteCost).
    */
   const writeChanges = async (groups: readonly (readonly FileChange[])[]) => {
     for (const group of groups) {
-      const ops = fileOpsFor(group.length);
+      const ops = writeCost.opsFor(group.length);
+      const started = performance.now();
       await ensureDirs(
         group.map((c) => c.file.path),
         ops,
@@ -171,6 +175,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           journal.push(() => unlink(full));
         }
       });
+      if (ops.concurrency === 1) writeCost.add(group.length, performance.now() - started);
       for (const { file, previous } of group) {
         written.push(file.path);
         statuses.set(file.path, previous ? 'changed' : 'new');

@@ -133,11 +133,20 @@ describe('a chunked compile', () => {
 
   it('writes a large group many files at once and rolls it back the same', async () => {
     // 70 services a chunk: groups of 140 bundles and signatures and of 70 notes, past SYNC_WRITE_MAX,
-    // so they go through fs/promises; a mesh-wide change rewrites every note (backed up first).
+    // so with no budget for synchronous writes they go through fs/promises; a mesh-wide change
+    // rewrites every note (backed up first).
     expect(70).toBeGreaterThan(SYNC_WRITE_MAX);
     const out = await tempDir();
     const compile = (spec: ValidSpec, targets: NamedTarget[]) =>
-      compileToStore({ spec, commit: null, outDir: out, targets, signingKey: key, chunk: 70 });
+      compileToStore({
+        spec,
+        commit: null,
+        outDir: out,
+        targets,
+        signingKey: key,
+        chunk: 70,
+        syncFileBudgetMs: 0,
+      });
     await compile(generateMesh(80), [NOTE]);
     const before = await snapshotTree(out);
     const moved = generateMesh(80);

@@ -13,6 +13,7 @@ import {
   type TargetRequest,
   templateFiles,
 } from '../../emit/resolve-targets.js';
+import { POOL_MIN_SERVICES } from '../../emit/emit-pool.js';
 import { defaultTargetNames } from '../../emit/targets.js';
 import type { SourceFile } from '../../load/types.js';
 import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
@@ -50,6 +51,8 @@ ${parseCacheHelp(22)}
 
 When stderr is a terminal, a mesh of ${PROGRESS_MIN_SERVICES} services or more shows a progress line
 there while it validates and compiles; the line is erased before the summary is printed.
+When ${POOL_MIN_SERVICES} services or more are compiled and a core is idle, the Envoy files are made
+on a worker thread beside the one planning the bundles (not with a template target).
 
 Exit status:
   0  store written (or already up to date)

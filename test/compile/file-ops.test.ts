@@ -1,0 +1,31 @@
+// How the store writer writes a group of files (compiler/store/file-ops.ts): small groups always with
+// synchronous calls; large ones so while those have stayed within their per-file budget, else through
+// the thread pool, many at once.
+import { describe, expect, it } from 'vitest';
+import { SYNC_FILE_BUDGET_MS, SYNC_WRITE_MAX, WriteCost } from '../../compiler/store/file-ops.js';
+
+const inThread = (cost: WriteCost, files: number) => cost.opsFor(files).concurrency === 1;
+
+describe('the cost of synchronous writes', () => {
+  it('writes small groups in-thread whatever they cost', () => {
+    const cost = new WriteCost();
+    cost.add(1_000, 1_000);
+    expect(inThread(cost, SYNC_WRITE_MAX)).toBe(true);
+    expect(inThread(cost, SYNC_WRITE_MAX + 1)).toBe(false);
+  });
+
+  it('keeps large groups in-thread while they stay within the budget per file', () => {
+    const cost = new WriteCost();
+    expect(inThread(cost, 1_300)).toBe(true);
+    cost.add(1_300, 1_300 * SYNC_FILE_BUDGET_MS * 0.5);
+    expect(inThread(cost, 1_300)).toBe(true);
+    // A fragmented ext4: ~0.1 ms a file. The average over every group so far decides.
+    cost.add(1_300, 1_300 * SYNC_FILE_BUDGET_MS * 2);
+    expect(inThread(cost, 1_300)).toBe(false);
+  });
+
+  it('sends every large group through the thread pool with no budget', () => {
+    expect(inThread(new WriteCost(0), SYNC_WRITE_MAX + 1)).toBe(false);
+    expect(inThread(new WriteCost(0), SYNC_WRITE_MAX)).toBe(true);
+  });
+});
