@@ -84,8 +84,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   // What the next compile may skip: entries kept as they were, and the services written now.
   const kept = new Map<string, FingerprintEntry>();
   const compiled = new Map<string, Written>();
-  // The previous chunk's writes, still under way while the next chunk is planned and emitted: the
-  // writes wait on the disk (libuv's threads), the emit on the CPU, so each hides the other.
+  // The previous chunk's writes, still under way while the next chunk is planned and emitted: its
+  // signatures are made on libuv's threads, and so are its files when writing them is slow
+  // (store/file-ops.ts), so the disk and the emit hide each other.
   let writing: Promise<void> = Promise.resolve();
   let emitter: ChunkEmitter | undefined;
   try {
@@ -112,7 +113,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     }
     writer.keepServices(keep);
     if (keep.length > 0) input.onProgress?.(keep.length, names.length);
-    emitter = openChunkEmitter(
+    const chunks = openChunkEmitter(
       model,
       {
         commit: input.commit,
@@ -122,9 +123,10 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       },
       { failed, diagnostics },
     );
+    emitter = chunks;
     // Writes a chunk once every target's files are in: false when a target failed (then nothing is).
     const write = async (chunk: PendingChunk): Promise<boolean> => {
-      const services = await emitter!.finish(chunk);
+      const services = await chunks.finish(chunk);
       await writing;
       // A template error means nothing is written: what earlier chunks wrote is undone.
       if (diagnostics.length > 0) {
@@ -156,15 +158,15 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         ? { bundles: new Map(), files: new Map() }
         : await readPublished(input.outDir, chunk);
       const started: PendingChunk = {
-        ...emitter.start(chunk, published.bundles),
+        ...chunks.start(chunk, published.bundles),
         knownFiles: published.files,
         done: start + chunk.length,
       };
-      const ready = emitter.pipelined ? previous : started;
-      if (emitter.pipelined) previous = started;
+      const ready = chunks.pipelined ? previous : started;
+      if (chunks.pipelined) previous = started;
       if (ready && !(await write(ready))) return { model, diagnostics };
     }
-    if (emitter.pipelined && previous && !(await write(previous))) return { model, diagnostics };
+    if (chunks.pipelined && previous && !(await write(previous))) return { model, diagnostics };
     await writing;
     const report = await writer.finish(model.name, input.commit);
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
