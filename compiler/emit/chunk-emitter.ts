@@ -1,6 +1,5 @@
 // Emits a compile's services a chunk at a time, on this thread alone or with the emit pool's workers
 // making the bundle-only targets' files (emit-pool.ts). compile.ts writes what it returns.
-import type { Diagnostic } from '../diagnostics.js';
 import type { MeshModel } from '../model.js';
 import type { ServiceArtifact } from '../store/layout.js';
 import type { TargetOutcome } from './bundle-targets.js';
@@ -40,14 +39,17 @@ export function openChunkEmitter(
   options: ChunkEmitterOptions,
   state: EmitState,
 ): ChunkEmitter {
+  const emit = (
+    names: readonly string[],
+    targets: readonly NamedTarget[],
+    published: ReadonlyMap<string, Uint8Array>,
+  ) => emitServices(model, names, { commit: options.commit, targets, published }, state);
   const pooled = poolableTargets(options.targets);
   const threads = pooled ? (options.threads ?? defaultEmitThreads(options.count)) : 0;
   if (!pooled || threads < 1) {
     return {
       pipelined: false,
-      start: (names, published) => ({
-        services: emitServices(model, names, { ...options, published }, state),
-      }),
+      start: (names, published) => ({ services: emit(names, options.targets, published) }),
       finish: async (chunk) => chunk.services,
       close: async () => undefined,
     };
@@ -62,12 +64,7 @@ export function openChunkEmitter(
       const batches: Promise<TargetOutcome[][]>[] = [];
       // Handed over a batch at a time, so the workers start on a chunk while it is being emitted.
       for (let b = 0; b < names.length; b += POOL_BATCH) {
-        const emitted = emitServices(
-          model,
-          names.slice(b, b + POOL_BATCH),
-          { commit: options.commit, targets: native, published },
-          state,
-        );
+        const emitted = emit(names.slice(b, b + POOL_BATCH), native, published);
         services.push(...emitted);
         batches.push(pool.submit(emitted.map((e) => e.bundle)));
       }
@@ -100,7 +97,7 @@ function mergeOutcomes(
       const outcome = outcomes[i]?.[t];
       if (!outcome) throw new Error(`emit pool gave no outcome for ${service.bundle.service} / ${name}`);
       if ('error' in outcome) {
-        diagnostics.push(outcome.error as Diagnostic);
+        diagnostics.push(outcome.error);
         failed.add(name);
       } else files.push(...outcome.files);
     });

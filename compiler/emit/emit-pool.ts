@@ -50,14 +50,6 @@ export function defaultEmitThreads(count: number, othersBusy?: number): number {
   return idleWorkerThreads(count / 100, othersBusy);
 }
 
-/**
- * Who does a batch is settled by one atomic flag per batch, not by messages: the main thread emits a
- * chunk without yielding (it would see no reply until it did), so every batch is posted at once, and
- * the worker claims each as it comes to it. The main thread, whenever it would wait for the pool,
- * claims the newest batches itself (the worker works from the oldest), so a slow or busy worker costs
- * nothing beyond the batch it is in; a worker that dies leaves its unanswered batches to the main thread.
- */
-
 interface Batch {
   readonly bundles: readonly EmittedBundle[];
   readonly resolve: (outcomes: TargetOutcome[][]) => void;
@@ -76,7 +68,15 @@ export interface EmitPool {
   close(): Promise<void>;
 }
 
-/** A pool of `threads` workers running `targets` (poolableTargets); `script` is for tests. */
+/**
+ * A pool of `threads` workers running `targets` (poolableTargets); `script` is for tests.
+ *
+ * Who does a batch is settled by one atomic flag per batch, not by messages: the main thread emits a
+ * chunk without yielding (it would see no reply until it did), so every batch is posted at once, and
+ * the worker claims each as it comes to it. The main thread, whenever it would wait for the pool,
+ * claims the newest batches itself (the worker works from the oldest), so a slow or busy worker costs
+ * nothing beyond the batch it is in; a worker that dies leaves its unanswered batches to the main thread.
+ */
 export function openEmitPool(
   targets: readonly string[],
   threads: number,

@@ -1,7 +1,8 @@
 // Worker thread entry of the emit pool (emit-pool.ts): each message is a batch of bundles as their
 // canonical JSON bytes; it answers with what each bundle-only target made of each, the files' bytes
-// transferred, not copied (when a file's bytes are their own buffer). Holds no state between batches. An error other than a TargetError is not
-// caught: the worker dies and the pool does the batch on the main thread, where it throws again.
+// transferred, not copied, when they are their own buffer. Holds no state between batches. An error
+// other than a TargetError is not caught: the worker dies and the pool does the batch on the main
+// thread, where it throws again.
 import { parentPort } from 'node:worker_threads';
 import { Claim, type EmitBatch, type EmitReply, runBundleTargets } from './bundle-targets.js';
 

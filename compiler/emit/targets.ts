@@ -1,6 +1,7 @@
 // The extension point for compile targets: a registry of target name -> emitter. The native
 // bundle is always written (it is what the store serves); other targets add files beside it.
-// Adding a target is one line in TARGETS, e.g. `envoy: emitEnvoyTarget`.
+// Adding a target is one line: in BUNDLE_TARGETS when it reads nothing but the bundle (like
+// `envoy: emitEnvoyTarget`), else in TARGETS.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { MeshModel } from '../model.js';
@@ -44,7 +45,7 @@ export const BUNDLE_TARGETS: Readonly<Record<string, BundleTargetEmitter>> = {
 /** Built-in targets by `--target` name. `template:FILE` targets are made per file (emit/template). */
 export const TARGETS: Readonly<Record<string, TargetEmitter>> = {
   native: emitNative,
-  envoy: emitEnvoyTarget,
+  ...BUNDLE_TARGETS,
 };
 
 /** Targets used when `--target` is not given: every built-in one. */

@@ -58,8 +58,9 @@ export class WriteCost {
     return this.budgetMs > 0 && this.ms <= this.budgetMs * this.files ? SYNC_OPS : ASYNC_OPS;
   }
 
-  /** A group of `files` written synchronously in `ms`. */
-  add(files: number, ms: number): void {
+  /** A group of `files` written with `ops` in `ms`; only synchronous writes are counted. */
+  add(ops: FileOps, files: number, ms: number): void {
+    if (ops !== SYNC_OPS) return;
     this.files += files;
     this.ms += ms;
   }

@@ -140,7 +140,9 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
       for (let d = dirname(path); d !== '.' && !madeDirs.has(d); d = dirname(d)) {
         madeDirs.add(d);
         const depth = d.split('/').length;
-        byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
+        const level = byDepth.get(depth);
+        if (level) level.push(d);
+        else byDepth.set(depth, [d]);
       }
     }
     for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
@@ -175,7 +177,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           journal.push(() => unlink(full));
         }
       });
-      if (ops.concurrency === 1) writeCost.add(group.length, performance.now() - started);
+      writeCost.add(ops, group.length, performance.now() - started);
       for (const { file, previous } of group) {
         written.push(file.path);
         statuses.set(file.path, previous ? 'changed' : 'new');
