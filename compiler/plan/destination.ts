@@ -7,27 +7,36 @@ import { nonEmpty, planRoutes } from './routes.js';
 export function planDestination(dest: ServiceModel): Destination {
   const p = dest.policy;
   return {
-    service: dest.name,
+    policy: {
+      circuitBreaker: {
+        maxConnections: p.circuitBreaker.maxConnections,
+        maxPendingRequests: p.circuitBreaker.maxPendingRequests,
+        maxRequests: p.circuitBreaker.maxRequests,
+      },
+      connectTimeoutMs: p.connectTimeoutMs,
+      loadBalancer: { hashHeader: p.loadBalancer.hashHeader, policy: p.loadBalancer.policy },
+      outlierDetection: {
+        baseEjectionTimeMs: p.outlierDetection.baseEjectionTimeMs,
+        consecutive5xx: p.outlierDetection.consecutive5xx,
+        intervalMs: p.outlierDetection.intervalMs,
+        maxEjectionPercent: p.outlierDetection.maxEjectionPercent,
+      },
+    },
     protocol: dest.protocol,
+    routes: planRoutes(dest),
+    service: dest.name,
     spiffeId: dest.spiffeId,
     // A tcp destination is reached through a local port of the caller's sidecar: its own port.
     ...(dest.protocol === 'tcp' ? { tcpPort: dest.port } : {}),
     versions: nonEmpty(
       dest.versions.map((v) => ({
-        name: v.name,
         endpoints: nonEmpty(
-          v.endpoints.map((e) => ({ ...e })),
+          v.endpoints.map((e) => ({ host: e.host, kind: e.kind, port: e.port })),
           'endpoints',
         ),
+        name: v.name,
       })),
       'versions',
     ),
-    policy: {
-      connectTimeoutMs: p.connectTimeoutMs,
-      circuitBreaker: { ...p.circuitBreaker },
-      outlierDetection: { ...p.outlierDetection },
-      loadBalancer: { ...p.loadBalancer },
-    },
-    routes: planRoutes(dest),
   };
 }

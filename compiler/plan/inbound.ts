@@ -8,21 +8,21 @@ import { nonEmpty } from './routes.js';
 export function planInbound(service: ServiceModel, trustDomain: string): Inbound {
   const authz = service.authorization;
   return {
-    protocol: service.protocol,
     appPort: service.port,
-    mtls: service.mtls,
     authorization: {
       default: authz.default,
-      source: authz.source,
       rules: authz.rules.map((rule) => ({
         from: nonEmpty(
           rule.from.map((caller) => (caller === '*' ? '*' : spiffeIdOf(trustDomain, caller))),
           'authorization from',
         ),
         methods: rule.methods ? [...rule.methods] : null,
-        paths: rule.paths ? rule.paths.map((p) => ({ ...p })) : null,
+        paths: rule.paths ? rule.paths.map((p) => ({ kind: p.kind, value: p.value })) : null,
         source: rule.source,
       })),
+      source: authz.source,
     },
+    mtls: service.mtls,
+    protocol: service.protocol,
   };
 }

@@ -1,6 +1,8 @@
 // plan: what one service's proxy must know, and nothing more: its identity and inbound policy,
 // and only the services it `calls`. A bundle's size depends on the service and its callees,
 // never on the size of the mesh (lookups are by name; no stage here walks every service).
+// Every object here is written with its keys in sorted order, the order of canonical JSON, so that
+// serializing a bundle copies nothing (schema/store-format.ts; a test checks planned bundles).
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { BUNDLE_FORMAT } from '../../schema/store-format.js';
 import type { MeshModel, ServiceModel } from '../model.js';
@@ -19,19 +21,22 @@ export function planBundle(model: MeshModel, serviceName: string, options: PlanO
   const self = lookup(model, serviceName, 'service');
   const destinations = self.calls.map((name) => lookup(model, name, `callee of ${serviceName}`));
   return {
-    format: BUNDLE_FORMAT,
-    mesh: model.name,
-    service: self.name,
     commit: options.commit ?? null,
-    identity: { trustDomain: model.trustDomain, spiffeId: self.spiffeId },
-    trustRoots: nonEmpty([...model.trustRoots], 'trust roots'),
-    sidecar: { ...model.sidecar },
+    format: BUNDLE_FORMAT,
+    identity: { spiffeId: self.spiffeId, trustDomain: model.trustDomain },
+    inbound: planInbound(self, model.trustDomain),
+    mesh: model.name,
     observability: {
       accessLog: model.observability.accessLog,
-      tracing: { ...model.observability.tracing },
+      tracing: {
+        otlpEndpoint: model.observability.tracing.otlpEndpoint,
+        sampling: model.observability.tracing.sampling,
+      },
     },
-    inbound: planInbound(self, model.trustDomain),
     outbound: destinations.map(planDestination),
+    service: self.name,
+    sidecar: { admin: model.sidecar.admin, inbound: model.sidecar.inbound, outbound: model.sidecar.outbound },
+    trustRoots: nonEmpty([...model.trustRoots], 'trust roots'),
     unsupported: listUnsupported(self, destinations),
   };
 }

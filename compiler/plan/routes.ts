@@ -1,7 +1,13 @@
 // Caller-side routes of one destination: spec routes in order with weights turned into cumulative
 // thresholds, or, for a service without routes, one catch-all `default` route split evenly.
 import type { BundleRoute, HeaderPair } from '../../schema/bundle.types.generated.js';
-import type { HeaderMutationModel, RetriesModel, RouteModel, ServiceModel } from '../model.js';
+import type {
+  HeaderMutationModel,
+  RetriesModel,
+  RouteModel,
+  ServiceModel,
+  ValueMatchModel,
+} from '../model.js';
 
 /** Name of the catch-all route of a service that declares no routes. */
 export const CATCH_ALL_ROUTE = 'default';
@@ -18,7 +24,7 @@ export function toThresholds(backends: readonly { version: string; weight: numbe
   for (const b of backends) {
     if (b.weight <= 0) continue;
     total += b.weight;
-    out.push({ version: b.version, weight: b.weight, threshold: total });
+    out.push({ threshold: total, version: b.version, weight: b.weight });
   }
   return nonEmpty(out, 'route backends');
 }
@@ -43,30 +49,35 @@ export function planRoutes(service: ServiceModel): [BundleRoute, ...BundleRoute[
 }
 
 function planRoute(route: RouteModel): BundleRoute {
+  const { match, fault, mirror } = route;
   return {
-    name: route.name,
-    source: route.source,
-    match: {
-      path: route.match.path ? { ...route.match.path } : null,
-      method: route.match.method,
-      headers: route.match.headers.map((h) => ({ ...h })),
-      query: route.match.query.map((q) => ({ ...q })),
-    },
     backends: toThresholds(route.backends),
-    timeoutMs: route.timeoutMs,
-    retries: planRetries(route.retries),
-    fault: route.fault
+    fault: fault
       ? {
-          delay: route.fault.delay ? { ...route.fault.delay } : null,
-          abort: route.fault.abort ? { ...route.fault.abort } : null,
+          abort: fault.abort ? { percent: fault.abort.percent, status: fault.abort.status } : null,
+          delay: fault.delay ? { durationMs: fault.delay.durationMs, percent: fault.delay.percent } : null,
         }
       : null,
     headers: {
       request: planHeaderMutation(route.headers.request),
       response: planHeaderMutation(route.headers.response),
     },
-    mirror: route.mirror ? { ...route.mirror } : null,
+    match: {
+      headers: match.headers.map(planValueMatch),
+      method: match.method,
+      path: match.path ? { kind: match.path.kind, value: match.path.value } : null,
+      query: match.query.map(planValueMatch),
+    },
+    mirror: mirror ? { percent: mirror.percent, version: mirror.version } : null,
+    name: route.name,
+    retries: planRetries(route.retries),
+    source: route.source,
+    timeoutMs: route.timeoutMs,
   };
+}
+
+function planValueMatch(m: ValueMatchModel): BundleRoute['match']['headers'][number] {
+  return { kind: m.kind, name: m.name, value: m.value };
 }
 
 /** Matches everything, with the service's effective timeout and retries; cites the service. */
@@ -86,20 +97,29 @@ function catchAllRoute(service: ServiceModel): BundleRoute {
 }
 
 function planRetries(r: RetriesModel): BundleRoute['retries'] {
+  const { on } = r;
   return {
     attempts: r.attempts,
-    perTryTimeoutMs: r.perTryTimeoutMs,
-    on: { ...r.on, statuses: [...r.on.statuses] },
+    backoff: { baseMs: r.backoff.baseMs, maxMs: r.backoff.maxMs },
+    budget: { minPerSecond: r.budget.minPerSecond, percent: r.budget.percent },
     idempotentOnly: r.idempotentOnly,
     maxBodyBytes: r.maxBodyBytes,
-    backoff: { ...r.backoff },
-    budget: { ...r.budget },
+    on: {
+      any5xx: on.any5xx,
+      connectFailure: on.connectFailure,
+      gatewayError: on.gatewayError,
+      refusedStream: on.refusedStream,
+      reset: on.reset,
+      statuses: [...on.statuses],
+    },
+    perTryTimeoutMs: r.perTryTimeoutMs,
   };
 }
 
 function planHeaderMutation(m: HeaderMutationModel): BundleRoute['headers']['request'] {
-  const pairs = (list: HeaderMutationModel['set']): HeaderPair[] => list.map((p) => ({ ...p }));
-  return { set: pairs(m.set), add: pairs(m.add), remove: [...m.remove] };
+  const pairs = (list: HeaderMutationModel['set']): HeaderPair[] =>
+    list.map((p) => ({ name: p.name, value: p.value }));
+  return { add: pairs(m.add), remove: [...m.remove], set: pairs(m.set) };
 }
 
 /** A list the bundle schema requires to be non-empty; empty means validation let a bug through. */

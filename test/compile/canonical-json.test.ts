@@ -3,26 +3,32 @@
 // random JSON-shaped values, including the awkward ones; it was once a one-pass writer, and whatever
 // it becomes next must keep these bytes. Integer-like keys, a "__proto__" key and toJSON are pinned
 // by exact text.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { serializeCanonical } from '../../schema/store-format.js';
+import { dirSource } from '../../compiler/load/dir-source.js';
+import { checkSpec } from '../../compiler/pipeline.js';
+import { serializeCanonical, sortedCopy } from '../../schema/store-format.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { planBundle } from '../../compiler/plan/index.js';
 import { generateMesh } from '../helpers/generated-mesh.js';
 import { seededRandom } from '../runtime/fakes.js';
+import { FIXED_NOW } from './helpers.js';
 
-function sortedCopy(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedCopy);
+const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+
+function referenceCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(referenceCopy);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortedCopy(v);
+      if (v !== undefined) out[key] = referenceCopy(v);
     }
     return out;
   }
   return value;
 }
-const reference = (value: unknown) => `${JSON.stringify(sortedCopy(value), null, 2)}\n`;
+const reference = (value: unknown) => `${JSON.stringify(referenceCopy(value), null, 2)}\n`;
 
 const AWKWARD_STRINGS = [
   '',
@@ -72,12 +78,40 @@ describe('serializeCanonical', () => {
     }
   });
 
+  it('copies nothing of a planned bundle: the planner writes keys in canonical order', async () => {
+    // The shop has what the generated mesh lacks: a tcp destination, permissive mTLS, unsupported features.
+    const shop = await checkSpec(dirSource(SHOP), { now: FIXED_NOW });
+    if (!shop.result?.spec) throw new Error('examples/shop did not validate');
+    for (const spec of [generateMesh(30), shop.result.spec]) {
+      const model = normalizeSpec(spec);
+      for (const name of model.services.keys()) {
+        const bundle = planBundle(model, name, { commit: null });
+        expect(sortedCopy(bundle), name).toBe(bundle);
+      }
+    }
+  });
+
+  it('copies an object in order only where something below it is out of order', () => {
+    const inner = { b: 1, a: 2 };
+    const sorted = { x: [1, 2] };
+    const value = { a: sorted, b: [inner], c: 'x' };
+    const copy = sortedCopy(value) as typeof value;
+    expect(copy).not.toBe(value);
+    expect(copy.a).toBe(sorted);
+    expect(copy.b).not.toBe(value.b);
+    expect(Object.keys(copy.b[0]!)).toEqual(['a', 'b']);
+    expect(Object.keys(inner)).toEqual(['b', 'a']);
+  });
+
   it('agrees with the reference on 5,000 random values, awkward strings, numbers and holes included', () => {
     const next = seededRandom(0x5eed);
     for (let i = 0; i < 5000; i++) {
       const value = randomValue(next, 0);
       if (value === undefined) continue;
+      // Insertion order, so a copy on write that reordered the value itself would show here.
+      const asGiven = JSON.stringify(value);
       expect(serializeCanonical(value)).toBe(reference(value));
+      expect(JSON.stringify(value)).toBe(asGiven);
     }
   });
 

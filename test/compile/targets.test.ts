@@ -51,7 +51,7 @@ describe('template targets', () => {
     const pp = artifacts?.services.find((s) => s.bundle.service === 'productpage');
     expect(pp?.files.map((f) => f.path)).toEqual(['templates/productpage/name.txt']);
     expect(new TextDecoder().decode(pp?.files[0]?.bytes)).toBe(
-      `productpage ${pp?.bundle.version} {"trustDomain":"shop.local","spiffeId":"spiffe://shop.local/productpage"} details;reviews;\n`,
+      `productpage ${pp?.bundle.version} {"spiffeId":"spiffe://shop.local/productpage","trustDomain":"shop.local"} details;reviews;\n`,
     );
   });
 
