@@ -19,7 +19,6 @@ import { dirSource } from '../compiler/load/dir-source.js';
 import { openParseCache } from '../compiler/load/parse-cache.js';
 import { checkSpec } from '../compiler/pipeline.js';
 import { fingerprintFileFor } from '../compiler/store/fingerprints.js';
-import { readPreviousCompile } from '../compiler/store/previous-compile.js';
 import { IO_CONCURRENCY, mapLimited } from '../compiler/store/limit.js';
 import { parseSigningKey } from '../compiler/store/signing-key.js';
 import { serviceName } from './lib/generate-mesh.js';
@@ -41,9 +40,6 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     return reportSample(started);
   }
   if (kind === 'writes') return writeFloor(storeDir, cacheDir);
-  // As `meshc compile` does: the previous compile's store check starts before validation.
-  const fingerprintFile = fingerprintFileFor(cacheDir, storeDir);
-  const previous = readPreviousCompile(fingerprintFile, storeDir);
   const cache = await openParseCache(cacheDir);
   const checked = await checkSpec(dirSource(dir), { now: Date.now(), cache });
   const spec = checked.result?.spec;
@@ -57,8 +53,7 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     outDir: storeDir,
     targets,
     signingKey,
-    fingerprintFile,
-    previous,
+    fingerprintFile: fingerprintFileFor(cacheDir, storeDir),
   });
   if (!result.report) throw new Error(`compile failed: ${result.diagnostics[0]?.message}`);
   const { report } = result;

@@ -12,10 +12,11 @@ import { normalizeSpec } from './normalize/index.js';
 import {
   type FingerprintEntry,
   fingerprintServices,
+  readFingerprints,
   stampFiles,
+  storeStillMatches,
   writeFingerprints,
 } from './store/fingerprints.js';
-import { type PreviousCompile, readPreviousCompile } from './store/previous-compile.js';
 import { type Published, readPublished } from './store/published.js';
 import {
   type KeptService,
@@ -45,11 +46,6 @@ export interface CompileToStoreInput {
    */
   readonly fingerprintFile?: string;
   /**
-   * That file as readPreviousCompile(fingerprintFile, outDir) read it before the spec was validated,
-   * with its store check under way (store/previous-compile.ts); default: read here.
-   */
-  readonly previous?: PreviousCompile;
-  /**
    * Worker threads for the bundle-only targets (emit/emit-pool.ts); default: one per idle core when
    * at least POOL_MIN_SERVICES services are compiled, none otherwise. Ignored with a template target.
    */
@@ -72,12 +68,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const model = normalizeSpec(input.spec);
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
-  const lastCompile = input.fingerprintFile
-    ? (input.previous ?? readPreviousCompile(input.fingerprintFile, input.outDir, { threads: 0 }))
-    : undefined;
-  if (lastCompile && lastCompile.file !== input.fingerprintFile)
-    throw new Error(`internal: previous compile read from ${lastCompile.file}, not ${input.fingerprintFile}`);
-  const cached = lastCompile?.entries ?? new Map<string, FingerprintEntry>();
+  const cached = input.fingerprintFile
+    ? readFingerprints(input.fingerprintFile)
+    : new Map<string, FingerprintEntry>();
   const fingerprints = input.fingerprintFile
     ? fingerprintServices(model, input.spec, {
         targets: input.targets,
@@ -104,12 +97,11 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     // compile, so the changed services are emitted and written together in as few chunks as they
     // fill: a one-service change whose callers sit elsewhere in the mesh is one batch, not one per
     // stretch of the name order, each with its own store reads and writes.
-    const stillMatches = lastCompile ? await lastCompile.stillMatches : () => false;
     const toCompile: string[] = [];
     const keep: KeptService[] = [];
     for (const name of names) {
       const entry = cached.get(name);
-      if (entry && entry.fingerprint === fingerprints?.get(name) && stillMatches(name)) {
+      if (entry && entry.fingerprint === fingerprints?.get(name) && storeStillMatches(input.outDir, entry)) {
         kept.set(name, entry);
         keep.push({
           service: name,

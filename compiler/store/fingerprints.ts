@@ -13,7 +13,7 @@
 // rollout` recompiles the services it touched.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { readLineCache, writeLineCache } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { packageVersion } from '../cli/version.js';
@@ -21,15 +21,21 @@ import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
 import type { ValidSpec } from '../validate/types.js';
-import { type FileStamp, type StampedFiles, storeBase } from './stamp-check.js';
 
 /** Bumped whenever what goes into a fingerprint, or this file's format, changes. */
 const FINGERPRINT_FORMAT = 'meshc.fingerprints/v3';
 
-export interface FingerprintEntry extends StampedFiles {
+/** One file of a service as it was left in the store: [store-relative path, size, mtimeMs]. */
+export type FileStamp = readonly [path: string, size: number, mtimeMs: number];
+
+export interface FingerprintEntry {
   readonly fingerprint: string;
   readonly version: string;
   readonly size: number;
+  /** Every file this service owns in the store. */
+  readonly files: readonly FileStamp[];
+  /** Files that must not exist (a manifest.sig of an unsigned store). */
+  readonly absent: readonly string[];
 }
 
 /** The cache file of the store `outDir` under a cache directory (one per store path). */
@@ -132,6 +138,23 @@ function isEntry(value: unknown): value is FingerprintEntry {
   );
 }
 
+/**
+ * True when every file of the entry is still in the store as it was written, and every absent one
+ * is still absent. Synchronous stats on purpose: thousands of them cost a few milliseconds this way,
+ * ten times less than through promises.
+ */
+export function storeStillMatches(outDir: string, entry: FingerprintEntry): boolean {
+  const base = storeBase(outDir);
+  for (const [path, size, mtimeMs] of entry.files) {
+    const st = lstatSync(base + path, { throwIfNoEntry: false });
+    if (!st || !st.isFile() || st.size !== size || st.mtimeMs !== mtimeMs) return false;
+  }
+  for (const path of entry.absent) {
+    if (lstatSync(base + path, { throwIfNoEntry: false })) return false;
+  }
+  return true;
+}
+
 /** Stamps `paths` as they are now in the store; undefined when one is missing. */
 export function stampFiles(outDir: string, paths: readonly string[]): FileStamp[] | undefined {
   const base = storeBase(outDir);
@@ -142,6 +165,15 @@ export function stampFiles(outDir: string, paths: readonly string[]): FileStamp[
     stamps.push([path, st.size, st.mtimeMs]);
   }
   return stamps;
+}
+
+/**
+ * `outDir` ready to be prefixed to a store path. Store paths are the writer's own (relative, no dot
+ * segments), so plain concatenation names the same file as path.join, without normalizing thousands
+ * of strings: on 5,000 stamps, the check took 27 ms this way and 34 ms with join.
+ */
+function storeBase(outDir: string): string {
+  return outDir.endsWith(sep) ? outDir : outDir + sep;
 }
 
 /** Replaces the cache file (temp + rename); a cache that cannot be written is skipped silently. */

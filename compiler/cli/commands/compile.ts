@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
 import { fingerprintFileFor } from '../../store/fingerprints.js';
-import { readPreviousCompile } from '../../store/previous-compile.js';
 import { type CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
 import {
@@ -25,7 +24,7 @@ import { renderReport } from '../report.js';
 import type { CliIo, Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
 import { checkSpecFromArgs } from './checked-spec.js';
-import { cliCacheDir, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
+import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 const FORMATS = Object.keys(RENDERERS).join('|');
 
@@ -110,13 +109,8 @@ async function runCompile(
   if (resolved.diagnostics.length > 0)
     return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
 
-  const outDir = resolve(io.cwd, out);
-  // Started before validating: for a large store its files' stamps are checked on a worker meanwhile.
-  const fingerprintsDir = cliCacheDir(values, io);
-  const fingerprintFile = fingerprintsDir ? fingerprintFileFor(fingerprintsDir, outDir) : undefined;
-  const previous = fingerprintFile ? readPreviousCompile(fingerprintFile, outDir) : undefined;
   progress.status('validating the spec');
-  const { source, checked } = await checkSpecFromArgs(values, positionals, ctx);
+  const { source, checked, cacheDir } = await checkSpecFromArgs(values, positionals, ctx);
   const rootDir = await source.rootDir();
   const specReport = () =>
     renderReport(
@@ -141,6 +135,7 @@ async function runCompile(
   if (checked.diagnostics.length > 0) io.stderr.write(specReport());
 
   const commit = (await source.commit()) ?? null;
+  const outDir = resolve(io.cwd, out);
   const result = await compileToStore({
     spec,
     commit,
@@ -148,7 +143,7 @@ async function runCompile(
     targets: resolved.targets,
     ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
     // Beside the parse cache: services whose inputs did not change since the last compile are skipped.
-    ...(fingerprintFile && previous ? { fingerprintFile, previous } : {}),
+    ...(cacheDir ? { fingerprintFile: fingerprintFileFor(cacheDir, outDir) } : {}),
     // Small meshes compile before a progress line could be read: none is drawn for them.
     ...(spec.services.length >= PROGRESS_MIN_SERVICES
       ? { onProgress: (done: number, total: number) => progress.update('compiling services', done, total) }
