@@ -49,15 +49,16 @@ export interface StoreLayout {
 const encoder = new TextEncoder();
 
 export function manifestOf(bundle: EmittedBundle): Manifest {
+  // Keys in canonical order, as the planner writes bundles: serializing copies nothing.
   return {
-    format: MANIFEST_FORMAT,
-    service: bundle.service,
-    version: bundle.version,
-    sha256: bundle.sha256,
-    size: bundle.bytes.length,
     commit: bundle.commit,
+    format: MANIFEST_FORMAT,
     // A compile always points every proxy at the compiled version; `meshc rollout` sets a share.
     rollout: null,
+    service: bundle.service,
+    sha256: bundle.sha256,
+    size: bundle.bytes.length,
+    version: bundle.version,
   };
 }
 
@@ -156,9 +157,9 @@ export function layoutIndex(
   versions: Iterable<readonly [service: string, version: string]>,
 ): PlannedFile {
   const index: StoreIndex = {
+    commit,
     format: INDEX_FORMAT,
     mesh,
-    commit,
     services: Object.fromEntries(versions),
   };
   return { path: storePaths.index, bytes: encoder.encode(serializeCanonical(index)), immutable: false };

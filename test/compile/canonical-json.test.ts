@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { checkSpec } from '../../compiler/pipeline.js';
+import { emitBundle } from '../../compiler/emit/bundle/index.js';
+import { manifestOf } from '../../compiler/store/layout.js';
 import { serializeCanonical, sortedCopy } from '../../schema/store-format.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { planBundle } from '../../compiler/plan/index.js';
@@ -78,7 +80,7 @@ describe('serializeCanonical', () => {
     }
   });
 
-  it('copies nothing of a planned bundle: the planner writes keys in canonical order', async () => {
+  it('copies nothing of a planned bundle or its manifest: both are written in canonical key order', async () => {
     // The shop has what the generated mesh lacks: a tcp destination, permissive mTLS, unsupported features.
     const shop = await checkSpec(dirSource(SHOP), { now: FIXED_NOW });
     if (!shop.result?.spec) throw new Error('examples/shop did not validate');
@@ -87,6 +89,8 @@ describe('serializeCanonical', () => {
       for (const name of model.services.keys()) {
         const bundle = planBundle(model, name, { commit: null });
         expect(sortedCopy(bundle), name).toBe(bundle);
+        const manifest = manifestOf(emitBundle(bundle));
+        expect(sortedCopy(manifest), name).toBe(manifest);
       }
     }
   });
