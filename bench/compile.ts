@@ -173,10 +173,7 @@ export interface CompileFigures {
   readonly onlyChangedRewritten: boolean;
 }
 
-export async function benchCompile(
-  sizes: readonly number[],
-  repeatFor: number | ((services: number) => number),
-): Promise<CompileFigures[]> {
+export async function benchCompile(sizes: readonly number[], repeat: number): Promise<CompileFigures[]> {
   const out: CompileFigures[] = [];
   // One CA for every size: the trust root is part of each bundle, so bundle sizes stay comparable.
   // The mesh generator and its CA (which loads an X.509 library) only here, in the parent: a child
@@ -202,7 +199,6 @@ export async function benchCompile(
         const writes: number[] = [];
         const incremental: Sample[] = [];
         let rewrites: ReturnType<typeof checkRewrites> | undefined;
-        const repeat = typeof repeatFor === 'number' ? repeatFor : repeatFor(services);
         for (let i = 0; i < repeat; i++) {
           await writeFile(join(spec, 'services', `${EDITED}.yaml`), original);
           await discard(storeDir);
@@ -335,14 +331,14 @@ if (process.argv[2] === '--child') {
   await child(kind, dir, cacheDir, storeDir, keyFile);
 } else if (process.argv[1] === self) {
   const sizes = (process.env.MESHC_BENCH_SIZES ?? '1000,10000').split(',').map(Number);
-  // Three runs of each kind at 10,000 services take ~10 minutes here: the large size runs once unless
-  // MESHC_BENCH_REPEAT says otherwise, so the whole bench stays near 5 minutes.
-  const fixed = process.env.MESHC_BENCH_REPEAT;
-  const repeatFor = (services: number) => (fixed ? Number(fixed) : services >= 10_000 ? 1 : 3);
-  const repeat = sizes.map((n) => `${repeatFor(n)} at ${n}`).join(', ');
+  // Three runs of each kind at every size (MESHC_BENCH_REPEAT sets another count): one run at 10,000
+  // services used to decide its targets alone, and on this machine one run can be 10-20 % off the
+  // next. A run at 10,000 takes about a minute, so the bench takes ~5 minutes.
+  const runs = Number(process.env.MESHC_BENCH_REPEAT ?? 3);
+  const repeat = sizes.map((n) => `${runs} at ${n}`).join(', ');
   const started = performance.now();
   console.log(`bench/compile on ${machineDetails()}; median of runs: ${repeat}`);
-  const figures = await benchCompile(sizes, repeatFor);
+  const figures = await benchCompile(sizes, runs);
   console.log(formatCompile(figures));
   console.log(
     `\nresults: ${await writeResults('compile', figures)} (bench took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
