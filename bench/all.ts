@@ -19,7 +19,7 @@ interface Step {
 }
 
 // Repeats are cut from the stand-alone defaults where a benchmark is steady, so the whole suite stays
-// near a quarter of an hour. Compile (3 runs at 1,000 services, 1 at 10,000) and proxy (5 rounds)
+// near a quarter of an hour. Compile (3 runs at each size) and proxy (5 rounds)
 // keep their own defaults: with one run or two rounds, medians of disk-bound compiles and of tail
 // latencies swung by up to 2x from one suite run to the next on this machine, and single rounds of
 // the proxy's added p99 by 6x (decision 0006).
