@@ -31,8 +31,8 @@ export function serializeCanonical(value: unknown): string {
 /**
  * `value` with every object's keys sorted; what JSON.stringify would call or leave out stays as it
  * is. Copy on write: an object whose keys are already in order, with nothing below it to change, is
- * returned itself. The planner writes bundles that way (plan/index.ts), which made serializing 1,000
- * bundles of a generated mesh ~140 ms instead of ~215 ms when everything was copied.
+ * returned itself. The planner writes bundles that way (plan/index.ts): serializing the 1,000 planned
+ * bundles of a generated mesh took 134 ms this way against 225 ms copying everything (median of 5).
  */
 export function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;

@@ -96,7 +96,7 @@ function answers(port: number, host: string): Promise<boolean> {
 
 /**
  * The fixed-rate generator runs without V8's optimizing compiler: tiering its functions up at the same
- * request counts in every window stalled it for 2-3 ms at the same scheduled offsets, in every round
+ * request counts in every window stalled it for 2-5 ms at the same scheduled offsets, in every round
  * and for every peer, direct included (decision 0006). At 1,000 req/s the baseline tier keeps up.
  */
 const RATE_GENERATOR_FLAGS = ['--no-opt'];

@@ -1,11 +1,7 @@
 // Running the bundle-only targets (targets.ts BUNDLE_TARGETS) on one bundle, with each target's
 // failure kept as data: the same function serves the emit pool's workers and its main-thread share.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
-import type { Diagnostic } from '../diagnostics.js';
-import { BUNDLE_TARGETS, type EmittedFile, TargetError } from './targets.js';
-
-/** What one target made of one bundle: its files, or the diagnostic it failed with. */
-export type TargetOutcome = { readonly files: readonly EmittedFile[] } | { readonly error: Diagnostic };
+import { BUNDLE_TARGETS, runTarget, type TargetOutcome } from './targets.js';
 
 /** Who does a pool batch, in its shared flag (emit-pool.ts). */
 export const Claim = { unclaimed: 0, worker: 1, here: 2 } as const;
@@ -29,11 +25,6 @@ export function runBundleTargets(targets: readonly string[], bundle: Bundle): Ta
   return targets.map((name) => {
     const emit = BUNDLE_TARGETS[name];
     if (!emit) throw new Error(`not a bundle-only target: ${name}`);
-    try {
-      return { files: emit(bundle) };
-    } catch (err) {
-      if (err instanceof TargetError) return { error: err.diagnostic };
-      throw err;
-    }
+    return runTarget(() => emit(bundle));
   });
 }

@@ -2,9 +2,9 @@
 // making the bundle-only targets' files (emit-pool.ts). compile.ts writes what it returns.
 import type { MeshModel } from '../model.js';
 import type { ServiceArtifact } from '../store/layout.js';
-import type { TargetOutcome } from './bundle-targets.js';
 import { defaultEmitThreads, openEmitPool, POOL_BATCH, poolableTargets } from './emit-pool.js';
-import { type EmitState, emitServices, type NamedTarget } from './index.js';
+import { type EmitState, emitServices, type NamedTarget, takeOutcome } from './index.js';
+import type { TargetOutcome } from './targets.js';
 
 export interface ChunkEmitterOptions {
   readonly commit: string | null;
@@ -88,18 +88,15 @@ function mergeOutcomes(
   services: readonly ServiceArtifact[],
   outcomes: readonly (readonly TargetOutcome[])[],
   targets: readonly string[],
-  { failed, diagnostics }: EmitState,
+  state: EmitState,
 ): ServiceArtifact[] {
   return services.map((service, i) => {
     const files = [...service.files];
     targets.forEach((name, t) => {
-      if (failed.has(name)) return;
+      if (state.failed.has(name)) return;
       const outcome = outcomes[i]?.[t];
       if (!outcome) throw new Error(`emit pool gave no outcome for ${service.bundle.service} / ${name}`);
-      if ('error' in outcome) {
-        diagnostics.push(outcome.error);
-        failed.add(name);
-      } else files.push(...outcome.files);
+      takeOutcome(state, name, outcome, files);
     });
     return { ...service, files };
   });

@@ -7,17 +7,9 @@ import { Worker } from 'node:worker_threads';
 import { idleWorkerThreads } from '../idle-cores.js';
 import { compiledWorkerScript } from '../worker-script.js';
 import type { EmittedBundle } from './bundle/index.js';
-import {
-  Claim,
-  type EmitBatch,
-  type EmitReply,
-  runBundleTargets,
-  type TargetOutcome,
-} from './bundle-targets.js';
+import { Claim, type EmitBatch, type EmitReply, runBundleTargets } from './bundle-targets.js';
 import type { NamedTarget } from './index.js';
-import { BUNDLE_TARGETS } from './targets.js';
-
-export type { TargetOutcome } from './bundle-targets.js';
+import { BUNDLE_TARGETS, type TargetOutcome } from './targets.js';
 
 /** Fewer services than this are emitted on the calling thread alone: a worker's start-up would cost more. */
 export const POOL_MIN_SERVICES = 200;

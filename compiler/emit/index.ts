@@ -8,7 +8,7 @@ import type { ServiceArtifact, StoreArtifacts } from '../store/layout.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { type EmittedBundle, emitBundle } from './bundle/index.js';
 import { reuseIfOnlyCommitDiffers } from './bundle/reuse.js';
-import { type EmittedFile, type TargetEmitter, TargetError } from './targets.js';
+import { type EmittedFile, runTarget, type TargetEmitter, type TargetOutcome } from './targets.js';
 
 export interface NamedTarget {
   readonly name: string;
@@ -59,7 +59,7 @@ export function emitServices(
   model: MeshModel,
   names: Iterable<string>,
   options: EmitOptions,
-  { failed, diagnostics }: EmitState,
+  state: EmitState,
 ): ServiceArtifact[] {
   const services: ServiceArtifact[] = [];
   for (const name of names) {
@@ -67,18 +67,33 @@ export function emitServices(
     const bundle = emitWithReuse(planned, options.published?.get(name));
     const files: EmittedFile[] = [];
     for (const target of options.targets) {
-      if (failed.has(target.name)) continue;
-      try {
-        files.push(...target.emit(bundle.bundle, model));
-      } catch (err) {
-        if (!(err instanceof TargetError)) throw err;
-        diagnostics.push(err.diagnostic);
-        failed.add(target.name);
-      }
+      if (state.failed.has(target.name)) continue;
+      takeOutcome(
+        state,
+        target.name,
+        runTarget(() => target.emit(bundle.bundle, model)),
+        files,
+      );
     }
     services.push({ bundle, files });
   }
   return services;
+}
+
+/**
+ * One target's outcome for one service, wherever it ran (here, or on the emit pool): its files go to
+ * `files`; a failure is reported and the target skipped for the rest of the compile.
+ */
+export function takeOutcome(
+  state: EmitState,
+  target: string,
+  outcome: TargetOutcome,
+  files: EmittedFile[],
+): void {
+  if ('error' in outcome) {
+    state.diagnostics.push(outcome.error);
+    state.failed.add(target);
+  } else files.push(...outcome.files);
 }
 
 /**

@@ -27,6 +27,19 @@ export class TargetError extends Error {
   }
 }
 
+/** What one target made of one service's bundle: its files, or the diagnostic it failed with. */
+export type TargetOutcome = { readonly files: readonly EmittedFile[] } | { readonly error: Diagnostic };
+
+/** Runs one target for one service, a TargetError kept as data; any other error is a bug and throws. */
+export function runTarget(emit: () => readonly EmittedFile[]): TargetOutcome {
+  try {
+    return { files: emit() };
+  } catch (err) {
+    if (err instanceof TargetError) return { error: err.diagnostic };
+    throw err;
+  }
+}
+
 /** The native target emits nothing extra: its output is the bundle itself. */
 const emitNative: TargetEmitter = () => [];
 

@@ -15,6 +15,7 @@ import type * as PoolModule from '../../compiler/emit/emit-pool.js';
 import type * as ResolveModule from '../../compiler/emit/resolve-targets.js';
 import type * as NormalizeModule from '../../compiler/normalize/index.js';
 import type * as PlanModule from '../../compiler/plan/index.js';
+import type { TargetOutcome } from '../../compiler/emit/targets.js';
 import type { ValidSpec } from '../../compiler/validate/types.js';
 import type { ServiceDocument } from '../../schema/mesh.types.generated.js';
 import { emitBundle as emitFromSources } from '../../compiler/emit/bundle/index.js';
@@ -66,7 +67,7 @@ function meshEnvoyRefuses(size: number, at: number[]): ValidSpec {
 }
 
 /** Outcomes with each file's bytes as a hash: comparing megabytes of typed arrays element by element is slow. */
-function digest(batches: PoolModule.TargetOutcome[][][]) {
+function digest(batches: TargetOutcome[][][]) {
   return batches.map((outcomes) =>
     outcomes.map((perTarget) =>
       perTarget.map((o) =>
