@@ -34,7 +34,7 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     return reportSample(started);
   }
   if (kind === 'writes') return writeFloor(storeDir, cacheDir);
-  // meshc's modules load inside the timed window, as js-yaml does in the floor's: \`meshc compile\`
+  // meshc's modules load inside the timed window, as js-yaml does in the floor's: `meshc compile`
   // pays for them on every run (decision 0027).
   const [
     { compileToStore },

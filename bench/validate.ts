@@ -22,7 +22,7 @@ async function child(kind: Kind, dir: string, cacheDir: string): Promise<void> {
     const { loadWithJsYaml } = await import('./lib/parse-floor.js');
     await loadWithJsYaml(dir);
   } else {
-    // meshc's modules load inside the timed window, as js-yaml does in the floor's: \`meshc validate\`
+    // meshc's modules load inside the timed window, as js-yaml does in the floor's: `meshc validate`
     // pays for them on every run (decision 0027).
     const [{ dirSource }, { openParseCache }, { checkSpec }] = await Promise.all([
       import('../compiler/load/dir-source.js'),
