@@ -8,12 +8,26 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+const command = process.argv[2];
 let runCli;
+let bundle;
 try {
-  // The sidecar's memory budget (80 MB peak): cap V8's young generation before the proxy allocates.
-  if (process.argv[2] === 'proxy' && !process.env.MESHC_PROXY_FULL_YOUNG_GENERATION)
-    (await import('../dist/runtime/server/young-generation.js')).capYoungGeneration();
-  ({ runCli } = await import('../dist/compiler/cli/main.js'));
+  if (command === 'proxy') {
+    // The sidecar runs from dist/'s ES modules: its memory budget (80 MB peak) has no room for the
+    // compiler's cached code. Cap V8's young generation before the proxy allocates.
+    if (!process.env.MESHC_PROXY_FULL_YOUNG_GENERATION)
+      (await import('../dist/runtime/server/young-generation.js')).capYoungGeneration();
+    ({ runCli } = await import('../dist/compiler/cli/main.js'));
+  } else {
+    // Every other command runs from the bundle, with V8's code cache (docs/decisions/0028).
+    const [{ codeCacheDir, loadBundle }, { fileURLToPath }] = await Promise.all([
+      import('../dist/compiler/cli/code-cache.js'),
+      import('node:url'),
+    ]);
+    const file = fileURLToPath(new URL('../dist/cli/meshc.cjs', import.meta.url));
+    bundle = loadBundle(file, codeCacheDir(process.argv.slice(2), process.env, process.cwd()));
+    ({ runCli } = bundle.exports);
+  }
 } catch (error) {
   process.stderr.write(`meshc: cannot load the compiled CLI (run \`npm run build\`): ${error.message}\n`);
   process.exit(70);
@@ -27,3 +41,4 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY === true,
   cwd: process.cwd(),
 });
+if (bundle?.exports.commandNames.includes(command)) bundle.saveCodeCache(command);

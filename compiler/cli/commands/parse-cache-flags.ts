@@ -20,9 +20,10 @@ export function parseCacheHelp(column: number): string {
       'keep parse results of spec files, by content hash, in DIR (default:',
       `$${CACHE_DIR_ENV}, else $XDG_CACHE_HOME/meshc, else ~/.cache/meshc);`,
       'an unchanged file is neither parsed nor checked on its own again,',
-      'nor read while its size, times and inode stay as they were',
+      'nor read while its size, times and inode stay as they were;',
+      "meshc keeps V8's compiled code of itself there too (code/)",
     ]),
-    row('--no-cache', ['neither read nor write the parse cache']),
+    row('--no-cache', ['neither read nor write the parse cache, nor the code cache']),
   ].join('\n');
 }
 

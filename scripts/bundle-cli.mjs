@@ -1,0 +1,53 @@
+// Bundles the compiled CLI (dist/compiler/cli/bundle-entry.js and the two worker scripts it starts) into
+// dist/cli/, so `meshc` loads three files instead of ~150 ES modules, and bin/meshc.js can keep V8's
+// code cache of the main one (docs/decisions/0028-bundled-cli-with-code-cache.md). Run after tsc.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const out = `${dist}cli/`;
+
+// The sidecar's command is not bundled: bin/meshc.js starts `meshc proxy` from dist/ as ES modules
+// (its memory budget has no room for the compiler's cached bytecode), and the bundle, if ever asked
+// for it, imports it from there.
+const PROXY_COMMAND = `${dist}compiler/cli/commands/proxy.js`;
+
+await rm(out, { recursive: true, force: true });
+await build({
+  input: `${dist}compiler/cli/bundle-entry.js`,
+  platform: 'node',
+  external: [PROXY_COMMAND],
+  logLevel: 'warn',
+  output: {
+    file: `${out}meshc.cjs`,
+    format: 'cjs',
+    // One file: the commands' modules stay lazy inside it (evaluated on first use).
+    codeSplitting: false,
+    paths: { [PROXY_COMMAND]: '../compiler/cli/commands/proxy.js' },
+  },
+});
+// ASCII only, so bin/meshc.js can read it as Latin-1 (compiler/cli/code-cache.ts): every other UTF-16
+// unit becomes a \u escape, which means the same in the strings, templates, regular expressions and
+// comments where they occur (an astral character becomes its escaped surrogate pair).
+const main = `${out}meshc.cjs`;
+const text = await readFile(main, 'utf8');
+// (An escaped non-ASCII character, `\→`, would not survive this; there is none, and this says so if one comes.)
+if (/\\[^\x00-\x7f]/.test(text)) throw new Error(`${main}: a backslash before a non-ASCII character`);
+await writeFile(
+  main,
+  text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+);
+
+// Workers start from their own file beside the bundle (compiler/worker-script.ts looks there).
+for (const [entry, name] of [
+  ['compiler/load/parse-worker.js', 'parse-worker.js'],
+  ['compiler/emit/emit-worker.js', 'emit-worker.js'],
+]) {
+  await build({
+    input: `${dist}${entry}`,
+    platform: 'node',
+    logLevel: 'warn',
+    output: { file: `${out}${name}`, format: 'esm', codeSplitting: false },
+  });
+}

@@ -1,0 +1,222 @@
+// The bundled CLI (dist/cli/, made by the vitest globalSetup as by `npm run build`) and V8's code cache
+// bin/meshc.js keeps for it: a second load uses the cache, a command it does not cover extends it, a
+// damaged or foreign cache file is ignored and replaced, nothing about the cache can fail a command,
+// and the bundle's worker threads start from its own scripts and give the results of in-thread work.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateMesh as generateMeshFiles } from '../../bench/lib/generate-mesh.js';
+import type * as BundleEntry from '../../compiler/cli/bundle-entry.js';
+import type * as CodeCacheModule from '../../compiler/cli/code-cache.js';
+import { hashTree } from '../compile/store-helpers.js';
+import { FIXED_NOW, ROOT_PEM, testSigningKey } from '../compile/helpers.js';
+import { generateMesh } from '../helpers/generated-mesh.js';
+import { makeTempDir } from '../helpers/spec-fixtures.js';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const BUNDLE = join(DIST, 'cli', 'meshc.cjs');
+const BIN = fileURLToPath(new URL('../../bin/meshc.js', import.meta.url));
+// The loader as bin/meshc.js runs it: compiled, from dist/.
+const { codeCacheDir, loadBundle } = (await import(
+  join(DIST, 'compiler', 'cli', 'code-cache.js')
+)) as typeof CodeCacheModule;
+const load = (cacheDir: string | undefined) => loadBundle<typeof BundleEntry>(BUNDLE, cacheDir);
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const cacheFiles = (cacheDir: string) => {
+  const dir = join(cacheDir, 'code');
+  return existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : [];
+};
+
+/** The commands a cache file says it covers (its header: 4-byte length, then JSON). */
+function commandsOf(file: string): string[] {
+  const bytes = readFileSync(file);
+  const length = bytes.readUInt32LE(0);
+  return (JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as { commands: string[] }).commands;
+}
+
+/** Runs `meshc --version` through a loaded bundle, as bin/meshc.js does. */
+async function version(bundle: ReturnType<typeof load>): Promise<string> {
+  let out = '';
+  const io = {
+    stdout: { write: (s: string) => ((out += s), true) },
+    stderr: { write: () => true },
+    env: {},
+    isTTY: false,
+    stderrIsTTY: false,
+    cwd: temp.dir,
+  };
+  expect(await bundle.exports.runCli(['--version'], io as never)).toBe(0);
+  return out;
+}
+
+describe('the code cache of the bundled CLI', () => {
+  it('is used on the second load and extended for a command it does not cover', async () => {
+    const cacheDir = join(temp.dir, 'cache');
+    const first = load(cacheDir);
+    expect(first.cacheHit).toBe(false);
+    expect(await version(first)).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(cacheFiles(cacheDir)).toEqual([]);
+    first.saveCodeCache('--version');
+    const [file] = cacheFiles(cacheDir);
+    expect(cacheFiles(cacheDir)).toHaveLength(1);
+    expect(commandsOf(file!)).toEqual(['--version']);
+
+    const second = load(cacheDir);
+    expect(second.cacheHit).toBe(true);
+    expect(await version(second)).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const past = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(file!, past, past);
+    second.saveCodeCache('--version');
+    expect(statSync(file!).mtimeMs).toBe(past * 1000); // covered: not rewritten
+    second.saveCodeCache('validate');
+    expect(commandsOf(file!)).toEqual(['--version', 'validate']);
+    expect(load(cacheDir).cacheHit).toBe(true);
+  });
+
+  it('ignores a damaged or foreign cache file and replaces it', async () => {
+    const cacheDir = join(temp.dir, 'cache');
+    const first = load(cacheDir);
+    first.saveCodeCache('keys');
+    const [file] = cacheFiles(cacheDir);
+    const good = readFileSync(file!);
+    const damaged = [
+      Buffer.from('not a cache file'),
+      Buffer.alloc(0),
+      // A valid header over V8 data with its bytes flipped from the middle on.
+      Buffer.concat([
+        good.subarray(0, good.length >> 1),
+        Buffer.from(good.subarray(good.length >> 1).map((b) => b ^ 0xff)),
+      ]),
+      // Another format's header.
+      Buffer.concat([Buffer.from([9, 0, 0, 0]), Buffer.from('{"x":1}  '), good.subarray(4)]),
+    ];
+    for (const bytes of damaged) {
+      writeFileSync(file!, bytes);
+      const bundle = load(cacheDir);
+      expect(bundle.cacheHit).toBe(false);
+      expect(await version(bundle)).toMatch(/^\d+\.\d+\.\d+\n$/);
+      bundle.saveCodeCache('keys');
+      expect(commandsOf(file!)).toEqual(['keys']);
+      expect(load(cacheDir).cacheHit).toBe(true);
+    }
+  });
+
+  it('never fails a command: an unwritable cache directory is skipped', async () => {
+    const notADir = join(temp.dir, 'file');
+    writeFileSync(notADir, 'x');
+    const bundle = load(notADir);
+    expect(await version(bundle)).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(() => bundle.saveCodeCache('--version')).not.toThrow();
+    expect(readdirSync(temp.dir)).toEqual(['file']);
+    const none = load(undefined);
+    expect(none.cacheHit).toBe(false);
+    none.saveCodeCache('--version');
+    expect(readdirSync(temp.dir)).toEqual(['file']);
+  });
+
+  it('keeps the four most recently written cache files', () => {
+    const cacheDir = join(temp.dir, 'cache');
+    const dir = join(cacheDir, 'code');
+    load(cacheDir).saveCodeCache('keys');
+    const [ours] = cacheFiles(cacheDir);
+    const old = Array.from({ length: 5 }, (_, i) => join(dir, `old-${i}.bin`));
+    old.forEach((path, i) => {
+      writeFileSync(path, 'x');
+      const t = new Date(Date.now() - (i + 1) * 60_000);
+      utimesSync(path, t, t);
+    });
+    utimesSync(ours!, new Date(Date.now() - 600_000), new Date(Date.now() - 600_000));
+    load(cacheDir).saveCodeCache('ca'); // a command it lacks: rewritten, so the newest again
+    expect(cacheFiles(cacheDir).sort()).toEqual([ours!, ...old.slice(0, 3)].sort());
+  });
+
+  it('lives where the command line puts the parse cache', () => {
+    const env = { MESHC_CACHE_DIR: 'env-cache', HOME: '/home/x' };
+    expect(codeCacheDir(['compile', 'spec'], env, '/w')).toBe('/w/env-cache');
+    expect(codeCacheDir(['compile', '--cache-dir', 'c', 'spec'], env, '/w')).toBe('/w/c');
+    expect(codeCacheDir(['compile', '--cache-dir=/abs'], env, '/w')).toBe('/abs');
+    expect(codeCacheDir(['compile', '--no-cache'], env, '/w')).toBeUndefined();
+    expect(codeCacheDir(['compile', '--', '--no-cache'], env, '/w')).toBe('/w/env-cache');
+    expect(codeCacheDir(['keys'], { HOME: '/home/x' }, '/w')).toBe('/home/x/.cache/meshc');
+    expect(codeCacheDir(['keys'], {}, '/w')).toBeUndefined();
+  });
+
+  it('is written by bin/meshc.js after a command, not for a non-command, and not with --no-cache', () => {
+    const cacheDir = join(temp.dir, 'cache');
+    const meshc = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], {
+        cwd: temp.dir,
+        encoding: 'utf8',
+        env: { PATH: process.env['PATH'], MESHC_CACHE_DIR: cacheDir },
+      });
+    expect(meshc('validate', '--no-cache', 'nowhere').status).toBe(2);
+    expect(cacheFiles(cacheDir)).toEqual([]);
+    expect(meshc('validate', 'nowhere').status).toBe(2);
+    const [file] = cacheFiles(cacheDir);
+    expect(commandsOf(file!)).toEqual(['validate']);
+    const keys = meshc('keys', 'init', '--out', 'k');
+    expect(keys.stderr).toBe('');
+    expect(commandsOf(file!)).toEqual(['keys', 'validate']);
+    // Not a command, or no command: nothing kept for it.
+    expect(meshc('nosuch').status).toBe(2);
+    expect(meshc('--version').status).toBe(0);
+    expect(commandsOf(file!)).toEqual(['keys', 'validate']);
+  });
+});
+
+describe('the bundled CLI', () => {
+  it('starts its workers from scripts beside it', async () => {
+    const { workerScripts } = await load(undefined).exports.loadPipeline();
+    const scripts = workerScripts();
+    expect(scripts.parse && fileURLToPath(scripts.parse)).toBe(join(DIST, 'cli', 'parse-worker.js'));
+    expect(scripts.emit && fileURLToPath(scripts.emit)).toBe(join(DIST, 'cli', 'emit-worker.js'));
+  });
+
+  it('parses on its worker threads what it parses on its own thread', async () => {
+    const { checkSpec, dirSource } = await load(undefined).exports.loadPipeline();
+    const dir = join(temp.dir, 'spec');
+    for (const file of generateMeshFiles({ services: 300, rootPem: ROOT_PEM })) {
+      await mkdir(dirname(join(dir, file.path)), { recursive: true });
+      await writeFile(join(dir, file.path), file.text);
+    }
+    const here = await checkSpec(dirSource(dir), { now: FIXED_NOW, threads: 0 });
+    const pooled = await checkSpec(dirSource(dir), { now: FIXED_NOW, threads: 2 });
+    expect(here.diagnostics).toEqual([]);
+    // Data alike (JSON leaves out the sources' closures), and the closures answer alike.
+    expect(JSON.stringify(pooled)).toBe(JSON.stringify(here));
+    const sources = (c: typeof here) => (c.result?.spec?.services ?? []).map((s) => s.source);
+    const answers = (c: typeof here) =>
+      sources(c).map((s) => [s.digest(), s.locate('/spec/routes/1/match'), s.locate('/metadata/name')]);
+    expect(answers(pooled)).toEqual(answers(here));
+    expect(sources(here)).toHaveLength(300);
+  });
+
+  it('emits on its worker threads the store it emits on its own thread', async () => {
+    const api = await load(undefined).exports.loadPipeline();
+    const spec = generateMesh(300);
+    const targets = api.resolveTargets(api.parseTargetList(['native', 'envoy']), new Map()).targets;
+    const compiled = async (emitThreads: number) => {
+      const outDir = join(temp.dir, `store-${emitThreads}`);
+      const result = await api.compileToStore({
+        spec,
+        commit: 'c0ffee',
+        outDir,
+        targets,
+        signingKey: testSigningKey(),
+        emitThreads,
+      });
+      expect(result.report?.services).toHaveLength(300);
+      return hashTree(outDir);
+    };
+    expect(await compiled(1)).toEqual(await compiled(0));
+  }, 30_000);
+});
