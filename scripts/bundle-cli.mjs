@@ -8,23 +8,18 @@ import { build } from 'rolldown';
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const out = `${dist}cli/`;
 
-// The sidecar's command is not bundled: bin/meshc.js starts `meshc proxy` from dist/ as ES modules
-// (its memory budget has no room for the compiler's cached bytecode), and the bundle, if ever asked
-// for it, imports it from there.
-const PROXY_COMMAND = `${dist}compiler/cli/commands/proxy.js`;
-
 await rm(out, { recursive: true, force: true });
 await build({
   input: `${dist}compiler/cli/bundle-entry.js`,
   platform: 'node',
-  external: [PROXY_COMMAND],
   logLevel: 'warn',
   output: {
     file: `${out}meshc.cjs`,
     format: 'cjs',
-    // One file: the commands' modules stay lazy inside it (evaluated on first use).
+    // One file, with no import() left in it (Node 20 runs none from a vm.Script without a flag): the
+    // commands' modules stay lazy inside it, evaluated on first use. `meshc proxy` is in it too,
+    // though bin/meshc.js starts the sidecar from dist/'s ES modules.
     codeSplitting: false,
-    paths: { [PROXY_COMMAND]: '../compiler/cli/commands/proxy.js' },
   },
 });
 // ASCII only, so bin/meshc.js can read it as Latin-1 (compiler/cli/code-cache.ts): every other UTF-16

@@ -8,7 +8,6 @@ import { hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { defaultCacheDir } from '../load/cache-dir.js';
@@ -71,13 +70,9 @@ export function loadBundle<T>(file: string, cacheDir: string | undefined): Loade
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, 'code', `${cacheKey(bytes)}.bin`);
   const cached = cacheFile === undefined ? undefined : readCacheFile(cacheFile);
-  const bundleUrl = pathToFileURL(file);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cached ? { cachedData: cached.data } : {}),
-    // The bundle's only import() is of a module left outside it (the sidecar's command).
-    importModuleDynamically: ((specifier: string) =>
-      import(new URL(specifier, bundleUrl).href)) as unknown as undefined,
   });
   const cacheHit = cached !== undefined && script.cachedDataRejected === false;
   const module = { exports: {} as T };

@@ -174,6 +174,22 @@ describe('the code cache of the bundled CLI', () => {
 });
 
 describe('the bundled CLI', () => {
+  it("answers for the sidecar's command too, which is in it", async () => {
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: { write: (s: string) => ((out += s), true) },
+      stderr: { write: (s: string) => ((err += s), true) },
+      env: {},
+      isTTY: false,
+      stderrIsTTY: false,
+      cwd: temp.dir,
+    };
+    expect(await load(undefined).exports.runCli(['proxy', '--help'], io as never)).toBe(0);
+    expect(out).toMatch(/^Usage: meshc proxy --service SVC /);
+    expect(err).toBe('');
+  });
+
   it('starts its workers from scripts beside it', async () => {
     const { workerScripts } = await load(undefined).exports.loadPipeline();
     const scripts = workerScripts();
