@@ -30,9 +30,11 @@ export interface LoadedBundle<T> {
 }
 
 /**
- * The cache directory a command line asks for, read before the bundle (and so parseArgs) is loaded:
- * `--no-cache` means no code cache either, `--cache-dir DIR` moves it with the parse cache; otherwise
- * the default of load/cache-dir.ts. Only the spellings parse-cache-flags.ts accepts are recognised.
+ * The cache directory a command line names, read before the bundle (and so parseArgs) is loaded:
+ * `--cache-dir DIR` moves the code cache with the parse cache; otherwise the default of
+ * load/cache-dir.ts. `--no-cache` turns off the parse cache only: the code cache is how meshc itself
+ * starts, never what it answers, as Node 22 keeps its compile cache whatever a program's flags. Only
+ * the spellings parse-cache-flags.ts accepts are recognised.
  */
 export function codeCacheDir(
   argv: readonly string[],
@@ -43,7 +45,6 @@ export function codeCacheDir(
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') break;
-    if (arg === '--no-cache') return undefined;
     if (arg === '--cache-dir') flagDir = argv[++i];
     else if (arg.startsWith('--cache-dir=')) flagDir = arg.slice('--cache-dir='.length);
   }

@@ -23,7 +23,7 @@ export function parseCacheHelp(column: number): string {
       'nor read while its size, times and inode stay as they were;',
       "meshc keeps V8's compiled code of itself there too (code/)",
     ]),
-    row('--no-cache', ['neither read nor write the parse cache, nor the code cache']),
+    row('--no-cache', ['neither read nor write the parse cache']),
   ].join('\n');
 }
 
