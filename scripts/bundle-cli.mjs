@@ -1,11 +1,15 @@
 // Bundles the compiled CLI (dist/compiler/cli/bundle-entry.js and the two worker scripts it starts) into
 // dist/cli/, so `meshc` loads three files instead of ~150 ES modules, and bin/meshc.js can keep V8's
 // code cache of the main one (docs/decisions/0028-bundled-cli-with-code-cache.md). Run after tsc.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
+const dist = `${root}dist/`;
 const out = `${dist}cli/`;
 
 await rm(out, { recursive: true, force: true });
@@ -48,4 +52,32 @@ for (const [entry, name] of [
     logLevel: 'warn',
     output: { file: `${out}${name}`, format: 'esm', codeSplitting: false },
   });
+}
+
+// The code cache shipped beside the bundle (compiler/cli/code-cache.ts, SHIPPED_CACHE_FILE): the
+// commands a CI job runs, run once on the example mesh with a cache directory of their own, so a
+// first run anywhere this build is installed starts from compiled code. It is made by this Node for
+// this bundle; another Node ignores it. Each command must succeed: this is the bundle's smoke test.
+const work = await mkdtemp(join(tmpdir(), 'meshc-code-cache-'));
+try {
+  const shop = join(root, 'examples', 'shop');
+  const commands = [
+    ['keys', 'init', '--out', 'keys'],
+    ['validate', shop],
+    ['compile', shop, '--out', 'store', '--signing-key', join('keys', 'bundle-signing.key')],
+    ['report', shop, '--out', 'report.html'],
+  ];
+  for (const args of commands) {
+    const run = spawnSync(process.execPath, [join(root, 'bin', 'meshc.js'), ...args], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, MESHC_CACHE_DIR: join(work, 'cache') },
+    });
+    if (run.status !== 0) throw new Error(`meshc ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
+  }
+  const [made, ...more] = await readdir(join(work, 'cache', 'code'));
+  if (!made || more.length > 0) throw new Error(`expected one code cache file, found: ${[made, ...more]}`);
+  await copyFile(join(work, 'cache', 'code', made), `${out}meshc.code-cache`);
+} finally {
+  await rm(work, { recursive: true, force: true });
 }

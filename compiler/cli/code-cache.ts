@@ -13,7 +13,13 @@ import { crc32 } from 'node:zlib';
 import { defaultCacheDir } from '../load/cache-dir.js';
 
 /** Bumped when the cache file's layout changes. */
-const CODE_CACHE_FORMAT = 'meshc.code-cache/v1';
+const CODE_CACHE_FORMAT = 'meshc.code-cache/v2';
+
+/**
+ * The cache the build leaves beside the bundle (scripts/bundle-cli.mjs runs a few commands on the
+ * example mesh to make it), so that a first run, as in every fresh CI job, starts compiled too.
+ */
+export const SHIPPED_CACHE_FILE = 'meshc.code-cache';
 
 /** Cache files kept per directory (one per meshc build and Node seen lately); older ones are removed. */
 const KEEP_FILES = 4;
@@ -52,9 +58,11 @@ export function codeCacheDir(
   return dir === undefined ? undefined : resolve(cwd, dir);
 }
 
-/** Header of a cache file: which commands' runs compiled the code it holds, and its checksum. */
+/** Header of a cache file: for which bundle, which commands' runs compiled its code, its checksum. */
 interface CacheHeader {
   readonly format: string;
+  /** cacheKey of the bundle, Node and CPU it was made for (the shipped file's name does not say). */
+  readonly key: string;
   readonly commands: readonly string[];
   /** CRC-32 of V8's data: a release V8 checks only its length and versions, not its bytes. */
   readonly crc32: number;
@@ -72,8 +80,12 @@ export function loadBundle<T>(file: string, cacheDir: string | undefined): Loade
   // function expression already, so V8 compiles this very string (a wrapper concatenated here made a
   // 2.3 MB flat copy on the heap at every start).
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, 'code', `${cacheKey(bytes)}.bin`);
-  const cached = cacheFile === undefined ? undefined : readCacheFile(cacheFile);
+  const key = cacheKey(bytes);
+  const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, 'code', `${key}.bin`);
+  // This user's cache first (it may cover more commands), else the one the build shipped.
+  const cached =
+    (cacheFile === undefined ? undefined : readCacheFile(cacheFile, key)) ??
+    readCacheFile(join(dirname(file), SHIPPED_CACHE_FILE), key);
   const script = new Script(source, { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
   const cacheHit = cached !== undefined && script.cachedDataRejected === false;
   const module = { exports: {} as T };
@@ -86,7 +98,7 @@ export function loadBundle<T>(file: string, cacheDir: string | undefined): Loade
       if (cacheFile === undefined) return;
       const covered = cacheHit ? cached.header.commands : [];
       if (covered.includes(command)) return;
-      writeCacheFile(cacheFile, [...covered, command].sort(), script);
+      writeCacheFile(cacheFile, key, [...covered, command].sort(), script);
     },
   };
 }
@@ -102,12 +114,14 @@ function cacheKey(bundle: Buffer): string {
 }
 
 /** [4-byte header length][header JSON][V8's cached data], or undefined when absent or unreadable. */
-function readCacheFile(path: string): { header: CacheHeader; data: Buffer } | undefined {
+function readCacheFile(path: string, key: string): { header: CacheHeader; data: Buffer } | undefined {
   try {
     const bytes = readFileSync(path);
     const length = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as CacheHeader;
-    if (header.format !== CODE_CACHE_FORMAT || !Array.isArray(header.commands)) return undefined;
+    if (header.format !== CODE_CACHE_FORMAT || header.key !== key || !Array.isArray(header.commands)) {
+      return undefined;
+    }
     const data = bytes.subarray(4 + length);
     return crc32(data) === header.crc32 ? { header, data } : undefined;
   } catch {
@@ -116,11 +130,11 @@ function readCacheFile(path: string): { header: CacheHeader; data: Buffer } | un
 }
 
 /** Written to a temp file and renamed into place, so a reader never sees half of one. */
-function writeCacheFile(path: string, commands: readonly string[], script: Script): void {
+function writeCacheFile(path: string, key: string, commands: readonly string[], script: Script): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     const data = script.createCachedData();
-    const header: CacheHeader = { format: CODE_CACHE_FORMAT, commands, crc32: crc32(data) };
+    const header: CacheHeader = { format: CODE_CACHE_FORMAT, key, commands, crc32: crc32(data) };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32LE(json.length, 0);

@@ -1,13 +1,26 @@
 // The bundled CLI (dist/cli/, made by the vitest globalSetup as by `npm run build`) and V8's code cache
 // bin/meshc.js keeps for it: a second load uses the cache, a command it does not cover extends it, a
 // damaged or foreign cache file is ignored and replaced, nothing about the cache can fail a command,
-// and the bundle's worker threads start from its own scripts and give the results of in-thread work.
+// the cache the build ships serves a first run of its own bundle only, and the bundle's worker
+// threads start from its own scripts and give the results of in-thread work.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateMesh as generateMeshFiles } from '../../bench/lib/generate-mesh.js';
 import type * as BundleEntry from '../../compiler/cli/bundle-entry.js';
 import type * as CodeCacheModule from '../../compiler/cli/code-cache.js';
@@ -23,7 +36,16 @@ const BIN = fileURLToPath(new URL('../../bin/meshc.js', import.meta.url));
 const { codeCacheDir, loadBundle } = (await import(
   join(DIST, 'compiler', 'cli', 'code-cache.js')
 )) as typeof CodeCacheModule;
-const load = (cacheDir: string | undefined) => loadBundle<typeof BundleEntry>(BUNDLE, cacheDir);
+const SHIPPED = join(DIST, 'cli', 'meshc.code-cache');
+// A copy of the bundle with no shipped cache beside it, for the user cache's own behaviour.
+const bareDir = mkdtempSync(join(tmpdir(), 'meshc-bare-bundle-'));
+const BARE = join(bareDir, 'meshc.cjs');
+copyFileSync(BUNDLE, BARE);
+afterAll(() => rmSync(bareDir, { recursive: true, force: true }));
+/** What scripts/bundle-cli.mjs runs to make the shipped cache. */
+const SHIPPED_COMMANDS = ['compile', 'keys', 'report', 'validate'];
+const load = (cacheDir: string | undefined) => loadBundle<typeof BundleEntry>(BARE, cacheDir);
+const loadShipped = (cacheDir: string | undefined) => loadBundle<typeof BundleEntry>(BUNDLE, cacheDir);
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -150,7 +172,7 @@ describe('the code cache of the bundled CLI', () => {
     expect(codeCacheDir(['keys'], {}, '/w')).toBeUndefined();
   });
 
-  it('is written by bin/meshc.js after a command (--no-cache or not), not for a non-command', () => {
+  it('is written by bin/meshc.js after a command the shipped cache lacks (--no-cache or not), not for a non-command', () => {
     const cacheDir = join(temp.dir, 'cache');
     const meshc = (...args: string[]) =>
       spawnSync(process.execPath, [BIN, ...args], {
@@ -158,18 +180,49 @@ describe('the code cache of the bundled CLI', () => {
         encoding: 'utf8',
         env: { PATH: process.env['PATH'], MESHC_CACHE_DIR: cacheDir },
       });
+    // What the shipped cache covers needs nothing written.
     expect(meshc('validate', '--no-cache', 'nowhere').status).toBe(2);
+    expect(meshc('keys', 'init', '--out', 'k').stderr).toBe('');
+    expect(cacheFiles(cacheDir)).toEqual([]);
+    // Another command is added to it, in this user's cache (--no-cache or not).
+    expect(meshc('explain', '--no-cache', '--from', 'x', 'GET http://y/', 'nowhere').status).toBe(2);
     const [file] = cacheFiles(cacheDir);
-    expect(commandsOf(file!)).toEqual(['validate']);
-    expect(meshc('validate', 'nowhere').status).toBe(2);
-    expect(commandsOf(file!)).toEqual(['validate']);
-    const keys = meshc('keys', 'init', '--out', 'k');
-    expect(keys.stderr).toBe('');
-    expect(commandsOf(file!)).toEqual(['keys', 'validate']);
+    expect(commandsOf(file!)).toEqual([...SHIPPED_COMMANDS, 'explain'].sort());
+    expect(meshc('ca', 'init').status).toBe(2);
+    expect(commandsOf(file!)).toEqual([...SHIPPED_COMMANDS, 'ca', 'explain'].sort());
     // Not a command, or no command: nothing kept for it.
     expect(meshc('nosuch').status).toBe(2);
     expect(meshc('--version').status).toBe(0);
-    expect(commandsOf(file!)).toEqual(['keys', 'validate']);
+    expect(commandsOf(file!)).toEqual([...SHIPPED_COMMANDS, 'ca', 'explain'].sort());
+    expect(cacheFiles(cacheDir)).toHaveLength(1);
+  });
+});
+
+describe('the code cache the build ships', () => {
+  it('covers the commands a CI job runs, and serves a first run', () => {
+    expect(commandsOf(SHIPPED)).toEqual(SHIPPED_COMMANDS);
+    const cacheDir = join(temp.dir, 'cache');
+    const bundle = loadShipped(cacheDir);
+    expect(bundle.cacheHit).toBe(true);
+    bundle.saveCodeCache('compile');
+    expect(cacheFiles(cacheDir)).toEqual([]);
+    bundle.saveCodeCache('plan');
+    const [file] = cacheFiles(cacheDir);
+    expect(commandsOf(file!)).toEqual([...SHIPPED_COMMANDS, 'plan'].sort());
+    // This user's cache, covering more, is read first from now on.
+    expect(loadShipped(cacheDir).cacheHit).toBe(true);
+  });
+
+  it('is ignored by any other bundle', async () => {
+    const dir = join(temp.dir, 'other');
+    await mkdir(dir);
+    copyFileSync(BUNDLE, join(dir, 'meshc.cjs'));
+    copyFileSync(SHIPPED, join(dir, 'meshc.code-cache'));
+    expect(loadBundle(join(dir, 'meshc.cjs'), undefined).cacheHit).toBe(true);
+    appendFileSync(join(dir, 'meshc.cjs'), '\n');
+    const other = loadBundle<typeof BundleEntry>(join(dir, 'meshc.cjs'), undefined);
+    expect(other.cacheHit).toBe(false);
+    expect(await version(other)).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 });
 
@@ -185,20 +238,20 @@ describe('the bundled CLI', () => {
       stderrIsTTY: false,
       cwd: temp.dir,
     };
-    expect(await load(undefined).exports.runCli(['proxy', '--help'], io as never)).toBe(0);
+    expect(await loadShipped(undefined).exports.runCli(['proxy', '--help'], io as never)).toBe(0);
     expect(out).toMatch(/^Usage: meshc proxy --service SVC /);
     expect(err).toBe('');
   });
 
   it('starts its workers from scripts beside it', async () => {
-    const { workerScripts } = await load(undefined).exports.loadPipeline();
+    const { workerScripts } = await loadShipped(undefined).exports.loadPipeline();
     const scripts = workerScripts();
     expect(scripts.parse && fileURLToPath(scripts.parse)).toBe(join(DIST, 'cli', 'parse-worker.js'));
     expect(scripts.emit && fileURLToPath(scripts.emit)).toBe(join(DIST, 'cli', 'emit-worker.js'));
   });
 
   it('parses on its worker threads what it parses on its own thread', async () => {
-    const { checkSpec, dirSource } = await load(undefined).exports.loadPipeline();
+    const { checkSpec, dirSource } = await loadShipped(undefined).exports.loadPipeline();
     const dir = join(temp.dir, 'spec');
     for (const file of generateMeshFiles({ services: 300, rootPem: ROOT_PEM })) {
       await mkdir(dirname(join(dir, file.path)), { recursive: true });
@@ -217,7 +270,7 @@ describe('the bundled CLI', () => {
   });
 
   it('emits on its worker threads the store it emits on its own thread', async () => {
-    const api = await load(undefined).exports.loadPipeline();
+    const api = await loadShipped(undefined).exports.loadPipeline();
     const spec = generateMesh(300);
     const targets = api.resolveTargets(api.parseTargetList(['native', 'envoy']), new Map()).targets;
     const compiled = async (emitThreads: number) => {
