@@ -1,6 +1,7 @@
 // Loads the bundled CLI (dist/cli/meshc.cjs, made by scripts/bundle-cli.mjs) through node:vm with V8's
-// code cache, kept in meshc's cache directory: a run then neither parses nor compiles the functions an
-// earlier run of the same command already compiled (docs/decisions/0028-bundled-cli-with-code-cache.md).
+// code cache, kept in meshc's cache directory or, for a first run, the one the build shipped beside the
+// bundle: a run then neither parses nor compiles the functions an earlier run of the same command
+// already compiled (docs/decisions/0028-bundled-cli-with-code-cache.md).
 // Node 20 has no compile cache for ES modules (module.enableCompileCache came in 22.1), hence CommonJS
 // and vm.Script. The cache is only ever an optimisation: any failure to read or write it is ignored.
 import { isAscii } from 'node:buffer';
