@@ -1,7 +1,7 @@
 // The directory and git sources against real files and a real git repository: the same spec read from
 // the working tree and from a ref gives the same files, bytes and diagnostics, and bad paths or refs
 // fail with typed errors.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
@@ -81,10 +81,23 @@ describe('dirSource', () => {
     expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
     const head = commitAll(temp.dir);
     expect(await dirSource(join(temp.dir, 'spec')).commit()).toBe(head);
+    // An untracked file in the spec makes it dirty too.
+    writeFileSync(join(temp.dir, 'spec/services/new.yaml'), SERVICE_YAML);
+    expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
+    rmSync(join(temp.dir, 'spec/services/new.yaml'));
+    expect(await dirSource(join(temp.dir, 'spec/mesh.yaml')).commit()).toBe(head);
     writeFileSync(join(temp.dir, 'spec/mesh.yaml'), `${MESH_YAML}# edited\n`);
     expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
+    expect(await dirSource(join(temp.dir, 'spec/mesh.yaml')).commit()).toBeUndefined();
     // A change elsewhere in the repository does not make this spec dirty.
     expect(await dirSource(join(temp.dir, 'other')).commit()).toBe(head);
+  });
+
+  it('knows no commit in a repository that has none yet', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    git(temp.dir, 'init', '-q', '-b', 'main');
+    git(temp.dir, 'add', '-A');
+    expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
   });
 });
 
