@@ -312,7 +312,7 @@ export function formatCompile(figures: readonly CompileFigures[]): string {
         `| ${f.services} | ${ms(f.floorMs)} | ${ms(f.loadMs)} | ${ms(f.fullMs)} (${ms(f.fullValidateMs)} + ${ms(f.fullCompileMs)}) | ${f.fullRatio.toFixed(2)}× | ${ms(f.fullWarmMs)} (${ms(f.fullWarmValidateMs)} + ${ms(f.fullWarmCompileMs)}) | ${f.fullWarmRatio.toFixed(2)}× | ${ms(f.writeFloorMs)} | ${ms(f.incrementalMs)} (${ms(f.incrementalValidateMs)} + ${ms(f.incrementalCompileMs)}) | ${pct(f.incrementalShare)} | ${pct(f.incrementalCompileShare)} | ${f.incrementalFilesWritten} (${f.incrementalBundlesWritten}) / ${f.storeFiles} | ${f.onlyChangedRewritten ? 'yes' : 'NO'} | ${ms(f.peakRssMb)} | ${f.sizedBundleBytes} B |`,
     ),
     '',
-    "Each meshc time counts loading meshc's modules first (the loading column, about the same in every run; the floor likewise counts loading js-yaml), then the validation and the compile shown in brackets.",
+    "Each meshc time counts loading meshc first, as `meshc compile` loads it: its bundle with V8's code cache, the build's for a first run (the loading column, about the same in every run; the floor likewise counts loading js-yaml), then the validation and the compile shown in brackets.",
     '',
     'Targets (full compile = native + Envoy, signed, into an empty store; the ratio target uses the warm parse cache, the cold one is shown beside it):',
   ];

@@ -121,7 +121,7 @@ export function formatValidate(figures: readonly ValidateFigures[]): string {
         `| ${f.services} | ${ms(f.floorMs)} | ${ms(f.singleMs)} | ${ms(f.coldMs)} | ${ms(f.warmMs)} | ${x(f.singleRatio)} | ${x(f.coldRatio)} | ${x(f.warmRatio)} | ${ms(f.rssMb.floor)} / ${ms(f.rssMb.single)} / ${ms(f.rssMb.cold)} / ${ms(f.rssMb.warm)} |`,
     ),
     '',
-    "Every time counts loading the modules it runs (meshc's; js-yaml's for the floor).",
+    "Every time counts loading the code it runs: meshc's bundle with V8's code cache, as `meshc validate` loads it (the build's for a first run); js-yaml for the floor.",
     '',
     'Targets:',
   ];
