@@ -162,7 +162,7 @@ export interface CompileFigures {
   readonly services: number;
   readonly floorMs: number;
   readonly fullMs: number;
-  /** Loading meshc's modules, in every meshc run (the same code each time, so one figure). */
+  /** Loading meshc (its bundle and code cache), in every meshc run (the same each time, so one figure). */
   readonly loadMs: number;
   readonly fullValidateMs: number;
   readonly fullCompileMs: number;

@@ -58,6 +58,7 @@ for (const [entry, name] of [
 // commands a CI job runs, run once on the example mesh with a cache directory of their own, so a
 // first run anywhere this build is installed starts from compiled code. It is made by this Node for
 // this bundle; another Node ignores it. Each command must succeed: this is the bundle's smoke test.
+const { SHIPPED_CACHE_FILE } = await import(`${dist}compiler/cli/code-cache.js`);
 const work = await mkdtemp(join(tmpdir(), 'meshc-code-cache-'));
 try {
   const shop = join(root, 'examples', 'shop');
@@ -77,7 +78,7 @@ try {
   }
   const [made, ...more] = await readdir(join(work, 'cache', 'code'));
   if (!made || more.length > 0) throw new Error(`expected one code cache file, found: ${[made, ...more]}`);
-  await copyFile(join(work, 'cache', 'code', made), `${out}meshc.code-cache`);
+  await copyFile(join(work, 'cache', 'code', made), `${out}${SHIPPED_CACHE_FILE}`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -33,10 +33,10 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const BUNDLE = join(DIST, 'cli', 'meshc.cjs');
 const BIN = fileURLToPath(new URL('../../bin/meshc.js', import.meta.url));
 // The loader as bin/meshc.js runs it: compiled, from dist/.
-const { codeCacheDir, loadBundle } = (await import(
+const { codeCacheDir, loadBundle, SHIPPED_CACHE_FILE } = (await import(
   join(DIST, 'compiler', 'cli', 'code-cache.js')
 )) as typeof CodeCacheModule;
-const SHIPPED = join(DIST, 'cli', 'meshc.code-cache');
+const SHIPPED = join(DIST, 'cli', SHIPPED_CACHE_FILE);
 // A copy of the bundle with no shipped cache beside it, for the user cache's own behaviour.
 const bareDir = mkdtempSync(join(tmpdir(), 'meshc-bare-bundle-'));
 const BARE = join(bareDir, 'meshc.cjs');
@@ -217,7 +217,7 @@ describe('the code cache the build ships', () => {
     const dir = join(temp.dir, 'other');
     await mkdir(dir);
     copyFileSync(BUNDLE, join(dir, 'meshc.cjs'));
-    copyFileSync(SHIPPED, join(dir, 'meshc.code-cache'));
+    copyFileSync(SHIPPED, join(dir, SHIPPED_CACHE_FILE));
     expect(loadBundle(join(dir, 'meshc.cjs'), undefined).cacheHit).toBe(true);
     appendFileSync(join(dir, 'meshc.cjs'), '\n');
     const other = loadBundle<typeof BundleEntry>(join(dir, 'meshc.cjs'), undefined);

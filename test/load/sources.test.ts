@@ -96,7 +96,10 @@ describe('dirSource', () => {
   it('knows no commit in a repository that has none yet', async () => {
     writeFiles(temp.dir, SPEC_TREE);
     git(temp.dir, 'init', '-q', '-b', 'main');
-    git(temp.dir, 'add', '-A');
+    // Everything ignored, so status shows no change either: only HEAD's "(initial)" says there is none.
+    writeFileSync(join(temp.dir, '.git/info/exclude'), '*\n');
+    expect(git(temp.dir, 'status', '--porcelain=v2', '--branch')).toContain('# branch.oid (initial)');
+    expect(git(temp.dir, 'status', '--porcelain')).toBe('');
     expect(await dirSource(join(temp.dir, 'spec')).commit()).toBeUndefined();
   });
 });
