@@ -12,11 +12,46 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = `${root}dist/`;
 const out = `${dist}cli/`;
 
+/**
+ * The `yaml` package reads `process.env.LOG_TOKENS` for every token its parser is given and
+ * `process.env.LOG_STREAM` for every one its composer is given: debug switches, looked up through
+ * Node's environment interceptor at ~230 ns each, ~125 ms of the 535,000 tokens of a 1,000-service
+ * spec (a cold validate spends ~860 ms parsing it). Each file reads its switch once, when it loads,
+ * instead; setting one before meshc starts still turns it on. The build fails if a `yaml` upgrade
+ * moves them, so that the cost cannot come back unseen (decision 0030).
+ */
+const YAML_SWITCHES = /[\\/]node_modules[\\/]yaml[\\/]dist[\\/](parse[\\/]parser|compose[\\/]composer)\.js$/;
+function yamlSwitchesReadOnce() {
+  const seen = new Set();
+  return {
+    name: 'yaml-switches-read-once',
+    transform(code, id) {
+      const file = YAML_SWITCHES.exec(id)?.[1]?.replace('\\', '/');
+      if (!file) return null;
+      const name = file === 'parse/parser' ? 'LOG_TOKENS' : 'LOG_STREAM';
+      const uses = code.split(`node_process.env.${name}`).length - 1;
+      if (uses !== 1)
+        throw new Error(`yaml/dist/${file}.js: expected node_process.env.${name} once, found ${uses}`);
+      seen.add(file);
+      const local = `meshc_yaml_${name}`;
+      return `const ${local} = require('process').env.${name};\n${code.replace(`node_process.env.${name}`, local)}`;
+    },
+    buildEnd(error) {
+      if (error) return;
+      for (const file of ['parse/parser', 'compose/composer']) {
+        if (!seen.has(file))
+          throw new Error(`yaml/dist/${file}.js was not bundled: has the yaml package changed?`);
+      }
+    },
+  };
+}
+
 await rm(out, { recursive: true, force: true });
 await build({
   input: `${dist}compiler/cli/bundle-entry.js`,
   platform: 'node',
   logLevel: 'warn',
+  plugins: [yamlSwitchesReadOnce()],
   output: {
     file: `${out}meshc.cjs`,
     format: 'cjs',
@@ -50,6 +85,7 @@ for (const [entry, name] of [
     input: `${dist}${entry}`,
     platform: 'node',
     logLevel: 'warn',
+    plugins: entry.includes('parse-worker') ? [yamlSwitchesReadOnce()] : [],
     output: { file: `${out}${name}`, format: 'esm', codeSplitting: false },
   });
 }

@@ -243,6 +243,22 @@ describe('the bundled CLI', () => {
     expect(err).toBe('');
   });
 
+  it("still honours the yaml parser's debug switch, read once at start (decision 0030)", () => {
+    const shop = fileURLToPath(new URL('../../examples/shop/mesh.yaml', import.meta.url));
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [BIN, 'validate', shop, '--no-cache'], {
+        encoding: 'utf8',
+        env: { ...process.env, MESHC_CACHE_DIR: join(temp.dir, 'cache'), ...env },
+      });
+    const on = run({ LOG_TOKENS: '1' });
+    expect(on.status).toBe(0);
+    // One line per token the parser is given, as the yaml package prints them.
+    expect(on.stdout).toMatch(/^\| "apiVersion"$/m);
+    const off = run({});
+    expect(off.status).toBe(0);
+    expect(off.stdout).not.toMatch(/^\| /m);
+  });
+
   it('starts its workers from scripts beside it', async () => {
     const { workerScripts } = await loadShipped(undefined).exports.loadPipeline();
     const scripts = workerScripts();
