@@ -10,6 +10,7 @@ import { makeDiagnostic, positionOf } from './make-diagnostic.js';
 import { type DocumentOutline, outlineOf } from './outline.js';
 import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
+import { positionsOfTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
 import { firstAliasOffset, translateYamlProblems } from './yaml-problems.js';
 
@@ -121,7 +122,7 @@ function readDocument(
     diagnostics.push(...headerProblems);
     return undefined;
   }
-  return { value, positions: positionsOf(nodeIndex()) };
+  return { value, positions: positionsOfTree(doc, lineCounter) ?? positionsOf(nodeIndex()) };
 }
 
 function isEmptyRange(range: readonly number[] | null | undefined): boolean {

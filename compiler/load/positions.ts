@@ -7,11 +7,11 @@ import type { Locator, NodeIndex } from './locate-nodes.js';
 import { isEmptyScalarNode } from './locate-nodes.js';
 
 /** Numbers per pointer in `spans`: value line, col, endLine, endCol; key line, col, endLine, endCol; flags. */
-const STRIDE = 9;
+export const STRIDE = 9;
 /** Flag: the value is an empty scalar (`key:` with nothing after it). */
-const EMPTY_VALUE = 1;
+export const EMPTY_VALUE = 1;
 /** Flag: the entry has a key node (mapping members). */
-const HAS_KEY = 2;
+export const HAS_KEY = 2;
 /** Questions a locator answers by walking the tree before it indexes every pointer in a Map. */
 const WALKS_BEFORE_MAP = 16;
 
@@ -47,7 +47,7 @@ export function pointersOf(positions: PositionIndex): string[] {
   return out;
 }
 
-/** The positions of an indexed document. */
+/** The positions of an indexed document (tree-positions.ts makes the same in one walk, where it can). */
 export function positionsOf(index: NodeIndex): PositionIndex {
   const pointers = [...index.nodes.keys()];
   const n = pointers.length;
@@ -84,7 +84,7 @@ export function positionsOf(index: NodeIndex): PositionIndex {
 }
 
 /** 16-bit when every number from index `skip` on fits (`skip` 1 leaves out the root's parent, -1). */
-function narrow(numbers: Int32Array, skip: number): Numbers {
+export function narrow(numbers: Int32Array, skip: number): Numbers {
   for (let i = skip; i < numbers.length; i++) {
     const v = numbers[i]!;
     if (v < 0 || v > 0xffff) return numbers;
