@@ -4,7 +4,23 @@ import type { Destination } from '../../schema/bundle.types.generated.js';
 import type { ServiceModel } from '../model.js';
 import { nonEmpty, planRoutes } from './routes.js';
 
+/**
+ * Each callee is planned once per compile: every caller's bundle holds the same plan of it (about five
+ * callers each in a generated mesh), and emitBundle writes a plan it has written before from memory
+ * (emit/bundle/index.ts). Planned bundles are never modified, so sharing the object is safe.
+ */
+const planned = new WeakMap<ServiceModel, Destination>();
+
 export function planDestination(dest: ServiceModel): Destination {
+  let plan = planned.get(dest);
+  if (plan === undefined) {
+    plan = planFresh(dest);
+    planned.set(dest, plan);
+  }
+  return plan;
+}
+
+function planFresh(dest: ServiceModel): Destination {
   const p = dest.policy;
   return {
     policy: {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { checkSpec } from '../../compiler/pipeline.js';
-import { emitBundle } from '../../compiler/emit/bundle/index.js';
+import { emitBundle, serializeBundle } from '../../compiler/emit/bundle/index.js';
 import { manifestOf } from '../../compiler/store/layout.js';
 import { serializeCanonical, sortedCopy } from '../../schema/store-format.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
@@ -140,5 +140,38 @@ describe('serializeCanonical', () => {
     expect(serializeCanonical({ b: 1, a: undefined, B: [undefined, 2], é: {}, c: [] })).toBe(
       '{\n  "B": [\n    null,\n    2\n  ],\n  "b": 1,\n  "c": [],\n  "é": {}\n}\n',
     );
+  });
+});
+
+describe('serializeBundle (the native target: callees written from memory)', () => {
+  it("writes every bundle of a generated mesh and of the shop as serializeCanonical does, sharing callees' plans", async () => {
+    const shop = await checkSpec(dirSource(SHOP), { now: FIXED_NOW });
+    if (!shop.result?.spec) throw new Error('examples/shop did not validate');
+    let shared = 0;
+    for (const spec of [generateMesh(30), shop.result.spec]) {
+      const model = normalizeSpec(spec);
+      const seen = new Set<object>();
+      // Twice: the second round writes every destination from memory.
+      for (let round = 0; round < 2; round++) {
+        for (const name of model.services.keys()) {
+          const bundle = planBundle(model, name, { commit: null });
+          for (const d of bundle.outbound) seen.has(d) ? shared++ : seen.add(d);
+          expect(serializeBundle(bundle), name).toBe(serializeCanonical(bundle));
+          expect(serializeBundle(bundle), name).toBe(reference(bundle));
+        }
+      }
+    }
+    // Each callee is planned once and its plan shared by its callers.
+    expect(shared).toBeGreaterThan(100);
+  });
+
+  it('writes a bundle with no callee, and one whose strings spell out its placeholder, as serializeCanonical does', () => {
+    const model = normalizeSpec(generateMesh(3));
+    const bundle = planBundle(model, [...model.services.keys()][0]!, { commit: null });
+    const lonely = { ...bundle, outbound: [] };
+    expect(serializeBundle(lonely)).toBe(serializeCanonical(lonely));
+    const spelled = { ...bundle, mesh: '\u0000meshc:outbound\u0000' };
+    expect(serializeBundle(spelled)).toBe(serializeCanonical(spelled));
+    expect(serializeBundle(spelled)).toContain('"mesh": "\\u0000meshc:outbound\\u0000"');
   });
 });
