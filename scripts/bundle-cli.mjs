@@ -77,15 +77,16 @@ const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toStrin
 await writeFile(main, `(function (exports, require, module, __filename, __dirname) {${ascii}\n})\n`);
 
 // Workers start from their own file beside the bundle (compiler/worker-script.ts looks there).
-for (const [entry, name] of [
-  ['compiler/load/parse-worker.js', 'parse-worker.js'],
-  ['compiler/emit/emit-worker.js', 'emit-worker.js'],
+// The parse worker carries the yaml package, so its switches are rewritten there too.
+for (const [entry, name, plugins] of [
+  ['compiler/load/parse-worker.js', 'parse-worker.js', [yamlSwitchesReadOnce()]],
+  ['compiler/emit/emit-worker.js', 'emit-worker.js', []],
 ]) {
   await build({
     input: `${dist}${entry}`,
     platform: 'node',
     logLevel: 'warn',
-    plugins: entry.includes('parse-worker') ? [yamlSwitchesReadOnce()] : [],
+    plugins,
     output: { file: `${out}${name}`, format: 'esm', codeSplitting: false },
   });
 }

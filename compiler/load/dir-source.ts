@@ -148,8 +148,9 @@ async function cleanCommit({ root, singleFile }: Layout): Promise<string | undef
   try {
     // One git process, and one that always prints: simple-git waits 50 ms more for a process that
     // printed nothing, as `status --porcelain` does on a clean tree (~50 of the 325-342 ms of a
-    // one-service compile at 1,000 services, decision 0029). With --branch, v2 prints `# branch.oid <HEAD>` ("(initial)" before the
-    // first commit) before any change; a change is any other line.
+    // one-service compile at 1,000 services, decision 0029). With --branch, v2 prints
+    // `# branch.oid <HEAD>` ("(initial)" before the first commit) before any change; a change is any
+    // other line.
     const status = await simpleGit({ baseDir: root }).raw([
       'status',
       '--porcelain=v2',

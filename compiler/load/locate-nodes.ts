@@ -76,7 +76,7 @@ export function makeLocator(getIndex: () => NodeIndex): Locator {
 
 /** Escapes one pointer segment (RFC 6901: `~` as `~0`, `/` as `~1`). */
 export function escapePointerSegment(segment: string): string {
-  // Most segments need neither; two replaceAll calls on each were measurable over a large spec.
+  // Most segments need neither: returned as they are, without two passes that copy nothing.
   if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }

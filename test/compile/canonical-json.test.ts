@@ -156,8 +156,9 @@ describe('serializeBundle (the native target: callees written from memory)', () 
         for (const name of model.services.keys()) {
           const bundle = planBundle(model, name, { commit: null });
           for (const d of bundle.outbound) seen.has(d) ? shared++ : seen.add(d);
-          expect(serializeBundle(bundle), name).toBe(serializeCanonical(bundle));
-          expect(serializeBundle(bundle), name).toBe(reference(bundle));
+          const text = serializeBundle(bundle);
+          expect(text, name).toBe(serializeCanonical(bundle));
+          expect(text, name).toBe(reference(bundle));
         }
       }
     }
