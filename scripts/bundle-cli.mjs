@@ -46,6 +46,52 @@ function yamlSwitchesReadOnce() {
   };
 }
 
+/**
+ * Node built-ins that only some commands use: the proxy and `rollout` (http, https, net, tls, dns), git
+ * (child_process, which loads net and dgram itself), the worker pools (worker_threads) and a parse-cache
+ * entry JSON cannot carry (v8). rolldown requires every external at the top of the bundle, so each
+ * command paid for all of them at start, ~5 ms of a ~140 ms one-service compile (decision 0032).
+ * Each is now required on its first property read. Every use in the bundle must be such a read
+ * (`name.member`), which the build checks: a Proxy answers reads only.
+ */
+const LAZY_BUILTINS = [
+  'node:http',
+  'node:https',
+  'node:net',
+  'node:tls',
+  'node:dns',
+  'node:child_process',
+  'child_process',
+  'node:worker_threads',
+  'node:v8',
+];
+const LAZY_HELPER = `function meshcLazyBuiltin(id, esModule) {
+	let loaded;
+	const load = () => (loaded ??= require(id));
+	return new Proxy({}, { get: (_, key) => (esModule && key === "default" ? load() : load()[key]) });
+}
+`;
+function requireBuiltinsLazily(text) {
+  let rewritten = text;
+  for (const id of LAZY_BUILTINS) {
+    const escaped = id.replace(/[/]/g, '\\/');
+    const declaration = new RegExp(
+      `^let (\\w+) = require\\("${escaped}"\\);\\n(?:\\1 = __toESM\\(\\1, 1\\);\\n)?`,
+      'gm',
+    );
+    const found = [...rewritten.matchAll(declaration)];
+    if (found.length !== 1)
+      throw new Error(`meshc.cjs: expected one top-level require("${id}"), found ${found.length}`);
+    const [whole, name] = found[0];
+    const esModule = whole.includes('__toESM');
+    rewritten = rewritten.replace(whole, `let ${name} = meshcLazyBuiltin("${id}", ${esModule});\n`);
+    const bare = new RegExp(`(?<![\\w.$"':/])${name}\\b(?![.:])`, 'g');
+    const uses = [...rewritten.matchAll(bare)].length;
+    if (uses !== 1) throw new Error(`meshc.cjs: ${name} (${id}) is used other than by reading a member`);
+  }
+  return rewritten.replace('\nvar __create = ', `\n${LAZY_HELPER}var __create = `);
+}
+
 await rm(out, { recursive: true, force: true });
 await build({
   input: `${dist}compiler/cli/bundle-entry.js`,
@@ -70,7 +116,7 @@ await build({
 // templates, regular expressions and comments where they occur (an astral character becomes its
 // escaped surrogate pair).
 const main = `${out}meshc.cjs`;
-const text = await readFile(main, 'utf8');
+const text = requireBuiltinsLazily(await readFile(main, 'utf8'));
 // (An escaped non-ASCII character, `\→`, would not survive this; there is none, and this says so if one comes.)
 if (/\\[^\x00-\x7f]/.test(text)) throw new Error(`${main}: a backslash before a non-ASCII character`);
 const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

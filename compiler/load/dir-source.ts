@@ -3,10 +3,10 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { SourceError } from './errors.js';
 import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
+import { openGit } from './load-simple-git.js';
 
 interface Layout {
   /** Directory the spec paths are relative to. */
@@ -151,13 +151,8 @@ async function cleanCommit({ root, singleFile }: Layout): Promise<string | undef
     // one-service compile at 1,000 services, decision 0029). With --branch, v2 prints
     // `# branch.oid <HEAD>` ("(initial)" before the first commit) before any change; a change is any
     // other line.
-    const status = await simpleGit({ baseDir: root }).raw([
-      'status',
-      '--porcelain=v2',
-      '--branch',
-      '--',
-      singleFile ?? '.',
-    ]);
+    const git = await openGit(root);
+    const status = await git.raw(['status', '--porcelain=v2', '--branch', '--', singleFile ?? '.']);
     const lines = status.split('\n').filter((line) => line !== '');
     if (lines.some((line) => !line.startsWith('# '))) return undefined;
     const oid = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);

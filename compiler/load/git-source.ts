@@ -1,9 +1,10 @@
 // A spec read from a git ref without checking it out (`meshc validate --ref origin/main`): the file list
 // comes from `git ls-tree`, contents from one `git cat-file --batch`, so the working tree is never touched.
 import { join, posix } from 'node:path';
-import { type SimpleGit, simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { SourceError } from './errors.js';
 import { readGitBlobs } from './git-cat-file.js';
+import { openGit } from './load-simple-git.js';
 import { gitBlobKey } from './parse-cache.js';
 import { comparePaths, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
@@ -19,7 +20,7 @@ interface Snapshot {
 /** The repository root of the work tree containing `dir`; SOURCE_NOT_A_REPO when there is none. */
 export async function findGitRoot(dir: string): Promise<string> {
   try {
-    return (await simpleGit({ baseDir: dir }).revparse(['--show-toplevel'])).trim();
+    return (await (await openGit(dir)).revparse(['--show-toplevel'])).trim();
   } catch (error) {
     // Say why when it is not the obvious reason (e.g. git refusing a repository owned by another user).
     const detail = firstLine(messageOf(error));
@@ -82,7 +83,7 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
   }
   let git: SimpleGit;
   try {
-    git = simpleGit({ baseDir: repoDir });
+    git = await openGit(repoDir);
   } catch (error) {
     throw new SourceError('SOURCE_GIT_FAILED', `cannot use git in ${repoDir}: ${messageOf(error)}`);
   }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -27,7 +28,7 @@ import type * as CodeCacheModule from '../../compiler/cli/code-cache.js';
 import { hashTree } from '../compile/store-helpers.js';
 import { FIXED_NOW, ROOT_PEM, testSigningKey } from '../compile/helpers.js';
 import { generateMesh } from '../helpers/generated-mesh.js';
-import { makeTempDir } from '../helpers/spec-fixtures.js';
+import { commitAll, makeTempDir } from '../helpers/spec-fixtures.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const BUNDLE = join(DIST, 'cli', 'meshc.cjs');
@@ -257,6 +258,37 @@ describe('the bundled CLI', () => {
     const off = run({});
     expect(off.status).toBe(0);
     expect(off.stdout).not.toMatch(/^\| /m);
+  });
+
+  it('loads the built-ins only some commands use when a command first uses them (decision 0032)', () => {
+    // A fresh process: vitest's own has them all. It validates and compiles the shop from the bundle,
+    // as bench/compile's child does (no git asked), and lists the built-ins it loaded.
+    const shop = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+    const script = `
+      const { loadBundle } = await import(${JSON.stringify(join(DIST, 'compiler', 'cli', 'code-cache.js'))});
+      const api = await loadBundle(${JSON.stringify(BUNDLE)}, undefined).exports.loadPipeline();
+      const checked = await api.checkSpec(api.dirSource(${JSON.stringify(shop)}), { now: ${FIXED_NOW} });
+      const { targets } = api.resolveTargets(api.parseTargetList(['native', 'envoy']), new Map());
+      const result = await api.compileToStore({ spec: checked.result.spec, commit: null, outDir: ${JSON.stringify(join(temp.dir, 'store'))}, targets });
+      if (!result.report) throw new Error('compile failed');
+      console.log(JSON.stringify(process.moduleLoadList));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const loaded = (JSON.parse(run.stdout) as string[]).map((m) => m.replace(/^NativeModule /, ''));
+    expect(loaded).toContain('fs');
+    for (const lazy of ['http', 'https', 'net', 'tls', 'dns', 'child_process', 'worker_threads', 'v8'])
+      expect(loaded, lazy).not.toContain(lazy);
+    // What uses them still works from the bundle: git, through simple-git, loaded on first use.
+    const repo = join(temp.dir, 'repo');
+    cpSync(shop, repo, { recursive: true });
+    commitAll(repo);
+    const git = spawnSync(process.execPath, [BIN, 'validate', '.', '--ref', 'HEAD', '--no-cache'], {
+      encoding: 'utf8',
+      cwd: repo,
+      env: { ...process.env, MESHC_CACHE_DIR: join(temp.dir, 'cache') },
+    });
+    expect(git.stderr).toBe('');
+    expect(git.status).toBe(0);
   });
 
   it('starts its workers from scripts beside it', async () => {
