@@ -156,13 +156,44 @@ export function layoutIndex(
   commit: string | null,
   versions: Iterable<readonly [service: string, version: string]>,
 ): PlannedFile {
-  const index: StoreIndex = {
-    commit,
-    format: INDEX_FORMAT,
-    mesh,
-    services: Object.fromEntries(versions),
+  return {
+    path: storePaths.index,
+    bytes: encoder.encode(indexText(mesh, commit, versions)),
+    immutable: false,
   };
-  return { path: storePaths.index, bytes: encoder.encode(serializeCanonical(index)), immutable: false };
+}
+
+/**
+ * serializeCanonical of the StoreIndex, written line by line: the services object of a 1,000-service
+ * mesh, made with Object.fromEntries and stringified with an indent, took ~7 ms of every compile
+ * (cold code, a one-service change included) against ~3 ms for this. Keys in the order JSON.stringify
+ * gives sortedCopy's object (code units, array indices first), the last version of a name repeated winning as in Object.fromEntries; every
+ * string through JSON.stringify. A test compares the bytes with serializeCanonical's.
+ */
+function indexText(
+  mesh: string,
+  commit: string | null,
+  versions: Iterable<readonly [service: string, version: string]>,
+): string {
+  const byName = new Map(versions);
+  // A JS object lists array-index keys ("7", "12") first, in numeric order, whatever sortedCopy did.
+  const names = [...byName.keys()].sort();
+  const indices = names.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  if (indices.length > 0) names.splice(0, names.length, ...indices, ...names.filter((n) => !isArrayIndex(n)));
+  const head: Omit<StoreIndex, 'services'> = { commit, format: INDEX_FORMAT, mesh };
+  let text = `{\n  "commit": ${JSON.stringify(head.commit)},\n  "format": ${JSON.stringify(head.format)},\n  "mesh": ${JSON.stringify(head.mesh)},\n  "services": {`;
+  if (names.length === 0) return `${text}}\n}\n`;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    text += `${i === 0 ? '' : ','}\n    ${JSON.stringify(name)}: ${JSON.stringify(byName.get(name))}`;
+  }
+  return `${text}\n  }\n}\n`;
+}
+
+/** A key an object orders as an array index: a canonical integer below 2^32 - 1. */
+function isArrayIndex(key: string): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && n < 2 ** 32 - 1 && String(n) === key;
 }
 
 /** A target may write anywhere in the store except the paths the store itself owns. */

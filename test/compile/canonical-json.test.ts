@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { checkSpec } from '../../compiler/pipeline.js';
 import { emitBundle, serializeBundle } from '../../compiler/emit/bundle/index.js';
-import { manifestOf } from '../../compiler/store/layout.js';
+import { INDEX_FORMAT } from '../../schema/store-format.js';
+import { layoutIndex, manifestOf } from '../../compiler/store/layout.js';
 import { serializeCanonical, sortedCopy } from '../../schema/store-format.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { planBundle } from '../../compiler/plan/index.js';
@@ -174,5 +175,61 @@ describe('serializeBundle (the native target: callees written from memory)', () 
     const spelled = { ...bundle, mesh: '\u0000meshc:outbound\u0000' };
     expect(serializeBundle(spelled)).toBe(serializeCanonical(spelled));
     expect(serializeBundle(spelled)).toContain('"mesh": "\\u0000meshc:outbound\\u0000"');
+  });
+});
+
+describe('layoutIndex (index.json written line by line)', () => {
+  const NAMES = [
+    'svc-b',
+    'svc-a',
+    'Z',
+    '10',
+    '9',
+    '0',
+    '4294967294',
+    '4294967295',
+    '007',
+    'é',
+    'a"b',
+    '',
+    '__proto__',
+    'line\nbreak',
+  ];
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+  it('writes what serializeCanonical writes for the same index, on 2,000 random service lists', () => {
+    const next = seededRandom(0x1dec5);
+    for (let i = 0; i < 2000; i++) {
+      // Repeated names included: the last version wins, as in Object.fromEntries.
+      const versions = Array.from(
+        { length: Math.floor(next() * 8) },
+        () => [NAMES[Math.floor(next() * NAMES.length)]!, next().toString(16).slice(2, 18)] as const,
+      );
+      const commit = next() < 0.5 ? null : 'a'.repeat(40);
+      const mesh = next() < 0.5 ? 'shop' : 'm\u00e9sh "x"';
+      const expected = serializeCanonical({
+        commit,
+        format: INDEX_FORMAT,
+        mesh,
+        services: Object.fromEntries(versions),
+      });
+      expect(decode(layoutIndex(mesh, commit, versions).bytes), JSON.stringify(versions)).toBe(expected);
+    }
+  });
+
+  it('writes an index with no service and one of a generated mesh as serializeCanonical does', () => {
+    expect(decode(layoutIndex('m', null, []).bytes)).toBe(
+      serializeCanonical({ commit: null, format: INDEX_FORMAT, mesh: 'm', services: {} }),
+    );
+    const names = [...normalizeSpec(generateMesh(30)).services.keys()].reverse();
+    const versions = names.map((n, i) => [n, String(i).padStart(16, '0')] as const);
+    expect(decode(layoutIndex('g', 'c'.repeat(40), versions).bytes)).toBe(
+      serializeCanonical({
+        commit: 'c'.repeat(40),
+        format: INDEX_FORMAT,
+        mesh: 'g',
+        services: Object.fromEntries(versions),
+      }),
+    );
   });
 });
