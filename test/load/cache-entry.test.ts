@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, encodeEntry } from '../../compiler/load/cache-entry.js';
+import { decodeEntry, decodeEntryAt, encodeEntry } from '../../compiler/load/cache-entry.js';
 import { parseSpecFile, type ParsedFile } from '../../compiler/load/parse-file.js';
 import { REPO_ROOT } from '../validate/support.js';
 
@@ -115,5 +115,40 @@ describe('parse-cache entries', () => {
     expect(decodeEntry(lying), 'arrays longer than stored').toBeUndefined();
     const v8 = encodeEntry(parse('a.yaml', `${SERVICE}  extra: .nan\n`));
     expect(decodeEntry(v8.subarray(0, 20)), 'v8 entry cut short').toBeUndefined();
+  });
+
+  it('decodes a document whose value is read once, then kept as a plain property', () => {
+    const parsed = parse('a.yaml', `${SERVICE}---\n${SERVICE.replace('name: a', 'name: b')}`);
+    const [first, second] = decodeEntry(encodeEntry(parsed))!.documents;
+    // Before any read: own, enumerable, and what spreading and JSON see.
+    expect(Object.keys(first!)).toEqual(Object.keys(parsed.documents[0]!));
+    expect(Object.getOwnPropertyDescriptor(first, 'value')?.get).toBeTypeOf('function');
+    expect({ ...second }.value).toEqual(parsed.documents[1]!.value);
+    // Each document answers its own value through the getter all documents share.
+    expect(first!.value).toEqual(parsed.documents[0]!.value);
+    expect(first!.value).toBe(first!.value);
+    expect(Object.getOwnPropertyDescriptor(first, 'value')).toMatchObject({
+      enumerable: true,
+      writable: true,
+    });
+    expect(first!.outline?.service).toEqual(parsed.documents[0]!.outline?.service);
+  });
+
+  it('answers a lazy property read through an inheriting object or on a frozen document', () => {
+    const decoded = () => decodeEntry(encodeEntry(parse('a.yaml', SERVICE)))!.documents[0]!;
+    const expected = parse('a.yaml', SERVICE).documents[0]!.value;
+    const child = Object.create(decoded()) as { value: unknown };
+    expect(child.value).toEqual(expected);
+    const frozen = Object.freeze(decoded());
+    expect(frozen.value).toEqual(expected);
+    expect(frozen.value).toBe(frozen.value);
+  });
+
+  it("copies only an entry's own arrays when its positions are read from a pack", () => {
+    const first = encodeEntry(parse('a.yaml', SERVICE));
+    const pack = Buffer.concat([first, new Uint8Array(1 << 20), encodeEntry(parse('b.yaml', SERVICE))]);
+    const doc = decodeEntryAt(pack, 0, first.length)!.documents[0]!;
+    expectSame(doc.positions, parse('a.yaml', SERVICE).documents[0]!.positions);
+    expect(doc.positions.spans.buffer.byteLength).toBeLessThan(first.length);
   });
 });
