@@ -4,10 +4,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The version the CLI bundle was built from, written in by scripts/bundle-cli.mjs: looking for
+ * package.json from dist/cli/ took ~1 ms of every run (two files that are not there, each a thrown
+ * error). Undefined in dist/'s ES modules, which look.
+ */
+const BUILT_VERSION: string | undefined = undefined;
+
 let cached: string | undefined;
 
 export function packageVersion(): string {
-  cached ??= findVersion();
+  cached ??= BUILT_VERSION ?? findVersion();
   return cached;
 }
 

@@ -359,6 +359,13 @@ function schemaDigest(): string {
   return schemaHash;
 }
 
+/**
+ * The version of the yaml package the CLI bundle carries, written in by scripts/bundle-cli.mjs:
+ * resolving yaml/package.json through node_modules took ~1.5 ms of every run. Undefined in dist/'s
+ * ES modules, which ask node_modules.
+ */
+const BUILT_YAML_VERSION: string | undefined = undefined;
+
 let yamlVersion: string | undefined;
 
 /**
@@ -366,7 +373,7 @@ let yamlVersion: string | undefined;
  * byte order positions are stored in (cache-entry.ts keeps typed arrays' raw bytes).
  */
 function cacheStamp(): string {
-  yamlVersion ??= readYamlVersion();
+  yamlVersion ??= BUILT_YAML_VERSION ?? readYamlVersion();
   return `meshc/${packageVersion()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8} ${endianness()}`;
 }
 

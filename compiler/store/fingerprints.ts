@@ -145,15 +145,19 @@ function isEntry(value: unknown): value is FingerprintEntry {
  */
 export function storeStillMatches(outDir: string, entry: FingerprintEntry): boolean {
   const base = storeBase(outDir);
-  for (const [path, size, mtimeMs] of entry.files) {
-    const st = lstatSync(base + path, { throwIfNoEntry: false });
-    if (!st || !st.isFile() || st.size !== size || st.mtimeMs !== mtimeMs) return false;
+  // Indexed loops: this runs cold for 5,000 files at 1,000 services, where each destructuring
+  // for-of allocated its iterator's results.
+  const { files, absent } = entry;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    const st = lstatSync(base + file[0], NO_THROW);
+    if (!st || !st.isFile() || st.size !== file[1] || st.mtimeMs !== file[2]) return false;
   }
-  for (const path of entry.absent) {
-    if (lstatSync(base + path, { throwIfNoEntry: false })) return false;
-  }
+  for (let i = 0; i < absent.length; i++) if (lstatSync(base + absent[i]!, NO_THROW)) return false;
   return true;
 }
+
+const NO_THROW = { throwIfNoEntry: false } as const;
 
 /** Stamps `paths` as they are now in the store; undefined when one is missing. */
 export function stampFiles(outDir: string, paths: readonly string[]): FileStamp[] | undefined {

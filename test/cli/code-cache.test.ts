@@ -291,6 +291,32 @@ describe('the bundled CLI', () => {
     expect(git.status).toBe(0);
   });
 
+  it('stamps the parse cache as the ES modules do, with the versions the build wrote into it', async () => {
+    const shop = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+    const cacheDir = join(temp.dir, 'cache');
+    // Written through dist/'s ES modules (which look the versions up), read through the bundle.
+    const { openParseCache } = (await import(
+      join(DIST, 'compiler', 'load', 'parse-cache.js')
+    )) as typeof import('../../compiler/load/parse-cache.js');
+    const { checkSpec } = (await import(
+      join(DIST, 'compiler', 'pipeline.js')
+    )) as typeof import('../../compiler/pipeline.js');
+    const { dirSource } = (await import(
+      join(DIST, 'compiler', 'load', 'dir-source.js')
+    )) as typeof import('../../compiler/load/dir-source.js');
+    const written = await openParseCache(cacheDir);
+    await checkSpec(dirSource(shop), { now: FIXED_NOW, cache: written });
+    await written.flush();
+    const api = await loadShipped(undefined).exports.loadPipeline();
+    const read = await api.openParseCache(cacheDir);
+    expect(read.stats.ignored).toBeUndefined();
+    await api.checkSpec(api.dirSource(shop), { now: FIXED_NOW, cache: read });
+    expect(read.stats.hits).toBeGreaterThan(0);
+    expect(read.stats.misses).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await version(loadShipped(undefined))).toBe(`${pkg.version}\n`);
+  });
+
   it('starts its workers from scripts beside it', async () => {
     const { workerScripts } = await loadShipped(undefined).exports.loadPipeline();
     const scripts = workerScripts();
