@@ -13,6 +13,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Diagnostic } from '../diagnostics.js';
 import type { DocumentOutline } from './outline.js';
 import type { ParsedFile, ParsedValue } from './parse-file.js';
+import { lazyProperties } from '../lazy-property.js';
 import { isPositionIndex, type PositionIndex } from './positions.js';
 
 /** First byte of an entry: which of the two encodings follows. */
@@ -176,8 +177,7 @@ function decodeJsonEntry(view: Buffer, base: number, length: number): ParsedFile
       ],
     };
     const decoded = { index: doc.index } as { index: number; outline?: DocumentOutline };
-    defineLazy(decoded, state, 'value');
-    defineLazy(decoded, state, 'positions');
+    defineLazy(decoded, state, 'value', 'positions');
     if (doc.outline) decoded.outline = lazyOutline(doc.outline, state);
     documents.push(decoded as ParsedValue);
   }
@@ -239,14 +239,18 @@ function positionsOf(state: DocumentBytes): PositionIndex {
   return index;
 }
 
-/** What each lazy property computes from its document's bytes. */
-const COMPUTE: Readonly<Record<LazyKey, (state: DocumentBytes) => unknown>> = {
-  value: (state) => parseText(state.bytes, state.value),
-  positions: positionsOf,
-  service: (state) => parseText(state.bytes, state.service!),
-};
-
-type LazyKey = 'value' | 'positions' | 'service';
+/**
+ * A document's value and positions, and its outline's service, decoded from its bytes when first
+ * read and then kept as plain data properties.
+ */
+const defineLazy = lazyProperties<DocumentBytes, 'value' | 'positions' | 'service'>(
+  {
+    value: (state) => parseText(state.bytes, state.value),
+    positions: positionsOf,
+    service: (state) => parseText(state.bytes, state.service!),
+  },
+  { keep: true },
+);
 
 function isStoredOutline(value: unknown): value is StoredDocument['outline'] & object {
   const o = value as Partial<DocumentOutline> | null;
@@ -268,49 +272,6 @@ function lazyOutline(
   const { service: _length, ...eager } = stored;
   defineLazy(eager, state, 'service');
   return eager as DocumentOutline;
-}
-
-/** The bytes each object's lazy properties are computed from, until all are read (defineLazy). */
-const lazyState = new WeakMap<object, DocumentBytes>();
-
-/** Values computed for a frozen object, which cannot turn its getter into a data property. */
-const frozenValues = new WeakMap<object, Partial<Record<LazyKey, unknown>>>();
-
-/** One descriptor per property name, its getter shared by every object (defineLazy). */
-const lazyDescriptors = new Map<LazyKey, PropertyDescriptor>();
-
-/**
- * `key` as an own enumerable property computed from `state` on first read, as a parsed document's
- * plain property is (spreading or comparing reads it); once read it is a plain data property. The
- * getter is one function per name, shared by every object: a getter closure per object gave each
- * decoded document an accessor of its own, so each needed its own hidden class.
- */
-function defineLazy(target: object, state: DocumentBytes, key: LazyKey): void {
-  lazyState.set(target, state);
-  let descriptor = lazyDescriptors.get(key);
-  if (!descriptor) {
-    descriptor = {
-      enumerable: true,
-      configurable: true,
-      get(this: object) {
-        // The object defineLazy was given, also when read through one inheriting from it.
-        let owner: object | null = this;
-        while (owner !== null && !lazyState.has(owner)) owner = Reflect.getPrototypeOf(owner);
-        if (owner === null) return undefined;
-        const frozen = frozenValues.get(owner);
-        if (frozen && key in frozen) return frozen[key];
-        const value = COMPUTE[key](lazyState.get(owner)!);
-        const data = { value, enumerable: true, writable: true, configurable: true };
-        if (!Reflect.defineProperty(owner, key, data)) {
-          if (frozen) frozen[key] = value;
-          else frozenValues.set(owner, { [key]: value });
-        }
-        return value;
-      },
-    };
-    lazyDescriptors.set(key, descriptor);
-  }
-  Object.defineProperty(target, key, descriptor);
 }
 
 /** `n` rounded up to a multiple of 4: where an array starts (the entry's start and the copy's are aligned). */

@@ -5,6 +5,7 @@
 // diagnostic; an unreadable source throws SourceError.
 import type { Diagnostic } from '../diagnostics.js';
 import { makeDiagnostic } from './make-diagnostic.js';
+import { lazyProperties } from '../lazy-property.js';
 import type { FileStat } from './file-stamps.js';
 import { contentKey, type ParseCache } from './parse-cache.js';
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
@@ -111,15 +112,18 @@ function recallUnchanged(
 
 /** A spec file recalled unread: its bytes are read only if something asks for them (a report's excerpt). */
 function unreadFile(source: SpecSource, path: string): SourceFile {
-  let bytes: Uint8Array | undefined;
-  return {
-    path,
-    get bytes() {
-      bytes ??= source.readFileNow?.(path) ?? new Uint8Array();
-      return bytes;
-    },
-  };
+  const file = { path } as SourceFile;
+  defineBytes(file, source, 'bytes');
+  return file;
 }
+
+/** Read once, then kept (lazy-property.ts: a getter shared by every unread file). */
+const defineBytes = lazyProperties(
+  {
+    bytes: (source: SpecSource, file) => source.readFileNow?.((file as SourceFile).path) ?? new Uint8Array(),
+  },
+  { keep: true },
+);
 
 /**
  * Each file's parse, from the cache where its content is known, parsed (and cached) where not; and

@@ -4,7 +4,8 @@
 // results can come from a cache or another thread and locating never parses a file twice.
 import type { Diagnostic } from '../diagnostics.js';
 import { contentKey } from './parse-cache.js';
-import { type ParsedFile, parseSpecFile } from './parse-file.js';
+import { lazyProperties } from '../lazy-property.js';
+import { type ParsedFile, type ParsedValue, parseSpecFile } from './parse-file.js';
 import { positionLocator } from './positions.js';
 import type { SourceFile, SpecDocument } from './types.js';
 
@@ -20,6 +21,9 @@ export interface ParsedSpecFiles {
 export function parseSpecFiles(files: readonly SourceFile[]): ParsedSpecFiles {
   return assembleSpec(files, files.map(parseSpecFile));
 }
+
+/** A document's value, read through from its parse (lazy-property.ts: not an object literal's getter). */
+const defineValue = lazyProperties({ value: (doc: ParsedValue) => doc.value });
 
 /**
  * Joins each file with its parse result (`parsed[i]` belongs to `files[i]`, however it was obtained)
@@ -44,17 +48,13 @@ export function assembleSpec(
       let locator: ReturnType<typeof positionLocator> | undefined;
       const located = () => (locator ??= positionLocator(file.path, doc.positions));
       const { index, outline } = doc;
-      documents.push({
-        file: file.path,
-        index,
-        get value() {
-          return doc.value;
-        },
-        ...(outline ? { outline } : {}),
-        locate: (pointer) => located().locate(pointer),
-        locateKey: (pointer) => located().locateKey(pointer),
-        digest,
-      });
+      const document = { file: file.path, index } as { -readonly [K in keyof SpecDocument]: SpecDocument[K] };
+      defineValue(document, doc, 'value');
+      if (outline) document.outline = outline;
+      document.locate = (pointer) => located().locate(pointer);
+      document.locateKey = (pointer) => located().locateKey(pointer);
+      document.digest = digest;
+      documents.push(document);
     }
   });
   return { documents, diagnostics };

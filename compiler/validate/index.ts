@@ -5,6 +5,7 @@ import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics.js';
+import { lazyProperties } from '../lazy-property.js';
 import { type DocumentOutline, outlineOf, type ServiceOutline } from '../load/outline.js';
 import type { SpecDocument } from '../load/types.js';
 import type { CheckContext, ServiceCheckContext } from './check-context.js';
@@ -82,12 +83,11 @@ export function validateSpec(input: ValidateInput): ValidateResult {
 
   // The services as the checks comparing them see them: outlines only, whose own fields are decoded
   // only if those checks run.
-  const outlines: Located<ServiceOutline>[] = services.map(({ source, outline }) => ({
-    source,
-    get doc() {
-      return outline.service;
-    },
-  }));
+  const outlines: Located<ServiceOutline>[] = services.map(({ source, outline }) => {
+    const located = { source } as Located<ServiceOutline>;
+    defineOutlineDoc(located, outline, 'doc');
+    return located;
+  });
   const serviceByName = new Map<string, Located<ServiceOutline>>();
   // By the names outlines carry: reading an outline's fields would decode them.
   services.forEach(({ outline }, i) => {
@@ -123,14 +123,14 @@ export function validateSpec(input: ValidateInput): ValidateResult {
 
 /** A schema-valid service whose document is decoded when first read (a compile reads those it emits). */
 function locatedService(source: SpecDocument, outline: DocumentOutline): LocatedService {
-  return {
-    source,
-    outline,
-    get doc() {
-      return source.value as ServiceDocument;
-    },
-  };
+  const service = { source, outline } as LocatedService;
+  defineServiceDoc(service, source, 'doc');
+  return service;
 }
+
+// Read through, by getters shared by every service (lazy-property.ts: not object literals' getters).
+const defineServiceDoc = lazyProperties({ doc: (source: SpecDocument) => source.value as ServiceDocument });
+const defineOutlineDoc = lazyProperties({ doc: (outline: DocumentOutline) => outline.service });
 
 /**
  * RELATION_CHECKS over every service. With a memo, a run they found nothing in is remembered by what
