@@ -1,7 +1,7 @@
 /* Generated from schema/mesh.schema.json by `npm run gen:validators` (ajv standalone). Do not edit. */
 // @ts-nocheck
-import { createRequire } from "node:module";
-const require = createRequire(import.meta.url);
+import func1Module from "ajv/dist/runtime/ucs2length.js";
+import func0Module from "ajv/dist/runtime/equal.js";
 "use strict";
 export const validateMeshDocument = validate65;
 const schema32 = {"title":"MeshDocument","description":"The mesh-wide settings: trust domain, mTLS mode, trust roots, policy defaults, sidecar ports and observability.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"const":"meshc/v1","description":"API version of the document; meshc/v1 is the only one."},"kind":{"const":"Mesh","description":"Mesh: the one mesh-wide document."},"metadata":{"$ref":"#/$defs/Metadata"},"spec":{"$ref":"#/$defs/MeshSpec"}}};
@@ -9,7 +9,7 @@ const schema33 = {"title":"Metadata","description":"Name and labels of a documen
 const schema34 = {"type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","description":"A DNS label (RFC 1123): lower-case letters, digits and -, at most 63 characters."};
 const pattern4 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
 const pattern5 = new RegExp("^[a-zA-Z0-9]([-a-zA-Z0-9_./]{0,61}[a-zA-Z0-9])?$", "u");
-const func1 = require("ajv/dist/runtime/ucs2length").default;
+const func1 = func1Module.default ?? func1Module;
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1613,7 +1613,7 @@ export const validateServiceDocument = validate68;
 const schema54 = {"title":"ServiceDocument","description":"One service of the mesh: where it listens, its versions and endpoints, what it calls, how callers route to it and whom it admits.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"const":"meshc/v1","description":"API version of the document; meshc/v1 is the only one."},"kind":{"const":"Service","description":"Service: one per service."},"metadata":{"$ref":"#/$defs/Metadata"},"spec":{"$ref":"#/$defs/ServiceSpec"}}};
 const schema55 = {"title":"ServiceSpec","type":"object","additionalProperties":false,"required":["port"],"properties":{"protocol":{"description":"Application protocol.","enum":["http","http2","grpc","tcp"],"default":"http"},"port":{"$ref":"#/$defs/Port","description":"Port the application listens on, on its own loopback."},"endpoints":{"$ref":"#/$defs/EndpointList","description":"Shorthand for a single version named `default`."},"versions":{"description":"Versions of the service, each with the sidecar inbound addresses of its instances.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/DnsLabel"},"additionalProperties":{"$ref":"#/$defs/Version"}},"calls":{"description":"Services this one calls; only these go into its bundle.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/DnsLabel"}},"mtls":{"$ref":"#/$defs/MtlsMode","description":"Per-service mTLS mode; permissive only as a migration phase (defaults to the mesh's)."},"timeout":{"$ref":"#/$defs/Duration","description":"Request timeout for calls to this service."},"connectTimeout":{"$ref":"#/$defs/Duration","description":"TCP+TLS connect timeout to this service's endpoints."},"retries":{"$ref":"#/$defs/Retries"},"circuitBreaker":{"$ref":"#/$defs/CircuitBreaker"},"outlierDetection":{"$ref":"#/$defs/OutlierDetection"},"loadBalancer":{"$ref":"#/$defs/LoadBalancer"},"routes":{"description":"Routes used by every caller's proxy; first match wins. Without routes, every request goes to the single version (or an even split).","type":"array","items":{"$ref":"#/$defs/Route"}},"authorization":{"$ref":"#/$defs/Authorization"}},"oneOf":[{"required":["endpoints"],"not":{"required":["versions"]}},{"required":["versions"],"not":{"required":["endpoints"]}}],"description":"One service: how to reach its versions, whom it calls, and the policies of calls to it."};
 const func4 = Object.prototype.hasOwnProperty;
-const func0 = require("ajv/dist/runtime/equal").default;
+const func0 = func0Module.default ?? func0Module;
 const schema57 = {"description":"Addresses of the instances' sidecar inbound listeners: `ip:port`, `[ipv6]:port` or `dns:name:port` (resolved at run time, honouring TTLs).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/Endpoint"}};
 const schema58 = {"type":"string","pattern":"^(dns:[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}|\\[[0-9a-fA-F:.]+\\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$","description":"A sidecar inbound address: an IP literal with port (10.0.0.7:15006, [::1]:15006) or dns:name:port, resolved with TTL refresh."};
 const pattern17 = new RegExp("^(dns:[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}|\\[[0-9a-fA-F:.]+\\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$", "u");

@@ -24,12 +24,23 @@ const code = standaloneCode(ajv, {
   validateMeshDocument: `${schema.$id}#/$defs/MeshDocument`,
   validateServiceDocument: `${schema.$id}#/$defs/ServiceDocument`,
 });
-// ajv's runtime helpers (e.g. ucs2length for maxLength) are required by bare CommonJS path, which an ES
-// module reaches through createRequire.
-const needsRequire = code.includes('require(');
+// ajv's runtime helpers (e.g. ucs2length for maxLength) come as `const funcN = require("ajv/dist/runtime/
+// X").default;`. Each becomes a static import, so the CLI bundle carries them: required at run time,
+// they were resolved through node_modules and compiled without the code cache on every start (~3 ms).
+// `.default ?? module`: Node hands an ES module CommonJS's module.exports, a bundler may hand it the
+// `default` export already.
+const helpers = [];
+const imported = code.replace(
+  /^const (func\d+) = require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default;$/gm,
+  (_, name, path) => {
+    helpers.push(`import ${name}Module from "${path}.js";`);
+    return `const ${name} = ${name}Module.default ?? ${name}Module;`;
+  },
+);
+if (imported.includes('require(')) throw new Error('ajv standalone code requires something unexpected');
 const text = `/* Generated from ${SCHEMA} by \`npm run gen:validators\` (ajv standalone). Do not edit. */
 // @ts-nocheck
-${needsRequire ? 'import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\n' : ''}${code}
+${helpers.join('\n')}${helpers.length > 0 ? '\n' : ''}${imported}
 `;
 
 const current = await readFile(OUT, 'utf8').catch(() => '');

@@ -317,6 +317,33 @@ describe('the bundled CLI', () => {
     expect(await version(loadShipped(undefined))).toBe(`${pkg.version}\n`);
   });
 
+  it("validates with ajv's runtime helpers, which it carries (no require from node_modules at run time)", () => {
+    const bundle = readFileSync(BUNDLE, 'latin1');
+    expect(bundle).toContain('// node_modules/ajv/dist/runtime/ucs2length.js');
+    expect(bundle).not.toMatch(/require\$?\d*\("ajv\//);
+    // A name over maxLength (ucs2length) and a repeated endpoint (uniqueItems, ajv's equal).
+    const spec = join(temp.dir, 'shop');
+    cpSync(fileURLToPath(new URL('../../examples/shop', import.meta.url)), spec, { recursive: true });
+    const details = join(spec, 'services', 'details.yaml');
+    const text = readFileSync(details, 'utf8');
+    writeFileSync(
+      details,
+      text
+        .replace('name: details', `name: ${'d'.repeat(64)}`)
+        .replace(
+          "endpoints: ['dns:localhost:18006']",
+          "endpoints: ['dns:localhost:18006', 'dns:localhost:18006']",
+        ),
+    );
+    const run = spawnSync(process.execPath, [BIN, 'validate', spec, '--no-cache'], {
+      encoding: 'utf8',
+      env: { ...process.env, MESHC_CACHE_DIR: join(temp.dir, 'cache') },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr + run.stdout).toMatch(/at most 63|longer than 63|63 characters/i);
+    expect(run.stderr + run.stdout).toMatch(/duplicate/i);
+  });
+
   it('starts its workers from scripts beside it', async () => {
     const { workerScripts } = await loadShipped(undefined).exports.loadPipeline();
     const scripts = workerScripts();
