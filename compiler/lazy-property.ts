@@ -20,8 +20,8 @@ export interface LazyPropertyOptions {
 
 /**
  * The definer of properties computed by `compute[key]` from each object's state (and the object).
- * Reading one through
- * an object that inherits from one given to the definer answers that object's value.
+ * Reading one through an object that inherits from one given to the definer answers that object's
+ * value.
  */
 export function lazyProperties<S, K extends string>(
   compute: Readonly<Record<K, (state: S, target: object) => unknown>>,
