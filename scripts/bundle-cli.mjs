@@ -90,6 +90,11 @@ function requireBuiltinsLazily(text) {
     const uses = [...rewritten.matchAll(bare)].length;
     if (uses !== 1) throw new Error(`meshc.cjs: ${name} (${id}) is used other than by reading a member`);
   }
+  // The helper goes first among rolldown's runtime helpers, before any module's code runs.
+  if (rewritten.split('\nvar __create = ').length !== 2)
+    throw new Error(
+      "meshc.cjs: rolldown's runtime helpers were not found where the lazy built-ins' helper goes",
+    );
   return rewritten.replace('\nvar __create = ', `\n${LAZY_HELPER}var __create = `);
 }
 
