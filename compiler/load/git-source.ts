@@ -20,7 +20,8 @@ interface Snapshot {
 /** The repository root of the work tree containing `dir`; SOURCE_NOT_A_REPO when there is none. */
 export async function findGitRoot(dir: string): Promise<string> {
   try {
-    return (await (await openGit(dir)).revparse(['--show-toplevel'])).trim();
+    const git = await openGit(dir);
+    return (await git.revparse(['--show-toplevel'])).trim();
   } catch (error) {
     // Say why when it is not the obvious reason (e.g. git refusing a repository owned by another user).
     const detail = firstLine(messageOf(error));

@@ -361,7 +361,8 @@ function schemaDigest(): string {
 
 /**
  * The version of the yaml package the CLI bundle carries, written in by scripts/bundle-cli.mjs:
- * resolving yaml/package.json through node_modules took ~1.5 ms of every run. Undefined in dist/'s
+ * resolving yaml/package.json through node_modules was ~1.5 ms of every run in a CPU profile (with
+ * BUILT_VERSION, opening the parse cache 14.0 -> 11.3 ms, 30 random-order pairs). Undefined in dist/'s
  * ES modules, which ask node_modules.
  */
 const BUILT_YAML_VERSION: string | undefined = undefined;
