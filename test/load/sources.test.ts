@@ -65,6 +65,27 @@ describe('dirSource', () => {
     expect(await source.readFile(join(temp.dir, 'other/outside.yaml'))).toBeUndefined();
   });
 
+  it('locates a listed file as any other spelling of its path does, a name with a backslash too', async () => {
+    writeFiles(temp.dir, {
+      ...SPEC_TREE,
+      // On POSIX a backslash is part of a name, yet spec paths read it as a separator (spec-paths.ts):
+      // the listing's shortcut must not disagree with that.
+      'spec/a\\b.yaml': 'apiVersion: meshc/v1\n',
+      'spec/a/b.yaml': 'kind: Mesh\n',
+    });
+    const source = dirSource(join(temp.dir, 'spec'));
+    const listed = await source.listSpecFiles();
+    expect(listed).toContain('a\\b.yaml');
+    const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
+    for (const path of listed) {
+      const other = `./${path.replace('/', '//')}`;
+      expect(text(source.readFileNow!(path))).toBe(text(source.readFileNow!(other)));
+      expect(source.statFile!(path)).toEqual(source.statFile!(other));
+    }
+    expect(source.statFile!('services/reviews.yaml')?.id).toBe(join(temp.dir, 'spec/services/reviews.yaml'));
+    expect(text(source.readFileNow!('a\\b.yaml'))).toBe('kind: Mesh\n');
+  });
+
   it('treats a single file as the whole spec, rooted at its directory', async () => {
     writeFiles(temp.dir, SPEC_TREE);
     const source = dirSource(join(temp.dir, 'spec/mesh.yaml'));
