@@ -1,6 +1,7 @@
 // One called service as its caller's proxy sees it: identity to expect, versions and endpoints,
 // connection policy, and the routes (first match wins) that pick a version.
 import type { Destination } from '../../schema/bundle.types.generated.js';
+import { memoByObject } from '../memo-by-object.js';
 import type { ServiceModel } from '../model.js';
 import { nonEmpty, planRoutes } from './routes.js';
 
@@ -9,16 +10,7 @@ import { nonEmpty, planRoutes } from './routes.js';
  * callers each in a generated mesh), and emitBundle writes a plan it has written before from memory
  * (emit/bundle/index.ts). Planned bundles are never modified, so sharing the object is safe.
  */
-const planned = new WeakMap<ServiceModel, Destination>();
-
-export function planDestination(dest: ServiceModel): Destination {
-  let plan = planned.get(dest);
-  if (plan === undefined) {
-    plan = planFresh(dest);
-    planned.set(dest, plan);
-  }
-  return plan;
-}
+export const planDestination = memoByObject(planFresh);
 
 function planFresh(dest: ServiceModel): Destination {
   const p = dest.policy;

@@ -2,6 +2,7 @@
 // the same content always gets the same version and different content never shares one.
 import type { Bundle, Destination } from '../../../schema/bundle.types.generated.js';
 import { contentVersion, serializeCanonical, sortedCopy } from '../../../schema/store-format.js';
+import { memoByObject } from '../../memo-by-object.js';
 
 /** A bundle ready for the store: exact bytes and the content-derived version naming them. */
 export interface EmittedBundle {
@@ -47,20 +48,13 @@ const OUTBOUND_SLOT = '\u0000meshc:outbound\u0000';
 const OUTBOUND_SLOT_JSON = JSON.stringify(OUTBOUND_SLOT);
 
 /** A destination's canonical text as it stands in `outbound`: two levels deep, indented by four spaces. */
-const destinationTexts = new WeakMap<Destination, string>();
-
-function destinationText(destination: Destination): string {
-  let text = destinationTexts.get(destination);
-  if (text === undefined) {
-    // Written two levels down, where JSON.stringify indents it as `outbound` holds it; the wrapper's
-    // brackets are cut off. (Indenting the text afterwards cost as much again: replaceAll made a rope
-    // that every bundle's join walked anew, split and join copied it line by line.)
-    const nested = JSON.stringify([[sortedCopy(destination)]], null, 2);
-    text = nested.slice(NESTED_OPEN.length, -NESTED_CLOSE.length);
-    destinationTexts.set(destination, text);
-  }
-  return text;
-}
+const destinationText = memoByObject((destination: Destination): string => {
+  // Written two levels down, where JSON.stringify indents it as `outbound` holds it; the wrapper's
+  // brackets are cut off. (Indenting the text afterwards cost as much again: replaceAll made a rope
+  // that every bundle's join walked anew, split and join copied it line by line.)
+  const nested = JSON.stringify([[sortedCopy(destination)]], null, 2);
+  return nested.slice(NESTED_OPEN.length, -NESTED_CLOSE.length);
+});
 
 /** What JSON.stringify([[x]], null, 2) writes around x. */
 const NESTED_OPEN = '[\n  [\n    ';
