@@ -3,6 +3,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { statNumbers } from '../stat-numbers.js';
 import { SourceError } from './errors.js';
 import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
@@ -75,8 +76,8 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
       if (path === undefined) return undefined;
       try {
         // Followed like readFile follows a linked file: the target's changes are the file's.
-        const st = statSync(path, { throwIfNoEntry: false });
-        if (!st?.isFile()) return undefined;
+        const st = statNumbers(path, true);
+        if (!st?.isFile) return undefined;
         return { id: path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
       } catch {
         return undefined; // read instead, which reports what is wrong
