@@ -117,6 +117,37 @@ describe('parse-cache entries', () => {
     expect(decodeEntry(v8.subarray(0, 20)), 'v8 entry cut short').toBeUndefined();
   });
 
+  it('decodes a header that misdescribes what follows it to nothing', () => {
+    const bytes = Buffer.from(encodeEntry(parse('a.yaml', SERVICE)));
+    const headerEnd = 5 + bytes.readUInt32LE(1);
+    /** The entry with its header JSON edited (and its length rewritten), the bytes after it kept. */
+    const edited = (edit: (doc: Record<string, any>) => void): Buffer => {
+      const header = JSON.parse(bytes.toString('latin1', 5, headerEnd)) as {
+        documents: Record<string, any>[];
+      };
+      edit(header.documents[0]!);
+      const text = Buffer.from(JSON.stringify(header), 'latin1');
+      const head = Buffer.alloc(5);
+      head[0] = bytes[0]!;
+      head.writeUInt32LE(text.length, 1);
+      return Buffer.concat([head, text, bytes.subarray(headerEnd)]);
+    };
+    expect(decodeEntry(edited(() => {})), 'unchanged').toBeDefined();
+    const broken: [string, (doc: Record<string, any>) => void][] = [
+      ['no index', (d) => delete d.index],
+      ['a value text shorter than any JSON', (d) => (d.value = 1)],
+      ['a fractional text length', (d) => (d.value += 0.5)],
+      ['no positions', (d) => delete d.positions],
+      ['no segment text', (d) => delete d.positions.segmentText],
+      ['an array of 8-bit numbers', (d) => (d.positions.spans[0] = 8)],
+      ['a negative array length', (d) => (d.positions.parents[1] = -1)],
+      ['an array shape that is not one', (d) => (d.positions.segmentEnds = 3)],
+      ['an outline without its service text', (d) => delete d.outline.service],
+      ['an outline without its digest', (d) => delete d.outline.digest],
+    ];
+    for (const [what, edit] of broken) expect(decodeEntry(edited(edit)), what).toBeUndefined();
+  });
+
   it('decodes a document whose value is read once, then kept as a plain property', () => {
     const parsed = parse('a.yaml', `${SERVICE}---\n${SERVICE.replace('name: a', 'name: b')}`);
     const [first, second] = decodeEntry(encodeEntry(parsed))!.documents;
