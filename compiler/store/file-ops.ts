@@ -36,8 +36,11 @@ export const ASYNC_OPS: FileOps = {
   mkdir: (path) => mkdir(path),
 };
 
-/** Groups of up to this many files are always written with synchronous calls (a one-service change writes 26). */
-export const SYNC_WRITE_MAX = 64;
+/**
+ * Groups of up to this many files are always read and written with synchronous calls: a one-service
+ * change writes 26 and reads ~30 (store/inspect.ts, store/published.ts).
+ */
+export const SYNC_GROUP_MAX = 64;
 
 /**
  * Larger groups (a chunk of a full compile: ~1,300 files) are written synchronously while that has
@@ -54,7 +57,7 @@ export class WriteCost {
   constructor(private readonly budgetMs: number = SYNC_FILE_BUDGET_MS) {}
 
   opsFor(files: number): FileOps {
-    if (files <= SYNC_WRITE_MAX) return SYNC_OPS;
+    if (files <= SYNC_GROUP_MAX) return SYNC_OPS;
     return this.budgetMs > 0 && this.ms <= this.budgetMs * this.files ? SYNC_OPS : ASYNC_OPS;
   }
 

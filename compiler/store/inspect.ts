@@ -1,11 +1,12 @@
 // The read-only first half of a store write: compare every planned file with what is on disk and
 // refuse (immutable collision, a file where a directory must be, an unusable out path) before a
 // single byte is written.
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CompileError } from '../compile-error.js';
 import type { PlannedFile, StoreLayout } from './layout.js';
+import { SYNC_GROUP_MAX } from './file-ops.js';
 import { IO_CONCURRENCY, mapLimited } from './limit.js';
 
 export interface FileChange {
@@ -45,9 +46,15 @@ export async function inspectFiles(
   files: readonly PlannedFile[],
   known?: ReadonlyMap<string, Uint8Array>,
 ): Promise<{ writes: FileChange[]; unchanged: string[] }> {
-  const existing = await mapLimited(files, IO_CONCURRENCY, async (file) =>
-    known?.has(file.path) ? known.get(file.path) : readExisting(outDir, file.path),
-  );
+  // A few files (a one-service change) are read in this thread, as they are written (file-ops.ts).
+  const existing =
+    files.length <= SYNC_GROUP_MAX
+      ? files.map((file) =>
+          known?.has(file.path) ? known.get(file.path) : readExistingNow(outDir, file.path),
+        )
+      : await mapLimited(files, IO_CONCURRENCY, async (file) =>
+          known?.has(file.path) ? known.get(file.path) : readExisting(outDir, file.path),
+        );
   const writes: FileChange[] = [];
   const unchanged: string[] = [];
   const collisions: string[] = [];
@@ -100,12 +107,23 @@ export async function checkOutDir(outDir: string): Promise<void> {
 
 /** Bytes of a store file, undefined when absent; a directory or unreadable entry is an error. */
 export async function readExisting(outDir: string, path: string): Promise<Uint8Array | undefined> {
-  return readFile(join(outDir, path)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);
-    if (err.code === 'EISDIR') throw unusable(outDir, `holds a directory where the file ${path} must be`);
-    throw unusable(outDir, `cannot read ${path} (${err.code ?? err.message})`);
-  });
+  return readFile(join(outDir, path)).catch((err: NodeJS.ErrnoException) => absentOrThrow(err, outDir, path));
+}
+
+/** readExisting in this thread. */
+export function readExistingNow(outDir: string, path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(join(outDir, path));
+  } catch (err) {
+    return absentOrThrow(err as NodeJS.ErrnoException, outDir, path);
+  }
+}
+
+function absentOrThrow(err: NodeJS.ErrnoException, outDir: string, path: string): undefined {
+  if (err.code === 'ENOENT') return undefined;
+  if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);
+  if (err.code === 'EISDIR') throw unusable(outDir, `holds a directory where the file ${path} must be`);
+  throw unusable(outDir, `cannot read ${path} (${err.code ?? err.message})`);
 }
 
 function unusable(outDir: string, why: string): CompileError {

@@ -2,7 +2,7 @@
 // synchronous calls; large ones so while those have stayed within their per-file budget, else through
 // the thread pool, many at once.
 import { describe, expect, it } from 'vitest';
-import { SYNC_FILE_BUDGET_MS, SYNC_WRITE_MAX, WriteCost } from '../../compiler/store/file-ops.js';
+import { SYNC_FILE_BUDGET_MS, SYNC_GROUP_MAX, WriteCost } from '../../compiler/store/file-ops.js';
 
 const inThread = (cost: WriteCost, files: number) => cost.opsFor(files).concurrency === 1;
 /** Synchronous writes of `files` that took `ms`: a small group is always written in-thread. */
@@ -12,8 +12,8 @@ describe('the cost of synchronous writes', () => {
   it('writes small groups in-thread whatever they cost', () => {
     const cost = new WriteCost();
     wrote(cost, 1_000, 1_000);
-    expect(inThread(cost, SYNC_WRITE_MAX)).toBe(true);
-    expect(inThread(cost, SYNC_WRITE_MAX + 1)).toBe(false);
+    expect(inThread(cost, SYNC_GROUP_MAX)).toBe(true);
+    expect(inThread(cost, SYNC_GROUP_MAX + 1)).toBe(false);
   });
 
   it('keeps large groups in-thread while they stay within the budget per file', () => {
@@ -27,7 +27,7 @@ describe('the cost of synchronous writes', () => {
   });
 
   it('sends every large group through the thread pool with no budget', () => {
-    expect(inThread(new WriteCost(0), SYNC_WRITE_MAX + 1)).toBe(false);
-    expect(inThread(new WriteCost(0), SYNC_WRITE_MAX)).toBe(true);
+    expect(inThread(new WriteCost(0), SYNC_GROUP_MAX + 1)).toBe(false);
+    expect(inThread(new WriteCost(0), SYNC_GROUP_MAX)).toBe(true);
   });
 });

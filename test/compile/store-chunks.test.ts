@@ -10,7 +10,7 @@ import { isCompileError } from '../../compiler/compile-error.js';
 import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TargetError } from '../../compiler/emit/targets.js';
 import { compileToStore } from '../../compiler/compile.js';
-import { SYNC_WRITE_MAX } from '../../compiler/store/file-ops.js';
+import { SYNC_GROUP_MAX } from '../../compiler/store/file-ops.js';
 import type { ValidSpec } from '../../compiler/validate/types.js';
 import type { MeshDocument } from '../../schema/mesh.types.generated.js';
 import { generateMesh, serviceName } from '../helpers/generated-mesh.js';
@@ -132,10 +132,10 @@ describe('a chunked compile', () => {
   });
 
   it('writes a large group many files at once and rolls it back the same', async () => {
-    // 70 services a chunk: groups of 140 bundles and signatures and of 70 notes, past SYNC_WRITE_MAX,
+    // 70 services a chunk: groups of 140 bundles and signatures and of 70 notes, past SYNC_GROUP_MAX,
     // so with no budget for synchronous writes they go through fs/promises; a mesh-wide change
     // rewrites every note (backed up first).
-    expect(70).toBeGreaterThan(SYNC_WRITE_MAX);
+    expect(70).toBeGreaterThan(SYNC_GROUP_MAX);
     const out = await tempDir();
     const compile = (spec: ValidSpec, targets: NamedTarget[]) =>
       compileToStore({
