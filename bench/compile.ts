@@ -9,6 +9,7 @@
 // floor): a run pays it.
 import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,8 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
   if (!spec) throw new Error(`generated mesh does not validate: ${checked.diagnostics[0]?.message}`);
   const validatedAt = performance.now();
   const { targets } = resolveTargets(parseTargetList(['native', 'envoy']), new Map());
-  const signingKey = parseSigningKey(await readFile(keyFile, 'utf8'), keyFile);
+  // Read as `meshc compile` reads it (compiler/store/signing-key.ts): synchronously.
+  const signingKey = parseSigningKey(readFileSync(keyFile, 'utf8'), keyFile);
   const result = await compileToStore({
     spec,
     commit: null,

@@ -1,7 +1,6 @@
 // A spec read from the working tree: a directory searched recursively for *.yaml / *.yml, or one file.
 // One of the two places (with git-source) where the loader touches the file system.
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { statNumbers } from '../stat-numbers.js';
 import { SourceError } from './errors.js';
@@ -114,9 +113,10 @@ function readNow(path: string): Uint8Array | undefined {
   }
 }
 
+/** Synchronous, like the listing and reads: one stat through the thread pool cost a round trip. */
 async function findLayout(target: string, label: string): Promise<Layout> {
   try {
-    const info = await stat(target);
+    const info = statSync(target);
     if (info.isDirectory()) return { root: target };
     if (info.isFile()) return { root: dirname(target), singleFile: basename(target) };
   } catch (error) {

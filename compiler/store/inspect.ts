@@ -1,8 +1,8 @@
 // The read-only first half of a store write: compare every planned file with what is on disk and
 // refuse (immutable collision, a file where a directory must be, an unusable out path) before a
 // single byte is written.
-import { constants, readFileSync } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CompileError } from '../compile-error.js';
 import type { PlannedFile, StoreLayout } from './layout.js';
@@ -76,14 +76,20 @@ export async function inspectFiles(
   return { writes, unchanged };
 }
 
-/** The out path must be a directory we can write, or not exist under a writable directory. */
+/**
+ * The out path must be a directory we can write, or not exist under a writable directory. Synchronous
+ * calls (async for its callers): through the thread pool each cost a round trip.
+ */
 export async function checkOutDir(outDir: string): Promise<void> {
   let dir = outDir;
   for (;;) {
-    const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-      throw unusable(outDir, `cannot be inspected (${err.code ?? err.message})`);
-    });
+    let st: Stats | undefined;
+    try {
+      st = statSync(dir, { throwIfNoEntry: false });
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      if (err.code !== 'ENOTDIR') throw unusable(outDir, `cannot be inspected (${err.code ?? err.message})`);
+    }
     if (st) {
       if (!st.isDirectory()) {
         throw unusable(
@@ -91,12 +97,14 @@ export async function checkOutDir(outDir: string): Promise<void> {
           dir === outDir ? 'is a file, not a directory' : `is under ${dir}, which is a file`,
         );
       }
-      await access(dir, constants.W_OK).catch(() => {
+      try {
+        accessSync(dir, constants.W_OK);
+      } catch {
         throw unusable(
           outDir,
           dir === outDir ? 'is not writable' : `cannot be created: ${dir} is not writable`,
         );
-      });
+      }
       return;
     }
     const parent = dirname(dir);
