@@ -138,6 +138,13 @@ describe('toBlockYaml', () => {
 
   it('skips undefined properties, as JSON does, and refuses non-JSON values', () => {
     expect(toBlockYaml({ a: undefined, b: 1 })).toBe('b: 1\n');
+    // A mapping holding only undefined values is an empty one, as JSON.stringify writes it, as a
+    // value and as a list item alike (not a null, not a vanished item).
+    const hollow = { a: { b: undefined }, c: [{ d: undefined }, 1], e: { f: { g: undefined } } };
+    const asJson: unknown = JSON.parse(JSON.stringify(hollow));
+    expect(asJson).toEqual({ a: {}, c: [{}, 1], e: { f: {} } });
+    for (const parsed of readBack(toBlockYaml(hollow))) expect(parsed).toEqual(asJson);
+    expect(toBlockYaml({ only: undefined })).toBe('{}\n');
     expect(() => toBlockYaml({ a: Number.NaN })).toThrow(/NaN/);
     expect(() => toBlockYaml({ a: () => 1 })).toThrow(/function/);
   });

@@ -100,9 +100,12 @@ function quote(value: string): string {
   );
 }
 
+/** A mapping with a key to write: undefined values are skipped, so one holding only those is empty (`{}`). */
 function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (value as Record<string, unknown>)[key] !== undefined) return true;
+  }
   return false;
 }
 
