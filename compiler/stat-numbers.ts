@@ -55,7 +55,7 @@ function fromArray(a: Float64Array | undefined): StatNumbers | undefined {
 
 function fromStats(
   st: { isFile(): boolean; size: number; mtimeMs: number; ctimeMs: number; ino: number } | undefined,
-) {
+): StatNumbers | undefined {
   if (st === undefined) return undefined;
   return { isFile: st.isFile(), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
 }
@@ -103,7 +103,7 @@ export function checkedBinding(binding: Partial<RawStats> | undefined): RawStats
   const { stat, lstat } = binding as RawStats;
   const file = process.execPath;
   try {
-    const same = (a: Float64Array | undefined, st: ReturnType<typeof fromStats>): boolean => {
+    const same = (a: Float64Array | undefined, st: StatNumbers | undefined): boolean => {
       if (!(a instanceof Float64Array) || a.length < FIELDS || st === undefined) return false;
       const got = fromArray(a)!;
       return (
