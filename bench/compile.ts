@@ -49,8 +49,12 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     checkSpec,
     fingerprintFileFor,
     parseSigningKey,
+    recordPhases,
+    phaseDurations,
   } = await bundle.exports.loadPipeline();
   const loadedAt = performance.now();
+  // The compile's own points along the way (compiler/phase-marks.ts), for the one-service breakdown.
+  recordPhases();
   const cache = await openParseCache(cacheDir);
   const checked = await checkSpec(dirSource(dir), { now: Date.now(), cache });
   const spec = checked.result?.spec;
@@ -82,6 +86,7 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     removed: report.removed,
     sizedBundleBytes: report.services.find((s) => s.service === SIZED)?.size,
     changedServices: report.services.filter((s) => s.status !== 'unchanged').map((s) => s.service),
+    phases: [['loading meshc', loadedAt - started], ...phaseDurations(loadedAt)],
   });
 }
 
@@ -160,6 +165,17 @@ async function editOneService(dir: string, round: number): Promise<void> {
   await writeFile(file, edited);
 }
 
+/** Each phase's median over the samples' `phases`, in the order the first sample lists them. */
+function phaseMedians(samples: readonly Sample[]): [string, number][] {
+  const byName = new Map<string, number[]>();
+  for (const sample of samples) {
+    for (const [name, ms] of (sample.extra?.phases ?? []) as [string, number][]) {
+      byName.set(name, [...(byName.get(name) ?? []), ms]);
+    }
+  }
+  return [...byName].map(([name, values]) => [name, median(values)]);
+}
+
 export interface CompileFigures {
   readonly services: number;
   readonly floorMs: number;
@@ -190,6 +206,8 @@ export interface CompileFigures {
   readonly incrementalBundlesWritten: number;
   readonly storeFiles: number;
   readonly onlyChangedRewritten: boolean;
+  /** The one-service change's phases (compiler/phase-marks.ts), median ms of the runs, in pipeline order. */
+  readonly incrementalPhases: readonly (readonly [string, number])[];
 }
 
 export async function benchCompile(sizes: readonly number[], repeat: number): Promise<CompileFigures[]> {
@@ -272,6 +290,7 @@ export async function benchCompile(sizes: readonly number[], repeat: number): Pr
           incrementalBundlesWritten: rewrites?.bundlesWritten ?? -1,
           storeFiles: rewrites?.filesInStore ?? -1,
           onlyChangedRewritten: rewrites?.onlyChangedRewritten ?? false,
+          incrementalPhases: phaseMedians(incremental),
         });
       } finally {
         await discard(dir);
@@ -336,6 +355,14 @@ export function formatCompile(figures: readonly CompileFigures[]): string {
         `${scaling.toFixed(2)}; cold ${(large.fullMs / small.fullMs).toFixed(2)}; floor ${(large.floorMs / small.floorMs).toFixed(2)}); ` +
         `same bundle size at both sizes: ${verdict(sameSize)} (${SIZED}: ${small.sizedBundleBytes} B vs ${large.sizedBundleBytes} B)`,
     );
+  }
+  lines.push(
+    '',
+    'Where the one-service change goes (medians of its runs, ms; each phase ends at a named point of the pipeline, compiler/phase-marks.ts):',
+  );
+  for (const f of figures) {
+    const phases = f.incrementalPhases.map(([name, v]) => `${name} ${v.toFixed(1)}`).join(' · ');
+    lines.push(`- ${f.services} services: ${phases}`);
   }
   return lines.join('\n');
 }

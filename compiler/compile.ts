@@ -9,6 +9,7 @@ import { type ChunkEmitter, openChunkEmitter, type StartedChunk } from './emit/c
 import type { NamedTarget } from './emit/index.js';
 import type { MeshModel } from './model.js';
 import { normalizeSpec } from './normalize/index.js';
+import { phaseEnds } from './phase-marks.js';
 import {
   type FingerprintEntry,
   fingerprintServices,
@@ -68,15 +69,18 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const model = normalizeSpec(input.spec);
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
+  phaseEnds('normalized');
   const cached = input.fingerprintFile
     ? readFingerprints(input.fingerprintFile)
     : new Map<string, FingerprintEntry>();
+  phaseEnds('fingerprints read');
   const fingerprints = input.fingerprintFile
     ? fingerprintServices(model, input.spec, {
         targets: input.targets,
         ...(input.signingKey ? { signingKey: input.signingKey } : {}),
       })
     : undefined;
+  phaseEnds('fingerprints computed');
   const writer = await openStoreWriter(input.outDir, {
     ...(input.signingKey ? { signingKey: input.signingKey } : {}),
     ...(input.syncFileBudgetMs !== undefined ? { syncFileBudgetMs: input.syncFileBudgetMs } : {}),
@@ -111,6 +115,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
         });
       } else toCompile.push(name);
     }
+    phaseEnds('store checked');
     writer.keepServices(keep);
     if (keep.length > 0) input.onProgress?.(keep.length, names.length);
     const chunks = openChunkEmitter(
@@ -127,6 +132,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     // Writes a chunk once every target's files are in: false when a target failed (then nothing is).
     const write = async (chunk: PendingChunk): Promise<boolean> => {
       const services = await chunks.finish(chunk);
+      phaseEnds('emitted');
       await writing;
       // A template error means nothing is written: what earlier chunks wrote is undone.
       if (diagnostics.length > 0) {
@@ -135,6 +141,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       }
       // The writer says which files each service owns: what the next compile's fingerprints stamp.
       writing = writer.addServices(services, chunk.knownFiles).then((owned) => {
+        phaseEnds('written');
         if (!fingerprints) return;
         services.forEach(({ bundle }, i) => {
           compiled.set(bundle.service, {
@@ -157,6 +164,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
       const published = writer.fresh
         ? { bundles: new Map(), files: new Map() }
         : await readPublished(input.outDir, chunk);
+      phaseEnds('published read');
       const started: PendingChunk = {
         ...chunks.start(chunk, published.bundles),
         knownFiles: published.files,
@@ -169,7 +177,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     if (chunks.pipelined && previous && !(await write(previous))) return { model, diagnostics };
     await writing;
     const report = await writer.finish(model.name, input.commit);
+    phaseEnds('index and manifests written');
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
+    phaseEnds('fingerprints recorded');
     // Kept services were counted first: back to the model's order.
     const order = new Map(names.map((n, i) => [n, i]));
     const services = [...report.services].sort(

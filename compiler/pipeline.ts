@@ -5,6 +5,7 @@ import { loadSpec } from './load/load-spec.js';
 import type { ParseCache } from './load/parse-cache.js';
 import type { SourceFile, SpecDocument, SpecSource } from './load/types.js';
 import { validateSpec } from './validate/index.js';
+import { phaseEnds } from './phase-marks.js';
 import type { ValidateInput, ValidateResult } from './validate/types.js';
 
 export type ValidateFn = (input: ValidateInput) => ValidateResult;
@@ -47,6 +48,7 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
     };
   }
   const assets = await readReferencedFiles(source, loaded.documents);
+  phaseEnds('referenced files read');
   const validate = options.validate ?? validateSpec;
   const result = validate({
     documents: loaded.documents,
@@ -54,8 +56,10 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
     now: options.now,
     ...(options.cache ? { validationMemo: options.cache.validationMemo } : {}),
   });
+  phaseEnds('validated');
   // What validation found nothing in now is remembered for the next run.
   await options.cache?.flush();
+  phaseEnds('caches flushed');
   return {
     files: loaded.files,
     documents: loaded.documents,

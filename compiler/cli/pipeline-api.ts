@@ -7,6 +7,7 @@ export { parseTargetList, resolveTargets } from '../emit/resolve-targets.js';
 export { dirSource } from '../load/dir-source.js';
 export { openParseCache } from '../load/parse-cache.js';
 export { checkSpec } from '../pipeline.js';
+export { phaseDurations, recordPhases } from '../phase-marks.js';
 export { fingerprintFileFor } from '../store/fingerprints.js';
 export { parseSigningKey } from '../store/signing-key.js';
 

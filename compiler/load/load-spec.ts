@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { makeDiagnostic } from './make-diagnostic.js';
 import { lazyProperties } from '../lazy-property.js';
+import { phaseEnds } from '../phase-marks.js';
 import type { FileStat } from './file-stamps.js';
 import { contentKey, type ParseCache } from './parse-cache.js';
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
@@ -35,6 +36,7 @@ export interface LoadOptions {
 /** Loads the spec of `source`; files and documents are in path order. */
 export async function loadSpec(source: SpecSource, options: LoadOptions = {}): Promise<LoadedSpec> {
   const paths = await source.listSpecFiles();
+  phaseEnds('spec listed');
   if (paths.length === 0) {
     const diagnostic = makeDiagnostic(
       'MC1011',
@@ -47,11 +49,13 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   const { recalled, stats } = options.cache
     ? recallUnchanged(source, paths, options.cache)
     : { recalled: new Map<string, Recalled>(), stats: new Map<string, FileStat>() };
+  phaseEnds('unchanged files recalled');
   const read = await readAll(
     source,
     paths.filter((p) => !recalled.has(p)),
   );
   const fresh = await parseAll(source, read, options);
+  phaseEnds('changed files parsed');
   // Each stamp was taken before its file was read, so it is never newer than the bytes its key names.
   read.forEach((file, i) => {
     const stat = stats.get(file.path);
@@ -78,6 +82,7 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   // A SHA-256 cache key is the documents' digest too (a git blob id is not: it names other bytes).
   const digests = keys.map((k) => (k.startsWith('sha256:') ? k : undefined));
   const { documents, diagnostics } = assembleSpec(files, parsed, digests);
+  phaseEnds('documents assembled');
   return { files, documents, diagnostics };
 }
 

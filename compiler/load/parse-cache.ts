@@ -20,6 +20,7 @@ import {
   writeLineCache,
 } from '../cache-file.js';
 import { packageVersion } from '../cli/version.js';
+import { phaseEnds } from '../phase-marks.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeEntryAt, encodeEntry } from './cache-entry.js';
 import { FILE_STAMPS_FILE, type FileStamps, openFileStamps } from './file-stamps.js';
@@ -127,12 +128,14 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
     ? readPackOrNote(join(dir, JOURNAL_FILE), stamp, (why) => (stats.ignored = `journal: ${why}`))
     : undefined;
   const packs = journal && old ? [journal, old] : old ? [old] : [];
+  phaseEnds('parse cache read');
   const used = new Map<string, number>(); // key -> last used, for entries of the packs read now
   const added = new Map<string, ParsedFile>();
   /** Entries were added since the last flush. */
   let unwritten = false;
   const fileStamps = openFileStamps(join(dir, FILE_STAMPS_FILE), stamp, now);
   const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
+  phaseEnds('stamps and memo read');
 
   return {
     stats,
