@@ -170,7 +170,9 @@ function phaseMedians(samples: readonly Sample[]): [string, number][] {
   const byName = new Map<string, number[]>();
   for (const sample of samples) {
     for (const [name, ms] of (sample.extra?.phases ?? []) as [string, number][]) {
-      byName.set(name, [...(byName.get(name) ?? []), ms]);
+      const values = byName.get(name);
+      if (values) values.push(ms);
+      else byName.set(name, [ms]);
     }
   }
   return [...byName].map(([name, values]) => [name, median(values)]);

@@ -1,15 +1,16 @@
-// The file operations the store writer uses, in two sets: synchronous calls for a few files, where a
-// thread-pool round trip and a promise per call cost more than the call itself; and fs/promises, many
-// at once, for many files, where the kernel's work per file (large on a fragmented ext4) overlaps the
-// compile's own. Measured in docs/decisions/0024-emit-pool.md.
-import { linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+// The file operations of a store write (and the reads before it), in two sets: synchronous calls for
+// a few files, where a thread-pool round trip and a promise per call cost more than the call itself;
+// and fs/promises, many at once, for many files, where the kernel's work per file (large on a
+// fragmented ext4) overlaps the compile's own. Measured in docs/decisions/0024-emit-pool.md.
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IO_CONCURRENCY } from './limit.js';
 
 export interface FileOps {
   /** Calls in flight at once: 1 for synchronous calls. */
   readonly concurrency: number;
+  readFile(path: string): Buffer | Promise<Buffer>;
   writeFile(path: string, bytes: Uint8Array): void | Promise<void>;
   rename(from: string, to: string): void | Promise<void>;
   link(existing: string, newPath: string): void | Promise<void>;
@@ -20,6 +21,7 @@ export interface FileOps {
 
 const SYNC_OPS: FileOps = {
   concurrency: 1,
+  readFile: (path) => readFileSync(path),
   writeFile: writeFileSync,
   rename: renameSync,
   link: linkSync,
@@ -29,6 +31,7 @@ const SYNC_OPS: FileOps = {
 
 export const ASYNC_OPS: FileOps = {
   concurrency: IO_CONCURRENCY,
+  readFile: (path) => readFile(path),
   writeFile,
   rename,
   link,
@@ -38,9 +41,14 @@ export const ASYNC_OPS: FileOps = {
 
 /**
  * Groups of up to this many files are always read and written with synchronous calls: a one-service
- * change writes 26 and reads ~30 (store/inspect.ts, store/published.ts).
+ * change writes 26 and reads ~27 (store/inspect.ts, store/published.ts).
  */
 export const SYNC_GROUP_MAX = 64;
+
+/** The calls to read a group of `files` with: synchronous for a few, fs/promises for more. */
+export function readOps(files: number): FileOps {
+  return files <= SYNC_GROUP_MAX ? SYNC_OPS : ASYNC_OPS;
+}
 
 /**
  * Larger groups (a chunk of a full compile: ~1,300 files) are written synchronously while that has

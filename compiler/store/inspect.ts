@@ -1,12 +1,11 @@
 // The read-only first half of a store write: compare every planned file with what is on disk and
 // refuse (immutable collision, a file where a directory must be, an unusable out path) before a
 // single byte is written.
-import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CompileError } from '../compile-error.js';
 import type { PlannedFile, StoreLayout } from './layout.js';
-import { SYNC_GROUP_MAX } from './file-ops.js';
+import { ASYNC_OPS, type FileOps, readOps } from './file-ops.js';
 import { IO_CONCURRENCY, mapLimited } from './limit.js';
 
 export interface FileChange {
@@ -27,7 +26,7 @@ export interface StoreDiff {
 }
 
 export async function inspectStore(outDir: string, layout: StoreLayout): Promise<StoreDiff> {
-  await checkOutDir(outDir);
+  checkOutDir(outDir);
   const { writes, unchanged } = await inspectFiles(outDir, layout.files);
   const removals = [];
   for (const path of layout.absent) {
@@ -47,14 +46,10 @@ export async function inspectFiles(
   known?: ReadonlyMap<string, Uint8Array>,
 ): Promise<{ writes: FileChange[]; unchanged: string[] }> {
   // A few files (a one-service change) are read in this thread, as they are written (file-ops.ts).
-  const existing =
-    files.length <= SYNC_GROUP_MAX
-      ? files.map((file) =>
-          known?.has(file.path) ? known.get(file.path) : readExistingNow(outDir, file.path),
-        )
-      : await mapLimited(files, IO_CONCURRENCY, async (file) =>
-          known?.has(file.path) ? known.get(file.path) : readExisting(outDir, file.path),
-        );
+  const ops = readOps(files.length);
+  const existing = await mapLimited(files, IO_CONCURRENCY, async (file) =>
+    known?.has(file.path) ? known.get(file.path) : readExisting(outDir, file.path, ops),
+  );
   const writes: FileChange[] = [];
   const unchanged: string[] = [];
   const collisions: string[] = [];
@@ -78,9 +73,9 @@ export async function inspectFiles(
 
 /**
  * The out path must be a directory we can write, or not exist under a writable directory. Synchronous
- * calls (async for its callers): through the thread pool each cost a round trip.
+ * calls: through the thread pool each cost a round trip.
  */
-export async function checkOutDir(outDir: string): Promise<void> {
+export function checkOutDir(outDir: string): void {
   let dir = outDir;
   for (;;) {
     let st: Stats | undefined;
@@ -114,24 +109,20 @@ export async function checkOutDir(outDir: string): Promise<void> {
 }
 
 /** Bytes of a store file, undefined when absent; a directory or unreadable entry is an error. */
-export async function readExisting(outDir: string, path: string): Promise<Uint8Array | undefined> {
-  return readFile(join(outDir, path)).catch((err: NodeJS.ErrnoException) => absentOrThrow(err, outDir, path));
-}
-
-/** readExisting in this thread. */
-export function readExistingNow(outDir: string, path: string): Uint8Array | undefined {
+export async function readExisting(
+  outDir: string,
+  path: string,
+  ops: FileOps = ASYNC_OPS,
+): Promise<Uint8Array | undefined> {
   try {
-    return readFileSync(join(outDir, path));
-  } catch (err) {
-    return absentOrThrow(err as NodeJS.ErrnoException, outDir, path);
+    return await ops.readFile(join(outDir, path));
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return undefined;
+    if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);
+    if (err.code === 'EISDIR') throw unusable(outDir, `holds a directory where the file ${path} must be`);
+    throw unusable(outDir, `cannot read ${path} (${err.code ?? err.message})`);
   }
-}
-
-function absentOrThrow(err: NodeJS.ErrnoException, outDir: string, path: string): undefined {
-  if (err.code === 'ENOENT') return undefined;
-  if (err.code === 'ENOTDIR') throw unusable(outDir, `holds a file where the directory of ${path} must be`);
-  if (err.code === 'EISDIR') throw unusable(outDir, `holds a directory where the file ${path} must be`);
-  throw unusable(outDir, `cannot read ${path} (${err.code ?? err.message})`);
 }
 
 function unusable(outDir: string, why: string): CompileError {

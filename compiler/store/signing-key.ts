@@ -51,7 +51,7 @@ export async function resolveSigning(input: SigningInput): Promise<Signing> {
   );
 }
 
-async function readKeyFile(path: string, label: string): Promise<Signing> {
+function readKeyFile(path: string, label: string): Signing {
   let pem: string;
   try {
     // Synchronous: one small file, where fs/promises spent four thread-pool round trips.

@@ -110,7 +110,7 @@ export async function writeStore(
 
 /** Checks the out path (MC5002) and opens a writer for it. */
 export async function openStoreWriter(outDir: string, options: WriteStoreOptions = {}): Promise<StoreWriter> {
-  await checkOutDir(outDir);
+  checkOutDir(outDir);
   const fresh = !(await exists(outDir));
   // A fresh store is built beside its final place, on the same file system, so one rename publishes it.
   const root = fresh ? join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`) : outDir;

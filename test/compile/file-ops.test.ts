@@ -2,7 +2,7 @@
 // synchronous calls; large ones so while those have stayed within their per-file budget, else through
 // the thread pool, many at once.
 import { describe, expect, it } from 'vitest';
-import { SYNC_FILE_BUDGET_MS, SYNC_GROUP_MAX, WriteCost } from '../../compiler/store/file-ops.js';
+import { readOps, SYNC_FILE_BUDGET_MS, SYNC_GROUP_MAX, WriteCost } from '../../compiler/store/file-ops.js';
 
 const inThread = (cost: WriteCost, files: number) => cost.opsFor(files).concurrency === 1;
 /** Synchronous writes of `files` that took `ms`: a small group is always written in-thread. */
@@ -29,5 +29,20 @@ describe('the cost of synchronous writes', () => {
   it('sends every large group through the thread pool with no budget', () => {
     expect(inThread(new WriteCost(0), SYNC_GROUP_MAX + 1)).toBe(false);
     expect(inThread(new WriteCost(0), SYNC_GROUP_MAX)).toBe(true);
+  });
+});
+
+describe('the calls a group of reads takes', () => {
+  it('reads up to SYNC_GROUP_MAX files in this thread and more through the thread pool', async () => {
+    const few = readOps(SYNC_GROUP_MAX);
+    const many = readOps(SYNC_GROUP_MAX + 1);
+    expect(few.concurrency).toBe(1);
+    expect(many.concurrency).toBeGreaterThan(1);
+    // The answer itself: bytes at once in this thread, a promise from fs/promises.
+    const now = few.readFile(import.meta.filename);
+    const later = many.readFile(import.meta.filename);
+    expect(Buffer.isBuffer(now)).toBe(true);
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toEqual(now);
   });
 });
