@@ -380,4 +380,35 @@ describe('policies', () => {
     expect(codes(d)).toEqual(['MC3027 mesh.yaml:7:23']);
     expect(codes(check({ a: `port: 15006\n${EP(1)}` }))).toEqual(['MC3027 services/a.yaml:5:9']);
   });
+
+  test('MC3028: route and authorization paths not written as the proxy compares them', () => {
+    const routes = (path: string) =>
+      check({ a: `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    match: { path: ${path} }` });
+    const allow = (paths: string) =>
+      check({ a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n    - { from: ["*"], paths: ${paths} }` });
+    const d = routes('{ exact: /v1/./items }');
+    expect(codes(d)).toEqual(['MC3028 services/a.yaml:9:31']);
+    expect(d[0]?.severity).toBe('error');
+    expect(d[0]?.hint).toContain('write `/v1/items`');
+    expect(routes('{ prefix: /%7Ebeta/ }')[0]?.hint).toContain('write `/~beta/`');
+    expect(routes('{ prefix: "/static//" }')[0]?.hint).toContain('write `/static/`');
+    const lower = allow('["/caf%c3%a9", "/%7Eops/*"]');
+    expect(codes(lower)).toEqual(['MC3028 services/a.yaml:9:32', 'MC3028 services/a.yaml:9:46']);
+    expect(lower.map((x) => x.hint?.split(':')[0])).toEqual(['write `/caf%C3%A9`', 'write `/~ops/*`']);
+    // Paths no request has: the proxy refuses them with 400, or the query is never part of a path.
+    for (const bad of ['"/a%2Fb"', '"/a\\\\b"', '"/a%zz"', '"/a?x=1"', '"/a#b"']) {
+      const found = allow(`[${bad}]`);
+      expect(
+        found.map((x) => x.code),
+        bad,
+      ).toEqual(['MC3028']);
+      expect(found[0]?.hint, bad).not.toContain('write `');
+    }
+    expect(routes('{ prefix: "/caf%C" }')[0]?.message).toContain('ends inside a percent-escape');
+    // Normal forms pass, a prefix ending part-way through a segment included (`/.well-known`).
+    expect(routes('{ prefix: /a/. }')).toEqual([]);
+    expect(routes('{ exact: "/caf%C3%A9" }')).toEqual([]);
+    expect(routes('{ regex: "/v1/./.*" }')).toEqual([]);
+    expect(allow('["/", "/~ops/*", "/api/v1/products/*", "/a/..b", "/x%20y"]')).toEqual([]);
+  });
 });

@@ -12,6 +12,7 @@ import { checkDuplicateServices } from './duplicate-services.js';
 import { checkMeshCount } from './mesh-count.js';
 import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
+import { checkNormalPaths } from './normal-paths.js';
 import { checkMeshRetryTimeout, checkRetryTimeout } from './retry-timeout.js';
 import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
@@ -72,6 +73,7 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkMirrorVersion, // MC3007
   checkShadowedRoutes, // MC3012
   checkSafeRegex, // MC3016, MC3017
+  checkNormalPaths, // MC3028
   // policies
   checkRetryTimeout, // MC3015
   checkTcpHttpOnly, // MC3026
