@@ -30,11 +30,49 @@ interface ParserModule {
     kOnMessageComplete: number;
     kOnExecute: number;
   };
-  /** Method names by llhttp's method number. */
+  /** The method names node:http accepts (http.METHODS), sorted: NOT indexed by llhttp's numbers. */
   methods: string[];
 }
 
-export const { HTTPParser, methods } = createRequire(import.meta.url)('node:_http_common') as ParserModule;
+const { HTTPParser, methods } = createRequire(import.meta.url)('node:_http_common') as ParserModule;
+export { HTTPParser };
+
+/**
+ * Method names by llhttp's method number, as a request parser reports it to kOnHeadersComplete.
+ * `_http_common.methods` is a list of names, not indexed by that number: up to SOURCE the two agree,
+ * but llhttp numbers QUERY 46, after PRI and the RTSP methods, where the list has it at 34 (node:http
+ * reads a by-number table of its binding that `_http_common` does not export). So each name is parsed
+ * once, here, and filed under the number the parser gives it; a number with no name is not a method
+ * this server takes.
+ */
+export const methodNames: readonly (string | undefined)[] = numberMethods();
+
+function numberMethods(): (string | undefined)[] {
+  const byNumber: (string | undefined)[] = [];
+  const parser = new HTTPParser();
+  let reported = -1;
+  parser[HTTPParser.kOnHeadersComplete] = (...args: unknown[]): number => {
+    reported = args[3] as number;
+    return 1; // no body
+  };
+  try {
+    for (const name of methods) {
+      // CONNECT takes an authority, every other method a path.
+      for (const target of ['/', 'probe:1']) {
+        reported = -1;
+        parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
+        parser.execute(Buffer.from(`${name} ${target} HTTP/1.1\r\nHost: probe\r\n\r\n`, 'latin1'));
+        if (reported >= 0) {
+          byNumber[reported] = name;
+          break;
+        }
+      }
+    }
+  } finally {
+    parser.close();
+  }
+  return byNumber;
+}
 
 /** The parser's callbacks (module functions: `this` is the parser, state is its `owner`). */
 export interface ParserCallbacks {

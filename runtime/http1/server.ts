@@ -10,7 +10,7 @@ import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
 import { incomingHeaders } from './incoming-headers.js';
-import { createParser, HTTPParser, methods, type Parser } from './parser.js';
+import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
@@ -303,7 +303,9 @@ function onHeadersComplete(
   shouldKeepAlive: boolean,
 ): number {
   const conn = this.owner as Connection;
-  if (conn.failed) return 1;
+  // Nothing after the last request is dispatched: bytes pipelined behind an HTTP/1.0 request with
+  // Transfer-Encoding (below), which llhttp would otherwise parse as the next request.
+  if (conn.failed || conn.lastRequestSeen) return 1;
   if (rawHeaders === undefined) {
     rawHeaders = conn.headParts ?? [];
     url = conn.urlPart;
@@ -311,24 +313,29 @@ function onHeadersComplete(
     conn.urlPart = '';
   }
   conn.headStartedAt = 0;
+  const name = methodNames[method];
+  // llhttp also takes HTTP/0.9 and 2.0 request lines; this is an HTTP/1.x server.
+  if (versionMajor !== 1 || name === undefined || hostLines(rawHeaders) > 1) {
+    conn.fail('bad-request');
+    return 1;
+  }
   const headers = incomingHeaders(rawHeaders);
-  const minor = versionMajor === 1 ? versionMinor : 0;
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+  const minor = versionMinor;
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (and any with two, above).
   if (minor === 1 && headers.host === undefined) {
     conn.fail('bad-request');
     return 1;
   }
-  const ex = new Exchange(
-    conn,
-    methods[method] ?? 'GET',
-    url ?? '',
-    headers,
-    minor,
-    shouldKeepAlive && !upgrade,
-  );
+  const chunked = headers['transfer-encoding'] !== undefined;
+  // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing for anyone between
+  // that reads 1.0 as 1.0: it is served, then the connection closes, and nothing after it is parsed.
+  const keepAlive = shouldKeepAlive && !upgrade && !(minor === 0 && chunked);
+  const ex = new Exchange(conn, name, url ?? '', headers, minor, keepAlive);
   if (upgrade) conn.lastRequestSeen = true;
   const cl = headers['content-length'];
-  if (!upgrade && (headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')))
+  // An Upgrade request's body is parsed like any other (llhttp stops before a body only for CONNECT)
+  // and is forwarded with it: dropped, the next hop would read the next request's bytes as the body.
+  if ((chunked || (cl !== undefined && cl !== '0')) && !(upgrade && name === 'CONNECT'))
     ex.body = new RequestBody(conn);
   const expect = headers.expect;
   // As node:http: HTTP/1.1 only; 100-continue is answered, any other expectation is a 417.
@@ -337,6 +344,16 @@ function onHeadersComplete(
   conn.parsing = ex;
   conn.received(ex);
   return 0;
+}
+
+/** Host lines in llhttp's flat [name, value, ...] list: RFC 9112 §3.2 refuses a request with two. */
+function hostLines(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 4 && n.toLowerCase() === 'host') count++;
+  }
+  return count;
 }
 
 function onBody(this: Parser, chunk: Buffer): void {

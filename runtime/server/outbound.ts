@@ -83,7 +83,8 @@ export function parseRequestTarget(url: string, host: string | undefined): Reque
   }
   if (url.slice(0, 7).toLowerCase() === 'http://') {
     const rest = url.slice(7);
-    let end = rest.search(/[/?]/);
+    // RFC 3986 §3.2: the authority ends at `/`, `?` or `#` (a fragment, refused with the path).
+    let end = rest.search(/[/?#]/);
     if (end === -1) end = rest.length;
     const authority = rest.slice(0, end);
     const tail = rest.slice(end);
@@ -92,17 +93,25 @@ export function parseRequestTarget(url: string, host: string | undefined): Reque
   throw new BadRequestError('request target must be a path or an http:// URL');
 }
 
+/** After the host: nothing, or a port (RFC 3986 §3.2.3, at most 65535). */
+const PORT = /^(?::(?:\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?$/;
+
 function serviceOf(authority: string): string {
   if (authority === '' || authority.includes('@')) throw new BadRequestError('malformed host');
   let host = authority;
+  let port: string;
   if (host.startsWith('[')) {
     const close = host.indexOf(']');
     if (close === -1) throw new BadRequestError('malformed host');
+    port = host.slice(close + 1);
     host = host.slice(0, close + 1);
   } else {
     const colon = host.indexOf(':');
+    port = colon === -1 ? '' : host.slice(colon);
     if (colon !== -1) host = host.slice(0, colon);
   }
+  // `svc:junk` or `svc:` would be routed to svc and forwarded as its Host: refused instead.
+  if (host === '' || !PORT.test(port)) throw new BadRequestError('malformed host');
   host = host.toLowerCase();
   return host.endsWith('.') ? host.slice(0, -1) : host;
 }

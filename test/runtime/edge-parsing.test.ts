@@ -33,6 +33,31 @@ describe('parseRequestTarget', () => {
     expect(() => parseRequestTarget('http://user@ratings/', undefined)).toThrow(BadRequestError);
     expect(() => parseRequestTarget('ratings:443', undefined)).toThrow(BadRequestError);
   });
+
+  it('refuses a port that is not one, in Host or in the target (it would be forwarded as Host)', () => {
+    for (const host of [
+      'ratings:junk',
+      'ratings:',
+      'ratings:65536',
+      'ratings:80:80',
+      ':80',
+      '[::1]x',
+      '[::1]:',
+    ]) {
+      expect(() => parseRequestTarget('/x', host), host).toThrow(BadRequestError);
+      expect(() => parseRequestTarget(`http://${host}/x`, undefined), host).toThrow(BadRequestError);
+    }
+    expect(parseRequestTarget('/x', 'ratings:65535')).toMatchObject({ service: 'ratings' });
+    expect(parseRequestTarget('/x', '[::1]:0')).toMatchObject({ service: '[::1]' });
+  });
+
+  it('ends an absolute-form authority at a fragment, so the path carries it (and is refused there)', () => {
+    expect(parseRequestTarget('http://details:80#/details/1', undefined)).toEqual({
+      service: 'details',
+      path: '/#/details/1',
+      authority: 'details:80',
+    });
+  });
 });
 
 describe('endToEndHeaders', () => {

@@ -4,6 +4,7 @@
 // Clients are raw net sockets (so the exact bytes are checked) or node:http for the large bodies.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
@@ -668,6 +669,24 @@ describe('keep-alive, pipelining and connection closing', () => {
     expect(c.closed).toBe(false);
   });
 
+  it.each<Reading>(['consumed', 'data events'])(
+    'HTTP/1.0 with Transfer-Encoding is served, then the connection closes: what follows is never parsed (%s)',
+    async (reading) => {
+      // RFC 9112 §6.1: a 1.0 hop between would have read this framing otherwise (request smuggling).
+      const s = await startServer(echo, {}, reading);
+      const c = await s.connect();
+      c.write(
+        'POST /a HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+          'GET /smuggled HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+      );
+      const [r] = await c.waitForResponses(1);
+      expect(r!.body.toString()).toBe('abc');
+      expect(r!.headers.connection).toBe('close');
+      await c.waitClosed();
+      expect(s.requests.map((req) => req.url)).toEqual(['/a']);
+    },
+  );
+
   it('an idle keep-alive connection is closed after keepAliveTimeoutMs', async () => {
     const s = await startServer((_req, res) => res.respond(200, {}, 'ok'), { keepAliveTimeoutMs: 200 });
     const c = await s.connect();
@@ -897,6 +916,30 @@ describe('the request as the handler sees it', () => {
   });
 });
 
+describe('the method as sent', () => {
+  it('every method node:http takes reaches the handler by its own name (QUERY is not GET)', async () => {
+    const s = await startServer((_req, res) => res.respond(200, {}, 'ok'));
+    const c = await s.connect();
+    // Not CONNECT (an authority target, and the end of the connection's HTTP), nor HEAD (its answer
+    // has no body, which this raw client cannot tell in a pipelined batch; the framing tests cover it).
+    const names = http.METHODS.filter((m) => m !== 'CONNECT' && m !== 'HEAD');
+    c.write(names.map((m) => `${m} /m HTTP/1.1\r\nHost: test\r\n\r\n`).join(''));
+    await c.waitForResponses(names.length);
+    expect(s.requests.map((req) => req.method)).toEqual(names);
+    expect(names).toContain('QUERY');
+  });
+
+  it('an Upgrade request with a body gets its body (dropped, the next hop would read past it)', async () => {
+    const s = await startServer(echo);
+    const c = await s.connect();
+    c.write(
+      'POST /up HTTP/1.1\r\nHost: test\r\nConnection: upgrade\r\nUpgrade: foo\r\nContent-Length: 3\r\n\r\nabc',
+    );
+    const [r] = await c.waitForResponses(1);
+    expect(r!.body.toString()).toBe('abc');
+  });
+});
+
 describe('client errors', () => {
   it('request headers larger than maxHeaderSize get 431 header-too-large', async () => {
     const s = await startServer((_req, res) => res.respond(200, {}, 'ok'), { maxHeaderSize: 1024 });
@@ -931,6 +974,10 @@ describe('client errors', () => {
       'POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
     ],
     ['missing Host on HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n'],
+    // RFC 9112 §3.2: which of two a chain of proxies routes on is anybody's guess.
+    ['two Host lines', 'GET / HTTP/1.1\r\nHost: public.test\r\nhost: admin.test\r\n\r\n'],
+    ['two Host lines on HTTP/1.0', 'GET / HTTP/1.0\r\nHost: public.test\r\nHost: public.test\r\n\r\n'],
+    ['an HTTP/2.0 request line', 'GET / HTTP/2.0\r\nHost: test\r\n\r\n'],
   ])('%s gets 400 bad-request and never reaches the handler', async (_label, request) => {
     const s = await startServer((_req, res) => res.respond(200, {}, 'ok'));
     const c = await s.connect();
