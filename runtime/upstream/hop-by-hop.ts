@@ -15,7 +15,12 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
-const MESHC_PREFIX = 'x-meshc-';
+/**
+ * `x-meshc-*` however a caller spells its dashes: CGI, WSGI, Rack and PHP give `x_meshc_peer` the same
+ * variable as `x-meshc-peer` (HTTP_X_MESHC_PEER), so an app reading it there would see a caller's
+ * claim as the proxy's word. (Names arrive lower-cased.)
+ */
+const MESHC_NAME = /^x[-_]meshc[-_]/;
 
 /**
  * The end-to-end headers of a message: hop-by-hop ones, `proxy-*` ones and those named in
@@ -27,7 +32,7 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, dropMeshc: boolean
   for (const name of Object.keys(headers)) {
     if (HOP_BY_HOP.has(name) || name.startsWith('proxy-')) continue;
     if (listed?.has(name)) continue;
-    if (dropMeshc && name.startsWith(MESHC_PREFIX)) continue;
+    if (dropMeshc && name.charCodeAt(0) === 0x78 && MESHC_NAME.test(name)) continue;
     out[name] = headers[name];
   }
   return out;

@@ -56,7 +56,9 @@ describe('inbound', () => {
     expect(host.routes).toEqual([
       { name: 'app', match: { prefix: '/' }, route: { cluster: 'inbound|app', timeout: '0s' } },
     ]);
-    expect(host.request_headers_to_remove).toEqual(['x-meshc-peer', 'x-meshc-rule', 'x-meshc-error']);
+    // Each also spelt with underscores: CGI-style apps read x_meshc_peer as HTTP_X_MESHC_PEER.
+    const spellings = (b: string) => [`x-meshc-${b}`, `x-meshc_${b}`, `x_meshc-${b}`, `x_meshc_${b}`];
+    expect(host.request_headers_to_remove).toEqual(['peer', 'rule', 'error'].flatMap(spellings));
     expect(host.request_headers_to_add).toEqual([
       {
         header: { key: 'x-meshc-peer', value: '%DOWNSTREAM_PEER_URI_SAN%' },

@@ -89,6 +89,16 @@ describe('endToEndHeaders', () => {
   it('drops every x-meshc-* header at the inbound edge', () => {
     expect(endToEndHeaders(incoming, true)).toEqual({ host: 'ratings', 'x-user': 'u1' });
   });
+
+  it('drops them spelt with underscores too (CGI and WSGI read x_meshc_peer as x-meshc-peer)', () => {
+    const spoofs = { x_meshc_peer: 'spiffe://shop.local/admin', 'x-meshc_rule': 'a', x_meshc_error: 'b' };
+    const lookalikes = { 'x-meshcpeer': '1', xmeshc_peer: '2', 'x-meshc': '3', x_my_header: '4' };
+    expect(endToEndHeaders({ ...spoofs, ...lookalikes, host: 'ratings' }, true)).toEqual({
+      ...lookalikes,
+      host: 'ratings',
+    });
+    expect(endToEndHeaders(spoofs, false)).toEqual(spoofs);
+  });
 });
 
 describe('newTraceparent', () => {

@@ -10,8 +10,22 @@ import type { TlsMaterial } from './options.js';
 import { downstreamTlsSocket } from './tls.js';
 import { type EnvoyJson, names, routerFilter, socketAddress, typedExtension } from './values.js';
 
-/** Headers only the proxy may set: a caller's copies are dropped before the app sees them. */
-const PROXY_HEADERS = ['x-meshc-peer', 'x-meshc-rule', 'x-meshc-error'];
+/**
+ * Headers only the proxy may set: a caller's copies are dropped before the app sees them, in every
+ * spelling of their dashes as underscores too (`x_meshc_peer`), which CGI, WSGI and Rack apps read as
+ * the same variable (HTTP_X_MESHC_PEER). Envoy removes by exact name, and passes underscores by default.
+ */
+const PROXY_HEADERS = ['x-meshc-peer', 'x-meshc-rule', 'x-meshc-error'].flatMap(dashSpellings);
+
+/** `name` with each `-` kept or written `_`, the name itself first. */
+function dashSpellings(name: string): string[] {
+  return name
+    .split('-')
+    .reduce<string[]>(
+      (heads, part, i) => (i === 0 ? [part] : heads.flatMap((h) => [`${h}-${part}`, `${h}_${part}`])),
+      [],
+    );
+}
 
 export function inboundListener(bundle: Bundle, tls: TlsMaterial): EnvoyJson {
   const { inbound, identity } = bundle;
