@@ -4,6 +4,7 @@
 // from the active bundle per connection, so a swap between strict and permissive needs no restart.
 // A `protocol: tcp` service gets the same front door, with TLS servers that hand each connection to
 // tcp/tcp-inbound.ts instead of an HTTP server.
+import { constants as cryptoConstants } from 'node:crypto';
 import net from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { createHttp1Server, type Http1Server } from '../http1/server.js';
@@ -31,6 +32,13 @@ export interface InboundListener {
   destroyPending(): void;
 }
 
+/**
+ * No session tickets, so no resumption: a resumed session skips the certificate checks, and a client
+ * whose certificate expired after its first handshake was accepted again, with its identity, for the
+ * ticket's lifetime (5 minutes). Peers keep their connections pooled, so few handshakes are redone.
+ */
+const NO_RESUMPTION = cryptoConstants.SSL_OP_NO_TICKET;
+
 export function createInboundListener(
   active: ActiveConfig,
   env: ServerEnv,
@@ -48,6 +56,7 @@ export function createInboundListener(
     requestCert: true,
     rejectUnauthorized,
     minVersion: 'TLSv1.2',
+    secureOptions: NO_RESUMPTION,
   });
   const onHttp = (socket: net.Socket) => http.serve(socket);
   const strict = createTlsServer(tlsOptions(true), onHttp);
@@ -111,7 +120,15 @@ export function createInboundListener(
     server,
     http,
     setTls(next) {
-      const context = { cert: next.cert, key: next.key, ca: [...next.ca], minVersion: 'TLSv1.2' as const };
+      // setSecureContext starts from Node's defaults: the options above that are not listed here
+      // (the ones per server) stay, secureOptions does not.
+      const context = {
+        cert: next.cert,
+        key: next.key,
+        ca: [...next.ca],
+        minVersion: 'TLSv1.2' as const,
+        secureOptions: NO_RESUMPTION,
+      };
       for (const server of [strict, permissive, tcpStrict, tcpPermissive]) server.setSecureContext(context);
     },
     destroyPending() {

@@ -26,6 +26,9 @@ describe('inbound', () => {
       'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
     );
     expect(tls.require_client_certificate).toBe(true);
+    // A resumed session's certificate is not checked again (expired since?): no resumption either way.
+    expect(tls.disable_stateless_session_resumption).toBe(true);
+    expect(tls.disable_stateful_session_resumption).toBe(true);
     expect(tls.common_tls_context).toEqual({
       tls_certificates: [
         {

@@ -2,6 +2,7 @@
 // permissive also serves anonymous callers, the caller refuses a destination with the wrong SPIFFE
 // id, authorization decisions travel back with x-meshc-rule, and trust roots follow bundle swaps.
 import https from 'node:https';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import { authorization, bundle, destination, spiffeOf, staticEndpoint } from './bundle-factory.js';
@@ -36,6 +37,34 @@ function tlsGet(
     );
     req.on('error', reject);
     req.end();
+  });
+}
+
+/**
+ * Whether a second TLS connection resumes the first one's session: the first makes a request and
+ * keeps the session (a TLS 1.3 ticket arrives after the handshake), the second offers it.
+ */
+async function resumesSession(
+  port: number,
+  opts: { ca: string; cert: string; key: string; maxVersion: tls.SecureVersion },
+): Promise<boolean> {
+  const base = { host: '127.0.0.1', port, ...opts, checkServerIdentity: () => undefined };
+  const session = await new Promise<Buffer>((resolve, reject) => {
+    let got: Buffer | undefined;
+    const socket = tls.connect(base, () => {
+      socket.write('GET /reviews/1 HTTP/1.1\r\nHost: reviews\r\nConnection: close\r\n\r\n');
+    });
+    socket.on('session', (s: Buffer) => (got = s));
+    socket.on('data', () => undefined);
+    socket.on('error', reject);
+    socket.on('close', () => (got ? resolve(got) : reject(new Error('no TLS session was offered'))));
+  });
+  return new Promise<boolean>((resolve, reject) => {
+    const socket = tls.connect({ ...base, session }, () => {
+      resolve(socket.isSessionReused());
+      socket.destroy();
+    });
+    socket.on('error', reject);
   });
 }
 
@@ -122,6 +151,20 @@ describe('mTLS and authorization between sidecars', () => {
       expect(r.status).toBe(200);
       expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBe(spiffeOf('productpage'));
     });
+
+    it.each<tls.SecureVersion>(['TLSv1.3', 'TLSv1.2'])(
+      'never resumes a TLS session (%s): a resumed one would skip the certificate checks',
+      async (maxVersion) => {
+        // Resumption re-checks neither dates nor chain: a client certificate that expired after the
+        // first handshake was accepted again, with its identity, for the ticket's 5 minutes.
+        expect(
+          await resumesSession(strict.ports.inbound, { ca: mesh.pki.rootPem, ...client, maxVersion }),
+        ).toBe(false);
+        expect(
+          await resumesSession(permissive.ports.inbound, { ca: mesh.pki.rootPem, ...client, maxVersion }),
+        ).toBe(false);
+      },
+    );
 
     it('refuses a client without a certificate, before any request reaches the app', async () => {
       const before = app.seen.length;
@@ -224,6 +267,9 @@ describe('mTLS and authorization between sidecars', () => {
         bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem, rotated.rootPem], appPort: app.port }),
       );
       expect((await get()).status).toBe(200);
+      // The new TLS context the swap made resumes no sessions either.
+      const client = { ca: mesh.pki.rootPem, ...newClient, maxVersion: 'TLSv1.3' as const };
+      expect(await resumesSession(callee.ports.inbound, client)).toBe(false);
     });
 
     it('mtls mode follows the bundle per connection', async () => {

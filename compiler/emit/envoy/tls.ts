@@ -18,7 +18,11 @@ function commonContext(tls: TlsMaterial, san: EnvoyJson, alpn: readonly string[]
   };
 }
 
-/** Server side of the inbound listener: client certificate required, any identity of the trust domain. */
+/**
+ * Server side of the inbound listener: client certificate required, any identity of the trust domain.
+ * No session resumption, as the native proxy (docs/proxy.md): a resumed session's certificate is not
+ * checked again, so one that expired after the first handshake would still be admitted.
+ */
 export function downstreamTlsSocket(
   tls: TlsMaterial,
   trustDomain: string,
@@ -29,6 +33,8 @@ export function downstreamTlsSocket(
     typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
       require_client_certificate: true,
       common_tls_context: commonContext(tls, { prefix: `spiffe://${trustDomain}/` }, alpn),
+      disable_stateless_session_resumption: true,
+      disable_stateful_session_resumption: true,
     }),
   };
 }
