@@ -122,6 +122,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     now,
     log,
     onReload: (result, status) => telemetry.onBundleReload(result, status),
+    // With a good cached bundle the sidecar serves before the store answers (DESIGN §9).
+    awaitStoreWhenCached: false,
     // The proxy's swap builds every table first and throws without touching the live config, so a
     // bundle it cannot build is refused (activation-failed) and the previous one keeps serving.
     activate: async (next, active) => {
@@ -193,8 +195,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       });
   }
 
-  // Boot order: certificate (local files, instant), then the bundle (cache, then one poll of the store),
-  // then the admin listener (its default port comes from the bundle when one is known by then).
+  // Boot order: certificate (local files, instant), then the bundle (the cache; then one poll of the
+  // store, waited for only when the cache gave none), then the admin listener (its default port comes
+  // from the bundle when one is known by then).
   await certificates.start();
   await lifecycle.start();
   // (Assigned by the activate callback during start(); the cast undoes TypeScript's narrowing to null.)

@@ -63,6 +63,12 @@ export interface LifecycleOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** Called after every reload attempt with its result (metrics hook). */
   onReload?: (result: ReloadResult, status: BundleStatus) => void;
+  /**
+   * Whether start() waits for the store's first answer when the cache already gave a bundle (default
+   * true). The sidecar says false: it serves from the cache before the store answers (DESIGN §9),
+   * and a slow store must not hold its start.
+   */
+  awaitStoreWhenCached?: boolean;
 }
 
 export type PollOutcome = {
@@ -71,7 +77,10 @@ export type PollOutcome = {
 };
 
 export interface BundleLifecycle {
-  /** Loads and activates the cached bundle (if any), polls the store once, then keeps polling. */
+  /**
+   * Loads and activates the cached bundle (if any), polls the store once (waiting for it unless the
+   * cache gave a bundle and awaitStoreWhenCached is false), then keeps polling.
+   */
   start(): Promise<void>;
   /** Polls now; if a poll is running, resolves after one more poll that starts when it ends. */
   pollNow(): Promise<PollOutcome>;
@@ -216,6 +225,12 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
     }
   }
 
+  /** The store answered with the bundle running since a start from the cache: it is the store's now. */
+  function confirmedByStore(running: ActiveBundle): void {
+    running.from = 'store';
+    status.activeFrom = 'store';
+  }
+
   async function pollOnce(): Promise<PollOutcome> {
     status.lastPollAt = iso(now());
     let version: string | null = null;
@@ -225,6 +240,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       const key = manifestKey(fetched.bytes, fetched.sig);
       if (active && key === committed.key) {
         committed = { etag: fetched.etag, key };
+        confirmedByStore(active);
         return succeed('unchanged');
       }
       const manifest = verifyManifest(fetched.bytes, fetched.sig, verifyOpts);
@@ -236,6 +252,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
         current.manifest = manifest;
         current.target = target;
         status.viaRollout = target.viaRollout;
+        confirmedByStore(current);
         committed = { etag: fetched.etag, key };
         if (activeRaw)
           await persist({
@@ -293,15 +310,19 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       await loadCache();
       // fs.watch (directory stores) only hints; the scheduled poll stays the source of truth.
       stopWatch = source.watch?.(() => loop.signal()) ?? null;
-      await loop.runNow();
+      const first = loop.runNow();
+      if (active && opts.awaitStoreWhenCached === false) first.catch(() => undefined);
+      else await first;
     },
     pollNow: () => loop.runNow(),
     status: () => structuredClone(status),
     active: () => active,
     async stop() {
       stopWatch?.();
-      await loop.stop();
+      // The source is closed before the running poll is waited for: that ends its requests now.
+      const stopped = loop.stop();
       source.close();
+      await stopped;
     },
   };
 }

@@ -12,7 +12,7 @@ export interface HttpSourceOptions {
   service: string;
   /** Poll period. Default 10 s. */
   intervalMs?: number;
-  /** Per-request timeout. Default 10 s. */
+  /** Per-request deadline, from the request to the last byte of the answer. Default 10 s. */
   timeoutMs?: number;
   /** Extra CA certificates (PEM) for an HTTPS store signed by a private CA. */
   ca?: string;
@@ -28,6 +28,8 @@ const MANIFEST_MAX_BYTES = 1 << 20;
 const SIG_MAX_BYTES = 4096;
 
 class TooLargeError extends Error {}
+
+const EMPTY = Buffer.alloc(0);
 
 export function createHttpSource(opts: HttpSourceOptions): BundleSource {
   const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
@@ -52,26 +54,45 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
     };
     if (ifNoneMatch) headers['if-none-match'] = ifNoneMatch;
     return new Promise((resolve, reject) => {
+      // A deadline for the whole answer, not an idle timeout: a store trickling a byte a second
+      // would otherwise hold a poll (and the proxy's start and stop, which wait for it) for ever.
+      const deadline = setTimeout(
+        () => fail(new Error(`no complete answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const done = (res: Response) => {
+        clearTimeout(deadline);
+        resolve(res);
+      };
       const fail = (err: Error) => {
+        clearTimeout(deadline);
         reject(err instanceof TooLargeError ? err : new StoreUnreachableError(`GET ${url}: ${err.message}`));
         req.destroy();
       };
-      const req = (secure ? https : http).get(url, { agent, headers, timeout: timeoutMs }, (res) => {
+      const req = (secure ? https : http).get(url, { agent, headers }, (res) => {
         const status = res.statusCode ?? 0;
         const etag = typeof res.headers.etag === 'string' ? res.headers.etag : null;
+        if (status !== 200) {
+          // Only a 200's body is read. Any other answer's (an error page of any size) is not: the
+          // connection goes with it, except after a 304, which has none and is every steady poll.
+          if (status === 304) res.resume().on('end', () => done({ status, etag, body: EMPTY }));
+          else {
+            done({ status, etag, body: EMPTY });
+            res.destroy();
+          }
+          return;
+        }
         const chunks: Buffer[] = [];
         let length = 0;
         res.on('data', (chunk: Buffer) => {
           length += chunk.length;
           // Bound memory: a store that serves more than the signed manifest promises is refused early.
-          if (status === 200 && length > maxBytes)
-            fail(new TooLargeError(`${url} is larger than ${maxBytes} bytes`));
+          if (length > maxBytes) fail(new TooLargeError(`${url} is larger than ${maxBytes} bytes`));
           else chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status, etag, body: Buffer.concat(chunks) }));
+        res.on('end', () => done({ status, etag, body: Buffer.concat(chunks) }));
         res.on('error', fail);
       });
-      req.on('timeout', () => fail(new Error(`no answer within ${timeoutMs} ms`)));
       req.on('error', fail);
     });
   }

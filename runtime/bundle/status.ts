@@ -73,11 +73,14 @@ export interface PollTiming {
  * Delay before the next poll: the interval while healthy; after failures, the interval doubled per
  * failure beyond the first, capped. Jittered either way.
  */
+/** Node's longest timer: a longer delay fires after 1 ms instead (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function nextPollDelay(timing: PollTiming, consecutiveFailures: number, random: Random): number {
   const cap = Math.max(timing.maxBackoffMs, timing.intervalMs);
   const base =
     consecutiveFailures <= 1
       ? timing.intervalMs
       : Math.min(cap, timing.intervalMs * 2 ** (consecutiveFailures - 1));
-  return Math.max(0, Math.round(base * (1 + timing.jitter * (2 * random() - 1))));
+  return Math.min(MAX_TIMER_MS, Math.max(0, Math.round(base * (1 + timing.jitter * (2 * random() - 1)))));
 }

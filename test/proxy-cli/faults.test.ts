@@ -192,6 +192,31 @@ describe('meshc proxy: refused bundles and an unreachable store', () => {
   });
 });
 
+describe('meshc proxy: a store that accepts connections and never answers', () => {
+  it('starts from --cache-dir at once, and stops at once', async () => {
+    // A connection held open in silence: an idle timeout is all a store like this ever trips.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const cached = manifestVersion(fixture.store, 'client');
+      const args = baseArgs(fixture, 'client');
+      args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${port}/store`;
+      const sidecar = startSidecarProcess([...args, '--cache-dir', cacheDir()], fixture.dir);
+      // Waited for, the store's first answer would take the source's 10 s deadline: the bounds here
+      // say "not waited for", not how fast.
+      const p = await sidecar.ready(5000);
+      expect(await config(p.admin)).toMatchObject({ activeVersion: cached, activeFrom: 'cache' });
+      expect((await callServer(p)).body).toBe('ok v1');
+      const stopping = Date.now();
+      expect(await sidecar.stop()).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
 describe('meshc proxy: an HTTPS store', () => {
   it.skipIf(!hasOpenssl)(
     'trusts a store signed by a private CA only when given --store-ca',
@@ -309,6 +334,7 @@ describe('meshc proxy: bad flags and a busy port', () => {
       [[...base, '--app', 'localhost'], /--app needs a port/],
       [[...without('--inbound'), '--inbound', '127.0.0.1:99999'], /--inbound: port 99999 is out of range/],
       [[...base, '--poll-interval', 'soon'], /--poll-interval/],
+      [[...base, '--poll-interval', '1000h'], /--poll-interval must be at most 24h/],
     ];
     for (const [args, message] of cases) {
       const { code, err } = run(...args);

@@ -215,6 +215,12 @@ describe('bundle lifecycle (directory store)', () => {
     expect(nextPollDelay(t, 10, () => 0.5)).toBe(60_000);
   });
 
+  it('never asks for a delay Node cannot time (it would fire after 1 ms, a busy poll)', () => {
+    const long = { intervalMs: 1000 * 60 * 60 * 1000, jitter: 0.1, maxBackoffMs: 60_000 };
+    expect(nextPollDelay(long, 0, () => 0.999999)).toBe(2 ** 31 - 1);
+    expect(nextPollDelay(long, 3, () => 0)).toBe(2 ** 31 - 1);
+  });
+
   it('coalesces polls requested while one runs into exactly one more', async () => {
     publish(makeBundle());
     const lc = lifecycle();

@@ -1,6 +1,8 @@
 // The bundle loop against a real HTTP store on 127.0.0.1: conditional GETs answered 304, the ETag held
 // back after a failed activation, garbage and outages, rollout, starting from the disk cache, and HTTPS.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,6 +138,15 @@ describe('bundle lifecycle (HTTP store)', () => {
     await first.start();
     expect(first.status().activeFrom).toBe('store');
     await first.stop();
+
+    // Restarted with the store up and unchanged: from the cache, until the store answers with it.
+    const again = lifecycle({ awaitStoreWhenCached: false });
+    await again.start();
+    expect(again.status()).toMatchObject({ activeVersion: pub.version, activeFrom: 'cache' });
+    expect((await again.pollNow()).result).toBe('unchanged');
+    expect(again.status()).toMatchObject({ activeVersion: pub.version, activeFrom: 'store' });
+    expect(again.active()?.from).toBe('store');
+    await again.stop();
     await server.close();
 
     const offline = lifecycle({}, server.url); // same URL, nobody listening now
@@ -146,7 +157,7 @@ describe('bundle lifecycle (HTTP store)', () => {
       lastError: { code: 'store-unreachable' },
       reloads: { success: 1, unreachable: 1 },
     });
-    expect(activated.map((b) => b.commit)).toEqual(['commit-a', 'commit-a']);
+    expect(activated.map((b) => b.commit)).toEqual(['commit-a', 'commit-a', 'commit-a']);
     await offline.stop();
 
     // a cache whose bytes were altered is refused, and nothing is active
@@ -198,6 +209,61 @@ describe('bundle lifecycle (HTTP store)', () => {
     const lc = lifecycle({ cacheDir: null });
     await lc.start();
     expect(lc.status().lastError?.code).toBe('bundle-size-mismatch');
+  });
+});
+
+describe('an HTTP store that misbehaves', () => {
+  /** A store whose every answer is `respond`'s, on 127.0.0.1. */
+  async function misbehaving(
+    respond: (res: ServerResponse) => void,
+  ): Promise<{ url: string; close(): void }> {
+    const server = createServer((_req, res) => respond(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/store`,
+      close: () => server.close() && server.closeAllConnections(),
+    };
+  }
+
+  it('gives up on an answer that trickles in past the deadline (an idle timeout never fires)', async () => {
+    const trickles = new Set<NodeJS.Timeout>();
+    const store = await misbehaving((res) => {
+      res.writeHead(200, { 'content-length': 1000 });
+      const t = setInterval(() => res.write('{'), 20);
+      trickles.add(t);
+      res.on('close', () => clearInterval(t));
+    });
+    try {
+      const source = createHttpSource({ url: store.url, service: 'reviews', timeoutMs: 300 });
+      await expect(source.fetchManifest(null)).rejects.toThrow(/no complete answer within 300 ms/);
+      source.close();
+    } finally {
+      for (const t of trickles) clearInterval(t);
+      store.close();
+    }
+  });
+
+  it('does not read an error answer: an endless 500 is the store failing, at once', async () => {
+    let sent = 0;
+    const store = await misbehaving((res) => {
+      res.writeHead(500);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const more = () => {
+        while (!res.destroyed && sent < 1 << 30 && res.write(chunk)) sent += chunk.length;
+      };
+      res.on('drain', more);
+      more();
+    });
+    try {
+      const source = createHttpSource({ url: store.url, service: 'reviews', timeoutMs: 5000 });
+      await expect(source.fetchManifest(null)).rejects.toThrow(/HTTP 500/);
+      source.close();
+      // Read, it would have run to the deadline, holding every byte (the cap was only on a 200's body).
+      expect(sent).toBeLessThan(64 << 20);
+    } finally {
+      store.close();
+    }
   });
 });
 

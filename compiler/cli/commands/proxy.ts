@@ -54,7 +54,7 @@ Options:
   --store-ca FILE      extra CA certificates (PEM) for an https:// store
   --allow-unsigned     accept a store compiled with --unsigned (then --verify-key is optional)
   --access-log FILE    append the JSON access log to FILE instead of stdout
-  --poll-interval D    how often the store is checked (default 5s for a directory, 10s for a URL)
+  --poll-interval D    how often the store is checked (default 5s for a directory, 10s for a URL; at most 24h)
 
 Logs are JSON lines on stderr; once serving, one line has "msg":"proxy ready" and the bound ports.
 
@@ -155,6 +155,8 @@ function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOptions, '
   const pollIntervalMs = pollText === undefined ? undefined : parseDuration(pollText);
   if (pollIntervalMs === 0 || (pollText !== undefined && pollIntervalMs === undefined))
     throw new UsageError(`--poll-interval must be a duration like 500ms, 5s or 1m, got "${pollText}"`);
+  if (pollIntervalMs !== undefined && pollIntervalMs > MAX_POLL_INTERVAL_MS)
+    throw new UsageError(`--poll-interval must be at most 24h, got "${pollText}"`);
   const app = address(values, 'app');
   if (app && app.port === undefined) throw new UsageError('--app needs a port: HOST:PORT or PORT');
   const listen = {
@@ -179,6 +181,9 @@ function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOptions, '
     ...optional('pollIntervalMs', pollIntervalMs),
   };
 }
+
+/** Longer is no store check at all (and past ~24.8 days Node's timers overflow to 1 ms). */
+const MAX_POLL_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
