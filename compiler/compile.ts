@@ -93,6 +93,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   // (store/file-ops.ts), so the disk and the emit hide each other.
   let writing: Promise<void> = Promise.resolve();
   let emitter: ChunkEmitter | undefined;
+  let committed = false;
   try {
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
@@ -177,6 +178,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     if (chunks.pipelined && previous && !(await write(previous))) return { model, diagnostics };
     await writing;
     const report = await writer.finish(model.name, input.commit);
+    // The store is complete and committed: from here on, nothing may roll it back (an abort would
+    // replay a journal whose backups finish already removed, and leave manifests without bundles).
+    committed = true;
     phaseEnds('index and manifests written');
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
     phaseEnds('fingerprints recorded');
@@ -188,7 +192,7 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     return { model, diagnostics, report: { ...report, services } };
   } catch (err) {
     await writing.catch(() => undefined);
-    await writer.abort();
+    if (!committed) await writer.abort();
     throw err;
   } finally {
     await emitter?.close();

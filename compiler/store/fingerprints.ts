@@ -16,17 +16,21 @@ import { join, sep } from 'node:path';
 import { readLineCache, writeLineCache } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { packageVersion } from '../cli/version.js';
-import { statNumbers } from '../stat-numbers.js';
+import { type StatNumbers, statNumbers } from '../stat-numbers.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
 import type { ValidSpec } from '../validate/types.js';
 
 /** Bumped whenever what goes into a fingerprint, or this file's format, changes. */
-const FINGERPRINT_FORMAT = 'meshc.fingerprints/v3';
+const FINGERPRINT_FORMAT = 'meshc.fingerprints/v4';
 
-/** One file of a service as it was left in the store: [store-relative path, size, mtimeMs]. */
-export type FileStamp = readonly [path: string, size: number, mtimeMs: number];
+/**
+ * One file of a service as it was left in the store: its store-relative path and what stat says of
+ * it. The ctime is there because nothing can set it back: an edit that keeps the size and restores the
+ * mtime (`touch -d`, `cp -p`) still moves it; the inode, because a file replaced by another is another.
+ */
+export type FileStamp = readonly [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number];
 
 export interface FingerprintEntry {
   readonly fingerprint: string;
@@ -133,7 +137,13 @@ function isEntry(value: unknown): value is FingerprintEntry {
     Array.isArray(e.files) &&
     e.files.every(
       (f) =>
-        Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'number' && typeof f[2] === 'number',
+        Array.isArray(f) &&
+        f.length === 5 &&
+        typeof f[0] === 'string' &&
+        typeof f[1] === 'number' &&
+        typeof f[2] === 'number' &&
+        typeof f[3] === 'number' &&
+        typeof f[4] === 'number',
     )
   );
 }
@@ -150,11 +160,32 @@ export function storeStillMatches(outDir: string, entry: FingerprintEntry): bool
   const { files, absent } = entry;
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
-    const st = statNumbers(base + file[0], false);
-    if (!st || !st.isFile || st.size !== file[1] || st.mtimeMs !== file[2]) return false;
+    const st = statOrNothing(base + file[0]);
+    if (
+      !st ||
+      !st.isFile ||
+      st.size !== file[1] ||
+      st.mtimeMs !== file[2] ||
+      st.ctimeMs !== file[3] ||
+      st.ino !== file[4]
+    )
+      return false;
   }
-  for (let i = 0; i < absent.length; i++) if (statNumbers(base + absent[i]!, false)) return false;
+  for (let i = 0; i < absent.length; i++) if (statOrNothing(base + absent[i]!) !== undefined) return false;
   return true;
+}
+
+/**
+ * The stat of a store file, or undefined when there is none to be had: also when a file stands where
+ * a directory of the path should (ENOTDIR), or it cannot be reached (EACCES, ELOOP). The cache then
+ * does not vouch for the service, which is compiled as without it, and the writer says what is wrong.
+ */
+function statOrNothing(path: string): StatNumbers | undefined {
+  try {
+    return statNumbers(path, false);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stamps `paths` as they are now in the store; undefined when one is missing. */
@@ -162,9 +193,9 @@ export function stampFiles(outDir: string, paths: readonly string[]): FileStamp[
   const base = storeBase(outDir);
   const stamps: FileStamp[] = [];
   for (const path of paths) {
-    const st = statNumbers(base + path, false);
+    const st = statOrNothing(base + path);
     if (!st) return undefined;
-    stamps.push([path, st.size, st.mtimeMs]);
+    stamps.push([path, st.size, st.mtimeMs, st.ctimeMs, st.ino]);
   }
   return stamps;
 }

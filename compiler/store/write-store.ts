@@ -115,6 +115,8 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   // A fresh store is built beside its final place, on the same file system, so one rename publishes it.
   const root = fresh ? join(dirname(outDir), `.${basename(outDir)}.${process.pid}.staging`) : outDir;
   const journal: Undo[] = [];
+  /** Set once finish has put the last file in place: abort then leaves the store alone. */
+  let committed = false;
   const backups: string[] = [];
   const seen = new Set<string>();
   const services: ServiceEntry[] = [];
@@ -272,7 +274,9 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         await writeChanges([...lateGroups(writes.filter((w) => w.file !== index)), indexWrite]);
         const removed = fresh ? [] : await removeAbsent(absent);
         if (fresh) await rename(root, outDir);
-        // Committed: the backups of replaced files are no longer needed.
+        // Committed: the backups of replaced files are no longer needed, and there is nothing to undo.
+        committed = true;
+        journal.length = 0;
         for (const backup of backups) rmSync(backup, { force: true });
         return {
           services: services.map((s) => ({
@@ -288,6 +292,8 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
     },
 
     async abort() {
+      // After finish, the store is the new one: undoing part of it would break it.
+      if (committed) return;
       if (fresh) {
         await removeAll(root, ancestors);
         return;

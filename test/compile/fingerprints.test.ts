@@ -2,7 +2,8 @@
 // store files did not change. Skipping must never change the result: after each edit below, the store
 // is byte-identical to the same compiles without the cache, and (where the commit does not move) to a
 // compile from scratch; and exactly the services whose bundles can differ are emitted again.
-import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NamedTarget } from '../../compiler/emit/index.js';
@@ -246,10 +247,46 @@ describe('a compile with a fingerprint cache', () => {
     expect(await snapshotTree(cached)).toEqual(before);
   });
 
+  it('sees an edit that kept the size and put the mtime back (the ctime moved)', async () => {
+    const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
+    const expected = await hashTree(cached);
+    const manifest = join(cached, storePaths.manifest('details'));
+    const text = await readFile(manifest, 'utf8');
+    const { mtimeNs } = await stat(manifest, { bigint: true });
+    const edited = text.replace('"service"', '"servicE"');
+    expect(edited.length).toBe(text.length);
+    await writeFile(manifest, edited);
+    // To the nanosecond, as `touch -d` or `cp -p` put it back (fs.utimes takes a double: not exact).
+    const at = `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`;
+    execFileSync('touch', ['-m', '-d', at, manifest]);
+    expect((await stat(manifest, { bigint: true })).mtimeNs).toBe(mtimeNs);
+    const emitted: string[] = [];
+    const { report } = await compileFixture(cached, SHOP_FILES, {
+      signingKey: key,
+      targets: [countingEnvoy(emitted)],
+      fingerprintFile,
+    });
+    expect(emitted).toEqual(['details']);
+    expect(report?.written).toEqual([storePaths.manifest('details')]);
+    expect(await hashTree(cached)).toEqual(expected);
+  });
+
+  it('answers a file where a store directory should be as without the cache (MC5002), not a crash', async () => {
+    const { cached, plain, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
+    for (const store of [cached, plain]) {
+      await rm(join(store, 'services', 'details'), { recursive: true });
+      await writeFile(join(store, 'services', 'details'), 'not a directory');
+    }
+    const opts = { signingKey: key, targets: [countingEnvoy([])] };
+    const withCache = compileFixture(cached, SHOP_FILES, { ...opts, fingerprintFile });
+    await expect(withCache).rejects.toMatchObject({ code: 'MC5002' });
+    await expect(compileFixture(plain, SHOP_FILES, opts)).rejects.toMatchObject({ code: 'MC5002' });
+  });
+
   it('rewrites only the lines of the services it recompiled', async () => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
     const before = (await readFile(fingerprintFile, 'utf8')).split('\n');
-    expect(before[0]).toBe('meshc.fingerprints/v3');
+    expect(before[0]).toBe('meshc.fingerprints/v4');
     expect(before.filter((l) => l.startsWith('['))).toHaveLength(4);
     const edited = edit(SHOP_FILES, 'services/ratings.yaml', 'port: 6379', 'port: 6380');
     await compileFixture(cached, edited, { signingKey: key, targets: [countingEnvoy([])], fingerprintFile });

@@ -4,9 +4,12 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCompileError } from '../../compiler/compile-error.js';
+import { emitArtifacts } from '../../compiler/emit/index.js';
+import { normalizeSpec } from '../../compiler/normalize/index.js';
+import { openStoreWriter } from '../../compiler/store/write-store.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { sha256Hex, storePaths, verifyDetached } from '../../schema/store-format.js';
-import { publicKeyOf, SHOP_FILES, testSigningKey } from './helpers.js';
+import { publicKeyOf, SHOP_FILES, specFrom, testSigningKey } from './helpers.js';
 import { compileFixture, hashTree, tempDirsPerTest, snapshotTree } from './store-helpers.js';
 
 const key = testSigningKey();
@@ -268,6 +271,21 @@ describe('a store that cannot be written', () => {
     await expectCode(compileFixture(out, SHOP_FILES, { signingKey: key }), 'MC5002');
     await chmod(out, 0o755);
     expect(await hashTree(out)).toEqual({});
+  });
+
+  it('leaves a committed store alone when aborted after finish (no manifest loses its bundle)', async () => {
+    const out = await tempDir();
+    await compileFixture(out, SHOP_FILES, { signingKey: key });
+    const { artifacts } = emitArtifacts(normalizeSpec(specFrom(EDITED)), { commit: null, targets: [] });
+    const writer = await openStoreWriter(out, { signingKey: key });
+    await writer.addServices(artifacts!.services);
+    await writer.finish('shop', null);
+    const committed = await hashTree(out);
+    // An error after finish (in the caller's bookkeeping) reaching its abort must not undo anything.
+    await writer.abort();
+    expect(await hashTree(out)).toEqual(committed);
+    const manifest = await readJson<Manifest>(out, storePaths.manifest('productpage'));
+    expect(committed).toHaveProperty([storePaths.bundle('productpage', manifest.version)]);
   });
 
   it('rolls back every file written when a write fails half-way', async () => {
