@@ -81,8 +81,13 @@ export function spiffeIdFromSubjectAltName(text: string | undefined): SpiffeId {
   return parseSpiffeId(uris[0]!.value);
 }
 
-/** The SPIFFE id of a parsed certificate or of a TLS peer certificate object. */
+/**
+ * The SPIFFE id of a parsed certificate or of a TLS peer certificate object. A CA certificate names
+ * no workload, whatever its URI SAN (X.509-SVID §4.1: a leaf SVID has cA false), as verifyChain
+ * says of the proxy's own chain: refused, so a CA key cannot stand in for a service on the wire.
+ */
 export function spiffeIdOfCertificate(cert: X509Certificate | PeerCertificate): SpiffeId {
+  if (cert.ca) throw new IdentityError('IDENTITY_BAD_CERTIFICATE', 'certificate is a CA, not a workload');
   const text = 'subjectaltname' in cert ? cert.subjectaltname : (cert as X509Certificate).subjectAltName;
   return spiffeIdFromSubjectAltName(text);
 }

@@ -1,9 +1,11 @@
 // Strict SPIFFE id parsing and reading ids from subject alt names (node's text form, with its JSON
 // quoting of unusual names), as the proxy does for every inbound connection.
-import { X509Certificate } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { x509 } from '../../compiler/pki/x509.js';
 import { IdentityError } from '../../runtime/identity/errors.js';
 import {
+  checkSpiffeServerIdentity,
   parseSubjectAltName,
   spiffeIdFromSubjectAltName,
   spiffeIdOfCertificate,
@@ -109,5 +111,32 @@ describe('subject alt names', () => {
     const cert = new X509Certificate(leaf.certPem);
     expect(cert.subjectAltName).toBe('URI:spiffe://shop.local/reviews, DNS:reviews');
     expect(spiffeIdOfCertificate(cert).uri).toBe('spiffe://shop.local/reviews');
+  });
+
+  test('refuses a CA certificate, whatever its URI SAN says (a leaf SVID is not a CA)', async () => {
+    const pki = await makePki('ecdsa');
+    const root = new X509Certificate(pki.root.certPem);
+    expect(root.subjectAltName).toBe('URI:spiffe://shop.local');
+    expect(codeOf(() => spiffeIdOfCertificate(root))).toBe('IDENTITY_BAD_CERTIFICATE');
+    // A CA a root key holder made to carry a workload's id, as a TLS peer would present it.
+    const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const posing = await x509.X509CertificateGenerator.createSelfSigned({
+      name: 'CN=posing',
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: 'spiffe://shop.local/productpage' }]),
+      ],
+    });
+    const asPeer = new X509Certificate(posing.toString('pem'));
+    expect(asPeer.ca).toBe(true);
+    expect(codeOf(() => spiffeIdOfCertificate(asPeer))).toBe('IDENTITY_BAD_CERTIFICATE');
+    expect(checkSpiffeServerIdentity('spiffe://shop.local/productpage')('x', asPeer as never)).toBeInstanceOf(
+      IdentityError,
+    );
   });
 });
