@@ -1,8 +1,12 @@
 // When the proxy may take traffic: a verified bundle is active AND its own certificate is loaded, valid
-// now, and names the identity the bundle expects. Pure, so /ready and tests compute it the same way.
+// now, chains to the bundle's trust roots, and names the identity the bundle expects. Pure, so /ready
+// and tests compute it the same way.
+import { X509Certificate } from 'node:crypto';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus } from '../bundle/status.js';
 import type { CertificatePair, CertificateStatus } from '../certs/watch-certificates.js';
+import { IdentityError } from '../identity/errors.js';
+import { verifyChain } from '../identity/verify-chain.js';
 
 export interface ReadinessInput {
   bundle: BundleStatus;
@@ -51,6 +55,11 @@ export function computeReadiness(input: ReadinessInput): Readiness {
       code: 'certificate-not-yet-valid',
       message: `the workload certificate is valid from ${new Date(cert.notBefore).toISOString()}`,
     });
+  } else if (activeBundle) {
+    // The leaf is in its window; the rest of the chain must be too, and lead to a root peers trust:
+    // an expired intermediate or another CA's certificate was ready here and refused by every peer.
+    const problem = chainProblem(cert, activeBundle, input.now);
+    if (problem) reasons.push(problem);
   }
   if (cert && activeBundle && cert.spiffeId !== activeBundle.identity.spiffeId) {
     reasons.push({
@@ -59,4 +68,39 @@ export function computeReadiness(input: ReadinessInput): Readiness {
     });
   }
   return { ready: reasons.length === 0, reasons };
+}
+
+/** The bundle's trust roots, parsed once per bundle (/ready is asked every few seconds). */
+const parsedRoots = new WeakMap<Bundle, X509Certificate[]>();
+
+function rootsOf(bundle: Bundle): X509Certificate[] {
+  let roots = parsedRoots.get(bundle);
+  if (!roots) {
+    roots = [];
+    for (const pem of bundle.trustRoots) {
+      try {
+        roots.push(new X509Certificate(pem));
+      } catch {
+        // A root that does not parse trusts nothing; the chain check then says so.
+      }
+    }
+    parsedRoots.set(bundle, roots);
+  }
+  return roots;
+}
+
+function chainProblem(cert: CertificatePair, bundle: Bundle, now: number): NotReadyReason | undefined {
+  try {
+    verifyChain({ chain: cert.chain, roots: rootsOf(bundle), now });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    const code =
+      err.code === 'IDENTITY_EXPIRED'
+        ? 'certificate-expired'
+        : err.code === 'IDENTITY_NOT_YET_VALID'
+          ? 'certificate-not-yet-valid'
+          : 'certificate-untrusted';
+    return { code, message: `the workload certificate's chain: ${err.message}` };
+  }
 }

@@ -40,8 +40,8 @@ async function get(path: string, init?: RequestInit) {
   return { status: res.status, text, json, type: res.headers.get('content-type') };
 }
 
-async function writeCert(service: string, opts: { now?: number; ttlMs?: number } = {}) {
-  const issued = await pki.issue(service, { now: opts.now ?? NOW, ttlMs: opts.ttlMs ?? DAY });
+async function writeCert(service: string, opts: { now?: number; ttlMs?: number } = {}, from = pki) {
+  const issued = await from.issue(service, { now: opts.now ?? NOW, ttlMs: opts.ttlMs ?? DAY });
   writeFileSync(join(certDir, 'tls.crt'), issued.certPem);
   writeFileSync(join(certDir, 'tls.key'), issued.keyPem);
 }
@@ -88,10 +88,12 @@ afterEach(async () => {
   removeDir(certDir);
 });
 
-async function startAll(certService = 'reviews') {
-  published = publishBundle(root, 'reviews', makeBundle('reviews', 'a'), keys.privateKey);
+async function startAll(certService = 'reviews', certPki?: TestPki) {
+  // The bundle trusts the test PKI's root: readiness checks the certificate's chain against it.
+  const trusted = makeBundle('reviews', 'a', { trustRoots: [pki.root.certPem] });
+  published = publishBundle(root, 'reviews', trusted, keys.privateKey);
   publishManifest(root, 'reviews', published, { key: keys.privateKey });
-  await writeCert(certService);
+  await writeCert(certService, {}, certPki);
   await lifecycle.start();
   await certs.start();
 }
@@ -165,6 +167,20 @@ describe('admin endpoints', () => {
         code: 'certificate-identity-mismatch',
         message:
           'the certificate names spiffe://shop.local/ratings, the bundle expects spiffe://shop.local/reviews',
+      },
+    ]);
+  });
+
+  it('is not ready with a certificate that does not chain to the bundle trust roots', async () => {
+    await startAll('reviews', await makePki('ecdsa', NOW));
+    const untrusted = await get('/ready');
+    expect(untrusted.status).toBe(503);
+    expect(untrusted.json.reasons).toEqual([
+      {
+        code: 'certificate-untrusted',
+        message: expect.stringMatching(
+          /^the workload certificate's chain: .* does not chain to a trusted root$/,
+        ),
       },
     ]);
   });

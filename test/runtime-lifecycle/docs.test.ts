@@ -16,6 +16,7 @@ describe('docs/proxy-operations.md', () => {
       ...reloadResults,
       'no-bundle',
       'certificate-identity-mismatch',
+      'certificate-untrusted',
       'starting',
     ];
     const metricNames = [
