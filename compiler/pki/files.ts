@@ -2,7 +2,7 @@
 // file beside its target, then renamed into place, so a failure never leaves a certificate without
 // its key. Existing files are only replaced with --force.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PkiError } from './errors.js';
 
@@ -35,6 +35,38 @@ export async function writeFilesAtomically(
       );
     }
   }
+  // A device, FIFO or socket (also behind a symlink: /dev/stdout) is written to, never replaced:
+  // renamed over, /dev/null became a regular file holding the report, for every program on the
+  // machine. Written last, as such a write cannot be taken back. A symlink to a regular file is
+  // replaced at its target, not itself.
+  const special: OutputFile[] = [];
+  const regular: OutputFile[] = [];
+  for (const f of files) {
+    if (await isSpecialFile(f.path)) special.push(f);
+    else regular.push({ ...f, path: await realpath(f.path).catch(() => f.path) });
+  }
+  await writeRegularAtomically(regular);
+  for (const f of special) {
+    const handle = await open(f.path, 'w');
+    try {
+      await handle.writeFile(f.data);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** A character or block device, FIFO or socket at `path`, symlinks followed. */
+async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+async function writeRegularAtomically(files: readonly OutputFile[]): Promise<void> {
   const temps = files.map((f) => `${f.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     for (const dir of new Set(files.map((f) => dirname(f.path)))) await mkdir(dir, { recursive: true });

@@ -1,6 +1,17 @@
 // All-or-nothing writes: a failure part-way leaves no file and no temp file behind; keys get 0600
 // whatever the umask; existing files are named in the refusal.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { isPkiError } from '../../compiler/pki/errors.js';
@@ -53,4 +64,34 @@ test('keys are 0600 even under a permissive umask; --force replaces, else existi
   await writeFilesAtomically([{ ...key, data: 'two' }], { force: true });
   expect(readFileSync(key.path, 'utf8')).toBe('two');
   expect(readdirSync(join(temp.dir, 'k'))).toEqual(['x.key']);
+});
+
+test('a FIFO (as /dev/null or /dev/stdout would be) is written to, never replaced by a file', async () => {
+  const fifo = join(temp.dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const received = new Promise<string>((resolve, reject) => {
+    let text = '';
+    createReadStream(fifo, 'utf8')
+      .on('data', (chunk) => (text += chunk))
+      .on('end', () => resolve(text))
+      .on('error', reject);
+  });
+  await writeFilesAtomically([{ path: fifo, data: '<html>report</html>', mode: PUBLIC_MODE }], {
+    force: true,
+  });
+  expect(await received).toBe('<html>report</html>');
+  expect(lstatSync(fifo).isFIFO()).toBe(true);
+  expect(readdirSync(temp.dir)).toEqual(['pipe']);
+});
+
+test('a symlink to a file is written through: the file is replaced, the link stays', async () => {
+  const target = join(temp.dir, 'real.html');
+  writeFileSync(target, 'old');
+  symlinkSync(target, join(temp.dir, 'link.html'));
+  await writeFilesAtomically([{ path: join(temp.dir, 'link.html'), data: 'new', mode: PUBLIC_MODE }], {
+    force: true,
+  });
+  expect(lstatSync(join(temp.dir, 'link.html')).isSymbolicLink()).toBe(true);
+  expect(readFileSync(target, 'utf8')).toBe('new');
+  expect(readdirSync(temp.dir).sort()).toEqual(['link.html', 'real.html']);
 });

@@ -16,7 +16,8 @@ export const reportCommand: Command = {
   PATH             spec directory or single spec file (default: .)
 
 Options:
-  --out FILE       the HTML page to write (replaced atomically; parent directories created).
+  --out FILE       the HTML page to write (replaced atomically; parent directories created; a
+                   device or pipe such as /dev/null is written to, not replaced).
                    One file, no network at view time: CSS and the service graph (SVG) inline.
   --ref REF        read the spec from git ref REF without checking it out
 ${parseCacheHelp(19)}
