@@ -51,8 +51,13 @@ export function backoffMs(retry: number, backoff: BundleRetries['backoff'], rand
   return Math.floor(random() * cap);
 }
 
-/** The timeout of the next attempt: the per-try timeout, cut to what is left of the route deadline. */
+/**
+ * The per-try timeout of the next attempt, or Infinity when the route deadline comes first (or there
+ * is none): then the route's own timer ends the attempt, as the route timeout, which is not retried
+ * and counts against nobody. Cut to what is left, a per-try timer fired a hair before the route's
+ * and turned the route timeout into a per-try one: retried near the deadline, a retry budget token
+ * spent, the endpoint counted as failing.
+ */
 export function tryTimeoutMs(perTryTimeoutMs: number, now: number, deadline: number): number {
-  const perTry = perTryTimeoutMs > 0 ? perTryTimeoutMs : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.min(perTry, deadline - now));
+  return perTryTimeoutMs > 0 && perTryTimeoutMs < deadline - now ? perTryTimeoutMs : Number.POSITIVE_INFINITY;
 }

@@ -118,6 +118,15 @@ describe('resilience through the mesh', () => {
                 }),
               }),
               byCase('slow', { timeoutMs: 200 }),
+              byCase('deadline', {
+                timeoutMs: 200,
+                retries: retries({
+                  attempts: 2,
+                  perTryTimeoutMs: 0,
+                  on: { gatewayError: true },
+                  backoff: fast,
+                }),
+              }),
               byCase('pertry', {
                 timeoutMs: 3000,
                 retries: retries({
@@ -215,6 +224,17 @@ describe('resilience through the mesh', () => {
     expect(r.headers['x-meshc-rule']).toBe('services/reviews.yaml:44');
     expect(elapsed).toBeGreaterThanOrEqual(190);
     expect(elapsed).toBeLessThan(900);
+  });
+
+  it('the route timeout ends the request, even with gatewayError retries: never retried near the deadline', async () => {
+    // With no per-try timeout (or one longer than what is left), the attempt is the route's to end:
+    // a per-try timer cut to the deadline fired first and sent a second attempt (and spent budget).
+    const paths = ['/slow-d1', '/slow-d2', '/slow-d3', '/slow-d4', '/slow-d5'];
+    const answers = await Promise.all(paths.map((path) => call(path, { case: 'deadline' })));
+    expect(answers.map((r) => [r.status, r.headers['x-meshc-error']])).toEqual(
+      paths.map(() => [504, 'upstream-timeout']),
+    );
+    expect(paths.map((path) => hits.get(path))).toEqual(paths.map(() => 1));
   });
 
   it('a per-try timeout is retried', async () => {

@@ -72,10 +72,12 @@ describe('backoffMs (full jitter)', () => {
 });
 
 describe('tryTimeoutMs', () => {
-  it('is the per-try timeout cut to the route deadline', () => {
+  it('is the per-try timeout while the route deadline is further; else none: the route timer ends the attempt', () => {
     expect(tryTimeoutMs(100, 0, 1000)).toBe(100);
-    expect(tryTimeoutMs(100, 950, 1000)).toBe(50);
-    expect(tryTimeoutMs(0, 0, 1000)).toBe(1000);
+    // The route deadline comes first: its own timer ends the attempt, as the route timeout.
+    expect(tryTimeoutMs(100, 950, 1000)).toBe(Number.POSITIVE_INFINITY);
+    expect(tryTimeoutMs(100, 900, 1000)).toBe(Number.POSITIVE_INFINITY);
+    expect(tryTimeoutMs(0, 0, 1000)).toBe(Number.POSITIVE_INFINITY);
     expect(tryTimeoutMs(0, 0, Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
   });
 });
