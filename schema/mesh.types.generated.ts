@@ -263,7 +263,7 @@ export interface Retries {
      */
     percent?: number;
     /**
-     * Retries always allowed per second.
+     * A reserve of retries allowed on top of percent: this many per second of the budget's 10-second window, which a burst may spend at once.
      */
     minPerSecond?: number;
   };

@@ -25,6 +25,11 @@ export interface ClientRequest {
 
 /** undici's legacy dispatch handler, as forward.ts implements it. */
 export interface ClientHandler {
+  /**
+   * The request left the queue for a connection that is being opened for it (not called for an open
+   * one, where onConnect follows at once): from here, and not before, it is connecting.
+   */
+  onAssigned?(): void;
   onConnect?(abort: (err?: Error) => void): void;
   onHeaders?(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
   onData?(chunk: Buffer): boolean;
@@ -298,6 +303,7 @@ class Connection {
     this.held.length = 0;
     this.heldComplete = false;
     if (this.connected) this.start();
+    else handler.onAssigned?.();
   }
 
   /** The response is kept from the handler: its head is not told yet, or the handler paused. */

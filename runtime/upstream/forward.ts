@@ -93,7 +93,6 @@ class Exchange implements ClientHandler {
       this.waiting = true;
     }
     if (target.endpoint) target.endpoint.inFlight++;
-    this.connectTimer = ctx.clock.setTimer(onConnectTimeout, target.connectTimeoutMs, this);
     if (Number.isFinite(ctx.tryTimeoutMs))
       this.tryTimer = ctx.clock.setTimer(onTryTimeout, ctx.tryTimeoutMs, this);
     ctx.onCancel((err) => this.fail(err));
@@ -108,6 +107,14 @@ class Exchange implements ClientHandler {
       },
       this,
     );
+  }
+
+  // A connection is being opened for the request: the connect timeout runs from here. Time queued for
+  // a pooled connection is not connecting (the per-try and route timeouts bound it): counted, a busy
+  // healthy endpoint was answered 503 upstream-connect-failure and ejected.
+  onAssigned(): void {
+    if (this.settled) return;
+    this.connectTimer = this.ctx.clock.setTimer(onConnectTimeout, this.target.connectTimeoutMs, this);
   }
 
   // The request is on a connected socket (TLS accepted, see mtls-pool's connector).

@@ -70,3 +70,57 @@ describe('maxPendingRequests through the mesh', () => {
     ).toEqual(['one', 'two']);
   });
 });
+
+describe('waiting for a pooled connection is not connecting', () => {
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  const held: ServerResponse[] = [];
+  let arrived: () => void = () => undefined;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    const app = await mesh.app('reviews');
+    app.handler = (_req, res) => {
+      held.push(res);
+      arrived();
+    };
+    const callee = await mesh.sidecar(
+      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
+    );
+    caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
+        routes: [route({ name: 'default' })],
+        policy: {
+          ...defaultPolicy,
+          connectTimeoutMs: 100,
+          circuitBreaker: { maxConnections: 1, maxPendingRequests: 5, maxRequests: 100 },
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    for (const res of held) res.end();
+    await mesh.close();
+  });
+
+  it('a request queued longer than connectTimeout for the busy connection is served when it frees', async () => {
+    const reached = new Promise<void>((r) => (arrived = r));
+    const first = send(caller.ports.outbound, { host: 'reviews', path: '/a' });
+    await reached;
+    const second = send(caller.ports.outbound, { host: 'reviews', path: '/b' });
+    // Three connect timeouts pass while the second waits in the queue (a real wait: the proxy's clock).
+    await new Promise((r) => setTimeout(r, 300));
+    const next = new Promise<void>((r) => (arrived = r));
+    held[0]!.end('one');
+    await next;
+    held[1]!.end('two');
+    const replies = await Promise.all([first, second]);
+    expect(replies.map((r) => [r.status, r.body])).toEqual([
+      [200, 'one'],
+      [200, 'two'],
+    ]);
+  });
+});
