@@ -76,8 +76,20 @@ export async function repointService(input: RepointInput): Promise<RepointReport
   const next =
     input.percent === undefined ? planRollback(current, target) : planRollout(current, target, input.percent);
   const nextBytes = new TextEncoder().encode(serializeCanonical(next));
-  if (Buffer.from(nextBytes).equals(manifestBytes))
-    return { service, before: current, after: next, changed: false };
+  // index.json follows the manifest's main version, also when the manifest already says it: a run
+  // whose index write failed is finished by running it again, as its hint says.
+  const syncIndex = () =>
+    updateIndex(file(storePaths.index), service, next.version).catch((err: Error) => {
+      throw new RolloutError(
+        'ROLLOUT_WRITE_FAILED',
+        `the manifest of ${service} now points at ${next.version}, but ${storePaths.index} was not updated (${err.message})`,
+        'proxies follow the manifest; run the same command again to update the index',
+      );
+    });
+  if (Buffer.from(nextBytes).equals(manifestBytes)) {
+    const indexed = await syncIndex();
+    return { service, before: current, after: next, changed: indexed };
+  }
   // The proxy's own check on what we are about to publish: a bug here must not reach every proxy.
   const nextSig = signDetached(nextBytes, input.signingKey);
   verifyManifest(Buffer.from(nextBytes), nextSig, opts);
@@ -89,14 +101,7 @@ export async function repointService(input: RepointInput): Promise<RepointReport
     nextSig,
     manifestSig,
   );
-  if (next.version !== current.version)
-    await updateIndex(file(storePaths.index), service, next.version).catch((err: Error) => {
-      throw new RolloutError(
-        'ROLLOUT_WRITE_FAILED',
-        `the manifest of ${service} now points at ${next.version}, but ${storePaths.index} was not updated (${err.message})`,
-        'proxies follow the manifest; run the same command again to update the index',
-      );
-    });
+  await syncIndex();
   return { service, before: current, after: next, changed: true };
 }
 
@@ -191,13 +196,23 @@ async function writePointer(
   }
 }
 
-/** index.json names each service's main version; proxies do not read it, people and tools do. */
-async function updateIndex(path: string, service: string, version: string): Promise<void> {
+/**
+ * index.json names each service's main version; proxies do not read it, people and tools do. False
+ * when it already named `version` (nothing written).
+ */
+async function updateIndex(path: string, service: string, version: string): Promise<boolean> {
   const index = JSON.parse(await readFile(path, 'utf8')) as { services: Record<string, string> };
+  if (index.services?.[service] === version) return false;
   index.services = { ...index.services, [service]: version };
   const tmp = tempOf(path);
-  await writeFile(tmp, serializeCanonical(index));
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, serializeCanonical(index));
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  return true;
 }
 
 const tempOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);

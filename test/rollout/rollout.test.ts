@@ -2,7 +2,7 @@
 // lifecycle over a directory source: the share of 100 instances on the new version is exactly what
 // rolloutBucket gives (and near N %), a rollout share only grows, and rollback brings every instance
 // back. Refusals leave every byte of the store as it was.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
@@ -175,6 +175,24 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
     expect(run.code).toBe(0);
     expect(run.out).toContain('nothing written');
     expect(snapshotStore(fx.store)).toEqual(before);
+  });
+
+  it('run again after its index.json write failed, it updates the index it left behind', async () => {
+    const key = ['--store', fx.store, '--signing-key', fx.keyFile];
+    const indexFile = join(fx.store, storePaths.index);
+    // From the newer version (where the tests before may have left the older one).
+    await meshc('rollback', 'productpage', '--to', fx.newVersion, ...key);
+    const staleIndex = readFileSync(indexFile, 'utf8');
+    await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+    const rolledBack = readFileSync(indexFile, 'utf8');
+    expect(rolledBack).not.toBe(staleIndex);
+    // As a failed index write leaves it: the manifest points at the old version, the index does not.
+    writeFileSync(indexFile, staleIndex);
+    const again = await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+    expect(again.code).toBe(0);
+    expect(again.out).not.toContain('nothing written');
+    expect(readFileSync(indexFile, 'utf8')).toBe(rolledBack);
+    expect(readdirSync(fx.store).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   describe('refusals leave the store untouched', () => {
