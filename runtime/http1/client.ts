@@ -486,6 +486,10 @@ function onParserExecute(this: Parser, result: number | Error): void {
 
 function executed(conn: Connection, result: number | Error): void {
   const failed = result instanceof Error;
+  // A connection that carried bytes it cannot account for is never handed on: telling the head
+  // below may complete the response and release the connection, which would write the next queued
+  // request to it before it fails (a request sent, run by the app, then answered as an error).
+  if (failed || conn.unsolicited) conn.keepAlive = false;
   // A response that came whole is the handler's even when bytes after it are wrong.
   if (conn.headRaw !== undefined && (!failed || conn.heldComplete)) conn.tellHead();
   if (failed) conn.fail(result);
@@ -535,8 +539,8 @@ function onHeaders(this: Parser, headers: string[]): void {
 
 function onHeadersComplete(
   this: Parser,
-  _versionMajor: number,
-  _versionMinor: number,
+  versionMajor: number,
+  versionMinor: number,
   rawHeaders: string[] | undefined,
   _method: unknown,
   _url: unknown,
@@ -556,13 +560,23 @@ function onHeadersComplete(
     conn.fail(new Error('the app switched protocols, which this hop does not carry'));
     return 1;
   }
+  if (status < 100) {
+    conn.fail(new Error(`the app answered with status ${status}, which HTTP does not have`));
+    return 1;
+  }
   if (status < 200) {
     // 1xx informational answers (103 Early Hints, an unasked 100) are read past; the final one follows.
+    // A 1xx has no body, whatever its headers say (RFC 9112 §6.3): 1 tells the parser so. With 0 it
+    // read one for 104-199 by their Content-Length, and those bytes went to the final response, or,
+    // cut short, to the next user's request on this pooled connection.
     conn.informational = true;
-    return 0;
+    return 1;
   }
   const head = conn.request?.method === 'HEAD';
-  conn.keepAlive = shouldKeepAlive || (head && !hasClose(rawHeaders));
+  // llhttp does not know a response answers a HEAD; an HTTP/1.1 answer to one keeps the connection
+  // unless it says close. An HTTP/1.0 one keeps it only when it says keep-alive (shouldKeepAlive).
+  const http11 = versionMajor === 1 && versionMinor >= 1;
+  conn.keepAlive = shouldKeepAlive || (head && http11 && !hasClose(rawHeaders));
   const hint = keepAliveHint(rawHeaders);
   conn.keepAliveMs =
     hint === undefined

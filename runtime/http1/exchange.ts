@@ -98,7 +98,12 @@ export class Exchange implements Http1Request, Http1Response {
           if (name.toLowerCase() === 'connection' || name.toLowerCase() === 'keep-alive') continue;
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') hasLength = true;
+          if (name.toLowerCase() === 'content-length') {
+            // A whole body is framed by its own length: a header that says otherwise (an upstream's,
+            // passed on) would leave bytes on the connection for the client's next response.
+            if (!(body instanceof Readable) && bodyAllowed && Number(value) !== lengthOf(body)) continue;
+            hasLength = true;
+          }
           break;
         case 17:
           if (name.toLowerCase() === 'transfer-encoding') continue;
@@ -127,7 +132,7 @@ export class Exchange implements Http1Request, Http1Response {
       this.complete();
       return;
     }
-    const length = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const length = lengthOf(body);
     if (bodyAllowed && !hasLength) head += `content-length: ${length}\r\n`;
     head += this.connectionHeader();
     this.headersSent = true;
@@ -175,6 +180,10 @@ export class Exchange implements Http1Request, Http1Response {
     this.endHook = undefined;
     hook?.();
   }
+}
+
+function lengthOf(body: Buffer | string | null): number {
+  return body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 /** The answer to a request the parser refused, in the shape of every proxy-made error. */

@@ -569,6 +569,25 @@ describe('connection limit', () => {
     expect(arrived).toEqual(['/a', '/b', '/c', '/d']);
   });
 
+  it('a connection that sent bytes after a response is not handed to the request waiting for it', async () => {
+    // Handed on, the queued POST was written to it, run by the app, then failed with the first
+    // response's parse error.
+    const server = await rawServer((conn, request) =>
+      conn.socket.write(request.startsWith('GET /a') ? `${OK}GARBAGE` : OK),
+    );
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    const second = send(agent, { origin: server.origin, path: '/b', method: 'POST' });
+    expect(bodyOf(await first.done)).toBe('ok');
+    const out = await second.done;
+    expect(out.error).toBeUndefined();
+    expect(bodyOf(out)).toBe('ok');
+    expect(server.connections.map((c) => c.requests.map((r) => r.split('\r\n')[0]))).toEqual([
+      ['GET /a HTTP/1.1'],
+      ['POST /b HTTP/1.1'],
+    ]);
+  });
+
   it('a request waiting takes the place of a connection that closed', async () => {
     const { server, held } = await heldServer();
     const agent = newAgent(30_000, { maxConnections: 1 });
@@ -776,6 +795,46 @@ describe('response framing', () => {
     expect(bodyOf(out)).toBe('full');
     expect(bodyOf(await send(agent, { origin: server.origin }).done)).toBe('ok');
     expect(server.connections).toHaveLength(1);
+  });
+
+  it('a 1xx has no body, whatever its headers say: the bytes are never the final response', async () => {
+    // Read by its Content-Length, the 150's "body" went to the final response; cut short, to the
+    // next user's request on the pooled connection (a desync across users, through the mesh).
+    const server = await rawServer((conn, _request, index) =>
+      conn.socket.write(
+        index === 0
+          ? 'HTTP/1.1 150 Whatever\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfull'
+          : OK,
+      ),
+    );
+    const agent = newAgent();
+    const out = await send(agent, { origin: server.origin }).done;
+    expect(shape(out)).toEqual(['connect', 'headers', 'complete']);
+    expect(out.status).toBe(200);
+    expect(bodyOf(out)).toBe('full');
+    expect(bodyOf(await send(agent, { origin: server.origin }).done)).toBe('ok');
+  });
+
+  it('a status below 100 is an error, not a hang', async () => {
+    const server = await rawServer((conn) =>
+      conn.socket.write('HTTP/1.1 099 Odd\r\nContent-Length: 5\r\n\r\nhello'),
+    );
+    const out = await send(newAgent(), { origin: server.origin }).done;
+    expect(out.events.at(-1)).toBe('error');
+    expect(out.error?.message).toMatch(/status 99/);
+  });
+
+  it('an HTTP/1.0 answer to HEAD without keep-alive closes the connection: the next request opens one', async () => {
+    const server = await rawServer((conn, request) =>
+      conn.socket.write(request.startsWith('HEAD') ? 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n' : OK),
+    );
+    const agent = newAgent();
+    const head = await send(agent, { origin: server.origin, method: 'HEAD' }).done;
+    expect(head.status).toBe(200);
+    const next = await send(agent, { origin: server.origin }).done;
+    expect(next.error).toBeUndefined();
+    expect(bodyOf(next)).toBe('ok');
+    expect(server.connections).toHaveLength(2);
   });
 
   it('a response in many small reads (the head in 3 pieces) parses', async () => {

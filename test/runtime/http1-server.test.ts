@@ -415,6 +415,19 @@ describe('response framing', () => {
     expect(r!.body.toString('utf8')).toBe(text);
   });
 
+  it('frames a whole body by its own length when a handler passed another (an upstream header)', async () => {
+    // Left as passed, the 48 bytes the body lacks would be taken from the client's next response.
+    const s = await startServer((req, res) =>
+      res.respond(200, { 'content-length': req.url === '/a' ? '50' : '1' }, req.url === '/a' ? 'ok' : 'fine'),
+    );
+    const c = await s.connect();
+    c.write(GET('/a') + GET('/b'));
+    const [a, b] = await c.waitForResponses(2);
+    expect([a!.headers['content-length'], a!.body.toString()]).toEqual(['2', 'ok']);
+    expect([b!.headers['content-length'], b!.body.toString()]).toEqual(['4', 'fine']);
+    expect(count(a!, 'content-length')).toBe(1);
+  });
+
   it('keeps a content-length the handler set and does not add a second one', async () => {
     const s = await startServer((_req, res) => res.respond(200, { 'Content-Length': '3' }, 'abc'));
     const c = await s.connect();
