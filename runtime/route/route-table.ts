@@ -143,10 +143,14 @@ function compileValueMatch(m: ValueMatch, route: BundleRoute): CompiledValueMatc
   };
 }
 
-/** Regexes match the whole value, as Envoy's safe_regex does, so `/api` never matches `/api2`. */
+/**
+ * Regexes match the whole value, as Envoy's safe_regex does, so `/api` never matches `/api2`. In
+ * Unicode mode, as validation compiles and checks them (MC3016, MC3017): without it `\p{L}` was the
+ * letters `p{L}`, so a pattern validated as "any letter" matched neither `/abc` nor `/café`.
+ */
 function compileAnchored(pattern: string, route: BundleRoute): RegExp {
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    return new RegExp(`^(?:${pattern})$`, 'u');
   } catch {
     throw new Error(`route "${route.name}" (${route.source}): invalid regex ${JSON.stringify(pattern)}`);
   }

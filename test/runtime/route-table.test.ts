@@ -98,6 +98,20 @@ describe('compileRouteTable / matchRoute', () => {
     expect(matchRoute(t, req({ path: '/b' }))).toBeUndefined();
   });
 
+  it('reads a regex in Unicode mode, as validation checked it: \\p{L} is any letter', () => {
+    const t = compileRouteTable({
+      service: 's',
+      routes: [route({ name: 'letters', match: match({ path: { kind: 'regex', value: '/\\p{L}+' } }) })],
+    });
+    const name = (path: string) => matchRoute(t, req({ path }))?.name;
+    expect([name('/abc'), name('/café'), name('/p{L}}}'), name('/123')]).toEqual([
+      'letters',
+      'letters',
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('refuses an invalid regex at compile time, naming the route', () => {
     expect(() =>
       compileRouteTable({
