@@ -16,11 +16,18 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/**
+ * Node's longest timer (~24.8 days). A longer delay would fire after 1 ms (TimeoutOverflowWarning):
+ * a spec's `timeout: 600h` made every request time out at once. Longer waits are cut to it, which no
+ * request outlives.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock: performance.now for time, unref'd Node timers so a pending timer never keeps a process alive. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(fn, ms, arg) {
-    const t = setTimeout(fn, ms, arg);
+    const t = setTimeout(fn, ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms, arg);
     t.unref();
     return t;
   },

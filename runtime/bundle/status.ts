@@ -1,6 +1,6 @@
 // The lifecycle's status record (what is active, where from, the last error, reload counters) and the
 // pure poll-delay rule. Plain data: the admin server renders it, metrics count it, tests assert on it.
-import type { Random } from '../clock.js';
+import { MAX_TIMER_MS, type Random } from '../clock.js';
 
 export const reloadResults = ['success', 'rejected', 'activation-failed', 'unreachable'] as const;
 /** Outcome of one attempt to load a bundle: verified and active, refused, refused by the proxy, store down. */
@@ -73,8 +73,6 @@ export interface PollTiming {
  * Delay before the next poll: the interval while healthy; after failures, the interval doubled per
  * failure beyond the first, capped. Jittered either way.
  */
-/** Node's longest timer: a longer delay fires after 1 ms instead (TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function nextPollDelay(timing: PollTiming, consecutiveFailures: number, random: Random): number {
   const cap = Math.max(timing.maxBackoffMs, timing.intervalMs);
