@@ -20,7 +20,8 @@ export function decodeSpecFile(file: SourceFile): DecodeResult {
       diagnostic: makeDiagnostic(
         'MC1005',
         { file: path, line: 1, col: 1 },
-        `file is ${bytes.byteLength} bytes; a spec file may be at most 1 MiB`,
+        // Sources read one byte past the limit and no more (dir-source.ts): the length is a floor.
+        'file is larger than 1 MiB; a spec file may be at most 1 MiB',
         { hint: 'split the spec into one file per service, or move this file out of the spec directory' },
       ),
     };

@@ -1,8 +1,18 @@
 // A spec read from the working tree: a directory searched recursively for *.yaml / *.yml, or one file.
 // One of the two places (with git-source) where the loader touches the file system.
-import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { statNumbers } from '../stat-numbers.js';
+import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
 import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
@@ -102,14 +112,30 @@ function locateListed(root: string, files: readonly string[]): Map<string, strin
   return out;
 }
 
+/**
+ * A file's bytes, at most one past MAX_SPEC_FILE_BYTES (which MC1005 refuses): a spec file or a file
+ * it names (a trust root) must be a regular file. Opened without blocking and checked before any
+ * read: a FIFO named as a trust root hung validation, /dev/zero ate memory until the process died,
+ * and a 600 MB file was read whole before being refused.
+ */
 function readNow(path: string): Uint8Array | undefined {
+  let fd: number | undefined;
   try {
-    const bytes = readFileSync(path);
-    // A plain Uint8Array over the same memory (a source hands out Uint8Array, not Buffer; no copy).
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: not a regular file`);
+    const bytes = new Uint8Array(Math.min(st.size, MAX_SPEC_FILE_BYTES) + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < bytes.length; length += n) {
+      n = readSync(fd, bytes, length, bytes.length - length, null);
+    }
+    return bytes.subarray(0, length);
   } catch (error) {
+    if (error instanceof SourceError) throw error;
     if (isMissing(error)) return undefined;
     throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: ${messageOf(error)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

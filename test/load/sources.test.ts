@@ -1,9 +1,11 @@
 // The directory and git sources against real files and a real git repository: the same spec read from
 // the working tree and from a ref gives the same files, bytes and diagnostics, and bad paths or refs
 // fail with typed errors.
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_SPEC_FILE_BYTES } from '../../compiler/load/decode-file.js';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { SourceError } from '../../compiler/load/errors.js';
 import { gitSource } from '../../compiler/load/git-source.js';
@@ -63,6 +65,20 @@ describe('dirSource', () => {
     expect(await source.readFile('pki/missing.pem')).toBeUndefined();
     expect(await source.readFile('../other/outside.yaml')).toBeUndefined();
     expect(await source.readFile(join(temp.dir, 'other/outside.yaml'))).toBeUndefined();
+  });
+
+  it('refuses a named file that is not a regular file at once, and reads no more than a spec file may hold', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    // A FIFO named as a trust root hung validation (opened for reading, it waits for a writer).
+    execFileSync('mkfifo', [join(temp.dir, 'spec/pki/fifo.pem')]);
+    const source = dirSource(join(temp.dir, 'spec'));
+    await expectSourceError(source.readFile('pki/fifo.pem'), 'SOURCE_UNREADABLE');
+    await expect(source.readFile('pki/fifo.pem')).rejects.toThrow(/not a regular file/);
+    await expectSourceError(source.readFile('pki'), 'SOURCE_UNREADABLE');
+    // A file over the limit is read one byte past it, which is all MC1005 needs.
+    writeFileSync(join(temp.dir, 'spec/services/huge.yaml'), Buffer.alloc(MAX_SPEC_FILE_BYTES * 3, 0x20));
+    expect((await source.readFile('services/huge.yaml'))?.byteLength).toBe(MAX_SPEC_FILE_BYTES + 1);
+    expect((await source.readFile('mesh.yaml'))?.byteLength).toBe(Buffer.byteLength(MESH_YAML));
   });
 
   it('locates a listed file as any other spelling of its path does, a name with a backslash too', async () => {
