@@ -12,7 +12,7 @@ import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
 import { positionsOfTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
-import { firstAliasOffset, translateYamlProblems } from './yaml-problems.js';
+import { firstAliasOffset, translateYamlProblems, unexpandableAlias } from './yaml-problems.js';
 
 /** Aliases a document may expand in total; a legitimate spec uses a handful ("billion laughs" guard). */
 export const MAX_ALIAS_COUNT = 100;
@@ -91,6 +91,15 @@ function readDocument(
   let index: NodeIndex | undefined;
   const nodeIndex = () => (index ??= buildNodeIndex(file, { doc, lineCounter }));
   const locator = makeLocator(nodeIndex);
+  const badAlias = unexpandableAlias(doc);
+  if (badAlias) {
+    diagnostics.push(
+      makeDiagnostic('MC1001', { file, ...lineCounter.linePos(badAlias.offset) }, badAlias.message, {
+        hint: 'an alias (*name) repeats a node anchored (&name) earlier in the document, outside itself',
+      }),
+    );
+    return undefined;
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -63,6 +63,27 @@ export function translateYamlProblems(
 }
 
 /** Where the document expands an alias: the first alias node, for "too many aliases". */
+/**
+ * The first alias that cannot be expanded, with why: one naming no anchor, or one inside the very
+ * node its anchor names (`a: &x {b: *x}`), which toJS would expand into a cycle that nothing after it
+ * (JSON, the cache, the checks) can take. undefined when every alias resolves to a node outside it.
+ */
+export function unexpandableAlias(doc: Document.Parsed): { offset: number; message: string } | undefined {
+  let found: { offset: number; message: string } | undefined;
+  visit(doc, {
+    Alias(_, node, path) {
+      const offset = node.range?.[0] ?? doc.range[0];
+      const target = node.resolve(doc);
+      if (target === undefined)
+        found = { offset, message: `alias *${node.source} names no anchor before it` };
+      else if (path.includes(target as never))
+        found = { offset, message: `alias *${node.source} is inside the node its anchor names (a cycle)` };
+      return found ? visit.BREAK : undefined;
+    },
+  });
+  return found;
+}
+
 export function firstAliasOffset(doc: Document.Parsed): number {
   let offset = doc.range[0];
   visit(doc, {

@@ -67,6 +67,21 @@ describe('parseSpecFiles', () => {
     expect(result.documents).toEqual([]);
   });
 
+  it('refuses an alias inside the node its anchor names, and one naming no anchor (MC1001), not a crash', () => {
+    // Expanded, the first made a cyclic value that JSON, the parse cache and the checks could not take
+    // (exit 70, or a different answer with the cache); the second was called an alias bomb (MC1003).
+    const cyclic = parseOne('apiVersion: meshc/v1\nkind: Service\nspec: &s\n  port: 1\n  self: *s\n');
+    expect(brief(cyclic)).toEqual(['MC1001 spec.yaml:5:9']);
+    expect(cyclic.diagnostics[0]!.message).toBe('alias *s is inside the node its anchor names (a cycle)');
+    expect(cyclic.documents).toEqual([]);
+    const whole = parseOne('&d\napiVersion: meshc/v1\nkind: *d\n');
+    expect(brief(whole).map((s) => s.split(' ')[0])).toEqual(['MC1001']);
+    const unknown = parseOne(`${SERVICE_YAML}  timeout: *nope\n`);
+    expect(unknown.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['MC1001', 'alias *nope names no anchor before it'],
+    ]);
+  });
+
   it('accepts a few ordinary aliases', () => {
     const result = parseOne(`${SERVICE_YAML}  labels: &l { team: a }\n  other: *l\n`);
     expect(result.diagnostics).toEqual([]);
