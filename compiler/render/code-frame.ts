@@ -2,6 +2,7 @@
 // caret run under the offending span, like rustc and tsc print them.
 import type { SourceLocation } from '../diagnostics.js';
 import type { Palette } from './ansi.js';
+import { visible } from './visible.js';
 
 /** Lines of the frame for `at` in `source`, or [] when the location is not inside the text. */
 export function renderCodeFrame(
@@ -18,15 +19,25 @@ export function renderCodeFrame(
   const start = Math.min(Math.max(at.col, 1), line.length + 1);
   const end =
     at.endLine === at.line && at.endCol !== undefined ? Math.min(at.endCol, line.length + 1) : start + 1;
-  const width = Math.max(1, end - start);
+  // A window of the line around the span (a minified line may be a megabyte), its control
+  // characters written as escapes (visible.ts), the caret under the span as shown.
+  const from = Math.max(0, start - 1 - FRAME_CONTEXT);
+  const to = Math.min(line.length, Math.max(end - 1, start) + FRAME_CONTEXT);
+  const before = (from > 0 ? '…' : '') + visible(line.slice(from, start - 1));
+  const span = visible(line.slice(start - 1, Math.max(end - 1, start - 1)));
+  const after = visible(line.slice(Math.max(end - 1, start - 1), to)) + (to < line.length ? '…' : '');
+  const width = Math.max(1, [...span].length);
   // Keep tabs in the padding so the caret lines up however the terminal expands them.
-  const padding = line.slice(0, start - 1).replace(/[^\t]/g, ' ');
+  const padding = [...before].map((c) => (c === '\t' ? '\t' : ' ')).join('');
   return [
     paint.dim(`${gutter} |`),
-    `${paint.dim(`${number} |`)} ${line}`,
+    `${paint.dim(`${number} |`)} ${before}${span}${after}`,
     `${paint.dim(`${gutter} |`)} ${padding}${caretColour('^'.repeat(width))}`,
   ];
 }
+
+/** Characters of a frame's line shown on each side of the span. */
+const FRAME_CONTEXT = 120;
 
 /** The 1-based `n`th line without its line break; found by scanning, not by splitting the whole file. */
 function nthLine(source: string, n: number): string | undefined {

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { formatLocation } from './text.js';
 import { formatSummaryLine } from './summary.js';
+import { visible } from './visible.js';
 import type { Renderer } from './types.js';
 
 const COMMAND: Record<Diagnostic['severity'], string> = {
@@ -30,8 +31,10 @@ function renderAnnotation(d: Diagnostic): string {
   const body = [d.message];
   if (d.hint) body.push(`hint: ${d.hint}`);
   for (const related of d.related ?? []) body.push(`note: ${formatLocation(related)}: ${related.message}`);
-  const properties = props.map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(',');
-  return `::${COMMAND[d.severity]} ${properties}::${escapeData(body.join('\n'))}`;
+  const properties = props
+    .map(([key, value]) => `${key}=${escapeProperty(visible(String(value), true))}`)
+    .join(',');
+  return `::${COMMAND[d.severity]} ${properties}::${escapeData(body.map((line) => visible(line, true)).join('\n'))}`;
 }
 
 /** Message text: `%`, CR and LF are percent-encoded. */

@@ -4,6 +4,7 @@ import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { type Palette, palette } from './ansi.js';
 import { renderCodeFrame } from './code-frame.js';
 import { formatSummaryLine } from './summary.js';
+import { visible } from './visible.js';
 import type { Renderer } from './types.js';
 
 export const renderText: Renderer = (input) => {
@@ -19,14 +20,15 @@ function renderDiagnostic(
   sourceOf: ((file: string) => string | undefined) | undefined,
 ): string {
   const colour = d.severity === 'error' ? paint.red : d.severity === 'warning' ? paint.yellow : paint.cyan;
-  const lines = [`${paint.bold(colour(`${d.severity}[${d.code}]`))}${paint.bold(`: ${d.message}`)}`];
+  const lines = [`${paint.bold(colour(`${d.severity}[${d.code}]`))}${paint.bold(`: ${visible(d.message)}`)}`];
   const where = formatLocation(d);
-  if (where) lines.push(`  ${paint.blue('-->')} ${where}`);
+  if (where) lines.push(`  ${paint.blue('-->')} ${visible(where)}`);
   const source = d.line >= 1 ? sourceOf?.(d.file) : undefined;
   if (source !== undefined) lines.push(...renderCodeFrame(source, d, paint, colour).map((l) => `  ${l}`));
-  if (d.hint) lines.push(`  ${paint.cyan('= hint:')} ${d.hint}`);
+  if (d.hint) lines.push(`  ${paint.cyan('= hint:')} ${visible(d.hint)}`);
   for (const related of d.related ?? []) {
-    lines.push(`  ${paint.cyan('= note:')} ${formatLocation(related) || '(spec)'}: ${related.message}`);
+    const at = visible(formatLocation(related)) || '(spec)';
+    lines.push(`  ${paint.cyan('= note:')} ${at}: ${visible(related.message)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -84,6 +84,47 @@ describe('text', () => {
   });
 });
 
+describe('control characters and long lines from a spec', () => {
+  it('are written as escapes, never sent to the terminal (a key could clear the screen)', () => {
+    const key = '\u001b[2J\u001b[31mFAKE\u0007';
+    const d: Diagnostic = {
+      code: 'MC2001',
+      severity: 'error',
+      message: `unknown field \`${key}\``,
+      file: 'f.yaml',
+      line: 1,
+      col: 2,
+      endLine: 1,
+      endCol: 2 + key.length,
+      hint: `remove ${key}`,
+    };
+    const input = { diagnostics: [d], summary: { services: 0, routes: 0 }, sourceOf: () => ` ${key}: 1\n` };
+    const text = renderText(input);
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(text).toContain('unknown field `\\x1b[2J\\x1b[31mFAKE\\x07`');
+    // The caret spans the escaped key as printed.
+    expect(text).toContain(`  1 |  \\x1b[2J\\x1b[31mFAKE\\x07: 1\n    |  ${'^'.repeat(23)}\n`);
+    expect(renderGithub(input)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
+  it('frames a window of a long line around the span, not the whole line', () => {
+    const line = `${'a'.repeat(100_000)}BAD${'b'.repeat(100_000)}`;
+    const d: Diagnostic = {
+      code: 'MC1001',
+      severity: 'error',
+      message: 'm',
+      file: 'f',
+      line: 1,
+      col: 100_001,
+    };
+    const text = renderText({ diagnostics: [d], summary: { services: 0, routes: 0 }, sourceOf: () => line });
+    expect(text.length).toBeLessThan(1000);
+    const [shown, caret] = text.split('\n').slice(3, 5);
+    expect(shown).toBe(`  1 | …${'a'.repeat(120)}BAD${'b'.repeat(118)}…`);
+    expect(caret!.indexOf('^')).toBe(shown!.indexOf('B'));
+  });
+});
+
 describe('github', () => {
   it('escapes data and property values the way @actions/core does', () => {
     expect(escapeData('100% a:b, c\r\nd')).toBe('100%25 a:b, c%0D%0Ad');
