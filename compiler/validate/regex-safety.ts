@@ -76,10 +76,41 @@ function findUnsafe(node: Node): string | undefined {
     case 'CapturingGroup':
       return firstOf(node.alternatives, findUnsafe);
     case 'Alternative':
-      return firstOf(node.elements, findUnsafe);
+      return adjacentAmbiguity(node) ?? firstOf(node.elements, findUnsafe);
     default:
       return undefined;
   }
+}
+
+/**
+ * Two repetitions of overlapping characters in a row, with nothing but optional parts between them
+ * (`a*a*`, `\w+\d+`, `[a-z]+-?[a-z]+`): a run of such characters can be split between them in as
+ * many ways as it is long, and each further one multiplies that again (`a*a*a*a*a*a*x` took 1.6 s
+ * on a 101-character path). Polynomial rather than exponential, but with paths and headers of many
+ * kilobytes, the same denial of service.
+ */
+function adjacentAmbiguity(alt: AST.Alternative): string | undefined {
+  const elements = alt.elements;
+  for (let i = 0; i < elements.length; i++) {
+    const first = elements[i]!;
+    if (first.type !== 'Quantifier' || !repeatsMany(first) || !variesInCount(first)) continue;
+    // Where one repetition may stop and the next begin: what the first can end with and the next
+    // start with (`([0-9]+,)*[0-9]+` is unambiguous: every iteration ends at a comma).
+    const ends = lastChars(first.element).set;
+    for (let j = i + 1; j < elements.length; j++) {
+      const next = elements[j]!;
+      if (
+        next.type === 'Quantifier' &&
+        repeatsMany(next) &&
+        variesInCount(next) &&
+        intersects(ends, firstChars(next.element).set)
+      ) {
+        return `adjacent repetitions \`${first.raw}\` and \`${next.raw}\` (they can split the same text in many ways)`;
+      }
+      if (!firstChars(next).nullable) break;
+    }
+  }
+  return undefined;
 }
 
 function firstOf<T>(items: readonly T[], f: (item: T) => string | undefined): string | undefined {

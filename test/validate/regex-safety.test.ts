@@ -17,6 +17,11 @@ describe('checkRegex', () => {
     ['a(?=b)', 'lookahead'],
     ['a(?!b)', 'lookahead'],
     ['(?<=a)b', 'lookbehind'],
+    // Polynomial: a run of shared characters splits between the repetitions in many ways.
+    ['^/a*a*a*a*a*a*x$', 'adjacent repetitions'],
+    ['.*.*x', 'adjacent repetitions'],
+    ['^\\w+\\d+$', 'adjacent repetitions'],
+    ['^[a-z]+-?[a-z]+$', 'adjacent repetitions'],
   ])('refuses %s (%s)', (pattern, reason) => {
     const verdict = checkRegex(pattern);
     expect(verdict.ok).toBe(false);
@@ -41,6 +46,9 @@ describe('checkRegex', () => {
     '^3(\\.[0-9]+)?$',
     '^[A-Za-z0-9._~-]{1,64}$',
     '.*',
+    '^[a-z]+[0-9]+$',
+    '^/items/[0-9]+/[a-z]+$',
+    '.*foo.*',
   ])('allows %s', (pattern) => {
     expect(checkRegex(pattern)).toEqual({ ok: true });
   });
