@@ -1,6 +1,7 @@
 // Validation entry point: each document against its kind's JSON Schema (ajv, compiled once), then
 // the semantic checks of checks/ over the documents that passed. Pure: documents and assets in,
 // diagnostics (and the typed spec when there is no error) out.
+import { regexRulesText } from './regex-safety.js';
 import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
@@ -214,12 +215,13 @@ const digests = new Map<readonly unknown[], string>();
 /**
  * The checks' own source text: a meshc whose checks changed (even at the same version, in
  * development) does not trust what older checks found. Helpers they call are covered by meshc's
- * version in the memo's stamp.
+ * version in the memo's stamp, but for the regex rules, which are named here too.
  */
 function checksDigest(checks: readonly ((...args: never[]) => void)[]): string {
   let digest = digests.get(checks);
   if (digest === undefined) {
-    digest = hash('sha256', checks.map(String).join('\n'), 'hex').slice(0, 16);
+    // The regex rules are a helper whose verdicts the memo keeps: named too (regex-safety.ts).
+    digest = hash('sha256', [...checks.map(String), regexRulesText()].join('\n'), 'hex').slice(0, 16);
     digests.set(checks, digest);
   }
   return digest;

@@ -306,3 +306,11 @@ function edgeChars(node: Node, side: 'first' | 'last'): Edge {
       return { set: charsOf(node), nullable: false };
   }
 }
+
+/**
+ * The rules' own source text, for the validation memo's key (validate/index.ts): a check's text is in
+ * it, but a helper's is not, and a regex found safe by older rules must be checked again by newer ones.
+ */
+export function regexRulesText(): string {
+  return [findUnsafe, adjacentAmbiguity, nestedAmbiguity, edgeChars, charsOf].map(String).join('\n');
+}
