@@ -47,7 +47,11 @@ export function decodeSpecFile(file: SourceFile): DecodeResult {
     };
   }
   try {
-    return { text: utf8.decode(bytes) };
+    const text = utf8.decode(bytes);
+    // A lone CR is a line break (YAML 1.2, old Mac files); the parser reads only LF and CRLF, and a
+    // CR-only file with a leading comment was one comment line: its documents vanished unreported.
+    // One character for one, so every offset stays where it was.
+    return { text: text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text };
   } catch {
     return { diagnostic: invalidUtf8(file) };
   }

@@ -175,6 +175,14 @@ describe('parseSpecFiles', () => {
     expect(brief(result)).toEqual(['MC1002 spec.yaml:8:1']);
   });
 
+  it('reads CR-only line ends (old Mac files) as line breaks, with the lines where they are', () => {
+    // Read as one comment line, such a file lost its documents without a word.
+    const result = parseOne(`# a comment\r${SERVICE_YAML.replaceAll('\n', '\r')}kind: again\r`);
+    expect(result.documents).toHaveLength(0);
+    expect(brief(result)).toEqual(['MC1002 spec.yaml:9:1']);
+    expect(parseOne(`# a comment\r${SERVICE_YAML.replaceAll('\n', '\r')}`).documents).toHaveLength(1);
+  });
+
   // Speed is measured by bench/validate against a parse floor, not asserted here (a shared machine).
   it('parses 2,000 files into 2,000 documents in path order', () => {
     const files = Array.from({ length: 2000 }, (_, i) =>
