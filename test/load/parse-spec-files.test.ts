@@ -82,6 +82,13 @@ describe('parseSpecFiles', () => {
     ]);
   });
 
+  it('takes exactly 100 aliases and refuses 101, as MC1003 says ("more than 100")', () => {
+    const aliases = (n: number) =>
+      `${SERVICE_YAML}  labels: &l { team: a }\n  x: [${Array(n).fill('*l').join(', ')}]\n`;
+    expect(parseOne(aliases(100)).diagnostics.map((d) => d.code)).not.toContain('MC1003');
+    expect(parseOne(aliases(101)).diagnostics.map((d) => d.code)).toContain('MC1003');
+  });
+
   it('accepts a few ordinary aliases', () => {
     const result = parseOne(`${SERVICE_YAML}  labels: &l { team: a }\n  other: *l\n`);
     expect(result.diagnostics).toEqual([]);
