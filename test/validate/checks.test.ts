@@ -307,6 +307,8 @@ describe('policies', () => {
     ).toEqual([]);
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 1s\nretries: { attempts: 0 }` })).toEqual([]);
     expect(check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` })).toEqual([]);
+    // A timeout of 0 is none, in the proxy and in Envoy: retries cannot outlast it.
+    expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
   });
 
   test('MC3015: mesh defaults alone are reported once, at the mesh', () => {

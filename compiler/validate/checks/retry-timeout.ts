@@ -45,7 +45,8 @@ function report(
 ): void {
   const attempts = t.attempts.value;
   const total = t.perTryTimeoutMs.value * (attempts + 1);
-  if (attempts === 0 || total <= t.timeoutMs.value) return;
+  // A timeout of 0 is none (the proxy and Envoy both read it so): nothing for retries to outlast.
+  if (attempts === 0 || t.timeoutMs.value === 0 || total <= t.timeoutMs.value) return;
   // Only values set at this level make it this place's problem; inherited ones are reported where set.
   const own = [t.perTryTimeoutMs, t.attempts, t.timeoutMs].filter((v) => ownLevels.includes(v.level));
   if (own.length === 0) return;
