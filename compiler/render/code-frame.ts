@@ -12,7 +12,9 @@ export function renderCodeFrame(
   caretColour: (text: string) => string,
 ): string[] {
   if (at.line < 1) return [];
-  const line = nthLine(source, at.line);
+  // Lines as the loader counts them: a lone CR breaks one too (decode-file.ts).
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
+  const line = nthLine(text, at.line);
   if (line === undefined) return [];
   const number = String(at.line);
   const gutter = ' '.repeat(number.length);

@@ -107,6 +107,16 @@ describe('control characters and long lines from a spec', () => {
     expect(renderGithub(input)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 
+  it('frames a line of a file with CR-only line ends, counted as the loader counts them', () => {
+    const d: Diagnostic = { code: 'MC2001', severity: 'error', message: 'm', file: 'f', line: 2, col: 1 };
+    const text = renderText({
+      diagnostics: [d],
+      summary: { services: 0, routes: 0 },
+      sourceOf: () => 'a: 1\rb: 2\r',
+    });
+    expect(text).toContain('2 | b: 2\n');
+  });
+
   it('frames a window of a long line around the span, not the whole line', () => {
     const line = `${'a'.repeat(100_000)}BAD${'b'.repeat(100_000)}`;
     const d: Diagnostic = {
