@@ -128,12 +128,8 @@ async function readTarget(
     err.code === 'ENOENT' ? missing() : Promise.reject(unreadable(rel, err)),
   );
   const { version, sha256 } = contentVersion(bytes);
-  const invalid = (why: string) =>
-    new RolloutError(
-      'ROLLOUT_VERSION_INVALID',
-      `bundle ${to} of ${service} cannot be used: ${why}`,
-      'its file was changed after publishing; recompile it',
-    );
+  const invalid = (why: string, hint = 'its file was changed after publishing; recompile it') =>
+    new RolloutError('ROLLOUT_VERSION_INVALID', `bundle ${to} of ${service} cannot be used: ${why}`, hint);
   if (version !== to) throw invalid(`its bytes hash to ${version}, so it is not the immutable bundle ${to}`);
   try {
     const bundle = verifyBundle(
@@ -144,8 +140,13 @@ async function readTarget(
     );
     return { version: to, sha256, size: bytes.byteLength, commit: bundle.commit };
   } catch (err) {
+    // The bytes are the version's (checked above): only the signer differs, as after a key rotation,
+    // when a compile re-signs the current bundles and leaves the older ones with the old key's .sig.
     if (err instanceof BundleSignatureInvalidError)
-      throw invalid('its signature does not verify with this signing key');
+      throw invalid(
+        'its signature does not verify with this signing key',
+        'its bytes are intact but another key signed them (after a key rotation, versions no longer current keep the old signature): compile the commit that built it with the current key (meshc compile --ref COMMIT), which re-signs it and points the manifest at it',
+      );
     throw invalid((err as Error).message);
   }
 }

@@ -2,6 +2,7 @@
 // lifecycle over a directory source: the share of 100 instances on the new version is exactly what
 // rolloutBucket gives (and near N %), a rollout share only grows, and rollback brings every instance
 // back. Refusals leave every byte of the store as it was.
+import { createPrivateKey } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { parsePercent, planRollback, planRollout } from '../../compiler/store/ro
 import { type BundleLifecycle, createBundleLifecycle } from '../../runtime/bundle/lifecycle.js';
 import { createDirSource } from '../../runtime/bundle/source-dir.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
-import { loadPublicKey, rolloutBucket, storePaths } from '../../schema/store-format.js';
+import { loadPublicKey, rolloutBucket, signDetached, storePaths } from '../../schema/store-format.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { ManualClock } from '../runtime-lifecycle/fixtures.js';
 import { makeRolloutStore, type RolloutStore, snapshotStore } from './store-fixture.js';
@@ -266,6 +267,24 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
         await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_VERSION_INVALID');
       } finally {
         writeFileSync(file, original);
+      }
+    });
+
+    it('a target bundle intact but signed with another key (a version left behind by a key rotation)', async () => {
+      const sigFile = join(fx.store, storePaths.bundleSig('productpage', fx.newVersion));
+      const original = readFileSync(sigFile);
+      const bytes = readFileSync(join(fx.store, storePaths.bundle('productpage', fx.newVersion)));
+      const otherKey = createPrivateKey(readFileSync(fx.otherKeyFile));
+      writeFileSync(sigFile, signDetached(bytes, otherKey));
+      try {
+        const run = await meshc(...rolloutNew(), '--store', fx.store, '--signing-key', fx.keyFile);
+        expect(run.code).toBe(2);
+        expect(run.err).toContain('error[ROLLOUT_VERSION_INVALID]');
+        // Not "its file was changed": the bytes are the version's, only the signer differs.
+        expect(run.err).toContain('another key signed them');
+        expect(run.err).not.toContain('changed after publishing');
+      } finally {
+        writeFileSync(sigFile, original);
       }
     });
 
