@@ -145,7 +145,7 @@ async function readTarget(
     if (err instanceof BundleSignatureInvalidError)
       throw invalid(
         'its signature does not verify with this signing key',
-        'its bytes are intact but another key signed them (after a key rotation, versions no longer current keep the old signature): compile the commit that built it with the current key (meshc compile --ref COMMIT), which re-signs it and points the manifest at it',
+        'its bytes are intact but another key signed them (after a key rotation, versions no longer current keep the old signature): compile the commit that built it with the current key into a scratch directory (meshc compile --ref COMMIT --out DIR) and copy its bundles/VERSION.sig into the store',
       );
     throw invalid((err as Error).message);
   }
