@@ -47,14 +47,20 @@ export function decodeSpecFile(file: SourceFile): DecodeResult {
     };
   }
   try {
-    const text = utf8.decode(bytes);
-    // A lone CR is a line break (YAML 1.2, old Mac files); the parser reads only LF and CRLF, and a
-    // CR-only file with a leading comment was one comment line: its documents vanished unreported.
-    // One character for one, so every offset stays where it was.
-    return { text: text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text };
+    return { text: loneCrAsLf(utf8.decode(bytes)) };
   } catch {
     return { diagnostic: invalidUtf8(file) };
   }
+}
+
+/**
+ * A lone CR written as LF: it is a line break (YAML 1.2, old Mac files), but the parser reads only LF
+ * and CRLF, and a CR-only file with a leading comment was one comment line whose documents vanished
+ * unreported. One character for one, so every offset stays where it was; code frames count lines the
+ * same way (render/code-frame.ts).
+ */
+export function loneCrAsLf(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }
 
 /** Points at the first byte sequence that is not UTF-8 (the first replacement character). */

@@ -1,6 +1,7 @@
 // The source excerpt under a text diagnostic: the offending line with its number in a gutter and a
 // caret run under the offending span, like rustc and tsc print them.
 import type { SourceLocation } from '../diagnostics.js';
+import { loneCrAsLf } from '../load/decode-file.js';
 import type { Palette } from './ansi.js';
 import { visible } from './visible.js';
 
@@ -12,9 +13,8 @@ export function renderCodeFrame(
   caretColour: (text: string) => string,
 ): string[] {
   if (at.line < 1) return [];
-  // Lines as the loader counts them: a lone CR breaks one too (decode-file.ts).
-  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
-  const line = nthLine(text, at.line);
+  // Lines as the loader counts them: a lone CR breaks one too.
+  const line = nthLine(loneCrAsLf(source), at.line);
   if (line === undefined) return [];
   const number = String(at.line);
   const gutter = ' '.repeat(number.length);

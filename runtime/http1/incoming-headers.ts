@@ -37,7 +37,12 @@ function lowerName(name: string): string {
   return lower;
 }
 
-export function incomingHeaders(raw: readonly string[]): IncomingHttpHeaders {
+/**
+ * The headers; undefined for two Host lines, which a server must refuse (RFC 9112 §3.2): first-wins
+ * would route on the one a chain of proxies may not agree on. Found in the same pass, at no cost to a
+ * request with one.
+ */
+export function incomingHeaders(raw: readonly string[]): IncomingHttpHeaders | undefined {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = lowerName(raw[i]!);
@@ -51,6 +56,8 @@ export function incomingHeaders(raw: readonly string[]): IncomingHttpHeaders {
       headers[name] = `${seen as string}; ${value}`;
     } else if (!FIRST_WINS.has(name)) {
       headers[name] = `${seen as string}, ${value}`;
+    } else if (name === 'host') {
+      return undefined;
     }
   }
   return headers as IncomingHttpHeaders;

@@ -314,14 +314,15 @@ function onHeadersComplete(
   }
   conn.headStartedAt = 0;
   const name = methodNames[method];
-  // llhttp also takes HTTP/0.9 and 2.0 request lines; this is an HTTP/1.x server.
-  if (versionMajor !== 1 || name === undefined || hostLines(rawHeaders) > 1) {
+  const headers = incomingHeaders(rawHeaders);
+  // llhttp also takes HTTP/0.9 and 2.0 request lines; this is an HTTP/1.x server. No headers: two Host
+  // lines (RFC 9112 §3.2).
+  if (versionMajor !== 1 || name === undefined || headers === undefined) {
     conn.fail('bad-request');
     return 1;
   }
-  const headers = incomingHeaders(rawHeaders);
   const minor = versionMinor;
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (and any with two, above).
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
   if (minor === 1 && headers.host === undefined) {
     conn.fail('bad-request');
     return 1;
@@ -344,16 +345,6 @@ function onHeadersComplete(
   conn.parsing = ex;
   conn.received(ex);
   return 0;
-}
-
-/** Host lines in llhttp's flat [name, value, ...] list: RFC 9112 §3.2 refuses a request with two. */
-function hostLines(raw: readonly string[]): number {
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const n = raw[i]!;
-    if (n.length === 4 && n.toLowerCase() === 'host') count++;
-  }
-  return count;
 }
 
 function onBody(this: Parser, chunk: Buffer): void {

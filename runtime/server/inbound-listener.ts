@@ -6,7 +6,7 @@
 // tcp/tcp-inbound.ts instead of an HTTP server.
 import { constants as cryptoConstants } from 'node:crypto';
 import net from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
 import { createHttp1Server, type Http1Server } from '../http1/server.js';
 import type { ActiveConfig } from '../snapshot.js';
 import { serveTcpInbound } from '../tcp/tcp-inbound.js';
@@ -39,6 +39,21 @@ export interface InboundListener {
  */
 const NO_RESUMPTION = cryptoConstants.SSL_OP_NO_TICKET;
 
+/**
+ * The secure context of every inbound server, at start and after a swap: setSecureContext starts from
+ * Node's defaults, so one list of options serves both (the per-server ones, requestCert and
+ * rejectUnauthorized, are not part of a context and stay).
+ */
+function secureContextOf(tls: TlsMaterial): SecureContextOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: [...tls.ca],
+    minVersion: 'TLSv1.2',
+    secureOptions: NO_RESUMPTION,
+  };
+}
+
 export function createInboundListener(
   active: ActiveConfig,
   env: ServerEnv,
@@ -50,13 +65,9 @@ export function createInboundListener(
     onClientError: onClientError('inbound', env.observer),
   });
   const tlsOptions = (rejectUnauthorized: boolean): TlsOptions => ({
-    cert: tls.cert,
-    key: tls.key,
-    ca: [...tls.ca],
+    ...secureContextOf(tls),
     requestCert: true,
     rejectUnauthorized,
-    minVersion: 'TLSv1.2',
-    secureOptions: NO_RESUMPTION,
   });
   const onHttp = (socket: net.Socket) => http.serve(socket);
   const strict = createTlsServer(tlsOptions(true), onHttp);
@@ -120,15 +131,7 @@ export function createInboundListener(
     server,
     http,
     setTls(next) {
-      // setSecureContext starts from Node's defaults: the options above that are not listed here
-      // (the ones per server) stay, secureOptions does not.
-      const context = {
-        cert: next.cert,
-        key: next.key,
-        ca: [...next.ca],
-        minVersion: 'TLSv1.2' as const,
-        secureOptions: NO_RESUMPTION,
-      };
+      const context = secureContextOf(next);
       for (const server of [strict, permissive, tcpStrict, tcpPermissive]) server.setSecureContext(context);
     },
     destroyPending() {

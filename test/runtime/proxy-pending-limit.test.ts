@@ -4,18 +4,27 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
+import type { ClusterPolicy } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, route, staticEndpoint } from './bundle-factory.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
-describe('maxPendingRequests through the mesh', () => {
-  let mesh: TestMesh;
-  let caller: RunningProxy;
+/**
+ * A caller whose one destination runs `policy`, in front of an app that holds every request until
+ * the test answers it (`held`); `nextArrival()` resolves when the app receives the next one.
+ */
+function heldMesh(policy: Partial<ClusterPolicy>) {
   const held: ServerResponse[] = [];
   let arrived: () => void = () => undefined;
-
+  const state = {
+    mesh: undefined as TestMesh | undefined,
+    caller: undefined as RunningProxy | undefined,
+    held,
+    nextArrival: () => new Promise<void>((r) => (arrived = r)),
+  };
   beforeAll(async () => {
-    mesh = await TestMesh.create();
+    const mesh = await TestMesh.create();
+    state.mesh = mesh;
     const app = await mesh.app('reviews');
     app.handler = (_req, res) => {
       held.push(res);
@@ -24,31 +33,33 @@ describe('maxPendingRequests through the mesh', () => {
     const callee = await mesh.sidecar(
       bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
     );
-    caller = await mesh.caller(
+    state.caller = await mesh.caller(
       destination({
         service: 'reviews',
         versions: { v1: [staticEndpoint(callee.ports.inbound)] },
         routes: [route({ name: 'default' })],
-        policy: {
-          ...defaultPolicy,
-          circuitBreaker: { maxConnections: 1, maxPendingRequests: 1, maxRequests: 100 },
-        },
+        policy: { ...defaultPolicy, ...policy },
       }),
     );
   });
-
   afterAll(async () => {
     for (const res of held) res.end();
-    await mesh.close();
+    await state.mesh?.close();
   });
+  return state;
+}
+
+describe('maxPendingRequests through the mesh', () => {
+  const m = heldMesh({ circuitBreaker: { maxConnections: 1, maxPendingRequests: 1, maxRequests: 100 } });
+  const held = m.held;
 
   it('lets one request wait for the busy connection and refuses the next at once', async () => {
-    const reached = new Promise<void>((r) => (arrived = r));
-    const first = send(caller.ports.outbound, { host: 'reviews', path: '/a' });
+    const reached = m.nextArrival();
+    const first = send(m.caller!.ports.outbound, { host: 'reviews', path: '/a' });
     await reached; // the only connection is now busy with the first request
     const [second, third] = [
-      send(caller.ports.outbound, { host: 'reviews', path: '/b' }),
-      send(caller.ports.outbound, { host: 'reviews', path: '/c' }),
+      send(m.caller!.ports.outbound, { host: 'reviews', path: '/b' }),
+      send(m.caller!.ports.outbound, { host: 'reviews', path: '/c' }),
     ];
     // Whichever of the two was dispatched second finds the pending slot taken.
     const refused = await Promise.race([second, third]);
@@ -56,7 +67,7 @@ describe('maxPendingRequests through the mesh', () => {
     expect(refused.headers['x-meshc-error']).toBe('circuit-open');
     expect(held.length).toBe(1);
     // Freeing the connection serves the first, then the one that waited.
-    const next = new Promise<void>((r) => (arrived = r));
+    const next = m.nextArrival();
     held[0]!.end('one');
     await next;
     held[1]!.end('two');
@@ -72,48 +83,20 @@ describe('maxPendingRequests through the mesh', () => {
 });
 
 describe('waiting for a pooled connection is not connecting', () => {
-  let mesh: TestMesh;
-  let caller: RunningProxy;
-  const held: ServerResponse[] = [];
-  let arrived: () => void = () => undefined;
-
-  beforeAll(async () => {
-    mesh = await TestMesh.create();
-    const app = await mesh.app('reviews');
-    app.handler = (_req, res) => {
-      held.push(res);
-      arrived();
-    };
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    caller = await mesh.caller(
-      destination({
-        service: 'reviews',
-        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
-        routes: [route({ name: 'default' })],
-        policy: {
-          ...defaultPolicy,
-          connectTimeoutMs: 100,
-          circuitBreaker: { maxConnections: 1, maxPendingRequests: 5, maxRequests: 100 },
-        },
-      }),
-    );
+  const m = heldMesh({
+    connectTimeoutMs: 100,
+    circuitBreaker: { maxConnections: 1, maxPendingRequests: 5, maxRequests: 100 },
   });
-
-  afterAll(async () => {
-    for (const res of held) res.end();
-    await mesh.close();
-  });
+  const held = m.held;
 
   it('a request queued longer than connectTimeout for the busy connection is served when it frees', async () => {
-    const reached = new Promise<void>((r) => (arrived = r));
-    const first = send(caller.ports.outbound, { host: 'reviews', path: '/a' });
+    const reached = m.nextArrival();
+    const first = send(m.caller!.ports.outbound, { host: 'reviews', path: '/a' });
     await reached;
-    const second = send(caller.ports.outbound, { host: 'reviews', path: '/b' });
+    const second = send(m.caller!.ports.outbound, { host: 'reviews', path: '/b' });
     // Three connect timeouts pass while the second waits in the queue (a real wait: the proxy's clock).
     await new Promise((r) => setTimeout(r, 300));
-    const next = new Promise<void>((r) => (arrived = r));
+    const next = m.nextArrival();
     held[0]!.end('one');
     await next;
     held[1]!.end('two');

@@ -1,10 +1,12 @@
 // PEM blocks of a trust root file, found in linear time: the same blocks the regex
 // /BEGIN (L)-----[\s\S]*?-----END \1-----/g finds (kept here as the reference), which scanned to the
 // end of the text for every BEGIN left open (18 s for 864 KB of BEGIN lines).
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describePemProblem, pemBlocks } from '../../compiler/validate/checks/trust-roots.js';
+import { describePemProblem } from '../../compiler/validate/checks/trust-roots.js';
+import { pemBlocks, readCertificates } from '../../runtime/identity/pem.js';
 import { REPO_ROOT } from './support.js';
 
 const REFERENCE = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -25,6 +27,20 @@ it('finds the blocks the reference regex finds', () => {
     '',
   ];
   for (const text of texts) expect(pemBlocks(text), text).toEqual(reference(text));
+  // readCertificates' own scan (runtime/identity/pem.ts), certificates only, as its regex found them.
+  const certOnly = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+  for (const text of [...texts, `-----BEGIN A-----\n${root}-----END A-----\n`, `-----BEGIN A-----${root}`]) {
+    expect(
+      pemBlocks(text, 'CERTIFICATE').map((b) => b.text),
+      text,
+    ).toEqual(text.match(certOnly) ?? []);
+  }
+});
+
+it('reads the certificates of a root followed by BEGIN lines that never end', () => {
+  const root = readFileSync(join(REPO_ROOT, 'examples/shop/pki/root.pem'), 'utf8');
+  const text = root + '-----BEGIN CERTIFICATE-----\n'.repeat(20_000);
+  expect(readCertificates(text, 'root').map((c) => c.subject)).toEqual([new X509Certificate(root).subject]);
 });
 
 it('answers for a file of BEGIN lines that never end (the quadratic case)', () => {

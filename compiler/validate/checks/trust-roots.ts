@@ -3,42 +3,9 @@
 // refused outright. Expiry and rotation are certificate timeline lint (MC4xxx, cert-*.ts).
 import { X509Certificate } from 'node:crypto';
 import { posix } from 'node:path';
+import { pemBlocks } from '../../../runtime/identity/pem.js';
 import type { Check } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
-
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
-const PEM_END = /-----END ([A-Z0-9 ]+)-----/g;
-
-/**
- * Each BEGIN ... END block of the same label, in order, as the regex `BEGIN (L)[\s\S]*?END \1` would
- * find them, in linear time: that regex scanned to the end of the text for every BEGIN left open,
- * and a root file of repeated BEGIN lines took 18 s to check at 864 KB.
- */
-export function pemBlocks(text: string): { label: string; text: string }[] {
-  const ends = new Map<string, number[]>();
-  for (const m of text.matchAll(PEM_END)) {
-    const list = ends.get(m[1]!);
-    if (list) list.push(m.index!);
-    else ends.set(m[1]!, [m.index!]);
-  }
-  const next = new Map<string, number>(); // per label, the first END not yet passed
-  const blocks: { label: string; text: string }[] = [];
-  let from = 0;
-  for (const m of text.matchAll(PEM_BEGIN)) {
-    if (m.index! < from) continue;
-    const label = m[1]!;
-    const list = ends.get(label) ?? [];
-    let i = next.get(label) ?? 0;
-    const bodyStart = m.index! + m[0].length;
-    while (i < list.length && list[i]! < bodyStart) i++;
-    next.set(label, i);
-    if (i === list.length) continue;
-    const end = list[i]! + `-----END ${label}-----`.length;
-    blocks.push({ label, text: text.slice(m.index!, end) });
-    from = end;
-  }
-  return blocks;
-}
 
 /** A trust root path as the asset map keys it: spec-relative, forward slashes, no `./`. */
 export function normalizeAssetPath(path: string): string {
