@@ -1,11 +1,12 @@
 // When the proxy may take traffic: a verified bundle is active AND its own certificate is loaded, valid
 // now, chains to the bundle's trust roots, and names the identity the bundle expects. Pure, so /ready
 // and tests compute it the same way.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus } from '../bundle/status.js';
 import type { CertificatePair, CertificateStatus } from '../certs/watch-certificates.js';
 import { IdentityError } from '../identity/errors.js';
+import { readCertificates } from '../identity/pem.js';
 import { verifyChain } from '../identity/verify-chain.js';
 
 export interface ReadinessInput {
@@ -70,20 +71,22 @@ export function computeReadiness(input: ReadinessInput): Readiness {
   return { ready: reasons.length === 0, reasons };
 }
 
-/** The bundle's trust roots, parsed once per bundle (/ready is asked every few seconds). */
+/**
+ * The bundle's trust roots, parsed once per bundle (/ready is asked every few seconds). Each entry is a
+ * root file's text and may hold several certificates (a CA rotation): every one of them counts.
+ */
 const parsedRoots = new WeakMap<Bundle, X509Certificate[]>();
 
 function rootsOf(bundle: Bundle): X509Certificate[] {
   let roots = parsedRoots.get(bundle);
   if (!roots) {
-    roots = [];
-    for (const pem of bundle.trustRoots) {
+    roots = bundle.trustRoots.flatMap((pem) => {
       try {
-        roots.push(new X509Certificate(pem));
+        return readCertificates(pem, 'trust root');
       } catch {
-        // A root that does not parse trusts nothing; the chain check then says so.
+        return []; // a root that does not parse trusts nothing; the chain check then says so
       }
-    }
+    });
     parsedRoots.set(bundle, roots);
   }
   return roots;

@@ -88,9 +88,9 @@ afterEach(async () => {
   removeDir(certDir);
 });
 
-async function startAll(certService = 'reviews', certPki?: TestPki) {
+async function startAll(certService = 'reviews', certPki?: TestPki, roots?: [string, ...string[]]) {
   // The bundle trusts the test PKI's root: readiness checks the certificate's chain against it.
-  const trusted = makeBundle('reviews', 'a', { trustRoots: [pki.root.certPem] });
+  const trusted = makeBundle('reviews', 'a', { trustRoots: roots ?? [pki.root.certPem] });
   published = publishBundle(root, 'reviews', trusted, keys.privateKey);
   publishManifest(root, 'reviews', published, { key: keys.privateKey });
   await writeCert(certService, {}, certPki);
@@ -183,6 +183,12 @@ describe('admin endpoints', () => {
         ),
       },
     ]);
+  });
+
+  it('is ready with a certificate from any root of a trust-root file holding several (a CA rotation)', async () => {
+    const other = await makePki('ecdsa', NOW);
+    await startAll('reviews', pki, [other.root.certPem + pki.root.certPem]);
+    expect((await get('/ready')).status).toBe(200);
   });
 
   it('turns not ready when the loaded certificate expires, and ready again after rotation', async () => {
