@@ -27,6 +27,19 @@ export function statNumbers(path: string, follow: boolean): StatNumbers | undefi
   return fromArray((follow ? raw.stat : raw.lstat)(path, false, undefined, false));
 }
 
+/**
+ * statNumbers, or undefined also when the path cannot be reached (ENOTDIR: a file stands where a
+ * directory of it should; EACCES; ELOOP): for the caches, which then vouch for nothing and let the
+ * read or the write that follows say what is wrong.
+ */
+export function statIfReachable(path: string, follow: boolean): StatNumbers | undefined {
+  try {
+    return statNumbers(path, follow);
+  } catch {
+    return undefined;
+  }
+}
+
 const NO_THROW = { throwIfNoEntry: false } as const;
 
 // Indices in the binding's array (node_file.h, FillStatsArray): each time is seconds then nanoseconds.

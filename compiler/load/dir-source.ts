@@ -11,7 +11,7 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { statNumbers } from '../stat-numbers.js';
+import { statIfReachable } from '../stat-numbers.js';
 import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
 import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
@@ -83,14 +83,11 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
     statFile(specPath) {
       const path = pathOf(specPath);
       if (path === undefined) return undefined;
-      try {
-        // Followed like readFile follows a linked file: the target's changes are the file's.
-        const st = statNumbers(path, true);
-        if (!st?.isFile) return undefined;
-        return { id: path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
-      } catch {
-        return undefined; // read instead, which reports what is wrong
-      }
+      // Followed like readFile follows a linked file: the target's changes are the file's. Nothing
+      // to stamp: read instead, which reports what is wrong.
+      const st = statIfReachable(path, true);
+      if (!st?.isFile) return undefined;
+      return { id: path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
     },
     commit() {
       commit ??= getLayout().then(cleanCommit, () => undefined);

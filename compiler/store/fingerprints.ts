@@ -16,7 +16,7 @@ import { join, sep } from 'node:path';
 import { readLineCache, writeLineCache } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { packageVersion } from '../cli/version.js';
-import { type StatNumbers, statNumbers } from '../stat-numbers.js';
+import { statIfReachable } from '../stat-numbers.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
@@ -160,7 +160,7 @@ export function storeStillMatches(outDir: string, entry: FingerprintEntry): bool
   const { files, absent } = entry;
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
-    const st = statOrNothing(base + file[0]);
+    const st = statIfReachable(base + file[0], false);
     if (
       !st ||
       !st.isFile ||
@@ -171,21 +171,9 @@ export function storeStillMatches(outDir: string, entry: FingerprintEntry): bool
     )
       return false;
   }
-  for (let i = 0; i < absent.length; i++) if (statOrNothing(base + absent[i]!) !== undefined) return false;
+  for (let i = 0; i < absent.length; i++)
+    if (statIfReachable(base + absent[i]!, false) !== undefined) return false;
   return true;
-}
-
-/**
- * The stat of a store file, or undefined when there is none to be had: also when a file stands where
- * a directory of the path should (ENOTDIR), or it cannot be reached (EACCES, ELOOP). The cache then
- * does not vouch for the service, which is compiled as without it, and the writer says what is wrong.
- */
-function statOrNothing(path: string): StatNumbers | undefined {
-  try {
-    return statNumbers(path, false);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Stamps `paths` as they are now in the store; undefined when one is missing. */
@@ -193,7 +181,7 @@ export function stampFiles(outDir: string, paths: readonly string[]): FileStamp[
   const base = storeBase(outDir);
   const stamps: FileStamp[] = [];
   for (const path of paths) {
-    const st = statOrNothing(base + path);
+    const st = statIfReachable(base + path, false);
     if (!st) return undefined;
     stamps.push([path, st.size, st.mtimeMs, st.ctimeMs, st.ino]);
   }
