@@ -62,7 +62,6 @@ export function translateYamlProblems(
   return diagnostics;
 }
 
-/** Where the document expands an alias: the first alias node, for "too many aliases". */
 /**
  * The first alias that cannot be expanded, with why: one naming no anchor, or one inside the very
  * node its anchor names (`a: &x {b: *x}`), which toJS would expand into a cycle that nothing after it
@@ -84,6 +83,7 @@ export function unexpandableAlias(doc: Document.Parsed): { offset: number; messa
   return found;
 }
 
+/** Where the document expands an alias: the first alias node, for "too many aliases". */
 export function firstAliasOffset(doc: Document.Parsed): number {
   let offset = doc.range[0];
   visit(doc, {

@@ -24,10 +24,11 @@ export function renderCodeFrame(
   // A window of the line around the span (a minified line may be a megabyte), its control
   // characters written as escapes (visible.ts), the caret under the span as shown.
   const from = Math.max(0, start - 1 - FRAME_CONTEXT);
+  const spanEnd = Math.max(end - 1, start - 1);
   const to = Math.min(line.length, Math.max(end - 1, start) + FRAME_CONTEXT);
   const before = (from > 0 ? '…' : '') + visible(line.slice(from, start - 1));
-  const span = visible(line.slice(start - 1, Math.max(end - 1, start - 1)));
-  const after = visible(line.slice(Math.max(end - 1, start - 1), to)) + (to < line.length ? '…' : '');
+  const span = visible(line.slice(start - 1, spanEnd));
+  const after = visible(line.slice(spanEnd, to)) + (to < line.length ? '…' : '');
   const width = Math.max(1, [...span].length);
   // Keep tabs in the padding so the caret lines up however the terminal expands them.
   const padding = [...before].map((c) => (c === '\t' ? '\t' : ' ')).join('');

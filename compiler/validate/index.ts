@@ -1,7 +1,6 @@
 // Validation entry point: each document against its kind's JSON Schema (ajv, compiled once), then
 // the semantic checks of checks/ over the documents that passed. Pure: documents and assets in,
 // diagnostics (and the typed spec when there is no error) out.
-import { regexRulesText } from './regex-safety.js';
 import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
@@ -11,6 +10,7 @@ import { type DocumentOutline, outlineOf, type ServiceOutline } from '../load/ou
 import type { SpecDocument } from '../load/types.js';
 import type { CheckContext, ServiceCheckContext } from './check-context.js';
 import { MESH_CHECKS, RELATION_CHECKS, SERVICE_CHECKS } from './checks/index.js';
+import { regexRulesText } from './regex-safety.js';
 import { makeDiagnostic } from './report.js';
 import { validateAgainstSchema } from './schema.js';
 import { translateSchemaErrors } from './schema-errors.js';

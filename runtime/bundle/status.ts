@@ -73,7 +73,6 @@ export interface PollTiming {
  * Delay before the next poll: the interval while healthy; after failures, the interval doubled per
  * failure beyond the first, capped. Jittered either way.
  */
-
 export function nextPollDelay(timing: PollTiming, consecutiveFailures: number, random: Random): number {
   const cap = Math.max(timing.maxBackoffMs, timing.intervalMs);
   const base =

@@ -84,6 +84,8 @@ export class Exchange implements Http1Request, Http1Response {
     const conn = this.conn;
     const bodyAllowed = !(this.method === 'HEAD' || status < 200 || status === 204 || status === 304);
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    // A whole body's length, found once: it frames the body and vets a passed-on content-length.
+    const length = body instanceof Readable ? -1 : lengthOf(body);
     let hasLength = false;
     let hasDate = false;
     for (const name in headers) {
@@ -101,7 +103,7 @@ export class Exchange implements Http1Request, Http1Response {
           if (name.toLowerCase() === 'content-length') {
             // A whole body is framed by its own length: a header that says otherwise (an upstream's,
             // passed on) would leave bytes on the connection for the client's next response.
-            if (!(body instanceof Readable) && bodyAllowed && Number(value) !== lengthOf(body)) continue;
+            if (length >= 0 && bodyAllowed && Number(value) !== length) continue;
             hasLength = true;
           }
           break;
@@ -132,7 +134,6 @@ export class Exchange implements Http1Request, Http1Response {
       this.complete();
       return;
     }
-    const length = lengthOf(body);
     if (bodyAllowed && !hasLength) head += `content-length: ${length}\r\n`;
     head += this.connectionHeader();
     this.headersSent = true;

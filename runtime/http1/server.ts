@@ -321,17 +321,16 @@ function onHeadersComplete(
     conn.fail('bad-request');
     return 1;
   }
-  const minor = versionMinor;
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
-  if (minor === 1 && headers.host === undefined) {
+  if (versionMinor === 1 && headers.host === undefined) {
     conn.fail('bad-request');
     return 1;
   }
   const chunked = headers['transfer-encoding'] !== undefined;
   // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing for anyone between
   // that reads 1.0 as 1.0: it is served, then the connection closes, and nothing after it is parsed.
-  const keepAlive = shouldKeepAlive && !upgrade && !(minor === 0 && chunked);
-  const ex = new Exchange(conn, name, url ?? '', headers, minor, keepAlive);
+  const keepAlive = shouldKeepAlive && !upgrade && !(versionMinor === 0 && chunked);
+  const ex = new Exchange(conn, name, url ?? '', headers, versionMinor, keepAlive);
   if (upgrade) conn.lastRequestSeen = true;
   const cl = headers['content-length'];
   // An Upgrade request's body is parsed like any other (llhttp stops before a body only for CONNECT)
@@ -340,7 +339,7 @@ function onHeadersComplete(
     ex.body = new RequestBody(conn);
   const expect = headers.expect;
   // As node:http: HTTP/1.1 only; 100-continue is answered, any other expectation is a 417.
-  if (expect !== undefined && minor === 1)
+  if (expect !== undefined && versionMinor === 1)
     ex.expectation = expect.toLowerCase() === '100-continue' ? 'continue' : 'failed';
   conn.parsing = ex;
   conn.received(ex);
