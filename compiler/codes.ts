@@ -97,6 +97,7 @@ export const CODES = {
   MC5007: { severity: 'error', title: 'Store write failed' },
   MC5008: { severity: 'error', title: 'Signing not decided' },
   MC5009: { severity: 'error', title: 'Target file path invalid' },
+  MC5010: { severity: 'error', title: 'Store locked by another writer' },
   // MC505x: the Envoy target (compiler/emit/envoy/)
   MC5050: { severity: 'error', title: 'Not expressible as Envoy config' },
 } as const satisfies Record<string, CodeInfo>;

@@ -4,6 +4,7 @@
 // and written a chunk at a time, so memory stays bounded by the chunk, not the mesh
 // (docs/decisions/0007-store-writing.md).
 import type { KeyObject } from 'node:crypto';
+import { CompileError } from './compile-error.js';
 import type { Diagnostic } from './diagnostics.js';
 import { type ChunkEmitter, openChunkEmitter, type StartedChunk } from './emit/chunk-emitter.js';
 import type { NamedTarget } from './emit/index.js';
@@ -19,6 +20,7 @@ import {
   writeFingerprints,
 } from './store/fingerprints.js';
 import { type Published, readPublished } from './store/published.js';
+import { acquireStoreLock, describeOwner, type LockOwner, type StoreLock } from './store/store-lock.js';
 import {
   type KeptService,
   openStoreWriter,
@@ -62,6 +64,8 @@ export interface CompileToStoreResult {
   /** Target diagnostics (template errors); when any is an error nothing was written. */
   readonly diagnostics: readonly Diagnostic[];
   readonly report?: StoreReport;
+  /** A writer that died holding the store's lock, whose lock this compile replaced. */
+  readonly replacedLock?: LockOwner;
 }
 
 /** Throws CompileError (MC5xxx) when the store cannot be written; the store is then unchanged. */
@@ -94,7 +98,12 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   let writing: Promise<void> = Promise.resolve();
   let emitter: ChunkEmitter | undefined;
   let committed = false;
+  let lock: StoreLock | undefined;
   try {
+    // From before the store check to after the stamps: another writer's files are never stamped as
+    // ours. A fresh store needs none: it is built aside and published by one rename, which fails
+    // when another writer published one first.
+    if (!writer.fresh) lock = lockStore(input.outDir);
     // A target that fails for one service would fail for most: reported once, then skipped.
     const failed = new Set<string>();
     const diagnostics: Diagnostic[] = [];
@@ -189,14 +198,40 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     const services = [...report.services].sort(
       (a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0),
     );
-    return { model, diagnostics, report: { ...report, services } };
+    return {
+      model,
+      diagnostics,
+      report: { ...report, services },
+      ...(lock?.replaced ? { replacedLock: lock.replaced } : {}),
+    };
   } catch (err) {
     await writing.catch(() => undefined);
     if (!committed) await writer.abort();
     throw err;
   } finally {
+    lock?.release();
     await emitter?.close();
   }
+}
+
+/** The store's writer lock (store/store-lock.ts), or MC5010 naming who holds it. */
+function lockStore(outDir: string): StoreLock {
+  let attempt: ReturnType<typeof acquireStoreLock>;
+  try {
+    attempt = acquireStoreLock(outDir, 'compile');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CompileError(
+      'MC5007',
+      `cannot take the writer lock of ${outDir} (${why}); nothing was written`,
+    );
+  }
+  if ('lock' in attempt) return attempt.lock;
+  throw new CompileError(
+    'MC5010',
+    `${outDir} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
+    `one writer at a time: wait for it, or run compiles, rollouts and rollbacks of this store one after another (a CI concurrency group); if no meshc is writing it, remove ${attempt.file}`,
+  );
 }
 
 /** A chunk whose bundles are emitted, with what its writing needs. */

@@ -10,7 +10,8 @@ export type RolloutErrorCode =
   | 'ROLLOUT_SAME_VERSION'
   | 'ROLLOUT_KEY_MISMATCH'
   | 'ROLLOUT_MANIFEST_INVALID'
-  | 'ROLLOUT_WRITE_FAILED';
+  | 'ROLLOUT_WRITE_FAILED'
+  | 'ROLLOUT_STORE_LOCKED';
 
 export class RolloutError extends Error {
   override readonly name = 'RolloutError';

@@ -11,6 +11,7 @@ import { contentVersion, serializeCanonical, signDetached, storePaths } from '..
 import { closestMatch } from '../load/did-you-mean.js';
 import { type BundleRef, planRollback, planRollout } from './rollout.js';
 import { RolloutError } from './rollout-errors.js';
+import { acquireStoreLock, describeOwner, type LockOwner, type StoreLock } from './store-lock.js';
 
 export interface RepointInput {
   readonly storeDir: string;
@@ -29,12 +30,28 @@ export interface RepointReport {
   readonly after: Manifest;
   /** False when the manifest already said exactly this (nothing written). */
   readonly changed: boolean;
+  /** A writer that died holding the store's lock, whose lock this run replaced. */
+  readonly replacedLock?: LockOwner;
 }
 
+/** Repoints under the store's writer lock: a compile or another rollout at once is refused. */
 export async function repointService(input: RepointInput): Promise<RepointReport> {
+  const { storeDir } = input;
+  await checkStore(storeDir);
+  const lock = lockStore(storeDir, input.percent === undefined ? 'rollback' : 'rollout');
+  try {
+    return await repointLocked(input, lock.replaced);
+  } finally {
+    lock.release();
+  }
+}
+
+async function repointLocked(
+  input: RepointInput,
+  replacedLock: LockOwner | undefined,
+): Promise<RepointReport> {
   const { storeDir, service } = input;
   const file = (rel: string) => join(storeDir, ...rel.split('/'));
-  await checkStore(storeDir);
   const opts = { service, verifyKey: createPublicKey(input.signingKey), allowUnsigned: false };
 
   const manifestBytes = await readFile(file(storePaths.manifest(service))).catch(
@@ -88,7 +105,13 @@ export async function repointService(input: RepointInput): Promise<RepointReport
     });
   if (Buffer.from(nextBytes).equals(manifestBytes)) {
     const indexed = await syncIndex();
-    return { service, before: current, after: next, changed: indexed };
+    return {
+      service,
+      before: current,
+      after: next,
+      changed: indexed,
+      ...(replacedLock ? { replacedLock } : {}),
+    };
   }
   // The proxy's own check on what we are about to publish: a bug here must not reach every proxy.
   const nextSig = signDetached(nextBytes, input.signingKey);
@@ -102,7 +125,7 @@ export async function repointService(input: RepointInput): Promise<RepointReport
     manifestSig,
   );
   await syncIndex();
-  return { service, before: current, after: next, changed: true };
+  return { service, before: current, after: next, changed: true, ...(replacedLock ? { replacedLock } : {}) };
 }
 
 /** The target bundle, verified as a proxy would verify it before running it. */
@@ -149,6 +172,25 @@ async function readTarget(
       );
     throw invalid((err as Error).message);
   }
+}
+
+/** The store's writer lock (store-lock.ts), or ROLLOUT_STORE_LOCKED naming who holds it. */
+function lockStore(storeDir: string, command: string): StoreLock {
+  let attempt: ReturnType<typeof acquireStoreLock>;
+  try {
+    attempt = acquireStoreLock(storeDir, command);
+  } catch (err) {
+    throw new RolloutError(
+      'ROLLOUT_WRITE_FAILED',
+      `cannot take the writer lock of ${storeDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was written`,
+    );
+  }
+  if ('lock' in attempt) return attempt.lock;
+  throw new RolloutError(
+    'ROLLOUT_STORE_LOCKED',
+    `${storeDir} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
+    `one writer at a time: wait for it and run this again; if no meshc is writing the store, remove ${attempt.file}`,
+  );
 }
 
 async function checkStore(storeDir: string): Promise<void> {

@@ -1,6 +1,8 @@
 // `meshc compile` in-process through runCli, on the example shop and on real git repositories:
 // exit codes, the summary table, signing choices, --ref, clones, template targets and refusals.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -117,6 +119,29 @@ describe('meshc compile', () => {
       expect.stringMatching(/error\[MC5006\]: unknown target 'nginx'/),
     ]);
     expect(existsSync(join(temp.dir, 'dist2'))).toBe(false);
+  });
+
+  it("refuses a store another writer holds (MC5010, naming it) and notes a dead writer's lock it replaced", async () => {
+    expect((await meshc(['compile', SHOP, '--out', 'dist', '--unsigned'])).code).toBe(0);
+    const lock = join(temp.dir, 'dist', '.meshc-lock');
+    const owner = { pid: process.pid, host: 'ci-7', command: 'rollout', since: '2026-12-07T06:10:00.000Z' };
+    writeFileSync(lock, JSON.stringify(owner));
+    const held = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned']);
+    expect([held.code, held.err]).toEqual([
+      2,
+      expect.stringContaining(
+        `error[MC5010]: ${join(temp.dir, 'dist')} is being written by meshc rollout (pid ${process.pid} on ci-7, since 2026-12-07T06:10:00.000Z); nothing was written`,
+      ),
+    ]);
+    expect(held.err).toContain(`hint: one writer at a time`);
+    expect(held.err).not.toMatch(/\n\s+at /);
+    // The same file from a process that has gone, on this host: replaced, and said so.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(lock, JSON.stringify({ ...owner, pid: gone, host: hostname() }));
+    const replaced = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned']);
+    expect(replaced.code).toBe(0);
+    expect(replaced.err).toContain(`note: replaced the store's lock left by meshc rollout (pid ${gone} on`);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('keeps compile fingerprints beside the parse cache, and a store equal to one compiled without them', async () => {
