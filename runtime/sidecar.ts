@@ -136,8 +136,12 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     },
   });
 
-  /** Why bundle and certificate alone do not make us ready: the listeners are not up yet. */
+  /**
+   * Why bundle and certificate alone do not make us ready: the listeners are not up yet, or they are
+   * closed and the proxy is draining (a load balancer must stop sending before the port refuses).
+   */
   function notServing(): NotReadyReason | null {
+    if (closed) return { code: 'stopping', message: 'the proxy is stopping: its listeners are closed' };
     if (proxy) return null;
     return { code: 'starting', message: 'the inbound and outbound listeners are not listening yet' };
   }

@@ -1,7 +1,7 @@
 // The admin listener: /ready, /healthz, /metrics, /config and /explain. Loopback by default because it
 // reveals the routing table and identity; read-only, GET/HEAD only, and never shows a stack trace.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import type { BundleLifecycle } from '../bundle/lifecycle.js';
 import type { CertificateWatcher } from '../certs/watch-certificates.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -53,9 +53,20 @@ export function handleAdminRequest(
     res.setHeader('allow', 'GET, HEAD');
     return sendJson(res, 405, { code: 'method-not-allowed', message: 'the admin endpoints are read-only' });
   }
-  const url = new URL(req.url ?? '/', 'http://admin');
+  // The target as sent: a path and a query. `new URL` would read `//evil/config` as host `evil` and
+  // path `/config`.
+  const requestTarget = req.url ?? '/';
+  const q = requestTarget.indexOf('?');
+  const pathname = q === -1 ? requestTarget : requestTarget.slice(0, q);
   const active = opts.lifecycle.active();
-  switch (url.pathname) {
+  if ((pathname === '/config' || pathname === '/explain') && !isLocalHost(req.headers.host)) {
+    return sendJson(res, 403, {
+      code: 'host-not-allowed',
+      message:
+        'the admin endpoints that show the configuration answer only to an IP address or localhost as Host',
+    });
+  }
+  switch (pathname) {
     case '/healthz':
       return send(res, 200, 'ok\n', 'text/plain; charset=utf-8');
     case '/ready': {
@@ -83,7 +94,7 @@ export function handleAdminRequest(
       });
     case '/explain': {
       if (!active) return sendJson(res, 503, { code: 'no-bundle', message: 'no bundle is active yet' });
-      const p = url.searchParams;
+      const p = new URLSearchParams(q === -1 ? '' : requestTarget.slice(q + 1));
       const target = p.get('url');
       if (!target)
         return sendJson(res, 400, {
@@ -110,6 +121,18 @@ export function handleAdminRequest(
         message: 'admin endpoints: /ready /healthz /metrics /config /explain',
       });
   }
+}
+
+/**
+ * Host names a web page cannot take over: an IP literal or localhost, with or without a port (or no
+ * Host at all, HTTP/1.0). A page on an attacker's domain that resolves to 127.0.0.1 (DNS rebinding)
+ * sends its own domain as Host, so it cannot read /config or /explain from a browser on this host.
+ */
+export function isLocalHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+  return bare.toLowerCase() === 'localhost' || isIP(bare) !== 0;
 }
 
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {

@@ -35,6 +35,9 @@ async function routeInbound(
   ctx.upstreamHeaders = headers;
   traceRequest(ctx, headers, snapshot.tracing, env.random);
   ctx.destination = snapshot.bundle.service;
+  // Until it is normalised, the target sent (and its query; the access log cuts that off): what the
+  // log shows of a request refused before then.
+  ctx.path = req.url;
   const socket = req.socket;
   ctx.peer = peerOf(socket);
   // A plaintext connection accepted while the mode was permissive outlives a swap to strict.

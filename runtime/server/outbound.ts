@@ -45,6 +45,9 @@ async function routeOutbound(
   ctx.upstreamHeaders = headers;
   traceRequest(ctx, headers, snapshot.tracing, env.random);
   const target = parseRequestTarget(req.url, req.headers.host);
+  // Until it is normalised, the path sent (and its query; the access log cuts that off): what the
+  // log shows of a request refused before then.
+  ctx.path = target.path;
   if (target.authority !== undefined) headers.host = target.authority;
   const dest = snapshot.outbound.destinations.get(target.service);
   if (!dest)

@@ -33,17 +33,30 @@ export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: numbe
   return id;
 }
 
-/** The request's `x-request-id`, generated (a random UUID) when missing or empty. */
+/**
+ * The request's `x-request-id`, generated (a random UUID) when missing, empty, or not a plain id: a
+ * caller's id is kept when it is at most REQUEST_ID_MAX visible ASCII characters. Anything else (up to
+ * the 16 KiB header limit, any bytes) went whole into every access-log line and span, so a queue of
+ * 2,048 spans could hold 30 MB of it.
+ */
 function ensureRequestId(headers: OutgoingHttpHeaders): string {
   let id = headers['x-request-id'];
-  if (typeof id !== 'string' || id === '') {
+  if (typeof id !== 'string' || !PLAIN_ID.test(id)) {
     id = randomUUID();
     headers['x-request-id'] = id;
   }
   return id;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** Longest caller-supplied x-request-id kept (a UUID is 36; trace-style ids reach ~64). */
+export const REQUEST_ID_MAX = 128;
+const PLAIN_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * version-trace id-parent id-flags, and for versions after 00 whatever they add after a dash (W3C
+ * Trace Context, "Versioning of traceparent": a higher version is read as 00 where it can be).
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
@@ -58,13 +71,36 @@ export function startProxySpan(
   random: Random,
 ): { requestId: string; span: ProxySpan } {
   const requestId = ensureRequestId(headers);
-  const incoming = typeof headers.traceparent === 'string' ? TRACEPARENT.exec(headers.traceparent) : null;
-  const joined = incoming !== null && incoming[1] !== ZERO_TRACE && incoming[2] !== ZERO_SPAN;
-  const traceId = joined ? incoming[1]! : randomHex(16);
-  const sampled = joined ? (Number.parseInt(incoming[3]!, 16) & 1) === 1 : random() < sampling;
+  const incoming = typeof headers.traceparent === 'string' ? joinableTrace(headers.traceparent) : undefined;
+  const traceId = incoming ? incoming.traceId : randomHex(16);
+  const sampled = incoming ? incoming.sampled : random() < sampling;
   const spanId = randomHex(8);
   headers.traceparent = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
-  return { requestId, span: { traceId, spanId, parentSpanId: joined ? incoming[2] : undefined, sampled } };
+  // A new trace carries no vendor state of the one it replaces ("removes all entries from tracestate").
+  if (!incoming) delete headers.tracestate;
+  return { requestId, span: { traceId, spanId, parentSpanId: incoming?.parentId, sampled } };
+}
+
+/**
+ * The trace an incoming traceparent names, or undefined when it must not be joined: malformed,
+ * version ff, version 00 with anything after the flags, or an all-zero trace or parent id.
+ */
+export function joinableTrace(
+  traceparent: string,
+): { traceId: string; parentId: string; sampled: boolean } | undefined {
+  const m = TRACEPARENT.exec(traceparent);
+  if (m === null) return undefined;
+  const [, version, traceId, parentId, flags, rest] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === ZERO_TRACE || parentId === ZERO_SPAN) return undefined;
+  return { traceId, parentId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
 }
 
 /** `00-<32 hex trace id>-<16 hex parent id>-<flags>` (W3C Trace Context, version 00). */

@@ -27,7 +27,10 @@ export interface ProxySpan {
 }
 
 export class RequestContext {
-  /** Normalised path, forwarded as is (what routing and authz saw is what the app sees). */
+  /**
+   * Normalised path, forwarded as is (what routing and authz saw is what the app sees). Before
+   * normalisation, the request target as sent (with its query), for a request refused before then.
+   */
   path = '/';
   /** Raw query without `?`, forwarded unchanged; '' when none. */
   rawQuery = '';

@@ -44,6 +44,8 @@ export interface AccessLogOptions {
   flushBytes?: number;
   /** While the sink applies back-pressure, lines beyond this many buffered bytes are dropped. Default 4 MiB. */
   maxPendingBytes?: number;
+  /** Called for each line dropped that way (the proxy counts them in meshc_access_log_dropped_total). */
+  onDropped?: () => void;
 }
 
 // Requests arriving in the same millisecond share one formatted timestamp (toISOString is not free).
@@ -99,6 +101,7 @@ export class AccessLog {
     const line = formatAccessLine(record);
     if (this.blocked && this.bytes + line.length > (this.opts.maxPendingBytes ?? 4 << 20)) {
       this.dropped++;
+      this.opts.onDropped?.();
       return;
     }
     this.lines.push(line);

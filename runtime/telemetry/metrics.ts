@@ -28,6 +28,8 @@ export interface ProxyMetrics {
   bundleReloads: Counter;
   /** Spans sent to the OTLP endpoint, by result: exported, dropped (queue full), failed. */
   spans: Counter;
+  /** Access-log lines dropped because the sink (stdout) could not keep up. */
+  accessLogDropped: Counter;
   bundleInfo: Gauge;
   certificateExpiry: Gauge;
 }
@@ -90,6 +92,10 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
     ),
     bundleReloads,
     spans,
+    accessLogDropped: registry.counter(
+      'meshc_access_log_dropped_total',
+      'Access-log lines dropped because the sink (stdout) could not keep up.',
+    ),
     bundleInfo: registry.gauge('meshc_bundle_info', 'The active bundle (value 1).', ['version', 'commit']),
     certificateExpiry: registry.gauge(
       'meshc_certificate_expiry_seconds',

@@ -74,7 +74,7 @@ abstract class Metric<C> {
 
   /** The child for these label values (in labelNames order); created on first use, then reused. */
   labels(...values: string[]): C {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
+    const key = values.length === 1 ? values[0]! : childKey(values);
     const hit = this.children.get(key);
     if (hit) return hit.child;
     if (values.length !== this.labelNames.length)
@@ -191,3 +191,13 @@ export class Registry {
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * One key per list of label values: each value with its length in front, so no two lists share a key
+ * whatever characters they hold (values joined by NUL merged ['a\0b', 'c'] with ['a', 'b\0c']).
+ */
+function childKey(values: readonly string[]): string {
+  let key = '';
+  for (const v of values) key += `${v.length}:${v}`;
+  return key;
+}

@@ -23,6 +23,9 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
       if (span?.sampled) telemetry.exportSpan(span, ctx, direction, durationMs, now());
       if (ctx.errorCode === 'circuit-open')
         telemetry.metrics.circuitBreakerOverflows.labels(ctx.destination ?? '').inc();
+      // Each attempt after the first is a retry; only outbound routes retry.
+      if (direction === 'outbound' && ctx.attempts > 1)
+        telemetry.metrics.retries.labels(ctx.destination ?? '', ctx.routeName ?? '').inc(ctx.attempts - 1);
       // The record (and the wall clock) is only worth making when a log line will be written.
       if (telemetry.logsRequests) telemetry.onRequestEnd(recordOf(ctx, direction, durationMs, now()));
       else
@@ -117,7 +120,7 @@ export function recordOf(
     startTime: Math.round(endedAt - durationMs),
     method: ctx.method,
     authority: typeof authority === 'string' ? authority : '',
-    path: ctx.path,
+    path: pathOf(ctx),
     route: ctx.routeName ?? null,
     backendVersion: ctx.version ?? null,
     endpoint: ctx.endpoint?.key ?? null,
@@ -151,4 +154,13 @@ function lengthOf(value: unknown): number | null {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   return null;
+}
+
+/**
+ * The request's path without its query: a normalised path has none (its query is split off), the
+ * target of a request refused before normalisation may.
+ */
+export function pathOf(ctx: RequestContext): string {
+  const q = ctx.path.indexOf('?');
+  return q === -1 ? ctx.path : ctx.path.slice(0, q);
 }

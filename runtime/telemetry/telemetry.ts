@@ -5,6 +5,7 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { pathOf } from './request-observer.js';
 import { createSpanExporter, type FinishedSpan, type SpanExporter } from './span-exporter.js';
 import type { ProxySpan, RequestContext } from '../stack/context.js';
 import type { Direction } from '../observer.js';
@@ -47,7 +48,9 @@ export interface Telemetry {
 
 export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const metrics = opts.metrics ?? createProxyMetrics();
-  const accessLog = opts.out ? new AccessLog({ ...opts, out: opts.out }) : null;
+  const accessLog = opts.out
+    ? new AccessLog({ ...opts, out: opts.out, onDropped: () => metrics.accessLogDropped.inc() })
+    : null;
   const series = new RequestSeries(metrics);
   let spans: { endpoint: string; exporter: SpanExporter } | undefined;
   return {
@@ -150,6 +153,9 @@ class RequestSeries {
 }
 
 /** The span of one finished request, as the exporter sends it. */
+/** Longest url.path attribute of a span. */
+export const SPAN_PATH_MAX = 256;
+
 function finishedSpan(
   span: ProxySpan,
   ctx: RequestContext,
@@ -159,7 +165,9 @@ function finishedSpan(
 ): FinishedSpan {
   const attributes: Record<string, string | number> = {
     'http.request.method': ctx.method,
-    'url.path': ctx.path,
+    // Cut as Envoy's tracing cuts its path tag (max_path_tag_length, 256): a span's size stays
+    // bounded, so the exporter's queue of spans is bounded in bytes too.
+    'url.path': pathOf(ctx).slice(0, SPAN_PATH_MAX),
     'http.response.status_code': ctx.status,
     'meshc.request_id': ctx.requestId,
   };

@@ -192,6 +192,41 @@ describe('meshc proxy: refused bundles and an unreachable store', () => {
   });
 });
 
+describe('meshc proxy: stopping', () => {
+  it('answers /ready 503 "stopping" while it drains after SIGTERM, then exits 0', async () => {
+    const sidecar = startSidecarProcess(baseArgs(fixture, 'client'), fixture.dir);
+    const p = await sidecar.ready();
+    expect((await admin(p.admin, '/ready')).status).toBe(200);
+    // One request held at the app, so the sidecar has something to drain.
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const answer = app.handler;
+    app.handler = (req, res) => void held.then(() => answer(req, res));
+    try {
+      const before = app.seen.length;
+      const inFlight = callServer(p);
+      await new Promise<void>((resolve) => {
+        const poll = () => (app.seen.length > before ? resolve() : setTimeout(poll, 10));
+        poll();
+      });
+      sidecar.child.kill('SIGTERM');
+      let ready = await admin(p.admin, '/ready');
+      for (let i = 0; i < 100 && ready.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        ready = await admin(p.admin, '/ready');
+      }
+      expect(ready.status).toBe(503);
+      expect(ready.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code)).toEqual(['stopping']);
+      release();
+      expect((await inFlight).body).toBe('ok v1');
+      expect(await sidecar.exited).toBe(0);
+    } finally {
+      release();
+      app.handler = answer;
+    }
+  });
+});
+
 describe('meshc proxy: a store that accepts connections and never answers', () => {
   it('starts from --cache-dir at once, and stops at once', async () => {
     // A connection held open in silence: an idle timeout is all a store like this ever trips.

@@ -1,6 +1,7 @@
 // The admin listener on 127.0.0.1 port 0, wired like `meshc proxy` wires it: a directory store, the
 // bundle lifecycle, a real workload certificate and the telemetry registry.
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AdminServer, startAdminServer } from '../../runtime/admin/server.js';
@@ -240,5 +241,35 @@ describe('admin endpoints', () => {
     expect((await get('/nope')).status).toBe(404);
     const head = await get('/healthz', { method: 'HEAD' });
     expect([head.status, head.text]).toEqual([200, '']);
+  });
+
+  it('shows /config and /explain only to an IP or localhost as Host (DNS rebinding), and reads paths as sent', async () => {
+    await startAll();
+    const status = (path: string, host?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: admin.port, path, setHost: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        if (host !== undefined) req.setHeader('host', host);
+        req.on('error', reject).end();
+      });
+    for (const host of [
+      `127.0.0.1:${admin.port}`,
+      'localhost',
+      'LOCALHOST:9',
+      `[::1]:${admin.port}`,
+      '10.1.2.3',
+    ])
+      expect(await status('/config', host), host).toBe(200);
+    for (const host of ['attacker.example', 'attacker.example:15000', 'localhost.attacker.example']) {
+      expect(await status('/config', host), host).toBe(403);
+      expect(await status('/explain?url=http://ratings/', host), host).toBe(403);
+      // Probes keep working whatever the Host.
+      expect(await status('/ready', host), host).toBe(200);
+      expect(await status('/metrics', host), host).toBe(200);
+    }
+    // `//evil/config` is a path, not a host and /config.
+    expect(await status('//evil/config', '127.0.0.1')).toBe(404);
   });
 });

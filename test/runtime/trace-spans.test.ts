@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxySpan } from '../../runtime/server/trace.js';
+import { joinableTrace, startProxySpan } from '../../runtime/server/trace.js';
 import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
 import { createSpanExporter, type FinishedSpan } from '../../runtime/telemetry/span-exporter.js';
 import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
@@ -81,6 +81,38 @@ describe('traceparent when spans are exported', () => {
       expect(span.sampled).toBe(true);
     }
     expect(startProxySpan({}, 0.5, fixedRandom(0.7)).span.sampled).toBe(false);
+  });
+
+  it("keeps the caller's tracestate with the trace it joins, and drops it with one it replaces", () => {
+    const joined: Record<string, string> = {
+      traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      tracestate: 'congo=t61rcWkgMzE',
+    };
+    startProxySpan(joined, 0, fixedRandom(0));
+    expect(joined.tracestate).toBe('congo=t61rcWkgMzE');
+    const replaced: Record<string, string> = {
+      traceparent: `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`,
+      tracestate: 'congo=t61rcWkgMzE',
+    };
+    startProxySpan(replaced, 0, fixedRandom(0));
+    expect(replaced.tracestate).toBeUndefined();
+  });
+
+  it('reads a later version as version 00 (W3C versioning), never version ff or 00 with more fields', () => {
+    const ids = `${'a'.repeat(32)}-${'b'.repeat(16)}`;
+    for (const later of [`01-${ids}-01`, `01-${ids}-01-what-comes-next`, `cc-${ids}-01-x`]) {
+      expect(joinableTrace(later), later).toEqual({
+        traceId: 'a'.repeat(32),
+        parentId: 'b'.repeat(16),
+        sampled: true,
+      });
+      const h: Record<string, string> = { traceparent: later };
+      const { span } = startProxySpan(h, 0, fixedRandom(0));
+      expect(span.traceId).toBe('a'.repeat(32));
+      expect(h.traceparent).toBe(`00-${'a'.repeat(32)}-${span.spanId}-01`);
+    }
+    for (const refused of [`ff-${ids}-01`, `00-${ids}-01-extra`, `0-${ids}-01`, `00-${ids.toUpperCase()}-01`])
+      expect(joinableTrace(refused), refused).toBeUndefined();
   });
 });
 
