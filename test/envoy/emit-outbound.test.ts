@@ -214,6 +214,7 @@ describe('clusters', () => {
       base_ejection_time: '15s',
       max_ejection_percent: 50,
       enforcing_success_rate: 0,
+      always_eject_one_host: true,
     });
     expect(
       ['catalog|v1', 'ratings|v1', 'search|v1', 'mysql|primary'].map(

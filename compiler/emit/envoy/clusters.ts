@@ -62,6 +62,9 @@ function destinationCluster(dest: Destination, version: DestinationVersion, tls:
       max_ejection_percent: policy.outlierDetection.maxEjectionPercent,
       // Envoy also ejects by success rate unless told not to; the native proxy only counts 5xx.
       enforcing_success_rate: 0,
+      // The native proxy always may eject one endpoint; Envoy ejects none while one endpoint is
+      // more than max_ejection_percent of the version (fewer than 10 endpoints at 10 %) without it.
+      always_eject_one_host: true,
     },
     load_assignment: {
       cluster_name: name,
