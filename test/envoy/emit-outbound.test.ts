@@ -201,12 +201,13 @@ describe('clusters', () => {
       thresholds: [
         {
           priority: 'DEFAULT',
-          max_connections: 100,
+          max_connections: 200,
           max_pending_requests: 50,
           max_requests: 256,
           retry_budget: { budget_percent: { value: 35.5 }, min_retry_concurrency: 10 },
         },
       ],
+      per_host_thresholds: [{ priority: 'DEFAULT', max_connections: 100 }],
     });
     expect(v1.outlier_detection).toEqual({
       consecutive_5xx: 3,
@@ -222,6 +223,19 @@ describe('clusters', () => {
       ),
     ).toEqual(['RANDOM', 'RING_HASH', 'ROUND_ROBIN', 'LEAST_REQUEST']);
     expect(cluster(c, 'outbound|mysql|primary').circuit_breakers.thresholds[0].retry_budget).toBeUndefined();
+  });
+
+  it('maxConnections is per endpoint, as natively: a per-host limit, the cluster-wide one raised to match', () => {
+    // v1: two IPs, so two endpoints' worth; v2 and v3 have a dns: name that may resolve to any
+    // number of hosts, so no cluster-wide bound (Envoy's UInt32 maximum, not its default 1024).
+    const limits = (v: string) => {
+      const cb = cluster(c, `outbound|ratings|${v}`).circuit_breakers;
+      return [cb.thresholds[0].max_connections, cb.per_host_thresholds];
+    };
+    const perHost = [{ priority: 'DEFAULT', max_connections: 100 }];
+    expect(limits('v1')).toEqual([200, perHost]);
+    expect(limits('v2')).toEqual([4_294_967_295, perHost]);
+    expect(limits('v3')).toEqual([4_294_967_295, perHost]);
   });
 
   it('presents the workload certificate and accepts only the destination SPIFFE id', () => {

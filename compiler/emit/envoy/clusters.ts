@@ -54,7 +54,7 @@ function destinationCluster(dest: Destination, version: DestinationVersion, tls:
     ...(dns ? { respect_dns_ttl: true } : {}),
     connect_timeout: duration(policy.connectTimeoutMs),
     lb_policy: LB_POLICY[policy.loadBalancer.policy],
-    circuit_breakers: { thresholds: [circuitBreakerThresholds(dest)] },
+    circuit_breakers: circuitBreakers(dest, version),
     outlier_detection: {
       consecutive_5xx: policy.outlierDetection.consecutive5xx,
       interval: duration(policy.outlierDetection.intervalMs),
@@ -82,15 +82,33 @@ function destinationCluster(dest: Destination, version: DestinationVersion, tls:
   return cluster;
 }
 
+/** Envoy's largest max_connections (a UInt32Value): no cluster-wide bound. */
+const UNBOUNDED = 4_294_967_295;
+
+/**
+ * `maxConnections` is per endpoint in the native proxy, so it goes to `per_host_thresholds`; the
+ * cluster-wide limit (1024 when unset) is raised to what the endpoints may open between them:
+ * endpoints × maxConnections for fixed IPs, unbounded when a `dns:` name may resolve to many hosts.
+ */
+function circuitBreakers(dest: Destination, version: DestinationVersion): EnvoyJson {
+  const perHost = dest.policy.circuitBreaker.maxConnections;
+  const dns = version.endpoints.some((e) => e.kind === 'dns');
+  const clusterWide = dns ? UNBOUNDED : Math.min(UNBOUNDED, perHost * version.endpoints.length);
+  return {
+    thresholds: [circuitBreakerThresholds(dest, clusterWide)],
+    per_host_thresholds: [{ priority: 'DEFAULT', max_connections: perHost }],
+  };
+}
+
 /**
  * Envoy limits concurrent retries per cluster (3 by default); a retry budget replaces that limit.
  * Routes may differ but the budget is per cluster, so the most permissive route's budget is used.
  */
-function circuitBreakerThresholds(dest: Destination): EnvoyJson {
+function circuitBreakerThresholds(dest: Destination, maxConnections: number): EnvoyJson {
   const cb = dest.policy.circuitBreaker;
   const thresholds: EnvoyJson = {
     priority: 'DEFAULT',
-    max_connections: cb.maxConnections,
+    max_connections: maxConnections,
     max_pending_requests: cb.maxPendingRequests,
     max_requests: cb.maxRequests,
   };
