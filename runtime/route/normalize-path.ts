@@ -11,8 +11,10 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 /**
  * Normalises an origin-form request target: percent-decodes unreserved characters only, uppercases
  * the remaining escapes, rejects encoded `/` (%2F), `\` (%5C) and NUL (%00) and raw `\` or `#`,
- * merges repeated slashes, then removes dot-segments (RFC 3986 §5.2.4). The query is split off
- * unchanged (it is never part of path matching). Idempotent: normalising a result returns it as is.
+ * removes dot-segments (RFC 3986 §5.2.4, where `..` drops an empty segment too), then merges
+ * repeated slashes: Envoy's order (`normalize_path`, then `merge_slashes`), so `/public//../admin`
+ * is `/public/admin` in both. The query is split off unchanged (it is never part of path matching).
+ * Idempotent: merging slashes makes no dot-segment, so normalising a result returns it as is.
  */
 export function normalizePath(raw: string): NormalizedPath {
   if (raw.charCodeAt(0) !== 0x2f) return { error: 'request target must start with "/"' };
@@ -23,7 +25,7 @@ export function normalizePath(raw: string): NormalizedPath {
   if (!NEEDS_WORK.test(rawPath)) return { path: rawPath, query };
   const decoded = decodeUnreserved(rawPath);
   if (typeof decoded !== 'string') return decoded;
-  return { path: removeDotSegments(decoded.replace(/\/{2,}/g, '/')), query };
+  return { path: removeDotSegments(decoded).replace(/\/{2,}/g, '/'), query };
 }
 
 function decodeUnreserved(path: string): string | { error: string } {
@@ -62,9 +64,8 @@ function isUnreserved(b: number): boolean {
 }
 
 /**
- * RFC 3986 §5.2.4 for an absolute path without empty segments (slashes are merged first): `.` goes,
- * `..` drops the previous segment and never climbs above the root; a trailing dot-segment leaves
- * a trailing slash (`/a/b/..` is `/a/`).
+ * RFC 3986 §5.2.4 for an absolute path: `.` goes, `..` drops the previous segment, empty or not, and
+ * never climbs above the root; a trailing dot-segment leaves a trailing slash (`/a/b/..` is `/a/`).
  */
 function removeDotSegments(path: string): string {
   const segments = path.split('/');

@@ -246,6 +246,14 @@ export const EXPLAIN_CASES: readonly ExplainCase[] = [
     expect: { outcome: 'reached', ...only('health', 'v1') },
   },
   {
+    // RFC 3986 order, as Envoy's normalize_path then merge_slashes: `..` drops the empty segment,
+    // so this is /reviews/health (canary), not /health.
+    name: 'dot-segments removed before slashes are merged',
+    from: 'web',
+    request: 'GET http://reviews/reviews//../health',
+    expect: { outcome: 'reached', ...CANARY },
+  },
+  {
     name: 'percent-encoded unreserved decoded',
     from: 'web',
     request: 'GET http://reviews/%68ealth',
@@ -358,6 +366,13 @@ export const EXPLAIN_CASES: readonly ExplainCase[] = [
     name: 'authz admits another caller on its own paths',
     from: 'bot',
     request: 'GET http://reviews/public/x',
+    expect: { outcome: 'reached', ...only('public', 'v1') },
+  },
+  {
+    // /public/internal/x (RFC 3986 order, as Envoy), authorized and routed as such: not /internal/x.
+    name: 'authz and routing see dot-segments removed before slashes are merged',
+    from: 'bot',
+    request: 'GET http://reviews/public//../internal/x',
     expect: { outcome: 'reached', ...only('public', 'v1') },
   },
   {

@@ -24,7 +24,13 @@ describe('normalizePath', () => {
     ['/../../etc/passwd', '/etc/passwd'],
     ['/a/b/../../..', '/'],
     ['//a///b//', '/a/b/'],
-    ['/a//../b', '/b'],
+    // Dot-segments go before slashes are merged (RFC 3986, and Envoy's normalize_path then
+    // merge_slashes): `..` drops the empty segment between the two slashes.
+    ['/a//../b', '/a/b'],
+    ['/public//../admin', '/public/admin'],
+    ['/a///../../b', '/a/b'],
+    ['//../a', '/a'],
+    ['/a/.//b', '/a/b'],
     ['/%2e%2e/admin', '/admin'],
     ['/public/%2E%2e/admin', '/admin'],
     ['/public/.%2e/admin', '/admin'],
@@ -63,7 +69,14 @@ describe('normalizePath', () => {
   });
 
   it('is idempotent: normalising a normal path returns it unchanged', () => {
-    const samples = ['/a/../b/%7e/c%c3%a9//d/./', '/%2e%2e/x/%41%42', '/x/y/z/..', '/a%20b/%25'];
+    const samples = [
+      '/a/../b/%7e/c%c3%a9//d/./',
+      '/%2e%2e/x/%41%42',
+      '/x/y/z/..',
+      '/a%20b/%25',
+      '/public//../admin',
+      '/a/.//./b//..//',
+    ];
     for (const raw of samples) {
       const once = ok(raw);
       expect(ok(once)).toBe(once);
