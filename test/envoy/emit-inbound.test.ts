@@ -90,6 +90,18 @@ describe('inbound', () => {
     expect(inbound.filter_chains[1].filters).toEqual(inbound.filter_chains[0].filters);
   });
 
+  it('permissive mTLS: TLS without a client certificate is admitted (anonymous); a presented one is verified', () => {
+    const strictTls = listener(build(bundle()), 'inbound').filter_chains[0].transport_socket.typed_config;
+    const tls = listener(build(everythingBundle()), 'inbound').filter_chains[0].transport_socket.typed_config;
+    expect(tls.require_client_certificate).toBeUndefined();
+    // Same roots and SAN check as strict: a certificate that is presented must still be valid.
+    expect(tls.common_tls_context.validation_context).toEqual(
+      strictTls.common_tls_context.validation_context,
+    );
+    expect(tls.disable_stateless_session_resumption).toBe(true);
+    expect(tls.disable_stateful_session_resumption).toBe(true);
+  });
+
   it('default deny: an ALLOW RBAC policy per rule, named after its spec line', () => {
     const hcm = inboundHcm(build(everythingBundle()));
     expect(filterNames(hcm)).toEqual(['envoy.filters.http.rbac', 'envoy.filters.http.router']);

@@ -38,15 +38,17 @@ export function inboundListener(bundle: Bundle, tls: TlsMaterial): EnvoyJson {
     address: socketAddress('0.0.0.0', bundle.sidecar.inbound),
   };
   if (inbound.mtls === 'strict') {
-    Object.assign(mtls, { filters, transport_socket: downstreamTlsSocket(tls, identity.trustDomain, alpn) });
+    const transport = downstreamTlsSocket(tls, identity.trustDomain, alpn, 'required');
+    Object.assign(mtls, { filters, transport_socket: transport });
     return { ...listener, filter_chains: [mtls] };
   }
-  // Permissive: the same filters behind TLS and in plaintext; a plaintext peer has no identity,
-  // so RBAC admits it only where the default is allow, as in the native proxy.
+  // Permissive: the same filters behind TLS and in plaintext; a plaintext peer, or a TLS one without
+  // a client certificate, has no identity, so RBAC admits it only where the default is allow, as in
+  // the native proxy.
   Object.assign(mtls, {
     filter_chain_match: { transport_protocol: 'tls' },
     filters,
-    transport_socket: downstreamTlsSocket(tls, identity.trustDomain, alpn),
+    transport_socket: downstreamTlsSocket(tls, identity.trustDomain, alpn, 'optional'),
   });
   const plaintext = {
     name: 'inbound-plaintext',

@@ -19,7 +19,9 @@ function commonContext(tls: TlsMaterial, san: EnvoyJson, alpn: readonly string[]
 }
 
 /**
- * Server side of the inbound listener: client certificate required, any identity of the trust domain.
+ * Server side of the inbound listener: any identity of the trust domain, the client certificate
+ * required (strict) or optional (permissive: TLS without one is anonymous, as in the native proxy;
+ * one that is presented is still verified, so RBAC never sees an unverified identity).
  * No session resumption, as the native proxy (docs/proxy.md): a resumed session's certificate is not
  * checked again, so one that expired after the first handshake would still be admitted.
  */
@@ -27,11 +29,12 @@ export function downstreamTlsSocket(
   tls: TlsMaterial,
   trustDomain: string,
   alpn: readonly string[],
+  clientCertificate: 'required' | 'optional',
 ): EnvoyJson {
   return {
     name: TLS_SOCKET,
     typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
-      require_client_certificate: true,
+      ...(clientCertificate === 'required' ? { require_client_certificate: true } : {}),
       common_tls_context: commonContext(tls, { prefix: `spiffe://${trustDomain}/` }, alpn),
       disable_stateless_session_resumption: true,
       disable_stateful_session_resumption: true,
