@@ -11,20 +11,26 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** What one attempt produced: a response status, or a typed error. */
 export type AttemptOutcome = { readonly status: number } | { readonly error: ProxyError };
 
-/** True when `retries.on` names this outcome. */
+/**
+ * True when `retries.on` names this outcome, with the reach Envoy's router gives each name (the
+ * names are Envoy's, and so is the meaning operators read into them; decision 0036): `reset`, `5xx`
+ * and `gateway-error` also cover an upstream that did not answer at all (a connect failure, a broken
+ * connection, a per-try timeout); a listed status covers only answers with that status.
+ */
 export function isRetryableOutcome(on: BundleRetries['on'], outcome: AttemptOutcome): boolean {
   if ('status' in outcome) return isRetryableStatus(on, outcome.status);
   const err = outcome.error;
+  const noAnswer = on.reset || on.any5xx || on.gatewayError;
   switch (err.code) {
     case 'upstream-connect-failure':
     case 'upstream-identity-mismatch':
       // Nothing reached the upstream application: always safe to try another endpoint.
-      return on.connectFailure;
+      return on.connectFailure || noAnswer;
     case 'upstream-reset':
-      return on.reset;
+      return noAnswer;
     case 'upstream-timeout':
-      // Only a per-try timeout; the route timeout ends the request. Envoy counts it as a 504.
-      return (err as ProxyError & { perTry?: boolean }).perTry === true && isRetryableStatus(on, 504);
+      // Only a per-try timeout; the route timeout ends the request.
+      return (err as ProxyError & { perTry?: boolean }).perTry === true && noAnswer;
     default:
       return false;
   }
@@ -43,11 +49,12 @@ export function isRequestRetryable(policy: BundleRetries, method: string, bodyRe
 }
 
 /**
- * Full-jitter exponential back-off (AWS architecture blog, "Exponential Backoff and Jitter"): a
- * uniform draw in [0, min(max, base * 2^retry)). `retry` counts from 0 for the first retry.
+ * Full-jitter exponential back-off (AWS architecture blog, "Exponential Backoff and Jitter") with
+ * Envoy's caps: a uniform draw in [0, min(max, base * (2^(retry+1) - 1))), i.e. below 25, 75, 175,
+ * 375 ms for a 25 ms base. `retry` counts from 0 for the first retry.
  */
 export function backoffMs(retry: number, backoff: BundleRetries['backoff'], random: Random): number {
-  const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(retry, 30));
+  const cap = Math.min(backoff.maxMs, backoff.baseMs * (2 ** (Math.min(retry, 30) + 1) - 1));
   return Math.floor(random() * cap);
 }
 

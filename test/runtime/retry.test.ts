@@ -36,12 +36,29 @@ describe('isRetryableOutcome', () => {
 
   it('follows retries.on for errors; a route timeout is final, a per-try timeout counts as 504', () => {
     expect(isRetryableOutcome(on, { error: new UpstreamConnectError('x') })).toBe(true);
-    expect(isRetryableOutcome(on, { error: new UpstreamResetError('x') })).toBe(false);
+    expect(isRetryableOutcome(on, { error: new UpstreamResetError('x') })).toBe(true);
     expect(
       isRetryableOutcome(retries({ on: { reset: true } }).on, { error: new UpstreamResetError('x') }),
     ).toBe(true);
     expect(isRetryableOutcome(on, { error: new UpstreamTimeoutError('x', undefined, true) })).toBe(true);
     expect(isRetryableOutcome(on, { error: new UpstreamTimeoutError('x', undefined, false) })).toBe(false);
+  });
+
+  it("gives each name Envoy's reach: reset, 5xx and gateway-error cover no answer at all, a status only answers", () => {
+    const connect = { error: new UpstreamConnectError('x') };
+    const reset = { error: new UpstreamResetError('x') };
+    const perTry = { error: new UpstreamTimeoutError('x', undefined, true) };
+    const reach = (o: Parameters<typeof retries>[0]['on']) => {
+      const list = retries({ on: o }).on;
+      return [connect, reset, perTry].map((outcome) => isRetryableOutcome(list, outcome));
+    };
+    expect(reach({ connectFailure: true })).toEqual([true, false, false]);
+    expect(reach({ reset: true })).toEqual([true, true, true]);
+    expect(reach({ any5xx: true })).toEqual([true, true, true]);
+    expect(reach({ gatewayError: true })).toEqual([true, true, true]);
+    // retriable-status-codes: answers with those statuses only, never a per-try timeout (a "504").
+    expect(reach({ statuses: [504] })).toEqual([false, false, false]);
+    expect(reach({ refusedStream: true })).toEqual([false, false, false]);
   });
 });
 
@@ -61,10 +78,12 @@ describe('isRequestRetryable', () => {
 
 describe('backoffMs (full jitter)', () => {
   const b = { baseMs: 25, maxMs: 250 };
-  it('draws uniformly below min(max, base * 2^retry)', () => {
+  it("draws uniformly below min(max, base * (2^(retry+1) - 1)), Envoy's caps", () => {
     expect(backoffMs(0, b, () => 0.999)).toBe(24);
-    expect(backoffMs(2, b, () => 0.5)).toBe(50);
-    expect(backoffMs(3, b, () => 0.999)).toBe(199);
+    expect(backoffMs(1, b, () => 0.999)).toBe(74);
+    expect(backoffMs(2, b, () => 0.5)).toBe(87);
+    expect(backoffMs(2, b, () => 0.999)).toBe(174);
+    expect(backoffMs(3, b, () => 0.999)).toBe(249);
     expect(backoffMs(10, b, () => 0.999)).toBe(249);
     expect(backoffMs(60, b, () => 0.5)).toBe(125);
     expect(backoffMs(3, b, () => 0)).toBe(0);
