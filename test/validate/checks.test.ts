@@ -245,11 +245,13 @@ describe('routes', () => {
     expect(d[0]?.related?.[0]).toMatchObject({ line: 8, col: 13 });
   });
 
+  /** A service with two routes, `first` (line 8) and `second` (line 10), matching `a` and `b`. */
+  const routes = (a: string, b: string) =>
+    check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: first\n    match: ${a}\n  - name: second\n    match: ${b}`,
+    });
+
   test('MC3012: a route shadowed by an earlier one, both locations', () => {
-    const routes = (a: string, b: string) =>
-      check({
-        s: `port: 80\n${EP(1)}\nroutes:\n  - name: first\n    match: ${a}\n  - name: second\n    match: ${b}`,
-      });
     const shadowed = routes('{ path: { prefix: /api } }', '{ path: { exact: /api/v1 }, method: GET }');
     expect(codes(shadowed)).toEqual(['MC3012 services/s.yaml:10:7']);
     expect(shadowed[0]?.related?.[0]).toMatchObject({ line: 8, col: 7 });
@@ -263,12 +265,65 @@ describe('routes', () => {
     expect(codes(routes('{ query: { q: { prefix: a } } }', '{ query: { q: { exact: abc } } }'))).toHaveLength(
       1,
     );
-    // not covered: narrower earlier route, segment boundary, different method, missing header
+    // not covered: narrower earlier route, different method, missing header
     expect(routes('{ path: { prefix: /api/v1 } }', '{ path: { prefix: /api } }')).toEqual([]);
-    expect(routes('{ path: { prefix: /api } }', '{ path: { prefix: /apix } }')).toEqual([]);
     expect(routes('{ method: GET }', '{ method: POST }')).toEqual([]);
     expect(routes('{ headers: { x-a: { exact: "1" } } }', '{ path: { prefix: / } }')).toEqual([]);
     expect(routes('{ path: { regex: "^/v[0-9]+$" } }', '{ path: { prefix: /v2 } }')).toEqual([]);
+  });
+
+  test('MC3012: a path condition matching every path shadows later routes with no path or a regex path', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: canary\n    match: { path: { prefix: / }, method: GET }\n  - name: testers\n    match: { headers: { end-user: { exact: jason } }, method: GET }\n  - name: api\n    match: { path: { regex: "/api/[0-9]+" }, method: GET }\n  - name: rest`,
+    });
+    expect(codes(d)).toEqual(['MC3012 services/s.yaml:10:7', 'MC3012 services/s.yaml:12:7']);
+    expect(d.map((x) => x.related?.[0])).toMatchObject([
+      { file: 'services/s.yaml', line: 8, col: 7 },
+      { file: 'services/s.yaml', line: 8, col: 7 },
+    ]);
+    const all = routes('{ path: { regex: ".*" } }', '{ method: GET }');
+    expect(codes(all)).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(all[0]?.related?.[0]).toMatchObject({ line: 8, col: 7 });
+    // A GET-only route does not cover a later one for every method.
+    expect(routes('{ path: { prefix: / }, method: GET }', '{ path: { regex: "/x" } }')).toEqual([]);
+  });
+
+  test('MC3012: prefixes are string prefixes, as the proxy and Envoy compare them', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: api\n    match: { path: { prefix: /api } }\n  - name: api2\n    match: { path: { prefix: /api2 } }`,
+    });
+    expect(codes(d)).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(d[0]?.related?.[0]).toMatchObject({ line: 8, col: 7, message: 'earlier route `api`' });
+  });
+
+  test('MC3012: regex paths against prefixes, exact paths and regexes, where provable', () => {
+    const pair = (a: string, b: string) => codes(routes(a, b));
+    const shadowed = ['MC3012 services/s.yaml:10:7'];
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ path: { prefix: /api/v1 } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api/v[0-9]+" } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "^/api/(v1|v2)$" } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /a } }', '{ path: { regex: "/ab|/ac[0-9]" } }')).toEqual(shadowed);
+    expect(pair('{ path: { regex: ".*" } }', '{ path: { prefix: /x } }')).toEqual(shadowed);
+    expect(pair('{ path: { exact: /a } }', '{ path: { regex: "/a" } }')).toEqual(shadowed);
+    expect(pair('{ path: { regex: "/a" } }', '{ path: { exact: /a } }')).toEqual(shadowed);
+    expect(
+      pair('{ headers: { x-v: { prefix: ab } } }', '{ headers: { x-v: { regex: "abc[0-9]" } } }'),
+    ).toEqual(shadowed);
+    expect(pair('{ headers: { x-v: { exact: ab } } }', '{ headers: { x-v: { regex: "ab" } } }')).toEqual(
+      shadowed,
+    );
+    // Not provable, or not so: top-level alternation, a class or repetition before the prefix ends,
+    // `.*` not at the end, a longer earlier literal, a query value (decoded, it may hold a line break).
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api/x|/b" } }')).toEqual([]);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/ap[i]/x" } }')).toEqual([]);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api?/x" } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/a.*b" } }', '{ path: { prefix: /a } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ path: { prefix: /api } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ method: GET }')).toEqual([]);
+    expect(pair('{ query: { q: { regex: ".*" } } }', '{ query: { q: { present: true } } }')).toEqual([]);
+    expect(pair('{ headers: { x-v: { prefix: abc } } }', '{ headers: { x-v: { regex: "ab[c]" } } }')).toEqual(
+      [],
+    );
   });
 
   test('MC3016 and MC3017: unsafe or invalid regexes, with the pattern', () => {
