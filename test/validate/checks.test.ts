@@ -419,6 +419,48 @@ describe('policies', () => {
     expect(authz('    - { from: [a] }\n    - { from: ["*"] }')).toEqual([]);
   });
 
+  test('MC3021: `/*` admits every path, so it covers a later rule with no paths', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n    - { from: [b], paths: ["/*"] }\n    - { from: [b], methods: [GET] }`,
+      b: `port: 81\n${EP(2)}\ncalls: [a]`,
+    });
+    expect(codes(d)).toEqual(['MC3021 services/a.yaml:10:9']);
+    expect(d[0]?.related).toMatchObject([{ file: 'services/a.yaml', line: 9, col: 9, message: 'rule 1' }]);
+  });
+
+  test('MC3021: earlier rules that together admit every request of a later one', () => {
+    const authz = (rules: string) =>
+      check({ a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n${rules}`, b: `port: 81\n${EP(2)}` });
+    const d = authz(
+      '    - { from: [a], methods: [GET] }\n    - { from: [a], methods: [POST] }\n    - { from: [a], methods: [GET, POST], paths: [/x] }',
+    );
+    expect(codes(d)).toEqual(['MC3021 services/a.yaml:11:9']);
+    expect(d[0]?.message).toContain('rule 1 and rule 2 together admit every request it would');
+    expect(d[0]?.related).toMatchObject([
+      { line: 9, col: 9, message: 'rule 1' },
+      { line: 10, col: 9, message: 'rule 2' },
+    ]);
+    const paths = authz(
+      '    - { from: [a], paths: ["/x/*"] }\n    - { from: [b] }\n    - { from: [a, b], paths: [/x/1] }',
+    );
+    expect(codes(paths)).toEqual(['MC3021 services/a.yaml:11:9']);
+    expect(paths[0]?.related?.map((r) => r.line)).toEqual([9, 10]);
+    // A cell no earlier rule admits: PUT, caller b, path /z, any method.
+    expect(
+      authz(
+        '    - { from: [a], methods: [GET] }\n    - { from: [a], methods: [POST] }\n    - { from: [a], methods: [GET, PUT] }',
+      ),
+    ).toEqual([]);
+    expect(
+      authz(
+        '    - { from: [a], paths: [/x] }\n    - { from: [b], paths: [/y] }\n    - { from: [a, b], paths: [/x, /y] }',
+      ),
+    ).toEqual([]);
+    expect(
+      authz('    - { from: [a], methods: [GET] }\n    - { from: [a], paths: [/x] }\n    - { from: [a] }'),
+    ).toEqual([]);
+  });
+
   test('MC3026: HTTP-only settings on a tcp service', () => {
     const d = check({
       db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\nretries: { attempts: 1 }\nroutes:\n  - name: r\n    match: { method: GET }\nauthorization: { allow: [{ from: ["*"], paths: [/x] }] }',
