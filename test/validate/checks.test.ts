@@ -484,6 +484,15 @@ describe('policies', () => {
     expect(codes(check({ a: `port: 15006\n${EP(1)}` }))).toEqual(['MC3027 services/a.yaml:5:9']);
   });
 
+  test('MC3028: raw non-ASCII paths, which requests carry percent-encoded', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nroutes:\n  - name: cafe\n    match: { path: { exact: /café } }\nauthorization:\n  allow:\n    - { from: ["*"], paths: ["/menü/*"] }`,
+    });
+    expect(codes(d)).toEqual(['MC3028 services/a.yaml:9:31', 'MC3028 services/a.yaml:12:32']);
+    expect(d[0]?.message).toContain('raw non-ASCII');
+    expect(d.map((x) => x.hint?.split(':')[0])).toEqual(['write `/caf%C3%A9`', 'write `/men%C3%BC/*`']);
+  });
+
   test('MC3028: route and authorization paths not written as the proxy compares them', () => {
     const routes = (path: string) =>
       check({ a: `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    match: { path: ${path} }` });
@@ -507,7 +516,13 @@ describe('policies', () => {
       ).toEqual(['MC3028']);
       expect(found[0]?.hint, bad).not.toContain('write `');
     }
-    expect(routes('{ prefix: "/caf%C" }')[0]?.message).toContain('ends inside a percent-escape');
+    // A prefix may end inside an escape: `/files/a%2` admits `/files/a%20report.pdf`.
+    expect(routes('{ prefix: "/caf%C" }')).toEqual([]);
+    expect(routes('{ prefix: "/files/a%2" }')).toEqual([]);
+    expect(allow('["/files/a%*", "/x%4*", "/x%7*"]')).toEqual([]);
+    const lowerOpen = routes('{ prefix: "/caf%c" }');
+    expect(codes(lowerOpen)).toEqual(['MC3028 services/a.yaml:9:32']);
+    expect(lowerOpen[0]?.hint).toContain('write `/caf%C`');
     // Normal forms pass, a prefix ending part-way through a segment included (`/.well-known`).
     expect(routes('{ prefix: /a/. }')).toEqual([]);
     expect(routes('{ exact: "/caf%C3%A9" }')).toEqual([]);
