@@ -370,6 +370,22 @@ describe('policies', () => {
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
   });
 
+  test('MC3015: not for routes whose requests are never retried', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: create\n    match: { method: POST }\n    timeout: 1s\n  - name: get\n    match: { method: GET }\n    timeout: 1s\n  - name: noretry\n    timeout: 1s\n    retries: { on: [] }`,
+    });
+    expect(codes(d)).toEqual(['MC3015 services/s.yaml:13:16']);
+    expect(d[0]?.message).toContain('route `get`');
+    // POST is retried when idempotentOnly is off; `on: []` at the service reaches every route.
+    const post = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: create\n    match: { method: POST }\n    timeout: 1s\n    retries: { idempotentOnly: false }`,
+    });
+    expect(codes(post)).toEqual(['MC3015 services/s.yaml:10:16']);
+    expect(
+      check({ s: `port: 80\n${EP(1)}\ntimeout: 1s\nretries: { on: [] }\nroutes:\n  - name: r` }),
+    ).toEqual([]);
+  });
+
   test('MC3015: mesh defaults alone are reported once, at the mesh', () => {
     const mesh = `${MESH}  defaults: { timeout: 1s }\n`;
     const d = check({ a: `port: 80\n${EP(1)}`, b: `port: 80\n${EP(2)}` }, mesh);
