@@ -186,6 +186,19 @@ describe('service names and references', () => {
     });
     expect(codes(v)).toEqual(['MC3013 services/a.yaml:8:23']);
   });
+
+  test('MC3013: one IPv6 address written two ways', () => {
+    const d = check({
+      a: 'port: 80\nversions:\n  v1: { endpoints: ["[::1]:9"] }\n  v2: { endpoints: ["[0:0:0:0:0:0:0:1]:9"] }',
+      b: 'port: 80\nendpoints: ["[2001:DB8::0:1]:9"]',
+      c: 'port: 80\nendpoints: ["[2001:db8::1]:9", "[::1]:10"]',
+    });
+    expect(codes(d)).toEqual(['MC3013 services/a.yaml:8:23', 'MC3013 services/c.yaml:6:15']);
+    expect(d.map((x) => x.related?.[0])).toMatchObject([
+      { file: 'services/a.yaml', line: 7, col: 23 },
+      { file: 'services/b.yaml', line: 6, col: 15 },
+    ]);
+  });
 });
 
 describe('routes', () => {
