@@ -644,12 +644,16 @@ export interface AuthzRule {
   from: ['*' | DnsLabel, ...('*' | DnsLabel)[]];
   /**
    * Methods admitted (all when omitted).
+   *
+   * @minItems 1
    */
-  methods?: Method[];
+  methods?: [Method, ...Method[]];
   /**
    * Paths admitted (all when omitted): exact, or a prefix ending in `*`.
+   *
+   * @minItems 1
    */
-  paths?: string[];
+  paths?: [string, ...string[]];
 }
 /**
  * Resilience policies given as mesh defaults.

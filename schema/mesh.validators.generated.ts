@@ -3182,7 +3182,7 @@ return errors === 0;
 validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema86 = {"title":"Authorization","description":"Enforced by this service's own inbound proxy; the first allow rule that matches admits.","type":"object","additionalProperties":false,"properties":{"default":{"description":"Decision when no rule matches.","enum":["deny","allow"],"default":"deny"},"allow":{"type":"array","items":{"$ref":"#/$defs/AuthzRule"},"description":"Allow rules, in order."}}};
-const schema87 = {"title":"AuthzRule","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Caller services; \"*\" admits any mesh identity.","type":"array","minItems":1,"uniqueItems":true,"items":{"anyOf":[{"const":"*"},{"$ref":"#/$defs/DnsLabel"}]}},"methods":{"description":"Methods admitted (all when omitted).","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/Method"}},"paths":{"description":"Paths admitted (all when omitted): exact, or a prefix ending in `*`.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^/[^*]*\\*?$"}}},"description":"Admits callers by identity, and optionally only some methods and paths."};
+const schema87 = {"title":"AuthzRule","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Caller services; \"*\" admits any mesh identity.","type":"array","minItems":1,"uniqueItems":true,"items":{"anyOf":[{"const":"*"},{"$ref":"#/$defs/DnsLabel"}]}},"methods":{"description":"Methods admitted (all when omitted).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/Method"}},"paths":{"description":"Paths admitted (all when omitted): exact, or a prefix ending in `*`.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^/[^*]*\\*?$"}}},"description":"Admits callers by identity, and optionally only some methods and paths."};
 const pattern34 = new RegExp("^/[^*]*\\*?$", "u");
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3331,16 +3331,26 @@ errors++;
 if(data.methods !== undefined){
 let data2 = data.methods;
 if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i2=0; i2<len1; i2++){
-let data3 = data2[i2];
-if(!(((((((((data3 === "GET") || (data3 === "HEAD")) || (data3 === "POST")) || (data3 === "PUT")) || (data3 === "DELETE")) || (data3 === "PATCH")) || (data3 === "OPTIONS")) || (data3 === "TRACE")) || (data3 === "CONNECT"))){
-const err9 = {instancePath:instancePath+"/methods/" + i2,schemaPath:"#/$defs/Method/enum",keyword:"enum",params:{allowedValues: schema72.enum},message:"must be equal to one of the allowed values",schema:schema72.enum,parentSchema:schema72,data:data3};
+if(data2.length < 1){
+const err9 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.methods,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+const len1 = data2.length;
+for(let i2=0; i2<len1; i2++){
+let data3 = data2[i2];
+if(!(((((((((data3 === "GET") || (data3 === "HEAD")) || (data3 === "POST")) || (data3 === "PUT")) || (data3 === "DELETE")) || (data3 === "PATCH")) || (data3 === "OPTIONS")) || (data3 === "TRACE")) || (data3 === "CONNECT"))){
+const err10 = {instancePath:instancePath+"/methods/" + i2,schemaPath:"#/$defs/Method/enum",keyword:"enum",params:{allowedValues: schema72.enum},message:"must be equal to one of the allowed values",schema:schema72.enum,parentSchema:schema72,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -3352,12 +3362,12 @@ outer1:
 for(;i3--;){
 for(j1 = i3; j1--;){
 if(func0(data2[i3], data2[j1])){
-const err10 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema87.properties.methods,data:data2};
+const err11 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema87.properties.methods,data:data2};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 break outer1;
@@ -3367,25 +3377,7 @@ break outer1;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.methods.type,parentSchema:schema87.properties.methods,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.paths !== undefined){
-let data4 = data.paths;
-if(Array.isArray(data4)){
-const len2 = data4.length;
-for(let i4=0; i4<len2; i4++){
-let data5 = data4[i4];
-if(typeof data5 === "string"){
-if(!pattern34.test(data5)){
-const err12 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/[^*]*\\*?$"},message:"must match pattern \""+"^/[^*]*\\*?$"+"\"",schema:"^/[^*]*\\*?$",parentSchema:schema87.properties.paths.items,data:data5};
+const err12 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.methods.type,parentSchema:schema87.properties.methods,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3395,13 +3387,41 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.paths.items.type,parentSchema:schema87.properties.paths.items,data:data5};
+if(data.paths !== undefined){
+let data4 = data.paths;
+if(Array.isArray(data4)){
+if(data4.length < 1){
+const err13 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.paths,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+const len2 = data4.length;
+for(let i4=0; i4<len2; i4++){
+let data5 = data4[i4];
+if(typeof data5 === "string"){
+if(!pattern34.test(data5)){
+const err14 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/[^*]*\\*?$"},message:"must match pattern \""+"^/[^*]*\\*?$"+"\"",schema:"^/[^*]*\\*?$",parentSchema:schema87.properties.paths.items,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.paths.items.type,parentSchema:schema87.properties.paths.items,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -3417,12 +3437,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j2 = indices0[item0];
-const err14 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema87.properties.paths,data:data4};
+const err16 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema87.properties.paths,data:data4};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err16];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err16);
 }
 errors++;
 break;
@@ -3432,24 +3452,24 @@ indices0[item0] = i5;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.paths.type,parentSchema:schema87.properties.paths,data:data4};
+const err17 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.paths.type,parentSchema:schema87.properties.paths,data:data4};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err17];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err18];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err18);
 }
 errors++;
 }

@@ -14,6 +14,8 @@ export const BUILTIN = {
   timeout: defs.Policies.properties.timeout.default,
   attempts: defs.Retries.properties.attempts.default,
   perTryTimeout: defs.Retries.properties.perTryTimeout.default,
+  retryOn: defs.Retries.properties.on.default,
+  idempotentOnly: defs.Retries.properties.idempotentOnly.default,
   mtls: defs.MeshSpec.properties.mtls.default,
   loadBalancerPolicy: defs.LoadBalancer.properties.policy.default,
 } as const;
@@ -38,6 +40,9 @@ export interface EffectiveRetryTiming {
   readonly timeoutMs: Sourced<number>;
   readonly attempts: Sourced<number>;
   readonly perTryTimeoutMs: Sourced<number>;
+  /** `retries.on`: no condition, no retry. */
+  readonly on: Sourced<readonly string[]>;
+  readonly idempotentOnly: Sourced<boolean>;
 }
 
 /**
@@ -94,6 +99,12 @@ export function effectiveRetryTiming(
     timeoutMs: { ...timeout, value: durationMs(timeout.value) },
     attempts: pick((l) => l.values?.retries?.attempts, '/retries/attempts', BUILTIN.attempts),
     perTryTimeoutMs: { ...perTry, value: durationMs(perTry.value) },
+    on: pick<readonly string[]>((l) => l.values?.retries?.on, '/retries/on', BUILTIN.retryOn),
+    idempotentOnly: pick(
+      (l) => l.values?.retries?.idempotentOnly,
+      '/retries/idempotentOnly',
+      BUILTIN.idempotentOnly,
+    ),
   };
 }
 

@@ -20,7 +20,9 @@ export function checkRegex(pattern: string): RegexVerdict {
   let ast: AST.Pattern;
   try {
     ast = parser.parsePattern(pattern, 0, pattern.length, { unicode: true });
-    new RegExp(pattern, 'u');
+    // V8 compiles on the first match: a pattern too large for it ("Regular expression too large")
+    // constructs fine and would throw in every later stage, and in the proxy.
+    new RegExp(pattern, 'u').test('');
   } catch (err) {
     // Messages read "Invalid regular expression: /[/u: Unterminated character class"; keep the cause.
     const message = err instanceof Error ? err.message : String(err);

@@ -215,8 +215,15 @@ function sizeDiagnostic(e: ErrorObject, source: SpecDocument): Diagnostic {
   const limit = Number(e.params.limit);
   const keys = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
   switch (e.keyword) {
-    case 'minItems':
-      return makeDiagnostic('MC2012', at, `${where}: needs at least ${limit} item${limit === 1 ? '' : 's'}`);
+    case 'minItems': {
+      const message = `${where}: needs at least ${limit} item${limit === 1 ? '' : 's'}`;
+      // An allow rule's empty `methods` or `paths` would admit nobody, not everybody.
+      const field = /^\/spec\/authorization\/allow\/\d+\/(methods|paths)$/.exec(e.instancePath)?.[1];
+      if (!field) return makeDiagnostic('MC2012', at, message);
+      return makeDiagnostic('MC2012', at, message, {
+        hint: `an empty list would admit no request: list the ${field} the rule admits, or leave \`${field}\` out to admit all`,
+      });
+    }
     case 'minLength':
       return makeDiagnostic('MC2012', at, `${where}: must not be empty`);
     case 'maxLength':

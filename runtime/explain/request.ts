@@ -30,6 +30,7 @@ export type Prepared = { ok: true; request: PreparedRequest } | { ok: false; mes
 
 /** RFC 9110 token characters: what a method may be made of. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NON_ASCII = /[^\x00-\x7f]/u;
 
 export function prepareRequest(req: ExplainRequest): Prepared {
   // Node's HTTP parser keeps the method as sent and the proxy matches it case-sensitively; explain
@@ -41,6 +42,15 @@ export function prepareRequest(req: ExplainRequest): Prepared {
     const key = name.trim().toLowerCase();
     if (!TOKEN.test(key)) return { ok: false, message: `"${name}" is not a header name` };
     headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
+  // The proxy's HTTP parser refuses a raw non-ASCII byte in the target with 400; a client sends
+  // `/café` as `/caf%C3%A9`, which is what routes and authorization then compare.
+  if (NON_ASCII.test(req.url)) {
+    const encoded = req.url.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
+    return {
+      ok: false,
+      message: `raw non-ASCII character in the request target (the proxy answers 400): send ${encoded}`,
+    };
   }
   let target;
   try {

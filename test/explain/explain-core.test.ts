@@ -72,6 +72,14 @@ describe('one simulation core for /explain and meshc explain', () => {
     expect(ask('nobody', 'http://reviews/')).toThrow(expect.objectContaining({ kind: 'unknown-service' }));
     expect(ask('productpage', 'http://reviews/a#b')).toThrow(TraceInputError);
     expect(ask('productpage', 'reviews/x')).toThrow(expect.objectContaining({ kind: 'bad-request' }));
+    // The proxy's parser answers 400 to a raw non-ASCII target; the encoded form is what it routes.
+    expect(ask('productpage', 'http://reviews/café')).toThrow(
+      expect.objectContaining({
+        kind: 'bad-request',
+        message: expect.stringContaining('send http://reviews/caf%C3%A9'),
+      }),
+    );
+    expect(ask('productpage', 'http://reviews/caf%C3%A9')).not.toThrow();
     expect(ask('productpage', 'http://reviews/', 'GE T')).toThrow(
       expect.objectContaining({ kind: 'bad-request' }),
     );

@@ -186,6 +186,19 @@ describe('service names and references', () => {
     });
     expect(codes(v)).toEqual(['MC3013 services/a.yaml:8:23']);
   });
+
+  test('MC3013: one IPv6 address written two ways', () => {
+    const d = check({
+      a: 'port: 80\nversions:\n  v1: { endpoints: ["[::1]:9"] }\n  v2: { endpoints: ["[0:0:0:0:0:0:0:1]:9"] }',
+      b: 'port: 80\nendpoints: ["[2001:DB8::0:1]:9"]',
+      c: 'port: 80\nendpoints: ["[2001:db8::1]:9", "[::1]:10"]',
+    });
+    expect(codes(d)).toEqual(['MC3013 services/a.yaml:8:23', 'MC3013 services/c.yaml:6:15']);
+    expect(d.map((x) => x.related?.[0])).toMatchObject([
+      { file: 'services/a.yaml', line: 7, col: 23 },
+      { file: 'services/b.yaml', line: 6, col: 15 },
+    ]);
+  });
 });
 
 describe('routes', () => {
@@ -245,11 +258,13 @@ describe('routes', () => {
     expect(d[0]?.related?.[0]).toMatchObject({ line: 8, col: 13 });
   });
 
+  /** A service with two routes, `first` (line 8) and `second` (line 10), matching `a` and `b`. */
+  const routes = (a: string, b: string) =>
+    check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: first\n    match: ${a}\n  - name: second\n    match: ${b}`,
+    });
+
   test('MC3012: a route shadowed by an earlier one, both locations', () => {
-    const routes = (a: string, b: string) =>
-      check({
-        s: `port: 80\n${EP(1)}\nroutes:\n  - name: first\n    match: ${a}\n  - name: second\n    match: ${b}`,
-      });
     const shadowed = routes('{ path: { prefix: /api } }', '{ path: { exact: /api/v1 }, method: GET }');
     expect(codes(shadowed)).toEqual(['MC3012 services/s.yaml:10:7']);
     expect(shadowed[0]?.related?.[0]).toMatchObject({ line: 8, col: 7 });
@@ -263,12 +278,65 @@ describe('routes', () => {
     expect(codes(routes('{ query: { q: { prefix: a } } }', '{ query: { q: { exact: abc } } }'))).toHaveLength(
       1,
     );
-    // not covered: narrower earlier route, segment boundary, different method, missing header
+    // not covered: narrower earlier route, different method, missing header
     expect(routes('{ path: { prefix: /api/v1 } }', '{ path: { prefix: /api } }')).toEqual([]);
-    expect(routes('{ path: { prefix: /api } }', '{ path: { prefix: /apix } }')).toEqual([]);
     expect(routes('{ method: GET }', '{ method: POST }')).toEqual([]);
     expect(routes('{ headers: { x-a: { exact: "1" } } }', '{ path: { prefix: / } }')).toEqual([]);
     expect(routes('{ path: { regex: "^/v[0-9]+$" } }', '{ path: { prefix: /v2 } }')).toEqual([]);
+  });
+
+  test('MC3012: a path condition matching every path shadows later routes with no path or a regex path', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: canary\n    match: { path: { prefix: / }, method: GET }\n  - name: testers\n    match: { headers: { end-user: { exact: jason } }, method: GET }\n  - name: api\n    match: { path: { regex: "/api/[0-9]+" }, method: GET }\n  - name: rest`,
+    });
+    expect(codes(d)).toEqual(['MC3012 services/s.yaml:10:7', 'MC3012 services/s.yaml:12:7']);
+    expect(d.map((x) => x.related?.[0])).toMatchObject([
+      { file: 'services/s.yaml', line: 8, col: 7 },
+      { file: 'services/s.yaml', line: 8, col: 7 },
+    ]);
+    const all = routes('{ path: { regex: ".*" } }', '{ method: GET }');
+    expect(codes(all)).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(all[0]?.related?.[0]).toMatchObject({ line: 8, col: 7 });
+    // A GET-only route does not cover a later one for every method.
+    expect(routes('{ path: { prefix: / }, method: GET }', '{ path: { regex: "/x" } }')).toEqual([]);
+  });
+
+  test('MC3012: prefixes are string prefixes, as the proxy and Envoy compare them', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: api\n    match: { path: { prefix: /api } }\n  - name: api2\n    match: { path: { prefix: /api2 } }`,
+    });
+    expect(codes(d)).toEqual(['MC3012 services/s.yaml:10:7']);
+    expect(d[0]?.related?.[0]).toMatchObject({ line: 8, col: 7, message: 'earlier route `api`' });
+  });
+
+  test('MC3012: regex paths against prefixes, exact paths and regexes, where provable', () => {
+    const pair = (a: string, b: string) => codes(routes(a, b));
+    const shadowed = ['MC3012 services/s.yaml:10:7'];
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ path: { prefix: /api/v1 } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api/v[0-9]+" } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "^/api/(v1|v2)$" } }')).toEqual(shadowed);
+    expect(pair('{ path: { prefix: /a } }', '{ path: { regex: "/ab|/ac[0-9]" } }')).toEqual(shadowed);
+    expect(pair('{ path: { regex: ".*" } }', '{ path: { prefix: /x } }')).toEqual(shadowed);
+    expect(pair('{ path: { exact: /a } }', '{ path: { regex: "/a" } }')).toEqual(shadowed);
+    expect(pair('{ path: { regex: "/a" } }', '{ path: { exact: /a } }')).toEqual(shadowed);
+    expect(
+      pair('{ headers: { x-v: { prefix: ab } } }', '{ headers: { x-v: { regex: "abc[0-9]" } } }'),
+    ).toEqual(shadowed);
+    expect(pair('{ headers: { x-v: { exact: ab } } }', '{ headers: { x-v: { regex: "ab" } } }')).toEqual(
+      shadowed,
+    );
+    // Not provable, or not so: top-level alternation, a class or repetition before the prefix ends,
+    // `.*` not at the end, a longer earlier literal, a query value (decoded, it may hold a line break).
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api/x|/b" } }')).toEqual([]);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/ap[i]/x" } }')).toEqual([]);
+    expect(pair('{ path: { prefix: /api/ } }', '{ path: { regex: "/api?/x" } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/a.*b" } }', '{ path: { prefix: /a } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ path: { prefix: /api } }')).toEqual([]);
+    expect(pair('{ path: { regex: "/api/.*" } }', '{ method: GET }')).toEqual([]);
+    expect(pair('{ query: { q: { regex: ".*" } } }', '{ query: { q: { present: true } } }')).toEqual([]);
+    expect(pair('{ headers: { x-v: { prefix: abc } } }', '{ headers: { x-v: { regex: "ab[c]" } } }')).toEqual(
+      [],
+    );
   });
 
   test('MC3016 and MC3017: unsafe or invalid regexes, with the pattern', () => {
@@ -282,6 +350,10 @@ describe('routes', () => {
     expect(codes(route('{ query: { q: { regex: "(x)\\\\1" } } }'))).toEqual(['MC3016 services/s.yaml:9:37']);
     expect(codes(route('{ path: { regex: "/(?=a)" } }'))).toEqual(['MC3016 services/s.yaml:9:31']);
     expect(codes(route('{ path: { regex: "/[a-" } }'))).toEqual(['MC3017 services/s.yaml:9:31']);
+    // Too large for V8, which says so only when it first runs the pattern.
+    const large = route(`{ path: { regex: "/x${'[a-z]'.repeat(40000)}" } }`);
+    expect(codes(large)).toEqual(['MC3017 services/s.yaml:9:31']);
+    expect(large[0]?.message).toContain('Regular expression too large');
     expect(
       route('{ path: { regex: "^/users/[0-9]+(/orders)?$" }, headers: { x-v: { regex: "^(/[a-z]+)+$" } } }'),
     ).toEqual([]);
@@ -309,6 +381,22 @@ describe('policies', () => {
     expect(check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` })).toEqual([]);
     // A timeout of 0 is none, in the proxy and in Envoy: retries cannot outlast it.
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
+  });
+
+  test('MC3015: not for routes whose requests are never retried', () => {
+    const d = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: create\n    match: { method: POST }\n    timeout: 1s\n  - name: get\n    match: { method: GET }\n    timeout: 1s\n  - name: noretry\n    timeout: 1s\n    retries: { on: [] }`,
+    });
+    expect(codes(d)).toEqual(['MC3015 services/s.yaml:13:16']);
+    expect(d[0]?.message).toContain('route `get`');
+    // POST is retried when idempotentOnly is off; `on: []` at the service reaches every route.
+    const post = check({
+      s: `port: 80\n${EP(1)}\nroutes:\n  - name: create\n    match: { method: POST }\n    timeout: 1s\n    retries: { idempotentOnly: false }`,
+    });
+    expect(codes(post)).toEqual(['MC3015 services/s.yaml:10:16']);
+    expect(
+      check({ s: `port: 80\n${EP(1)}\ntimeout: 1s\nretries: { on: [] }\nroutes:\n  - name: r` }),
+    ).toEqual([]);
   });
 
   test('MC3015: mesh defaults alone are reported once, at the mesh', () => {
@@ -360,6 +448,48 @@ describe('policies', () => {
     expect(authz('    - { from: [a] }\n    - { from: ["*"] }')).toEqual([]);
   });
 
+  test('MC3021: `/*` admits every path, so it covers a later rule with no paths', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n    - { from: [b], paths: ["/*"] }\n    - { from: [b], methods: [GET] }`,
+      b: `port: 81\n${EP(2)}\ncalls: [a]`,
+    });
+    expect(codes(d)).toEqual(['MC3021 services/a.yaml:10:9']);
+    expect(d[0]?.related).toMatchObject([{ file: 'services/a.yaml', line: 9, col: 9, message: 'rule 1' }]);
+  });
+
+  test('MC3021: earlier rules that together admit every request of a later one', () => {
+    const authz = (rules: string) =>
+      check({ a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n${rules}`, b: `port: 81\n${EP(2)}` });
+    const d = authz(
+      '    - { from: [a], methods: [GET] }\n    - { from: [a], methods: [POST] }\n    - { from: [a], methods: [GET, POST], paths: [/x] }',
+    );
+    expect(codes(d)).toEqual(['MC3021 services/a.yaml:11:9']);
+    expect(d[0]?.message).toContain('rule 1 and rule 2 together admit every request it would');
+    expect(d[0]?.related).toMatchObject([
+      { line: 9, col: 9, message: 'rule 1' },
+      { line: 10, col: 9, message: 'rule 2' },
+    ]);
+    const paths = authz(
+      '    - { from: [a], paths: ["/x/*"] }\n    - { from: [b] }\n    - { from: [a, b], paths: [/x/1] }',
+    );
+    expect(codes(paths)).toEqual(['MC3021 services/a.yaml:11:9']);
+    expect(paths[0]?.related?.map((r) => r.line)).toEqual([9, 10]);
+    // A cell no earlier rule admits: PUT, caller b, path /z, any method.
+    expect(
+      authz(
+        '    - { from: [a], methods: [GET] }\n    - { from: [a], methods: [POST] }\n    - { from: [a], methods: [GET, PUT] }',
+      ),
+    ).toEqual([]);
+    expect(
+      authz(
+        '    - { from: [a], paths: [/x] }\n    - { from: [b], paths: [/y] }\n    - { from: [a, b], paths: [/x, /y] }',
+      ),
+    ).toEqual([]);
+    expect(
+      authz('    - { from: [a], methods: [GET] }\n    - { from: [a], paths: [/x] }\n    - { from: [a] }'),
+    ).toEqual([]);
+  });
+
   test('MC3026: HTTP-only settings on a tcp service', () => {
     const d = check({
       db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\nretries: { attempts: 1 }\nroutes:\n  - name: r\n    match: { method: GET }\nauthorization: { allow: [{ from: ["*"], paths: [/x] }] }',
@@ -381,6 +511,15 @@ describe('policies', () => {
     const d = check({}, mesh);
     expect(codes(d)).toEqual(['MC3027 mesh.yaml:7:23']);
     expect(codes(check({ a: `port: 15006\n${EP(1)}` }))).toEqual(['MC3027 services/a.yaml:5:9']);
+  });
+
+  test('MC3028: raw non-ASCII paths, which requests carry percent-encoded', () => {
+    const d = check({
+      a: `port: 80\n${EP(1)}\nroutes:\n  - name: cafe\n    match: { path: { exact: /café } }\nauthorization:\n  allow:\n    - { from: ["*"], paths: ["/menü/*"] }`,
+    });
+    expect(codes(d)).toEqual(['MC3028 services/a.yaml:9:31', 'MC3028 services/a.yaml:12:32']);
+    expect(d[0]?.message).toContain('raw non-ASCII');
+    expect(d.map((x) => x.hint?.split(':')[0])).toEqual(['write `/caf%C3%A9`', 'write `/men%C3%BC/*`']);
   });
 
   test('MC3028: route and authorization paths not written as the proxy compares them', () => {
@@ -406,7 +545,13 @@ describe('policies', () => {
       ).toEqual(['MC3028']);
       expect(found[0]?.hint, bad).not.toContain('write `');
     }
-    expect(routes('{ prefix: "/caf%C" }')[0]?.message).toContain('ends inside a percent-escape');
+    // A prefix may end inside an escape: `/files/a%2` admits `/files/a%20report.pdf`.
+    expect(routes('{ prefix: "/caf%C" }')).toEqual([]);
+    expect(routes('{ prefix: "/files/a%2" }')).toEqual([]);
+    expect(allow('["/files/a%*", "/x%4*", "/x%7*"]')).toEqual([]);
+    const lowerOpen = routes('{ prefix: "/caf%c" }');
+    expect(codes(lowerOpen)).toEqual(['MC3028 services/a.yaml:9:32']);
+    expect(lowerOpen[0]?.hint).toContain('write `/caf%C`');
     // Normal forms pass, a prefix ending part-way through a segment included (`/.well-known`).
     expect(routes('{ prefix: /a/. }')).toEqual([]);
     expect(routes('{ exact: "/caf%C3%A9" }')).toEqual([]);

@@ -53,6 +53,14 @@ describe('checkRegex', () => {
     expect(checkRegex(pattern)).toEqual({ ok: true });
   });
 
+  test('a pattern V8 builds but cannot run is invalid, not a crash later', () => {
+    expect(checkRegex(`/x${'[a-z]'.repeat(40000)}`)).toEqual({
+      ok: false,
+      kind: 'invalid',
+      reason: 'Regular expression too large',
+    });
+  });
+
   test('an invalid pattern names the cause without the engine prefix', () => {
     const verdict = checkRegex('/[a-');
     expect(verdict).toEqual({

@@ -178,6 +178,24 @@ routes:
     ]);
   });
 
+  test('an allow rule with empty methods or paths (it would admit nobody) is refused, with a hint', () => {
+    const d = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+authorization:
+  allow:
+    - { from: ["*"], methods: [] }
+    - { from: ["*"], paths: [] }
+`);
+    expect(d.map((x) => `${x.code} ${x.file}:${x.line}:${x.col} ${x.message}`)).toEqual([
+      'MC2012 svc.yaml:9:33 authorization.allow[0].methods: needs at least 1 item',
+      'MC2012 svc.yaml:10:31 authorization.allow[1].paths: needs at least 1 item',
+    ]);
+    expect(d[0]?.hint).toBe(
+      'an empty list would admit no request: list the methods the rule admits, or leave `methods` out to admit all',
+    );
+  });
+
   test('a document without kind is reported once, at its start', () => {
     const r = validateFiles({
       'mesh.yaml': MESH,

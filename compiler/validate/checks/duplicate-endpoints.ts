@@ -21,10 +21,24 @@ const pointerOf = (s: Seen) =>
     ? `/spec/endpoints/${s.index}`
     : `${joinPointer('/spec/versions', s.version, 'endpoints')}/${s.index}`;
 
+/**
+ * One spelling per address: an IPv6 literal in its canonical text (RFC 5952, as WHATWG URL writes
+ * it), so `[0:0:0:0:0:0:0:1]:80` and `[::1]:80` are one; names and IPv4 compared case-insensitively.
+ */
+function endpointKey(endpoint: string): string {
+  if (!endpoint.startsWith('[')) return endpoint.toLowerCase();
+  const close = endpoint.indexOf(']');
+  try {
+    return `${new URL(`http://${endpoint.slice(0, close + 1)}/`).hostname}${endpoint.slice(close + 1)}`;
+  } catch {
+    return endpoint.toLowerCase(); // a zone (`%eth0`) or anything URL does not take: as written
+  }
+}
+
 export const checkDuplicateEndpoints: Check = (ctx) => {
   const seen = new Map<string, Seen>();
   const visit = (here: Seen, endpoint: string) => {
-    const key = endpoint.toLowerCase();
+    const key = endpointKey(endpoint);
     const first = seen.get(key);
     if (!first) {
       seen.set(key, here);

@@ -13,15 +13,37 @@ export function pathProblem(
   kind: 'exact' | 'prefix',
 ): { reason: string; normal?: string } | undefined {
   if (written.includes('?')) return { reason: 'holds `?`, and paths are compared without the query' };
-  if (kind === 'prefix' && /%[0-9A-Fa-f]?$/.test(written)) return { reason: 'ends inside a percent-escape' };
-  // A prefix may end part-way through a segment (`/a/.` admits `/a/.well-known`): normalised with a
-  // character after it, its last piece is the start of a segment, as in a request, not a dot-segment.
-  const probe = kind === 'prefix' ? `${written}x` : written;
-  const normalized = normalizePath(probe);
+  // Requests carry non-ASCII characters percent-encoded as UTF-8 (the proxy refuses them raw).
+  if (NON_ASCII.test(written)) {
+    const encoded = written.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
+    const problem = pathProblem(encoded, kind);
+    return {
+      reason: 'holds raw non-ASCII characters, which requests carry percent-encoded',
+      normal: problem?.normal ?? encoded,
+    };
+  }
+  // A prefix may end part-way through a segment (`/a/.` admits `/a/.well-known`) or an escape
+  // (`/a%2` admits `/a%20b`): normalised with an escape the proxy keeps and a character after it,
+  // its last piece is the start of a segment or escape, as in a request.
+  const completion = kind === 'prefix' ? `${escapeCompletion(written)}x` : '';
+  const normalized = normalizePath(written + completion);
   if ('error' in normalized)
     return { reason: `names requests the proxy refuses with 400 (${normalized.error})` };
-  const normal = kind === 'prefix' ? normalized.path.slice(0, -1) : normalized.path;
+  const normal = normalized.path.slice(0, normalized.path.length - completion.length);
   return normal === written ? undefined : { reason: 'is not in normalised form', normal };
+}
+
+const NON_ASCII = /[^\x00-\x7f]/u;
+
+/**
+ * What completes a percent-escape a prefix ends inside into one the proxy keeps encoded (not an
+ * unreserved character it decodes, nor one it refuses): `%` -> `%20`, `%4` -> `%40`, `%3` -> `%3A`.
+ */
+function escapeCompletion(written: string): string {
+  const open = /%([0-9A-Fa-f]?)$/.exec(written);
+  if (!open) return '';
+  if (open[1] === '') return '20';
+  return { '0': '1', '3': 'A', '5': 'B', '7': 'B' }[open[1]!] ?? '0';
 }
 
 export const checkNormalPaths: ServiceCheck = (ctx) => {

@@ -28,12 +28,18 @@ export const checkRetryTimeout: ServiceCheck = (ctx) => {
     }
     routes.forEach((route, r) => {
       const t = effectiveRetryTiming(mesh, svc, r);
+      // A route only for methods never retried (POST with idempotentOnly) has no retries to outlast.
+      const method = route.match?.method;
+      if (t.idempotentOnly.value && method !== undefined && !IDEMPOTENT.has(method)) return;
       report(ctx, t, `route \`${route.name}\` of \`${name}\``, OWN_LEVELS, svc.source, `/spec/routes/${r}`);
     });
   }
 };
 
 const OWN_LEVELS = ['route', 'service'];
+
+/** Methods the proxy retries under `idempotentOnly` (runtime/layers/retry-policy.ts, RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 function report(
   ctx: { add(diagnostic: Diagnostic): void },
@@ -46,7 +52,9 @@ function report(
   const attempts = t.attempts.value;
   const total = t.perTryTimeoutMs.value * (attempts + 1);
   // A timeout of 0 is none (the proxy and Envoy both read it so): nothing for retries to outlast.
-  if (attempts === 0 || t.timeoutMs.value === 0 || total <= t.timeoutMs.value) return;
+  // No condition in `retries.on` (`on: []`): nothing is ever retried.
+  if (attempts === 0 || t.on.value.length === 0 || t.timeoutMs.value === 0 || total <= t.timeoutMs.value)
+    return;
   // Only values set at this level make it this place's problem; inherited ones are reported where set.
   const own = [t.perTryTimeoutMs, t.attempts, t.timeoutMs].filter((v) => ownLevels.includes(v.level));
   if (own.length === 0) return;

@@ -1,15 +1,16 @@
 // Routes are tried in order and the first match wins, so a route whose every request is already
 // matched by an earlier one can never be chosen (MC3012). An empty match catches everything.
 import type { ServiceCheck } from '../check-context.js';
-import { matchCovers } from '../match-covers.js';
+import { firstCoveringRoutes } from '../match-covers.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
 export const checkShadowedRoutes: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
     const routes = svc.doc.spec.routes ?? [];
+    const covering = firstCoveringRoutes(routes.map((route) => route.match));
     for (let j = 1; j < routes.length; j++) {
       const later = routes[j]!;
-      const i = routes.findIndex((earlier, k) => k < j && matchCovers(earlier.match, later.match));
+      const i = covering[j]!;
       if (i < 0) continue;
       const earlier = routes[i]!;
       ctx.add(
