@@ -1,8 +1,8 @@
 // Outlier detection through real sidecars: a destination version with a healthy endpoint and one whose
-// app answers 503. Round-robin alternates between them until the failing one has failed
-// consecutive5xx times in a row; it is then ejected and every request goes to the healthy one, the
-// ejection is reported to the observer; once its time is up (the caller's clock is a manual one) it
-// gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
+// app answers 503. Round-robin (its start drawn from a random source fixed at 0: the healthy one first)
+// alternates between them until the failing one has failed consecutive5xx times in a row; it is then
+// ejected and every request goes to the healthy one, the ejection is reported to the observer; once
+// its time is up (the caller's clock is a manual one) it gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
 // A bundle swap keeps the ejection (and the circuit breaker's counts) while the destination's cluster
 // settings stay the same, as Envoy keeps a cluster through route-only updates, and starts afresh when
 // they change. Panic is judged again when a swap or a DNS answer shrinks the version to its ejected
@@ -13,10 +13,12 @@ import type { RunningProxy } from '../../runtime/proxy.js';
 import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
 import type { BundleEndpoint, ClusterPolicy, Destination } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
-import { ManualClock } from './fakes.js';
+import { fixedRandom, ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
+/** Round-robin starts at the first endpoint listed (and weighted picks take the first backend). */
+const startAtFirst = fixedRandom(0);
 const OUTLIER = { consecutive5xx: 3, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 };
 
 /** Statuses of `n` requests to `reviews` through the caller, one after another. */
@@ -55,7 +57,7 @@ describe('outlier detection through the mesh', () => {
         routes: [route({ name: 'default' })],
         policy: { ...defaultPolicy, outlierDetection: OUTLIER },
       }),
-      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+      { clock, random: startAtFirst, observer: { outlierEjected: (...args) => ejected.push(args) } },
     );
   });
 
@@ -217,7 +219,7 @@ describe('outlier and breaker state across bundle swaps', () => {
     holdPort = (await sidecarFor('held', holdApp.port)).ports.inbound;
     caller = await mesh.sidecar(
       bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: destinations({}) }),
-      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+      { clock, random: startAtFirst, observer: { outlierEjected: (...args) => ejected.push(args) } },
     );
   });
 
@@ -330,7 +332,7 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
   it('uses an ejected endpoint again when a swap leaves it alone in its version', async () => {
     const clock = new ManualClock();
     const both = [staticEndpoint(port, goodHost), staticEndpoint(port, badHost)];
-    const caller = await mesh.caller(reviews(both), { clock });
+    const caller = await mesh.caller(reviews(both), { clock, random: startAtFirst });
     await ejectBad(caller);
     const swap = (endpoints: BundleEndpoint[]) =>
       caller.swap(
@@ -356,6 +358,7 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
     };
     const caller = await mesh.caller(reviews([{ kind: 'dns', host: 'reviews.svc.test', port }]), {
       clock,
+      random: startAtFirst,
       dnsResolver,
     });
     await ejectBad(caller);
