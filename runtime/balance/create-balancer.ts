@@ -11,7 +11,7 @@ import type { Balancer } from './types.js';
 export function createBalancer(policy: ClusterPolicy['loadBalancer']['policy'], random: Random): Balancer {
   switch (policy) {
     case 'round-robin':
-      return new RoundRobinBalancer();
+      return new RoundRobinBalancer(random);
     case 'least-request':
       return new LeastRequestBalancer(random);
     case 'random':

@@ -64,7 +64,7 @@ export interface OutboundRoutes {
   readonly clusters: ReadonlyMap<string, ClusterState>;
   /**
    * Stops this configuration's background work (outlier sweeps) once `replacement` replaced it;
-   * what the replacement carried over keeps running.
+   * what the replacement carried over keeps running, bound to the replacement's endpoint sets.
    */
   dispose(replacement?: OutboundRoutes): void;
 }
@@ -145,7 +145,10 @@ export function buildOutboundRoutes(
     dispose(replacement) {
       const carried = new Set<OutlierDetector>();
       for (const c of replacement?.clusters.values() ?? [])
-        for (const v of c.versions.values()) carried.add(v.outliers);
+        for (const v of c.versions.values()) {
+          carried.add(v.outliers);
+          v.endpoints.bindOutliers();
+        }
       for (const c of clusters.values())
         for (const v of c.versions.values()) if (!carried.has(v.outliers)) v.outliers.dispose();
     },
@@ -217,15 +220,16 @@ function buildCluster(dest: Destination, deps: OutboundDeps, before: ClusterStat
       versions.set(v.name, old);
       continue;
     }
+    const outliers =
+      old?.outliers ??
+      new OutlierDetector(policy.outlierDetection, deps.clock, {
+        ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
+      });
     versions.set(v.name, {
       listed,
-      endpoints: new EndpointSet(v.endpoints, deps.dns, old?.endpoints),
+      endpoints: new EndpointSet(v.endpoints, deps.dns, { previous: old?.endpoints, outliers }),
       balancer: createBalancer(policy.loadBalancer.policy, deps.random),
-      outliers:
-        old?.outliers ??
-        new OutlierDetector(policy.outlierDetection, deps.clock, {
-          ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
-        }),
+      outliers,
     });
   }
   return { settings, breaker, versions };

@@ -142,10 +142,10 @@ async function serveTcpOutbound(
     endpoint.inFlight--;
     if (outcome.gone) return refuse('client-gone');
     const identity = outcome.error instanceof IdentityError;
-    target.outliers.record(endpoints, endpoint, true);
+    target.outliers.record(endpoint, true);
     return refuse(identity ? 'upstream-identity-mismatch' : 'upstream-connect-failure');
   }
-  target.outliers.record(endpoints, endpoint, false);
+  target.outliers.record(endpoint, false);
   upstream.setNoDelay(true);
   splice(socket, upstream, env.clock, ({ bytesIn, bytesOut, failed }) => {
     endpoint.inFlight--;

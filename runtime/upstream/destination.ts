@@ -58,10 +58,10 @@ export function forwardToDestination(target: DestinationTarget): Handler {
         endpoint,
         breaker: target.breaker,
       });
-      version.outliers.record(endpoints, endpoint, res.status >= 500);
+      version.outliers.record(endpoint, res.status >= 500);
       return res;
     } catch (err) {
-      if (isEndpointFailure(err)) version.outliers.record(endpoints, endpoint, true);
+      if (isEndpointFailure(err)) version.outliers.record(endpoint, true);
       throw err;
     }
   };

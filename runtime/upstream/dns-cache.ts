@@ -1,7 +1,9 @@
 // Run-time resolution of `dns:` endpoints, honouring record TTLs so that scaling a service needs no
 // recompile (DESIGN §3). Answers are cached until their TTL on an injected clock; an expired answer is
 // served while a refresh runs (and kept if the refresh fails), so DNS trouble never stalls requests
-// that already had addresses. `localhost` names and names only in the hosts file use getaddrinfo.
+// that already had addresses. A failed query is retried only after a wait that doubles with each
+// failure in a row (Envoy's dns_failure_refresh_rate); a name that never resolved is refused at once
+// meanwhile. `localhost` names and names only in the hosts file use getaddrinfo.
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
@@ -37,14 +39,23 @@ export interface DnsCacheOptions {
   readonly maxTtlMs?: number;
   /** How long a getaddrinfo answer (which has no TTL) is kept. */
   readonly lookupTtlMs?: number;
-  /** After a failed refresh, how long the stale answer is used before trying again. */
+  /**
+   * After a failed query, how long until the next (the stale answer, or the failure, stands until
+   * then); doubled with each failure in a row, up to `maxRetryMs`.
+   */
   readonly retryMs?: number;
+  readonly maxRetryMs?: number;
 }
 
 interface Entry {
   addresses: readonly string[] | undefined;
+  /** Until when the answer, or with none the failure, stands. */
   expiresAt: number;
   pending: Promise<readonly string[]> | undefined;
+  /** With no answer: the last query's failure, rejected (at once, no query) until `expiresAt`. */
+  failure: Promise<never> | undefined;
+  /** Failed queries in a row. */
+  failures: number;
 }
 
 export class DnsCache {
@@ -57,13 +68,14 @@ export class DnsCache {
 
   /**
    * Addresses of `host`, sorted; synchronous (the same array) while the cached answer is fresh, so
-   * the hot path allocates nothing. Rejects only when there is no answer at all.
+   * the hot path allocates nothing. Rejects only when there is no answer at all: with the last
+   * failure, without a query, until its retry time.
    */
   resolve(host: string): readonly string[] | Promise<readonly string[]> {
     let entry = this.entries.get(host);
-    if (entry?.addresses && this.options.clock.now() < entry.expiresAt) return entry.addresses;
+    if (entry && this.options.clock.now() < entry.expiresAt) return entry.addresses ?? entry.failure!;
     if (!entry) {
-      entry = { addresses: undefined, expiresAt: 0, pending: undefined };
+      entry = { addresses: undefined, expiresAt: 0, pending: undefined, failure: undefined, failures: 0 };
       this.entries.set(host, entry);
     }
     if (!entry.pending) entry.pending = this.refresh(host, entry);
@@ -77,11 +89,18 @@ export class DnsCache {
       // Same answer keeps the same array: endpoint sets (and hash rings) are then not rebuilt.
       if (!sameList(entry.addresses, addresses)) entry.addresses = addresses;
       entry.expiresAt = o.clock.now() + ttlMs;
+      entry.failure = undefined;
+      entry.failures = 0;
       return entry.addresses!;
     } catch (err) {
-      if (!entry.addresses) throw err;
-      entry.expiresAt = o.clock.now() + (o.retryMs ?? 1000);
-      return entry.addresses;
+      entry.failures++;
+      const wait = (o.retryMs ?? 1000) * 2 ** Math.min(entry.failures - 1, 30);
+      entry.expiresAt = o.clock.now() + Math.min(wait, o.maxRetryMs ?? 30_000);
+      if (entry.addresses) return entry.addresses;
+      // One rejected promise for every request until the retry; handled here so none goes unhandled.
+      entry.failure = Promise.reject(err);
+      entry.failure.catch(ignore);
+      throw err;
     } finally {
       entry.pending = undefined;
     }
@@ -110,6 +129,8 @@ export class DnsCache {
     return { addresses: uniqueSorted(records.map((r) => r.address)), ttlMs: clamped };
   }
 }
+
+function ignore(): void {}
 
 function uniqueSorted(addresses: readonly string[]): string[] {
   return [...new Set(addresses)].sort();

@@ -2,10 +2,19 @@
 // activation, `dns:` names expanded to their current addresses. The array keeps its identity while
 // nothing changes (the ring-hash balancer rebuilds only on a new array), and an address that stays
 // keeps its Endpoint object, so in-flight counts and ejection survive a DNS refresh, and a bundle
-// activation too when the set is built from the one it replaces (stack/build-outbound.ts).
+// activation too when the set is built from the one it replaces (stack/build-outbound.ts). Each new
+// array is reported to the version's outlier detector, which judges panic on it.
 import type { BundleEndpoint } from '../../schema/bundle.types.generated.js';
 import { createEndpoint, type Endpoint } from '../balance/types.js';
 import type { DnsCache } from './dns-cache.js';
+import type { OutlierDetector } from './outlier-detector.js';
+
+export interface EndpointSetOptions {
+  /** The set this one replaces: an endpoint both list keeps its Endpoint object. */
+  readonly previous?: EndpointSet | undefined;
+  /** The version's detector, told of every new array (it listens only to the set bound to it). */
+  readonly outliers?: OutlierDetector | undefined;
+}
 
 export class EndpointSet {
   private readonly statics: readonly Endpoint[];
@@ -13,12 +22,12 @@ export class EndpointSet {
   private known = new Map<string, Endpoint>();
   private current: readonly Endpoint[];
   private answers: (readonly string[] | undefined)[];
+  private readonly outliers: OutlierDetector | undefined;
 
-  /** `previous`: the set this one replaces; an endpoint both list keeps its Endpoint object. */
   constructor(
     endpoints: readonly BundleEndpoint[],
     private readonly dns: DnsCache,
-    previous?: EndpointSet,
+    { previous, outliers }: EndpointSetOptions = {},
   ) {
     const kept = new Map(previous?.statics.map((e) => [e.key, e]));
     this.statics = endpoints
@@ -32,6 +41,13 @@ export class EndpointSet {
     if (previous) this.known = new Map(previous.known);
     this.current = this.statics;
     this.answers = this.names.map(() => undefined);
+    this.outliers = outliers;
+    outliers?.track(this, this.current);
+  }
+
+  /** Binds the version's outlier detector to this set: the configuration holding it went live. */
+  bindOutliers(): void {
+    this.outliers?.bind(this, this.current);
   }
 
   /** Current endpoints; synchronous unless a name has never been resolved yet. Rejects if nothing resolves. */
@@ -74,5 +90,6 @@ export class EndpointSet {
     this.known = known;
     this.answers = [...answers];
     this.current = next;
+    this.outliers?.track(this, next);
   }
 }

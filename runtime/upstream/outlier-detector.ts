@@ -7,7 +7,9 @@
 // the multiplier of each endpoint that stayed healthy through it; it runs only while there is
 // something to sweep. Panic, as Envoy's 50 % healthy-panic threshold: with fewer than half of the
 // endpoints healthy, the balancers are told to use all of them, so ejection never empties a version.
-// Pure state on the Endpoint objects, with the injected clock; no I/O.
+// Panic is judged again whenever the version's endpoint set changes (a DNS answer, a bundle swap), as
+// Envoy recomputes it on every host-set change. Pure state on the Endpoint objects, with the injected
+// clock; no I/O.
 import type { ClusterPolicy } from '../../schema/bundle.types.generated.js';
 import type { Endpoint } from '../balance/types.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -23,8 +25,10 @@ export interface OutlierEvents {
 }
 
 export class OutlierDetector {
-  /** The endpoint set last seen (a DNS refresh may replace it; endpoints that stay keep their state). */
+  /** The version's current endpoints: those its bound set last reported. */
   private endpoints: readonly Endpoint[] = [];
+  /** The set (an EndpointSet) the detector listens to: the live configuration's, for this version. */
+  private owner: object | undefined;
   private timer: TimerHandle | undefined;
   private disposed = false;
 
@@ -34,22 +38,44 @@ export class OutlierDetector {
     private readonly events: OutlierEvents = {},
   ) {}
 
-  /** The outcome of one attempt on `endpoint`, one of `endpoints` (its version's current set). */
-  record(endpoints: readonly Endpoint[], endpoint: Endpoint, failed: boolean): void {
+  /**
+   * `owner` now holds `endpoints` (built, or refreshed from DNS). The first set to report binds the
+   * detector; after that only the bound set is heard, until `bind` hands the detector on. So a replaced
+   * configuration's set, refreshing for its last requests, or a built one never activated, changes
+   * nothing.
+   */
+  track(owner: object, endpoints: readonly Endpoint[]): void {
+    if (this.owner === undefined || this.owner === owner) this.bind(owner, endpoints);
+  }
+
+  /** Listens to `owner` from now on (the activation that carried this detector over to it). */
+  bind(owner: object, endpoints: readonly Endpoint[]): void {
+    this.owner = owner;
     this.endpoints = endpoints;
+    applyFlags(endpoints);
+    for (const e of endpoints) {
+      if (e.ejectedUntil !== 0 || e.ejections > 0) {
+        this.schedule();
+        break;
+      }
+    }
+  }
+
+  /** The outcome of one attempt on `endpoint`. */
+  record(endpoint: Endpoint, failed: boolean): void {
     if (!failed) {
       endpoint.consecutiveFailures = 0;
       return;
     }
     endpoint.consecutiveFailures++;
     if (endpoint.ejectedUntil !== 0 || endpoint.consecutiveFailures < this.policy.consecutive5xx) return;
-    if (!this.mayEject(endpoints)) return;
+    if (!this.mayEject(endpoint)) return;
     endpoint.consecutiveFailures = 0;
     endpoint.ejections++;
     const base = this.policy.baseEjectionTimeMs;
     const ms = Math.min(base * endpoint.ejections, Math.max(MAX_EJECTION_MS, base));
     endpoint.ejectedUntil = this.clock.now() + ms;
-    applyFlags(endpoints);
+    applyFlags(this.endpoints);
     this.events.ejected?.(endpoint, ms);
     this.schedule();
   }
@@ -75,9 +101,16 @@ export class OutlierDetector {
     this.timer = undefined;
   }
 
-  private mayEject(endpoints: readonly Endpoint[]): boolean {
+  /** Within maxEjectionPercent (one always may), and still listed: a request may outlive its endpoint. */
+  private mayEject(endpoint: Endpoint): boolean {
+    const endpoints = this.endpoints;
     let ejected = 0;
-    for (const e of endpoints) if (e.ejectedUntil !== 0) ejected++;
+    let listed = false;
+    for (const e of endpoints) {
+      if (e === endpoint) listed = true;
+      if (e.ejectedUntil !== 0) ejected++;
+    }
+    if (!listed) return false;
     if (ejected === 0) return true;
     return ((ejected + 1) * 100) / endpoints.length <= this.policy.maxEjectionPercent;
   }

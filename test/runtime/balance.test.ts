@@ -7,7 +7,7 @@ import { RandomBalancer } from '../../runtime/balance/random.js';
 import { RingHashBalancer } from '../../runtime/balance/ring-hash.js';
 import { RoundRobinBalancer } from '../../runtime/balance/round-robin.js';
 import { createEndpoint, type Endpoint } from '../../runtime/balance/types.js';
-import { seededRandom, withinBinomial } from './fakes.js';
+import { fixedRandom, seededRandom, withinBinomial } from './fakes.js';
 
 const endpoints = (n: number, base = 1): Endpoint[] =>
   Array.from({ length: n }, (_, i) => createEndpoint(`10.0.0.${base + i}`, 15006));
@@ -24,7 +24,7 @@ function counts(pick: () => Endpoint | undefined, n: number): Map<string, number
 describe('round-robin', () => {
   it('takes each endpoint in turn and skips ejected ones', () => {
     const eps = endpoints(3);
-    const rr = new RoundRobinBalancer();
+    const rr = new RoundRobinBalancer(fixedRandom(0));
     expect([1, 2, 3, 4].map(() => rr.pick(eps)?.host)).toEqual([
       '10.0.0.1',
       '10.0.0.2',
@@ -35,6 +35,18 @@ describe('round-robin', () => {
     expect([1, 2, 3].map(() => rr.pick(eps)?.host)).toEqual(['10.0.0.3', '10.0.0.1', '10.0.0.3']);
     for (const e of eps) e.ejected = true;
     expect(rr.pick(eps)).toBeUndefined();
+  });
+
+  it('starts each fresh balancer at a random endpoint, so fresh proxies do not all hit the first', () => {
+    const eps = endpoints(4);
+    const random = fixedRandom(0, 0.25, 0.5, 0.75);
+    const firsts = Array.from({ length: 12 }, () =>
+      createBalancer('round-robin', random).pick(eps, undefined),
+    );
+    expect(eps.map((e) => firsts.filter((f) => f === e).length)).toEqual([3, 3, 3, 3]);
+    // The draw is made once: the rotation goes on from there.
+    const rr = new RoundRobinBalancer(fixedRandom(0.6));
+    expect([1, 2, 3, 4].map(() => eps.indexOf(rr.pick(eps)!))).toEqual([2, 3, 0, 1]);
   });
 });
 

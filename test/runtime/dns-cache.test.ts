@@ -1,5 +1,6 @@
 // DNS answers cached until their TTL on an injected clock, refreshed afterwards, kept when a refresh
-// fails, and shared by concurrent callers; endpoint sets follow the answers and keep endpoint state.
+// fails, and shared by concurrent callers; failures cached with a doubling retry time; endpoint sets
+// follow the answers and keep endpoint state.
 import { describe, expect, it } from 'vitest';
 import { DnsCache, type DnsResolver, type ResolvedRecord } from '../../runtime/upstream/dns-cache.js';
 import { EndpointSet } from '../../runtime/upstream/endpoint-set.js';
@@ -26,6 +27,16 @@ function tableResolver(table: Map<string, ResolvedRecord[] | Error>) {
     },
   };
   return { resolver, calls };
+}
+
+/** The error `answer` rejects with (fails the test if it does not reject). */
+async function failureOf(answer: readonly string[] | Promise<readonly string[]>): Promise<unknown> {
+  try {
+    await answer;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('resolved');
 }
 
 describe('DnsCache', () => {
@@ -72,6 +83,20 @@ describe('DnsCache', () => {
     await clock.advance(1000);
     dns.resolve('svc');
     expect(calls.v4).toBe(3);
+    // Failed again: the wait doubles; an answer starts it afresh.
+    await clock.advance(1999);
+    dns.resolve('svc');
+    expect(calls.v4).toBe(3);
+    table.set('svc', [{ address: '10.0.0.2', ttl: 5 }]);
+    await clock.advance(1);
+    dns.resolve('svc');
+    await clock.advance(0);
+    table.set('svc', new Error('SERVFAIL'));
+    await clock.advance(5000);
+    expect(dns.resolve('svc')).toEqual(['10.0.0.2']);
+    await clock.advance(1000);
+    dns.resolve('svc');
+    expect(calls.v4).toBe(6);
   });
 
   it('shares one query between concurrent callers and rejects when nothing resolves', async () => {
@@ -81,6 +106,31 @@ describe('DnsCache', () => {
     expect(a).toBe(b);
     expect(calls.v4).toBe(1);
     await expect(dns.resolve('nowhere')).rejects.toThrow();
+  });
+
+  it('refuses a name that never resolved at once, without a query, until a retry time that doubles', async () => {
+    const clock = new ManualClock();
+    const table = new Map<string, ResolvedRecord[] | Error>();
+    const { resolver, calls } = tableResolver(table);
+    const dns = new DnsCache({ clock, resolver, retryMs: 1000, maxRetryMs: 4000 });
+    const failure = await failureOf(dns.resolve('nowhere'));
+    expect(failure).toMatchObject({ code: 'ENOTFOUND' });
+    expect(calls).toEqual({ v4: 1, lookup: 1 });
+    for (let i = 0; i < 100; i++) expect(await failureOf(dns.resolve('nowhere'))).toBe(failure);
+    expect(calls).toEqual({ v4: 1, lookup: 1 });
+    // Retried at 1 s, 2 s, 4 s, then every 4 s (the ceiling); two callers at a retry share its query.
+    const queriesAt: number[] = [];
+    for (let t = 0; t <= 16_000; t += 500) {
+      const before = calls.v4;
+      await Promise.all([failureOf(dns.resolve('nowhere')), failureOf(dns.resolve('nowhere'))]);
+      if (calls.v4 > before) queriesAt.push(clock.now());
+      expect(calls.v4 - before).toBeLessThanOrEqual(1);
+      await clock.advance(500);
+    }
+    expect(queriesAt).toEqual([1000, 3000, 7000, 11_000, 15_000]);
+    table.set('nowhere', [{ address: '10.0.0.1', ttl: 5 }]);
+    await clock.advance(4000);
+    expect(await dns.resolve('nowhere')).toEqual(['10.0.0.1']);
   });
 
   it('clamps tiny TTLs and falls back to getaddrinfo for hosts-file and localhost names', async () => {
@@ -129,6 +179,17 @@ describe('EndpointSet', () => {
     expect(second).not.toBe(first);
     expect(second.map((e) => e.key)).toEqual(['10.9.9.9:80', '10.0.0.1:15006', '10.0.0.2:15006']);
     expect(second[1]!.inFlight).toBe(3);
+  });
+
+  it('refuses a name that never resolved with the cached failure, one query per retry time', async () => {
+    const clock = new ManualClock();
+    const { resolver, calls } = tableResolver(new Map());
+    const set = new EndpointSet(
+      [{ kind: 'dns', host: 'nowhere', port: 15006 }],
+      new DnsCache({ clock, resolver }),
+    );
+    for (let i = 0; i < 50; i++) await expect(set.endpoints()).rejects.toThrow('ENOTFOUND');
+    expect(calls.v4).toBe(1);
   });
 
   it('static-only sets are returned synchronously', () => {

@@ -1,7 +1,8 @@
 // Outlier detection as Envoy's consecutive-5xx detector, on a manual clock: ejection after N failures
 // in a row, ejection time growing with each ejection and capped, the sweep returning endpoints and
 // lowering multipliers only while there is something to sweep, the ejection cap with "at least one",
-// and panic (fewer than half healthy: balancers use every endpoint again).
+// and panic (fewer than half healthy: balancers use every endpoint again), judged again whenever the
+// version's endpoint set changes, on the set the detector is bound to only.
 import { describe, expect, it } from 'vitest';
 import { createEndpoint, type Endpoint } from '../../runtime/balance/types.js';
 import { MAX_EJECTION_MS, OutlierDetector } from '../../runtime/upstream/outlier-detector.js';
@@ -14,10 +15,12 @@ function setUp(n: number, policy = POLICY) {
   const ejections: [string, number][] = [];
   const detector = new OutlierDetector(policy, clock, { ejected: (e, ms) => ejections.push([e.key, ms]) });
   const eps = Array.from({ length: n }, (_, i) => createEndpoint(`10.0.0.${i + 1}`, 8080));
+  const set = {}; // stands for the EndpointSet reporting `eps`
+  detector.track(set, eps);
   const fail = (e: Endpoint, times = 1) => {
-    for (let i = 0; i < times; i++) detector.record(eps, e, true);
+    for (let i = 0; i < times; i++) detector.record(e, true);
   };
-  return { clock, detector, eps, fail, ejections };
+  return { clock, detector, eps, set, fail, ejections };
 }
 
 describe('outlier detection', () => {
@@ -25,7 +28,7 @@ describe('outlier detection', () => {
     const { eps, fail, detector, ejections } = setUp(4);
     const [a] = eps as [Endpoint];
     fail(a, 2);
-    detector.record(eps, a, false);
+    detector.record(a, false);
     fail(a, 2);
     expect(a.ejected).toBe(false);
     fail(a);
@@ -93,6 +96,36 @@ describe('outlier detection', () => {
     expect(eps.map((e) => e.ejected)).toEqual([false, false]);
     await clock.advance(30_000);
     expect(eps.map((e) => e.ejectedUntil)).toEqual([0, 0]);
+  });
+
+  it('judges panic again when the set shrinks or grows, so ejection never empties a version', () => {
+    const { eps, fail, detector, set } = setUp(2);
+    const [a, b] = eps as [Endpoint, Endpoint];
+    fail(a, 3);
+    expect(a.ejected).toBe(true);
+    // Scaled down to the ejected endpoint alone (a swap or a DNS answer): none healthy, panic.
+    detector.track(set, [a]);
+    expect(a.ejected).toBe(false);
+    detector.track(set, [a, b]);
+    expect(a.ejected).toBe(true);
+  });
+
+  it('listens only to the set it is bound to, and sweeps that set', async () => {
+    const { eps, fail, detector, set, clock } = setUp(4);
+    const [a, b] = eps as [Endpoint, Endpoint];
+    fail(a, 3);
+    // A swap hands the detector to the new configuration's set: [a] alone, in panic.
+    const next = {};
+    detector.bind(next, [a]);
+    expect(a.ejected).toBe(false);
+    // The replaced set refreshing for its last requests is not heard.
+    detector.track(set, eps);
+    expect(a.ejected).toBe(false);
+    // Nor is an endpoint that left the version while its request ran ejected.
+    fail(b, 3);
+    expect(b.ejectedUntil).toBe(0);
+    await clock.advance(30_000);
+    expect(a.ejectedUntil).toBe(0);
   });
 
   it('stops sweeping once disposed', () => {

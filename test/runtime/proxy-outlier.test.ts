@@ -1,20 +1,24 @@
 // Outlier detection through real sidecars: a destination version with a healthy endpoint and one whose
-// app answers 503. Round-robin alternates between them until the failing one has failed
-// consecutive5xx times in a row; it is then ejected and every request goes to the healthy one, the
-// ejection is reported to the observer; once its time is up (the caller's clock is a manual one) it
-// gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
+// app answers 503. Round-robin (its start drawn from a random source fixed at 0: the healthy one first)
+// alternates between them until the failing one has failed consecutive5xx times in a row; it is then
+// ejected and every request goes to the healthy one, the ejection is reported to the observer; once
+// its time is up (the caller's clock is a manual one) it gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
 // A bundle swap keeps the ejection (and the circuit breaker's counts) while the destination's cluster
 // settings stay the same, as Envoy keeps a cluster through route-only updates, and starts afresh when
-// they change.
+// they change. Panic is judged again when a swap or a DNS answer shrinks the version to its ejected
+// endpoint, as Envoy does on every host-set change: the version is never emptied.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
-import type { ClusterPolicy, Destination } from '../../schema/bundle.types.generated.js';
+import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
+import type { BundleEndpoint, ClusterPolicy, Destination } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
-import { ManualClock } from './fakes.js';
+import { fixedRandom, ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
+/** Round-robin starts at the first endpoint listed (and weighted picks take the first backend). */
+const startAtFirst = fixedRandom(0);
 const OUTLIER = { consecutive5xx: 3, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 };
 
 /** Statuses of `n` requests to `reviews` through the caller, one after another. */
@@ -53,7 +57,7 @@ describe('outlier detection through the mesh', () => {
         routes: [route({ name: 'default' })],
         policy: { ...defaultPolicy, outlierDetection: OUTLIER },
       }),
-      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+      { clock, random: startAtFirst, observer: { outlierEjected: (...args) => ejected.push(args) } },
     );
   });
 
@@ -215,7 +219,7 @@ describe('outlier and breaker state across bundle swaps', () => {
     holdPort = (await sidecarFor('held', holdApp.port)).ports.inbound;
     caller = await mesh.sidecar(
       bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: destinations({}) }),
-      { clock, observer: { outlierEjected: (...args) => ejected.push(args) } },
+      { clock, random: startAtFirst, observer: { outlierEjected: (...args) => ejected.push(args) } },
     );
   });
 
@@ -275,5 +279,95 @@ describe('outlier and breaker state across bundle swaps', () => {
     await whenHeld(1);
     held.shift()?.();
     expect((await free).status).toBe(200);
+  });
+});
+
+describe('panic when the version shrinks to its ejected endpoint', () => {
+  let mesh: TestMesh;
+  let good: Awaited<ReturnType<TestMesh['app']>>;
+  let bad: Awaited<ReturnType<TestMesh['app']>>;
+  let badFails = true;
+  let port = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // Both sidecars on one port, at two loopback addresses, so that one `dns:` name can list both.
+  const goodHost = '127.0.0.1';
+  const badHost = '127.0.0.2';
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    good = await mesh.app('good');
+    bad = await mesh.app('bad');
+    bad.handler = (_req, res) => {
+      res.statusCode = badFails ? 503 : 200;
+      res.end(badFails ? 'overloaded' : 'ok bad');
+    };
+    const sidecarFor = async (appPort: number, host: string) =>
+      mesh.sidecar(bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort }), {
+        listen: { inbound: { host, port }, outbound: { host: '127.0.0.1', port: 0 } },
+      });
+    port = (await sidecarFor(good.port, goodHost)).ports.inbound;
+    await sidecarFor(bad.port, badHost);
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    await mesh.close();
+  });
+
+  const reviews = (endpoints: BundleEndpoint[]) =>
+    destination({
+      service: 'reviews',
+      versions: { v1: endpoints },
+      routes: [route({ name: 'default' })],
+      policy: { ...defaultPolicy, outlierDetection: OUTLIER },
+    });
+
+  /** Ejects the bad endpoint (round-robin, 3 failures in a row), then lets it recover. */
+  async function ejectBad(caller: RunningProxy): Promise<void> {
+    badFails = true;
+    expect(await statusesOf(caller, agent, 6)).toEqual([200, 503, 200, 503, 200, 503]);
+    badFails = false;
+  }
+
+  it('uses an ejected endpoint again when a swap leaves it alone in its version', async () => {
+    const clock = new ManualClock();
+    const both = [staticEndpoint(port, goodHost), staticEndpoint(port, badHost)];
+    const caller = await mesh.caller(reviews(both), { clock, random: startAtFirst });
+    await ejectBad(caller);
+    const swap = (endpoints: BundleEndpoint[]) =>
+      caller.swap(
+        bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: [reviews(endpoints)] }),
+      );
+    swap([staticEndpoint(port, badHost)]);
+    const seen = bad.seen.length;
+    expect(await statusesOf(caller, agent, 4)).toEqual([200, 200, 200, 200]);
+    expect(bad.seen.length - seen).toBe(4);
+    // Listed with a healthy endpoint again, it is skipped for the rest of its ejection.
+    swap(both);
+    expect(await statusesOf(caller, agent, 4)).toEqual([200, 200, 200, 200]);
+    expect(bad.seen.length - seen).toBe(4);
+  });
+
+  it('uses an ejected endpoint again when DNS leaves it alone in its version', async () => {
+    const clock = new ManualClock();
+    let answer = [goodHost, badHost];
+    const dnsResolver: DnsResolver = {
+      resolve4: async () => answer.map((address) => ({ address, ttl: 1 })),
+      resolve6: async () => [],
+      lookup: async () => [],
+    };
+    const caller = await mesh.caller(reviews([{ kind: 'dns', host: 'reviews.svc.test', port }]), {
+      clock,
+      random: startAtFirst,
+      dnsResolver,
+    });
+    await ejectBad(caller);
+    answer = [badHost];
+    await clock.advance(1000);
+    // The expired answer serves this request while the refresh runs.
+    expect(await statusesOf(caller, agent, 1)).toEqual([200]);
+    const seen = bad.seen.length;
+    expect(await statusesOf(caller, agent, 4)).toEqual([200, 200, 200, 200]);
+    expect(bad.seen.length - seen).toBe(4);
   });
 });
