@@ -104,9 +104,24 @@ export class Http1Agent {
     return this.pools.get(request.port)?.get(request.host)?.cancel(handler) ?? false;
   }
 
+  /**
+   * Closes expired idle connections, and drops the pools left with no connection and no request
+   * waiting: endpoints come and go (dns: names of rescheduled pods), and a pool per address ever
+   * dialled would be kept forever. The timer stops with the last pool.
+   */
   private sweep(): void {
     const now = performance.now();
-    for (const pool of this.allPools()) pool.sweep(now);
+    for (const [port, byHost] of this.pools) {
+      for (const [host, pool] of byHost) {
+        pool.sweep(now);
+        if (pool.unused()) byHost.delete(host);
+      }
+      if (byHost.size === 0) this.pools.delete(port);
+    }
+    if (this.pools.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /**
@@ -209,6 +224,11 @@ class OriginPool {
       return true;
     }
     return false;
+  }
+
+  /** No connection, none being opened, nobody waiting: the agent may forget this pool. */
+  unused(): boolean {
+    return this.all.size === 0 && this.next >= this.waiting.length;
   }
 
   /**

@@ -682,6 +682,26 @@ describe('connection limit', () => {
     expect(server.connections).toHaveLength(1);
   });
 
+  it("the sweep drops an address's pool once it has no connection and nobody waiting", async () => {
+    // Endpoints come and go (dns: names of rescheduled pods); a pool kept per address ever dialled grows.
+    const closing = await rawServer((conn) =>
+      conn.socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'),
+    );
+    const keptAlive = await rawServer();
+    const agent = newAgent(30_000);
+    const pools = (agent as unknown as { pools: Map<number, Map<string, unknown>> }).pools;
+    for (const server of [closing, keptAlive])
+      expect(bodyOf(await send(agent, { origin: server.origin }).done)).toBe('ok');
+    await until('the closing server to see the close', () => closing.connections[0]!.closed || undefined);
+    // The sweep runs every second: waiting for it is the passing of time under test.
+    for (let i = 0; i < 40 && pools.has(closing.port); i++) await sleep(100);
+    expect([...pools.keys()]).toEqual([keptAlive.port]);
+    // A pool dropped is made again on the next request to its address.
+    expect(bodyOf(await send(agent, { origin: closing.origin }).done)).toBe('ok');
+    expect(bodyOf(await send(agent, { origin: keptAlive.origin }).done)).toBe('ok');
+    expect(keptAlive.connections).toHaveLength(1);
+  });
+
   it('a connector decides when a connection may carry its first request', async () => {
     const server = await rawServer();
     let release: (() => void) | undefined;
