@@ -59,6 +59,10 @@ describe('resilience through the mesh', () => {
         else res.end('fast');
       } else if (url.startsWith('/reset')) {
         req.socket.destroy();
+      } else if (url.startsWith('/stalled-503')) {
+        // The first answer's head and a part of its body, then nothing more: the rest never comes.
+        if (n > 1) res.end('ok');
+        else res.writeHead(503, { 'content-length': '100' }).write('0123456789');
       } else if (url.startsWith('/echo')) {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
@@ -160,6 +164,10 @@ describe('resilience through the mesh', () => {
             spiffeId: 'spiffe://shop.local/reviews',
             versions: { v1: here },
             policy: { circuitBreaker: { maxConnections: 10, maxPendingRequests: 10, maxRequests: 1 } },
+            routes: [
+              byCase('retry', { retries: retries({ attempts: 2, on: { statuses: [503] }, backoff: fast }) }),
+              route({ name: 'default' }),
+            ],
           }),
           destination({
             service: 'by-dns',
@@ -271,6 +279,15 @@ describe('resilience through the mesh', () => {
     expect(r.status).toBe(503);
     expect(r.headers['x-meshc-error']).toBe('circuit-open');
     expect((await slow).status).toBe(200);
+    expect((await call('/', { host: 'limited' })).status).toBe(200);
+  });
+
+  it('a retried response whose body stalls gives its breaker slot back: the retry and later requests pass', async () => {
+    // Only drained, the 503's body held its slot until the body ended, which it never does: with
+    // maxRequests 1 the retry itself, and every request after it, was refused circuit-open.
+    const retried = await call('/stalled-503', { host: 'limited', case: 'retry' });
+    expect([retried.status, retried.body]).toEqual([200, 'ok']);
+    expect(hits.get('/stalled-503')).toBe(2);
     expect((await call('/', { host: 'limited' })).status).toBe(200);
   });
 
