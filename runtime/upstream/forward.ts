@@ -36,7 +36,7 @@ export interface ForwardTarget {
   readonly connectTimeoutMs: number;
   /** The balanced endpoint, whose in-flight count this exchange holds; undefined for the app. */
   readonly endpoint: Endpoint | undefined;
-  /** The destination's breaker, whose pending count this exchange holds until it has a connection. */
+  /** The version's breaker, whose pending count this exchange holds until it has a connection. */
   readonly breaker?: CircuitBreaker | undefined;
 }
 
