@@ -176,6 +176,10 @@ function outboundStack(
     stack.push(headersLayer({ request, response }));
   // The weighted version is chosen once per request, outside retry, so attempts stay on it.
   stack.push(pickBackendLayer({ route, random }));
+  // The route timeout covers all attempts and back-offs ("whole-request timeout, retries included"),
+  // and reading a body the proxy keeps: outside the mirror, whose buffering is then bounded too (a
+  // client stalling its upload on a mirrored route held a buffer until the 300 s request timeout).
+  stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
   // The mirror copy leaves once per request, mutated headers included, and is never retried.
   if (route.mirror)
     stack.push(
@@ -188,8 +192,6 @@ function outboundStack(
         timeoutMs: route.timeoutMs,
       }),
     );
-  // The route timeout covers all attempts and back-offs ("whole-request timeout, retries included").
-  stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
   // Retry inside the timeout; each attempt gets a per-try timeout and must fit the budget.
   stack.push(
     retryLayer({ retries: route.retries, budget: new RetryBudget(route.retries.budget, clock), random }),

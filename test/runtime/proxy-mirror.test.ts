@@ -3,6 +3,7 @@
 // while the client sees only v1's answer; with percent 0 nothing is mirrored; a shadow that fails
 // changes nothing for the client; a body past maxBodyBytes is not mirrored.
 import type { ServerResponse } from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
@@ -64,6 +65,7 @@ describe('mirroring through the mesh', () => {
           byCase('none', { mirror: { version: 'v2', percent: 0 } }),
           byCase('unreachable', { mirror: { version: 'v3', percent: 100 } }),
           byCase('small', { mirror, retries: retries({ maxBodyBytes: 8 }) }),
+          byCase('slow-upload', { mirror, timeoutMs: 200 }),
         ],
       }),
     );
@@ -102,6 +104,25 @@ describe('mirroring through the mesh', () => {
     // this file (vitest reports unhandled rejections). A request after it shows the proxy still serves.
     expect(await post('unreachable', '/d', 'y')).toMatchObject({ status: 200, body: 'ok v1' });
     expect(await post('unreachable', '/e', 'y')).toMatchObject({ status: 200, body: 'ok v1' });
+  });
+
+  it('the route timeout covers reading the body kept for the mirror: a stalled upload gets 504', async () => {
+    // The mirror buffered the body outside the route timeout: bounded only by the 300 s request timeout.
+    const answer = await new Promise<string>((resolve) => {
+      const s = net.connect(caller.ports.outbound, '127.0.0.1', () =>
+        s.write('PUT /u HTTP/1.1\r\nhost: reviews\r\nx-case: slow-upload\r\ncontent-length: 20\r\n\r\n01234'),
+      );
+      let got = '';
+      s.on('data', (d) => {
+        got += d;
+        if (got.includes('\r\n\r\n')) s.destroy();
+      });
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+      s.setTimeout(5000, () => s.destroy()); // the 15 s vitest limit would say less
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 504/);
+    expect(answer).toContain('x-meshc-error: upstream-timeout');
   });
 
   it('mirrors nothing at percent 0, nor a body past maxBodyBytes', async () => {
