@@ -3,12 +3,11 @@
 // while the client sees only v1's answer; with percent 0 nothing is mirrored; a shadow that fails
 // changes nothing for the client; a body past maxBodyBytes is not mirrored.
 import type { ServerResponse } from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
-import { send, type TestApp } from './harness.js';
+import { rawExchange, send, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
 const byCase = (name: string, extra: Partial<BundleRoute>): BundleRoute =>
@@ -108,19 +107,11 @@ describe('mirroring through the mesh', () => {
 
   it('the route timeout covers reading the body kept for the mirror: a stalled upload gets 504', async () => {
     // The mirror buffered the body outside the route timeout: bounded only by the 300 s request timeout.
-    const answer = await new Promise<string>((resolve) => {
-      const s = net.connect(caller.ports.outbound, '127.0.0.1', () =>
-        s.write('PUT /u HTTP/1.1\r\nhost: reviews\r\nx-case: slow-upload\r\ncontent-length: 20\r\n\r\n01234'),
-      );
-      let got = '';
-      s.on('data', (d) => {
-        got += d;
-        if (got.includes('\r\n\r\n')) s.destroy();
-      });
-      s.on('close', () => resolve(got));
-      s.on('error', () => resolve(got));
-      s.setTimeout(5000, () => s.destroy()); // the 15 s vitest limit would say less
-    });
+    const answer = await rawExchange(
+      caller.ports.outbound,
+      'PUT /u HTTP/1.1\r\nhost: reviews\r\nx-case: slow-upload\r\ncontent-length: 20\r\n\r\n01234',
+      { untilHead: true },
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 504/);
     expect(answer).toContain('x-meshc-error: upstream-timeout');
   });

@@ -10,7 +10,7 @@ import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import { bundle, destination, retries, route, staticEndpoint } from './bundle-factory.js';
 import { seededRandom } from './fakes.js';
-import { type Reply, send, sendMany, type TestApp } from './harness.js';
+import { rawExchange, type Reply, send, sendMany, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
 const byCase = (name: string, extra: Partial<BundleRoute>): BundleRoute =>
@@ -414,17 +414,3 @@ describe('slow clients', () => {
     expect(answer).toContain('x-meshc-error: request-timeout');
   });
 });
-
-/** Writes `bytes` on a fresh connection and collects everything until the proxy closes it. */
-function rawExchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
-    let got = '';
-    s.on('data', (d) => {
-      got += d;
-    });
-    s.on('close', () => resolve(got));
-    s.on('error', () => resolve(got));
-    s.setTimeout(5000, () => s.destroy());
-  });
-}
