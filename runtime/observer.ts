@@ -15,6 +15,8 @@ export interface ProxyObserver {
   requestEnded?(ctx: RequestContext, direction: Direction, durationMs: number): void;
   /** A request that never got parsed (431, 400, 408 written straight to the socket). */
   clientError?(direction: Direction, code: ProxyErrorCode): void;
+  /** A mirror's shadow to `destination`/`version` was dropped: that version's circuit breaker is full. */
+  shadowDropped?(destination: string, version: string): void;
   /** Outlier detection ejected `endpoint` (host:port) of `destination`/`version` for `forMs`. */
   outlierEjected?(destination: string, version: string, endpoint: string, forMs: number): void;
   /** An unexpected exception, answered as 500 internal-error; the only place its stack goes. */

@@ -95,9 +95,33 @@ export class Http1Agent {
     return true;
   }
 
+  /**
+   * Takes a request that gave up out of the queue for a connection of its address, so a queue behind
+   * a busy or hung endpoint holds only requests still wanting an answer. False when it is not queued
+   * (already on a connection, one being opened included: its handler's abort ends it there).
+   */
+  cancel(request: ClientRequest, handler: ClientHandler): boolean {
+    return this.pools.get(request.port)?.get(request.host)?.cancel(handler) ?? false;
+  }
+
+  /**
+   * Closes expired idle connections, and drops the pools left with no connection and no request
+   * waiting: endpoints come and go (dns: names of rescheduled pods), and a pool per address ever
+   * dialled would be kept forever. The timer stops with the last pool.
+   */
   private sweep(): void {
     const now = performance.now();
-    for (const pool of this.allPools()) pool.sweep(now);
+    for (const [port, byHost] of this.pools) {
+      for (const [host, pool] of byHost) {
+        pool.sweep(now);
+        if (pool.unused()) byHost.delete(host);
+      }
+      if (byHost.size === 0) this.pools.delete(port);
+    }
+    if (this.pools.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /**
@@ -128,6 +152,9 @@ interface Waiting {
   readonly request: ClientRequest;
   readonly handler: ClientHandler;
 }
+
+/** Taken entries at the head of the wait queue are cut off once there are this many (and half of it). */
+const QUEUE_COMPACT_AT = 64;
 
 class OriginPool {
   /** The Host header when a request has none: the address. */
@@ -161,7 +188,8 @@ class OriginPool {
       }
       conn = this.open();
     }
-    conn.assign(request, handler);
+    // The handler gave up in onConnect: the connection is free for the next waiting request.
+    if (!conn.assign(request, handler)) this.release(conn);
   }
 
   private open(): Connection {
@@ -171,21 +199,47 @@ class OriginPool {
   }
 
   private takeWaiting(): Waiting | undefined {
-    if (this.next >= this.waiting.length) return undefined;
-    const w = this.waiting[this.next++]!;
-    if (this.next === this.waiting.length) {
-      this.waiting.length = 0;
+    const waiting = this.waiting;
+    if (this.next >= waiting.length) return undefined;
+    const w = waiting[this.next++]!;
+    if (this.next === waiting.length) {
+      waiting.length = 0;
+      this.next = 0;
+    } else if (this.next >= QUEUE_COMPACT_AT && this.next * 2 >= waiting.length) {
+      // A queue that never empties would otherwise keep every request it ever served.
+      waiting.splice(0, this.next);
       this.next = 0;
     }
     return w;
   }
 
-  /** The connection's exchange is over and it may be reused: the next waiting request, or idle. */
+  /** Removes `handler`'s request from the queue; false when it is not there. */
+  cancel(handler: ClientHandler): boolean {
+    const waiting = this.waiting;
+    // Requests mostly give up in arrival order (one timeout for all): the first is the likely one.
+    for (let i = this.next; i < waiting.length; i++) {
+      if (waiting[i]!.handler !== handler) continue;
+      if (i === this.next) this.takeWaiting();
+      else waiting.splice(i, 1);
+      return true;
+    }
+    return false;
+  }
+
+  /** No connection, none being opened, nobody waiting: the agent may forget this pool. */
+  unused(): boolean {
+    return this.all.size === 0 && this.next >= this.waiting.length;
+  }
+
+  /**
+   * The connection's exchange is over and it may be reused: the next waiting request, or idle. A
+   * loop, not a recursion: a request that gave up while its connection was coming (its handler aborts
+   * in onConnect) leaves the connection free for the next, and a thousand such must not nest a
+   * thousand calls deep.
+   */
   release(conn: Connection): void {
-    const w = this.takeWaiting();
-    if (w !== undefined) {
-      conn.assign(w.request, w.handler);
-      return;
+    for (let w = this.takeWaiting(); w !== undefined; w = this.takeWaiting()) {
+      if (conn.assign(w.request, w.handler)) return;
     }
     if (this.agent.closed) {
       conn.socket.destroy();
@@ -235,6 +289,8 @@ class Connection {
   request: ClientRequest | undefined;
   /** Bytes of the current request went out: the connection can no longer be handed back clean. */
   wrote = false;
+  /** Inside start()'s onConnect: an abort there leaves handing the connection on to start's caller. */
+  starting = false;
   requestDone = false;
   responseDone = false;
   keepAlive = false;
@@ -291,7 +347,11 @@ class Connection {
     );
   }
 
-  assign(request: ClientRequest, handler: ClientHandler): void {
+  /**
+   * Gives the connection a request. False when it is still free after all: connected, the handler
+   * gave up in onConnect (or its head could not be made); the caller hands it on, not this.
+   */
+  assign(request: ClientRequest, handler: ClientHandler): boolean {
     this.request = request;
     this.handler = handler;
     this.wrote = false;
@@ -302,8 +362,9 @@ class Connection {
     this.paused = false;
     this.held.length = 0;
     this.heldComplete = false;
-    if (this.connected) this.start();
-    else handler.onAssigned?.();
+    if (this.connected) return this.start();
+    handler.onAssigned?.();
+    return true;
   }
 
   /** The response is kept from the handler: its head is not told yet, or the handler paused. */
@@ -311,11 +372,16 @@ class Connection {
     return this.headRaw !== undefined || this.paused;
   }
 
-  /** The connection is up: hand it to the handler, then send the request. */
-  start(): void {
+  /**
+   * The connection is up: hand it to the handler, then send the request. False when nothing was sent
+   * and the connection is free again; its caller, not this, hands it on (see release).
+   */
+  start(): boolean {
     const handler = this.handler!;
+    this.starting = true;
     handler.onConnect?.(abort.bind(this, handler));
-    if (this.handler !== handler) return; // aborted in onConnect
+    this.starting = false;
+    if (this.handler !== handler) return false; // aborted in onConnect
     const request = this.request!;
     let head: string;
     try {
@@ -323,9 +389,8 @@ class Connection {
     } catch (err) {
       // A header value no server may receive (a mutation's): nothing was sent.
       this.handler = undefined;
-      this.pool.release(this);
       handler.onError?.(err as Error);
-      return;
+      return false;
     }
     this.wrote = true;
     const body = request.body;
@@ -342,6 +407,7 @@ class Connection {
       socket.write(head, 'latin1');
       this.requestDone = true;
     }
+    return true;
   }
 
   /** The head goes out with the body's first bytes: a body that breaks first sends nothing at all. */
@@ -454,8 +520,8 @@ class Connection {
 function abort(this: Connection, handler: ClientHandler, err?: Error): void {
   if (this.handler !== handler) return;
   this.handler = undefined;
-  if (!this.wrote) this.pool.release(this);
-  else this.socket.destroy();
+  if (this.wrote) this.socket.destroy();
+  else if (!this.starting) this.pool.release(this);
   handler.onError?.(err ?? new Error('request aborted'));
 }
 
@@ -469,8 +535,8 @@ function onConnect(this: ClientSocket): void {
   const conn = this[kClient]!;
   conn.connected = true;
   conn.consumed = consumeSocket(this, conn.parser, onParserExecute);
-  if (conn.handler) conn.start();
-  else conn.pool.release(conn); // its request was abandoned while connecting
+  // Its request was abandoned while connecting, or gave up in onConnect: the next one may have it.
+  if (conn.handler === undefined || !conn.start()) conn.pool.release(conn);
 }
 
 function onData(this: ClientSocket, chunk: Buffer): void {

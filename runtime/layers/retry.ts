@@ -52,7 +52,7 @@ export const retryLayer: Layer<RetryConfig> = (cfg) => (next) => async (ctx) => 
       if (outcome instanceof ProxyError) throw outcome;
       return outcome;
     }
-    if (!(outcome instanceof ProxyError)) discard(outcome);
+    if (!(outcome instanceof ProxyError)) await discard(outcome);
     await sleep(ctx, backoffMs(retry, policy.backoff, cfg.random));
   }
 };
@@ -61,7 +61,18 @@ function replayable(ctx: RequestContext): boolean {
   return ctx.body.kind !== 'stream';
 }
 
-/** Drains a response we will not forward, so its keep-alive connection can be reused. */
-function discard(res: ProxyResponse): void {
-  if (res.body instanceof Readable) res.body.resume();
+/**
+ * Ends a response we will not forward by destroying its body, which aborts the exchange and closes
+ * its connection (Envoy resets that stream). Draining it instead waited on the upstream: a body that
+ * stalled after its head held the attempt's breaker slot and its endpoint's in-flight count for good,
+ * and after maxRequests of them the destination was circuit-open. Resolves once the body closed, when
+ * those are given back, so the next attempt is not refused for this one's slot. A body that came whole
+ * (a Buffer, the usual small error answer) holds nothing and its connection was already reused.
+ */
+function discard(res: ProxyResponse): Promise<void> | undefined {
+  const body = res.body;
+  if (!(body instanceof Readable) || body.closed) return undefined;
+  const closed = new Promise<void>((resolve) => body.once('close', resolve));
+  body.destroy();
+  return closed;
 }

@@ -70,15 +70,16 @@ export interface OutboundRoutes {
 }
 
 /**
- * A destination's live state, which Envoy keeps in a cluster across route-only updates: the circuit
- * breaker's counts, and per version the endpoints (requests in flight, ejections) and the outlier
- * detector sweeping them. `settings` says what it was built for; only an activation with the same
- * settings carries it over.
+ * A destination's live state, which Envoy keeps in its clusters (one per version) across route-only
+ * updates: per version the circuit breaker's counts, the endpoints (requests in flight, ejections)
+ * and the outlier detector sweeping them. `settings` says what it was built for; only an activation
+ * with the same settings carries it over.
  */
 export interface ClusterState {
   readonly settings: string;
-  readonly breaker: CircuitBreaker;
   readonly versions: ReadonlyMap<string, VersionState>;
+  /** Each version's breaker, by version name (circuitBreakerLayer's lookup). */
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
 }
 
 interface VersionState extends VersionTarget {
@@ -125,15 +126,17 @@ export function buildOutboundRoutes(
       hashHeader:
         dest.policy.loadBalancer.policy === 'ring-hash' ? dest.policy.loadBalancer.hashHeader : null,
       connectTimeoutMs: dest.policy.connectTimeoutMs,
-      breaker: cluster.breaker,
     };
     agents.add(target.agent);
     const terminal = forwardToDestination(target);
+    // Shadows take slots of their version's breaker like any attempt, and are dropped when it is
+    // full (mirror.ts): they never hold a slot the versions taking real traffic need.
+    const shadow = compose([circuitBreakerLayer({ breakers: cluster.breakers })], terminal);
     destinations.set(dest.service, {
       service: dest.service,
       table: compileRouteTable(dest),
       handlers: dest.routes.map((route) =>
-        compose(outboundStack(route, cluster.breaker, terminal, deps), terminal),
+        compose(outboundStack(route, cluster.breakers, shadow, deps), terminal),
       ),
     });
   }
@@ -160,8 +163,8 @@ export function buildOutboundRoutes(
  */
 function outboundStack(
   route: BundleRoute,
-  breaker: CircuitBreaker,
-  terminal: Handler,
+  breakers: ReadonlyMap<string, CircuitBreaker>,
+  shadow: Handler,
   deps: OutboundDeps,
 ): Wrap[] {
   const { random, clock } = deps;
@@ -176,48 +179,52 @@ function outboundStack(
     stack.push(headersLayer({ request, response }));
   // The weighted version is chosen once per request, outside retry, so attempts stay on it.
   stack.push(pickBackendLayer({ route, random }));
+  // The route timeout covers all attempts and back-offs ("whole-request timeout, retries included"),
+  // and reading a body the proxy keeps: outside the mirror, whose buffering is then bounded too (a
+  // client stalling its upload on a mirrored route held a buffer until the 300 s request timeout).
+  stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
   // The mirror copy leaves once per request, mutated headers included, and is never retried.
   if (route.mirror)
     stack.push(
       mirrorLayer({
         mirror: route.mirror,
-        send: terminal,
+        send: shadow,
+        observer: deps.observer,
         random,
         maxBodyBytes: route.retries.maxBodyBytes,
         timeoutMs: route.timeoutMs,
       }),
     );
-  // The route timeout covers all attempts and back-offs ("whole-request timeout, retries included").
-  stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
   // Retry inside the timeout; each attempt gets a per-try timeout and must fit the budget.
   stack.push(
     retryLayer({ retries: route.retries, budget: new RetryBudget(route.retries.budget, clock), random }),
   );
   // The concurrency limit counts attempts, so a retry storm trips it instead of piling up.
-  stack.push(circuitBreakerLayer({ breaker }));
+  stack.push(circuitBreakerLayer({ breakers }));
   return stack;
 }
 
 /**
- * A destination's breaker and versions. With the same settings as before (policy and identity, what
- * Envoy's cluster holds) the breaker and each version's outlier detector are the previous ones, and
- * endpoints keep their Endpoint objects; a version listing the same endpoints is reused whole. Changed
- * settings start afresh, as Envoy does when a cluster itself is updated.
+ * A destination's versions. With the same settings as before (policy and identity, what Envoy's
+ * clusters hold) each version's breaker and outlier detector are the previous ones, and endpoints
+ * keep their Endpoint objects; a version listing the same endpoints is reused whole. Changed settings
+ * start afresh, as Envoy does when a cluster itself is updated. A breaker per version, as Envoy has
+ * one per cluster: a hanging version (a canary, a mirror target) fills only its own limits.
  */
 function buildCluster(dest: Destination, deps: OutboundDeps, before: ClusterState | undefined): ClusterState {
   const policy = dest.policy;
   const settings = JSON.stringify([policy, dest.spiffeId]);
   const carried = before?.settings === settings ? before : undefined;
   const limits = policy.circuitBreaker;
-  const breaker =
-    carried?.breaker ?? new CircuitBreaker(dest.service, limits.maxRequests, limits.maxPendingRequests);
   const versions = new Map<string, VersionState>();
+  const breakers = new Map<string, CircuitBreaker>();
   const observer = deps.observer;
   for (const v of dest.versions) {
     const listed = JSON.stringify(v.endpoints);
     const old = carried?.versions.get(v.name);
     if (old?.listed === listed) {
       versions.set(v.name, old);
+      breakers.set(v.name, old.breaker);
       continue;
     }
     const outliers =
@@ -225,12 +232,17 @@ function buildCluster(dest: Destination, deps: OutboundDeps, before: ClusterStat
       new OutlierDetector(policy.outlierDetection, deps.clock, {
         ejected: (endpoint, forMs) => observer?.outlierEjected?.(dest.service, v.name, endpoint.key, forMs),
       });
+    const breaker =
+      old?.breaker ??
+      new CircuitBreaker(`${dest.service}/${v.name}`, limits.maxRequests, limits.maxPendingRequests);
+    breakers.set(v.name, breaker);
     versions.set(v.name, {
       listed,
+      breaker,
       endpoints: new EndpointSet(v.endpoints, deps.dns, { previous: old?.endpoints, outliers }),
       balancer: createBalancer(policy.loadBalancer.policy, deps.random),
       outliers,
     });
   }
-  return { settings, breaker, versions };
+  return { settings, versions, breakers };
 }

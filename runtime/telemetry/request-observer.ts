@@ -40,6 +40,10 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
     clientError(direction, code) {
       telemetry.onClientError(direction, code);
     },
+    shadowDropped(destination) {
+      // A breaker refusal like a request's; shadows are not requests, so it is counted here.
+      telemetry.metrics.circuitBreakerOverflows.labels(destination).inc();
+    },
     outlierEjected(destination, version, endpoint, forMs) {
       telemetry.metrics.outlierEjections.labels(destination, version).inc();
       // Rare and worth knowing: one log line per ejection, saying for how long.

@@ -21,6 +21,8 @@ export interface VersionTarget {
   readonly endpoints: EndpointSet;
   readonly balancer: Balancer;
   readonly outliers: OutlierDetector;
+  /** The version's limits; the forwarder holds a pending slot until it has a connection. */
+  readonly breaker: CircuitBreaker;
 }
 
 export interface DestinationTarget {
@@ -30,8 +32,6 @@ export interface DestinationTarget {
   /** Lower-case header whose value ring-hash hashes; null for other policies. */
   readonly hashHeader: string | null;
   readonly connectTimeoutMs: number;
-  /** The destination's limits; the forwarder holds a pending slot until it has a connection. */
-  readonly breaker: CircuitBreaker;
 }
 
 export function forwardToDestination(target: DestinationTarget): Handler {
@@ -56,7 +56,7 @@ export function forwardToDestination(target: DestinationTarget): Handler {
         port: endpoint.port,
         connectTimeoutMs: target.connectTimeoutMs,
         endpoint,
-        breaker: target.breaker,
+        breaker: version.breaker,
       });
       version.outliers.record(endpoint, res.status >= 500);
       return res;

@@ -24,6 +24,8 @@ import { responseHeaders } from './hop-by-hop.js';
 /** A keep-alive pool: http1/client.ts's Http1Agent, plain to the app or mTLS to a sidecar. */
 export interface UpstreamAgent {
   dispatch(request: ClientRequest, handler: ClientHandler): boolean;
+  /** Takes a request still waiting for a connection out of the queue; false when it is not there. */
+  cancel(request: ClientRequest, handler: ClientHandler): boolean;
 }
 
 export interface ForwardTarget {
@@ -34,7 +36,7 @@ export interface ForwardTarget {
   readonly connectTimeoutMs: number;
   /** The balanced endpoint, whose in-flight count this exchange holds; undefined for the app. */
   readonly endpoint: Endpoint | undefined;
-  /** The destination's breaker, whose pending count this exchange holds until it has a connection. */
+  /** The version's breaker, whose pending count this exchange holds until it has a connection. */
   readonly breaker?: CircuitBreaker | undefined;
 }
 
@@ -58,6 +60,8 @@ class Exchange implements ClientHandler {
   abortRequest: ((err: Error) => void) | undefined;
   /** Set when we gave up before the client connected: abort as soon as it does. */
   abandoned: Error | undefined;
+  /** As dispatched, to take it out of the agent's queue if we give up while it waits there. */
+  request: ClientRequest | undefined;
   body: UpstreamBody | undefined;
   /** Counted in the breaker's pending requests (dispatched, no connection yet). */
   waiting = false;
@@ -96,17 +100,15 @@ class Exchange implements ClientHandler {
     if (Number.isFinite(ctx.tryTimeoutMs))
       this.tryTimer = ctx.clock.setTimer(onTryTimeout, ctx.tryTimeoutMs, this);
     ctx.onCancel((err) => this.fail(err));
-    target.agent.dispatch(
-      {
-        host: target.host,
-        port: target.port,
-        method: ctx.method,
-        path: ctx.rawQuery === '' ? ctx.path : `${ctx.path}?${ctx.rawQuery}`,
-        headers: ctx.upstreamHeaders,
-        body: bodyOf(ctx.body),
-      },
-      this,
-    );
+    this.request = {
+      host: target.host,
+      port: target.port,
+      method: ctx.method,
+      path: ctx.rawQuery === '' ? ctx.path : `${ctx.path}?${ctx.rawQuery}`,
+      headers: ctx.upstreamHeaders,
+      body: bodyOf(ctx.body),
+    };
+    target.agent.dispatch(this.request, this);
   }
 
   // A connection is being opened for the request: the connect timeout runs from here. Time queued for
@@ -199,7 +201,9 @@ class Exchange implements ClientHandler {
     if (this.target.endpoint) this.target.endpoint.inFlight--;
     const typed = classifyError(err, this.connected, this.target);
     if (this.abortRequest) this.abortRequest(typed);
-    else this.abandoned = typed;
+    // Still queued for a connection: out of the queue, or the queue would outgrow maxPendingRequests
+    // with requests nobody waits for. Otherwise a connection is being opened for it: abort there.
+    else if (!this.target.agent.cancel(this.request!, this)) this.abandoned = typed;
     this.reject(typed);
   }
 

@@ -3,9 +3,10 @@
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../runtime/clock.js';
-import type { ProxyError, UpstreamTimeoutError } from '../../runtime/errors.js';
+import type { ClientHandler, ClientRequest } from '../../runtime/http1/client.js';
+import { type ProxyError, UpstreamTimeoutError } from '../../runtime/errors.js';
 import { RequestContext } from '../../runtime/stack/context.js';
 import { forward } from '../../runtime/upstream/forward.js';
 import { UpstreamPool } from '../../runtime/upstream/mtls-pool.js';
@@ -100,5 +101,54 @@ describe('forward over mTLS', () => {
     const port = await tlsServer('reviews', () => {});
     const err = (await attempt(port, { tryTimeoutMs: 100 })) as UpstreamTimeoutError;
     expect(err).toMatchObject({ code: 'upstream-timeout', perTry: true });
+  });
+
+  it('attempts that give up queued for a busy connection leave the queue; it drains without a crash', async () => {
+    // The sidecar died here: each attempt that gave up stayed queued, and freeing the connection
+    // handed it through them one stack level each (RangeError past a thousand or two).
+    let answer: (() => void) | undefined;
+    let requests = 0;
+    const port = await tlsServer('reviews', (s) => {
+      const respond = () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      requests++;
+      answer = respond; // the first request is held until the test answers it
+      s.on('data', () => {
+        requests++;
+        respond();
+      });
+    });
+    const agent = pool.agentFor(spiffeOf('reviews'), [pki.rootPem], 1).agent;
+    const cancelled: boolean[] = [];
+    const target = {
+      agent: {
+        dispatch: agent.dispatch.bind(agent),
+        cancel: (request: ClientRequest, handler: ClientHandler) => {
+          const found = agent.cancel(request, handler);
+          cancelled.push(found);
+          return found;
+        },
+      },
+      host: '127.0.0.1',
+      port,
+      connectTimeoutMs: 1000,
+      endpoint: undefined,
+    };
+    const send = (ctx = new RequestContext('GET', {}, systemClock, 0)) =>
+      forward(ctx, target).then(
+        (r) => (r.body instanceof Readable ? r.body.resume() : undefined, r.status),
+        (e: ProxyError) => e.code,
+      );
+    const first = send();
+    await vi.waitFor(() => expect(answer).toBeDefined());
+    const queued = Array.from({ length: 5000 }, () => new RequestContext('GET', {}, systemClock, 0));
+    const gaveUp = queued.map((ctx) => send(ctx));
+    const timeout = new UpstreamTimeoutError('no response within the route timeout', 'test');
+    for (const ctx of queued) ctx.cancel(timeout);
+    expect(new Set(await Promise.all(gaveUp))).toEqual(new Set(['upstream-timeout']));
+    expect(cancelled.length === 5000 && cancelled.every(Boolean)).toBe(true);
+    answer!();
+    expect(await first).toBe(200);
+    expect(await send()).toBe(200);
+    expect(requests).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 // Real sockets for integration tests: tiny app servers on 127.0.0.1 port 0, a client that sends one
 // request and collects the answer, and cleanup of everything a test started.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface TestApp {
   readonly port: number;
@@ -95,4 +95,26 @@ export async function sendMany(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   return out;
+}
+
+/**
+ * Writes `bytes` on a fresh connection and collects everything until the proxy closes it (or, with
+ * `untilHead`, until a response head is in), or 5 s passed.
+ */
+export function rawExchange(
+  port: number,
+  bytes: string,
+  opts: { untilHead?: boolean } = {},
+): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+      if (opts.untilHead && got.includes('\r\n\r\n')) s.destroy();
+    });
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(got));
+    s.setTimeout(5000, () => s.destroy());
+  });
 }

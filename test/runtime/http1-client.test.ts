@@ -181,6 +181,8 @@ interface Outcome {
   error: Error | undefined;
   abort: ((err?: Error) => void) | undefined;
   resume: (() => void) | undefined;
+  /** The agent's cancel() of this request (true when it was waiting for a connection). */
+  cancel: () => boolean;
   /** Settles on onComplete or onError (the first of them). */
   readonly done: Promise<Outcome>;
 }
@@ -210,6 +212,7 @@ function send(
     error: undefined,
     abort: undefined,
     resume: undefined,
+    cancel: () => false,
     done: new Promise<Outcome>((resolve) => (settle = resolve)),
   };
   const handler: ClientHandler = {
@@ -249,10 +252,16 @@ function send(
   // Tests name a server by its origin; the client takes the address.
   const { origin, ...rest } = request;
   const { hostname, port } = new URL(origin);
-  agent.dispatch(
-    { method: 'GET', path: '/', headers: {}, host: hostname, port: Number(port), ...rest },
-    handler,
-  );
+  const sent: ClientRequest = {
+    method: 'GET',
+    path: '/',
+    headers: {},
+    host: hostname,
+    port: Number(port),
+    ...rest,
+  };
+  out.cancel = () => agent.cancel(sent, handler);
+  agent.dispatch(sent, handler);
   return out;
 }
 
@@ -630,6 +639,67 @@ describe('connection limit', () => {
     expect(shape(await first.done)).toEqual(['connect', 'error']);
     expect(shape(await waiting.done)).toEqual(['error']);
     expect(server.requests()).toHaveLength(1);
+  });
+
+  it('a request that gives up while waiting leaves the queue: never sent, never told', async () => {
+    const { server, held, answerNext } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    const gaveUp = send(agent, { origin: server.origin, path: '/b' });
+    const after = send(agent, { origin: server.origin, path: '/c' });
+    await until('the first request in flight', () => held[0]);
+    expect([first.cancel(), gaveUp.cancel(), gaveUp.cancel()]).toEqual([false, true, false]);
+    answerNext();
+    expect(bodyOf(await first.done)).toBe('ok');
+    await until('the next waiting request in flight', () => held[0]);
+    answerNext();
+    expect(bodyOf(await after.done)).toBe('ok');
+    expect(gaveUp.events).toEqual([]);
+    expect(server.requests().map((r) => r.split(' ')[1])).toEqual(['/a', '/c']);
+  });
+
+  it('thousands of waiting requests that give up in onConnect are passed over in a loop, not a recursion', async () => {
+    // Each used to take the freed connection and hand it on from inside its own abort, one stack
+    // level per request: a long enough queue overflowed the stack and killed the process.
+    const { server, held, answerNext } = await heldServer();
+    const agent = newAgent(30_000, { maxConnections: 1 });
+    const first = send(agent, { origin: server.origin, path: '/a' });
+    await until('the first request in flight', () => held[0]);
+    const reason = new Error('gave up');
+    const quitters = Array.from({ length: 10_000 }, () =>
+      send(agent, { origin: server.origin, path: '/q' }, { onConnect: (abort) => abort(reason) }),
+    );
+    const last = send(agent, { origin: server.origin, path: '/last' });
+    answerNext();
+    expect(bodyOf(await first.done)).toBe('ok');
+    await until('the last request in flight', () => held[0]);
+    answerNext();
+    expect(bodyOf(await last.done)).toBe('ok');
+    expect(new Set(quitters.map((q) => `${shape(q).join()} ${q.error?.message}`))).toEqual(
+      new Set(['connect,error gave up']),
+    );
+    expect(server.requests().map((r) => r.split(' ')[1])).toEqual(['/a', '/last']);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it("the sweep drops an address's pool once it has no connection and nobody waiting", async () => {
+    // Endpoints come and go (dns: names of rescheduled pods); a pool kept per address ever dialled grows.
+    const closing = await rawServer((conn) =>
+      conn.socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'),
+    );
+    const keptAlive = await rawServer();
+    const agent = newAgent(30_000);
+    const pools = (agent as unknown as { pools: Map<number, Map<string, unknown>> }).pools;
+    for (const server of [closing, keptAlive])
+      expect(bodyOf(await send(agent, { origin: server.origin }).done)).toBe('ok');
+    await until('the closing server to see the close', () => closing.connections[0]!.closed || undefined);
+    // The sweep runs every second: waiting for it is the passing of time under test.
+    for (let i = 0; i < 40 && pools.has(closing.port); i++) await sleep(100);
+    expect([...pools.keys()]).toEqual([keptAlive.port]);
+    // A pool dropped is made again on the next request to its address.
+    expect(bodyOf(await send(agent, { origin: closing.origin }).done)).toBe('ok');
+    expect(bodyOf(await send(agent, { origin: keptAlive.origin }).done)).toBe('ok');
+    expect(keptAlive.connections).toHaveLength(1);
   });
 
   it('a connector decides when a connection may carry its first request', async () => {

@@ -108,28 +108,46 @@ describe('header mutations', () => {
 });
 
 describe('circuit breaker', () => {
+  /** A request for `version` of the destination. */
+  const ctxFor = (version: string) => Object.assign(ctxOf(), { version });
+
   it('fails fast beyond maxRequests and frees the slot when the body closes', async () => {
-    const breaker = new CircuitBreaker('reviews', 1);
+    const breaker = new CircuitBreaker('reviews/v1', 1);
     const body = new PassThrough();
-    const handler = compose([circuitBreakerLayer({ breaker })], async (): Promise<ProxyResponse> => ({
-      status: 200,
-      headers: {},
-      body,
-    }));
-    await handler(ctxOf());
+    const handler = compose(
+      [circuitBreakerLayer({ breakers: new Map([['v1', breaker]]) })],
+      async (): Promise<ProxyResponse> => ({ status: 200, headers: {}, body }),
+    );
+    await handler(ctxFor('v1'));
     expect(breaker.active).toBe(1);
-    await expect(handler(ctxOf())).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(handler(ctxFor('v1'))).rejects.toBeInstanceOf(CircuitOpenError);
     body.destroy();
     await new Promise((r) => setImmediate(r));
     expect(breaker.active).toBe(0);
   });
 
+  it("counts each version in its own breaker: one version's full limit refuses none of another's", async () => {
+    const breakers = new Map([
+      ['v1', new CircuitBreaker('reviews/v1', 1)],
+      ['v2', new CircuitBreaker('reviews/v2', 1)],
+    ]);
+    const handler = compose([circuitBreakerLayer({ breakers })], async () => ({
+      status: 200,
+      headers: {},
+      body: new PassThrough(),
+    }));
+    await handler(ctxFor('v2'));
+    await expect(handler(ctxFor('v2'))).rejects.toBeInstanceOf(CircuitOpenError);
+    expect((await handler(ctxFor('v1'))).status).toBe(200);
+    expect([breakers.get('v1')!.active, breakers.get('v2')!.active]).toEqual([1, 1]);
+  });
+
   it('frees the slot when the attempt fails', async () => {
-    const breaker = new CircuitBreaker('reviews', 1);
-    const handler = compose([circuitBreakerLayer({ breaker })], async () => {
+    const breaker = new CircuitBreaker('reviews/v1', 1);
+    const handler = compose([circuitBreakerLayer({ breakers: new Map([['v1', breaker]]) })], async () => {
       throw new Error('boom');
     });
-    await expect(handler(ctxOf())).rejects.toThrow('boom');
+    await expect(handler(ctxFor('v1'))).rejects.toThrow('boom');
     expect(breaker.active).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import { bundle, destination, retries, route, staticEndpoint } from './bundle-factory.js';
 import { seededRandom } from './fakes.js';
-import { type Reply, send, sendMany, type TestApp } from './harness.js';
+import { rawExchange, type Reply, send, sendMany, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
 const byCase = (name: string, extra: Partial<BundleRoute>): BundleRoute =>
@@ -59,6 +59,10 @@ describe('resilience through the mesh', () => {
         else res.end('fast');
       } else if (url.startsWith('/reset')) {
         req.socket.destroy();
+      } else if (url.startsWith('/stalled-503')) {
+        // The first answer's head and a part of its body, then nothing more: the rest never comes.
+        if (n > 1) res.end('ok');
+        else res.writeHead(503, { 'content-length': '100' }).write('0123456789');
       } else if (url.startsWith('/echo')) {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
@@ -160,6 +164,10 @@ describe('resilience through the mesh', () => {
             spiffeId: 'spiffe://shop.local/reviews',
             versions: { v1: here },
             policy: { circuitBreaker: { maxConnections: 10, maxPendingRequests: 10, maxRequests: 1 } },
+            routes: [
+              byCase('retry', { retries: retries({ attempts: 2, on: { statuses: [503] }, backoff: fast }) }),
+              route({ name: 'default' }),
+            ],
           }),
           destination({
             service: 'by-dns',
@@ -271,6 +279,15 @@ describe('resilience through the mesh', () => {
     expect(r.status).toBe(503);
     expect(r.headers['x-meshc-error']).toBe('circuit-open');
     expect((await slow).status).toBe(200);
+    expect((await call('/', { host: 'limited' })).status).toBe(200);
+  });
+
+  it('a retried response whose body stalls gives its breaker slot back: the retry and later requests pass', async () => {
+    // Only drained, the 503's body held its slot until the body ended, which it never does: with
+    // maxRequests 1 the retry itself, and every request after it, was refused circuit-open.
+    const retried = await call('/stalled-503', { host: 'limited', case: 'retry' });
+    expect([retried.status, retried.body]).toEqual([200, 'ok']);
+    expect(hits.get('/stalled-503')).toBe(2);
     expect((await call('/', { host: 'limited' })).status).toBe(200);
   });
 
@@ -397,17 +414,3 @@ describe('slow clients', () => {
     expect(answer).toContain('x-meshc-error: request-timeout');
   });
 });
-
-/** Writes `bytes` on a fresh connection and collects everything until the proxy closes it. */
-function rawExchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
-    let got = '';
-    s.on('data', (d) => {
-      got += d;
-    });
-    s.on('close', () => resolve(got));
-    s.on('error', () => resolve(got));
-    s.setTimeout(5000, () => s.destroy());
-  });
-}
