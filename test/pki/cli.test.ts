@@ -1,7 +1,8 @@
 // meshc ca / certs / keys run in-process through runCli on real temp directories, with an injected
 // clock: the files and their modes, refusals as one-line coded errors, all-or-nothing writes, renew.
 import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
@@ -219,5 +220,93 @@ describe('meshc certs', () => {
       /^meshc: error\[PKI_WRONG_CA\]: certs\/ratings\.crt was issued by CN=shop\.local intermediate CA \w+, not by the CA in ca2\n  hint: after a CA rotation re-issue it: meshc certs issue ratings --force\n$/,
     );
     expect(file('certs/ratings.crt')).toBe(ratings);
+  });
+
+  test('a key path that is a directory is refused before any file is replaced (was: half replaced, exit 70)', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', '--all', ...ISSUE);
+    const before = readdirSync(join(temp.dir, 'certs')).map((n) => [n, file(`certs/${n}`)]);
+    rmSync(join(temp.dir, 'certs/reviews.key'));
+    mkdirSync(join(temp.dir, 'certs/reviews.key'));
+    const res = await meshc('certs', 'issue', '--all', '--force', ...ISSUE);
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toBe(
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot write certs/reviews.key: it is a directory; nothing was written\n',
+    );
+    for (const [n, text] of before) if (n !== 'reviews.key') expect(file(`certs/${n}`)).toBe(text);
+    expect(readdirSync(join(temp.dir, 'certs')).sort()).toEqual([
+      'ratings.crt',
+      'ratings.key',
+      'reviews.crt',
+      'reviews.key',
+    ]);
+  });
+
+  test('an output directory another meshc is writing is refused (PKI_LOCKED), nothing written', async () => {
+    await makeCa();
+    writeSpec();
+    mkdirSync(join(temp.dir, 'certs'));
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      command: 'certs renew',
+      since: '2030-01-01T00:00:00.000Z',
+    };
+    writeFileSync(join(temp.dir, 'certs/.meshc-lock'), `${JSON.stringify(holder)}\n`);
+    const res = await meshc('certs', 'issue', '--all', ...ISSUE);
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_LOCKED\]: certs is being written by meshc certs renew \(pid \d+ on .*\); nothing was written\n  hint: wait for it to finish; if no meshc runs there, remove .*certs\/\.meshc-lock\n$/,
+    );
+    expect(readdirSync(join(temp.dir, 'certs'))).toEqual(['.meshc-lock']);
+    rmSync(join(temp.dir, 'certs/.meshc-lock'));
+    expect((await meshc('certs', 'issue', '--all', ...ISSUE)).code).toBe(0);
+    expect(readdirSync(join(temp.dir, 'certs'))).not.toContain('.meshc-lock');
+  });
+
+  test('unreadable or unwritable paths are coded errors naming them, exit 2', async () => {
+    await makeCa();
+    writeSpec();
+    rmSync(join(temp.dir, 'ca/issuing/ca.crt'));
+    mkdirSync(join(temp.dir, 'ca/issuing/ca.crt'));
+    const read = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect([read.code, read.err]).toEqual([
+      2,
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot read ca/issuing/ca.crt: it is a directory\n',
+    ]);
+    writeFileSync(join(temp.dir, 'plain'), 'a file');
+    const write = await meshc('keys', 'init', '--out', 'plain/keys');
+    expect([write.code, write.err]).toEqual([
+      2,
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot write plain/keys: a parent is not a directory\n',
+    ]);
+  });
+});
+
+describe('private keys are written to new or regular files only', () => {
+  test('keys init --force refuses a key path that is a symlink (to /dev/stdout, or another file)', async () => {
+    expect((await meshc('keys', 'init', '--out', 'keys')).code).toBe(0);
+    const pub = file('keys/bundle-signing.pub');
+    writeFileSync(join(temp.dir, 'captured'), '');
+    rmSync(join(temp.dir, 'keys/bundle-signing.key'));
+    symlinkSync(join(temp.dir, 'captured'), join(temp.dir, 'keys/bundle-signing.key'));
+    const res = await meshc('keys', 'init', '--out', 'keys', '--force');
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_FILE_UNUSABLE\]: keys\/bundle-signing\.key is a symbolic link, not a regular file; nothing was written\n/,
+    );
+    expect(file('captured')).toBe('');
+    expect(file('keys/bundle-signing.pub')).toBe(pub);
+  });
+
+  test('with a permissive umask the directories made for keys are 0700', async () => {
+    const previous = process.umask(0o000);
+    try {
+      expect((await meshc('ca', 'init', '--out', 'ca/root', '--trust-domain', 'shop.local')).code).toBe(0);
+    } finally {
+      process.umask(previous);
+    }
+    expect([mode('ca'), mode('ca/root'), mode('ca/root/root.crt')]).toEqual([0o700, 0o700, 0o644]);
   });
 });
