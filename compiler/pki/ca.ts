@@ -27,13 +27,15 @@ export interface CreateRootOptions {
 /** A self-signed root CA for a trust domain; its URI SAN `spiffe://<td>` records the trust domain. */
 export async function createRootCa(opts: CreateRootOptions): Promise<CreatedCa> {
   checkTrustDomain(opts.trustDomain);
+  const notAfter = opts.now + (opts.validityMs ?? ROOT_VALIDITY_MS);
+  checkEncodableNotAfter(notAfter, '--validity');
   const keys = await generateKeyPair(opts.keyType);
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(opts.random),
     name: `CN=${opts.trustDomain} root CA ${ski.keyId.slice(0, 8)}`,
     notBefore: new Date(opts.now - BACKDATE_MS),
-    notAfter: new Date(opts.now + (opts.validityMs ?? ROOT_VALIDITY_MS)),
+    notAfter: new Date(notAfter),
     signingAlgorithm: signingAlgorithmFor(opts.keyType),
     keys: { publicKey: keys.publicKey, privateKey: keys.privateKey },
     extensions: [
@@ -66,6 +68,7 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   }
   const notBefore = Math.max(opts.now - BACKDATE_MS, parent.notBefore);
   const notAfter = opts.now + (opts.validityMs ?? INTERMEDIATE_VALIDITY_MS);
+  checkEncodableNotAfter(notAfter, '--validity');
   checkWithinParent(parent, notAfter, '--validity');
   const keys = await generateKeyPair(opts.keyType);
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
@@ -105,6 +108,20 @@ export function resolveTrustDomain(caTrustDomain: string | undefined, requested:
   }
   checkTrustDomain(td);
   return td;
+}
+
+/** RFC 5280 §4.1.2.5: the latest notAfter a certificate can hold is 99991231235959Z. */
+export const LATEST_NOT_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** Refuses a lifetime ending past what X.509 can encode (a later date is written malformed). */
+export function checkEncodableNotAfter(notAfter: number, flag: string): void {
+  if (!(notAfter <= LATEST_NOT_AFTER)) {
+    throw new PkiError(
+      'PKI_BAD_ARGUMENT',
+      `${flag} is too long: a certificate cannot be valid past 9999-12-31T23:59:59Z (RFC 5280)`,
+      `use a shorter ${flag}`,
+    );
+  }
 }
 
 /** A certificate must not outlive the CA that signs it: peers would reject it once the CA expires. */

@@ -1,7 +1,7 @@
 // Workload certificates (X.509-SVIDs): one URI SAN spiffe://<td>/<service>, the service name as a
 // DNS SAN (for tools that match host names), usable as both TLS server and client, short-lived.
 import { formatSpiffeId } from '../../runtime/identity/spiffe-id.js';
-import { checkWithinParent, resolveTrustDomain } from './ca.js';
+import { checkEncodableNotAfter, checkWithinParent, resolveTrustDomain } from './ca.js';
 import { PkiError } from './errors.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { generateWorkloadKeyPair, type KeyType } from './keys.js';
@@ -70,6 +70,7 @@ export async function issueWorkloadCertificate(opts: IssueOptions): Promise<Issu
   const spiffeId = formatSpiffeId(trustDomain, service);
   const notBefore = Math.max(opts.now - BACKDATE_MS, ca.notBefore);
   const notAfter = opts.now + (opts.ttlMs ?? DEFAULT_WORKLOAD_TTL_MS);
+  checkEncodableNotAfter(notAfter, '--ttl');
   checkWithinParent(ca, notAfter, '--ttl');
   const keys = await generateWorkloadKeyPair(opts.keyType);
   const cert = await x509.X509CertificateGenerator.create({

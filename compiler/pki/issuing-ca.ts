@@ -53,6 +53,13 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
     );
   }
   const { notBefore, notAfter } = validityOf(ca);
+  if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) {
+    throw new PkiError(
+      'PKI_BAD_PEM',
+      `${files.label}: the CA certificate's validity cannot be read (notBefore ${ca.validFrom}, notAfter ${ca.validTo})`,
+      'make a new CA: a date past 9999-12-31 cannot be encoded (RFC 5280)',
+    );
+  }
   if (now > notAfter || now < notBefore) {
     const when = now > notAfter ? `expired ${ca.validTo}` : `is not valid before ${ca.validFrom}`;
     throw new PkiError(

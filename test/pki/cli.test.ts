@@ -6,6 +6,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
+import { generateKeyPair } from '../../compiler/pki/keys.js';
+import { x509 } from '../../compiler/pki/x509.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { writeFiles } from '../helpers/spec-fixtures.js';
 import { DAY, HOUR, makeTempDir } from './helpers.js';
@@ -96,6 +98,51 @@ describe('meshc ca', () => {
     expect((await meshc('ca', 'frobnicate', '--out', 'x')).err).toMatch(
       /^meshc ca: unknown ca subcommand "frobnicate"/,
     );
+  });
+
+  test('a validity ending past 9999-12-31 is refused before writing; a CA holding such a date is unreadable', async () => {
+    const res = await meshc(
+      'ca',
+      'init',
+      '--out',
+      'r',
+      '--trust-domain',
+      'shop.local',
+      '--validity',
+      '8000y',
+    );
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toBe(
+      'meshc: error[PKI_BAD_ARGUMENT]: --validity is too long: a certificate cannot be valid past 9999-12-31T23:59:59Z (RFC 5280)\n  hint: use a shorter --validity\n',
+    );
+    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    // A root another tool wrote with such a date: its notAfter does not parse.
+    const keys = await generateKeyPair('ecdsa');
+    const bad = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=bad root',
+      notBefore: new Date(T0 - DAY),
+      notAfter: new Date(Date.UTC(12000, 0, 1)),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      keys,
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    writeFiles(temp.dir, { 'bad/root.crt': bad.toString('pem'), 'bad/root.key': keys.privateKeyPem });
+    const inter = await meshc(
+      'ca',
+      'intermediate',
+      '--root',
+      'bad',
+      '--out',
+      'i',
+      '--trust-domain',
+      'shop.local',
+    );
+    expect(inter.code).toBe(2);
+    expect(inter.err).toMatch(
+      /^meshc: error\[PKI_BAD_PEM\]: bad: the CA certificate's validity cannot be read/,
+    );
+    expect(() => statSync(join(temp.dir, 'i'))).toThrow();
   });
 
   test('refuses a root whose key is corrupt, or belongs to another root', async () => {
