@@ -1,12 +1,12 @@
 // Making CAs: a self-signed root (10 years by default) and intermediates under it, so the key that
 // signs workload certificates every day is not the root, which can stay offline.
-import { isValidTrustDomain } from '../../runtime/identity/spiffe-id.js';
 import { PkiError } from './errors.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { generateKeyPair, type KeyType, signingAlgorithmFor } from './keys.js';
 import { BACKDATE_MS, INTERMEDIATE_VALIDITY_MS, ROOT_VALIDITY_MS } from './lifetimes.js';
 import { joinPem } from './pem.js';
 import { type RandomBytes, randomSerial } from './serial.js';
+import { isMeshTrustDomain } from './spec-identity.js';
 import { x509 } from './x509.js';
 
 export interface CreatedCa {
@@ -136,11 +136,11 @@ export function checkWithinParent(parent: IssuingCa, notAfter: number, flag: str
 }
 
 function checkTrustDomain(td: string): void {
-  if (!isValidTrustDomain(td)) {
+  if (!isMeshTrustDomain(td)) {
     throw new PkiError(
       'PKI_BAD_ARGUMENT',
-      `"${td}" is not a valid trust domain`,
-      'use a DNS-like name: shop.local',
+      `"${td.length > 80 ? `${td.slice(0, 80)}...` : td}" is not a valid trust domain`,
+      'use a DNS-like name of at most 253 characters: shop.local',
     );
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
 import { generateKeyPair } from '../../compiler/pki/keys.js';
+import { TRUST_DOMAIN_MAX_LENGTH, TRUST_DOMAIN_PATTERN } from '../../compiler/pki/spec-identity.js';
 import { x509 } from '../../compiler/pki/x509.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { writeFiles } from '../helpers/spec-fixtures.js';
@@ -145,6 +146,23 @@ describe('meshc ca', () => {
     expect(() => statSync(join(temp.dir, 'i'))).toThrow();
   });
 
+  test('a trust domain the spec schema would refuse is refused, as in the schema (pattern, 253 characters)', async () => {
+    const schema = JSON.parse(
+      readFileSync(new URL('../../schema/mesh.schema.json', import.meta.url), 'utf8'),
+    );
+    const spec = schema.$defs.MeshSpec.properties.trustDomain;
+    expect([TRUST_DOMAIN_PATTERN.source, TRUST_DOMAIN_MAX_LENGTH]).toEqual([spec.pattern, spec.maxLength]);
+    for (const td of ['.', '..', 'a..b', 'shop_local', 'shop.local.', '-shop.local', 'a'.repeat(254)]) {
+      const res = await meshc('ca', 'init', '--out', 'r', `--trust-domain=${td}`);
+      expect([res.code, res.err.split('\n')[0]]).toEqual([
+        2,
+        expect.stringMatching(/^meshc: error\[PKI_BAD_ARGUMENT\]: ".*" is not a valid trust domain$/),
+      ]);
+    }
+    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    expect((await meshc('ca', 'init', '--out', 'r', '--trust-domain', 'a'.repeat(253))).code).toBe(0);
+  });
+
   test('refuses a root whose key is corrupt, or belongs to another root', async () => {
     await makeCa();
     expect((await meshc('ca', 'init', '--out', 'other', '--trust-domain', 'shop.local')).code).toBe(0);
@@ -218,6 +236,17 @@ describe('meshc certs', () => {
     writeSpec('shop.local', ', workloadTtl: 2h');
     await meshc('certs', 'issue', 'ratings', ...ISSUE);
     expect(new Date(new X509Certificate(file('certs/ratings.crt')).validTo).getTime()).toBe(T0 + 2 * HOUR);
+  });
+
+  test('a spec whose trust domain fails validation (MC2012) is refused', async () => {
+    await makeCa();
+    writeSpec('shop_local');
+    const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect([res.code, res.err.split('\n')[0]]).toEqual([
+      2,
+      'meshc: error[PKI_BAD_SPEC]: mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
+    ]);
+    expect((await meshc('certs', 'renew', ...ISSUE)).err).toMatch(/^meshc: error\[PKI_BAD_SPEC\]/);
   });
 
   test('a spec of another trust domain than the CA is refused', async () => {
