@@ -4,6 +4,7 @@ import { PkiError } from './errors.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { generateKeyPair, type KeyType, signingAlgorithmFor } from './keys.js';
 import { BACKDATE_MS, INTERMEDIATE_VALIDITY_MS, ROOT_VALIDITY_MS } from './lifetimes.js';
+import { permitsUriHost } from './name-constraints.js';
 import { joinPem } from './pem.js';
 import { type RandomBytes, randomSerial } from './serial.js';
 import { isMeshTrustDomain } from './spec-identity.js';
@@ -70,6 +71,7 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   const notAfter = opts.now + (opts.validityMs ?? INTERMEDIATE_VALIDITY_MS);
   checkEncodableNotAfter(notAfter, '--validity');
   checkWithinParent(parent, notAfter, '--validity');
+  checkSpiffeIdPermitted(parent, trustDomain, `spiffe://${trustDomain}`);
   const keys = await generateKeyPair(opts.keyType);
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.create({
@@ -108,6 +110,17 @@ export function resolveTrustDomain(caTrustDomain: string | undefined, requested:
   }
   checkTrustDomain(td);
   return td;
+}
+
+/** A CA whose name constraints (URI subtrees) exclude the trust domain cannot sign for it: verifiers would reject. */
+export function checkSpiffeIdPermitted(ca: IssuingCa, trustDomain: string, spiffeId: string): void {
+  if (!permitsUriHost(ca.nameConstraints, trustDomain)) {
+    throw new PkiError(
+      'PKI_TRUST_DOMAIN_MISMATCH',
+      `${ca.label}: the CA's name constraints do not permit ${spiffeId}`,
+      'use a CA whose name constraints permit the trust domain',
+    );
+  }
 }
 
 /** RFC 5280 §4.1.2.5: the latest notAfter a certificate can hold is 99991231235959Z. */
