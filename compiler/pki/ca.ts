@@ -34,7 +34,7 @@ export async function createRootCa(opts: CreateRootOptions): Promise<CreatedCa> 
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(opts.random),
-    name: `CN=${opts.trustDomain} root CA ${ski.keyId.slice(0, 8)}`,
+    name: `CN=${caCommonName(opts.trustDomain, `root CA ${ski.keyId.slice(0, 8)}`)}`,
     notBefore: new Date(opts.now - BACKDATE_MS),
     notAfter: new Date(notAfter),
     signingAlgorithm: signingAlgorithmFor(opts.keyType),
@@ -76,7 +76,7 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(opts.random),
-    subject: `CN=${trustDomain} intermediate CA ${ski.keyId.slice(0, 8)}`,
+    subject: `CN=${caCommonName(trustDomain, `intermediate CA ${ski.keyId.slice(0, 8)}`)}`,
     issuer: parent.cert.subjectName,
     notBefore: new Date(notBefore),
     notAfter: new Date(notAfter),
@@ -93,6 +93,16 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   });
   const chain = parent.selfSigned ? [] : [parent.certPem, ...parent.chainPems];
   return { certPem: joinPem([cert.toString('pem'), ...chain]), keyPem: keys.privateKeyPem };
+}
+
+/** RFC 5280's ub-common-name: a longer CN is refused by strict parsers. */
+const MAX_COMMON_NAME = 64;
+
+/** `<td> <what>`, the trust domain shortened (ending in `...`) where the whole would pass 64 characters. */
+export function caCommonName(trustDomain: string, what: string): string {
+  const room = MAX_COMMON_NAME - what.length - 1;
+  const td = trustDomain.length <= room ? trustDomain : `${trustDomain.slice(0, room - 3)}...`;
+  return `${td} ${what}`;
 }
 
 /** The trust domain a new certificate belongs to: the CA's, which a request may repeat but not change. */

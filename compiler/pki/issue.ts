@@ -80,6 +80,8 @@ export async function issueWorkloadCertificate(opts: IssueOptions): Promise<Issu
   checkEncodableNotAfter(notAfter, '--ttl');
   checkWithinParent(ca, notAfter, '--ttl');
   const keys = await generateWorkloadKeyPair(opts.keyType);
+  // RFC 5280 §4.2.1.2: end-entity certificates SHOULD carry one (path building, key rollover).
+  const ski = await x509.SubjectKeyIdentifierExtension.create(keys.spki);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(opts.random),
     subject: `CN=${service}`,
@@ -91,6 +93,7 @@ export async function issueWorkloadCertificate(opts: IssueOptions): Promise<Issu
     signingKey: ca.key.privateKey,
     extensions: [
       ...sharedExtensions(ca, opts.keyType),
+      ski,
       // The DNS SAN is a convenience for tools that match host names; left out where a CA's name
       // constraints do not permit it, as verifiers would then reject the whole certificate.
       new x509.SubjectAlternativeNameExtension([
