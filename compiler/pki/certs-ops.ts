@@ -73,7 +73,12 @@ export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<
       const certLabel = join(opts.out, `${service}.crt`);
       const certPem = await readOptional(resolve(env.cwd, certLabel), certLabel);
       if (certPem !== undefined) current.set(service, certPem);
-      decisions.push(decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, ca, now }));
+      const keyLabel = join(opts.out, `${service}.key`);
+      const keyPem =
+        certPem === undefined ? undefined : await readOptional(resolve(env.cwd, keyLabel), keyLabel);
+      decisions.push(
+        decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, keyPem, ca, now }),
+      );
     }
     const due = decisions.filter((d) => d.action === 'renew');
     const renewed = await mapLimited(due, (d) => {

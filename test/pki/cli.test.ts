@@ -283,6 +283,24 @@ describe('meshc certs', () => {
     expect(mode('certs/reviews.key')).toBe(0o600);
   });
 
+  test('renew re-issues a young certificate whose key is missing or does not match it', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', '--all', ...ISSUE);
+    rmSync(join(temp.dir, 'certs/reviews.key'));
+    writeFileSync(join(temp.dir, 'certs/ratings.key'), file('ca/issuing/ca.key'));
+    clock = T0 + HOUR;
+    const res = await meshc('certs', 'renew', ...ISSUE);
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/renewed ratings .*\(its key does not match\)/);
+    expect(res.out).toMatch(/renewed reviews .*\(its key is missing\)/);
+    for (const svc of ['ratings', 'reviews']) {
+      const leaf = new X509Certificate(file(`certs/${svc}.crt`));
+      expect(leaf.checkPrivateKey(createPrivateKey(file(`certs/${svc}.key`)))).toBe(true);
+      expect(mode(`certs/${svc}.key`)).toBe(0o600);
+    }
+  });
+
   test('renew refuses a certificate of another CA and writes nothing', async () => {
     await makeCa();
     writeSpec();
