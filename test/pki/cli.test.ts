@@ -227,6 +227,12 @@ describe('meshc certs', () => {
     );
   });
 
+  test('certs --help names the code the TTL warning has (MC4004, not the rotation overlap MC4005)', async () => {
+    const help = await meshc('certs', '--help');
+    expect(help.out).toContain('over 7d warns, MC4004');
+    expect(help.out).not.toContain('MC4005');
+  });
+
   test('a TTL over 7 days warns (MC4004) at issue time; trust.workloadTtl is the default', async () => {
     await makeCa();
     writeSpec();
