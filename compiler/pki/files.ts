@@ -230,15 +230,18 @@ export async function makeDirectory(dir: string, mode: number, label = dir): Pro
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
+  const made: string[] = [];
   for (const d of missing) {
     try {
       await mkdir(d, mode);
+      made.push(d);
       await chmod(d, mode);
     } catch (err) {
+      // Made by another program meanwhile: used as it is, and not ours to remove.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(err, label);
     }
   }
-  return missing;
+  return made;
 }
 
 async function onFile<T>(t: Target, step: () => Promise<T>): Promise<T> {

@@ -2,7 +2,8 @@
 // directory could otherwise each put half their files in place, leaving a certificate beside another
 // run's key. The lock is the store writer's (compiler/store/store-lock.ts): `<dir>/.meshc-lock`.
 import { rmdir } from 'node:fs/promises';
-import { acquireStoreLock, describeOwner } from '../store/store-lock.js';
+import { join } from 'node:path';
+import { acquireStoreLock, describeOwner, STORE_LOCK_FILE } from '../store/store-lock.js';
 import type { PkiEnv } from './command-env.js';
 import { PkiError } from './errors.js';
 import { makeDirectory, OutputFileError, PRIVATE_DIR_MODE } from './files.js';
@@ -27,11 +28,10 @@ export async function withOutputLock<T>(
   }
   const attempt = lockOf(dir, label, command);
   if ('heldBy' in attempt) {
-    await removeEmpty(made);
     throw new PkiError(
       'PKI_LOCKED',
       `${label} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
-      `wait for it to finish; if no meshc runs there, remove ${attempt.file}`,
+      `wait for it to finish; if no meshc runs there, remove ${join(label, STORE_LOCK_FILE)}`,
     );
   }
   const { lock } = attempt;

@@ -357,7 +357,7 @@ describe('meshc certs', () => {
     const res = await meshc('certs', 'issue', '--all', ...ISSUE);
     expect(res.code).toBe(2);
     expect(res.err).toMatch(
-      /^meshc: error\[PKI_LOCKED\]: certs is being written by meshc certs renew \(pid \d+ on .*\); nothing was written\n  hint: wait for it to finish; if no meshc runs there, remove .*certs\/\.meshc-lock\n$/,
+      /^meshc: error\[PKI_LOCKED\]: certs is being written by meshc certs renew \(pid \d+ on .*\); nothing was written\n  hint: wait for it to finish; if no meshc runs there, remove certs\/\.meshc-lock\n$/,
     );
     expect(readdirSync(join(temp.dir, 'certs'))).toEqual(['.meshc-lock']);
     rmSync(join(temp.dir, 'certs/.meshc-lock'));
