@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import { createIntermediateCa, createRootCa } from './ca.js';
 import { CA_CERT, CA_KEY, readCaDir, ROOT_CERT, ROOT_KEY } from './ca-dir.js';
 import type { PkiEnv } from './command-env.js';
-import { PRIVATE_MODE, PUBLIC_MODE, writeFilesAtomically } from './files.js';
+import { PRIVATE_MODE, PUBLIC_MODE, writePkiFiles } from './files.js';
 import { loadIssuingCa } from './issuing-ca.js';
 import type { KeyType } from './keys.js';
+import { withOutputLock } from './out-lock.js';
 import { readPemCertificates } from './pem.js';
 
 export interface CaInitOptions {
@@ -28,12 +29,14 @@ export async function initRootCa(opts: CaInitOptions, env: PkiEnv): Promise<void
   });
   const certPath = join(opts.out, ROOT_CERT);
   const keyPath = join(opts.out, ROOT_KEY);
-  await writeFilesAtomically(
-    [
-      { path: resolve(env.cwd, certPath), label: certPath, data: ca.certPem, mode: PUBLIC_MODE },
-      { path: resolve(env.cwd, keyPath), label: keyPath, data: ca.keyPem, mode: PRIVATE_MODE },
-    ],
-    { force: opts.force },
+  await withOutputLock(resolve(env.cwd, opts.out), opts.out, 'ca init', env, () =>
+    writePkiFiles(
+      [
+        { path: resolve(env.cwd, certPath), label: certPath, data: ca.certPem, mode: PUBLIC_MODE },
+        { path: resolve(env.cwd, keyPath), label: keyPath, data: ca.keyPem, mode: PRIVATE_MODE },
+      ],
+      { force: opts.force },
+    ),
   );
   env.print(
     `created root CA for ${opts.trustDomain} (${describeKey(opts.keyType)}), ${validUntil(ca.certPem)}`,
@@ -68,13 +71,15 @@ export async function initIntermediateCa(opts: CaIntermediateOptions, env: PkiEn
   const certPath = join(opts.out, CA_CERT);
   const keyPath = join(opts.out, CA_KEY);
   const rootPath = join(opts.out, ROOT_CERT);
-  await writeFilesAtomically(
-    [
-      { path: resolve(env.cwd, certPath), label: certPath, data: ca.certPem, mode: PUBLIC_MODE },
-      { path: resolve(env.cwd, keyPath), label: keyPath, data: ca.keyPem, mode: PRIVATE_MODE },
-      { path: resolve(env.cwd, rootPath), label: rootPath, data: parent.rootPem, mode: PUBLIC_MODE },
-    ],
-    { force: opts.force },
+  await withOutputLock(resolve(env.cwd, opts.out), opts.out, 'ca intermediate', env, () =>
+    writePkiFiles(
+      [
+        { path: resolve(env.cwd, certPath), label: certPath, data: ca.certPem, mode: PUBLIC_MODE },
+        { path: resolve(env.cwd, keyPath), label: keyPath, data: ca.keyPem, mode: PRIVATE_MODE },
+        { path: resolve(env.cwd, rootPath), label: rootPath, data: parent.rootPem, mode: PUBLIC_MODE },
+      ],
+      { force: opts.force },
+    ),
   );
   env.print(
     `created intermediate CA under ${opts.parentDir} (${describeKey(opts.keyType)}), ${validUntil(ca.certPem)}`,

@@ -1,12 +1,13 @@
 // Making CAs: a self-signed root (10 years by default) and intermediates under it, so the key that
 // signs workload certificates every day is not the root, which can stay offline.
-import { isValidTrustDomain } from '../../runtime/identity/spiffe-id.js';
 import { PkiError } from './errors.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { generateKeyPair, type KeyType, signingAlgorithmFor } from './keys.js';
 import { BACKDATE_MS, INTERMEDIATE_VALIDITY_MS, ROOT_VALIDITY_MS } from './lifetimes.js';
+import { permitsUriHost } from './name-constraints.js';
 import { joinPem } from './pem.js';
 import { type RandomBytes, randomSerial } from './serial.js';
+import { isMeshTrustDomain } from './spec-identity.js';
 import { x509 } from './x509.js';
 
 export interface CreatedCa {
@@ -27,13 +28,15 @@ export interface CreateRootOptions {
 /** A self-signed root CA for a trust domain; its URI SAN `spiffe://<td>` records the trust domain. */
 export async function createRootCa(opts: CreateRootOptions): Promise<CreatedCa> {
   checkTrustDomain(opts.trustDomain);
+  const notAfter = opts.now + (opts.validityMs ?? ROOT_VALIDITY_MS);
+  checkEncodableNotAfter(notAfter, '--validity');
   const keys = await generateKeyPair(opts.keyType);
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(opts.random),
-    name: `CN=${opts.trustDomain} root CA ${ski.keyId.slice(0, 8)}`,
+    name: `CN=${caCommonName(opts.trustDomain, `root CA ${ski.keyId.slice(0, 8)}`)}`,
     notBefore: new Date(opts.now - BACKDATE_MS),
-    notAfter: new Date(opts.now + (opts.validityMs ?? ROOT_VALIDITY_MS)),
+    notAfter: new Date(notAfter),
     signingAlgorithm: signingAlgorithmFor(opts.keyType),
     keys: { publicKey: keys.publicKey, privateKey: keys.privateKey },
     extensions: [
@@ -66,12 +69,14 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   }
   const notBefore = Math.max(opts.now - BACKDATE_MS, parent.notBefore);
   const notAfter = opts.now + (opts.validityMs ?? INTERMEDIATE_VALIDITY_MS);
+  checkEncodableNotAfter(notAfter, '--validity');
   checkWithinParent(parent, notAfter, '--validity');
+  checkSpiffeIdPermitted(parent, trustDomain, `spiffe://${trustDomain}`);
   const keys = await generateKeyPair(opts.keyType);
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(opts.random),
-    subject: `CN=${trustDomain} intermediate CA ${ski.keyId.slice(0, 8)}`,
+    subject: `CN=${caCommonName(trustDomain, `intermediate CA ${ski.keyId.slice(0, 8)}`)}`,
     issuer: parent.cert.subjectName,
     notBefore: new Date(notBefore),
     notAfter: new Date(notAfter),
@@ -88,6 +93,16 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
   });
   const chain = parent.selfSigned ? [] : [parent.certPem, ...parent.chainPems];
   return { certPem: joinPem([cert.toString('pem'), ...chain]), keyPem: keys.privateKeyPem };
+}
+
+/** RFC 5280's ub-common-name: a longer CN is refused by strict parsers. */
+const MAX_COMMON_NAME = 64;
+
+/** `<td> <what>`, the trust domain shortened (ending in `...`) where the whole would pass 64 characters. */
+export function caCommonName(trustDomain: string, what: string): string {
+  const room = MAX_COMMON_NAME - what.length - 1;
+  const td = trustDomain.length <= room ? trustDomain : `${trustDomain.slice(0, room - 3)}...`;
+  return `${td} ${what}`;
 }
 
 /** The trust domain a new certificate belongs to: the CA's, which a request may repeat but not change. */
@@ -107,6 +122,31 @@ export function resolveTrustDomain(caTrustDomain: string | undefined, requested:
   return td;
 }
 
+/** A CA whose name constraints (URI subtrees) exclude the trust domain cannot sign for it: verifiers would reject. */
+export function checkSpiffeIdPermitted(ca: IssuingCa, trustDomain: string, spiffeId: string): void {
+  if (!permitsUriHost(ca.nameConstraints, trustDomain)) {
+    throw new PkiError(
+      'PKI_TRUST_DOMAIN_MISMATCH',
+      `${ca.label}: the CA's name constraints do not permit ${spiffeId}`,
+      'use a CA whose name constraints permit the trust domain',
+    );
+  }
+}
+
+/** RFC 5280 §4.1.2.5: the latest notAfter a certificate can hold is 99991231235959Z. */
+export const LATEST_NOT_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** Refuses a lifetime ending past what X.509 can encode (a later date is written malformed). */
+export function checkEncodableNotAfter(notAfter: number, flag: string): void {
+  if (!(notAfter <= LATEST_NOT_AFTER)) {
+    throw new PkiError(
+      'PKI_BAD_ARGUMENT',
+      `${flag} is too long: a certificate cannot be valid past 9999-12-31T23:59:59Z (RFC 5280)`,
+      `use a shorter ${flag}`,
+    );
+  }
+}
+
 /** A certificate must not outlive the CA that signs it: peers would reject it once the CA expires. */
 export function checkWithinParent(parent: IssuingCa, notAfter: number, flag: string): void {
   if (notAfter > parent.notAfter) {
@@ -119,11 +159,11 @@ export function checkWithinParent(parent: IssuingCa, notAfter: number, flag: str
 }
 
 function checkTrustDomain(td: string): void {
-  if (!isValidTrustDomain(td)) {
+  if (!isMeshTrustDomain(td)) {
     throw new PkiError(
       'PKI_BAD_ARGUMENT',
-      `"${td}" is not a valid trust domain`,
-      'use a DNS-like name: shop.local',
+      `"${td.length > 80 ? `${td.slice(0, 80)}...` : td}" is not a valid trust domain`,
+      'use a DNS-like name of at most 253 characters: shop.local',
     );
   }
 }

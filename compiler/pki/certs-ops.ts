@@ -8,11 +8,12 @@ import { readCaDir, readOptional } from './ca-dir.js';
 import type { PkiEnv } from './command-env.js';
 import { formatLifetime, parseLifetime } from './duration.js';
 import { PkiError } from './errors.js';
-import { type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writeFilesAtomically } from './files.js';
+import { type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writePkiFiles } from './files.js';
 import { type IssuedCertificate, issueWorkloadCertificate } from './issue.js';
 import { type IssuingCa, loadIssuingCa } from './issuing-ca.js';
 import type { KeyType } from './keys.js';
 import { DEFAULT_WORKLOAD_TTL_MS } from './lifetimes.js';
+import { withOutputLock } from './out-lock.js';
 import { readPemCertificates } from './pem.js';
 import { decideRenewal, type RenewDecision } from './renew.js';
 import { loadSpecIdentity } from './spec-source.js';
@@ -43,9 +44,11 @@ export async function issueCerts(opts: CertsIssueOptions, env: PkiEnv): Promise<
   const issued = await mapLimited(services, (service) =>
     issueOne(ca, spec, service, opts.keyType, ttlMs, now, env),
   );
-  await writeFilesAtomically(
-    issued.flatMap((c) => filesOf(opts.out, env.cwd, c)),
-    { force: opts.force },
+  await withOutputLock(resolve(env.cwd, opts.out), opts.out, 'certs issue', env, () =>
+    writePkiFiles(
+      issued.flatMap((c) => filesOf(opts.out, env.cwd, c)),
+      { force: opts.force },
+    ),
   );
   for (const c of issued) env.print(describeIssued('issued', c, opts.out));
 }
@@ -62,22 +65,32 @@ export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<
   const now = env.now();
   const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
   const decisions: RenewDecision[] = [];
-  const current = new Map<string, string>();
-  for (const service of spec.services) {
-    const certLabel = join(opts.out, `${service}.crt`);
-    const certPem = await readOptional(resolve(env.cwd, certLabel));
-    if (certPem !== undefined) current.set(service, certPem);
-    decisions.push(decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, ca, now }));
-  }
-  const due = decisions.filter((d) => d.action === 'renew');
-  const issued = await mapLimited(due, (d) => {
-    const keyType = opts.keyType ?? keyTypeOf(current.get(d.service)!);
-    return issueOne(ca, spec, d.service, keyType, ttlMs, now, env);
+  // Held from reading the current certificates to writing their successors: a concurrent run
+  // must not replace a certificate this one decided on.
+  const issued = await withOutputLock(resolve(env.cwd, opts.out), opts.out, 'certs renew', env, async () => {
+    const current = new Map<string, string>();
+    for (const service of spec.services) {
+      const certLabel = join(opts.out, `${service}.crt`);
+      const certPem = await readOptional(resolve(env.cwd, certLabel), certLabel);
+      if (certPem !== undefined) current.set(service, certPem);
+      const keyLabel = join(opts.out, `${service}.key`);
+      const keyPem =
+        certPem === undefined ? undefined : await readOptional(resolve(env.cwd, keyLabel), keyLabel);
+      decisions.push(
+        decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, keyPem, ca, now }),
+      );
+    }
+    const due = decisions.filter((d) => d.action === 'renew');
+    const renewed = await mapLimited(due, (d) => {
+      const keyType = opts.keyType ?? keyTypeOf(current.get(d.service)!);
+      return issueOne(ca, spec, d.service, keyType, ttlMs, now, env);
+    });
+    await writePkiFiles(
+      renewed.flatMap((c) => filesOf(opts.out, env.cwd, c)),
+      { force: true },
+    );
+    return renewed;
   });
-  await writeFilesAtomically(
-    issued.flatMap((c) => filesOf(opts.out, env.cwd, c)),
-    { force: true },
-  );
   for (const d of decisions) {
     const c = issued.find((i) => i.service === d.service);
     if (c) env.print(`${describeIssued('renewed', c, opts.out)}  (${d.reason})`);

@@ -20,6 +20,10 @@ export type PkiErrorCode =
   | 'PKI_FILE_EXISTS'
   /** A file the operation needs is missing. */
   | 'PKI_FILE_MISSING'
+  /** A file or directory cannot be read or written: permission denied, a directory, a FIFO or a symlink. */
+  | 'PKI_FILE_UNUSABLE'
+  /** Another meshc command is writing the same output directory. */
+  | 'PKI_LOCKED'
   /** The service is not declared in the spec. */
   | 'PKI_UNKNOWN_SERVICE'
   /** A key type, duration, trust domain or service name given by the user is not valid. */

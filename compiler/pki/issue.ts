@@ -1,11 +1,17 @@
 // Workload certificates (X.509-SVIDs): one URI SAN spiffe://<td>/<service>, the service name as a
 // DNS SAN (for tools that match host names), usable as both TLS server and client, short-lived.
 import { formatSpiffeId } from '../../runtime/identity/spiffe-id.js';
-import { checkWithinParent, resolveTrustDomain } from './ca.js';
+import {
+  checkEncodableNotAfter,
+  checkSpiffeIdPermitted,
+  checkWithinParent,
+  resolveTrustDomain,
+} from './ca.js';
 import { PkiError } from './errors.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { generateWorkloadKeyPair, type KeyType } from './keys.js';
 import { BACKDATE_MS, DEFAULT_WORKLOAD_TTL_MS } from './lifetimes.js';
+import { permitsDnsName } from './name-constraints.js';
 import { joinPem } from './pem.js';
 import { type RandomBytes, randomSerial } from './serial.js';
 import { x509 } from './x509.js';
@@ -68,10 +74,14 @@ export async function issueWorkloadCertificate(opts: IssueOptions): Promise<Issu
   }
   const trustDomain = resolveTrustDomain(ca.trustDomain, opts.trustDomain);
   const spiffeId = formatSpiffeId(trustDomain, service);
+  checkSpiffeIdPermitted(ca, trustDomain, spiffeId);
   const notBefore = Math.max(opts.now - BACKDATE_MS, ca.notBefore);
   const notAfter = opts.now + (opts.ttlMs ?? DEFAULT_WORKLOAD_TTL_MS);
+  checkEncodableNotAfter(notAfter, '--ttl');
   checkWithinParent(ca, notAfter, '--ttl');
   const keys = await generateWorkloadKeyPair(opts.keyType);
+  // RFC 5280 §4.2.1.2: end-entity certificates SHOULD carry one (path building, key rollover).
+  const ski = await x509.SubjectKeyIdentifierExtension.create(keys.spki);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(opts.random),
     subject: `CN=${service}`,
@@ -83,9 +93,12 @@ export async function issueWorkloadCertificate(opts: IssueOptions): Promise<Issu
     signingKey: ca.key.privateKey,
     extensions: [
       ...sharedExtensions(ca, opts.keyType),
+      ski,
+      // The DNS SAN is a convenience for tools that match host names; left out where a CA's name
+      // constraints do not permit it, as verifiers would then reject the whole certificate.
       new x509.SubjectAlternativeNameExtension([
         { type: 'url', value: spiffeId },
-        { type: 'dns', value: service },
+        ...(permitsDnsName(ca.nameConstraints, service) ? [{ type: 'dns' as const, value: service }] : []),
       ]),
     ],
   });

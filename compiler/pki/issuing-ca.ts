@@ -4,9 +4,11 @@
 import type { X509Certificate } from 'node:crypto';
 import { validityOf } from '../../runtime/identity/expiry.js';
 import { parseSubjectAltName } from '../../runtime/identity/peer-id.js';
-import { parseSpiffeId } from '../../runtime/identity/spiffe-id.js';
+import { IdentityError } from '../../runtime/identity/errors.js';
+import { parseSpiffeId, type SpiffeId } from '../../runtime/identity/spiffe-id.js';
 import { PkiError } from './errors.js';
 import { importSigningKey, type SigningKey } from './keys.js';
+import { type NameConstraints, parseNameConstraints } from './name-constraints.js';
 import { readPemCertificates } from './pem.js';
 import { x509 } from './x509.js';
 
@@ -37,6 +39,8 @@ export interface IssuingCa {
   readonly selfSigned: boolean;
   readonly pathLength: number | undefined;
   readonly rootPem: string;
+  /** The name constraints of this CA and every CA above it, root included; empty when none has any. */
+  readonly nameConstraints: readonly NameConstraints[];
 }
 
 /** Checks and loads a CA for signing at time `now` (epoch ms). */
@@ -53,6 +57,13 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
     );
   }
   const { notBefore, notAfter } = validityOf(ca);
+  if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) {
+    throw new PkiError(
+      'PKI_BAD_PEM',
+      `${files.label}: the CA certificate's validity cannot be read (notBefore ${ca.validFrom}, notAfter ${ca.validTo})`,
+      'make a new CA: a date past 9999-12-31 cannot be encoded (RFC 5280)',
+    );
+  }
   if (now > notAfter || now < notBefore) {
     const when = now > notAfter ? `expired ${ca.validTo}` : `is not valid before ${ca.validFrom}`;
     throw new PkiError(
@@ -71,8 +82,8 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
   }
   checkChain(ca, above, root, files.label);
   const parsed = new x509.X509Certificate(ca.raw);
-  const trustDomain = trustDomainOf(ca);
-  const rootTrustDomain = trustDomainOf(root);
+  const trustDomain = trustDomainOf(ca, files.label);
+  const rootTrustDomain = trustDomainOf(root, files.label);
   if (trustDomain && rootTrustDomain && trustDomain !== rootTrustDomain) {
     throw new PkiError(
       'PKI_TRUST_DOMAIN_MISMATCH',
@@ -93,6 +104,7 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
     selfSigned,
     pathLength: parsed.getExtension(x509.BasicConstraintsExtension)?.pathLength,
     rootPem: root.toString(),
+    nameConstraints: nameConstraintsOf([ca, ...above, root], files.label),
   };
 }
 
@@ -119,18 +131,60 @@ function checkChain(
   );
 }
 
-/** The trust domain a CA certificate names in a `spiffe://<td>` URI SAN, if any. */
-export function trustDomainOf(cert: X509Certificate): string | undefined {
-  for (const name of parseSubjectAltName(cert.subjectAltName ?? '')) {
-    if (name.type !== 'URI' || !name.value.startsWith('spiffe://')) continue;
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
+function nameConstraintsOf(chain: readonly X509Certificate[], label: string): NameConstraints[] {
+  const out: NameConstraints[] = [];
+  for (const cert of chain) {
+    const ext = new x509.X509Certificate(cert.raw).getExtension(NAME_CONSTRAINTS_OID);
+    if (!ext) continue;
     try {
-      const id = parseSpiffeId(name.value);
-      if (id.path === '') return id.trustDomain;
-    } catch {
-      // not a SPIFFE trust domain id: the CA simply records none
+      out.push(parseNameConstraints(new Uint8Array(ext.value)));
+    } catch (err) {
+      throw new PkiError(
+        'PKI_BAD_PEM',
+        `${label}: the name constraints of ${oneLine(cert.subject)} cannot be read (${(err as Error).message})`,
+      );
     }
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The trust domain a CA certificate names in its `spiffe://<td>` URI SAN, if any. A signing
+ * certificate's SPIFFE id must not have a path (X509-SVID §3.2), and an SVID has one URI SAN: a CA
+ * with a path, a malformed SPIFFE id or several URI SANs is refused rather than read as having none.
+ */
+export function trustDomainOf(cert: X509Certificate, label: string): string | undefined {
+  const who = `${label}: ${oneLine(cert.subject)}`;
+  let uris: string[];
+  try {
+    uris = parseSubjectAltName(cert.subjectAltName ?? '')
+      .filter((n) => n.type === 'URI')
+      .map((n) => n.value);
+  } catch (err) {
+    if (err instanceof IdentityError) throw new PkiError('PKI_BAD_PEM', `${who}: ${err.message}`);
+    throw err;
+  }
+  if (uris.length > 1) {
+    throw new PkiError('PKI_WRONG_IDENTITY', `${who} has ${uris.length} URI SANs; a CA may have one`);
+  }
+  const uri = uris[0];
+  if (uri === undefined || !uri.startsWith('spiffe://')) return undefined;
+  let id: SpiffeId;
+  try {
+    id = parseSpiffeId(uri);
+  } catch (err) {
+    if (err instanceof IdentityError) throw new PkiError('PKI_WRONG_IDENTITY', `${who}: ${err.message}`);
+    throw err;
+  }
+  if (id.path !== '') {
+    throw new PkiError(
+      'PKI_WRONG_IDENTITY',
+      `${who} has the SPIFFE id ${uri}; a CA's must be spiffe://<trust-domain>, without a path (X509-SVID §3.2)`,
+    );
+  }
+  return id.trustDomain;
 }
 
 export function oneLine(dn: string): string {

@@ -1,7 +1,7 @@
 // Which workload certificates `meshc certs renew` re-issues: those past half their lifetime (the
 // rule Linkerd and SPIRE follow, leaving a half-lifetime of slack if renewal keeps failing), and
 // never one that belongs to another CA, trust domain or service, which would hide a mistake.
-import type { X509Certificate } from 'node:crypto';
+import { createPrivateKey, type X509Certificate } from 'node:crypto';
 import { IdentityError } from '../../runtime/identity/errors.js';
 import { validityOf } from '../../runtime/identity/expiry.js';
 import { spiffeIdOfCertificate } from '../../runtime/identity/peer-id.js';
@@ -25,6 +25,8 @@ export interface DecideRenewalInput {
   /** The current certificate file, undefined when there is none. */
   readonly certPem: string | undefined;
   readonly certLabel: string;
+  /** The current key file beside it, undefined when there is none. */
+  readonly keyPem: string | undefined;
   readonly ca: IssuingCa;
   readonly now: number;
 }
@@ -48,11 +50,22 @@ export function decideRenewal(input: DecideRenewalInput): RenewDecision {
     const code = id.trustDomain === input.trustDomain ? 'PKI_WRONG_IDENTITY' : 'PKI_TRUST_DOMAIN_MISMATCH';
     throw new PkiError(code, `${input.certLabel} is for ${id.uri}, expected ${expected}`);
   }
+  // A certificate without its key cannot be used at all, however young: re-issued with a fresh key.
+  if (input.keyPem === undefined) return { service, action: 'renew', reason: 'its key is missing' };
+  if (!keyMatches(leaf, input.keyPem)) return { service, action: 'renew', reason: 'its key does not match' };
   const { notBefore, notAfter } = validityOf(leaf);
   if (now >= notAfter) return { service, action: 'renew', reason: 'expired' };
   const used = (now - notBefore) / (notAfter - notBefore);
   const percent = `${Math.floor(Math.max(0, used) * 100)}% of its lifetime used`;
   return { service, action: used >= 0.5 ? 'renew' : 'keep', reason: percent };
+}
+
+function keyMatches(leaf: X509Certificate, keyPem: string): boolean {
+  try {
+    return leaf.checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false; // not a readable private key: no better than a missing one
+  }
 }
 
 function readSpiffeId(cert: X509Certificate, label: string): SpiffeId {

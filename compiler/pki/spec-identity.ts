@@ -12,6 +12,19 @@ export interface SpecIdentity {
   readonly workloadTtl: string | undefined;
 }
 
+/**
+ * A trust domain as the spec schema allows it (schema/mesh.schema.json, MeshSpec.trustDomain): dot-
+ * separated DNS-like labels of [a-z0-9-], none empty or edged with '-', at most 253 characters. Within
+ * SPIFFE's rules (which also allow '_' and 255 bytes), so a CA made for it fits every spec.
+ */
+export const TRUST_DOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const TRUST_DOMAIN_MAX_LENGTH = 253;
+
+/** True when `td` is a trust domain a spec may declare. */
+export function isMeshTrustDomain(td: string): boolean {
+  return td.length <= TRUST_DOMAIN_MAX_LENGTH && TRUST_DOMAIN_PATTERN.test(td);
+}
+
 interface LoadedDocument {
   readonly file: string;
   readonly value: unknown;
@@ -32,6 +45,13 @@ export function readSpecIdentity(documents: readonly LoadedDocument[], label: st
   const trustDomain = field(spec, 'trustDomain');
   if (typeof trustDomain !== 'string' || trustDomain === '') {
     throw new PkiError('PKI_BAD_SPEC', `${mesh.file}: the Mesh has no spec.trustDomain`);
+  }
+  if (!isMeshTrustDomain(trustDomain)) {
+    throw new PkiError(
+      'PKI_BAD_SPEC',
+      `${mesh.file}: spec.trustDomain "${trustDomain}" is not a valid trust domain`,
+      'use a DNS-like name of at most 253 characters (shop.local); meshc validate explains',
+    );
   }
   const trust = field(spec, 'trust');
   const roots = field(trust, 'roots');

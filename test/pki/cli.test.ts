@@ -1,10 +1,14 @@
 // meshc ca / certs / keys run in-process through runCli on real temp directories, with an injected
 // clock: the files and their modes, refusals as one-line coded errors, all-or-nothing writes, renew.
 import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
+import { generateKeyPair } from '../../compiler/pki/keys.js';
+import { TRUST_DOMAIN_MAX_LENGTH, TRUST_DOMAIN_PATTERN } from '../../compiler/pki/spec-identity.js';
+import { x509 } from '../../compiler/pki/x509.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { writeFiles } from '../helpers/spec-fixtures.js';
 import { DAY, HOUR, makeTempDir } from './helpers.js';
@@ -97,6 +101,68 @@ describe('meshc ca', () => {
     );
   });
 
+  test('a validity ending past 9999-12-31 is refused before writing; a CA holding such a date is unreadable', async () => {
+    const res = await meshc(
+      'ca',
+      'init',
+      '--out',
+      'r',
+      '--trust-domain',
+      'shop.local',
+      '--validity',
+      '8000y',
+    );
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toBe(
+      'meshc: error[PKI_BAD_ARGUMENT]: --validity is too long: a certificate cannot be valid past 9999-12-31T23:59:59Z (RFC 5280)\n  hint: use a shorter --validity\n',
+    );
+    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    // A root another tool wrote with such a date: its notAfter does not parse.
+    const keys = await generateKeyPair('ecdsa');
+    const bad = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=bad root',
+      notBefore: new Date(T0 - DAY),
+      notAfter: new Date(Date.UTC(12000, 0, 1)),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      keys,
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    writeFiles(temp.dir, { 'bad/root.crt': bad.toString('pem'), 'bad/root.key': keys.privateKeyPem });
+    const inter = await meshc(
+      'ca',
+      'intermediate',
+      '--root',
+      'bad',
+      '--out',
+      'i',
+      '--trust-domain',
+      'shop.local',
+    );
+    expect(inter.code).toBe(2);
+    expect(inter.err).toMatch(
+      /^meshc: error\[PKI_BAD_PEM\]: bad: the CA certificate's validity cannot be read/,
+    );
+    expect(() => statSync(join(temp.dir, 'i'))).toThrow();
+  });
+
+  test('a trust domain the spec schema would refuse is refused, as in the schema (pattern, 253 characters)', async () => {
+    const schema = JSON.parse(
+      readFileSync(new URL('../../schema/mesh.schema.json', import.meta.url), 'utf8'),
+    );
+    const spec = schema.$defs.MeshSpec.properties.trustDomain;
+    expect([TRUST_DOMAIN_PATTERN.source, TRUST_DOMAIN_MAX_LENGTH]).toEqual([spec.pattern, spec.maxLength]);
+    for (const td of ['.', '..', 'a..b', 'shop_local', 'shop.local.', '-shop.local', 'a'.repeat(254)]) {
+      const res = await meshc('ca', 'init', '--out', 'r', `--trust-domain=${td}`);
+      expect([res.code, res.err.split('\n')[0]]).toEqual([
+        2,
+        expect.stringMatching(/^meshc: error\[PKI_BAD_ARGUMENT\]: ".*" is not a valid trust domain$/),
+      ]);
+    }
+    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    expect((await meshc('ca', 'init', '--out', 'r', '--trust-domain', 'a'.repeat(253))).code).toBe(0);
+  });
+
   test('refuses a root whose key is corrupt, or belongs to another root', async () => {
     await makeCa();
     expect((await meshc('ca', 'init', '--out', 'other', '--trust-domain', 'shop.local')).code).toBe(0);
@@ -161,6 +227,12 @@ describe('meshc certs', () => {
     );
   });
 
+  test('certs --help names the code the TTL warning has (MC4004, not the rotation overlap MC4005)', async () => {
+    const help = await meshc('certs', '--help');
+    expect(help.out).toContain('over 7d warns, MC4004');
+    expect(help.out).not.toContain('MC4005');
+  });
+
   test('a TTL over 7 days warns (MC4004) at issue time; trust.workloadTtl is the default', async () => {
     await makeCa();
     writeSpec();
@@ -170,6 +242,17 @@ describe('meshc certs', () => {
     writeSpec('shop.local', ', workloadTtl: 2h');
     await meshc('certs', 'issue', 'ratings', ...ISSUE);
     expect(new Date(new X509Certificate(file('certs/ratings.crt')).validTo).getTime()).toBe(T0 + 2 * HOUR);
+  });
+
+  test('a spec whose trust domain fails validation (MC2012) is refused', async () => {
+    await makeCa();
+    writeSpec('shop_local');
+    const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect([res.code, res.err.split('\n')[0]]).toEqual([
+      2,
+      'meshc: error[PKI_BAD_SPEC]: mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
+    ]);
+    expect((await meshc('certs', 'renew', ...ISSUE)).err).toMatch(/^meshc: error\[PKI_BAD_SPEC\]/);
   });
 
   test('a spec of another trust domain than the CA is refused', async () => {
@@ -206,6 +289,24 @@ describe('meshc certs', () => {
     expect(mode('certs/reviews.key')).toBe(0o600);
   });
 
+  test('renew re-issues a young certificate whose key is missing or does not match it', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', '--all', ...ISSUE);
+    rmSync(join(temp.dir, 'certs/reviews.key'));
+    writeFileSync(join(temp.dir, 'certs/ratings.key'), file('ca/issuing/ca.key'));
+    clock = T0 + HOUR;
+    const res = await meshc('certs', 'renew', ...ISSUE);
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/renewed ratings .*\(its key does not match\)/);
+    expect(res.out).toMatch(/renewed reviews .*\(its key is missing\)/);
+    for (const svc of ['ratings', 'reviews']) {
+      const leaf = new X509Certificate(file(`certs/${svc}.crt`));
+      expect(leaf.checkPrivateKey(createPrivateKey(file(`certs/${svc}.key`)))).toBe(true);
+      expect(mode(`certs/${svc}.key`)).toBe(0o600);
+    }
+  });
+
   test('renew refuses a certificate of another CA and writes nothing', async () => {
     await makeCa();
     writeSpec();
@@ -219,5 +320,93 @@ describe('meshc certs', () => {
       /^meshc: error\[PKI_WRONG_CA\]: certs\/ratings\.crt was issued by CN=shop\.local intermediate CA \w+, not by the CA in ca2\n  hint: after a CA rotation re-issue it: meshc certs issue ratings --force\n$/,
     );
     expect(file('certs/ratings.crt')).toBe(ratings);
+  });
+
+  test('a key path that is a directory is refused before any file is replaced (was: half replaced, exit 70)', async () => {
+    await makeCa();
+    writeSpec();
+    await meshc('certs', 'issue', '--all', ...ISSUE);
+    const before = readdirSync(join(temp.dir, 'certs')).map((n) => [n, file(`certs/${n}`)]);
+    rmSync(join(temp.dir, 'certs/reviews.key'));
+    mkdirSync(join(temp.dir, 'certs/reviews.key'));
+    const res = await meshc('certs', 'issue', '--all', '--force', ...ISSUE);
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toBe(
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot write certs/reviews.key: it is a directory; nothing was written\n',
+    );
+    for (const [n, text] of before) if (n !== 'reviews.key') expect(file(`certs/${n}`)).toBe(text);
+    expect(readdirSync(join(temp.dir, 'certs')).sort()).toEqual([
+      'ratings.crt',
+      'ratings.key',
+      'reviews.crt',
+      'reviews.key',
+    ]);
+  });
+
+  test('an output directory another meshc is writing is refused (PKI_LOCKED), nothing written', async () => {
+    await makeCa();
+    writeSpec();
+    mkdirSync(join(temp.dir, 'certs'));
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      command: 'certs renew',
+      since: '2030-01-01T00:00:00.000Z',
+    };
+    writeFileSync(join(temp.dir, 'certs/.meshc-lock'), `${JSON.stringify(holder)}\n`);
+    const res = await meshc('certs', 'issue', '--all', ...ISSUE);
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_LOCKED\]: certs is being written by meshc certs renew \(pid \d+ on .*\); nothing was written\n  hint: wait for it to finish; if no meshc runs there, remove certs\/\.meshc-lock\n$/,
+    );
+    expect(readdirSync(join(temp.dir, 'certs'))).toEqual(['.meshc-lock']);
+    rmSync(join(temp.dir, 'certs/.meshc-lock'));
+    expect((await meshc('certs', 'issue', '--all', ...ISSUE)).code).toBe(0);
+    expect(readdirSync(join(temp.dir, 'certs'))).not.toContain('.meshc-lock');
+  });
+
+  test('unreadable or unwritable paths are coded errors naming them, exit 2', async () => {
+    await makeCa();
+    writeSpec();
+    rmSync(join(temp.dir, 'ca/issuing/ca.crt'));
+    mkdirSync(join(temp.dir, 'ca/issuing/ca.crt'));
+    const read = await meshc('certs', 'issue', 'reviews', ...ISSUE);
+    expect([read.code, read.err]).toEqual([
+      2,
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot read ca/issuing/ca.crt: it is a directory\n',
+    ]);
+    writeFileSync(join(temp.dir, 'plain'), 'a file');
+    const write = await meshc('keys', 'init', '--out', 'plain/keys');
+    expect([write.code, write.err]).toEqual([
+      2,
+      'meshc: error[PKI_FILE_UNUSABLE]: cannot write plain/keys: a parent is not a directory\n',
+    ]);
+  });
+});
+
+describe('private keys are written to new or regular files only', () => {
+  test('keys init --force refuses a key path that is a symlink (to /dev/stdout, or another file)', async () => {
+    expect((await meshc('keys', 'init', '--out', 'keys')).code).toBe(0);
+    const pub = file('keys/bundle-signing.pub');
+    writeFileSync(join(temp.dir, 'captured'), '');
+    rmSync(join(temp.dir, 'keys/bundle-signing.key'));
+    symlinkSync(join(temp.dir, 'captured'), join(temp.dir, 'keys/bundle-signing.key'));
+    const res = await meshc('keys', 'init', '--out', 'keys', '--force');
+    expect([res.code, res.out]).toEqual([2, '']);
+    expect(res.err).toMatch(
+      /^meshc: error\[PKI_FILE_UNUSABLE\]: keys\/bundle-signing\.key is a symbolic link, not a regular file; nothing was written\n/,
+    );
+    expect(file('captured')).toBe('');
+    expect(file('keys/bundle-signing.pub')).toBe(pub);
+  });
+
+  test('with a permissive umask the directories made for keys are 0700', async () => {
+    const previous = process.umask(0o000);
+    try {
+      expect((await meshc('ca', 'init', '--out', 'ca/root', '--trust-domain', 'shop.local')).code).toBe(0);
+    } finally {
+      process.umask(previous);
+    }
+    expect([mode('ca'), mode('ca/root'), mode('ca/root/root.crt')]).toEqual([0o700, 0o700, 0o644]);
   });
 });

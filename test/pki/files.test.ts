@@ -10,6 +10,8 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  unlinkSync,
+  watch,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -94,4 +96,65 @@ test('a symlink to a file is written through: the file is replaced, the link sta
   expect(lstatSync(join(temp.dir, 'link.html')).isSymbolicLink()).toBe(true);
   expect(readFileSync(target, 'utf8')).toBe('new');
   expect(readdirSync(temp.dir).sort()).toEqual(['link.html', 'real.html']);
+});
+
+test('a file that cannot be put in place undoes the ones before it; keys go in before certificates', async () => {
+  const out = join(temp.dir, 'out');
+  mkdirSync(out);
+  const files = Array.from({ length: 40 }, (_, i) => [
+    { path: join(out, `s${i}.crt`), data: `new cert ${i}`, mode: PUBLIC_MODE },
+    { path: join(out, `s${i}.key`), data: `new key ${i}`, mode: PRIVATE_MODE },
+  ]).flat();
+  for (const f of files) writeFileSync(f.path, f.data.replace('new', 'old'));
+  // Once the first key is in place, another program turns the last certificate into a directory:
+  // renaming onto it fails, after every key and some certificates were replaced.
+  let certWhenFirstKeyLanded: string | undefined;
+  const watcher = watch(out, (_event, name) => {
+    if (name !== 's0.key' || certWhenFirstKeyLanded !== undefined) return;
+    certWhenFirstKeyLanded = readFileSync(join(out, 's0.crt'), 'utf8');
+    unlinkSync(join(out, 's39.crt'));
+    mkdirSync(join(out, 's39.crt'));
+  });
+  try {
+    await expect(writeFilesAtomically(files, { force: true })).rejects.toMatchObject({ code: 'EISDIR' });
+  } finally {
+    watcher.close();
+  }
+  expect(certWhenFirstKeyLanded).toBe('old cert 0');
+  for (const f of files.filter((f) => !f.path.endsWith('s39.crt'))) {
+    expect(readFileSync(f.path, 'utf8')).toBe(f.data.replace('new', 'old'));
+  }
+  expect(readdirSync(out).filter((n) => n.includes('.tmp-') || n.includes('.old-'))).toEqual([]);
+});
+
+test('a private key is never written through a symlink or into a FIFO', async () => {
+  const elsewhere = join(temp.dir, 'elsewhere');
+  writeFileSync(elsewhere, 'not yours');
+  symlinkSync(elsewhere, join(temp.dir, 'a.key'));
+  execFileSync('mkfifo', [join(temp.dir, 'b.key')]);
+  for (const name of ['a.key', 'b.key']) {
+    const key = { path: join(temp.dir, name), label: name, data: 'secret', mode: PRIVATE_MODE };
+    const err = await writeFilesAtomically([key], { force: true }).catch((e: unknown) => e);
+    expect(isPkiError(err) && err.code).toBe('PKI_FILE_UNUSABLE');
+  }
+  expect(readFileSync(elsewhere, 'utf8')).toBe('not yours');
+  expect(lstatSync(join(temp.dir, 'b.key')).isFIFO()).toBe(true);
+}, 5_000);
+
+test('directories made for keys are 0700, for public files 0755, whatever the umask', async () => {
+  const previous = process.umask(0o000);
+  try {
+    await writeFilesAtomically(
+      [
+        { path: join(temp.dir, 'a', 'b', 'x.key'), data: 'k', mode: PRIVATE_MODE },
+        { path: join(temp.dir, 'a', 'b', 'x.crt'), data: 'c', mode: PUBLIC_MODE },
+        { path: join(temp.dir, 'p', 'x.crt'), data: 'c', mode: PUBLIC_MODE },
+      ],
+      { force: false },
+    );
+  } finally {
+    process.umask(previous);
+  }
+  const dirMode = (path: string) => statSync(join(temp.dir, path)).mode & 0o777;
+  expect([dirMode('a'), dirMode('a/b'), dirMode('p')]).toEqual([0o700, 0o700, 0o755]);
 });

@@ -9,6 +9,7 @@ import { isPkiError } from '../../compiler/pki/errors.js';
 import { issueWorkloadCertificate } from '../../compiler/pki/issue.js';
 import { loadIssuingCa } from '../../compiler/pki/issuing-ca.js';
 import { randomSerial } from '../../compiler/pki/serial.js';
+import { x509 } from '../../compiler/pki/x509.js';
 import { readCertificates } from '../../runtime/identity/pem.js';
 import { DAY, hasOpenssl, makePki, makeTempDir, openssl, TD } from './helpers.js';
 
@@ -55,6 +56,29 @@ describe.each(['ecdsa', 'rsa'] as const)('%s', (keyType) => {
     expect(leaf!.checkIssued(intermediate!) && leaf!.verify(intermediate!.publicKey)).toBe(true);
     expect(leaf!.checkPrivateKey((await import('node:crypto')).createPrivateKey(issued.keyPem))).toBe(true);
     expect(issued.spiffeId).toBe(`spiffe://${TD}/reviews`);
+  });
+
+  test('workload certificate: a subject key identifier, the SHA-1 of its public key (RFC 5280 §4.2.1.2)', async () => {
+    const pki = await makePki(keyType);
+    const leaf = new x509.X509Certificate((await pki.issue('reviews')).certPem);
+    const ski = leaf.getExtension(x509.SubjectKeyIdentifierExtension);
+    expect(ski?.keyId).toBe(
+      await leaf.publicKey.getKeyIdentifier('SHA-1').then((id) => Buffer.from(id).toString('hex')),
+    );
+  });
+
+  test('CA common names stay within 64 characters for a long trust domain', async () => {
+    const td = `${'a'.repeat(60)}.${'b'.repeat(60)}.example`;
+    const now = Date.now();
+    const root = await createRootCa({ trustDomain: td, keyType, now: now - DAY });
+    const rootCa = await loadIssuingCa({ label: 'root', certPem: root.certPem, keyPem: root.keyPem }, now);
+    const inter = await createIntermediateCa({ parent: rootCa, keyType, now: now - DAY });
+    for (const pem of [root.certPem, inter.certPem]) {
+      const cn = new X509Certificate(pem).subject.replace(/^CN=/, '');
+      expect(cn.length).toBeLessThanOrEqual(64);
+      expect(cn).toMatch(/^a{20,}\.\.\. (root|intermediate) CA [0-9a-f]{8}$/);
+    }
+    expect(new X509Certificate(root.certPem).subjectAltName).toBe(`URI:spiffe://${td}`);
   });
 
   test.skipIf(!hasOpenssl)('openssl verify accepts the chain and x509 -text shows the URI SAN', async () => {

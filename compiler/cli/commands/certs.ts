@@ -22,7 +22,7 @@ Options:
   --spec PATH       the spec directory or file
   --out DIR         where the certificates are
   --all             every service of the spec (issue)
-  --ttl D           lifetime; trust.workloadTtl of the spec, else 24h (over 7d warns, MC4005)
+  --ttl D           lifetime; trust.workloadTtl of the spec, else 24h (over 7d warns, MC4004)
   --key-type TYPE   ecdsa (P-256, default) or rsa; renew keeps the current type by default
   --force           replace existing files (issue)
 
