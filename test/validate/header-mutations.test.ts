@@ -78,3 +78,40 @@ describe('MC3029: mutations of framing and connection headers', () => {
     ).toEqual([]);
   });
 });
+
+describe('MC2010: mutation values that are not HTTP field values', () => {
+  test.each([
+    ['CR LF and a header', 'a\\r\\nx-injected: 1'],
+    ['LF', 'b\\nset-cookie: session=attacker'],
+    ['NUL', 'a\\0b'],
+    ['another control', 'a\\x01b'],
+    ['DEL', 'a\\x7fb'],
+    ['a character past U+00FF', '5 \u20ac'],
+  ])('%s is refused, at the value, in set and add', (_, value) => {
+    const d = withHeaders(
+      `{ request: { set: { x-note: "${value}" } }, response: { add: { x-note: "${value}" } } }`,
+    );
+    expect(d.map((x) => `${x.code} ${x.file}:${x.line}`)).toEqual([
+      'MC2010 services/a.yaml:9',
+      'MC2010 services/a.yaml:9',
+    ]);
+    const line = `      headers: { request: { set: { x-note: "${value}" } }, response: { add: { x-note: "${value}" } } }`;
+    const first = line.indexOf('"') + 1;
+    expect(d.map((x) => x.col)).toEqual([first, line.indexOf('"', first + value.length + 1) + 1]);
+    expect(d[0]?.message).toContain('a header value');
+  });
+
+  test('reported at file:line:col', () => {
+    expect(brief(withHeaders('{ request: { set: { x-note: "a\\r\\nb" } } }'))).toEqual([
+      'MC2010 services/a.yaml:9:44',
+    ]);
+  });
+
+  test('tabs, spaces, Latin-1 and an empty value pass', () => {
+    expect(
+      withHeaders(
+        '{ request: { set: { x-a: "a\\tb c", x-b: "café", x-c: "" } }, response: { add: { x-d: "50%" } } }',
+      ),
+    ).toEqual([]);
+  });
+});
