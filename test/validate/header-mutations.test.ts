@@ -1,27 +1,11 @@
 // MC3029 (checks/header-mutations.ts): a route's header mutation may not set, add or remove a header
 // that frames the message or belongs to one connection, nor Host; and mutation values are RFC 9110
 // field values (the schema's HeaderValue, MC2010): no CR, LF, NUL or other control but tab.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { MESH, REPO_ROOT, brief, validateFiles } from './support.js';
+import { brief, validateRoute } from './support.js';
 
-const ROOT = readFileSync(join(REPO_ROOT, 'examples/shop/pki/root.pem'));
-
-/** A service `a` whose one route has `headers: <headers>` (a flow mapping), validated. */
-function withHeaders(headers: string) {
-  const service = `apiVersion: meshc/v1
-kind: Service
-metadata: { name: a }
-spec:
-  port: 80
-  endpoints: ["10.0.0.1:1"]
-  routes:
-    - name: r
-      headers: ${headers}
-`;
-  return validateFiles({ 'mesh.yaml': MESH, 'services/a.yaml': service }, { 'root.pem': ROOT }).diagnostics;
-}
+/** Route `r` of services/a.yaml with `headers: <headers>` (a flow mapping, line 9), validated. */
+const withHeaders = (headers: string) => validateRoute(`headers: ${headers}`);
 
 describe('MC3029: mutations of framing and connection headers', () => {
   test.each([
