@@ -55,6 +55,13 @@ export type DnsLabel = string;
  */
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'TRACE' | 'CONNECT';
 /**
+ * An HTTP header value (an RFC 9110 field value) as the proxy can send it: printable ASCII, space, tab and Latin-1 characters; no CR, LF, NUL or other control character.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "HeaderValue".
+ */
+export type HeaderValue = string;
+/**
  * An HTTP header name (an RFC 9110 token), matched case-insensitively.
  *
  * This interface was referenced by `undefined`'s JSON-Schema
@@ -579,13 +586,13 @@ export interface HeaderMutation {
    * Headers set, replacing any value.
    */
   set?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers appended.
    */
   add?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers removed.
@@ -600,13 +607,13 @@ export interface HeaderMutation1 {
    * Headers set, replacing any value.
    */
   set?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers appended.
    */
   add?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers removed.
@@ -686,13 +693,13 @@ export interface HeaderMutation2 {
    * Headers set, replacing any value.
    */
   set?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers appended.
    */
   add?: {
-    [k: string]: string;
+    [k: string]: HeaderValue;
   };
   /**
    * Headers removed.

@@ -2665,7 +2665,9 @@ return errors === 0;
 }
 validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema80 = {"title":"HeaderMutation","type":"object","additionalProperties":false,"properties":{"set":{"description":"Headers set, replacing any value.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"type":"string"}},"add":{"description":"Headers appended.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"type":"string"}},"remove":{"description":"Headers removed.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/HeaderName"}}},"description":"Headers to set (replace), add (append) or remove, in the order remove, set, add."};
+const schema80 = {"title":"HeaderMutation","type":"object","additionalProperties":false,"properties":{"set":{"description":"Headers set, replacing any value.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"$ref":"#/$defs/HeaderValue"}},"add":{"description":"Headers appended.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"$ref":"#/$defs/HeaderValue"}},"remove":{"description":"Headers removed.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/HeaderName"}}},"description":"Headers to set (replace), add (append) or remove, in the order remove, set, add."};
+const schema82 = {"type":"string","pattern":"^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$","description":"An HTTP header value (an RFC 9110 field value) as the proxy can send it: printable ASCII, space, tab and Latin-1 characters; no CR, LF, NUL or other control character."};
+const pattern30 = new RegExp("^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$", "u");
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2731,8 +2733,9 @@ errors++;
 }
 for(const key2 in data0){
 let data1 = data0[key2];
-if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.set.additionalProperties.type,parentSchema:schema80.properties.set.additionalProperties,data:data1};
+if(typeof data1 === "string"){
+if(!pattern30.test(data1)){
+const err4 = {instancePath:instancePath+"/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/HeaderValue/pattern",keyword:"pattern",params:{pattern: "^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$"},message:"must match pattern \""+"^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$"+"\"",schema:"^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$",parentSchema:schema82,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2742,9 +2745,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
 else {
-const err5 = {instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.properties.set.type,parentSchema:schema80.properties.set,data:data0};
+const err5 = {instancePath:instancePath+"/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/HeaderValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.type,parentSchema:schema82,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2754,14 +2756,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.add !== undefined){
-let data2 = data.add;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key3 in data2){
-const _errs12 = errors;
-if(typeof key3 === "string"){
-if(!pattern16.test(key3)){
-const err6 = {instancePath:instancePath+"/add",schemaPath:"#/$defs/HeaderName/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema50,data:key3,propertyName:key3};
+}
+else {
+const err6 = {instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.properties.set.type,parentSchema:schema80.properties.set,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2771,8 +2768,14 @@ vErrors.push(err6);
 errors++;
 }
 }
-else {
-const err7 = {instancePath:instancePath+"/add",schemaPath:"#/$defs/HeaderName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:key3,propertyName:key3};
+if(data.add !== undefined){
+let data2 = data.add;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key3 in data2){
+const _errs13 = errors;
+if(typeof key3 === "string"){
+if(!pattern16.test(key3)){
+const err7 = {instancePath:instancePath+"/add",schemaPath:"#/$defs/HeaderName/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema50,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2781,9 +2784,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-var valid4 = _errs12 === errors;
-if(!valid4){
-const err8 = {instancePath:instancePath+"/add",schemaPath:"#/properties/add/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema80.properties.add.propertyNames,parentSchema:schema80.properties.add,data:data2};
+}
+else {
+const err8 = {instancePath:instancePath+"/add",schemaPath:"#/$defs/HeaderName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2792,11 +2795,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-for(const key4 in data2){
-let data3 = data2[key4];
-if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/add/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/add/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.add.additionalProperties.type,parentSchema:schema80.properties.add.additionalProperties,data:data3};
+var valid5 = _errs13 === errors;
+if(!valid5){
+const err9 = {instancePath:instancePath+"/add",schemaPath:"#/properties/add/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema80.properties.add.propertyNames,parentSchema:schema80.properties.add,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2806,14 +2807,39 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/add",schemaPath:"#/properties/add/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.properties.add.type,parentSchema:schema80.properties.add,data:data2};
+for(const key4 in data2){
+let data3 = data2[key4];
+if(typeof data3 === "string"){
+if(!pattern30.test(data3)){
+const err10 = {instancePath:instancePath+"/add/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/HeaderValue/pattern",keyword:"pattern",params:{pattern: "^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$"},message:"must match pattern \""+"^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$"+"\"",schema:"^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$",parentSchema:schema82,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/add/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/HeaderValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.type,parentSchema:schema82,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/add",schemaPath:"#/properties/add/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.properties.add.type,parentSchema:schema80.properties.add,data:data2};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -2826,23 +2852,23 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
 if(!pattern16.test(data5)){
-const err11 = {instancePath:instancePath+"/remove/" + i0,schemaPath:"#/$defs/HeaderName/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema50,data:data5};
+const err13 = {instancePath:instancePath+"/remove/" + i0,schemaPath:"#/$defs/HeaderName/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema50,data:data5};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err13];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err13);
 }
 errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/remove/" + i0,schemaPath:"#/$defs/HeaderName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data5};
+const err14 = {instancePath:instancePath+"/remove/" + i0,schemaPath:"#/$defs/HeaderName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data5};
 if(vErrors === null){
-vErrors = [err12];
+vErrors = [err14];
 }
 else {
-vErrors.push(err12);
+vErrors.push(err14);
 }
 errors++;
 }
@@ -2854,12 +2880,12 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data4[i1], data4[j0])){
-const err13 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema80.properties.remove,data:data4};
+const err15 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema80.properties.remove,data:data4};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err15];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err15);
 }
 errors++;
 break outer0;
@@ -2869,24 +2895,24 @@ break outer0;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema80.properties.remove.type,parentSchema:schema80.properties.remove,data:data4};
+const err16 = {instancePath:instancePath+"/remove",schemaPath:"#/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema80.properties.remove.type,parentSchema:schema80.properties.remove,data:data4};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err16];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err16);
 }
 errors++;
 }
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err17];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err17);
 }
 errors++;
 }
@@ -3181,9 +3207,9 @@ return errors === 0;
 }
 validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema86 = {"title":"Authorization","description":"Enforced by this service's own inbound proxy; the first allow rule that matches admits.","type":"object","additionalProperties":false,"properties":{"default":{"description":"Decision when no rule matches.","enum":["deny","allow"],"default":"deny"},"allow":{"type":"array","items":{"$ref":"#/$defs/AuthzRule"},"description":"Allow rules, in order."}}};
-const schema87 = {"title":"AuthzRule","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Caller services; \"*\" admits any mesh identity.","type":"array","minItems":1,"uniqueItems":true,"items":{"anyOf":[{"const":"*"},{"$ref":"#/$defs/DnsLabel"}]}},"methods":{"description":"Methods admitted (all when omitted).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/Method"}},"paths":{"description":"Paths admitted (all when omitted): exact, or a prefix ending in `*`.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^/[^*]*\\*?$"}}},"description":"Admits callers by identity, and optionally only some methods and paths."};
-const pattern34 = new RegExp("^/[^*]*\\*?$", "u");
+const schema88 = {"title":"Authorization","description":"Enforced by this service's own inbound proxy; the first allow rule that matches admits.","type":"object","additionalProperties":false,"properties":{"default":{"description":"Decision when no rule matches.","enum":["deny","allow"],"default":"deny"},"allow":{"type":"array","items":{"$ref":"#/$defs/AuthzRule"},"description":"Allow rules, in order."}}};
+const schema89 = {"title":"AuthzRule","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Caller services; \"*\" admits any mesh identity.","type":"array","minItems":1,"uniqueItems":true,"items":{"anyOf":[{"const":"*"},{"$ref":"#/$defs/DnsLabel"}]}},"methods":{"description":"Methods admitted (all when omitted).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/Method"}},"paths":{"description":"Paths admitted (all when omitted): exact, or a prefix ending in `*`.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^/[^*]*\\*?$"}}},"description":"Admits callers by identity, and optionally only some methods and paths."};
+const pattern36 = new RegExp("^/[^*]*\\*?$", "u");
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3197,7 +3223,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema89.required,parentSchema:schema89,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3208,7 +3234,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "from") || (key0 === "methods")) || (key0 === "paths"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema89,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3222,7 +3248,7 @@ if(data.from !== undefined){
 let data0 = data.from;
 if(Array.isArray(data0)){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.from,data:data0};
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema89.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3238,7 +3264,7 @@ const _errs5 = errors;
 let valid3 = false;
 const _errs6 = errors;
 if("*" !== data1){
-const err3 = {instancePath:instancePath+"/from/" + i0,schemaPath:"#/properties/from/items/anyOf/0/const",keyword:"const",params:{allowedValue: "*"},message:"must be equal to constant",schema:"*",parentSchema:schema87.properties.from.items.anyOf[0],data:data1};
+const err3 = {instancePath:instancePath+"/from/" + i0,schemaPath:"#/properties/from/items/anyOf/0/const",keyword:"const",params:{allowedValue: "*"},message:"must be equal to constant",schema:"*",parentSchema:schema89.properties.from.items.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3275,7 +3301,7 @@ errors++;
 var _valid0 = _errs7 === errors;
 valid3 = valid3 || _valid0;
 if(!valid3){
-const err6 = {instancePath:instancePath+"/from/" + i0,schemaPath:"#/properties/from/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema87.properties.from.items.anyOf,parentSchema:schema87.properties.from.items,data:data1};
+const err6 = {instancePath:instancePath+"/from/" + i0,schemaPath:"#/properties/from/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema89.properties.from.items.anyOf,parentSchema:schema89.properties.from.items,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3303,7 +3329,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data0[i1], data0[j0])){
-const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema87.properties.from,data:data0};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema89.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3318,7 +3344,7 @@ break outer0;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.from.type,parentSchema:schema87.properties.from,data:data0};
+const err8 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.from.type,parentSchema:schema89.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3332,7 +3358,7 @@ if(data.methods !== undefined){
 let data2 = data.methods;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err9 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.methods,data:data2};
+const err9 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema89.properties.methods,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3362,7 +3388,7 @@ outer1:
 for(;i3--;){
 for(j1 = i3; j1--;){
 if(func0(data2[i3], data2[j1])){
-const err11 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema87.properties.methods,data:data2};
+const err11 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema89.properties.methods,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3377,7 +3403,7 @@ break outer1;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.methods.type,parentSchema:schema87.properties.methods,data:data2};
+const err12 = {instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.methods.type,parentSchema:schema89.properties.methods,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3391,7 +3417,7 @@ if(data.paths !== undefined){
 let data4 = data.paths;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err13 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.paths,data:data4};
+const err13 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema89.properties.paths,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3404,8 +3430,8 @@ const len2 = data4.length;
 for(let i4=0; i4<len2; i4++){
 let data5 = data4[i4];
 if(typeof data5 === "string"){
-if(!pattern34.test(data5)){
-const err14 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/[^*]*\\*?$"},message:"must match pattern \""+"^/[^*]*\\*?$"+"\"",schema:"^/[^*]*\\*?$",parentSchema:schema87.properties.paths.items,data:data5};
+if(!pattern36.test(data5)){
+const err14 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/[^*]*\\*?$"},message:"must match pattern \""+"^/[^*]*\\*?$"+"\"",schema:"^/[^*]*\\*?$",parentSchema:schema89.properties.paths.items,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3416,7 +3442,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.paths.items.type,parentSchema:schema87.properties.paths.items,data:data5};
+const err15 = {instancePath:instancePath+"/paths/" + i4,schemaPath:"#/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema89.properties.paths.items.type,parentSchema:schema89.properties.paths.items,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3437,7 +3463,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j2 = indices0[item0];
-const err16 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema87.properties.paths,data:data4};
+const err16 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema89.properties.paths,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3452,7 +3478,7 @@ indices0[item0] = i5;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.paths.type,parentSchema:schema87.properties.paths,data:data4};
+const err17 = {instancePath:instancePath+"/paths",schemaPath:"#/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.paths.type,parentSchema:schema89.properties.paths,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3464,7 +3490,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3492,7 +3518,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "default") || (key0 === "allow"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3505,7 +3531,7 @@ errors++;
 if(data.default !== undefined){
 let data0 = data.default;
 if(!((data0 === "deny") || (data0 === "allow"))){
-const err1 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/enum",keyword:"enum",params:{allowedValues: schema86.properties.default.enum},message:"must be equal to one of the allowed values",schema:schema86.properties.default.enum,parentSchema:schema86.properties.default,data:data0};
+const err1 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/enum",keyword:"enum",params:{allowedValues: schema88.properties.default.enum},message:"must be equal to one of the allowed values",schema:schema88.properties.default.enum,parentSchema:schema88.properties.default,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3527,7 +3553,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema86.properties.allow.type,parentSchema:schema86.properties.allow,data:data1};
+const err2 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.allow.type,parentSchema:schema88.properties.allow,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3539,7 +3565,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data};
 if(vErrors === null){
 vErrors = [err3];
 }

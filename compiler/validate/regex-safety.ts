@@ -4,6 +4,7 @@
 // part can run into the next iteration, like (a+)+ or (\w+\s?)*, and alternatives that overlap
 // under a repetition, like (a|a)* or (a|ab)+.
 import { type AST, RegExpParser } from '@eslint-community/regexpp';
+import { findRe2Only } from './regex-re2.js';
 
 export type RegexVerdict =
   | { readonly ok: true }
@@ -30,7 +31,7 @@ export function checkRegex(pattern: string): RegexVerdict {
     const reason = cut >= 0 ? message.slice(cut + 4) : message.replace(/^Invalid regular expression: /, '');
     return { ok: false, kind: 'invalid', reason };
   }
-  const reason = findUnsafe(ast);
+  const reason = findUnsafe(ast) ?? findRe2Only(ast);
   return reason ? { ok: false, kind: 'unsafe', reason } : { ok: true };
 }
 

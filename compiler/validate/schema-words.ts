@@ -31,6 +31,14 @@ export const FORMATS: ReadonlyMap<string, { code: Diagnostic['code']; expected: 
     },
   ],
   [
+    defs.HeaderValue.pattern,
+    {
+      code: 'MC2010',
+      expected:
+        'a header value: printable characters, spaces and tabs (up to U+00FF), no line break, NUL or other control character',
+    },
+  ],
+  [
     defs.MeshSpec.properties.trustDomain.pattern,
     { code: 'MC2010', expected: 'a DNS name such as shop.local' },
   ],

@@ -2,6 +2,7 @@
 // (absolute form names the destination service) and the same path normalisation, so an explanation
 // is about the request the proxy would actually route.
 import { ProxyError } from '../errors.js';
+import { incomingHeaders, type MatchedHeaders } from '../http1/incoming-headers.js';
 import { normalizePath } from '../route/normalize-path.js';
 import { parseRequestTarget } from '../server/outbound.js';
 
@@ -22,8 +23,11 @@ export interface PreparedRequest {
   readonly path: string;
   /** Raw query string (without `?`). */
   readonly query: string;
-  /** Lower-case names; repeated headers joined with ", " as Node does. */
-  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * As the proxy's server reads them (incomingHeaders): lower-case names, repeated headers combined
+   * for forwarding, and matched on all their values joined with ",".
+   */
+  readonly headers: MatchedHeaders;
 }
 
 export type Prepared = { ok: true; request: PreparedRequest } | { ok: false; message: string };
@@ -37,12 +41,14 @@ export function prepareRequest(req: ExplainRequest): Prepared {
   // upper-cases it because a person typing `get` means GET.
   const method = req.method.toUpperCase();
   if (!TOKEN.test(method)) return { ok: false, message: `"${req.method}" is not an HTTP method` };
-  const headers: Record<string, string> = {};
+  const raw: string[] = [];
   for (const [name, value] of req.headers) {
-    const key = name.trim().toLowerCase();
+    const key = name.trim();
     if (!TOKEN.test(key)) return { ok: false, message: `"${name}" is not a header name` };
-    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    raw.push(key, value);
   }
+  const headers = incomingHeaders(raw);
+  if (headers === undefined) return { ok: false, message: 'two Host headers: the proxy answers 400' };
   // The proxy's HTTP parser refuses a raw non-ASCII byte in the target with 400; a client sends
   // `/café` as `/caf%C3%A9`, which is what routes and authorization then compare.
   if (NON_ASCII.test(req.url)) {
@@ -54,7 +60,7 @@ export function prepareRequest(req: ExplainRequest): Prepared {
   }
   let target;
   try {
-    target = parseRequestTarget(req.url, headers['host']);
+    target = parseRequestTarget(req.url, headers.host);
   } catch (err) {
     if (err instanceof ProxyError) return { ok: false, message: err.message };
     throw err;

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { headerLines } from './header-lines.js';
+import { headerRole } from './framing-headers.js';
 import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
@@ -474,28 +475,37 @@ class Connection {
 
   /**
    * The request line and headers, and how its body is framed (`chunked`); throws a TypeError for an
-   * invalid header name or value.
+   * invalid header name or value. The framing follows the body, whatever the headers say: a Buffer (or
+   * none) by its own length; a stream by the content-length it came with when that is one decimal
+   * number, else chunked. Transfer-Encoding and the connection headers given are never written: they
+   * would frame this hop differently from the body (a request smuggled in a body), or hang it.
    */
   private requestHead(request: ClientRequest): string {
     let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
     let hasHost = false;
     let hasLength = false;
     const headers = request.headers ?? {};
+    const body = request.body;
+    const stream = body instanceof Readable;
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
-      else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      const role = headerRole(name);
+      if (role === 'host') hasHost = true;
+      else if (role === 'content-length') {
+        // A stream's length is only known from the header it came with; a whole body's is counted.
+        if (!stream || hasLength || !/^\d+$/.test(String(value))) continue;
+        hasLength = true;
+      } else if (role === 'hop-by-hop') continue;
       head += headerLines(name, value);
     }
     if (!hasHost) head += `host: ${this.pool.authority}\r\n`;
-    const body = request.body;
-    if (body instanceof Readable) {
+    if (stream) {
       this.chunked = !hasLength;
       if (this.chunked) head += 'transfer-encoding: chunked\r\n';
     } else {
       this.chunked = false;
-      if (!hasLength && ((body && body.length > 0) || expectsBody(request.method)))
+      if ((body && body.length > 0) || expectsBody(request.method))
         head += `content-length: ${body ? body.length : 0}\r\n`;
     }
     return `${head}\r\n`;

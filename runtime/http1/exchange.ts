@@ -88,6 +88,8 @@ export class Exchange implements Http1Request, Http1Response {
     const length = body instanceof Readable ? -1 : lengthOf(body);
     let hasLength = false;
     let hasDate = false;
+    // A streamed body's declared length, which the stream is then held to.
+    let declared: number | undefined;
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
@@ -104,6 +106,11 @@ export class Exchange implements Http1Request, Http1Response {
             // A whole body is framed by its own length: a header that says otherwise (an upstream's,
             // passed on) would leave bytes on the connection for the client's next response.
             if (length >= 0 && bodyAllowed && Number(value) !== length) continue;
+            if (length < 0 && bodyAllowed) {
+              // A stream is held to the one length it declares (stream()); any other value goes.
+              if (hasLength || !/^\d+$/.test(String(value))) continue;
+              declared = Number(value);
+            }
             hasLength = true;
           }
           break;
@@ -126,7 +133,7 @@ export class Exchange implements Http1Request, Http1Response {
       head += this.connectionHeader();
       this.headersSent = true;
       if (bodyAllowed) {
-        this.stream(head, body);
+        this.stream(head, body, declared);
         return;
       }
       conn.socket.write(head, 'latin1');
@@ -158,16 +165,29 @@ export class Exchange implements Http1Request, Http1Response {
     return this.httpVersionMinor === 0 ? 'connection: keep-alive\r\n\r\n' : '\r\n';
   }
 
-  private stream(head: string, body: Readable): void {
+  /**
+   * Streams the body after `head`. With a `declared` content-length the body must be exactly that
+   * long: one that runs past it (a length a handler or a mutation set, not the upstream's own framing)
+   * would put its remaining bytes on the connection as the client's next response, so the connection
+   * is destroyed before they are written; one that ends short is a truncated response too.
+   */
+  private stream(head: string, body: Readable, declared: number | undefined): void {
     const conn = this.conn;
     conn.socket.write(head, 'latin1');
     conn.streaming = body;
-    streamBody(conn.socket, body, this.chunked, (err) => {
-      if (conn.streaming === body) conn.streaming = undefined;
-      if (err === undefined) this.complete();
-      // The client must see a truncated response, not a clean end.
-      else if (!this.finished) this.destroy();
-    });
+    streamBody(
+      conn.socket,
+      body,
+      this.chunked,
+      (err) => {
+        if (conn.streaming === body) conn.streaming = undefined;
+        if (err === undefined) this.complete();
+        // The client must see a truncated response, not a clean end.
+        else if (!this.finished) this.destroy();
+      },
+      undefined,
+      declared,
+    );
   }
 
   private complete(): void {

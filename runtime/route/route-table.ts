@@ -3,9 +3,13 @@
 // request is a linear first-match scan over plain data. No I/O; shared by the proxy and /explain.
 import type { BundleRoute, Destination, ValueMatch } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
+import { type MatchedHeaders, matchedValue } from '../http1/incoming-headers.js';
 
-/** Request headers as Node gives them: lower-case names, repeated headers as arrays. */
-export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
+/**
+ * Request headers: lower-case names, as incomingHeaders gives them (a header sent more than once is
+ * matched on all its values joined with ",", see matchedValue), or a plain record (arrays joined so).
+ */
+export type HeaderBag = MatchedHeaders;
 
 export interface RouteRequest {
   readonly method: string;
@@ -110,8 +114,7 @@ function matches(r: CompiledRoute, req: RouteRequest): boolean {
       break;
   }
   for (const m of r.headers) {
-    const v = req.headers[m.name];
-    if (!matchValue(m, Array.isArray(v) ? v.join(',') : v)) return false;
+    if (!matchValue(m, matchedValue(req.headers, m.name))) return false;
   }
   for (const m of r.query) {
     if (!matchValue(m, req.query?.get(m.name))) return false;

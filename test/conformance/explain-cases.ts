@@ -71,6 +71,13 @@ ${[
   ],
   ['public', '{ path: { prefix: /public/ } }', '[{ version: v1 }]'],
   ['internal', '{ path: { prefix: /internal/ } }', '[{ version: v3 }]'],
+  ['tags', '{ path: { prefix: /tags/ }, headers: { x-tag: { exact: "a,b" } } }', '[{ version: v2 }]'],
+  [
+    'bots',
+    '{ path: { prefix: /tags/ }, headers: { user-agent: { prefix: "curl,bot" } } }',
+    '[{ version: v3 }]',
+  ],
+  ['cookies', '{ path: { prefix: /tags/ }, headers: { cookie: { exact: "a=1,b=2" } } }', '[{ version: v1 }]'],
 ]
   // Every route tells the app its name, so the proxy side can see which route matched.
   .map(
@@ -85,7 +92,7 @@ ${[
     allow:
       - from: [web] # rule:web
         methods: [GET, POST]
-        paths: [/reviews, "/reviews/*", /health, "/api/*", "/split/*", "/region/*"]
+        paths: [/reviews, "/reviews/*", /health, "/api/*", "/split/*", "/region/*", "/tags/*"]
       - from: [bot] # rule:bot
         methods: [GET]
         paths: ["/public/*"]
@@ -200,6 +207,36 @@ export const EXPLAIN_CASES: readonly ExplainCase[] = [
     request: 'GET http://reviews/region/eu',
     headers: ['x-region: eu'],
     expect: { outcome: 'no-route' },
+  },
+  // A header sent more than once is matched on all its values joined with "," (no space), whatever
+  // its name, as Envoy's header matchers read it (and as the emitted Envoy route says `exact: a,b`).
+  {
+    name: 'a repeated header is matched on its values joined with ","',
+    from: 'web',
+    request: 'GET http://reviews/tags/1',
+    headers: ['x-tag: a', 'x-tag: b'],
+    expect: { outcome: 'reached', ...only('tags', 'v2') },
+  },
+  {
+    name: 'one line holding "a, b" is not "a,b"',
+    from: 'web',
+    request: 'GET http://reviews/tags/1',
+    headers: ['x-tag: a, b'],
+    expect: { outcome: 'no-route' },
+  },
+  {
+    name: 'a repeated first-wins header (user-agent) is matched on all its values',
+    from: 'web',
+    request: 'GET http://reviews/tags/1',
+    headers: ['user-agent: curl', 'user-agent: bot/1.0'],
+    expect: { outcome: 'reached', ...only('bots', 'v3') },
+  },
+  {
+    name: 'two cookie lines are matched joined with "," too, not "; "',
+    from: 'web',
+    request: 'GET http://reviews/tags/1',
+    headers: ['cookie: a=1', 'cookie: b=2'],
+    expect: { outcome: 'reached', ...only('cookies', 'v1') },
   },
   {
     name: 'header names are case-insensitive',

@@ -111,18 +111,16 @@ function drawsFor(versions: RoutedExpectation['versions']): [number, string][] {
 async function viaProxy(c: ExplainCase) {
   const [method, url] = c.request.split(' ') as [string, string];
   const m = /^http:\/\/([^/]+)(.*)$/.exec(url)!;
+  // Line by line, so a header the case repeats is sent repeated.
+  const lines: string[] = [];
   const headers: Record<string, string> = {};
   for (const h of c.headers ?? []) {
     const i = h.indexOf(':');
+    lines.push(h.slice(0, i).trim(), h.slice(i + 1).trim());
     headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
   }
-  const extra = c.then ? { 'x-next': c.then, 'x-next-headers': JSON.stringify(headers) } : {};
-  return send(mesh.outboundOf(c.from), {
-    method,
-    host: m[1],
-    path: m[2] || '/',
-    headers: { ...headers, ...extra },
-  });
+  if (c.then) lines.push('x-next', c.then, 'x-next-headers', JSON.stringify(headers));
+  return send(mesh.outboundOf(c.from), { method, host: m[1], path: m[2] || '/', headers: lines });
 }
 
 describe('explain conformance: the running proxies', () => {

@@ -47,7 +47,8 @@ export interface SendOptions {
   readonly host?: string;
   readonly path?: string;
   readonly method?: string;
-  readonly headers?: http.OutgoingHttpHeaders;
+  /** Or a flat [name, value, ...] list, sent line by line as is (a repeated header stays repeated). */
+  readonly headers?: http.OutgoingHttpHeaders | readonly string[];
   readonly body?: string | Buffer;
   readonly agent?: http.Agent;
 }
@@ -61,7 +62,9 @@ export function send(port: number, opts: SendOptions = {}): Promise<Reply> {
         port,
         method: opts.method ?? 'GET',
         path: opts.path ?? '/',
-        headers: { host: opts.host ?? 'localhost', ...opts.headers },
+        headers: isRawList(opts.headers)
+          ? ['host', opts.host ?? 'localhost', ...opts.headers]
+          : { host: opts.host ?? 'localhost', ...opts.headers },
         agent: opts.agent ?? false,
       },
       (res) => {
@@ -77,6 +80,10 @@ export function send(port: number, opts: SendOptions = {}): Promise<Reply> {
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+function isRawList(headers: SendOptions['headers']): headers is readonly string[] {
+  return Array.isArray(headers);
 }
 
 /** Sends `n` requests with at most `concurrency` in flight; returns the replies in order. */

@@ -415,6 +415,75 @@ describe('request bytes', () => {
     },
   );
 
+  // A route mutation (or a previous hop) must not frame this hop: the smuggled request below would
+  // be read by the server as a second request, and a chunked GET with no chunks would hang.
+  it('a Buffer body is framed by its own length whatever content-length or transfer-encoding say', async () => {
+    const server = await rawServer();
+    const agent = newAgent();
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n';
+    const out = await send(agent, {
+      origin: server.origin,
+      method: 'POST',
+      path: '/upload',
+      headers: { 'Content-Length': '0', 'transfer-encoding': 'chunked' },
+      body: Buffer.from(smuggled),
+    });
+    await until('the response', () => (out.events.includes('complete') || out.error ? true : undefined));
+    expect(out.error).toBeUndefined();
+    expect(server.requests()).toEqual([
+      `POST /upload HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\ncontent-length: ${smuggled.length}\r\n\r\n${smuggled}`,
+    ]);
+  });
+
+  it('transfer-encoding and connection headers given are not written: a GET goes out without framing', async () => {
+    const server = await rawServer();
+    const agent = newAgent();
+    const out = await send(agent, {
+      origin: server.origin,
+      path: '/g',
+      headers: {
+        'transfer-encoding': 'chunked',
+        'content-length': '5',
+        Connection: 'x-private',
+        'keep-alive': 'timeout=1',
+        te: 'trailers',
+        trailer: 'x-sum',
+        upgrade: 'h2c',
+        'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+        expect: '100-continue',
+        'Proxy-Connection': 'keep-alive',
+        'proxy-authorization': 'Basic eDp5',
+        'x-kept': 'yes',
+      },
+    });
+    await until('the response', () => (out.events.includes('complete') || out.error ? true : undefined));
+    expect(out.error).toBeUndefined();
+    expect(server.requests()).toEqual([
+      `GET /g HTTP/1.1\r\nx-kept: yes\r\nhost: 127.0.0.1:${server.port}\r\n\r\n`,
+    ]);
+  });
+
+  it.each([
+    ['two values', ['8', '8']],
+    ['not a number', '8, 8'],
+    ['a sign', '+8'],
+  ])('a Readable body whose content-length is %s is sent chunked, the header dropped', async (_, value) => {
+    const server = await rawServer();
+    const agent = newAgent();
+    const out = await send(agent, {
+      origin: server.origin,
+      method: 'PUT',
+      path: '/r',
+      headers: { 'content-length': value },
+      body: Readable.from(['abcd', 'efgh']),
+    }).done;
+    expect(out.error).toBeUndefined();
+    expect(server.requests()).toEqual([
+      `PUT /r HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\ntransfer-encoding: chunked\r\n\r\n` +
+        `4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n`,
+    ]);
+  });
+
   it.each([
     ['a value with \\n', { 'x-bad': 'a\nb' }],
     ['a value with CRLF and a smuggled header', { 'x-bad': 'a\r\nInjected: 1' }],

@@ -527,6 +527,62 @@ describe('response framing', () => {
     expect(r!.body.toString()).toBe('hello');
   });
 
+  // The length is a handler's word (a response mutation's in the proxy), not the stream's framing:
+  // the bytes past it would be read by the client as its next response.
+  it('a Readable body longer than its content-length: the excess is never written, the connection closes', async () => {
+    const s = await startServer((_req, res) =>
+      res.respond(
+        200,
+        { 'content-length': '5' },
+        readableOf([
+          Buffer.from('fir'),
+          Buffer.from('st HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nINJECTED'),
+        ]),
+      ),
+    );
+    const c = await s.connect();
+    c.write(GET('/one') + GET('/two'));
+    await c.waitClosed();
+    expect(c.text()).not.toContain('INJECTED');
+    expect(c.responses().filter((r) => r.complete)).toEqual([]);
+    expect(s.requests.map((r) => r.url)).toEqual(['/one']);
+  });
+
+  it('a Readable body shorter than its content-length: the connection closes, the next answer is not its body', async () => {
+    const s = await startServer((req, res) =>
+      req.url === '/short'
+        ? res.respond(200, { 'content-length': 20 }, readableOf([Buffer.from('abc')]))
+        : res.respond(200, {}, 'next answer'),
+    );
+    const c = await s.connect();
+    c.write(GET('/short') + GET('/next'));
+    await c.waitClosed();
+    expect(c.responses().filter((r) => r.complete)).toEqual([]);
+    expect(c.text()).not.toContain('next answer');
+  });
+
+  it.each([
+    ['two values', ['5', '5']],
+    ['not a number', '5, 5'],
+    ['negative', '-5'],
+  ])('a Readable body whose content-length is %s is chunked, the header dropped', async (_, value) => {
+    const s = await startServer((_req, res) =>
+      // A header map as an upstream's (or a mutation's) arrives: any name, a value or a list.
+      res.respond(
+        200,
+        { ['content-length' as string]: value },
+        readableOf([Buffer.from('he'), Buffer.from('llo')]),
+      ),
+    );
+    const c = await s.connect();
+    c.write(GET() + GET('/again'));
+    const [r, again] = await c.waitForResponses(2);
+    expect(r!.framing).toBe('chunked');
+    expect(count(r!, 'content-length')).toBe(0);
+    expect(r!.body.toString()).toBe('hello');
+    expect(again!.body.toString()).toBe('hello');
+  });
+
   it('a Readable body for an HTTP/1.0 request is close-delimited and the connection closes', async () => {
     const s = await startServer((_req, res) =>
       res.respond(200, {}, readableOf([Buffer.from('ab'), Buffer.from('cde'), Buffer.from('fghij')])),

@@ -85,6 +85,29 @@ describe('header mutations', () => {
     expect(h).toEqual({ b: ['set', 'added'], c: ['3', 'more'], d: 'new' });
   });
 
+  // Validation refuses them (MC3029); a bundle compiled before that check still has them.
+  it('leaves framing, connection and host headers alone, in remove, set and add', () => {
+    const reserved = ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer'];
+    const more = ['upgrade', 'expect', 'http2-settings', 'proxy-connection', 'proxy-authenticate', 'host'];
+    const h: Record<string, string | string[] | number | undefined> = {
+      host: 'reviews',
+      'content-length': '11',
+      connection: 'x',
+    };
+    applyHeaderMutation(h, {
+      remove: ['host', 'content-length', 'connection'],
+      set: [...reserved, ...more].map((name) => ({ name, value: '0' })).concat({ name: 'x-set', value: '1' }),
+      add: [...reserved, ...more].map((name) => ({ name, value: '1' })).concat({ name: 'x-add', value: '2' }),
+    });
+    expect(h).toEqual({
+      host: 'reviews',
+      'content-length': '11',
+      connection: 'x',
+      'x-set': '1',
+      'x-add': '2',
+    });
+  });
+
   it('mutates the forwarded request before and the response after', async () => {
     let seen: unknown;
     const handler = compose(

@@ -236,6 +236,82 @@ describe('outbound routing through the mesh', () => {
   });
 });
 
+// Validation refuses such mutations (MC3029); a bundle compiled before that check still carries them.
+describe('route mutations of framing and connection headers (a bundle from before MC3029)', () => {
+  let mesh: TestMesh;
+  let app: TestApp;
+  let caller: RunningProxy;
+  const bodies: string[] = [];
+  const reserved = (value: string) =>
+    ['content-length', 'transfer-encoding', 'expect', 'upgrade', 'keep-alive', 'proxy-authenticate'].map(
+      (name) => ({ name, value }),
+    );
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    app = await mesh.app('v1');
+    app.handler = (req, res) => {
+      let body = '';
+      req.setEncoding('latin1');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        // Streamed (chunked), so the response's framing is the upstream's own, not a whole body's.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write(`${req.method} ${req.url} `);
+        setImmediate(() => res.end(`body=${body.length}`));
+      });
+    };
+    const callee = await mesh.sidecar(
+      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
+    );
+    caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
+        routes: [
+          route({
+            name: 'all',
+            match: { path: { kind: 'prefix', value: '/' }, method: null, headers: [], query: [] },
+            headers: {
+              request: { set: reserved('0'), add: [{ name: 'host', value: 'admin' }], remove: [] },
+              response: { set: reserved('1'), add: [], remove: [] },
+            },
+          }),
+        ],
+      }),
+    );
+  });
+
+  afterAll(() => mesh.close());
+
+  it('a body holding a whole request reaches the app as that body, not as a second request', async () => {
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nhost: reviews\r\ncontent-length: 0\r\n\r\n';
+    const r = await send(caller.ports.outbound, {
+      host: 'reviews',
+      method: 'POST',
+      path: '/upload',
+      body: smuggled,
+    });
+    expect([r.status, r.body]).toEqual([200, `POST /upload body=${smuggled.length}`]);
+    expect(app.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /upload']);
+    expect(bodies).toEqual([smuggled]);
+    expect(app.seen[0]!.headers.host).not.toBe('admin');
+    expect(app.seen[0]!.headers.expect).toBeUndefined();
+  });
+
+  it('a GET is not sent chunked, and the response carries neither upgrade nor a forged length', async () => {
+    const r = await send(caller.ports.outbound, { host: 'reviews', path: '/get' });
+    expect([r.status, r.body]).toEqual([200, 'GET /get body=0']);
+    expect(app.seen.at(-1)!.headers['transfer-encoding']).toBeUndefined();
+    expect(r.headers.upgrade).toBeUndefined();
+    expect(r.headers['keep-alive']).toBeUndefined();
+    expect(r.headers['proxy-authenticate']).toBeUndefined();
+    // Chunked when the body streamed, or its own length when it came whole: never the mutation's 1.
+    expect([undefined, String(r.bytes.length)]).toContain(r.headers['content-length']);
+  });
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
   if (!condition()) throw new Error('condition not met');

@@ -8,6 +8,7 @@ import {
   pickBackend,
   type RouteRequest,
 } from '../../runtime/route/route-table.js';
+import { incomingHeaders, matchedValue } from '../../runtime/http1/incoming-headers.js';
 import type { BundleMatch } from '../../schema/bundle.types.generated.js';
 import { backends, route } from './bundle-factory.js';
 import { seededRandom, withinBinomial } from './fakes.js';
@@ -87,6 +88,33 @@ describe('compileRouteTable / matchRoute', () => {
       routes: [route({ name: 'a', match: match({ headers: [{ name: 'x', kind: 'exact', value: 'a,b' }] }) })],
     });
     expect(matchRoute(t, req({ headers: { x: ['a', 'b'] } }))?.name).toBe('a');
+  });
+
+  // As the server reads them off the wire (incomingHeaders); Envoy joins every repeated header so.
+  it('headers sent more than once are matched on all their values joined with ",", whatever the name', () => {
+    const exact = (name: string, value: string) =>
+      route({ name, match: match({ headers: [{ name, kind: 'exact', value }] }) });
+    const t = compileRouteTable({
+      service: 's',
+      routes: [exact('x-tag', 'a,b'), exact('user-agent', 'curl,bot'), exact('cookie', 'a=1,b=2')],
+    });
+    const wire = (...raw: string[]) => matchRoute(t, req({ headers: incomingHeaders(raw)! }))?.name;
+    expect(wire('X-Tag', 'a', 'x-tag', 'b')).toBe('x-tag');
+    expect(wire('user-agent', 'curl', 'User-Agent', 'bot')).toBe('user-agent');
+    expect(wire('cookie', 'a=1', 'cookie', 'b=2')).toBe('cookie');
+    expect(wire('x-tag', 'a, b')).toBeUndefined();
+    expect(wire('x-tag', 'a,b')).toBe('x-tag');
+    // Forwarding (and authorization) still see node:http's view.
+    expect({
+      ...incomingHeaders(['user-agent', 'curl', 'user-agent', 'bot', 'cookie', 'a=1', 'cookie', 'b=2'])!,
+    }).toEqual({ 'user-agent': 'curl', cookie: 'a=1; b=2' });
+  });
+
+  it('a request with no repeated header carries nothing beyond its headers (no allocation for matching)', () => {
+    const headers = incomingHeaders(['host', 'reviews', 'x-tag', 'a', 'cookie', 'a=1'])!;
+    expect(Reflect.ownKeys(headers)).toEqual(['host', 'x-tag', 'cookie']);
+    expect(matchedValue(headers, 'x-tag')).toBe('a');
+    expect(Reflect.ownKeys(incomingHeaders(['x-tag', 'a', 'x-tag', 'b'])!)).toHaveLength(2);
   });
 
   it('returns undefined when nothing matches, and does not parse queries it does not need', () => {

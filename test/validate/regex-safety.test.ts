@@ -1,6 +1,7 @@
 // The safe-regex subset: what is refused (and why), and realistic patterns that must stay allowed.
 import { describe, expect, test } from 'vitest';
 import { checkRegex } from '../../compiler/validate/regex-safety.js';
+import { brief, validateRoute } from './support.js';
 
 describe('checkRegex', () => {
   test.each([
@@ -68,5 +69,53 @@ describe('checkRegex', () => {
       kind: 'invalid',
       reason: 'Unterminated character class',
     });
+  });
+});
+
+// Envoy runs these patterns as RE2 (safe_regex), the native proxy as JavaScript: what RE2 refuses,
+// or reads differently, would make `meshc compile` emit a config Envoy refuses, or route unlike the
+// proxy. (Checked against the re2-wasm build the Envoy conformance tests use.)
+describe('checkRegex: JavaScript-only syntax RE2 refuses or reads differently', () => {
+  test.each([
+    ['\\u0041', '`\\u0041` (RE2 has no \\u escapes'],
+    ['/caf\\u{E9}', '`\\u{E9}` (RE2 has no \\u escapes'],
+    ['[\\u0041-\\u005A]+', '`\\u0041` (RE2 has no \\u escapes'],
+    ['[^]+', 'empty class `[^]`'],
+    ['a[]', 'empty class `[]`'],
+    ['\\cJ', 'control escape `\\cJ`'],
+    ['(?<v>v[0-9])', 'named group `(?<v>`'],
+    ['\\p{Script=Greek}+', '`\\p{Script=Greek}`'],
+    ['\\p{Letter}+', '`\\p{Letter}`'],
+    ['[\\P{ASCII}]', '`\\P{ASCII}`'],
+    ['\\p{Cn}', '`\\p{Cn}`'],
+    ['a\\sb', '`\\s` (JavaScript'],
+    ['[^\\S]', '`\\S` (JavaScript'],
+    ['a{1001}', 'repetition `a{1001}`'],
+    ['a{2,5000}', 'repetition `a{2,5000}`'],
+  ])('refuses %s', (pattern, reason) => {
+    const verdict = checkRegex(pattern);
+    expect(verdict).toMatchObject({ ok: false, kind: 'unsafe' });
+    if (!verdict.ok) expect(verdict.reason).toContain(reason);
+  });
+
+  test.each([
+    '\\p{L}+',
+    '[\\p{Lu}\\p{Nd}]',
+    '\\P{Any}',
+    '\\x41',
+    '[\\d\\D]+',
+    'a{2,1000}',
+    '\\t',
+    'x\\/y',
+    '\\0',
+    '(a)(?:b)',
+  ])('allows %s, which RE2 reads the same way', (pattern) => {
+    expect(checkRegex(pattern)).toEqual({ ok: true });
+  });
+
+  test('MC3016 at the regex, with the part and what to write', () => {
+    const d = validateRoute('match: { headers: { x-name: { regex: "\\\\p{Script=Greek}+" } } }');
+    expect(brief(d)).toEqual(['MC3016 services/a.yaml:9:44']);
+    expect(d[0]?.message).toContain('`\\p{Script=Greek}` (RE2 knows only general categories');
   });
 });

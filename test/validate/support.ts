@@ -1,4 +1,6 @@
 // Test helpers: run the real loader and validator over inline files or an example directory.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { dirSource } from '../../compiler/load/dir-source.js';
@@ -51,4 +53,23 @@ export async function validateDir(dir: string, now = NOW) {
 /** `CODE file:line:col` of each diagnostic, for compact assertions. */
 export function brief(diags: readonly Diagnostic[]): string[] {
   return diags.map((d) => `${d.code} ${d.file}:${d.line}:${d.col}`);
+}
+
+/**
+ * Validates MESH (with the shop's root) and services/a.yaml, a service whose one route, `r`, has
+ * `fields`: YAML at the route's indent (6 spaces), from line 9. Returns the validator's diagnostics.
+ */
+export function validateRoute(fields: string): readonly Diagnostic[] {
+  const service = `apiVersion: meshc/v1
+kind: Service
+metadata: { name: a }
+spec:
+  port: 80
+  endpoints: ["10.0.0.1:1"]
+  routes:
+    - name: r
+      ${fields}
+`;
+  const root = readFileSync(join(REPO_ROOT, 'examples/shop/pki/root.pem'));
+  return validateFiles({ 'mesh.yaml': MESH, 'services/a.yaml': service }, { 'root.pem': root }).diagnostics;
 }

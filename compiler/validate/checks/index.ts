@@ -9,6 +9,7 @@ import { checkCertificates } from './cert-lint.js';
 import { checkDuplicateEndpoints } from './duplicate-endpoints.js';
 import { checkDuplicateRoutes } from './duplicate-routes.js';
 import { checkDuplicateServices } from './duplicate-services.js';
+import { checkHeaderMutations } from './header-mutations.js';
 import { checkMeshCount } from './mesh-count.js';
 import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
@@ -74,6 +75,7 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkShadowedRoutes, // MC3012
   checkSafeRegex, // MC3016, MC3017
   checkNormalPaths, // MC3028
+  checkHeaderMutations, // MC3029
   // policies
   checkRetryTimeout, // MC3015
   checkTcpHttpOnly, // MC3026
