@@ -101,6 +101,15 @@ describe('meshc explain on the example shop', () => {
       [['--from', 'productpage', 'GET'], 'error[EXPLAIN_BAD_REQUEST]: request "GET" is not \'METHOD URL\''],
       [['--from', 'productpage', 'GET http://reviews/a b'], 'EXPLAIN_BAD_REQUEST'],
       [['--from', 'productpage', 'G(T http://reviews/'], 'is not an HTTP method'],
+      // The proxy takes methods as sent: `get` and `FOO` are a 400 there, never routed.
+      [
+        ['--from', 'productpage', 'get http://reviews/reviews/1'],
+        '"get" is not a method the proxy takes (names are case-sensitive): it answers 400, x-meshc-error: bad-request',
+      ],
+      [
+        ['--from', 'productpage', 'FOO http://reviews/reviews/1'],
+        'it answers 400, x-meshc-error: bad-request',
+      ],
       [['--from', 'productpage', 'GET reviews/x'], 'request target must be a path or an http:// URL'],
       [['--from', 'productpage', 'GET http://reviews/%2Fadmin'], 'encoded "/" (%2F) in path'],
       [
