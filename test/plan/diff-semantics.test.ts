@@ -1,5 +1,6 @@
 // The pure plan stage on specs built in memory (through the real loader, validator and compiler):
-// authorization compared by what it admits, and retry amplification on graphs with cycles.
+// authorization compared by what it admits, endpoints as addresses, and retry amplification on graphs
+// with cycles.
 import { describe, expect, it } from 'vitest';
 import { compileSide } from '../../compiler/diff/compile-side.js';
 import { diffPlans } from '../../compiler/diff/plan-diff.js';
@@ -44,6 +45,19 @@ describe('authorization compared by what it admits', () => {
       ['authz-narrowed', 'authorization no longer admits any mesh identity: any method /x/*'],
     ]);
     expect(diff.risks.map((r) => r.kind)).toEqual(['authz-widened', 'authz-widened']);
+  });
+});
+
+describe('endpoints compared as addresses', () => {
+  it('re-spelling an IPv6 endpoint changes no bundle', () => {
+    const api = (endpoint: string) =>
+      `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: api }\nspec:\n  port: 9080\n  endpoints: ["${endpoint}"]\n`;
+    const diff = sides(
+      { ...CALLERS, 'api.yaml': api('[::1]:21106') },
+      { ...CALLERS, 'api.yaml': api('[0:0:0:0:0:0:0:1]:21106') },
+    );
+    expect(diff.services).toEqual([]);
+    expect(diff.unchanged).toBe(3);
   });
 });
 
