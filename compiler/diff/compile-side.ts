@@ -4,7 +4,7 @@
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { emitBundle } from '../emit/bundle/index.js';
 import { reuseIfOnlyCommitDiffers } from '../emit/bundle/reuse.js';
-import { normalizeSpec } from '../normalize/index.js';
+import { normalizeSpec, provenanceOf } from '../normalize/index.js';
 import { planBundle } from '../plan/index.js';
 import type { ValidSpec } from '../validate/types.js';
 
@@ -17,7 +17,10 @@ export interface SideBundle {
 }
 
 /** Service name -> its compiled bundle, in name order. */
-export type SideBundles = ReadonlyMap<string, SideBundle>;
+export interface SideBundles extends ReadonlyMap<string, SideBundle> {
+  /** Each trust root's PEM text -> the spec `file:line` that lists it (the mesh's `trust.roots`). */
+  readonly trustRootSources: ReadonlyMap<string, string>;
+}
 
 export interface CompileSideOptions {
   readonly commit: string | null;
@@ -39,5 +42,10 @@ export function compileSide(spec: ValidSpec, options: CompileSideOptions): SideB
       bytes: emitted.bytes,
     });
   }
-  return out;
+  const trustRootSources = new Map<string, string>();
+  model.trustRoots.forEach((pem, i) => {
+    if (!trustRootSources.has(pem))
+      trustRootSources.set(pem, provenanceOf(spec.mesh.source, `/spec/trust/roots/${i}`));
+  });
+  return Object.assign(out, { trustRootSources });
 }

@@ -37,7 +37,11 @@ export function diffPlans(base: SideBundles, head: SideBundles, options: DiffOpt
     plans.set(name, { changes, ...(from ? { from } : {}), ...(to ? { to } : {}) });
   }
 
-  const risks = [...changeRisks(plans, head), ...findUnadmittedCalls(base, head)];
+  const risks = [
+    ...changeRisks(plans, head),
+    ...addedTrustRoots(base, head),
+    ...findUnadmittedCalls(base, head),
+  ];
   const [baseGraph, headGraph] = [callGraphOf(base), callGraphOf(head)];
   risks.push(...findRetryStorms(baseGraph, headGraph, options.retryStormThreshold));
   risks.push(...findTimeoutRisks(baseGraph, headGraph));
@@ -92,6 +96,23 @@ function changeRisks(
     }
   }
   return risks;
+}
+
+/**
+ * A trust root the head has and the base had not: every proxy then accepts a certificate it issues as
+ * the identity the certificate names, so one flag per root, on the first service, citing its line.
+ */
+function addedTrustRoots(base: SideBundles, head: SideBundles): PlanRisk[] {
+  const first = [...head.keys()][0];
+  if (first === undefined) return [];
+  return [...head.trustRootSources]
+    .filter(([pem]) => !base.trustRootSources.has(pem))
+    .map(([, source]) => ({
+      kind: 'trust-root-added',
+      service: first,
+      text: `trust root added: all ${head.size} proxies now accept a certificate it issues, for whatever service identity it names`,
+      source,
+    }));
 }
 
 function ref(side: SideBundle | undefined): BundleRef | null {

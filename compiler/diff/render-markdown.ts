@@ -2,6 +2,7 @@
 // user's --template) rendered over the plan view. Every value goes through the `md` helper, which
 // escapes both HTML and Markdown, so nothing in a spec can inject markup into the comment.
 import Handlebars from 'handlebars';
+import { visible } from '../render/visible.js';
 import type { PlanView } from './plan-view.js';
 
 /** A template that does not parse or fails to render: the CLI reports it with the template's name. */
@@ -33,15 +34,22 @@ export function compilePlanTemplate(text: string, label: string): PlanTemplate {
   };
 }
 
-/** A backslash before Markdown's inline syntax, then named entities for HTML (no `#` to re-escape). */
+/**
+ * Control characters written as escapes first (a lone CR is a Markdown line ending, so it could start a
+ * heading, a list or a code block), then a backslash before Markdown's inline syntax, named entities
+ * for HTML (no `#` to re-escape), and a zero-width space after `@` and inside `://` and `www.`, so a
+ * value neither mentions anyone nor becomes a link (as Renovate writes `@&#8203;` in its comments).
+ */
 export function escapeMarkdown(text: string): string {
-  return text
+  return visible(text)
     .replace(/[\\*_[\]|~#`]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/\r?\n/g, ' ');
+    .replace(/@/g, '@&#8203;')
+    .replace(/:\/\//g, ':&#8203;//')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}&#8203;.`);
 }
 
 function firstLine(error: unknown): string {

@@ -1,13 +1,18 @@
 // The plan for a terminal or a CI log: a summary table, then per changed service its changes grouped
-// by what the proxy does, and the risk flags marked with `!`. Plain text, no colour.
+// by what the proxy does, and the risk flags marked with `!`. Plain text, no colour; control characters
+// from the spec (an ESC sequence in a header value) are written as escapes, never sent to the terminal.
+import { visible } from '../render/visible.js';
 import type { PlanView } from './plan-view.js';
 
 export function renderPlanText(view: PlanView): string {
   const lines: string[] = [`meshc plan: ${view.baseLabel} → ${view.headLabel}`, ''];
   if (!view.ok) {
     lines.push(view.invalidLine, '');
-    for (const d of view.report.diagnostics) lines.push(formatDiagnostic(d));
-    return `${lines.join('\n').trimEnd()}\n`;
+    for (const d of view.report.diagnostics) lines.push(...formatDiagnostic(d));
+    return `${lines
+      .map((l) => visible(l))
+      .join('\n')
+      .trimEnd()}\n`;
   }
   if (view.services.length > 0) {
     const rows = view.services.map((s) => [
@@ -40,16 +45,17 @@ export function renderPlanText(view: PlanView): string {
   lines.push(view.riskLine);
   if (view.warnings.length > 0) {
     lines.push('', 'Warnings in the head:');
-    for (const d of view.warnings) lines.push(formatDiagnostic(d));
+    for (const d of view.warnings) lines.push(...formatDiagnostic(d));
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((l) => visible(l)).join('\n')}\n`;
 }
 
 function riskCell(n: number): string {
   return n === 0 ? '-' : `! ${n}`;
 }
 
-function formatDiagnostic(d: PlanView['report']['diagnostics'][number]): string {
+/** One line, and a second for the hint. */
+function formatDiagnostic(d: PlanView['report']['diagnostics'][number]): string[] {
   const at = d.file ? `${d.file}:${d.line}:${d.col}: ` : '';
-  return `${at}${d.severity}[${d.code}]: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ''}`;
+  return [`${at}${d.severity}[${d.code}]: ${d.message}`, ...(d.hint ? [`  hint: ${d.hint}`] : [])];
 }

@@ -49,7 +49,12 @@ export interface PlanChange {
 }
 
 export type RiskKind =
-  'authz-widened' | 'mtls-permissive' | 'retry-storm' | 'timeout-exceeds-caller' | 'dependency-not-admitted';
+  | 'authz-widened'
+  | 'mtls-permissive'
+  | 'trust-root-added'
+  | 'retry-storm'
+  | 'timeout-exceeds-caller'
+  | 'dependency-not-admitted';
 
 export interface PlanRisk {
   readonly kind: RiskKind;

@@ -1,6 +1,8 @@
 // The text form of an explanation: one block per hop (route with its spec line, versions with their
 // chances, the policies that apply, the callee's authorization decision with its rule), then the
-// outcome. Plain data in, a string out.
+// outcome. Plain data in, a string out; control characters from the spec or the request (an ESC
+// sequence in a header value or a route name) are written as escapes, never sent to the terminal.
+import { visible } from '../render/visible.js';
 import type { Trace, TraceHop } from '../../runtime/explain/trace.js';
 import type { RoutedHop } from '../../runtime/explain/outbound.js';
 
@@ -8,7 +10,7 @@ export function renderTraceText(trace: Trace, origin: string): string {
   const lines: string[] = [`explained from ${origin}`, ''];
   trace.hops.forEach((hop, i) => lines.push(...renderHop(hop, i), ''));
   lines.push(outcomeLine(trace));
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((l) => visible(l)).join('\n')}\n`;
 }
 
 function renderHop(hop: TraceHop, i: number): string[] {

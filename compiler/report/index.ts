@@ -3,7 +3,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { normalizeSpec } from '../normalize/index.js';
 import type { ValidSpec } from '../validate/types.js';
-import { layoutGraph } from './layout.js';
+import { graphFits, layoutGraph } from './layout.js';
 import { buildReportModel } from './model.js';
 import { renderReportHtml } from './render.js';
 
@@ -22,8 +22,10 @@ export function buildReportHtml(spec: ValidSpec, options: BuildReportOptions): s
     commit: options.commit,
     diagnostics: options.diagnostics,
   });
-  return renderReportHtml({ model, layout: layoutGraph(model), version: options.version });
+  // A graph too large to lay out in reasonable time is left out; the page says so.
+  const layout = graphFits(model) ? layoutGraph(model) : null;
+  return renderReportHtml({ model, layout, version: options.version });
 }
 
 export { buildReportModel, type EdgeView, type ReportModel, type ServiceView } from './model.js';
-export { layoutGraph, type GraphLayout } from './layout.js';
+export { GRAPH_SIZE_LIMIT, graphFits, layoutGraph, type GraphLayout } from './layout.js';

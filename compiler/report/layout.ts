@@ -43,6 +43,18 @@ export interface EdgePath {
 
 const PAD = { x: 14, y: 10 };
 
+/**
+ * Services plus calls above which the page leaves the graph out: dagre's layout time grows steeply
+ * with them (1,594 about 3 s, 3,194 over 2 minutes on a 2-core machine; decision 0010, addendum), and
+ * such a graph is not readable anyway. The tables list every call either way.
+ */
+export const GRAPH_SIZE_LIMIT = 1_500;
+
+/** Whether `model` is small enough to lay out (GRAPH_SIZE_LIMIT). */
+export function graphFits(model: Pick<ReportModel, 'services' | 'edges'>): boolean {
+  return model.services.length + model.edges.length <= GRAPH_SIZE_LIMIT;
+}
+
 /** Pure and deterministic: the same model gives the same coordinates. */
 export function layoutGraph(model: ReportModel): GraphLayout {
   const g = new DAGRE.graphlib.Graph();

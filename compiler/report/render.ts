@@ -2,13 +2,14 @@
 // adds only presentation (text positions, access words, weight strings); the decisions are the model's.
 import Handlebars from 'handlebars';
 import { describeWeights, type WeightView } from './describe.js';
-import { GRAPH_FONT, type GraphLayout } from './layout.js';
+import { GRAPH_FONT, GRAPH_SIZE_LIMIT, type GraphLayout } from './layout.js';
 import type { ReportModel } from './model.js';
 import { PAGE_TEMPLATE } from './templates.js';
 
 export interface RenderReportInput {
   readonly model: ReportModel;
-  readonly layout: GraphLayout;
+  /** Null when the graph is too large to lay out (layout.ts GRAPH_SIZE_LIMIT): the page says so. */
+  readonly layout: GraphLayout | null;
   /** The meshc version, named in the page. */
   readonly version: string;
 }
@@ -28,7 +29,8 @@ export function renderReportHtml({ model, layout, version }: RenderReportInput):
       admitted,
       denied: model.edges.length - admitted,
     },
-    graph: graphView(layout, model),
+    graph: layout ? graphView(layout, model) : null,
+    graphLimit: GRAPH_SIZE_LIMIT,
     edges: model.edges.map((e) => ({
       ...e,
       access: accessWord(e.admitted),

@@ -51,6 +51,7 @@ spec <code>{{mesh.source}}</code></p>
 <main>
 <section id="graph">
 <h2>Service graph</h2>
+{{#if graph}}
 <p class="legend"><span class="key admitted">&#8594; admitted by the callee's authorization</span>
 <span class="key denied">&#8594; denied (default deny)</span> · edge labels: the callee's routes with their weights</p>
 <div class="graph-frame">
@@ -77,6 +78,10 @@ spec <code>{{mesh.source}}</code></p>
 {{/each}}
 </svg>
 </div>
+{{else}}
+<p class="graph-omitted">The graph is left out: {{counts.services}} services and {{counts.edges}} calls are more than
+this page lays out ({{graphLimit}} together). The tables below list every call and every service.</p>
+{{/if}}
 </section>
 <section id="calls">
 <h2>Calls</h2>

@@ -3,6 +3,7 @@
 // is about the request the proxy would actually route.
 import { ProxyError } from '../errors.js';
 import { incomingHeaders, type MatchedHeaders } from '../http1/incoming-headers.js';
+import { methodNames } from '../http1/parser.js';
 import { normalizePath } from '../route/normalize-path.js';
 import { parseRequestTarget } from '../server/outbound.js';
 
@@ -36,11 +37,19 @@ export type Prepared = { ok: true; request: PreparedRequest } | { ok: false; mes
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NON_ASCII = /[^\x00-\x7f]/u;
 
+/** The methods the proxy's HTTP/1 server takes; any other request line is a 400 (runtime/http1/server.ts). */
+const PROXY_METHODS: ReadonlySet<string> = new Set(methodNames.filter((m) => m !== undefined));
+
 export function prepareRequest(req: ExplainRequest): Prepared {
-  // Node's HTTP parser keeps the method as sent and the proxy matches it case-sensitively; explain
-  // upper-cases it because a person typing `get` means GET.
-  const method = req.method.toUpperCase();
-  if (!TOKEN.test(method)) return { ok: false, message: `"${req.method}" is not an HTTP method` };
+  // The proxy's parser takes only the methods it knows, as sent: it answers `get` or `FOO` with 400
+  // before any route is looked at, so explain does not read `get` as GET.
+  const method = req.method;
+  if (!TOKEN.test(method)) return { ok: false, message: `"${method}" is not an HTTP method` };
+  if (!PROXY_METHODS.has(method))
+    return {
+      ok: false,
+      message: `"${method}" is not a method the proxy takes (names are case-sensitive): it answers 400, x-meshc-error: bad-request`,
+    };
   const raw: string[] = [];
   for (const [name, value] of req.headers) {
     const key = name.trim();

@@ -2,7 +2,7 @@
 // spec line, versions and chances, timeout, retries, limits, authorization with its rule), several
 // hops, the bundle a rollout gives one instance, and every kind of bad input: a clear message with a
 // code and exit 2, never a stack trace. The conformance table (test/conformance) covers matching.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,15 @@ describe('meshc explain on the example shop', () => {
       [['--from', 'productpage', 'GET'], 'error[EXPLAIN_BAD_REQUEST]: request "GET" is not \'METHOD URL\''],
       [['--from', 'productpage', 'GET http://reviews/a b'], 'EXPLAIN_BAD_REQUEST'],
       [['--from', 'productpage', 'G(T http://reviews/'], 'is not an HTTP method'],
+      // The proxy takes methods as sent: `get` and `FOO` are a 400 there, never routed.
+      [
+        ['--from', 'productpage', 'get http://reviews/reviews/1'],
+        '"get" is not a method the proxy takes (names are case-sensitive): it answers 400, x-meshc-error: bad-request',
+      ],
+      [
+        ['--from', 'productpage', 'FOO http://reviews/reviews/1'],
+        'it answers 400, x-meshc-error: bad-request',
+      ],
       [['--from', 'productpage', 'GET reviews/x'], 'request target must be a path or an http:// URL'],
       [['--from', 'productpage', 'GET http://reviews/%2Fadmin'], 'encoded "/" (%2F) in path'],
       [
@@ -150,6 +159,23 @@ describe('meshc explain on the example shop', () => {
       const empty = await meshc(dir, 'explain', '--from', 'a', 'GET http://b/', 'nothing-here');
       expect(empty.code).toBe(2);
       expect(empty.err).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('meshc explain on a spec holding control characters', () => {
+  it('writes them as escapes in the text answer, never raw to the terminal', async () => {
+    // A file name is spec text the validator does not vet; every route cites it.
+    const dir = mkdtempSync(join(tmpdir(), 'meshc-explain-'));
+    try {
+      cpSync(join(ROOT, 'examples/shop'), dir, { recursive: true });
+      renameSync(join(dir, 'services/reviews.yaml'), join(dir, 'services/re\x1b[2Jviews.yaml'));
+      const run = await meshc(dir, 'explain', '--from', 'productpage', 'GET http://reviews/reviews/1', '.');
+      expect([run.code, run.err]).toEqual([0, '']);
+      expect(run.out).toMatch(/route {6}canary {2}\(services\/re\\x1b\[2Jviews\.yaml:\d+\)/);
+      expect(run.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 // The pure plan stage on specs built in memory (through the real loader, validator and compiler):
-// authorization compared by what it admits, and retry amplification on graphs with cycles.
+// authorization compared by what it admits, endpoints as addresses, and retry amplification on graphs
+// with cycles.
 import { describe, expect, it } from 'vitest';
 import { compileSide } from '../../compiler/diff/compile-side.js';
 import { diffPlans } from '../../compiler/diff/plan-diff.js';
@@ -47,6 +48,19 @@ describe('authorization compared by what it admits', () => {
   });
 });
 
+describe('endpoints compared as addresses', () => {
+  it('re-spelling an IPv6 endpoint changes no bundle', () => {
+    const api = (endpoint: string) =>
+      `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: api }\nspec:\n  port: 9080\n  endpoints: ["${endpoint}"]\n`;
+    const diff = sides(
+      { ...CALLERS, 'api.yaml': api('[::1]:21106') },
+      { ...CALLERS, 'api.yaml': api('[0:0:0:0:0:0:0:1]:21106') },
+    );
+    expect(diff.services).toEqual([]);
+    expect(diff.unchanged).toBe(3);
+  });
+});
+
 describe('retry storm', () => {
   const retries = (n: number) => `  retries: { attempts: ${n}, perTryTimeout: 100ms }\n`;
 
@@ -77,12 +91,34 @@ describe('retry storm', () => {
       'ccc.yaml': service('ccc', `  calls: [a]\n${retries(n)}`),
     });
     const diff = sides(loop(1), loop(4));
-    // Every service has a caller, so the walk starts at the first by name: a -> bb -> ccc = 5 x 5.
+    // Every service has a caller, so the cycle counts once, from the member with the worst chain (all
+    // equal here, so the first by name): a -> bb -> ccc = 5 x 5.
     expect(diff.risks).toEqual([
       expect.objectContaining({
         kind: 'retry-storm',
         text: expect.stringContaining('up to 25 times along a → bb → ccc'),
       }),
     ]);
+  });
+
+  it('does not depend on names when the chain enters a cycle from outside', () => {
+    // entry -> ccc -> a -> bb (bb -> ccc is cut), each hop tried 1 + n times. The walk used to keep
+    // ccc's chain from a walk that had entered the cycle at a, so an entry named after the cycle's
+    // members saw ccc as a dead end (3 tries) and nothing was flagged.
+    const mesh = (entry: string, n: number) => ({
+      [`${entry}.yaml`]: service(entry, '  calls: [ccc]\n'),
+      'a.yaml': service('a', `  calls: [bb]\n${retries(n)}`),
+      'bb.yaml': service('bb', `  calls: [ccc]\n${retries(n)}`),
+      'ccc.yaml': service('ccc', `  calls: [a]\n${retries(n)}`),
+    });
+    for (const entry of ['aaaa', 'zzzz']) {
+      expect(sides(mesh(entry, 1), mesh(entry, 2)).risks, entry).toEqual([
+        expect.objectContaining({
+          kind: 'retry-storm',
+          service: entry,
+          text: `one request into ${entry} may reach bb up to 27 times along ${entry} → ccc → a → bb (3 × 3 × 3), was 8; threshold 10`,
+        }),
+      ]);
+    }
   });
 });

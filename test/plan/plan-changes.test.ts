@@ -124,3 +124,18 @@ describe('markdown for a pull-request comment', () => {
     expect(a.out).toBe(b.out);
   });
 });
+
+describe('a trust root added', () => {
+  it('is a risk citing the line of mesh.yaml that lists it', async () => {
+    const { out } = await plan('mtls', 'trust-root', 'json');
+    const report = JSON.parse(out) as PlanReport;
+    expect(report.risks).toEqual([
+      {
+        kind: 'trust-root-added',
+        service: 'details',
+        text: 'trust root added: all 6 proxies now accept a certificate it issues, for whatever service identity it names',
+        source: 'mesh.yaml:16',
+      },
+    ]);
+  });
+});

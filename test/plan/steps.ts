@@ -1,5 +1,6 @@
 // One commit per kind of change to the example shop, each with what `meshc plan` must report for it
 // against the commit before: the services listed, one change per listed kind, and the exact risk flags.
+import { readFileSync } from 'node:fs';
 import type { ChangeKind } from '../../compiler/diff/types.js';
 import type { Step } from './plan-repo.js';
 
@@ -15,6 +16,9 @@ export interface Expectation {
 }
 
 export const SERVICES = 6;
+
+/** A second CA root, not the shop's. */
+const OTHER_ROOT = readFileSync(new URL('../validate/fixtures/rsa-root.pem', import.meta.url), 'utf8');
 
 export const STEPS: readonly (Step & { expect: Expectation })[] = [
   {
@@ -244,6 +248,18 @@ export const STEPS: readonly (Step & { expect: Expectation })[] = [
         'mtls-permissive@ratings',
         'mtls-permissive@search',
       ],
+    },
+  },
+  {
+    tag: 'trust-root',
+    edits: {
+      'pki/other-root.pem': { write: OTHER_ROOT },
+      'mesh.yaml': [['roots: [pki/root.pem]', 'roots:\n      - pki/root.pem\n      - pki/other-root.pem']],
+    },
+    expect: {
+      listed: ['details', 'gateway', 'productpage', 'ratings', 'reviews', 'search'],
+      changes: [{ service: 'details', kind: 'mesh', text: 'trust roots: 1 added, 0 removed (1 → 2)' }],
+      risks: ['trust-root-added@details'],
     },
   },
 ];

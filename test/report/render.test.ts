@@ -2,8 +2,15 @@
 // joining their boxes, deterministic), a self-contained page, and spec text always escaped.
 import { describe, expect, it } from 'vitest';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
-import { buildReportHtml, buildReportModel, layoutGraph } from '../../compiler/report/index.js';
+import {
+  buildReportHtml,
+  buildReportModel,
+  GRAPH_SIZE_LIMIT,
+  graphFits,
+  layoutGraph,
+} from '../../compiler/report/index.js';
 import { specFrom } from '../compile/helpers.js';
+import { generateMesh } from '../helpers/generated-mesh.js';
 import { ACCESS_FILES, shopFiles } from './fixtures.js';
 
 const shopSpec = specFrom(shopFiles());
@@ -100,6 +107,27 @@ describe('buildReportHtml', () => {
       'x-tester &#x3D; &quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;&lt;script&gt;',
     );
     expect(page).toContain('/api/&quot;&gt;&lt;img');
+  });
+});
+
+describe('a mesh too large to lay out', () => {
+  it('draws the graph up to the limit of services plus calls, not past it', () => {
+    const sized = (services: number, edges: number) => ({
+      services: Array.from({ length: services }, () => shopModel.services[0]!),
+      edges: Array.from({ length: edges }, () => shopModel.edges[0]!),
+    });
+    expect(graphFits(sized(500, GRAPH_SIZE_LIMIT - 500))).toBe(true);
+    expect(graphFits(sized(500, GRAPH_SIZE_LIMIT - 499))).toBe(false);
+  });
+
+  it('leaves the graph out, says so, and keeps every call and service in the tables', () => {
+    // 251 services calling 5 each: 251 + 1255 is past the limit (dagre took minutes at twice that).
+    const page = buildReportHtml(generateMesh(251, 5), OPTIONS);
+    expect(page).not.toContain('<svg');
+    expect(page).toContain('The graph is left out: 251 services and 1255 calls are more than');
+    expect(page).toContain(`this page lays out (${GRAPH_SIZE_LIMIT} together)`);
+    expect(page.match(/<tr class="(admitted|denied)">/g)?.length).toBe(1255);
+    expect(page).toContain('id="svc-svc-00250"');
   });
 });
 
