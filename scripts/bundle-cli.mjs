@@ -2,6 +2,7 @@
 // dist/cli/, so `meshc` loads three files instead of ~150 ES modules, and bin/meshc.js can keep V8's
 // code cache of the main one (docs/decisions/0028-bundled-cli-with-code-cache.md). Run after tsc.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ const dist = `${root}dist/`;
 const out = `${dist}cli/`;
 
 /**
- * A plugin rewriting one text of each named file as rolldown bundles it: `find` must occur exactly
- * once, and every file must be bundled, or the build fails, so a dependency or source that moves the
+ * A plugin rewriting texts of named files as rolldown bundles them: each `find` must occur exactly
+ * once, and every rewrite must be made, or the build fails, so a dependency or source that moves the
  * text is seen rather than silently left as it was. `prelude`, when given, goes before the file's code.
  */
 function rewriteOnce(name, rewrites) {
@@ -24,16 +25,20 @@ function rewriteOnce(name, rewrites) {
     name,
     transform(code, id) {
       const path = id.replaceAll('\\', '/');
-      const rewrite = rewrites.find((r) => path.endsWith(`/${r.file}`));
-      if (!rewrite) return null;
-      const uses = code.split(rewrite.find).length - 1;
-      if (uses !== 1) throw new Error(`${rewrite.file}: expected ${rewrite.find} once, found ${uses}`);
-      seen.add(rewrite.file);
-      return `${rewrite.prelude ?? ''}${code.replace(rewrite.find, () => rewrite.replace)}`;
+      const mine = rewrites.filter((r) => path.endsWith(`/${r.file}`));
+      if (mine.length === 0) return null;
+      let rewritten = code;
+      for (const rewrite of mine) {
+        const uses = rewritten.split(rewrite.find).length - 1;
+        if (uses !== 1) throw new Error(`${rewrite.file}: expected ${rewrite.find} once, found ${uses}`);
+        seen.add(rewrite);
+        rewritten = `${rewrite.prelude ?? ''}${rewritten.replace(rewrite.find, () => rewrite.replace)}`;
+      }
+      return rewritten;
     },
     buildEnd(error) {
       if (error) return;
-      for (const { file } of rewrites) if (!seen.has(file)) throw new Error(`${file} was not bundled`);
+      for (const r of rewrites) if (!seen.has(r)) throw new Error(`${r.file}: ${r.find} was not rewritten`);
     },
   };
 }
@@ -110,6 +115,9 @@ function requireBuiltinsLazily(text) {
   return rewritten.replace('\nvar __create = ', `\n${LAZY_HELPER}var __create = `);
 }
 
+/** Stands for the build's digest until the bundle is whole (BUILT_ID in compiler/cli/version.ts). */
+const BUILD_ID_PLACEHOLDER = 'meshc-build-id-placeholder';
+
 /**
  * meshc's version and the bundled yaml package's, written into the bundle as constants
  * (BUILT_VERSION in compiler/cli/version.ts, BUILT_YAML_VERSION in compiler/load/parse-cache.ts):
@@ -125,6 +133,7 @@ function buildConstants() {
   });
   return rewriteOnce('meshc-build-constants', [
     constant('cli/version', 'BUILT_VERSION', require(`${root}package.json`).version),
+    constant('cli/version', 'BUILT_ID', BUILD_ID_PLACEHOLDER),
     constant('load/parse-cache', 'BUILT_YAML_VERSION', require('yaml/package.json').version),
   ]);
 }
@@ -157,7 +166,13 @@ const text = requireBuiltinsLazily(await readFile(main, 'utf8'));
 // (An escaped non-ASCII character, `\→`, would not survive this; there is none, and this says so if one comes.)
 if (/\\[^\x00-\x7f]/.test(text)) throw new Error(`${main}: a backslash before a non-ASCII character`);
 const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-await writeFile(main, `(function (exports, require, module, __filename, __dirname) {${ascii}\n})\n`);
+// The build's digest: SHA-256 of the bundle as it reads with the placeholder, so any change to the
+// code the CLI runs (meshc's or a dependency's) gives another id (compiler/cli/version.ts, BUILT_ID).
+if (ascii.split(`"${BUILD_ID_PLACEHOLDER}"`).length !== 2)
+  throw new Error(`${main}: the build id placeholder is not there once`);
+const buildId = createHash('sha256').update(ascii).digest('hex').slice(0, 16);
+const identified = ascii.replace(`"${BUILD_ID_PLACEHOLDER}"`, `"${buildId}"`);
+await writeFile(main, `(function (exports, require, module, __filename, __dirname) {${identified}\n})\n`);
 
 // Workers start from their own file beside the bundle (compiler/worker-script.ts looks there).
 // The parse worker carries the yaml package, so its switches are rewritten there too.

@@ -11,11 +11,28 @@ import { fileURLToPath } from 'node:url';
  */
 const BUILT_VERSION: string | undefined = undefined;
 
+/**
+ * A digest of the CLI bundle, written in by scripts/bundle-cli.mjs: two builds of one version (meshc
+ * built from source again, a CI job building each commit) are different programs, and the caches
+ * that remember what meshc answered for an input must tell them apart. Undefined in dist/'s ES modules.
+ */
+const BUILT_ID: string | undefined = undefined;
+
 let cached: string | undefined;
 
 export function packageVersion(): string {
   cached ??= BUILT_VERSION ?? findVersion();
   return cached;
+}
+
+/**
+ * Which meshc the caches' answers hold for (the parse cache and its validation memo, the compile
+ * fingerprints): the version, and in the bundled CLI its build, `0.1.0+<digest>`. A rebuilt meshc of
+ * the same version kept the previous build's parses, validation verdicts and compiled outputs for
+ * unchanged inputs, though its code had changed (decision 0007).
+ */
+export function buildIdentity(): string {
+  return BUILT_ID === undefined ? packageVersion() : `${packageVersion()}+${BUILT_ID}`;
 }
 
 function findVersion(): string {

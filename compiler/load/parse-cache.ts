@@ -19,7 +19,7 @@ import {
   STALE_SHARE,
   writeLineCache,
 } from '../cache-file.js';
-import { packageVersion } from '../cli/version.js';
+import { buildIdentity } from '../cli/version.js';
 import { phaseEnds } from '../phase-marks.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { decodeEntryAt, encodeEntry } from './cache-entry.js';
@@ -378,7 +378,7 @@ let yamlVersion: string | undefined;
  */
 function cacheStamp(): string {
   yamlVersion ??= BUILT_YAML_VERSION ?? readYamlVersion();
-  return `meshc/${packageVersion()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8} ${endianness()}`;
+  return `meshc/${buildIdentity()} parse/${PARSE_FORMAT} yaml/${yamlVersion} v8/${process.versions.v8} ${endianness()}`;
 }
 
 function readYamlVersion(): string {

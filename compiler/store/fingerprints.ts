@@ -15,7 +15,7 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join, sep } from 'node:path';
 import { readLineCache, writeLineCache } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
-import { packageVersion } from '../cli/version.js';
+import { buildIdentity } from '../cli/version.js';
 import { statIfReachable } from '../stat-numbers.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
@@ -60,7 +60,7 @@ export function fingerprintServices(
     JSON.stringify([
       FINGERPRINT_FORMAT,
       BUNDLE_FORMAT,
-      packageVersion(),
+      buildIdentity(),
       inputOf(spec.mesh.source),
       model.name,
       model.trustDomain,

@@ -291,10 +291,10 @@ describe('the bundled CLI', () => {
     expect(git.status).toBe(0);
   });
 
-  it('stamps the parse cache as the ES modules do, with the versions the build wrote into it', async () => {
+  it('stamps the parse cache as the ES modules do, with the versions the build wrote into it and its build id', async () => {
     const shop = fileURLToPath(new URL('../../examples/shop', import.meta.url));
-    const cacheDir = join(temp.dir, 'cache');
-    // Written through dist/'s ES modules (which look the versions up), read through the bundle.
+    // Written once through dist/'s ES modules (which look the versions up, and are no build), once
+    // through the bundle.
     const { openParseCache } = (await import(
       join(DIST, 'compiler', 'load', 'parse-cache.js')
     )) as typeof import('../../compiler/load/parse-cache.js');
@@ -304,16 +304,29 @@ describe('the bundled CLI', () => {
     const { dirSource } = (await import(
       join(DIST, 'compiler', 'load', 'dir-source.js')
     )) as typeof import('../../compiler/load/dir-source.js');
-    const written = await openParseCache(cacheDir);
+    const byModules = join(temp.dir, 'cache-modules');
+    const written = await openParseCache(byModules);
     await checkSpec(dirSource(shop), { now: FIXED_NOW, cache: written });
     await written.flush();
     const api = await loadShipped(undefined).exports.loadPipeline();
-    const read = await api.openParseCache(cacheDir);
-    expect(read.stats.ignored).toBeUndefined();
-    await api.checkSpec(api.dirSource(shop), { now: FIXED_NOW, cache: read });
-    expect(read.stats.hits).toBeGreaterThan(0);
-    expect(read.stats.misses).toBe(0);
+    const byBundle = join(temp.dir, 'cache-bundle');
+    const bundled = await api.openParseCache(byBundle);
+    await api.checkSpec(api.dirSource(shop), { now: FIXED_NOW, cache: bundled });
+    await bundled.flush();
+    const stampOf = (dir: string) => {
+      const bytes = readFileSync(join(dir, 'parse-cache.bin'));
+      return (
+        JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8')) as { stamp: string }
+      ).stamp;
+    };
     const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { version: string };
+    const id = /BUILT_ID = "([0-9a-f]{16})"/.exec(readFileSync(BUNDLE, 'latin1'))![1]!;
+    expect(stampOf(byBundle)).toBe(
+      stampOf(byModules).replace(`meshc/${pkg.version} `, `meshc/${pkg.version}+${id} `),
+    );
+    // So the bundle never reads what other code wrote.
+    const read = await api.openParseCache(byModules);
+    expect(read.stats.ignored).toBe(`written by ${stampOf(byModules)}`);
     expect(await version(loadShipped(undefined))).toBe(`${pkg.version}\n`);
   });
 
