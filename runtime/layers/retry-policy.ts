@@ -2,11 +2,9 @@
 // be retried at all (method, body, attempts left), and how long to back off. No I/O, no clock reads:
 // the retry layer feeds in what happened and a random source.
 import type { BundleRetries } from '../../schema/bundle.types.generated.js';
+import { IDEMPOTENT_METHODS } from '../../schema/idempotent-methods.js';
 import type { Random } from '../clock.js';
 import type { ProxyError } from '../errors.js';
-
-/** Methods whose repetition has no further effect (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** What one attempt produced: a response status, or a typed error. */
 export type AttemptOutcome = { readonly status: number } | { readonly error: ProxyError };
@@ -45,7 +43,7 @@ export function isRetryableStatus(on: BundleRetries['on'], status: number): bool
 /** True when the request itself may be sent again: method allowed and body replayable. */
 export function isRequestRetryable(policy: BundleRetries, method: string, bodyReplayable: boolean): boolean {
   if (policy.attempts <= 0 || !bodyReplayable) return false;
-  return !policy.idempotentOnly || IDEMPOTENT.has(method);
+  return !policy.idempotentOnly || IDEMPOTENT_METHODS.has(method);
 }
 
 /**

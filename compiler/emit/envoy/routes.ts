@@ -10,11 +10,12 @@ import type {
 import { notExpressible } from './errors.js';
 import { routeMatch } from './route-match.js';
 import { duration, type EnvoyJson, fractionalPercent, literalHeaderValue, names, typed } from './values.js';
+import { IDEMPOTENT_METHODS } from '../../../schema/idempotent-methods.js';
 
 export const FAULT_FILTER = 'envoy.filters.http.fault';
 
-/** Methods the native proxy treats as idempotent (RFC 9110 §9.2.2), for `idempotentOnly`. */
-const IDEMPOTENT_METHODS = 'GET|HEAD|OPTIONS|PUT|DELETE|TRACE';
+/** The methods the native proxy retries under `idempotentOnly`, as one RE2 alternation. */
+const IDEMPOTENT_REGEX = [...IDEMPOTENT_METHODS].join('|');
 
 /** Virtual hosts for every HTTP destination, plus a catch-all answering 404 `no-route`. */
 export function outboundVirtualHosts(destinations: readonly Destination[]): EnvoyJson[] {
@@ -143,7 +144,7 @@ function retryPolicy(r: BundleRetries): EnvoyJson | null {
   };
   if (r.idempotentOnly) {
     policy.retriable_request_headers = [
-      { name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_METHODS } } },
+      { name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_REGEX } } },
     ];
   }
   return policy;

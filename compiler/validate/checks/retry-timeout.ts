@@ -9,6 +9,7 @@ import type { SpecDocument } from '../../load/types.js';
 import type { Check, ServiceCheck } from '../check-context.js';
 import { type EffectiveRetryTiming, effectiveRetryTiming, locateSourced } from '../effective.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
+import { IDEMPOTENT_METHODS } from '../../../schema/idempotent-methods.js';
 
 /** The mesh defaults on their own. */
 export const checkMeshRetryTimeout: Check = (ctx) => {
@@ -30,16 +31,13 @@ export const checkRetryTimeout: ServiceCheck = (ctx) => {
       const t = effectiveRetryTiming(mesh, svc, r);
       // A route only for methods never retried (POST with idempotentOnly) has no retries to outlast.
       const method = route.match?.method;
-      if (t.idempotentOnly.value && method !== undefined && !IDEMPOTENT.has(method)) return;
+      if (t.idempotentOnly.value && method !== undefined && !IDEMPOTENT_METHODS.has(method)) return;
       report(ctx, t, `route \`${route.name}\` of \`${name}\``, OWN_LEVELS, svc.source, `/spec/routes/${r}`);
     });
   }
 };
 
 const OWN_LEVELS = ['route', 'service'];
-
-/** Methods the proxy retries under `idempotentOnly` (runtime/layers/retry-policy.ts, RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 function report(
   ctx: { add(diagnostic: Diagnostic): void },
