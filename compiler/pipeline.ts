@@ -50,10 +50,14 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
   const assets = await readReferencedFiles(source, loaded.documents);
   phaseEnds('referenced files read');
   const validate = options.validate ?? validateSpec;
+  const unloadedFiles = [
+    ...new Set(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.file)),
+  ];
   const result = validate({
     documents: loaded.documents,
     assets,
     now: options.now,
+    ...(unloadedFiles.length > 0 ? { unloadedFiles } : {}),
     ...(options.cache ? { validationMemo: options.cache.validationMemo } : {}),
   });
   phaseEnds('validated');

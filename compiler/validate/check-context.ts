@@ -24,6 +24,11 @@ export interface CheckContext {
    * document has a schema error is not also reported as unknown.
    */
   readonly declaredServiceNames: ReadonlySet<string>;
+  /**
+   * Spec files with a loader error (ValidateInput.unloadedFiles): a service named nowhere else may
+   * be declared in one of them.
+   */
+  readonly unloadedFiles: readonly string[];
   /** Files the spec references (trust roots), by spec-relative path. */
   readonly assets: ReadonlyMap<string, Uint8Array>;
   /** Injected clock, ms since epoch (certificate timeline lint). */

@@ -100,6 +100,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     services: outlines,
     serviceByName,
     declaredServiceNames,
+    unloadedFiles: input.unloadedFiles ?? [],
     assets: input.assets,
     now: input.now,
     add: (d) => diagnostics.push(d),

@@ -41,6 +41,11 @@ export interface ValidateInput {
    * assets and the clock.
    */
   readonly validationMemo?: ValidationMemo;
+  /**
+   * Spec files the loader reported an error in (a YAML syntax error, a file too large): the services
+   * they hold may be missing from `documents`, which checks naming other services take into account.
+   */
+  readonly unloadedFiles?: readonly string[];
 }
 
 export interface ValidateResult {

@@ -135,6 +135,7 @@ describe('the checks comparing services', () => {
       services,
       serviceByName,
       declaredServiceNames: new Set(services.map((s) => s.doc.metadata.name)),
+      unloadedFiles: [],
       assets: checked.result?.spec?.assets ?? new Map(),
       now: NOW,
       add: (d) => diagnostics.push(d),

@@ -10,15 +10,22 @@ export const checkUnknownCalls: Check = (ctx) => {
       if (ctx.declaredServiceNames.has(callee)) return;
       names ??= [...ctx.declaredServiceNames];
       const guess = closestMatch(callee, names);
+      const unloaded = ctx.unloadedFiles;
+      // With a file that did not load, the callee may be declared there: say so rather than that
+      // the mesh has no such service, and point at the file to fix first.
       ctx.add(
         makeDiagnostic(
           'MC3004',
           svc.source.locate(`/spec/calls/${i}`),
-          `service \`${svc.doc.metadata.name}\` calls \`${callee}\`, which is not a service of this mesh`,
+          unloaded.length === 0
+            ? `service \`${svc.doc.metadata.name}\` calls \`${callee}\`, which is not a service of this mesh`
+            : `service \`${svc.doc.metadata.name}\` calls \`${callee}\`, which no spec file that loaded declares`,
           {
             hint: guess
               ? `did you mean \`${guess}\`?`
-              : `declare \`${callee}\` with kind: Service, or remove it`,
+              : unloaded.length === 0
+                ? `declare \`${callee}\` with kind: Service, or remove it`
+                : `${unloaded.join(', ')} did not load (errors above) and may declare it: fix ${unloaded.length === 1 ? 'that file' : 'those files'} first`,
           },
         ),
       );
