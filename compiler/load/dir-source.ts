@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { statIfReachable } from '../stat-numbers.js';
 import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
-import { comparePaths, isSkippedName, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
+import { comparePaths, isSkippedName, isSpecFilePath, isStoreDir, normalizeSpecPath } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
 import { openGit } from './load-simple-git.js';
 
@@ -168,6 +168,8 @@ function walkSpecFiles(dir: string, prefix: string): string[] {
     throw new SourceError('SOURCE_UNREADABLE', `cannot list ${dir}: ${messageOf(error)}`);
   }
   const out: string[] = [];
+  // A bundle store compiled into the spec tree is output, not spec (the root is always searched).
+  if (prefix !== '' && isStoreDir((name) => entries.some((e) => e.name === name))) return out;
   for (const entry of entries) {
     if (isSkippedName(entry.name)) continue;
     const rel = prefix + entry.name;

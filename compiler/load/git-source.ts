@@ -6,7 +6,7 @@ import { SourceError } from './errors.js';
 import { readGitBlobs } from './git-cat-file.js';
 import { openGit } from './load-simple-git.js';
 import { gitBlobKey } from './parse-cache.js';
-import { comparePaths, isSpecFilePath, normalizeSpecPath } from './spec-paths.js';
+import { comparePaths, isSpecFilePath, normalizeSpecPath, storeDirsOf } from './spec-paths.js';
 import type { RootedSpecSource } from './types.js';
 
 interface Snapshot {
@@ -98,10 +98,13 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
   }
   if (entries.length === 0 && sub !== '') await assertExists(git, commit, ref, sub);
   const prefix = sub === '' ? '' : `${sub}/`;
-  const blobs = entries
+  const inSpec = entries
     .filter((entry) => entry.path.startsWith(prefix))
-    .map((entry) => ({ ...entry, path: entry.path.slice(prefix.length) }))
-    .filter((entry) => isSpecFilePath(entry.path))
+    .map((entry) => ({ ...entry, path: entry.path.slice(prefix.length) }));
+  // A bundle store committed inside the spec tree is output, not spec, as in a directory source.
+  const stores = storeDirsOf(inSpec.map((entry) => entry.path)).map((dir) => `${dir}/`);
+  const blobs = inSpec
+    .filter((entry) => isSpecFilePath(entry.path) && !stores.some((dir) => entry.path.startsWith(dir)))
     .sort((a, b) => comparePaths(a.path, b.path));
   return { commit, rootRel: sub, blobs: new Map(blobs.map((entry) => [entry.path, entry.oid])) };
 }

@@ -21,6 +21,34 @@ export function isSkippedName(name: string): boolean {
 }
 
 /**
+ * Whether a directory below the spec root is a bundle store (`meshc compile . --out dist` puts one
+ * there): it holds `index.json` and `services/`. Its `envoy/<svc>/envoy.yaml` and template outputs are
+ * YAML but not spec documents, and read as spec files they broke every compile after the first.
+ * `has` answers whether the directory has an entry of that name.
+ */
+export function isStoreDir(has: (name: string) => boolean): boolean {
+  return has('index.json') && has('services');
+}
+
+/**
+ * The bundle stores (isStoreDir) among the directories of a listing of file paths (forward slashes,
+ * relative to the spec root; the root itself is never one): what a git tree listing skips.
+ */
+export function storeDirsOf(paths: readonly string[]): string[] {
+  const children = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      let names = children.get(dir);
+      if (!names) children.set(dir, (names = new Set()));
+      names.add(parts[i]!);
+    }
+  }
+  return [...children].filter(([, names]) => isStoreDir((n) => names.has(n))).map(([dir]) => dir);
+}
+
+/**
  * A path written in the spec (`pki/root.pem`, `./pki/root.pem`) as a normalised spec-relative path, or
  * undefined when it is absolute or leaves the spec root: sources never read outside their root.
  */
