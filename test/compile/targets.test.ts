@@ -1,6 +1,8 @@
 // Compile targets: parsing `--target`, the template target's per-service output, a failing target
 // reported once (not once per service), and the store refusing target paths it owns.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { isCompileError } from '../../compiler/compile-error.js';
 import { emitArtifacts } from '../../compiler/emit/index.js';
 import { parseTargetList, resolveTargets } from '../../compiler/emit/resolve-targets.js';
@@ -53,6 +55,37 @@ describe('template targets', () => {
     expect(new TextDecoder().decode(pp?.files[0]?.bytes)).toBe(
       `productpage ${pp?.bundle.version} {"spiffeId":"spiffe://shop.local/productpage","trustDomain":"shop.local"} details;reviews;\n`,
     );
+  });
+
+  it('has no {{log}}: Handlebars would print it on stdout, in the middle of the summary or --format json', () => {
+    const { targets, diagnostics } = resolveTargets(
+      parseTargetList(['template:t.hbs']),
+      new Map([['t.hbs', 'x={{log "HELLO" service}}\n']]),
+    );
+    expect(diagnostics).toEqual([]);
+    const emitted = emitArtifacts(model, { commit: null, targets });
+    expect(emitted.artifacts).toBeUndefined();
+    expect(emitted.diagnostics).toMatchObject([
+      { code: 'MC5005', file: 't.hbs', message: expect.stringContaining('log') },
+    ]);
+  });
+
+  it('the example ConfigMap gives labels that stay strings whatever the names (a mesh named null)', () => {
+    const file = 'examples/templates/configmap.yaml.hbs';
+    const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    const { targets } = resolveTargets(parseTargetList([`template:${file}`]), new Map([[file, text]]));
+    const nullMesh = normalizeSpec(
+      specFrom({
+        ...SHOP_FILES,
+        'mesh.yaml': SHOP_FILES['mesh.yaml']!.replace('name: shop', 'name: "null"'),
+      }),
+    );
+    const { artifacts } = emitArtifacts(nullMesh, { commit: null, targets });
+    const doc = parseYaml(new TextDecoder().decode(artifacts!.services[0]!.files[0]!.bytes)) as {
+      metadata: { labels: Record<string, unknown> };
+    };
+    expect(doc.metadata.labels['app.kubernetes.io/part-of']).toBe('null');
+    expect(typeof doc.metadata.labels['app.kubernetes.io/name']).toBe('string');
   });
 
   it('report a parse error with the template line', () => {

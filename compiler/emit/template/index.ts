@@ -70,6 +70,12 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
 }
 
 function registerHelpers(hb: typeof HandlebarsType): void {
+  // Handlebars' own `{{log}}` prints to meshc's stdout, in the middle of the summary or of
+  // `--format json`: a template writes nowhere but its output. (Unregistered, the compiled template
+  // would still call it, as a built-in, and fail with a TypeError that names nothing.)
+  hb.registerHelper('log', () => {
+    throw new Error('{{log}} is not available in meshc templates: a template writes only its own file');
+  });
   // {{json value}}: compact JSON; {{json value 2}}: indented.
   hb.registerHelper('json', (value: unknown, indent: unknown) =>
     JSON.stringify(value, null, typeof indent === 'number' ? indent : undefined),
