@@ -105,6 +105,9 @@ export function createInboundListener(
       socket.unshift(chunk);
       const { mtls: mode, protocol } = active.current.inbound;
       const tcp = protocol === 'tcp';
+      // A tcp hop carries half-closes through (splice.ts); the TLS socket made over this one takes
+      // the setting from it. HTTP connections keep Node's default: a FIN ends them.
+      if (tcp) socket.allowHalfOpen = true;
       if (chunk[0] === TLS_HANDSHAKE) {
         // tls.TLSSocket reads the unshifted bytes itself (initRead), so the socket stays paused.
         const server = tcp

@@ -1,7 +1,10 @@
 // Joins two sockets into one TCP proxy hop: bytes flow both ways with back-pressure, an end (FIN) on
-// one side ends the other once what it sent is through, and an error or reset on either side destroys
-// both. A hop with no bytes either way for TCP_IDLE_TIMEOUT_MS is closed (Envoy's tcp_proxy
-// idle_timeout, same default), on the injected clock. Reports once, when both are closed.
+// one side ends the other once what it sent is through (a half-close: both sockets are made with
+// allowHalfOpen, so a client that ends its side still gets the answer), a reset on one side resets
+// the other, and any other error destroys both. A side that closes while the other could still send
+// to it takes the other down too. A hop with no bytes either way for TCP_IDLE_TIMEOUT_MS is closed
+// (Envoy's tcp_proxy idle_timeout, same default), on the injected clock. Reports once, when both are
+// closed.
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../clock.js';
 
@@ -49,21 +52,44 @@ export function splice(
   const active = () => {
     hop.lastActive = clock.now();
   };
-  downstream.on('error', () => cut(hop, 'downstream'));
-  upstream.on('error', () => cut(hop, 'upstream'));
+  downstream.on('error', (err) => cut(hop, 'downstream', err));
+  upstream.on('error', (err) => cut(hop, 'upstream', err));
   downstream.on('data', active);
   upstream.on('data', active);
-  downstream.once('close', closed);
-  upstream.once('close', closed);
+  // Once a side is closed nothing can reach it: the other one, if it could still send (its read
+  // side open), would wait paused for ever, and the hop would never report.
+  downstream.once('close', () => {
+    if (!upstream.readableEnded) upstream.destroy();
+    closed();
+  });
+  upstream.once('close', () => {
+    if (!downstream.readableEnded) downstream.destroy();
+    closed();
+  });
   downstream.pipe(upstream);
   upstream.pipe(downstream);
   hop.timer = clock.setTimer(checkIdle, TCP_IDLE_TIMEOUT_MS, hop);
 }
 
-function cut(hop: Hop, why: NonNullable<SpliceResult['failed']>): void {
+function cut(hop: Hop, why: NonNullable<SpliceResult['failed']>, err?: Error): void {
   hop.failed ??= why;
+  const other = why === 'downstream' ? hop.upstream : why === 'upstream' ? hop.downstream : undefined;
+  // A reset is passed on as a reset, so the other end can tell an abort from a finished stream.
+  if (other && (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') resetOrDestroy(other);
   hop.downstream.destroy();
   hop.upstream.destroy();
+}
+
+/**
+ * Sends an RST where the socket is a TCP one; a TLS socket (its handle is the TLS layer's) throws
+ * ERR_INVALID_HANDLE_TYPE, and is destroyed instead.
+ */
+function resetOrDestroy(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 /** Closes the hop if it has been quiet for the whole timeout, else looks again when it could be. */

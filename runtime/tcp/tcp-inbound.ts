@@ -42,7 +42,12 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
     return;
   }
   const rule = decision.source;
-  const app = net.connect({ host: inbound.app.host, port: inbound.app.port, noDelay: true });
+  const app = net.connect({
+    host: inbound.app.host,
+    port: inbound.app.port,
+    noDelay: true,
+    allowHalfOpen: true,
+  });
   void dial(app, 'connect', APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();

@@ -19,6 +19,11 @@ import type { UpstreamPool } from '../upstream/mtls-pool.js';
 import { dial } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
+/**
+ * tls.connect takes allowHalfOpen as net.connect does (Node passes it to the TLSSocket it makes), but
+ * @types/node leaves it out of ConnectionOptions.
+ */
+const HALF_OPEN = { allowHalfOpen: true } as tls.ConnectionOptions;
 export class TcpOutboundListeners {
   private readonly servers = new Map<number, net.Server>();
 
@@ -43,7 +48,10 @@ export class TcpOutboundListeners {
     const opening: Promise<void>[] = [];
     for (const port of wanted.keys()) {
       if (this.servers.has(port)) continue;
-      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, port));
+      // Half-open allowed: a client that ends its side and waits for the answer gets it (splice.ts).
+      const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) =>
+        this.accept(socket, port),
+      );
       this.servers.set(port, server);
       opening.push(
         new Promise<void>((resolve, reject) => {
@@ -135,6 +143,7 @@ async function serveTcpOutbound(
   const upstream = tls.connect({
     host: endpoint.host,
     port: endpoint.port,
+    ...HALF_OPEN,
     ...pool.tlsFor(dest.spiffeId, dest.trustRoots),
   });
   const outcome = await dial(upstream, 'secureConnect', dest.connectTimeoutMs, env.clock, socket);

@@ -21,6 +21,7 @@ import {
   staticEndpoint,
 } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
+import { splice } from '../../runtime/tcp/splice.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -419,6 +420,100 @@ describe('a tcp port that cannot be bound', () => {
     } finally {
       taken.close();
       await mesh.close();
+    }
+  });
+});
+
+describe('protocol tcp: half-close and reset', () => {
+  it('carries a half-close through both sidecars: a client that ends its side still gets the answer', async () => {
+    const mesh = await TestMesh.create();
+    // An app that answers only once the client has said everything (end of its input), then ends.
+    const app = net.createServer({ allowHalfOpen: true }, (socket) => {
+      let got = '';
+      socket.on('data', (chunk) => (got += chunk.toString()));
+      socket.on('end', () => socket.end(`got:${got}`));
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const records: TcpConnectionRecord[] = [];
+    try {
+      const callee = await mesh.sidecar(
+        tcpService(
+          bundle({
+            service: 'mysql',
+            trustRoots: [mesh.pki.rootPem],
+            appPort: (app.address() as net.AddressInfo).port,
+            authorization: authorization('deny', [
+              { from: [spiffeOf('productpage')], methods: null, paths: null },
+            ]),
+          }),
+        ),
+        { observer: { tcpConnectionEnded: (r) => records.push(r) } },
+      );
+      const local = await freePort();
+      await mesh.sidecar(
+        bundle({
+          service: 'productpage',
+          trustRoots: [mesh.pki.rootPem],
+          outbound: [
+            tcpDestination({ port: local, versions: { v1: [staticEndpoint(callee.ports.inbound)] } }),
+          ],
+        }),
+        { observer: { tcpConnectionEnded: (r) => records.push(r) } },
+      );
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        const socket = net.connect({ port: local, host: '127.0.0.1', allowHalfOpen: true }, () =>
+          socket.end('hello'),
+        );
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('end', () => resolve(received));
+        socket.on('error', reject);
+      });
+      expect(answer).toBe('got:hello');
+      // Each hop closes and reports once, clean, on both sides.
+      await waitFor(() => records.length === 2);
+      expect(records.map((r) => [r.direction, r.error, r.bytesIn, r.bytesOut]).sort()).toEqual([
+        ['inbound', null, 5, 9],
+        ['outbound', null, 5, 9],
+      ]);
+    } finally {
+      app.close();
+      await mesh.close();
+    }
+  });
+
+  it('passes a reset on as a reset where the other side is plain TCP', async () => {
+    const appEvents: string[] = [];
+    const app = net.createServer((socket) => {
+      socket.on('error', (err) => appEvents.push((err as NodeJS.ErrnoException).code ?? 'error'));
+      socket.on('data', () => appEvents.push('data'));
+      socket.on('end', () => appEvents.push('end'));
+      socket.on('close', () => appEvents.push('close'));
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    // The two sockets of one hop, as the sidecar holds them: the client's and one to the app.
+    const front = net.createServer({ allowHalfOpen: true }, (downstream) => {
+      const upstream = net.connect({
+        port: (app.address() as net.AddressInfo).port,
+        host: '127.0.0.1',
+        allowHalfOpen: true,
+      });
+      splice(downstream, upstream, new ManualClock(), () => undefined);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = net.connect((front.address() as net.AddressInfo).port, '127.0.0.1');
+      client.on('error', () => undefined);
+      await new Promise<void>((resolve) => client.once('connect', resolve));
+      client.write('partial');
+      await waitFor(() => appEvents.includes('data'));
+      client.resetAndDestroy();
+      await waitFor(() => appEvents.includes('close'));
+      // An aborted stream, not a finished one: the app sees a reset, never a clean end.
+      expect(appEvents.filter((e) => e !== 'data')).toEqual(['ECONNRESET', 'close']);
+    } finally {
+      app.close();
+      front.close();
     }
   });
 });
