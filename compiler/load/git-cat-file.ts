@@ -1,35 +1,37 @@
 // Reads many git objects with one `git cat-file --batch` process instead of one `git show` per file:
 // a 10,000-file spec is one process and one pipe, not 10,000 spawns.
 import { spawn } from 'node:child_process';
+import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
 
 /**
- * The content of each object name (`<commit>:<path>` or a blob id), in order; undefined when the
- * object is missing or is not a blob. Names containing a newline cannot be asked for and count as missing.
+ * The content of each object name (`<commit>:<path>` or a blob id), in order, at most `keepBytes` of
+ * it; undefined when the object is missing or is not a blob. Names containing a newline cannot be
+ * asked for and count as missing.
  */
 export async function readGitBlobs(
   repoDir: string,
   names: readonly string[],
+  keepBytes = MAX_SPEC_FILE_BYTES + 1,
 ): Promise<(Uint8Array | undefined)[]> {
   const asked = names.filter((name) => !name.includes('\n'));
   if (asked.length === 0) return names.map(() => undefined);
-  const output = await runCatFile(repoDir, `${asked.join('\n')}\n`);
-  const byName = parseBatchOutput(output, asked);
-  return names.map((name) => byName.get(name));
+  const reader = new BatchReader(asked, keepBytes);
+  await runCatFile(repoDir, `${asked.join('\n')}\n`, (chunk) => reader.push(chunk));
+  return names.map((name) => reader.found.get(name));
 }
 
-function runCatFile(repoDir: string, input: string): Promise<Buffer> {
+function runCatFile(repoDir: string, input: string, onData: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', ['cat-file', '--batch'], { cwd: repoDir, stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
     const errors: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
     child.on('error', (error) =>
       reject(new SourceError('SOURCE_GIT_FAILED', `cannot run git: ${error.message}`)),
     );
     child.on('close', (code) => {
-      if (code === 0) resolvePromise(Buffer.concat(chunks));
+      if (code === 0) resolvePromise();
       else {
         const detail = Buffer.concat(errors).toString('utf8').trim().split('\n')[0] ?? '';
         reject(new SourceError('SOURCE_GIT_FAILED', `git cat-file failed (exit ${code}): ${detail}`));
@@ -40,19 +42,62 @@ function runCatFile(repoDir: string, input: string): Promise<Buffer> {
   });
 }
 
-/** Splits `<oid> <type> <size>\n<content>\n` records; `<name> missing` records have no content. */
-function parseBatchOutput(output: Buffer, names: readonly string[]): Map<string, Uint8Array> {
-  const found = new Map<string, Uint8Array>();
-  let offset = 0;
-  for (const name of names) {
-    const lineEnd = output.indexOf(10, offset);
-    if (lineEnd === -1) break;
-    const header = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/.exec(output.toString('utf8', offset, lineEnd));
-    offset = lineEnd + 1;
-    if (!header) continue; // "<name> missing" or "<name> ambiguous": no content follows
-    const size = Number(header[2]);
-    if (header[1] === 'blob') found.set(name, new Uint8Array(output.subarray(offset, offset + size)));
-    offset += size + 1;
+/**
+ * Reads `<oid> <type> <size>\n<content>\n` records as they stream in (`<name> missing` records have
+ * no content), keeping at most `keepBytes` of each blob: a spec file past MAX_SPEC_FILE_BYTES is
+ * refused (MC1005) from its first bytes, as a directory source reads no more than that. Gathering the
+ * whole output first held every blob in memory at once: a 300 MB file on a branch cost 1.2 GB.
+ */
+class BatchReader {
+  readonly found = new Map<string, Uint8Array>();
+  private next = 0;
+  /** Bytes of a header line seen so far (a line may span chunks). */
+  private header: Buffer[] = [];
+  /** The record being read: its content kept so far, and what is left of it (its final LF included). */
+  private record: { name: string; kept: Uint8Array | undefined; filled: number; left: number } | undefined;
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly keepBytes: number,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.record) {
+        const r = this.record;
+        const take = Math.min(r.left, chunk.length - at);
+        if (r.kept && r.filled < r.kept.length) {
+          const copy = Math.min(take, r.kept.length - r.filled);
+          r.kept.set(chunk.subarray(at, at + copy), r.filled);
+          r.filled += copy;
+        }
+        r.left -= take;
+        at += take;
+        if (r.left === 0) {
+          if (r.kept) this.found.set(r.name, r.kept);
+          this.record = undefined;
+        }
+        continue;
+      }
+      const lineEnd = chunk.indexOf(10, at);
+      if (lineEnd === -1) {
+        this.header.push(chunk.subarray(at));
+        return;
+      }
+      this.header.push(chunk.subarray(at, lineEnd));
+      at = lineEnd + 1;
+      this.startRecord(Buffer.concat(this.header).toString('utf8'));
+      this.header = [];
+    }
   }
-  return found;
+
+  private startRecord(line: string): void {
+    const name = this.names[this.next++];
+    const header = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/.exec(line);
+    if (name === undefined || !header) return; // "<name> missing" or "<name> ambiguous": no content follows
+    const size = Number(header[2]);
+    const kept = header[1] === 'blob' ? new Uint8Array(Math.min(size, this.keepBytes)) : undefined;
+    this.record = { name, kept, filled: 0, left: size + 1 };
+  }
 }

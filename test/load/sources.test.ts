@@ -158,6 +158,22 @@ describe('gitSource', () => {
     expect(fromGit.label).toBe('main:spec');
   });
 
+  it('reads at most one byte past the spec file limit of a blob, as the working tree does', async () => {
+    writeFiles(temp.dir, SPEC_TREE);
+    // Big enough to come in many pipe chunks; the files after it in the batch must still be whole.
+    writeFileSync(join(temp.dir, 'spec/services/huge.yaml'), Buffer.alloc(MAX_SPEC_FILE_BYTES * 3, 0x20));
+    commitAll(temp.dir);
+    const fromGit = gitSource(temp.dir, 'HEAD', 'spec');
+    const fromDir = dirSource(join(temp.dir, 'spec'));
+    expect((await fromGit.readFile('services/huge.yaml'))?.byteLength).toBe(MAX_SPEC_FILE_BYTES + 1);
+    for (const path of [...EXPECTED_FILES, 'services/huge.yaml', 'pki/root.pem'])
+      expect(await fromGit.readFile(path), path).toEqual(await fromDir.readFile(path));
+    const loaded = await loadSpec(fromGit);
+    expect(loaded.diagnostics.filter((d) => d.file === 'services/huge.yaml').map((d) => d.code)).toEqual([
+      'MC1005',
+    ]);
+  });
+
   it('gives the same diagnostics as the working tree', async () => {
     writeFiles(temp.dir, SPEC_TREE);
     commitAll(temp.dir);
