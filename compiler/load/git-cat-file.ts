@@ -14,16 +14,42 @@ export async function readGitBlobs(
   names: readonly string[],
   keepBytes = MAX_SPEC_FILE_BYTES + 1,
 ): Promise<(Uint8Array | undefined)[]> {
+  return (await readGitObjects(repoDir, names, { keepBytes, followSymlinks: false })).map((o) => o?.bytes);
+}
+
+/**
+ * readGitBlobs for `<commit>:<path>` names, following symbolic links inside the repository as a
+ * checkout's file system would (`cat-file --follow-symlinks`), with the id of the blob each resolves
+ * to; undefined for a link that leaves the repository, dangles or loops.
+ */
+export function readGitPaths(
+  repoDir: string,
+  names: readonly string[],
+): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
+  return readGitObjects(repoDir, names, { keepBytes: MAX_SPEC_FILE_BYTES + 1, followSymlinks: true });
+}
+
+async function readGitObjects(
+  repoDir: string,
+  names: readonly string[],
+  options: { keepBytes: number; followSymlinks: boolean },
+): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
   const asked = names.filter((name) => !name.includes('\n'));
   if (asked.length === 0) return names.map(() => undefined);
-  const reader = new BatchReader(asked, keepBytes);
-  await runCatFile(repoDir, `${asked.join('\n')}\n`, (chunk) => reader.push(chunk));
+  const reader = new BatchReader(asked, options.keepBytes);
+  const args = ['cat-file', '--batch', ...(options.followSymlinks ? ['--follow-symlinks'] : [])];
+  await runCatFile(repoDir, args, `${asked.join('\n')}\n`, (chunk) => reader.push(chunk));
   return names.map((name) => reader.found.get(name));
 }
 
-function runCatFile(repoDir: string, input: string, onData: (chunk: Buffer) => void): Promise<void> {
+function runCatFile(
+  repoDir: string,
+  args: readonly string[],
+  input: string,
+  onData: (chunk: Buffer) => void,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: repoDir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd: repoDir, stdio: ['pipe', 'pipe', 'pipe'] });
     const errors: Buffer[] = [];
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
@@ -49,12 +75,13 @@ function runCatFile(repoDir: string, input: string, onData: (chunk: Buffer) => v
  * whole output first held every blob in memory at once: a 300 MB file on a branch cost 1.2 GB.
  */
 class BatchReader {
-  readonly found = new Map<string, Uint8Array>();
+  readonly found = new Map<string, { bytes: Uint8Array; oid: string }>();
   private next = 0;
   /** Bytes of a header line seen so far (a line may span chunks). */
   private header: Buffer[] = [];
   /** The record being read: its content kept so far, and what is left of it (its final LF included). */
-  private record: { name: string; kept: Uint8Array | undefined; filled: number; left: number } | undefined;
+  private record:
+    { name: string; oid: string; kept: Uint8Array | undefined; filled: number; left: number } | undefined;
 
   constructor(
     private readonly names: readonly string[],
@@ -75,7 +102,7 @@ class BatchReader {
         r.left -= take;
         at += take;
         if (r.left === 0) {
-          if (r.kept) this.found.set(r.name, r.kept);
+          if (r.kept) this.found.set(r.name, { bytes: r.kept, oid: r.oid });
           this.record = undefined;
         }
         continue;
@@ -94,10 +121,17 @@ class BatchReader {
 
   private startRecord(line: string): void {
     const name = this.names[this.next++];
-    const header = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/.exec(line);
-    if (name === undefined || !header) return; // "<name> missing" or "<name> ambiguous": no content follows
-    const size = Number(header[2]);
-    const kept = header[1] === 'blob' ? new Uint8Array(Math.min(size, this.keepBytes)) : undefined;
-    this.record = { name, kept, filled: 0, left: size + 1 };
+    if (name === undefined) return;
+    const header = /^([0-9a-f]{40,64}) ([a-z]+) (\d+)$/.exec(line);
+    if (!header) {
+      // With --follow-symlinks, a link that leaves the repository, dangles or loops: its text follows,
+      // not kept. "<name> missing" or "<name> ambiguous": nothing follows.
+      const link = /^(?:symlink|dangling|loop|notdir) (\d+)$/.exec(line);
+      if (link) this.record = { name, oid: '', kept: undefined, filled: 0, left: Number(link[1]) + 1 };
+      return;
+    }
+    const size = Number(header[3]);
+    const kept = header[2] === 'blob' ? new Uint8Array(Math.min(size, this.keepBytes)) : undefined;
+    this.record = { name, oid: header[1]!, kept, filled: 0, left: size + 1 };
   }
 }

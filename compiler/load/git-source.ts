@@ -3,7 +3,7 @@
 import { join, posix } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { SourceError } from './errors.js';
-import { readGitBlobs } from './git-cat-file.js';
+import { readGitBlobs, readGitPaths } from './git-cat-file.js';
 import { openGit } from './load-simple-git.js';
 import { gitBlobKey } from './parse-cache.js';
 import { comparePaths, isSpecFilePath, normalizeSpecPath, storeDirsOf } from './spec-paths.js';
@@ -65,8 +65,9 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
       if (rel === undefined) return undefined;
       const { commit, rootRel, blobs } = await getSnapshot();
       if (blobs.has(rel)) return (await getContents()).get(rel);
-      const [bytes] = await readGitBlobs(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
-      return bytes;
+      // A trust root: by path, through symbolic links inside the repository, as a checkout reads it.
+      const [found] = await readGitPaths(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
+      return found?.bytes;
     },
     async commit() {
       return (await getSnapshot()).commit;
@@ -90,7 +91,7 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
   }
   const commit = await resolveCommit(git, ref);
   const listing = await runGit(git, ['ls-tree', '-r', '-z', commit, ...(sub ? ['--', sub] : [])]);
-  const entries = parseLsTree(listing);
+  const entries = await resolveLinks(repoDir, commit, parseLsTree(listing));
   if (entries.length === 1 && entries[0]!.path === sub) {
     // The path names one file: it is the whole spec, and its directory is the root for trust roots.
     const rootRel = posix.dirname(sub) === '.' ? '' : posix.dirname(sub);
@@ -137,15 +138,43 @@ async function assertExists(git: SimpleGit, commit: string, ref: string, sub: st
 }
 
 /** Regular files only: symlinks (mode 120000) and submodules (type commit) are not spec files. */
-function parseLsTree(output: string): { path: string; oid: string }[] {
-  const entries: { path: string; oid: string }[] = [];
+interface TreeEntry {
+  readonly path: string;
+  readonly oid: string;
+  /** A symbolic link (mode 120000): its blob holds the link's target, not a file's content. */
+  readonly link: boolean;
+}
+
+function parseLsTree(output: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
   for (const record of output.split('\0')) {
     const tab = record.indexOf('\t');
     if (tab === -1) continue;
     const [mode, type, oid] = record.slice(0, tab).split(' ');
-    if (type === 'blob' && mode !== '120000' && oid) entries.push({ path: record.slice(tab + 1), oid });
+    if (type === 'blob' && oid) entries.push({ path: record.slice(tab + 1), oid, link: mode === '120000' });
   }
   return entries;
+}
+
+/**
+ * Each symbolic link among the spec files replaced by the blob it leads to inside the repository, as
+ * a checkout follows it (a directory source reads a linked file); one that leaves the repository,
+ * dangles or names a directory is dropped, as a directory source skips a link to no file. Before, every
+ * link was dropped, so the same commit validated one way checked out and another with --ref.
+ */
+async function resolveLinks(repoDir: string, commit: string, entries: TreeEntry[]): Promise<TreeEntry[]> {
+  const links = entries.filter((entry) => entry.link && isSpecFilePath(posix.basename(entry.path)));
+  if (links.length === 0) return entries.filter((entry) => !entry.link);
+  const resolved = await readGitPaths(
+    repoDir,
+    links.map((entry) => `${commit}:${entry.path}`),
+  );
+  const targets = new Map(links.map((entry, i) => [entry.path, resolved[i]?.oid]));
+  return entries.flatMap((entry) => {
+    if (!entry.link) return [entry];
+    const oid = targets.get(entry.path);
+    return oid ? [{ path: entry.path, oid, link: false }] : [];
+  });
 }
 
 async function runGit(git: SimpleGit, args: string[]): Promise<string> {

@@ -2,7 +2,7 @@
 // the working tree and from a ref gives the same files, bytes and diagnostics, and bad paths or refs
 // fail with typed errors.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SPEC_FILE_BYTES } from '../../compiler/load/decode-file.js';
@@ -156,6 +156,30 @@ describe('gitSource', () => {
     expect(await fromGit.commit()).toBe(head);
     expect(await fromGit.rootDir()).toBe(join(temp.dir, 'spec'));
     expect(fromGit.label).toBe('main:spec');
+  });
+
+  it('follows symbolic links inside the repository as the working tree does', async () => {
+    writeFiles(temp.dir, {
+      ...SPEC_TREE,
+      'shared/api.yaml': SERVICE_YAML.replace('reviews', 'api'),
+      'shared/root.pem': '-----BEGIN CERTIFICATE-----\nlinked\n',
+    });
+    symlinkSync('../../shared/api.yaml', join(temp.dir, 'spec/services/api.yaml'));
+    rmSync(join(temp.dir, 'spec/pki/root.pem'));
+    symlinkSync('../../shared/root.pem', join(temp.dir, 'spec/pki/root.pem'));
+    symlinkSync('../nowhere.yaml', join(temp.dir, 'spec/services/dangling.yaml'));
+    commitAll(temp.dir);
+    const fromGit = gitSource(temp.dir, 'HEAD', 'spec');
+    const fromDir = dirSource(join(temp.dir, 'spec'));
+    const listed = await fromDir.listSpecFiles();
+    expect(listed).toEqual([...EXPECTED_FILES.slice(0, 1), 'services/api.yaml', ...EXPECTED_FILES.slice(1)]);
+    expect(await fromGit.listSpecFiles()).toEqual(listed);
+    for (const path of [...listed, 'pki/root.pem'])
+      expect(await fromGit.readFile(path), path).toEqual(await fromDir.readFile(path));
+    // The parse cache keys a linked file by the blob it leads to: its content, not the link's text.
+    expect(await fromGit.contentKey!('services/api.yaml')).toBe(
+      `git:${git(temp.dir, 'rev-parse', 'HEAD:shared/api.yaml').trim()}`,
+    );
   });
 
   it('reads at most one byte past the spec file limit of a blob, as the working tree does', async () => {
