@@ -548,7 +548,8 @@ describe('policies', () => {
     // A prefix may end inside an escape: `/files/a%2` admits `/files/a%20report.pdf`.
     expect(routes('{ prefix: "/caf%C" }')).toEqual([]);
     expect(routes('{ prefix: "/files/a%2" }')).toEqual([]);
-    expect(allow('["/files/a%*", "/x%4*", "/x%7*"]')).toEqual([]);
+    // (Prefixes not at a `/`: MC3030 warns of their reach, MC3028 has nothing to say.)
+    expect(allow('["/files/a%*", "/x%4*", "/x%7*"]').filter((x) => x.code === 'MC3028')).toEqual([]);
     const lowerOpen = routes('{ prefix: "/caf%c" }');
     expect(codes(lowerOpen)).toEqual(['MC3028 services/a.yaml:9:32']);
     expect(lowerOpen[0]?.hint).toContain('write `/caf%C`');
@@ -557,5 +558,19 @@ describe('policies', () => {
     expect(routes('{ exact: "/caf%C3%A9" }')).toEqual([]);
     expect(routes('{ regex: "/v1/./.*" }')).toEqual([]);
     expect(allow('["/", "/~ops/*", "/api/v1/products/*", "/a/..b", "/x%20y"]')).toEqual([]);
+  });
+
+  test('MC3030: an authorization prefix that does not end at a `/` admits more than its segment', () => {
+    const allow = (paths: string) =>
+      check({ a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n    - { from: ["*"], paths: ${paths} }` });
+    const d = allow('["/admin*", "/v1/items*"]');
+    expect(codes(d)).toEqual(['MC3030 services/a.yaml:9:32', 'MC3030 services/a.yaml:9:43']);
+    expect(d[0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('admits every path that starts with `/admin`'),
+      hint: expect.stringContaining('write `/admin/*`'),
+    });
+    // At a segment, the whole tree, an exact path: nothing to say.
+    expect(allow('["/admin/*", "/*", "/admin"]')).toEqual([]);
   });
 });

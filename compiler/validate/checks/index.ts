@@ -1,6 +1,7 @@
 // The registry of semantic checks, run after schema validation: those over the whole spec, then
 // those of one service at a time. Adding a check is one file exporting a `Check` plus one line here;
 // each check reports through `ctx.add`.
+import { checkAuthzPrefixBoundary } from './authz-prefix-boundary.js';
 import type { Check, ServiceCheck } from '../check-context.js';
 import { checkBackendVersions } from './backend-versions.js';
 import { checkBackendWeights } from './backend-weights.js';
@@ -80,4 +81,5 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkRetryTimeout, // MC3015
   checkTcpHttpOnly, // MC3026
   checkUnreachableAuthz, // MC3021
+  checkAuthzPrefixBoundary, // MC3030
 ];
