@@ -20,7 +20,7 @@ import {
   writeFingerprints,
 } from './store/fingerprints.js';
 import { type Published, readPublished } from './store/published.js';
-import { acquireStoreLock, describeOwner, type LockOwner, type StoreLock } from './store/store-lock.js';
+import { describeOwner, type LockOwner, type StoreLock, takeStoreLock } from './store/store-lock.js';
 import {
   type KeptService,
   openStoreWriter,
@@ -97,7 +97,6 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   // (store/file-ops.ts), so the disk and the emit hide each other.
   let writing: Promise<void> = Promise.resolve();
   let emitter: ChunkEmitter | undefined;
-  let committed = false;
   let lock: StoreLock | undefined;
   try {
     // From before the store check to after the stamps: another writer's files are never stamped as
@@ -187,9 +186,6 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     if (chunks.pipelined && previous && !(await write(previous))) return { model, diagnostics };
     await writing;
     const report = await writer.finish(model.name, input.commit);
-    // The store is complete and committed: from here on, nothing may roll it back (an abort would
-    // replay a journal whose backups finish already removed, and leave manifests without bundles).
-    committed = true;
     phaseEnds('index and manifests written');
     if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
     phaseEnds('fingerprints recorded');
@@ -206,7 +202,8 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     };
   } catch (err) {
     await writing.catch(() => undefined);
-    if (!committed) await writer.abort();
+    // After finish the writer ignores abort: the store is committed, and nothing may roll it back.
+    await writer.abort();
     throw err;
   } finally {
     lock?.release();
@@ -216,22 +213,16 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
 
 /** The store's writer lock (store/store-lock.ts), or MC5010 naming who holds it. */
 function lockStore(outDir: string): StoreLock {
-  let attempt: ReturnType<typeof acquireStoreLock>;
-  try {
-    attempt = acquireStoreLock(outDir, 'compile');
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CompileError(
-      'MC5007',
-      `cannot take the writer lock of ${outDir} (${why}); nothing was written`,
-    );
-  }
-  if ('lock' in attempt) return attempt.lock;
-  throw new CompileError(
-    'MC5010',
-    `${outDir} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
-    `one writer at a time: wait for it, or run compiles, rollouts and rollbacks of this store one after another (a CI concurrency group); if no meshc is writing it, remove ${attempt.file}`,
-  );
+  return takeStoreLock(outDir, 'compile', {
+    unusable: (why) =>
+      new CompileError('MC5007', `cannot take the writer lock of ${outDir} (${why}); nothing was written`),
+    held: (owner, file) =>
+      new CompileError(
+        'MC5010',
+        `${outDir} is being written by ${describeOwner(owner)}; nothing was written`,
+        `one writer at a time: wait for it, or run compiles, rollouts and rollbacks of this store one after another (a CI concurrency group); if no meshc is writing it, remove ${file}`,
+      ),
+  });
 }
 
 /** A chunk whose bundles are emitted, with what its writing needs. */

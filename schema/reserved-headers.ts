@@ -3,7 +3,7 @@
 // names the destination (Envoy refuses to mutate it too). Shared by validation (MC3029) and the
 // proxy, which skips them in a bundle compiled before that check existed.
 
-const RESERVED = new Set([
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'connection',
   'content-length',
   'expect',
@@ -16,7 +16,12 @@ const RESERVED = new Set([
   'upgrade',
 ]);
 
+/** The lengths of the names above: a cheap first test for code that sees every header of a request. */
+export const RESERVED_HEADER_LENGTHS: ReadonlySet<number> = new Set(
+  [...RESERVED_HEADERS].map((name) => name.length),
+);
+
 /** True for a lower-case header name no mutation may set, add or remove (`proxy-*` included). */
 export function isReservedHeader(lowerName: string): boolean {
-  return RESERVED.has(lowerName) || lowerName.startsWith('proxy-');
+  return RESERVED_HEADERS.has(lowerName) || lowerName.startsWith('proxy-');
 }

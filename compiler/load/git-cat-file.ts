@@ -5,16 +5,15 @@ import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
 
 /**
- * The content of each object name (`<commit>:<path>` or a blob id), in order, at most `keepBytes` of
- * it; undefined when the object is missing or is not a blob. Names containing a newline cannot be
+ * The content of each object name (`<commit>:<path>` or a blob id), in order, at most one byte past
+ * MAX_SPEC_FILE_BYTES of it; undefined when the object is missing or is not a blob. Names containing a newline cannot be
  * asked for and count as missing.
  */
 export async function readGitBlobs(
   repoDir: string,
   names: readonly string[],
-  keepBytes = MAX_SPEC_FILE_BYTES + 1,
 ): Promise<(Uint8Array | undefined)[]> {
-  return (await readGitObjects(repoDir, names, { keepBytes, followSymlinks: false })).map((o) => o?.bytes);
+  return (await readGitObjects(repoDir, names, false)).map((o) => o?.bytes);
 }
 
 /**
@@ -26,18 +25,18 @@ export function readGitPaths(
   repoDir: string,
   names: readonly string[],
 ): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
-  return readGitObjects(repoDir, names, { keepBytes: MAX_SPEC_FILE_BYTES + 1, followSymlinks: true });
+  return readGitObjects(repoDir, names, true);
 }
 
 async function readGitObjects(
   repoDir: string,
   names: readonly string[],
-  options: { keepBytes: number; followSymlinks: boolean },
+  followSymlinks: boolean,
 ): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
   const asked = names.filter((name) => !name.includes('\n'));
   if (asked.length === 0) return names.map(() => undefined);
-  const reader = new BatchReader(asked, options.keepBytes);
-  const args = ['cat-file', '--batch', ...(options.followSymlinks ? ['--follow-symlinks'] : [])];
+  const reader = new BatchReader(asked, MAX_SPEC_FILE_BYTES + 1);
+  const args = ['cat-file', '--batch', ...(followSymlinks ? ['--follow-symlinks'] : [])];
   await runCatFile(repoDir, args, `${asked.join('\n')}\n`, (chunk) => reader.push(chunk));
   return names.map((name) => reader.found.get(name));
 }

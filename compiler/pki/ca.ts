@@ -99,7 +99,7 @@ export async function createIntermediateCa(opts: CreateIntermediateOptions): Pro
 const MAX_COMMON_NAME = 64;
 
 /** `<td> <what>`, the trust domain shortened (ending in `...`) where the whole would pass 64 characters. */
-export function caCommonName(trustDomain: string, what: string): string {
+function caCommonName(trustDomain: string, what: string): string {
   const room = MAX_COMMON_NAME - what.length - 1;
   const td = trustDomain.length <= room ? trustDomain : `${trustDomain.slice(0, room - 3)}...`;
   return `${td} ${what}`;
@@ -134,7 +134,7 @@ export function checkSpiffeIdPermitted(ca: IssuingCa, trustDomain: string, spiff
 }
 
 /** RFC 5280 §4.1.2.5: the latest notAfter a certificate can hold is 99991231235959Z. */
-export const LATEST_NOT_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59);
+const LATEST_NOT_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Refuses a lifetime ending past what X.509 can encode (a later date is written malformed). */
 export function checkEncodableNotAfter(notAfter: number, flag: string): void {

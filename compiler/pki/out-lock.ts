@@ -3,7 +3,7 @@
 // run's key. The lock is the store writer's (compiler/store/store-lock.ts): `<dir>/.meshc-lock`.
 import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireStoreLock, describeOwner, STORE_LOCK_FILE } from '../store/store-lock.js';
+import { describeOwner, STORE_LOCK_FILE, takeStoreLock } from '../store/store-lock.js';
 import type { PkiEnv } from './command-env.js';
 import { PkiError } from './errors.js';
 import { makeDirectory, OutputFileError, PRIVATE_DIR_MODE } from './files.js';
@@ -26,15 +26,15 @@ export async function withOutputLock<T>(
     if (err instanceof OutputFileError) throw new PkiError('PKI_FILE_UNUSABLE', err.message);
     throw err;
   }
-  const attempt = lockOf(dir, label, command);
-  if ('heldBy' in attempt) {
-    throw new PkiError(
-      'PKI_LOCKED',
-      `${label} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
-      `wait for it to finish; if no meshc runs there, remove ${join(label, STORE_LOCK_FILE)}`,
-    );
-  }
-  const { lock } = attempt;
+  const lock = takeStoreLock(dir, command, {
+    unusable: (why) => new PkiError('PKI_FILE_UNUSABLE', new OutputFileError(why, label).message),
+    held: (owner) =>
+      new PkiError(
+        'PKI_LOCKED',
+        `${label} is being written by ${describeOwner(owner)}; nothing was written`,
+        `wait for it to finish; if no meshc runs there, remove ${join(label, STORE_LOCK_FILE)}`,
+      ),
+  });
   if (lock.replaced) env.warn(`meshc: replaced the lock of ${describeOwner(lock.replaced)}, which is gone`);
   try {
     return await work();
@@ -44,15 +44,6 @@ export async function withOutputLock<T>(
     throw err;
   } finally {
     lock.release();
-  }
-}
-
-function lockOf(dir: string, label: string, command: string): ReturnType<typeof acquireStoreLock> {
-  try {
-    return acquireStoreLock(dir, command);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new PkiError('PKI_FILE_UNUSABLE', new OutputFileError(code, label).message);
   }
 }
 

@@ -11,7 +11,7 @@ import { contentVersion, serializeCanonical, signDetached, storePaths } from '..
 import { closestMatch } from '../load/did-you-mean.js';
 import { type BundleRef, planRollback, planRollout } from './rollout.js';
 import { RolloutError } from './rollout-errors.js';
-import { acquireStoreLock, describeOwner, type LockOwner, type StoreLock } from './store-lock.js';
+import { describeOwner, type LockOwner, type StoreLock, takeStoreLock } from './store-lock.js';
 
 export interface RepointInput {
   readonly storeDir: string;
@@ -176,21 +176,19 @@ async function readTarget(
 
 /** The store's writer lock (store-lock.ts), or ROLLOUT_STORE_LOCKED naming who holds it. */
 function lockStore(storeDir: string, command: string): StoreLock {
-  let attempt: ReturnType<typeof acquireStoreLock>;
-  try {
-    attempt = acquireStoreLock(storeDir, command);
-  } catch (err) {
-    throw new RolloutError(
-      'ROLLOUT_WRITE_FAILED',
-      `cannot take the writer lock of ${storeDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was written`,
-    );
-  }
-  if ('lock' in attempt) return attempt.lock;
-  throw new RolloutError(
-    'ROLLOUT_STORE_LOCKED',
-    `${storeDir} is being written by ${describeOwner(attempt.heldBy)}; nothing was written`,
-    `one writer at a time: wait for it and run this again; if no meshc is writing the store, remove ${attempt.file}`,
-  );
+  return takeStoreLock(storeDir, command, {
+    unusable: (why) =>
+      new RolloutError(
+        'ROLLOUT_WRITE_FAILED',
+        `cannot take the writer lock of ${storeDir} (${why}); nothing was written`,
+      ),
+    held: (owner, file) =>
+      new RolloutError(
+        'ROLLOUT_STORE_LOCKED',
+        `${storeDir} is being written by ${describeOwner(owner)}; nothing was written`,
+        `one writer at a time: wait for it and run this again; if no meshc is writing the store, remove ${file}`,
+      ),
+  });
 }
 
 async function checkStore(storeDir: string): Promise<void> {

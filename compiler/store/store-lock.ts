@@ -81,6 +81,31 @@ export function acquireStoreLock(
   return { heldBy: seen === undefined ? undefined : parseOwner(seen), file };
 }
 
+/** How a command turns "no lock" into its own error: the store's, a rollout's, a PKI command's. */
+export interface LockRefusal {
+  /** The lock file could not be made or read (`why`: the error code, or its message). */
+  unusable(why: string): Error;
+  /** Another writer holds it (`owner` undefined when the file does not say who). */
+  held(owner: LockOwner | undefined, file: string): Error;
+}
+
+/** Takes the lock of `dir` for `command`, or throws what `refuse` makes of why it cannot. */
+export function takeStoreLock(dir: string, command: string, refuse: LockRefusal): StoreLock {
+  let attempt: LockAttempt;
+  try {
+    attempt = acquireStoreLock(dir, command);
+  } catch (err) {
+    throw refuse.unusable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  }
+  if ('lock' in attempt) return attempt.lock;
+  throw refuse.held(attempt.heldBy, attempt.file);
+}
+
+/** The note a command writes when it replaced the lock of a writer that died (StoreLock.replaced). */
+export function describeReplacedLock(owner: LockOwner): string {
+  return `replaced the store's lock left by ${describeOwner(owner)}, which no longer runs`;
+}
+
 /** The lock's owner in words, for an error message. */
 export function describeOwner(owner: LockOwner | undefined): string {
   if (!owner) return 'a writer whose lock file does not say who it is';

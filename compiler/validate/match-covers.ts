@@ -6,6 +6,7 @@
 import { type AST, RegExpParser } from '@eslint-community/regexpp';
 import type { Match, StringMatch } from '../../schema/mesh.types.generated.js';
 import { isSafeRegex } from './regex-safety.js';
+import { anchoredRegex } from '../../schema/anchored-regex.js';
 
 /** What a regex provably matches, read from its syntax; computed once per pattern and run. */
 interface RegexShape {
@@ -220,7 +221,7 @@ function readShape(pattern: string): RegexShape {
   let re: RegExp;
   try {
     ast = parser.parsePattern(pattern, 0, pattern.length, { unicode: true });
-    re = new RegExp(`^(?:${pattern})$`, 'u');
+    re = anchoredRegex(pattern);
   } catch {
     return none;
   }

@@ -315,5 +315,7 @@ function edgeChars(node: Node, side: 'first' | 'last'): Edge {
  * it, but a helper's is not, and a regex found safe by older rules must be checked again by newer ones.
  */
 export function regexRulesText(): string {
-  return [findUnsafe, adjacentAmbiguity, nestedAmbiguity, edgeChars, charsOf].map(String).join('\n');
+  return [checkRegex, findUnsafe, findRe2Only, adjacentAmbiguity, nestedAmbiguity, edgeChars, charsOf]
+    .map(String)
+    .join('\n');
 }

@@ -128,7 +128,7 @@ export function handleAdminRequest(
  * Host at all, HTTP/1.0). A page on an attacker's domain that resolves to 127.0.0.1 (DNS rebinding)
  * sends its own domain as Host, so it cannot read /config or /explain from a browser on this host.
  */
-export function isLocalHost(host: string | undefined): boolean {
+function isLocalHost(host: string | undefined): boolean {
   if (host === undefined) return true;
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
   const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { headerLines } from './header-lines.js';
-import { headerRole } from './framing-headers.js';
+import { declaredLength, headerRole } from './framing-headers.js';
 import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
@@ -494,7 +494,7 @@ class Connection {
       if (role === 'host') hasHost = true;
       else if (role === 'content-length') {
         // A stream's length is only known from the header it came with; a whole body's is counted.
-        if (!stream || hasLength || !/^\d+$/.test(String(value))) continue;
+        if (!stream || hasLength || declaredLength(value) === undefined) continue;
         hasLength = true;
       } else if (role === 'hop-by-hop') continue;
       head += headerLines(name, value);

@@ -9,6 +9,7 @@ import { PROXY_ERRORS } from '../errors.js';
 import { headerLines } from './header-lines.js';
 import { streamBody } from './stream-body.js';
 import type { ClientErrorCode, Http1Request, Http1Response } from './types.js';
+import { declaredLength } from './framing-headers.js';
 
 /** What an exchange needs of its connection. */
 export interface ExchangeConnection {
@@ -108,8 +109,9 @@ export class Exchange implements Http1Request, Http1Response {
             if (length >= 0 && bodyAllowed && Number(value) !== length) continue;
             if (length < 0 && bodyAllowed) {
               // A stream is held to the one length it declares (stream()); any other value goes.
-              if (hasLength || !/^\d+$/.test(String(value))) continue;
-              declared = Number(value);
+              const n = declaredLength(value);
+              if (hasLength || n === undefined) continue;
+              declared = n;
             }
             hasLength = true;
           }

@@ -11,11 +11,18 @@ export interface HeadersConfig {
   readonly response: BundleHeaderMutation;
 }
 
-export const headersLayer: Layer<HeadersConfig> = (cfg) => (next) => async (ctx) => {
-  applyHeaderMutation(ctx.upstreamHeaders, cfg.request);
-  const res = await next(ctx);
-  applyHeaderMutation(res.headers, cfg.response);
-  return res;
+export const headersLayer: Layer<HeadersConfig> = (cfg) => {
+  // Framing, connection and Host headers are dropped from the mutations here, once per route:
+  // validation refuses them (MC3029), and a bundle compiled before that check must not frame the next
+  // hop, or the client's connection, differently from the body.
+  const request = withoutReservedHeaders(cfg.request);
+  const response = withoutReservedHeaders(cfg.response);
+  return (next) => async (ctx) => {
+    applyHeaderMutation(ctx.upstreamHeaders, request);
+    const res = await next(ctx);
+    applyHeaderMutation(res.headers, response);
+    return res;
+  };
 };
 
 /** True when the mutation changes nothing (the stack then leaves the layer out). */
@@ -23,16 +30,20 @@ export function isEmptyMutation(m: BundleHeaderMutation): boolean {
   return m.remove.length === 0 && m.set.length === 0 && m.add.length === 0;
 }
 
-/**
- * Applies remove, then set (replace), then add (append another value), in place. Framing, connection
- * and Host headers are left alone (validation refuses them, MC3029): a bundle compiled before that
- * check must not frame the next hop, or the client's connection, differently from the body.
- */
+/** The mutation without the names no mutation may touch (schema/reserved-headers.ts). */
+export function withoutReservedHeaders(m: BundleHeaderMutation): BundleHeaderMutation {
+  return {
+    remove: m.remove.filter((name) => !isReservedHeader(name)),
+    set: m.set.filter(({ name }) => !isReservedHeader(name)),
+    add: m.add.filter(({ name }) => !isReservedHeader(name)),
+  };
+}
+
+/** Applies remove, then set (replace), then add (append another value), in place. */
 export function applyHeaderMutation(headers: OutgoingHttpHeaders, m: BundleHeaderMutation): void {
-  for (const name of m.remove) if (!isReservedHeader(name)) delete headers[name];
-  for (const { name, value } of m.set) if (!isReservedHeader(name)) headers[name] = value;
+  for (const name of m.remove) delete headers[name];
+  for (const { name, value } of m.set) headers[name] = value;
   for (const { name, value } of m.add) {
-    if (isReservedHeader(name)) continue;
     const current = headers[name];
     if (current === undefined) headers[name] = value;
     else if (Array.isArray(current)) headers[name] = [...current, value];

@@ -7,14 +7,14 @@
 // the chosen version only, and that request is not mirrored. Failures of the shadow are ignored. A
 // shadow takes a slot of its own version's circuit breaker, so a hanging mirror version fills only its
 // own limits; when they are full the shadow is dropped, never the request it copies.
-import { Readable } from 'node:stream';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import { CircuitOpenError } from '../errors.js';
 import type { ProxyObserver } from '../observer.js';
 import { RequestContext } from '../stack/context.js';
 import { bufferRequestBody } from '../stack/request-body.js';
-import type { Handler, Layer, ProxyResponse } from '../stack/types.js';
+import type { Handler, Layer } from '../stack/types.js';
+import { discardResponse } from '../stack/discard-response.js';
 
 export interface MirrorConfig {
   readonly mirror: NonNullable<BundleRoute['mirror']>;
@@ -53,16 +53,8 @@ function shadow(ctx: RequestContext, cfg: MirrorConfig): void {
   copy.version = cfg.mirror.version;
   // The route timeout bounds the shadow's wait for an answer (0: the route has none).
   if (cfg.timeoutMs > 0) copy.tryTimeoutMs = cfg.timeoutMs;
-  cfg.send(copy).then(dropAnswer, (err) => {
+  // Nobody reads a shadow's answer: a body still arriving is destroyed (stack/discard-response.ts).
+  cfg.send(copy).then(discardResponse, (err) => {
     if (err instanceof CircuitOpenError) cfg.observer?.shadowDropped?.(copy.destination ?? '', copy.version!);
   });
-}
-
-/**
- * Nobody reads a shadow's answer. A body still arriving is destroyed (the exchange aborted, its
- * connection closed): only drained, one that stalled held its breaker slot and its endpoint's
- * in-flight count for good. A body that came whole already freed its connection.
- */
-function dropAnswer(res: ProxyResponse): void {
-  if (res.body instanceof Readable) res.body.destroy();
 }

@@ -1,12 +1,12 @@
 // The retry layer: buffers a small body so it can be replayed, runs attempts with a per-try timeout,
 // and retries only what `retries.on` names, for methods and bodies that allow it, with full-jitter
 // back-off and within the retry budget. The decisions themselves are pure (retry-policy.ts).
-import { Readable } from 'node:stream';
 import type { BundleRetries } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import { ProxyError, toProxyError } from '../errors.js';
 import { type RequestContext, sleep } from '../stack/context.js';
 import { bufferRequestBody } from '../stack/request-body.js';
+import { discardResponse } from '../stack/discard-response.js';
 import type { Layer, ProxyResponse } from '../stack/types.js';
 import type { RetryBudget } from './retry-budget.js';
 import {
@@ -52,27 +52,11 @@ export const retryLayer: Layer<RetryConfig> = (cfg) => (next) => async (ctx) => 
       if (outcome instanceof ProxyError) throw outcome;
       return outcome;
     }
-    if (!(outcome instanceof ProxyError)) await discard(outcome);
+    if (!(outcome instanceof ProxyError)) await discardResponse(outcome);
     await sleep(ctx, backoffMs(retry, policy.backoff, cfg.random));
   }
 };
 
 function replayable(ctx: RequestContext): boolean {
   return ctx.body.kind !== 'stream';
-}
-
-/**
- * Ends a response we will not forward by destroying its body, which aborts the exchange and closes
- * its connection (Envoy resets that stream). Draining it instead waited on the upstream: a body that
- * stalled after its head held the attempt's breaker slot and its endpoint's in-flight count for good,
- * and after maxRequests of them the destination was circuit-open. Resolves once the body closed, when
- * those are given back, so the next attempt is not refused for this one's slot. A body that came whole
- * (a Buffer, the usual small error answer) holds nothing and its connection was already reused.
- */
-function discard(res: ProxyResponse): Promise<void> | undefined {
-  const body = res.body;
-  if (!(body instanceof Readable) || body.closed) return undefined;
-  const closed = new Promise<void>((resolve) => body.once('close', resolve));
-  body.destroy();
-  return closed;
 }

@@ -4,6 +4,7 @@
 import type { BundleRoute, Destination, ValueMatch } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import { type MatchedHeaders, matchedValue } from '../http1/incoming-headers.js';
+import { anchoredRegex } from '../../schema/anchored-regex.js';
 
 /**
  * Request headers: lower-case names, as incomingHeaders gives them (a header sent more than once is
@@ -153,7 +154,7 @@ function compileValueMatch(m: ValueMatch, route: BundleRoute): CompiledValueMatc
  */
 function compileAnchored(pattern: string, route: BundleRoute): RegExp {
   try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
+    return anchoredRegex(pattern);
   } catch {
     throw new Error(`route "${route.name}" (${route.source}): invalid regex ${JSON.stringify(pattern)}`);
   }

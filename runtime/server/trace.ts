@@ -49,8 +49,8 @@ function ensureRequestId(headers: OutgoingHttpHeaders): string {
 }
 
 /** Longest caller-supplied x-request-id kept (a UUID is 36; trace-style ids reach ~64). */
-export const REQUEST_ID_MAX = 128;
-const PLAIN_ID = /^[\x21-\x7e]{1,128}$/;
+const REQUEST_ID_MAX = 128;
+const PLAIN_ID = new RegExp(`^[\\x21-\\x7e]{1,${REQUEST_ID_MAX}}$`);
 
 /**
  * version-trace id-parent id-flags, and for versions after 00 whatever they add after a dash (W3C

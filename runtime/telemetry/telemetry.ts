@@ -152,10 +152,10 @@ class RequestSeries {
   }
 }
 
-/** The span of one finished request, as the exporter sends it. */
 /** Longest url.path attribute of a span. */
-export const SPAN_PATH_MAX = 256;
+const SPAN_PATH_MAX = 256;
 
+/** The span of one finished request, as the exporter sends it. */
 function finishedSpan(
   span: ProxySpan,
   ctx: RequestContext,

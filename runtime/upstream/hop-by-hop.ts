@@ -2,18 +2,16 @@
 // forward them, in either direction, nor any header the Connection header lists. Copying into a
 // fresh object also gives layers a private header set to mutate.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { RESERVED_HEADERS } from '../../schema/reserved-headers.js';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-  // Node's server already answered `100 Continue` to the client; the next hop must not be asked again.
-  'expect',
-]);
+/**
+ * The names no route mutation may touch (schema/reserved-headers.ts) but Host and Content-Length,
+ * which do cross a hop (the client rewrites the length for its body). `expect` is among them: Node's
+ * server already answered `100 Continue` to the client; the next hop must not be asked again.
+ */
+const HOP_BY_HOP: ReadonlySet<string> = new Set(
+  [...RESERVED_HEADERS].filter((name) => name !== 'host' && name !== 'content-length'),
+);
 
 /**
  * `x-meshc-*` however a caller spells its dashes: CGI, WSGI, Rack and PHP give `x_meshc_peer` the same

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitOpenError, FaultAbortError } from '../../runtime/errors.js';
 import { CircuitBreaker, circuitBreakerLayer } from '../../runtime/layers/circuit-breaker.js';
 import { faultLayer } from '../../runtime/layers/fault.js';
-import { applyHeaderMutation, headersLayer } from '../../runtime/layers/headers.js';
+import { applyHeaderMutation, headersLayer, withoutReservedHeaders } from '../../runtime/layers/headers.js';
 import { compose } from '../../runtime/stack/compose.js';
 import { RequestContext } from '../../runtime/stack/context.js';
 import type { Handler, ProxyResponse, Wrap } from '../../runtime/stack/types.js';
@@ -94,11 +94,18 @@ describe('header mutations', () => {
       'content-length': '11',
       connection: 'x',
     };
-    applyHeaderMutation(h, {
-      remove: ['host', 'content-length', 'connection'],
-      set: [...reserved, ...more].map((name) => ({ name, value: '0' })).concat({ name: 'x-set', value: '1' }),
-      add: [...reserved, ...more].map((name) => ({ name, value: '1' })).concat({ name: 'x-add', value: '2' }),
-    });
+    applyHeaderMutation(
+      h,
+      withoutReservedHeaders({
+        remove: ['host', 'content-length', 'connection'],
+        set: [...reserved, ...more]
+          .map((name) => ({ name, value: '0' }))
+          .concat({ name: 'x-set', value: '1' }),
+        add: [...reserved, ...more]
+          .map((name) => ({ name, value: '1' }))
+          .concat({ name: 'x-add', value: '2' }),
+      }),
+    );
     expect(h).toEqual({
       host: 'reviews',
       'content-length': '11',

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
 import { fingerprintFileFor } from '../../store/fingerprints.js';
-import { describeOwner } from '../../store/store-lock.js';
+import { describeReplacedLock } from '../../store/store-lock.js';
 import { type CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
 import {
@@ -152,9 +152,7 @@ async function runCompile(
   });
   progress.clear();
   if (result.replacedLock)
-    io.stderr.write(
-      `meshc compile: note: replaced the store's lock left by ${describeOwner(result.replacedLock)}, which no longer runs\n`,
-    );
+    io.stderr.write(`meshc compile: note: ${describeReplacedLock(result.replacedLock)}\n`);
   if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);
   io.stdout.write(
     renderCompileSummary({

@@ -5,7 +5,7 @@ import type { Manifest } from '../../../schema/manifest.types.generated.js';
 import { isCompileError } from '../../compile-error.js';
 import { parsePercent } from '../../store/rollout.js';
 import { repointService } from '../../store/rollout-store.js';
-import { describeOwner } from '../../store/store-lock.js';
+import { describeReplacedLock } from '../../store/store-lock.js';
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
 import type { Command, CommandContext, ParsedValues } from '../types.js';
@@ -98,10 +98,7 @@ async function repoint(
     ...(percent === undefined ? {} : { percent }),
     signingKey: signing.key,
   });
-  if (report.replacedLock)
-    io.stderr.write(
-      `meshc: note: replaced the store's lock left by ${describeOwner(report.replacedLock)}, which no longer runs\n`,
-    );
+  if (report.replacedLock) io.stderr.write(`meshc: note: ${describeReplacedLock(report.replacedLock)}\n`);
   io.stdout.write(
     `${service}: ${describe(report.after)}${report.changed ? '' : ' (already so; nothing written)'}\n`,
   );

@@ -10,7 +10,7 @@ export const checkAuthzPrefixBoundary: ServiceCheck = (ctx) => {
     const name = svc.doc.metadata.name;
     svc.doc.spec.authorization?.allow?.forEach((rule, i) => {
       rule.paths?.forEach((path, p) => {
-        if (!path.endsWith('*') || path.endsWith('/*') || path === '*') return;
+        if (!path.endsWith('*') || path.endsWith('/*')) return;
         const stem = path.slice(0, -1);
         ctx.add(
           makeDiagnostic(
