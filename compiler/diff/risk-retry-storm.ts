@@ -15,9 +15,10 @@ interface Chain {
 /** Pure: the worst chain from each entry point of `head` that exceeds `threshold` and grew since `base`. */
 export function findRetryStorms(base: CallGraph, head: CallGraph, threshold: number): PlanRisk[] {
   const risks: PlanRisk[] = [];
-  const worstBase = worstChainsFrom(base);
-  const worstHead = worstChainsFrom(head);
-  for (const root of entryPoints(head, worstHead)) {
+  const worstBase = worstChainsFrom(base, componentsOf(base));
+  const headComponents = componentsOf(head);
+  const worstHead = worstChainsFrom(head, headComponents);
+  for (const root of entryPoints(head, headComponents, worstHead)) {
     const chain = worstHead.get(root);
     if (!chain || chain.edges.length === 0 || chain.amplification <= threshold) continue;
     const was = worstBase.get(root)?.amplification ?? 0;
@@ -42,8 +43,11 @@ export function findRetryStorms(base: CallGraph, head: CallGraph, threshold: num
  * Services nobody calls. A group of services that call each other round a cycle and that nothing
  * outside calls counts once, by its member with the worst chain, so the result does not depend on names.
  */
-function entryPoints(graph: CallGraph, worst: ReadonlyMap<string, Chain>): string[] {
-  const component = componentsOf(graph);
+function entryPoints(
+  graph: CallGraph,
+  component: ReadonlyMap<string, number>,
+  worst: ReadonlyMap<string, Chain>,
+): string[] {
   const calledFromOutside = new Set<number>();
   for (const edges of graph.values()) {
     for (const e of edges) {
@@ -75,8 +79,7 @@ const CYCLE_STEPS_PER_MEMBER_MIN = 1_000;
  * call each other round a cycle it can never come back, so each service's worst chain is computed
  * once, with a fresh walk inside its own group: the answer does not depend on the order of the walk.
  */
-function worstChainsFrom(graph: CallGraph): Map<string, Chain> {
-  const component = componentsOf(graph);
+function worstChainsFrom(graph: CallGraph, component: ReadonlyMap<string, number>): Map<string, Chain> {
   const sizes = new Map<number, number>();
   for (const c of component.values()) sizes.set(c, (sizes.get(c) ?? 0) + 1);
   const memo = new Map<string, Chain>();

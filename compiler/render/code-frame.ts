@@ -1,11 +1,13 @@
 // The source excerpt under a text diagnostic: the offending line with its number in a gutter and a
 // caret run under the offending span, like rustc and tsc print them.
 import type { SourceLocation } from '../diagnostics.js';
-import { loneCrAsLf } from '../load/decode-file.js';
 import type { Palette } from './ansi.js';
 import { visible } from './visible.js';
 
-/** Lines of the frame for `at` in `source`, or [] when the location is not inside the text. */
+/**
+ * Lines of the frame for `at` in `source` (its line breaks LF or CRLF: a lone CR already converted,
+ * render/text.ts), or [] when the location is not inside the text.
+ */
 export function renderCodeFrame(
   source: string,
   at: SourceLocation,
@@ -13,8 +15,7 @@ export function renderCodeFrame(
   caretColour: (text: string) => string,
 ): string[] {
   if (at.line < 1) return [];
-  // Lines as the loader counts them: a lone CR breaks one too.
-  const line = nthLine(loneCrAsLf(source), at.line);
+  const line = nthLine(source, at.line);
   if (line === undefined) return [];
   const number = String(at.line);
   const gutter = ' '.repeat(number.length);

@@ -2,6 +2,7 @@
 // places), then the summary line. Coloured only when the caller says the output is a terminal.
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { type Palette, palette } from './ansi.js';
+import { loneCrAsLf } from '../load/decode-file.js';
 import { renderCodeFrame } from './code-frame.js';
 import { formatSummaryLine } from './summary.js';
 import { visible } from './visible.js';
@@ -9,10 +10,27 @@ import type { Renderer } from './types.js';
 
 export const renderText: Renderer = (input) => {
   const paint = palette(input.color === true);
-  const blocks = input.diagnostics.map((d) => renderDiagnostic(d, paint, input.sourceOf));
+  const sourceOf = linesOf(input.sourceOf);
+  const blocks = input.diagnostics.map((d) => renderDiagnostic(d, paint, sourceOf));
   const summary = paint.bold(formatSummaryLine(input));
   return [...blocks, summary].join('\n') + '\n';
 };
+
+/**
+ * `sourceOf` with each file's text converted once to the lines the loader counts (a lone CR breaks
+ * one too), not once per diagnostic: a file may carry a thousand of them.
+ */
+function linesOf(sourceOf: ((file: string) => string | undefined) | undefined) {
+  if (!sourceOf) return undefined;
+  const texts = new Map<string, string | undefined>();
+  return (file: string): string | undefined => {
+    if (!texts.has(file)) {
+      const text = sourceOf(file);
+      texts.set(file, text === undefined ? undefined : loneCrAsLf(text));
+    }
+    return texts.get(file);
+  };
+}
 
 function renderDiagnostic(
   d: Diagnostic,

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { storePaths } from '../../schema/store-format.js';
+import { type Clock, systemClock } from '../clock.js';
 import { BundleSizeMismatchError, StoreUnreachableError } from './errors.js';
 import type { BundleFetch, BundleSource, ManifestFetch } from './source.js';
 
@@ -16,6 +17,8 @@ export interface HttpSourceOptions {
   timeoutMs?: number;
   /** Extra CA certificates (PEM) for an HTTPS store signed by a private CA. */
   ca?: string;
+  /** Times the per-request deadline; default the system clock (clamped, unref'd timers). */
+  clock?: Clock;
 }
 
 interface Response {
@@ -45,6 +48,7 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
       })
     : new http.Agent({ keepAlive: true, maxSockets: 2 });
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const clock = opts.clock ?? systemClock;
 
   function get(rel: string, maxBytes: number, ifNoneMatch: string | null = null): Promise<Response> {
     const url = new URL(rel, base);
@@ -56,16 +60,17 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
     return new Promise((resolve, reject) => {
       // A deadline for the whole answer, not an idle timeout: a store trickling a byte a second
       // would otherwise hold a poll (and the proxy's start and stop, which wait for it) for ever.
-      const deadline = setTimeout(
+      const deadline = clock.setTimer(
         () => fail(new Error(`no complete answer within ${timeoutMs} ms`)),
         timeoutMs,
+        undefined,
       );
       const done = (res: Response) => {
-        clearTimeout(deadline);
+        clock.clearTimer(deadline);
         resolve(res);
       };
       const fail = (err: Error) => {
-        clearTimeout(deadline);
+        clock.clearTimer(deadline);
         reject(err instanceof TooLargeError ? err : new StoreUnreachableError(`GET ${url}: ${err.message}`));
         req.destroy();
       };

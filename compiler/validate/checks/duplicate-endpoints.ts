@@ -1,7 +1,7 @@
 // An endpoint address is one sidecar's inbound listener: listed under two services or versions,
 // the proxies would send one service's traffic to the other's workload (MC3013).
 import type { SpecDocument } from '../../load/types.js';
-import { canonicalIpv6 } from '../../normalize/endpoints.js';
+import { parseEndpoint } from '../../normalize/endpoints.js';
 import type { Check } from '../check-context.js';
 import { joinPointer } from '../pointer.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
@@ -23,16 +23,13 @@ const pointerOf = (s: Seen) =>
     : `${joinPointer('/spec/versions', s.version, 'endpoints')}/${s.index}`;
 
 /**
- * One spelling per address: an IPv6 literal in its RFC 5952 text (the form the compiler writes into
- * bundles, normalize/endpoints.ts), so `[0:0:0:0:0:0:0:1]:80` and `[::1]:80` are one; names and IPv4
- * compared case-insensitively.
+ * One spelling per address, read as the compiler reads it into bundles (normalize/endpoints.ts,
+ * parseEndpoint): an IPv6 literal in its RFC 5952 text, so `[0:0:0:0:0:0:0:1]:80` and `[::1]:80` are
+ * one; names and IPv4 compared case-insensitively; the port as written.
  */
 function endpointKey(endpoint: string): string {
-  if (!endpoint.startsWith('[')) return endpoint.toLowerCase();
-  const close = endpoint.indexOf(']');
-  const canonical = canonicalIpv6(endpoint.slice(1, close));
-  // A zone (`%eth0`) or anything that is not an address: as written.
-  return canonical === undefined ? endpoint.toLowerCase() : `[${canonical}]${endpoint.slice(close + 1)}`;
+  const { kind, host } = parseEndpoint(endpoint);
+  return `${kind}:${host.toLowerCase()}:${endpoint.slice(endpoint.lastIndexOf(':') + 1)}`;
 }
 
 export const checkDuplicateEndpoints: Check = (ctx) => {
