@@ -13,6 +13,7 @@ import { normalizeSpec } from './normalize/index.js';
 import { phaseEnds } from './phase-marks.js';
 import {
   type FingerprintEntry,
+  type Fingerprints,
   fingerprintServices,
   readFingerprints,
   stampFiles,
@@ -74,9 +75,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
   const names = [...model.services.keys()];
   const size = Math.max(1, input.chunk ?? COMPILE_CHUNK);
   phaseEnds('normalized');
-  const cached = input.fingerprintFile
+  const cached: Fingerprints = input.fingerprintFile
     ? readFingerprints(input.fingerprintFile)
-    : new Map<string, FingerprintEntry>();
+    : { entries: new Map(), stored: 0, whole: false };
   phaseEnds('fingerprints read');
   const fingerprints = input.fingerprintFile
     ? fingerprintServices(model, input.spec, {
@@ -113,14 +114,14 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     const toCompile: string[] = [];
     const keep: KeptService[] = [];
     for (const name of names) {
-      const entry = cached.get(name);
+      const entry = cached.entries.get(name);
       if (entry && entry.fingerprint === fingerprints?.get(name) && storeStillMatches(input.outDir, entry)) {
         kept.set(name, entry);
         keep.push({
           service: name,
           version: entry.version,
           size: entry.size,
-          paths: entry.files.map(([p]) => p),
+          paths: entry.paths,
         });
       } else toCompile.push(name);
     }
@@ -187,7 +188,9 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     await writing;
     const report = await writer.finish(model.name, input.commit);
     phaseEnds('index and manifests written');
-    if (input.fingerprintFile) recordFingerprints(input.fingerprintFile, input.outDir, names, kept, compiled);
+    if (input.fingerprintFile) {
+      recordFingerprints(input.fingerprintFile, input.outDir, { names, cached, kept, compiled });
+    }
     phaseEnds('fingerprints recorded');
     // Kept services were counted first: back to the model's order.
     const order = new Map(names.map((n, i) => [n, i]));
@@ -234,26 +237,34 @@ interface PendingChunk extends StartedChunk {
 }
 
 /** A service compiled now: its cache entry before its files are stamped. */
-type Written = Omit<FingerprintEntry, 'files'> & { readonly files: readonly string[] };
+type Written = Omit<FingerprintEntry, 'paths' | 'stamps'> & { readonly files: readonly string[] };
 
 /** Stamps the files of the services just written, after the store is complete, and saves the cache. */
 function recordFingerprints(
   file: string,
   outDir: string,
-  names: readonly string[],
-  kept: ReadonlyMap<string, FingerprintEntry>,
-  compiled: ReadonlyMap<string, Written>,
+  run: {
+    readonly names: readonly string[];
+    /** What the cache file held before this compile. */
+    readonly cached: Fingerprints;
+    readonly kept: ReadonlyMap<string, FingerprintEntry>;
+    readonly compiled: ReadonlyMap<string, Written>;
+  },
 ): void {
   const entries = new Map<string, FingerprintEntry>();
-  for (const name of names) {
-    const k = kept.get(name);
+  const added = new Set<string>();
+  for (const name of run.names) {
+    const k = run.kept.get(name);
     if (k) {
       entries.set(name, k);
       continue;
     }
-    const c = compiled.get(name);
-    const files = c ? stampFiles(outDir, c.files) : undefined;
-    if (c && files) entries.set(name, { ...c, files });
+    const c = run.compiled.get(name);
+    const stamps = c ? stampFiles(outDir, c.files) : undefined;
+    if (!c || !stamps) continue;
+    const { files, ...rest } = c;
+    entries.set(name, { ...rest, paths: files, stamps });
+    added.add(name);
   }
-  writeFingerprints(file, entries);
+  writeFingerprints(file, run.cached, entries, added);
 }

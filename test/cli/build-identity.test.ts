@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFingerprints } from '../../compiler/store/fingerprints.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOP = join(ROOT, 'examples', 'shop');
@@ -39,13 +40,7 @@ function packStamp(cacheDir: string): string {
 
 /** Service -> fingerprint, from a compile fingerprint file (a header line, then `[service, entry]` lines). */
 function fingerprintsOf(file: string): Map<string, string> {
-  const lines = readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean);
-  return new Map(
-    lines.map((line) => {
-      const [service, entry] = JSON.parse(line) as [string, { fingerprint: string }];
-      return [service, entry.fingerprint];
-    }),
-  );
+  return new Map([...readFingerprints(file).entries].map(([service, e]) => [service, e.fingerprint]));
 }
 
 function meshc(bin: string, args: string[]) {

@@ -10,7 +10,13 @@ import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TARGETS } from '../../compiler/emit/targets.js';
 import { resolveTargets } from '../../compiler/emit/resolve-targets.js';
 import type { LazyMap } from '../../compiler/normalize/lazy-map.js';
-import { fingerprintFileFor } from '../../compiler/store/fingerprints.js';
+import { crc32 } from 'node:zlib';
+import {
+  type FingerprintEntry,
+  fingerprintFileFor,
+  readFingerprints,
+  writeFingerprints,
+} from '../../compiler/store/fingerprints.js';
 import { storePaths } from '../../schema/store-format.js';
 import { edit, SHOP_FILES, testSigningKey } from './helpers.js';
 import {
@@ -76,6 +82,41 @@ async function twoCompiles(
   expect(await hashTree(cached)).toEqual(await hashTree(plain));
   expect(result.report).toEqual(plainResult.report);
   return { emitted: emitted.sort(), cached, plain, root, fingerprintFile, report: result.report };
+}
+
+/** The same fingerprint, version, size, paths, absent files and stamps. */
+function sameEntry(a: FingerprintEntry, b: FingerprintEntry | undefined): boolean {
+  const plain = (e: FingerprintEntry) =>
+    JSON.stringify([e.fingerprint, e.version, e.size, e.paths, e.absent, [...e.stamps]]);
+  return b !== undefined && plain(a) === plain(b);
+}
+
+/**
+ * One batch as the cache file stores it (store/fingerprints.ts): tag 'FPB1', JSON length, count of
+ * stamp numbers, CRC-32 of the rest; the JSON; zeros to a multiple of 8; the stamps as float64s.
+ */
+function storedBatch(entries: unknown[], stamps: number[]): Buffer {
+  const json = Buffer.from(JSON.stringify(entries));
+  const stampsStart = Math.ceil((16 + json.length) / 8) * 8;
+  const batch = Buffer.alloc(stampsStart + stamps.length * 8);
+  json.copy(batch, 16);
+  Buffer.from(new Float64Array(stamps).buffer).copy(batch, stampsStart);
+  batch.writeUInt32LE(0x31425046, 0);
+  batch.writeUInt32LE(json.length, 4);
+  batch.writeUInt32LE(stamps.length, 8);
+  batch.writeUInt32LE(crc32(batch.subarray(16)), 12);
+  return batch;
+}
+
+/** The file `bytes` with its batches replaced by one holding `entries` (its header line kept). */
+function withBatch(bytes: Buffer, entries: unknown[], stamps: number[]): Buffer {
+  return Buffer.concat([bytes.subarray(0, bytes.indexOf(0x0a) + 1), storedBatch(entries, stamps)]);
+}
+
+function flip(bytes: Buffer, at: number): Buffer {
+  const out = Buffer.from(bytes);
+  out[at] = out[at]! ^ 0x01;
+  return out;
 }
 
 async function scratchTree(files: Record<string, string>, options: CompileFixtureOptions = {}) {
@@ -283,41 +324,57 @@ describe('a compile with a fingerprint cache', () => {
     await expect(compileFixture(plain, SHOP_FILES, opts)).rejects.toMatchObject({ code: 'MC5002' });
   });
 
-  it('rewrites only the lines of the services it recompiled', async () => {
+  it('replaces a small file whole, and keeps the entries of the services it did not recompile', async () => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
-    const before = (await readFile(fingerprintFile, 'utf8')).split('\n');
-    expect(before[0]).toBe('meshc.fingerprints/v4');
-    expect(before.filter((l) => l.startsWith('['))).toHaveLength(4);
+    const before = readFingerprints(fingerprintFile);
+    expect(before).toMatchObject({ stored: 4, whole: true });
     const edited = edit(SHOP_FILES, 'services/ratings.yaml', 'port: 6379', 'port: 6380');
     await compileFixture(cached, edited, { signingKey: key, targets: [countingEnvoy([])], fingerprintFile });
-    const after = (await readFile(fingerprintFile, 'utf8')).split('\n');
-    const changed = after.filter((l) => !before.includes(l));
+    const after = readFingerprints(fingerprintFile);
+    // Two of four entries replaced is past STALE_SHARE: one batch of the four again, not an append.
+    expect(after).toMatchObject({ stored: 4, whole: true });
+    const changed = [...after.entries].filter(([name, e]) => !sameEntry(e, before.entries.get(name)));
     // ratings and its caller reviews (twoCompiles' tests show which services a port change touches).
-    expect(changed.map((l) => (JSON.parse(l) as [string])[0]).sort()).toEqual(['ratings', 'reviews']);
+    expect(changed.map(([name]) => name).sort()).toEqual(['ratings', 'reviews']);
   });
 
-  /** The cache file with details' entry changed by `spoil` (its fingerprint still right). */
-  const spoilDetails = (spoil: (entry: Record<string, unknown>) => void) => (text: string) =>
-    text
-      .split('\n')
-      .map((line) => {
-        if (!line.startsWith('["details"')) return line;
-        const [name, entry] = JSON.parse(line) as [string, Record<string, unknown>];
-        spoil(entry);
-        return JSON.stringify([name, entry]);
-      })
-      .join('\n');
+  it('reads the batches before a torn one, then replaces the file', async () => {
+    const edited = edit(SHOP_FILES, 'services/ratings.yaml', 'port: 6379', 'port: 6380');
+    const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
+    const whole = await readFile(fingerprintFile);
+    const tail = storedBatch([['extra', 'f'.repeat(64), '0'.repeat(16), 1, ['x'], []]], [1, 2, 3, 4]);
+    // A torn append: the first batch and part of a second.
+    await writeFile(fingerprintFile, Buffer.concat([whole, tail.subarray(0, tail.length - 3)]));
+    expect(readFingerprints(fingerprintFile)).toMatchObject({ stored: 4, whole: false });
+    const emitted: string[] = [];
+    await compileFixture(cached, edited, {
+      signingKey: key,
+      targets: [countingEnvoy(emitted)],
+      fingerprintFile,
+    });
+    expect(emitted.sort()).toEqual(['ratings', 'reviews']);
+    const after = readFingerprints(fingerprintFile);
+    expect(after).toMatchObject({ stored: 4, whole: true });
+    expect([...after.entries.keys()].sort()).toEqual(['details', 'productpage', 'ratings', 'reviews']);
+  });
 
   it.each([
-    ['not JSON', () => '{ not json'],
-    ['another format', () => '{"format":"meshc.fingerprints/v2","services":{}}'],
-    ['a line that is not JSON', (text: string) => `${text}["details"\n`],
-    ['files of the wrong shape', spoilDetails((e) => (e.files = null))],
-    ['a stamp of the wrong shape', spoilDetails((e) => (e.files = [['manifest.json']]))],
-    ['absent of the wrong shape', spoilDetails((e) => (e.absent = [1]))],
-  ])('ignores a corrupt cache file: %s', async (_, corrupt: (text: string) => string) => {
+    ['not a fingerprint file', () => Buffer.from('{ not json')],
+    ['another format', () => Buffer.from('meshc.fingerprints/v4\n["details",{}]\n')],
+    ['a flipped byte', (bytes: Buffer) => flip(bytes, bytes.length - 20)],
+    ['a batch cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length - 8)],
+    [
+      'an entry of the wrong shape',
+      (bytes: Buffer) => withBatch(bytes, [['details', 'f'.repeat(64), '0'.repeat(16), 1, null, []]], []),
+    ],
+    [
+      'stamps that do not match the paths',
+      (bytes: Buffer) =>
+        withBatch(bytes, [['details', 'f'.repeat(64), '0'.repeat(16), 1, ['a', 'b'], []]], [1, 2]),
+    ],
+  ])('ignores a corrupt cache file: %s', async (_, corrupt: (bytes: Buffer) => Buffer) => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);
-    await writeFile(fingerprintFile, corrupt(await readFile(fingerprintFile, 'utf8')));
+    await writeFile(fingerprintFile, corrupt(await readFile(fingerprintFile)));
     const emitted: string[] = [];
     const { report } = await compileFixture(cached, SHOP_FILES, {
       signingKey: key,
@@ -336,5 +393,64 @@ describe('a compile with a fingerprint cache', () => {
     });
     expect(emitted).toEqual(['ratings', 'reviews']);
     await expectScratchPlusHistory(cached, edited);
+  });
+});
+
+describe('the fingerprint file', () => {
+  const entry = (n: number, version = '0'.repeat(16)): FingerprintEntry => ({
+    fingerprint: String(n).padStart(64, '0'),
+    version,
+    size: n,
+    paths: [`services/s${n}/manifest.json`, `services/s${n}/bundles/${version}.json`],
+    stamps: new Float64Array([n, 1796631582818.2998 + n, 1796631582818.2998, 2704277 + n, 1, 2, 3, 4]),
+    absent: n % 2 ? [`services/s${n}/manifest.sig`] : [],
+  });
+  const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
+  const all = new Map(names.map((name, i) => [name, entry(i)] as const));
+
+  it('reads back what it wrote, exact to the stamp', async () => {
+    const file = join(await tempDir(), 'fp.bin');
+    writeFingerprints(file, readFingerprints(file), all, new Set(names));
+    const read = readFingerprints(file);
+    expect(read).toMatchObject({ stored: 20, whole: true });
+    for (const [name, e] of all) expect(sameEntry(read.entries.get(name)!, e), name).toBe(true);
+  });
+
+  it('appends the services compiled now while few entries are stale, and writes nothing when none was', async () => {
+    const file = join(await tempDir(), 'fp.bin');
+    writeFingerprints(file, readFingerprints(file), all, new Set(names));
+    const first = await readFile(file);
+    const changed = new Map(all).set('s3', entry(3, 'f'.repeat(16)));
+    writeFingerprints(file, readFingerprints(file), changed, new Set(['s3']));
+    const second = await readFile(file);
+    expect(second.subarray(0, first.length).equals(first)).toBe(true);
+    const read = readFingerprints(file);
+    expect(read).toMatchObject({ stored: 21, whole: true });
+    expect(read.entries.get('s3')?.version).toBe('f'.repeat(16));
+    const mtime = (await stat(file)).mtimeMs;
+    writeFingerprints(file, read, changed, new Set());
+    expect((await readFile(file)).equals(second)).toBe(true);
+    expect((await stat(file)).mtimeMs).toBe(mtime);
+  });
+
+  it('replaces the file once more than an eighth of its entries would be stale', async () => {
+    const file = join(await tempDir(), 'fp.bin');
+    writeFingerprints(file, readFingerprints(file), all, new Set(names));
+    let current = new Map(all);
+    for (let round = 1; round <= 2; round++) {
+      current = new Map(current).set('s1', entry(1, String(round).repeat(16)));
+      writeFingerprints(file, readFingerprints(file), current, new Set(['s1']));
+      expect(readFingerprints(file).stored).toBe(20 + round);
+    }
+    // A third stale entry would be 3 of 23, past 1/8: the file is one batch of the live entries.
+    current = new Map(current).set('s1', entry(1, '4'.repeat(16)));
+    writeFingerprints(file, readFingerprints(file), current, new Set(['s1']));
+    const read = readFingerprints(file);
+    expect(read).toMatchObject({ stored: 20, whole: true });
+    expect(read.entries.get('s1')?.version).toBe('4'.repeat(16));
+    // Services gone from the spec count as stale too.
+    const fewer = new Map([...current].slice(0, 17));
+    writeFingerprints(file, readFingerprints(file), fewer, new Set());
+    expect(readFingerprints(file)).toMatchObject({ stored: 17, whole: true });
   });
 });
