@@ -5,12 +5,16 @@
 // set it: an edit that keeps the size and restores the mtime (cp -p, rsync -t, touch -d) still
 // changes it. A file whose ctime is less than RACY_MS before the moment it was stat'ed is not stamped
 // at all (git's "racily clean"): a second edit within the same clock tick as the first would leave
-// the same stamp on other bytes. Only the files of the latest run are kept, so the file never grows
-// beyond one spec. See docs/decisions/0005-parse-cache.md.
-import { readLineCache, STALE_SHARE, writeLineCache } from '../cache-file.js';
+// the same stamp on other bytes. The file holds about one spec's stamps (openFileStamps says how).
+// See docs/decisions/0005-parse-cache.md.
+import { appendBatch, readBatchFile, replaceWithBatch } from '../batch-file.js';
+import { STALE_SHARE } from '../cache-file.js';
 
 /** Name of the stamps file inside the cache directory. */
-export const FILE_STAMPS_FILE = 'file-stamps.json';
+export const FILE_STAMPS_FILE = 'file-stamps.bin';
+
+/** The file's format, before the stamp of the cache that wrote it. */
+const STAMPS_FORMAT = 'meshc.file-stamps/v2';
 
 /**
  * How long ago a file's last change must be for its stamp to be trusted: far above any file system's
@@ -32,58 +36,110 @@ export interface FileStamps {
   keyOf(stat: FileStat): string | undefined;
   /** Records `key` for the file `stat` (taken before its bytes were read) describes. */
   record(stat: FileStat, key: string): void;
-  /** Writes the stamps of this run when they differ from those read; never throws. */
+  /** Writes the stamps this run learnt, or all of them when the file would hold too many stale; never throws. */
   flush(): void;
 }
 
-type Stamp = readonly [id: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, key: string];
+/** Numbers per file in a batch: size, mtime, ctime, inode. */
+const WIDTH = 4;
+
+/** A stamp as read: the content key, and where its numbers are. */
+interface Known {
+  readonly key: string;
+  readonly numbers: Float64Array;
+  readonly at: number;
+}
 
 /**
  * The stamps kept under `path`, written by a cache of `stamp` (another meshc's are ignored). The file
- * is the stamp line, then one line per file: the JSON of its Stamp. Lines of files unchanged are
- * written back as they were read (formatting thousands of fractional times again cost more than the
- * rest of a rewrite).
+ * is batches (compiler/batch-file.ts): each batch's JSON is `[[id, key], ...]` and its numbers the
+ * stamps, WIDTH per file, as they were stat-ed. A run appends the stamps it learnt; a later batch's
+ * stamp for a file replaces an earlier one. The file is rewritten with this run's files only once
+ * more than STALE_SHARE of it would be stamps nobody read (files edited since, or gone), so it stays
+ * about the size of one spec. A batch that is torn or not one ends the reading: the stamps before it
+ * still count (a stamp only ever names the content a file had, so an older one can only fail to match).
  */
 export function openFileStamps(path: string, stamp: string, now: () => number): FileStamps {
-  const known = new Map(readLineCache(path, stamp, isStamp).map((c) => [c.value[0], c] as const));
-  /** This run's stamps, by file: the line read, or a new stamp. */
-  const current = new Map<string, string | Stamp>();
-  let learnt = false;
-  /** Set once this run has written the file: what was stale then is gone. */
-  let pruned = false;
+  const format = `${STAMPS_FORMAT} ${stamp}`;
+  const known = new Map<string, Known>();
+  let stored = 0;
+  const file = readBatchFile(path, format);
+  let whole = file.whole;
+  for (const { json, numbers } of file.batches) {
+    if (!isBatch(json, numbers)) {
+      whole = false;
+      break;
+    }
+    json.forEach(([id, key], i) => known.set(id, { key, numbers, at: i * WIDTH }));
+    stored += json.length;
+  }
+  /** Files stat-ed this run whose stamp matched, by id. */
+  const seen = new Map<string, Known>();
+  /** Stamps this run took for files it read: not yet in the file. */
+  const learnt = new Map<string, { key: string; numbers: Float64Array }>();
   return {
     keyOf(stat) {
       const k = known.get(stat.id);
-      const s = k?.value;
-      if (!s || s[1] !== stat.size || s[2] !== stat.mtimeMs || s[3] !== stat.ctimeMs || s[4] !== stat.ino) {
+      if (!k) return undefined;
+      const { numbers: n, at } = k;
+      if (
+        n[at] !== stat.size ||
+        n[at + 1] !== stat.mtimeMs ||
+        n[at + 2] !== stat.ctimeMs ||
+        n[at + 3] !== stat.ino
+      ) {
         return undefined;
       }
-      current.set(stat.id, k.line);
-      return s[5];
+      seen.set(stat.id, k);
+      return k.key;
     },
     record(stat, key) {
       if (stat.ctimeMs >= now() - RACY_MS) return;
-      current.set(stat.id, [stat.id, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, key]);
-      learnt = true;
+      learnt.set(stat.id, { key, numbers: Float64Array.of(stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino) });
     },
     flush() {
-      const stale = known.size - [...current.keys()].filter((id) => known.has(id)).length;
-      // Files not seen this run are dropped only by a rewrite past STALE_SHARE of the file.
-      if (!learnt && (pruned || stale <= known.size * STALE_SHARE)) return;
-      learnt = false;
-      pruned = true;
-      const lines = [...current.values()].map((s) => (typeof s === 'string' ? s : JSON.stringify(s)));
-      writeLineCache(path, stamp, lines);
+      let live = learnt.size;
+      for (const id of seen.keys()) if (!learnt.has(id)) live++;
+      const after = stored + learnt.size;
+      if (after - live <= after * STALE_SHARE && (whole || learnt.size === 0)) {
+        if (learnt.size === 0) return;
+        if (!appendBatch(path, ...batchOf(learnt))) return;
+        stored = after;
+      } else {
+        const current = new Map<string, { key: string; numbers: Float64Array }>();
+        for (const [id, k] of seen)
+          current.set(id, { key: k.key, numbers: k.numbers.subarray(k.at, k.at + WIDTH) });
+        for (const [id, l] of learnt) current.set(id, l);
+        if (!replaceWithBatch(path, format, ...batchOf(current))) return;
+        stored = current.size;
+        whole = true;
+      }
+      // What was written is now what the file holds for these files.
+      for (const [id, { key, numbers }] of learnt) seen.set(id, { key, numbers, at: 0 });
+      learnt.clear();
     },
   };
 }
 
-function isStamp(value: unknown): value is Stamp {
-  return (
-    Array.isArray(value) &&
-    value.length === 6 &&
-    typeof value[0] === 'string' &&
-    value.slice(1, 5).every((n) => typeof n === 'number') &&
-    typeof value[5] === 'string'
-  );
+function batchOf(
+  stamps: ReadonlyMap<string, { key: string; numbers: Float64Array }>,
+): [[string, string][], Float64Array] {
+  const json: [string, string][] = [];
+  const numbers = new Float64Array(stamps.size * WIDTH);
+  let i = 0;
+  for (const [id, { key, numbers: n }] of stamps) {
+    json.push([id, key]);
+    numbers.set(n.subarray(0, WIDTH), i * WIDTH);
+    i++;
+  }
+  return [json, numbers];
+}
+
+function isBatch(json: unknown, numbers: Float64Array): json is [string, string][] {
+  if (!Array.isArray(json) || numbers.length !== json.length * WIDTH) return false;
+  for (const e of json as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || typeof e[1] !== 'string')
+      return false;
+  }
+  return true;
 }

@@ -12,11 +12,9 @@
 // and mtime recorded after the write (like git's index): a store edited by hand or by `meshc
 // rollout` recompiles the services it touched.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { join, sep } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { readCacheFile, replaceCacheFile, STALE_SHARE } from '../cache-file.js';
+import { appendBatch, readBatchFile, replaceWithBatch } from '../batch-file.js';
+import { STALE_SHARE } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { buildIdentity } from '../cli/version.js';
 import { statIfReachable } from '../stat-numbers.js';
@@ -110,23 +108,7 @@ function keyId(key: KeyObject | undefined): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
-/**
- * The cache file: FILE_HEADER, then batches, each appended by one compile. A batch is 16 bytes
- * (BATCH_TAG, the length of its JSON, the count of its stamp numbers, the CRC-32 of what follows),
- * the JSON of its entries (`[name, fingerprint, version, size, paths, absent]` each), zeros up to a
- * multiple of 8 bytes, then the entries' stamps as float64s in this machine's byte order. A later batch's
- * entry for a name replaces an earlier one.
- *
- * Why batches: a compile that changed a few services appends their entries (a few KB) instead of
- * rewriting the file (on ext4 a rename over an existing file also starts writing its blocks at once,
- * decision 0007); and why binary stamps: parsing 20,000 fractional times from JSON text was most of
- * reading the file (~5 of ~6 ms at 1,000 services).
- */
-const FILE_HEADER = Buffer.from(padLine(`${FINGERPRINT_FORMAT} ${endianness()}`), 'latin1');
-const BATCH_TAG = 0x31425046; // 'FPB1' read as a little-endian u32
-const BATCH_HEAD = 16;
-
-/** An entry as a batch's JSON holds it; its stamps are in the batch's float64 block. */
+/** An entry as a batch's JSON holds it (compiler/batch-file.ts); its stamps are in the batch's numbers. */
 type StoredEntry = [
   name: string,
   fingerprint: string,
@@ -141,77 +123,47 @@ export interface Fingerprints {
   readonly entries: Map<string, FingerprintEntry>;
   /** Entries in the file in all, each batch's counted (what a rewrite would leave out, beside the live ones). */
   readonly stored: number;
-  /** Every byte of the file was read as batches: appending to it would be read back. */
+  /** Every byte of the file was read as batches of entries: appending to it would be read back. */
   readonly whole: boolean;
 }
 
 /**
- * The cached entries; an absent, unreadable or foreign file is an empty cache, never an error. A batch
- * that is torn, fails its checksum or holds an entry of the wrong shape ends the reading: the batches
- * before it still count. That is safe because an entry vouches for nothing by itself: a service is
- * kept only while its fingerprint and every stamp match (storeStillMatches), so an entry older than
- * the one a lost batch held is at worst one whose service is compiled again.
+ * The cached entries; an absent, unreadable or foreign file is an empty cache, never an error. The
+ * file is batches (batch-file.ts), each the entries of the services one compile wrote; a later batch's
+ * entry replaces an earlier one. A batch that is torn, fails its checksum or holds an entry of the
+ * wrong shape ends the reading, and the batches before it still count: an entry vouches for nothing by
+ * itself, since a service is kept only while its fingerprint and every stamp match
+ * (storeStillMatches), so an entry older than the one a lost batch held at worst compiles its service
+ * again.
  */
 export function readFingerprints(file: string): Fingerprints {
   const entries = new Map<string, FingerprintEntry>();
   let stored = 0;
-  const bytes = readCacheFile(file);
-  if (!bytes || !bytes.subarray(0, FILE_HEADER.length).equals(FILE_HEADER)) {
-    return { entries, stored, whole: false };
+  const { batches, whole } = readBatchFile(file, FINGERPRINT_FORMAT);
+  for (const { json, numbers } of batches) {
+    const batch = entriesOf(json, numbers);
+    if (!batch) return { entries, stored, whole: false };
+    for (const [name, entry] of batch) entries.set(name, entry);
+    stored += batch.length;
   }
-  let at = FILE_HEADER.length;
-  while (at + BATCH_HEAD <= bytes.length) {
-    const batch = readBatch(bytes, at);
-    if (!batch) break;
-    for (const [name, entry] of batch.entries) entries.set(name, entry);
-    stored += batch.entries.length;
-    at = batch.end;
-  }
-  return { entries, stored, whole: at === bytes.length };
+  return { entries, stored, whole };
 }
 
-function readBatch(
-  bytes: Buffer,
-  at: number,
-): { entries: [string, FingerprintEntry][]; end: number } | undefined {
-  if (bytes.readUInt32LE(at) !== BATCH_TAG) return undefined;
-  const jsonLength = bytes.readUInt32LE(at + 4);
-  const count = bytes.readUInt32LE(at + 8);
-  const jsonStart = at + BATCH_HEAD;
-  const stampsStart = align8(jsonStart + jsonLength);
-  const end = stampsStart + count * 8;
-  if (end > bytes.length || crc32(bytes.subarray(jsonStart, end)) !== bytes.readUInt32LE(at + 12)) {
-    return undefined;
-  }
-  let stored: unknown;
-  try {
-    stored = JSON.parse(bytes.toString('utf8', jsonStart, jsonStart + jsonLength));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(stored)) return undefined;
-  const numbers = float64s(bytes, stampsStart, count);
+/** A batch's entries, each with its stamps; undefined when the batch is not one of entries. */
+function entriesOf(json: unknown, numbers: Float64Array): [string, FingerprintEntry][] | undefined {
+  if (!Array.isArray(json)) return undefined;
   const entries: [string, FingerprintEntry][] = [];
   let next = 0;
-  for (const e of stored as unknown[]) {
+  for (const e of json as unknown[]) {
     if (!isStoredEntry(e)) return undefined;
     const [name, fingerprint, version, size, paths, absent] = e;
     const width = paths.length * STAMP_WIDTH;
-    if (next + width > count) return undefined;
-    entries.push([
-      name,
-      { fingerprint, version, size, paths, absent, stamps: numbers.subarray(next, next + width) },
-    ]);
+    if (next + width > numbers.length) return undefined;
+    const stamps = numbers.subarray(next, next + width);
+    entries.push([name, { fingerprint, version, size, paths, absent, stamps }]);
     next += width;
   }
-  return next === count ? { entries, end } : undefined;
-}
-
-/** `count` float64s at `start` of `bytes`: a view when aligned (a fresh buffer is), else a copy. */
-function float64s(bytes: Buffer, start: number, count: number): Float64Array {
-  const offset = bytes.byteOffset + start;
-  if (offset % 8 === 0) return new Float64Array(bytes.buffer, offset, count);
-  return new Float64Array(bytes.buffer.slice(offset, offset + count * 8));
+  return next === numbers.length ? entries : undefined;
 }
 
 function isStoredEntry(value: unknown): value is StoredEntry {
@@ -289,7 +241,9 @@ function storeBase(outDir: string): string {
  * where `added` are those to write (the services compiled now). When the file holds few entries
  * besides the current ones (STALE_SHARE), the added ones are appended as one batch, and nothing is
  * written when none were; otherwise the file is replaced (temp + rename) by one batch of `current`.
- * A cache that cannot be written is skipped silently.
+ * Appending writes a few KB where a rewrite wrote the whole file (on ext4 a rename over an existing
+ * file also starts writing its blocks at once, decision 0007). A cache that cannot be written is
+ * skipped silently.
  */
 export function writeFingerprints(
   file: string,
@@ -297,56 +251,26 @@ export function writeFingerprints(
   current: ReadonlyMap<string, FingerprintEntry>,
   added: ReadonlySet<string>,
 ): void {
-  try {
-    // After an append the file would hold `after` entries, of which `current.size` are read; the rest
-    // were replaced by later batches or are of services gone from the spec. A file with bytes that
-    // are not batches (a torn append) is replaced: what was appended after them would never be read.
-    const after = previous.stored + added.size;
-    if (previous.whole && after - current.size <= after * STALE_SHARE) {
-      if (added.size === 0) return;
-      appendFileSync(file, batchOf([...added].map((name) => [name, current.get(name)!] as const)));
-      return;
-    }
-    replaceCacheFile(file, [FILE_HEADER, batchOf([...current])]);
-  } catch {
-    // A read-only or full cache directory costs speed, never correctness.
+  // After an append the file would hold `after` entries, of which `current.size` are read; the rest
+  // were replaced by later batches or are of services gone from the spec. A file with bytes that
+  // are not batches (a torn append) is replaced: what was appended after them would never be read.
+  const after = previous.stored + added.size;
+  if (previous.whole && after - current.size <= after * STALE_SHARE) {
+    if (added.size > 0) appendBatch(file, ...batchOf([...added].map((name) => [name, current.get(name)!])));
+    return;
   }
+  replaceWithBatch(file, FINGERPRINT_FORMAT, ...batchOf([...current]));
 }
 
-function batchOf(entries: readonly (readonly [string, FingerprintEntry])[]): Buffer {
-  const stored: StoredEntry[] = entries.map(([name, e]) => [
-    name,
-    e.fingerprint,
-    e.version,
-    e.size,
-    [...e.paths],
-    [...e.absent],
-  ]);
-  const json = Buffer.from(JSON.stringify(stored), 'utf8');
-  const count = entries.reduce((n, [, e]) => n + e.stamps.length, 0);
-  // The batch is appended at an offset that is a multiple of 8 (the header and every batch end on
-  // one), so aligning within the batch aligns in the file.
-  const stampsStart = align8(BATCH_HEAD + json.length);
-  const batch = Buffer.alloc(stampsStart + count * 8);
-  json.copy(batch, BATCH_HEAD);
-  const numbers = new Float64Array(batch.buffer, batch.byteOffset + stampsStart, count);
+/** Entries as a batch holds them: their JSON, and their stamps end to end. */
+function batchOf(entries: readonly (readonly [string, FingerprintEntry])[]): [StoredEntry[], Float64Array] {
+  const stored: StoredEntry[] = [];
+  const numbers = new Float64Array(entries.reduce((n, [, e]) => n + e.stamps.length, 0));
   let next = 0;
-  for (const [, e] of entries) {
+  for (const [name, e] of entries) {
+    stored.push([name, e.fingerprint, e.version, e.size, [...e.paths], [...e.absent]]);
     numbers.set(e.stamps, next);
     next += e.stamps.length;
   }
-  batch.writeUInt32LE(BATCH_TAG, 0);
-  batch.writeUInt32LE(json.length, 4);
-  batch.writeUInt32LE(count, 8);
-  batch.writeUInt32LE(crc32(batch.subarray(BATCH_HEAD)), 12);
-  return batch;
-}
-
-/** `text` and a newline, spaces between them so that the line's length is a multiple of 8. */
-function padLine(text: string): string {
-  return `${text.padEnd(align8(text.length + 1) - 1, ' ')}\n`;
-}
-
-function align8(n: number): number {
-  return n + ((8 - (n % 8)) % 8);
+  return [stored, numbers];
 }

@@ -10,7 +10,6 @@ import type { NamedTarget } from '../../compiler/emit/index.js';
 import { TARGETS } from '../../compiler/emit/targets.js';
 import { resolveTargets } from '../../compiler/emit/resolve-targets.js';
 import type { LazyMap } from '../../compiler/normalize/lazy-map.js';
-import { crc32 } from 'node:zlib';
 import {
   type FingerprintEntry,
   fingerprintFileFor,
@@ -18,6 +17,7 @@ import {
   writeFingerprints,
 } from '../../compiler/store/fingerprints.js';
 import { storePaths } from '../../schema/store-format.js';
+import { storedBatch, withOnlyBatch } from '../helpers/batch-file.js';
 import { edit, SHOP_FILES, testSigningKey } from './helpers.js';
 import {
   type CompileFixtureOptions,
@@ -89,28 +89,6 @@ function sameEntry(a: FingerprintEntry, b: FingerprintEntry | undefined): boolea
   const plain = (e: FingerprintEntry) =>
     JSON.stringify([e.fingerprint, e.version, e.size, e.paths, e.absent, [...e.stamps]]);
   return b !== undefined && plain(a) === plain(b);
-}
-
-/**
- * One batch as the cache file stores it (store/fingerprints.ts): tag 'FPB1', JSON length, count of
- * stamp numbers, CRC-32 of the rest; the JSON; zeros to a multiple of 8; the stamps as float64s.
- */
-function storedBatch(entries: unknown[], stamps: number[]): Buffer {
-  const json = Buffer.from(JSON.stringify(entries));
-  const stampsStart = Math.ceil((16 + json.length) / 8) * 8;
-  const batch = Buffer.alloc(stampsStart + stamps.length * 8);
-  json.copy(batch, 16);
-  Buffer.from(new Float64Array(stamps).buffer).copy(batch, stampsStart);
-  batch.writeUInt32LE(0x31425046, 0);
-  batch.writeUInt32LE(json.length, 4);
-  batch.writeUInt32LE(stamps.length, 8);
-  batch.writeUInt32LE(crc32(batch.subarray(16)), 12);
-  return batch;
-}
-
-/** The file `bytes` with its batches replaced by one holding `entries` (its header line kept). */
-function withBatch(bytes: Buffer, entries: unknown[], stamps: number[]): Buffer {
-  return Buffer.concat([bytes.subarray(0, bytes.indexOf(0x0a) + 1), storedBatch(entries, stamps)]);
 }
 
 function flip(bytes: Buffer, at: number): Buffer {
@@ -365,12 +343,16 @@ describe('a compile with a fingerprint cache', () => {
     ['a batch cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length - 8)],
     [
       'an entry of the wrong shape',
-      (bytes: Buffer) => withBatch(bytes, [['details', 'f'.repeat(64), '0'.repeat(16), 1, null, []]], []),
+      (bytes: Buffer) =>
+        withOnlyBatch(bytes, storedBatch([['details', 'f'.repeat(64), '0'.repeat(16), 1, null, []]], [])),
     ],
     [
       'stamps that do not match the paths',
       (bytes: Buffer) =>
-        withBatch(bytes, [['details', 'f'.repeat(64), '0'.repeat(16), 1, ['a', 'b'], []]], [1, 2]),
+        withOnlyBatch(
+          bytes,
+          storedBatch([['details', 'f'.repeat(64), '0'.repeat(16), 1, ['a', 'b'], []]], [1, 2]),
+        ),
     ],
   ])('ignores a corrupt cache file: %s', async (_, corrupt: (bytes: Buffer) => Buffer) => {
     const { cached, fingerprintFile } = await twoCompiles(SHOP_FILES, SHOP_FILES);

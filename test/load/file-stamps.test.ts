@@ -14,6 +14,7 @@ import type { SpecSource } from '../../compiler/load/types.js';
 import { checkSpec } from '../../compiler/pipeline.js';
 import { makeTempDir, MESH_YAML, SERVICE_YAML, writeFiles } from '../helpers/spec-fixtures.js';
 import { NOW } from '../validate/support.js';
+import { batchesIn, storedBatch, withOnlyBatch } from '../helpers/batch-file.js';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -110,31 +111,44 @@ describe('spec files recalled by their stamps', () => {
     expect((await run(RACY_MS + 1000)).reads).toEqual([]);
   });
 
-  /** The stamps file with one line changed by `spoil` (0 is the stamp line). */
-  const spoilLine = (index: number, spoil: (line: string) => string) => (text: string) =>
-    text
-      .split('\n')
-      .map((line, i) => (i === index ? spoil(line) : line))
-      .join('\n');
+  const stampsFile = () => join(cacheDir(), FILE_STAMPS_FILE);
+  /** The files the stamps file holds a stamp for, each time one is stored (an append may store one again). */
+  const storedIds = () =>
+    batchesIn(stampsFile()).flatMap((b) => (b.json as [string, string][]).map(([id]) => id));
 
   it.each([
-    ['not ours', () => 'not json'],
-    ['of another meshc', spoilLine(0, () => 'meshc/0.0.0 parse/0')],
-    ['a line that is not JSON', spoilLine(2, (line) => line.slice(0, -3))],
-    ['a stamp of the wrong shape', spoilLine(2, (line) => line.replace(/,\d+,/, ',"2",'))],
+    ['not ours', () => Buffer.from('not json')],
+    [
+      'of another meshc',
+      (bytes: Buffer) =>
+        Buffer.concat([Buffer.from('meshc/0.0.0 parse/0'), bytes.subarray(bytes.indexOf(0x0a))]),
+    ],
+    [
+      'a flipped byte',
+      (bytes: Buffer) =>
+        Buffer.concat([bytes.subarray(0, -9), Buffer.from([bytes.at(-9)! ^ 1]), bytes.subarray(-8)]),
+    ],
+    [
+      'a stamp of the wrong shape',
+      (bytes: Buffer) =>
+        withOnlyBatch(bytes, storedBatch([[join(temp.dir, 'spec/mesh.yaml'), 7]], [1, 2, 3, 4])),
+    ],
+    [
+      'fewer numbers than stamps',
+      (bytes: Buffer) => withOnlyBatch(bytes, storedBatch([[join(temp.dir, 'spec/mesh.yaml'), 'k']], [1, 2])),
+    ],
   ])('ignores a stamps file that is %s, reads everything and gives the same result', async (_, spoil) => {
     await run(60_000);
-    const file = join(cacheDir(), FILE_STAMPS_FILE);
-    const text = readFileSync(file, 'utf8');
-    expect(spoil(text)).not.toBe(text);
-    writeFileSync(file, spoil(text));
+    const bytes = readFileSync(stampsFile());
+    expect(spoil(bytes).equals(bytes)).toBe(false);
+    writeFileSync(stampsFile(), spoil(bytes));
     const next = await run(60_000);
     expect(next.reads).toEqual(ALL);
     expect({ values: next.values, diagnostics: next.diagnostics }).toEqual(await uncached());
   });
 
-  it('does not rewrite the file to forget one edited file, but does past an eighth of it', async () => {
-    // 17 files: one stale file is under an eighth of them.
+  it('appends the stamp of an edited file, and rewrites the file past an eighth of stale stamps', async () => {
+    // 17 files: one stale stamp is under an eighth of them.
     writeFiles(
       temp.dir,
       Object.fromEntries(
@@ -142,28 +156,33 @@ describe('spec files recalled by their stamps', () => {
       ),
     );
     await run(60_000);
-    const file = join(cacheDir(), FILE_STAMPS_FILE);
-    const before = readFileSync(file, 'utf8');
-    expect(before.split('\n').filter((l) => l.startsWith('['))).toHaveLength(17);
+    const before = readFileSync(stampsFile());
+    expect(storedIds()).toHaveLength(17);
+    // Nothing learnt, nothing to write.
+    await run(60_000);
+    expect(readFileSync(stampsFile()).equals(before)).toBe(true);
+    // One file gone: one stale stamp of 17 is not worth a rewrite.
     rmSync(join(temp.dir, 'spec/extra/x0.yaml'));
     await run(60_000);
-    expect(readFileSync(file, 'utf8')).toBe(before);
-    for (const i of [1, 2, 3]) rmSync(join(temp.dir, `spec/extra/x${i}.yaml`));
+    expect(readFileSync(stampsFile()).equals(before)).toBe(true);
+    // One file edited: its new stamp is appended after what was there.
+    writeFileSync(join(temp.dir, 'spec/extra/x1.yaml'), '# edited\n');
+    utimesSync(join(temp.dir, 'spec/extra/x1.yaml'), 1_700_000_000, 1_700_000_000);
+    expect((await run(60_000)).reads).toEqual(['extra/x1.yaml']);
+    const appended = readFileSync(stampsFile());
+    expect(appended.subarray(0, before.length).equals(before)).toBe(true);
+    expect(storedIds()).toHaveLength(18);
+    expect((await run(60_000)).reads).toEqual([]);
+    // Two more gone: 4 stale of 18 is past an eighth, and the file holds only this run's files.
+    for (const i of [2, 3]) rmSync(join(temp.dir, `spec/extra/x${i}.yaml`));
     await run(60_000);
-    expect(
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('[')),
-    ).toHaveLength(13);
+    expect(storedIds()).toHaveLength(14);
+    expect((await run(60_000)).reads).toEqual([]);
   });
 
   it('keeps only the files of the latest run', async () => {
     await run(60_000);
-    const stamps = () =>
-      readFileSync(join(cacheDir(), FILE_STAMPS_FILE), 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('['))
-        .map((l) => (JSON.parse(l) as [string])[0]);
+    const stamps = storedIds;
     expect(stamps()).toHaveLength(3);
     rmSync(RATINGS());
     await run(60_000);
