@@ -82,6 +82,7 @@ async function child(kind: string, dir: string, cacheDir: string, storeDir: stri
     compileMs: compiledAt - validatedAt,
     codeCacheHit: bundle.cacheHit,
     cacheHits: cache.stats.hits,
+    cacheBodiesRead: cache.stats.bodiesRead ?? 0,
     written: report.written,
     removed: report.removed,
     sizedBundleBytes: report.services.find((s) => s.service === SIZED)?.size,

@@ -100,6 +100,54 @@ export function decodeEntryAt(pack: Buffer, start: number, length: number): Pars
   }
 }
 
+/**
+ * An entry split where decoding it lazily can: its head, what opening it reads (a JSON entry's tag,
+ * length and header; a v8 entry whole, read at once), and its body, the texts and arrays a JSON
+ * entry's documents read when first asked (empty for a v8 entry). The parse cache's pack keeps the
+ * heads together and the bodies apart, so that opening it reads the heads only.
+ */
+export function entryParts(bytes: Uint8Array): [head: Uint8Array, body: Uint8Array] {
+  if (bytes[0] !== JSON_ENTRY || bytes.length < JSON_HEADER) return [bytes, bytes.subarray(bytes.length)];
+  const headerEnd = Math.min(
+    bytes.length,
+    JSON_HEADER + Buffer.from(bytes.buffer, bytes.byteOffset).readUInt32LE(1),
+  );
+  return [bytes.subarray(0, headerEnd), bytes.subarray(headerEnd)];
+}
+
+/**
+ * Where an entry's body comes from when first needed: read() gives it, or throws (which reaches the
+ * document's reader). An object, not a closure: the parse cache makes one per entry it opens, and a
+ * class instance is about half of a closure and its context.
+ */
+export interface EntryBody {
+  read(): Buffer;
+}
+
+/**
+ * decodeEntry of an entry from its parts (entryParts): its head at [start, start + headLength) of
+ * `heads`, and its body of `bodyLength` bytes, which `body` gives when a document first reads a part
+ * of it. A v8 entry has no body.
+ */
+export function decodeEntryParts(
+  heads: Buffer,
+  start: number,
+  headLength: number,
+  bodyLength: number,
+  body: EntryBody,
+): ParsedFile | undefined {
+  if (bodyLength === 0) return decodeEntryAt(heads, start, headLength);
+  try {
+    if (headLength < JSON_HEADER || start + headLength > heads.length || heads[start] !== JSON_ENTRY) {
+      return undefined;
+    }
+    if (JSON_HEADER + heads.readUInt32LE(start + 1) !== headLength) return undefined;
+    return decodeJsonEntry(heads, start, headLength + bodyLength, body);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A document as the header stores it: lengths of its texts, shapes of its arrays. */
 interface StoredDocument {
   readonly index: number;
@@ -115,8 +163,14 @@ interface StoredDocument {
  * digests of the others, never their documents. The entry's checksum and stamp vouch for the texts,
  * as for the arrays: their lengths are checked here, their JSON is parsed when read.
  */
-function decodeJsonEntry(view: Buffer, base: number, length: number): ParsedFile | undefined {
-  // Offsets below are within the entry; `base` is where it starts in `view`.
+function decodeJsonEntry(
+  view: Buffer,
+  base: number,
+  length: number,
+  body?: EntryBody,
+): ParsedFile | undefined {
+  // Offsets below are within the entry; `base` is where it starts in `view`, which holds the whole
+  // entry, or only its head when `body` gives the rest.
   if (length < JSON_HEADER) return undefined;
   const headerEnd = JSON_HEADER + view.readUInt32LE(base + 1);
   if (headerEnd > length) return undefined;
@@ -130,7 +184,9 @@ function decodeJsonEntry(view: Buffer, base: number, length: number): ParsedFile
   if (!Array.isArray(stored) || !Array.isArray(diagnostics) || !diagnostics.every(isDiagnostic)) {
     return undefined;
   }
-  const bytes: EntryBytes = { view, base, length, blockStart: 0, block: undefined };
+  const bytes: EntryBytes = body
+    ? { rest: body, offset: -headerEnd, length, blockStart: 0, block: undefined }
+    : { rest: view, offset: base, length, blockStart: 0, block: undefined };
   // The texts follow the header one after another, in the order encodeEntry appended them; then the
   // arrays, each 4-byte aligned from the block's start, in document order.
   let textEnd = headerEnd;
@@ -186,9 +242,11 @@ function decodeJsonEntry(view: Buffer, base: number, length: number): ParsedFile
 
 /** A JSON entry's bytes, shared by its documents' lazy properties. */
 interface EntryBytes {
-  readonly view: Buffer;
-  /** Where the entry starts in `view`, and its length. */
-  readonly base: number;
+  /** Bytes holding the entry's texts and arrays, or what gives them when first needed (then kept). */
+  rest: Buffer | EntryBody;
+  /** The entry's byte k is byte k + offset of `rest`. */
+  readonly offset: number;
+  /** The entry's length. */
   readonly length: number;
   /** Where the arrays' block starts within the entry (after the texts, 4-byte aligned). */
   blockStart: number;
@@ -212,16 +270,23 @@ interface DocumentBytes {
   readonly arrays: readonly (readonly [bits: 16 | 32, count: number, start: number])[];
 }
 
+/** The bytes holding the entry's texts and arrays, read now if they were not yet. */
+function restOf(bytes: EntryBytes): Buffer {
+  if (!Buffer.isBuffer(bytes.rest)) bytes.rest = bytes.rest.read();
+  return bytes.rest;
+}
+
 /** The JSON text at [start, start + length) of the entry. */
-function parseText({ view, base }: EntryBytes, [start, length]: readonly [number, number]): unknown {
-  return JSON.parse(view.toString('latin1', base + start, base + start + length)) as unknown;
+function parseText(bytes: EntryBytes, [start, length]: readonly [number, number]): unknown {
+  const at = start + bytes.offset;
+  return JSON.parse(restOf(bytes).toString('latin1', at, at + length)) as unknown;
 }
 
 /** A document's positions, as views over one copy of its entry's arrays. */
 function decodePositions(state: DocumentBytes): PositionIndex {
   const { bytes } = state;
   const block = (bytes.block ??= new Uint8Array(
-    bytes.view.subarray(bytes.base + bytes.blockStart, bytes.base + bytes.length),
+    restOf(bytes).subarray(bytes.offset + bytes.blockStart, bytes.offset + bytes.length),
   ));
   const [parents, segmentEnds, spans] = state.arrays.map(([bits, count, start]) =>
     bits === 16 ? new Uint16Array(block.buffer, start, count) : new Int32Array(block.buffer, start, count),

@@ -104,12 +104,13 @@ function recallUnchanged(
   const recalled = new Map<string, Recalled>();
   const stats = new Map<string, FileStat>();
   if (!source.statFile || !source.readFileNow) return { recalled, stats };
+  const reread = source.readFileNow;
   for (const path of paths) {
     const stat = source.statFile(path);
     if (!stat) continue;
     stats.set(path, stat);
     const key = cache.fileStamps.keyOf(stat);
-    const parsed = key && cache.get(key, path);
+    const parsed = key && cache.get(key, path, reread);
     if (parsed) recalled.set(path, { key: key!, parsed });
   }
   return { recalled, stats };
@@ -140,7 +141,9 @@ async function parseAll(
   { cache, threads }: LoadOptions,
 ): Promise<{ parsed: ParsedFile[]; keys: string[] }> {
   const keys = cache ? await Promise.all(files.map((f) => keyOf(source, f))) : [];
-  const results = files.map((file, i) => cache?.get(keys[i]!, file.path));
+  const bytesOf = new Map(files.map((f) => [f.path, f.bytes] as const));
+  const reread = (path: string) => bytesOf.get(path);
+  const results = files.map((file, i) => cache?.get(keys[i]!, file.path, reread));
   const missing = files.flatMap((file, i) => (results[i] ? [] : [{ file, i }]));
   const fresh = await parseMany(
     missing.map((m) => m.file),

@@ -5,7 +5,7 @@
 // in size, and anything unreadable in them (a corrupt or foreign file, another version's format) is
 // ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
 import { hash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,6 @@ import { crc32 } from 'node:zlib';
 import meshSchema from '../../schema/mesh.schema.json' with { type: 'json' };
 import {
   appendCacheFile,
-  readCacheFile,
   readCacheLines,
   replaceCacheFile,
   STALE_SHARE,
@@ -22,12 +21,13 @@ import {
 import { buildIdentity } from '../cli/version.js';
 import { phaseEnds } from '../phase-marks.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { decodeEntryAt, encodeEntry } from './cache-entry.js';
+import { decodeEntryParts, encodeEntry, type EntryBody, entryParts } from './cache-entry.js';
+import { SourceError } from './errors.js';
 import { FILE_STAMPS_FILE, type FileStamps, openFileStamps } from './file-stamps.js';
-import type { ParsedFile } from './parse-file.js';
+import { type ParsedFile, parseSpecFile } from './parse-file.js';
 
 /** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
-export const PARSE_FORMAT = 10;
+export const PARSE_FORMAT = 11;
 
 /** Name of the pack file inside the cache directory. */
 export const PACK_FILE = 'parse-cache.bin';
@@ -46,19 +46,27 @@ const DEFAULT_JOURNAL_MIN_BYTES = 1024 * 1024;
 /** Default bound of the pack file: room for ~35,000 typical spec files (values and positions). */
 export const DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 
-const MAGIC = Buffer.from('MESHCPC1', 'latin1');
+const MAGIC = Buffer.from('MESHCPC2', 'latin1');
+
+/**
+ * A pack file: PREFIX bytes (MAGIC; the lengths of the index and of the heads; the CRC-32 of both; a
+ * reserved zero), the index (PackHeader's JSON), the heads of the entries end to end, then their
+ * bodies end to end, in the index's order (cache-entry.ts, entryParts: a head is what opening an
+ * entry reads, a body what its documents read when asked). Opening the cache reads the prefix, the
+ * index and the heads; a body is read when a document of its entry is first read, by a positioned
+ * read of the file, under its own CRC-32 (decision 0005, format 11). At 1,000 spec files the heads
+ * are ~0.4 of the pack's ~4.3 MB: a one-service change reads ~10 bodies of ~4 KB.
+ */
+const PREFIX = 24;
 
 interface PackHeader {
   /** Who wrote the pack: entries of another meshc, yaml or V8 version are not trusted. */
   readonly stamp: string;
   /**
-   * CRC-32 of everything after the header: a torn or bit-flipped pack is ignored whole. A checksum
-   * against accidents, not an adversary (whoever can write the cache can write the spec); a third of
-   * SHA-256's time, which every run paid over the whole pack (36 MB at 10,000 files).
+   * [key, head length, body length, last used (ms since epoch), CRC-32 of the body]. Checksums
+   * against accidents, not an adversary (whoever can write the cache can write the spec).
    */
-  readonly payloadCrc32: number;
-  /** [key, offset in payload, length, last used (ms since epoch)]. */
-  readonly entries: readonly [string, number, number, number][];
+  readonly entries: readonly [string, number, number, number, number][];
 }
 
 export interface ParseCacheOptions {
@@ -73,13 +81,23 @@ export interface ParseCacheOptions {
 export interface ParseCacheStats {
   hits: number;
   misses: number;
+  /** Entry bodies read from the pack (a document's value, positions or outline text, when first asked). */
+  bodiesRead?: number;
+  /** Entries whose body could not be read back (a bit flipped on disk) and whose file was parsed again. */
+  reparsed?: number;
   /** Why the pack on disk was not used, when it existed but was ignored. */
   ignored?: string;
 }
 
 export interface ParseCache {
-  /** The cached parse of the content `key`, its diagnostics re-pointed at `path`; undefined on a miss. */
-  get(key: string, path: string): ParsedFile | undefined;
+  /**
+   * The cached parse of the content `key`, its diagnostics re-pointed at `path`; undefined on a miss.
+   * Its documents' values and positions are read from the pack when first asked; should that fail (a
+   * pack replaced by another meshc meanwhile, a bit flipped on disk), the file is parsed again from
+   * the bytes `reread(path)` gives, which must still be the content of `key`, else that read throws
+   * SourceError. One function for every file, so that opening 1,000 entries makes no closure each.
+   */
+  get(key: string, path: string, reread?: (path: string) => Uint8Array | undefined): ParsedFile | undefined;
   put(key: string, parsed: ParsedFile): void;
   /** What validation found nothing in, from earlier runs (validate/index.ts), kept beside the pack. */
   readonly validationMemo: ValidationMemo;
@@ -137,11 +155,20 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
   phaseEnds('stamps and memo read');
 
+  /** What a body read from the pack needs of this cache: where it counts, and where a parse made again goes. */
+  const lazy: LazyContext = {
+    stats,
+    readd(key, parsed) {
+      added.set(key, parsed);
+      unwritten = true;
+    },
+  };
+
   return {
     stats,
     validationMemo: memo,
     fileStamps,
-    get(key, path) {
+    get(key, path, reread) {
       const fresh = added.get(key);
       if (fresh) {
         stats.hits++;
@@ -149,7 +176,16 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
       }
       const pack = packs.find((p) => p.entries.has(key));
       const found = pack?.entries.get(key);
-      const entry = pack && found && decodeEntryAt(pack.payload, found.offset, found.length);
+      const entry =
+        pack &&
+        found &&
+        decodeEntryParts(
+          pack.heads,
+          found.headStart,
+          found.headLength,
+          found.bodyLength,
+          new PackedBody(lazy, pack, found, key, path, reread),
+        );
       if (!entry) {
         stats.misses++;
         return undefined;
@@ -167,12 +203,14 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
       fileStamps.flush();
       if (!unwritten) return;
       unwritten = false;
-      const fresh = new Map([...added].map(([key, parsed]) => [key, encodeEntry(parsed)] as const));
+      const fresh = new Map(
+        [...added].map(([key, parsed]) => [key, entryParts(encodeEntry(parsed))] as const),
+      );
       try {
-        let journalBytes = journal?.payload.length ?? 0;
-        for (const bytes of fresh.values()) journalBytes += bytes.length;
-        const room = old ? Math.max(journalMinBytes, old.payload.length * JOURNAL_SHARE) : 0;
-        if (old && journalBytes <= room && old.payload.length + journalBytes <= maxBytes) {
+        let journalBytes = journal?.size ?? 0;
+        for (const [head, body] of fresh.values()) journalBytes += head.length + body.length;
+        const room = old ? Math.max(journalMinBytes, old.size * JOURNAL_SHARE) : 0;
+        if (old && journalBytes <= room && old.size + journalBytes <= maxBytes) {
           // The pack stays as it is (its "last used" times too: they only order what a full pack drops).
           replaceCacheFile(
             join(dir, JOURNAL_FILE),
@@ -189,10 +227,38 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   };
 }
 
-interface LoadedPack {
-  readonly entries: Map<string, { offset: number; length: number; lastUsed: number }>;
-  readonly payload: Buffer;
+interface PackEntry {
+  /** Where the head is in the heads region, and the body in the bodies region. */
+  readonly headStart: number;
+  readonly headLength: number;
+  readonly bodyStart: number;
+  readonly bodyLength: number;
+  readonly lastUsed: number;
+  readonly crc: number;
 }
+
+interface LoadedPack {
+  readonly path: string;
+  /** The stamp it was read under. */
+  readonly stamp: string;
+  readonly entries: Map<string, PackEntry>;
+  /** The heads region, read when the pack was opened. */
+  readonly heads: Buffer;
+  /** Where the bodies region starts in the file, and its length. */
+  readonly bodiesStart: number;
+  readonly bodiesLength: number;
+  /** The file's size: the pack's share of the cache's bound. */
+  readonly size: number;
+  /** The file as stat saw it when opened: a body is read only from that same file. */
+  readonly identity: string;
+  /** Bodies read one at a time so far; past SINGLE_READS the whole region is read at once. */
+  reads: number;
+  /** The whole bodies region, once read. */
+  bodies?: Buffer;
+}
+
+/** Bodies read by one positioned read each before the rest are read at once (a whole compile reads all). */
+const SINGLE_READS = 32;
 
 class PackError extends Error {}
 
@@ -206,66 +272,235 @@ function readPackOrNote(file: string, stamp: string, ignored: (why: string) => v
   }
 }
 
+/** Opens the pack at `file` and reads its prefix, index and heads; undefined when there is no file. */
 function readPack(file: string, stamp: string): LoadedPack | undefined {
-  const bytes = readCacheFile(file);
-  if (!bytes) return undefined; // no cache yet
-  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new PackError('not a meshc parse cache');
-  }
-  const headerLength = bytes.readUInt32LE(MAGIC.length);
-  const headerEnd = MAGIC.length + 4 + headerLength;
-  if (headerEnd > bytes.length) throw new PackError('truncated');
-  let header: PackHeader;
+  let fd: number;
   try {
-    header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, headerEnd)) as PackHeader;
+    fd = openSync(file, 'r');
   } catch {
-    throw new PackError('unreadable header');
+    return undefined; // no cache yet, or none this user can read: a cache is never an error
   }
-  if (header.stamp !== stamp) throw new PackError(`written by ${String(header.stamp)}`);
-  const payload = bytes.subarray(headerEnd);
-  if (crc32(payload) !== header.payloadCrc32) {
-    throw new PackError('checksum mismatch');
-  }
-  const entries = new Map<string, { offset: number; length: number; lastUsed: number }>();
-  if (!Array.isArray(header.entries)) throw new PackError('unreadable header');
-  for (const entry of header.entries) {
-    const [key, offset, length, lastUsed] = entry;
-    if (typeof key !== 'string' || !(offset >= 0 && length >= 0 && offset + length <= payload.length)) {
-      throw new PackError('entry out of range');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new PackError('not a meshc parse cache');
+    const prefix = readAt(fd, 0, Math.min(PREFIX, st.size));
+    if (prefix.length < PREFIX || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) {
+      throw new PackError('not a meshc parse cache');
     }
-    entries.set(key, { offset, length, lastUsed: Number(lastUsed) || 0 });
+    const indexLength = prefix.readUInt32LE(8);
+    const headsLength = prefix.readUInt32LE(12);
+    const bodiesStart = PREFIX + indexLength + headsLength;
+    if (bodiesStart > st.size) throw new PackError('truncated');
+    const both = readAt(fd, PREFIX, indexLength + headsLength);
+    if (crc32(both) !== prefix.readUInt32LE(16)) throw new PackError('checksum mismatch');
+    let header: PackHeader;
+    try {
+      header = JSON.parse(both.toString('utf8', 0, indexLength)) as PackHeader;
+    } catch {
+      throw new PackError('unreadable header');
+    }
+    if (header.stamp !== stamp) throw new PackError(`written by ${String(header.stamp)}`);
+    if (!Array.isArray(header.entries)) throw new PackError('unreadable header');
+    const bodiesLength = st.size - bodiesStart;
+    const entries = new Map<string, PackEntry>();
+    let headStart = 0;
+    let bodyStart = 0;
+    for (const entry of header.entries) {
+      const [key, headLength, bodyLength, lastUsed, crc] = entry;
+      if (
+        typeof key !== 'string' ||
+        !(headLength >= 0 && bodyLength >= 0 && typeof crc === 'number') ||
+        headStart + headLength > headsLength ||
+        bodyStart + bodyLength > bodiesLength
+      ) {
+        throw new PackError('entry out of range');
+      }
+      entries.set(key, {
+        headStart,
+        headLength,
+        bodyStart,
+        bodyLength,
+        lastUsed: Number(lastUsed) || 0,
+        crc,
+      });
+      headStart += headLength;
+      bodyStart += bodyLength;
+    }
+    const heads = both.subarray(indexLength);
+    return {
+      path: file,
+      stamp,
+      entries,
+      heads,
+      bodiesStart,
+      bodiesLength,
+      size: st.size,
+      identity: identityOf(st),
+      reads: 0,
+    };
+  } finally {
+    closeSync(fd);
   }
-  return { entries, payload };
+}
+
+/**
+ * The body of `entry`, checked against its CRC-32, from the file the pack was opened from; undefined
+ * when that file was replaced since (by another meshc, or by this one's flush) or the bytes are not
+ * the body's. A replaced file is opened again and asked for the same entry (the same head).
+ */
+function bodyOf(pack: LoadedPack, key: string, entry: PackEntry): Buffer | undefined {
+  const body = readBody(pack, entry);
+  if (body) return body;
+  let moved: LoadedPack | undefined;
+  try {
+    moved = readPack(pack.path, pack.stamp);
+  } catch {
+    return undefined;
+  }
+  const there = moved?.entries.get(key);
+  if (!moved || !there) return undefined;
+  const sameHead = moved.heads
+    .subarray(there.headStart, there.headStart + there.headLength)
+    .equals(pack.heads.subarray(entry.headStart, entry.headStart + entry.headLength));
+  return sameHead ? readBody(moved, there) : undefined;
+}
+
+function readBody(pack: LoadedPack, entry: PackEntry): Buffer | undefined {
+  try {
+    if (!pack.bodies && pack.reads >= SINGLE_READS) pack.bodies = readBodies(pack, 0, pack.bodiesLength);
+    const body = pack.bodies
+      ? pack.bodies.subarray(entry.bodyStart, entry.bodyStart + entry.bodyLength)
+      : readBodies(pack, entry.bodyStart, entry.bodyLength);
+    pack.reads++;
+    return body && crc32(body) === entry.crc ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** [start, start + length) of the pack's bodies region, if the file is still the one opened. */
+function readBodies(pack: LoadedPack, start: number, length: number): Buffer | undefined {
+  const fd = openSync(pack.path, 'r');
+  try {
+    if (identityOf(fstatSync(fd)) !== pack.identity) return undefined;
+    const bytes = readAt(fd, pack.bodiesStart + start, length);
+    return bytes.length === length ? bytes : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `length` bytes at `position` of `fd`, fewer at the end of the file. */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  let read = 0;
+  for (let n = 1; n > 0 && read < length; read += n)
+    n = readSync(fd, bytes, read, length - read, position + read);
+  return bytes.subarray(0, read);
+}
+
+function identityOf(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/**
+ * `key`'s entry made again from the file: its bytes from `reread`, which must still be the content
+ * `key` names (a git blob id names what git gave), parsed and encoded as the entry was; its body, and
+ * the parse. Throws SourceError when the file no longer holds that content.
+ */
+function reparsed(
+  key: string,
+  path: string,
+  reread: ((path: string) => Uint8Array | undefined) | undefined,
+  storedHead: Buffer,
+): { body: Buffer; parsed: ParsedFile } {
+  const bytes = reread?.(path);
+  if (bytes && (!key.startsWith('sha256:') || contentKey(bytes) === key)) {
+    const parsed = parseSpecFile({ path, bytes });
+    const [head, body] = entryParts(encodeEntry(parsed));
+    if (storedHead.equals(head)) return { body: Buffer.from(body), parsed };
+  }
+  throw new SourceError(
+    'SOURCE_UNREADABLE',
+    `${path} changed while meshc was reading the spec, and the parse cache no longer holds what was read`,
+    'run the command again',
+  );
+}
+
+interface LazyContext {
+  readonly stats: ParseCacheStats;
+  /** Keeps a parse made again, so that the next flush writes it (into the journal, looked up first). */
+  readd(key: string, parsed: ParsedFile): void;
+}
+
+/**
+ * The body of one entry of a pack, read when a document of the entry is first read: from the pack
+ * (bodyOf), else made again from the file (reparsed), which the cache then keeps, so that the entry
+ * that could not be read is not asked again.
+ */
+class PackedBody implements EntryBody {
+  constructor(
+    private readonly cache: LazyContext,
+    private readonly pack: LoadedPack,
+    private readonly entry: PackEntry,
+    private readonly key: string,
+    private readonly path: string,
+    private readonly reread: ((path: string) => Uint8Array | undefined) | undefined,
+  ) {}
+
+  read(): Buffer {
+    const { cache, pack, entry, key } = this;
+    const bytes = bodyOf(pack, key, entry);
+    if (bytes) {
+      cache.stats.bodiesRead = (cache.stats.bodiesRead ?? 0) + 1;
+      return bytes;
+    }
+    const stored = pack.heads.subarray(entry.headStart, entry.headStart + entry.headLength);
+    const again = reparsed(key, this.path, this.reread, stored);
+    cache.stats.reparsed = (cache.stats.reparsed ?? 0) + 1;
+    cache.readd(key, again.parsed);
+    return again.body;
+  }
 }
 
 /**
  * Entries used or added now first, then the most recently used others, up to `maxBytes`. Returned as
- * the pieces of the file, never joined: at 10,000 files the pack is ~70 MB, and joining it (twice)
- * was the peak of a cold validate's memory.
+ * the pieces of the file, never joined: at 10,000 files the pack is ~40 MB, and joining it was once
+ * the peak of a cold validate's memory. An old pack's bodies are read whole here; one whose file was
+ * replaced since it was opened gives nothing (its entries are in the newer file).
  */
 function buildPack(
   stamp: string,
   olds: readonly LoadedPack[],
   used: ReadonlyMap<string, number>,
-  added: ReadonlyMap<string, Uint8Array>,
+  added: ReadonlyMap<string, readonly [Uint8Array, Uint8Array]>,
   now: number,
   maxBytes: number,
 ): Uint8Array[] {
-  const candidates: { key: string; bytes: Uint8Array; lastUsed: number; current: boolean }[] = [];
+  const candidates: {
+    key: string;
+    head: Uint8Array;
+    body: Uint8Array;
+    lastUsed: number;
+    current: boolean;
+  }[] = [];
   const seen = new Set<string>();
-  for (const [key, bytes] of added) {
-    candidates.push({ key, bytes, lastUsed: now, current: true });
+  for (const [key, [head, body]] of added) {
+    candidates.push({ key, head, body, lastUsed: now, current: true });
     seen.add(key);
   }
   // `olds` in order of precedence (the journal before the pack): an entry is taken once.
   for (const old of olds) {
+    const bodies = (old.bodies ??= readBodies(old, 0, old.bodiesLength));
+    if (!bodies) continue;
     for (const [key, at] of old.entries) {
       if (seen.has(key)) continue;
       seen.add(key);
       const lastUsed = used.get(key);
       candidates.push({
         key,
-        bytes: old.payload.subarray(at.offset, at.offset + at.length),
+        head: old.heads.subarray(at.headStart, at.headStart + at.headLength),
+        body: bodies.subarray(at.bodyStart, at.bodyStart + at.bodyLength),
         lastUsed: lastUsed ?? at.lastUsed,
         current: lastUsed !== undefined,
       });
@@ -275,24 +510,29 @@ function buildPack(
   const kept: typeof candidates = [];
   let size = 0;
   for (const c of candidates) {
-    // ~100 bytes of header per entry on top of its payload.
-    if (size + c.bytes.length + 100 > maxBytes) break;
-    size += c.bytes.length + 100;
+    // ~100 bytes of index per entry on top of its head and body.
+    const bytes = c.head.length + c.body.length + 100;
+    if (size + bytes > maxBytes) break;
+    size += bytes;
     kept.push(c);
   }
-  const entries: [string, number, number, number][] = [];
-  let checksum = 0;
-  let offset = 0;
+  const header: PackHeader = {
+    stamp,
+    entries: kept.map((c) => [c.key, c.head.length, c.body.length, c.lastUsed, crc32(c.body)]),
+  };
+  const index = Buffer.from(JSON.stringify(header), 'utf8');
+  let headsLength = 0;
+  let crc = crc32(index);
   for (const c of kept) {
-    entries.push([c.key, offset, c.bytes.length, c.lastUsed]);
-    checksum = crc32(c.bytes, checksum);
-    offset += c.bytes.length;
+    crc = crc32(c.head, crc);
+    headsLength += c.head.length;
   }
-  const header: PackHeader = { stamp, payloadCrc32: checksum, entries };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length);
-  return [MAGIC, length, headerBytes, ...kept.map((c) => c.bytes)];
+  const prefix = Buffer.alloc(PREFIX);
+  MAGIC.copy(prefix);
+  prefix.writeUInt32LE(index.length, 8);
+  prefix.writeUInt32LE(headsLength, 12);
+  prefix.writeUInt32LE(crc, 16);
+  return [prefix, index, ...kept.map((c) => c.head), ...kept.map((c) => c.body)];
 }
 
 /** Parse diagnostics name their file; an entry may be shared by files of the same content. */

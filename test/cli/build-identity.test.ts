@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFingerprints } from '../../compiler/store/fingerprints.js';
+import { packStamp } from '../helpers/parse-cache-files.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOP = join(ROOT, 'examples', 'shop');
@@ -32,13 +33,11 @@ function idOf(bundle: string): { id: string; hashed: string } {
 }
 
 /** The stamp a parse cache pack was written under (its header, after the magic and length). */
-function packStamp(cacheDir: string): string {
-  const bytes = readFileSync(join(cacheDir, 'parse-cache.bin'));
-  const length = bytes.readUInt32LE(8);
-  return (JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as { stamp: string }).stamp;
+function packStampIn(cacheDir: string): string {
+  return packStamp(join(cacheDir, 'parse-cache.bin'));
 }
 
-/** Service -> fingerprint, from a compile fingerprint file (a header line, then `[service, entry]` lines). */
+/** Service -> fingerprint, from a compile fingerprint file. */
 function fingerprintsOf(file: string): Map<string, string> {
   return new Map([...readFingerprints(file).entries].map(([service, e]) => [service, e.fingerprint]));
 }
@@ -62,7 +61,7 @@ describe('the build identity of the bundled CLI', () => {
     const first = meshc(bin, ['validate', SHOP, '--cache-dir', cache]);
     expect(first.status, first.stderr).toBe(0);
     const { id } = idOf(join(ROOT, 'dist', 'cli', 'meshc.cjs'));
-    expect(packStamp(cache)).toContain(`meshc/${VERSION}+${id} `);
+    expect(packStampIn(cache)).toContain(`meshc/${VERSION}+${id} `);
 
     // Another build of the same version: a copy of the CLI whose bundle names another id.
     const other = join(temp, 'other');
@@ -83,7 +82,7 @@ describe('the build identity of the bundled CLI', () => {
     // trust its fingerprints (which would keep every service without compiling it).
     const again = compile(join(other, 'bin', 'meshc.js'));
     expect(again.status, again.stderr).toBe(0);
-    expect(packStamp(cache)).toContain(`meshc/${VERSION}+0123456789abcdef `);
+    expect(packStampIn(cache)).toContain(`meshc/${VERSION}+0123456789abcdef `);
     const byOtherBuild = fingerprintsOf(fingerprints);
     expect([...byOtherBuild.keys()].sort()).toEqual([...byFirstBuild.keys()].sort());
     for (const [service, fingerprint] of byOtherBuild)

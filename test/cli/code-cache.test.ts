@@ -29,6 +29,7 @@ import { hashTree } from '../compile/store-helpers.js';
 import { FIXED_NOW, ROOT_PEM, testSigningKey } from '../compile/helpers.js';
 import { generateMesh } from '../helpers/generated-mesh.js';
 import { commitAll, makeTempDir } from '../helpers/spec-fixtures.js';
+import { packStamp } from '../helpers/parse-cache-files.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const BUNDLE = join(DIST, 'cli', 'meshc.cjs');
@@ -313,12 +314,7 @@ describe('the bundled CLI', () => {
     const bundled = await api.openParseCache(byBundle);
     await api.checkSpec(api.dirSource(shop), { now: FIXED_NOW, cache: bundled });
     await bundled.flush();
-    const stampOf = (dir: string) => {
-      const bytes = readFileSync(join(dir, 'parse-cache.bin'));
-      return (
-        JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8')) as { stamp: string }
-      ).stamp;
-    };
+    const stampOf = (dir: string) => packStamp(join(dir, 'parse-cache.bin'));
     const pkg = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { version: string };
     const id = /BUILT_ID = "([0-9a-f]{16})"/.exec(readFileSync(BUNDLE, 'latin1'))![1]!;
     expect(stampOf(byBundle)).toBe(

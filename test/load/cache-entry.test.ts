@@ -5,7 +5,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, decodeEntryAt, encodeEntry } from '../../compiler/load/cache-entry.js';
+import {
+  decodeEntry,
+  decodeEntryAt,
+  decodeEntryParts,
+  encodeEntry,
+  entryParts,
+} from '../../compiler/load/cache-entry.js';
 import { parseSpecFile, type ParsedFile } from '../../compiler/load/parse-file.js';
 import { REPO_ROOT } from '../validate/support.js';
 
@@ -181,5 +187,43 @@ describe('parse-cache entries', () => {
     const doc = decodeEntryAt(pack, 0, first.length)!.documents[0]!;
     expectSame(doc.positions, parse('a.yaml', SERVICE).documents[0]!.positions);
     expect(doc.positions.spans.buffer.byteLength).toBeLessThan(first.length);
+  });
+
+  it.each(files.slice(0, 12))(
+    '%s comes back as parsed from its head and body, the body read once when asked',
+    (path) => {
+      const parsed = parseSpecFile({ path, bytes: new Uint8Array(readFileSync(join(REPO_ROOT, path))) });
+      const [head, body] = entryParts(encodeEntry(parsed));
+      let reads = 0;
+      const decoded = decodeEntryParts(Buffer.from(head), 0, head.length, body.length, {
+        read: () => {
+          reads++;
+          return Buffer.from(body);
+        },
+      });
+      expect(reads).toBe(0);
+      expectSame(decoded, parsed);
+      expect(reads).toBe(body.length > 0 ? 1 : 0);
+    },
+  );
+
+  it('splits a v8 entry into a head that is all of it, and decodes the head alone', () => {
+    const parsed = parse('a.yaml', `${SERVICE}  extra: .nan\n`);
+    const bytes = encodeEntry(parsed);
+    const [head, body] = entryParts(bytes);
+    expect(head.length).toBe(bytes.length);
+    expect(body.length).toBe(0);
+    expectSame(
+      decodeEntryParts(Buffer.from(head), 0, head.length, 0, { read: () => Buffer.alloc(0) }),
+      parsed,
+    );
+  });
+
+  it('decodes a head whose length does not match its header to nothing', () => {
+    const [head, body] = entryParts(encodeEntry(parse('a.yaml', SERVICE)));
+    const read = { read: () => Buffer.from(body) };
+    expect(decodeEntryParts(Buffer.from(head), 0, head.length, body.length, read)).toBeDefined();
+    expect(decodeEntryParts(Buffer.from(head), 0, head.length - 1, body.length, read)).toBeUndefined();
+    expect(decodeEntryParts(Buffer.from(head), 0, head.length, body.length + 4, read)).toBeUndefined();
   });
 });

@@ -4,11 +4,13 @@
 // run that parsed a few files adds them in a journal, which the pack takes in when it grows.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { FILE_STAMPS_FILE } from '../../compiler/load/file-stamps.js';
 import { gitSource } from '../../compiler/load/git-source.js';
 import {
+  contentKey,
   JOURNAL_FILE,
   openParseCache,
   PACK_FILE,
@@ -286,8 +288,8 @@ describe('cache invalidation and robustness', () => {
   it.each([
     ['garbage', /not a meshc parse cache/, () => writeFileSync(pack(), 'not a cache at all')],
     ['an empty file', /not a meshc parse cache/, () => writeFileSync(pack(), '')],
-    ['a truncated pack', /truncated|checksum/, () => truncate(pack())],
-    ['a flipped payload byte', /checksum/, () => flipLastByte(pack())],
+    ['a truncated pack', /truncated|checksum|out of range/, () => truncate(pack())],
+    ['a flipped byte of its index', /checksum/, () => flipByte(pack(), 40)],
     ['a pack of another version', /written by meshc\/x+ /, () => restamp(pack())],
   ])('ignores %s, gives the uncached result and rebuilds the pack', async (_what, expected, spoil) => {
     const uncached = await run(source());
@@ -360,7 +362,7 @@ describe('cache invalidation and robustness', () => {
     });
     await run(source(), await openParseCache(cacheDir()));
     const journal = join(cacheDir(), JOURNAL_FILE);
-    flipLastByte(journal);
+    flipByte(journal, 40);
     const spoilt = await openParseCache(cacheDir());
     expect(await run(source(), spoilt)).toEqual(await run(source()));
     expect(spoilt.stats).toMatchObject({ hits: 2, misses: 1 });
@@ -369,6 +371,73 @@ describe('cache invalidation and robustness', () => {
     await run(source(), next);
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
     expect(cacheFiles()).toEqual([JOURNAL_FILE, PACK_FILE, VALIDATION_MEMO_FILE].sort());
+  });
+
+  /** The cache's entry for each spec file, as the loader asks for it (key of the bytes, then the path). */
+  const entries = (cache: ParseCache) =>
+    ['mesh.yaml', 'services/ratings.yaml', 'services/reviews.yaml'].map((path) => {
+      const bytes = readFileSync(join(temp.dir, 'spec', path));
+      return cache.get(contentKey(bytes), path, () => bytes)!;
+    });
+
+  it('reads no body when it opens the pack, and one body for a document read', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const cache = await openParseCache(cacheDir());
+    const [mesh, ratings] = entries(cache);
+    expect(cache.stats).toMatchObject({ hits: 3 });
+    expect(cache.stats.bodiesRead).toBeUndefined();
+    // The outline's name and calls are in the head; the value is in the body.
+    expect(ratings!.documents[0]!.outline?.name).toBe('ratings');
+    expect(cache.stats.bodiesRead).toBeUndefined();
+    expect(ratings!.documents[0]!.value).toEqual((await run(source())).documents[1]!.value);
+    expect(cache.stats.bodiesRead).toBe(1);
+    expect(mesh!.documents[0]!.positions).toBeDefined();
+    expect(cache.stats.bodiesRead).toBe(2);
+  });
+
+  it('parses a file again when its body does not check, with the same result, and heals the cache', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    // The last bytes of the pack are the last entry's body.
+    flipByte(pack(), -1);
+    const spoilt = await openParseCache(cacheDir());
+    expect(await run(source(), spoilt)).toEqual(await run(source()));
+    expect(spoilt.stats).toMatchObject({ hits: 3, misses: 0, reparsed: 1 });
+    const next = await openParseCache(cacheDir());
+    expect(await run(source(), next)).toEqual(await run(source()));
+    expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
+    expect(next.stats.reparsed).toBeUndefined();
+  });
+
+  it('reads a body from the pack that replaced the one it opened', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const opened = await openParseCache(cacheDir());
+    const [, ratings] = entries(opened);
+    const inodeBefore = statSync(pack()).ino;
+    // Another run folds a new file into a new pack (journalMinBytes 0: no journal), renamed over this one.
+    writeFiles(temp.dir, { 'spec/services/extra.yaml': SERVICE_YAML.replace('reviews', 'extra') });
+    await run(source(), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
+    expect(statSync(pack()).ino).not.toBe(inodeBefore);
+    const uncached = (await run(source())).documents.find((d) => d.file === 'services/ratings.yaml');
+    expect(ratings!.documents[0]!.value).toEqual(uncached?.value);
+    expect(opened.stats).toMatchObject({ bodiesRead: 1 });
+    expect(opened.stats.reparsed).toBeUndefined();
+  });
+
+  it('says which file changed when neither the pack nor the file holds what was read', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    const opened = await openParseCache(cacheDir());
+    const bytes = readFileSync(join(temp.dir, 'spec/services/ratings.yaml'));
+    const ratings = opened.get(contentKey(bytes), 'services/ratings.yaml', () =>
+      Buffer.from('# edited since\n'),
+    )!;
+    writeFileSync(pack(), 'not a cache any more');
+    expect(() => ratings.documents[0]!.value).toThrow(
+      expect.objectContaining({
+        name: 'SourceError',
+        code: 'SOURCE_UNREADABLE',
+        message: expect.stringContaining('services/ratings.yaml changed'),
+      }),
+    );
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {
@@ -393,19 +462,23 @@ function truncate(file: string): void {
   writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
 }
 
-function flipLastByte(file: string): void {
+function flipByte(file: string, at: number): void {
   const bytes = readFileSync(file);
-  bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+  const i = at < 0 ? bytes.length + at : at;
+  bytes.writeUInt8(bytes.readUInt8(i) ^ 0xff, i);
   writeFileSync(file, bytes);
 }
 
 function restamp(file: string): void {
-  // Same length, so only the stamp differs: the header still parses and the checksum still holds.
+  // Same length, so only the stamp differs: the header still parses, and its checksum is made again.
   const text = readFileSync(file).toString('latin1');
-  const other = text.replace(
-    /("stamp":"meshc\/)([^ "]+)/,
-    (_, head: string, v: string) => head + 'x'.repeat(v.length),
+  const other = Buffer.from(
+    text.replace(/("stamp":"meshc\/)([^ "]+)/, (_, head: string, v: string) => head + 'x'.repeat(v.length)),
+    'latin1',
   );
-  expect(other).not.toBe(text);
-  writeFileSync(file, Buffer.from(other, 'latin1'));
+  expect(other.toString('latin1')).not.toBe(text);
+  // The prefix (parse-cache.ts, PREFIX): magic, index length, heads length, CRC-32 of both.
+  const covered = other.subarray(24, 24 + other.readUInt32LE(8) + other.readUInt32LE(12));
+  other.writeUInt32LE(crc32(covered), 16);
+  writeFileSync(file, other);
 }
