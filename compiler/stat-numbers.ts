@@ -40,6 +40,42 @@ export function statIfReachable(path: string, follow: boolean): StatNumbers | un
   }
 }
 
+/**
+ * Whether `path` (a link itself, not followed) is a regular file whose size, mtime, ctime and inode
+ * are `stamps[at]` to `stamps[at + 3]`; false when nothing is there or it cannot be reached. What
+ * statIfReachable and a comparison answer, without the object: a compile's store check compares
+ * ~5,000 stamps at 1,000 services, and their objects and fractional times were ~1.1 MB of the run's
+ * allocations.
+ */
+export function lstatMatches(path: string, stamps: Float64Array, at: number): boolean {
+  const binding = rawStats();
+  if (binding === null || path.includes('\0')) {
+    const st = statIfReachable(path, false);
+    return (
+      st !== undefined &&
+      st.isFile &&
+      st.size === stamps[at] &&
+      st.mtimeMs === stamps[at + 1] &&
+      st.ctimeMs === stamps[at + 2] &&
+      st.ino === stamps[at + 3]
+    );
+  }
+  let a: Float64Array | undefined;
+  try {
+    a = binding.lstat(path, false, undefined, false);
+  } catch {
+    return false;
+  }
+  return (
+    a !== undefined &&
+    (a[MODE]! & S_IFMT) === S_IFREG &&
+    a[SIZE] === stamps[at] &&
+    msOf(a, MTIME_S) === stamps[at + 1] &&
+    msOf(a, CTIME_S) === stamps[at + 2] &&
+    a[INO] === stamps[at + 3]
+  );
+}
+
 const NO_THROW = { throwIfNoEntry: false } as const;
 
 // Indices in the binding's array (node_file.h, FillStatsArray): each time is seconds then nanoseconds.
@@ -47,9 +83,7 @@ const MODE = 1;
 const INO = 7;
 const SIZE = 8;
 const MTIME_S = 12;
-const MTIME_NS = 13;
 const CTIME_S = 14;
-const CTIME_NS = 15;
 const FIELDS = 18;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -59,11 +93,15 @@ function fromArray(a: Float64Array | undefined): StatNumbers | undefined {
   return {
     isFile: (a[MODE]! & S_IFMT) === S_IFREG,
     size: a[SIZE]!,
-    // The sums fs.Stats makes (msFromTimeSpec), so a stamp taken either way compares equal.
-    mtimeMs: a[MTIME_S]! * 1e3 + a[MTIME_NS]! / 1e6,
-    ctimeMs: a[CTIME_S]! * 1e3 + a[CTIME_NS]! / 1e6,
+    mtimeMs: msOf(a, MTIME_S),
+    ctimeMs: msOf(a, CTIME_S),
     ino: a[INO]!,
   };
+}
+
+/** The time whose seconds are at `seconds` (its nanoseconds next), summed as fs.Stats does (msFromTimeSpec), so a stamp taken either way compares equal. */
+function msOf(a: Float64Array, seconds: number): number {
+  return a[seconds]! * 1e3 + a[seconds + 1]! / 1e6;
 }
 
 function fromStats(

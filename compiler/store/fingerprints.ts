@@ -17,7 +17,7 @@ import { appendBatch, readBatchFile, replaceWithBatch } from '../batch-file.js';
 import { STALE_SHARE } from '../cache-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { buildIdentity } from '../cli/version.js';
-import { statIfReachable } from '../stat-numbers.js';
+import { lstatMatches, statIfReachable } from '../stat-numbers.js';
 import type { NamedTarget } from '../emit/index.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel } from '../model.js';
@@ -195,17 +195,8 @@ export function storeStillMatches(outDir: string, entry: FingerprintEntry): bool
   // Indexed loops: this runs cold for 5,000 files at 1,000 services, where each destructuring
   // for-of allocated its iterator's results.
   const { paths, stamps, absent } = entry;
-  for (let i = 0, s = 0; i < paths.length; i++, s += STAMP_WIDTH) {
-    const st = statIfReachable(base + paths[i]!, false);
-    if (
-      !st ||
-      !st.isFile ||
-      st.size !== stamps[s] ||
-      st.mtimeMs !== stamps[s + 1] ||
-      st.ctimeMs !== stamps[s + 2] ||
-      st.ino !== stamps[s + 3]
-    )
-      return false;
+  for (let i = 0; i < paths.length; i++) {
+    if (!lstatMatches(base + paths[i]!, stamps, i * STAMP_WIDTH)) return false;
   }
   for (let i = 0; i < absent.length; i++)
     if (statIfReachable(base + absent[i]!, false) !== undefined) return false;

@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkedBinding, statNumbers } from '../../compiler/stat-numbers.js';
+import { checkedBinding, lstatMatches, statNumbers } from '../../compiler/stat-numbers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshc-stat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +47,38 @@ describe('statNumbers', () => {
     expect(() => lstatSync(join(file, 'below'), { throwIfNoEntry: false })).toThrow(/ENOTDIR/);
     expect(() => statNumbers(join(file, 'below'), false)).toThrow(/ENOTDIR/);
     expect(() => statNumbers(`${file}\0.yaml`, false)).toThrow(/null bytes/);
+  });
+});
+
+describe('lstatMatches', () => {
+  const stampsOf = (path: string) => {
+    const st = lstatSync(path);
+    return Float64Array.of(-1, st.size, st.mtimeMs, st.ctimeMs, st.ino);
+  };
+
+  it('matches the stamp fs gives for a file, from any offset', () => {
+    expect(lstatMatches(file, stampsOf(file), 1)).toBe(true);
+    expect(lstatMatches(file, stampsOf(file), 0)).toBe(false);
+  });
+
+  it('refuses a changed file, each number on its own, and what is no regular file', () => {
+    for (let at = 1; at <= 4; at++) {
+      const stamps = stampsOf(file);
+      stamps[at] = stamps[at]! + 1;
+      expect(lstatMatches(file, stamps, 1), `number ${at}`).toBe(false);
+    }
+    // A link is not followed: its own stat is a link's, never a file's.
+    const target = stampsOf(file);
+    expect(lstatMatches(link, target, 1)).toBe(false);
+    expect(lstatMatches(link, stampsOf(link), 1)).toBe(false);
+    expect(lstatMatches(join(dir, 'sub'), stampsOf(join(dir, 'sub')), 1)).toBe(false);
+  });
+
+  it('is false where statNumbers has nothing or throws: absent, through a file, a NUL', () => {
+    const stamps = stampsOf(file);
+    expect(lstatMatches(join(dir, 'absent.yaml'), stamps, 1)).toBe(false);
+    expect(lstatMatches(join(file, 'below'), stamps, 1)).toBe(false);
+    expect(lstatMatches(`${file}\0.yaml`, stamps, 1)).toBe(false);
   });
 });
 
