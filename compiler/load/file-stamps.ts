@@ -103,7 +103,11 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
       const after = stored + learnt.size;
       if (after - live <= after * STALE_SHARE && (whole || learnt.size === 0)) {
         if (learnt.size === 0) return;
-        if (!appendBatch(path, ...batchOf(learnt))) return;
+        // A failed append may have left part of a batch: the next flush replaces the file.
+        if (!appendBatch(path, ...batchOf(learnt))) {
+          whole = false;
+          return;
+        }
         stored = after;
       } else {
         const current = new Map<string, { key: string; numbers: Float64Array }>();

@@ -5,7 +5,7 @@
 // in size, and anything unreadable in them (a corrupt or foreign file, another version's format) is
 // ignored and rebuilt, never an error. See docs/decisions/0005-parse-cache.md.
 import { hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, type Stats, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,8 @@ export interface ParseCacheStats {
   bodiesRead?: number;
   /** Entries whose body could not be read back (a bit flipped on disk) and whose file was parsed again. */
   reparsed?: number;
+  /** Times the pack files were read again, having been replaced since they were opened. */
+  reopened?: number;
   /** Why the pack on disk was not used, when it existed but was ignored. */
   ignored?: string;
 }
@@ -155,9 +157,20 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   const memo = openValidationMemo(dir, `${stamp} schema/${schemaDigest()}`);
   phaseEnds('stamps and memo read');
 
+  /** The pack files as they are now, once a file read at open was found replaced (by another meshc, or a flush). */
+  let reopened: LoadedPack[] | undefined;
+  /** The files at `dir` now, read again when one read before was replaced too. */
+  const current = (): readonly LoadedPack[] => {
+    if (!reopened || reopened.some((p) => p.stale)) {
+      reopened = [JOURNAL_FILE, PACK_FILE].flatMap((f) => readPackQuietly(join(dir, f), stamp) ?? []);
+      stats.reopened = (stats.reopened ?? 0) + 1;
+    }
+    return reopened;
+  };
   /** What a body read from the pack needs of this cache: where it counts, and where a parse made again goes. */
   const lazy: LazyContext = {
     stats,
+    current,
     readd(key, parsed) {
       added.set(key, parsed);
       unwritten = true;
@@ -207,18 +220,23 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
         [...added].map(([key, parsed]) => [key, entryParts(encodeEntry(parsed))] as const),
       );
       try {
-        let journalBytes = journal?.size ?? 0;
+        // What another meshc wrote since this one opened the files is kept: a file replaced meanwhile
+        // is read again, and this run's entries are added to what it holds now.
+        const journalNow = journal && asItIsNow(journal, stamp);
+        const oldNow = old && asItIsNow(old, stamp);
+        let journalBytes = journalNow?.size ?? 0;
         for (const [head, body] of fresh.values()) journalBytes += head.length + body.length;
-        const room = old ? Math.max(journalMinBytes, old.size * JOURNAL_SHARE) : 0;
-        if (old && journalBytes <= room && old.size + journalBytes <= maxBytes) {
+        const room = oldNow ? Math.max(journalMinBytes, oldNow.size * JOURNAL_SHARE) : 0;
+        if (oldNow && journalBytes <= room && oldNow.size + journalBytes <= maxBytes) {
           // The pack stays as it is (its "last used" times too: they only order what a full pack drops).
           replaceCacheFile(
             join(dir, JOURNAL_FILE),
-            buildPack(stamp, journal ? [journal] : [], used, fresh, now(), Infinity),
+            buildPack(stamp, journalNow ? [journalNow] : [], used, fresh, now(), Infinity),
           );
           return;
         }
-        replaceCacheFile(join(dir, PACK_FILE), buildPack(stamp, packs, used, fresh, now(), maxBytes));
+        const olds = [journalNow, oldNow].filter((p): p is LoadedPack => p !== undefined);
+        replaceCacheFile(join(dir, PACK_FILE), buildPack(stamp, olds, used, fresh, now(), maxBytes));
         rmSync(join(dir, JOURNAL_FILE), { force: true });
       } catch {
         // A read-only or full cache directory costs speed, never correctness.
@@ -255,6 +273,8 @@ interface LoadedPack {
   reads: number;
   /** The whole bodies region, once read. */
   bodies?: Buffer;
+  /** The file was found replaced or gone since it was opened: its bodies are read from the file there now. */
+  stale?: boolean;
 }
 
 /** Bodies read by one positioned read each before the rest are read at once (a whole compile reads all). */
@@ -270,6 +290,22 @@ function readPackOrNote(file: string, stamp: string, ignored: (why: string) => v
     if (error instanceof PackError) ignored(error.message);
     return undefined;
   }
+}
+
+/** The pack in `file`, or undefined when there is none or it is not good. */
+function readPackQuietly(file: string, stamp: string): LoadedPack | undefined {
+  return readPackOrNote(file, stamp, () => undefined);
+}
+
+/** `pack` when its file is still the one it was read from, else the file there now (if any is good). */
+function asItIsNow(pack: LoadedPack, stamp: string): LoadedPack | undefined {
+  try {
+    if (!pack.stale && identityOf(statSync(pack.path)) === pack.identity) return pack;
+  } catch {
+    // gone
+  }
+  pack.stale = true;
+  return readPackQuietly(pack.path, stamp);
 }
 
 /** Opens the pack at `file` and reads its prefix, index and heads; undefined when there is no file. */
@@ -344,25 +380,24 @@ function readPack(file: string, stamp: string): LoadedPack | undefined {
 }
 
 /**
- * The body of `entry`, checked against its CRC-32, from the file the pack was opened from; undefined
- * when that file was replaced since (by another meshc, or by this one's flush) or the bytes are not
- * the body's. A replaced file is opened again and asked for the same entry (the same head).
+ * The body of `key`'s entry, checked against its CRC-32: from the file `pack` was opened from, while it
+ * is that file; else from the files of the cache directory as they are now (another meshc, or this
+ * run's flush, replaced it: the journal may be gone into the pack, the pack rewritten), read once and
+ * kept. The same key and parse format give the same body (the key names the content), so an entry
+ * there of the same length is the one asked for. Undefined when none has it whole.
  */
-function bodyOf(pack: LoadedPack, key: string, entry: PackEntry): Buffer | undefined {
-  const body = readBody(pack, entry);
-  if (body) return body;
-  let moved: LoadedPack | undefined;
-  try {
-    moved = readPack(pack.path, pack.stamp);
-  } catch {
-    return undefined;
+function bodyOf(cache: LazyContext, pack: LoadedPack, key: string, entry: PackEntry): Buffer | undefined {
+  if (!pack.stale) {
+    const body = readBody(pack, entry);
+    if (body) return body;
   }
-  const there = moved?.entries.get(key);
-  if (!moved || !there) return undefined;
-  const sameHead = moved.heads
-    .subarray(there.headStart, there.headStart + there.headLength)
-    .equals(pack.heads.subarray(entry.headStart, entry.headStart + entry.headLength));
-  return sameHead ? readBody(moved, there) : undefined;
+  for (const there of cache.current()) {
+    const found = there.entries.get(key);
+    if (found?.bodyLength !== entry.bodyLength) continue;
+    const body = readBody(there, found);
+    if (body) return body;
+  }
+  return undefined;
 }
 
 function readBody(pack: LoadedPack, entry: PackEntry): Buffer | undefined {
@@ -378,11 +413,24 @@ function readBody(pack: LoadedPack, entry: PackEntry): Buffer | undefined {
   }
 }
 
-/** [start, start + length) of the pack's bodies region, if the file is still the one opened. */
+/**
+ * [start, start + length) of the pack's bodies region, if the file is still the one opened; when it
+ * is not (replaced, or gone), undefined, and the pack is marked stale.
+ */
 function readBodies(pack: LoadedPack, start: number, length: number): Buffer | undefined {
-  const fd = openSync(pack.path, 'r');
+  if (pack.stale) return undefined;
+  let fd: number;
   try {
-    if (identityOf(fstatSync(fd)) !== pack.identity) return undefined;
+    fd = openSync(pack.path, 'r');
+  } catch {
+    pack.stale = true;
+    return undefined;
+  }
+  try {
+    if (identityOf(fstatSync(fd)) !== pack.identity) {
+      pack.stale = true;
+      return undefined;
+    }
     const bytes = readAt(fd, pack.bodiesStart + start, length);
     return bytes.length === length ? bytes : undefined;
   } finally {
@@ -405,20 +453,23 @@ function identityOf(st: Stats): string {
 
 /**
  * `key`'s entry made again from the file: its bytes from `reread`, which must still be the content
- * `key` names (a git blob id names what git gave), parsed and encoded as the entry was; its body, and
- * the parse. Throws SourceError when the file no longer holds that content.
+ * `key` names (a git blob id names what git gave), parsed and encoded as the stored entry was, with
+ * its diagnostics (they name the path of whichever file made the entry, and their length moves the
+ * body's alignment); its body, and the parse. Throws SourceError when the file no longer holds that
+ * content.
  */
 function reparsed(
   key: string,
   path: string,
   reread: ((path: string) => Uint8Array | undefined) | undefined,
-  storedHead: Buffer,
+  stored: { readonly head: Buffer; readonly bodyLength: number },
 ): { body: Buffer; parsed: ParsedFile } {
   const bytes = reread?.(path);
   if (bytes && (!key.startsWith('sha256:') || contentKey(bytes) === key)) {
     const parsed = parseSpecFile({ path, bytes });
-    const [head, body] = entryParts(encodeEntry(parsed));
-    if (storedHead.equals(head)) return { body: Buffer.from(body), parsed };
+    const [head, body] = entryParts(encodeEntry({ ...parsed, diagnostics: diagnosticsIn(stored.head) }));
+    if (stored.head.equals(head) && body.length === stored.bodyLength)
+      return { body: Buffer.from(body), parsed };
   }
   throw new SourceError(
     'SOURCE_UNREADABLE',
@@ -427,8 +478,19 @@ function reparsed(
   );
 }
 
+/** The diagnostics a JSON entry's head holds (its tag, length, then the header's JSON). */
+function diagnosticsIn(head: Buffer): Diagnostic[] {
+  try {
+    return (JSON.parse(head.toString('latin1', 5)) as { diagnostics: Diagnostic[] }).diagnostics;
+  } catch {
+    return [];
+  }
+}
+
 interface LazyContext {
   readonly stats: ParseCacheStats;
+  /** The cache directory's pack files as they are now (read again only when one is replaced). */
+  current(): readonly LoadedPack[];
   /** Keeps a parse made again, so that the next flush writes it (into the journal, looked up first). */
   readd(key: string, parsed: ParsedFile): void;
 }
@@ -450,13 +512,13 @@ class PackedBody implements EntryBody {
 
   read(): Buffer {
     const { cache, pack, entry, key } = this;
-    const bytes = bodyOf(pack, key, entry);
+    const bytes = bodyOf(cache, pack, key, entry);
     if (bytes) {
       cache.stats.bodiesRead = (cache.stats.bodiesRead ?? 0) + 1;
       return bytes;
     }
-    const stored = pack.heads.subarray(entry.headStart, entry.headStart + entry.headLength);
-    const again = reparsed(key, this.path, this.reread, stored);
+    const head = pack.heads.subarray(entry.headStart, entry.headStart + entry.headLength);
+    const again = reparsed(key, this.path, this.reread, { head, bodyLength: entry.bodyLength });
     cache.stats.reparsed = (cache.stats.reparsed ?? 0) + 1;
     cache.readd(key, again.parsed);
     return again.body;
@@ -481,12 +543,13 @@ function buildPack(
     key: string;
     head: Uint8Array;
     body: Uint8Array;
+    crc: number;
     lastUsed: number;
     current: boolean;
   }[] = [];
   const seen = new Set<string>();
   for (const [key, [head, body]] of added) {
-    candidates.push({ key, head, body, lastUsed: now, current: true });
+    candidates.push({ key, head, body, crc: crc32(body), lastUsed: now, current: true });
     seen.add(key);
   }
   // `olds` in order of precedence (the journal before the pack): an entry is taken once.
@@ -495,12 +558,16 @@ function buildPack(
     if (!bodies) continue;
     for (const [key, at] of old.entries) {
       if (seen.has(key)) continue;
+      const body = bodies.subarray(at.bodyStart, at.bodyStart + at.bodyLength);
+      // A body that no longer checks (a bit flipped on disk) is left out, not given a new checksum.
+      if (crc32(body) !== at.crc) continue;
       seen.add(key);
       const lastUsed = used.get(key);
       candidates.push({
         key,
         head: old.heads.subarray(at.headStart, at.headStart + at.headLength),
-        body: bodies.subarray(at.bodyStart, at.bodyStart + at.bodyLength),
+        body,
+        crc: at.crc,
         lastUsed: lastUsed ?? at.lastUsed,
         current: lastUsed !== undefined,
       });
@@ -518,7 +585,7 @@ function buildPack(
   }
   const header: PackHeader = {
     stamp,
-    entries: kept.map((c) => [c.key, c.head.length, c.body.length, c.lastUsed, crc32(c.body)]),
+    entries: kept.map((c) => [c.key, c.head.length, c.body.length, c.lastUsed, c.crc]),
   };
   const index = Buffer.from(JSON.stringify(header), 'utf8');
   let headsLength = 0;

@@ -6,9 +6,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
 import { FILE_STAMPS_FILE } from '../../compiler/load/file-stamps.js';
-import { PACK_FILE, VALIDATION_MEMO_FILE } from '../../compiler/load/parse-cache.js';
+import {
+  contentKey,
+  openParseCache,
+  PACK_FILE,
+  VALIDATION_MEMO_FILE,
+} from '../../compiler/load/parse-cache.js';
 import { FIXED_NOW } from '../compile/helpers.js';
+import { hashTree } from '../compile/store-helpers.js';
 import { captureIo } from '../helpers/cli-io.js';
+import { rotBody } from '../helpers/parse-cache-files.js';
 import { commitAll, makeTempDir } from '../helpers/spec-fixtures.js';
 import { REPO_ROOT } from '../validate/support.js';
 
@@ -101,5 +108,26 @@ describe('parse cache flags', () => {
     const run = await meshc(['validate', SHOP, '--cache-dir', 'c', '--no-cache']);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/--cache-dir and --no-cache contradict each other/);
+  });
+
+  it('compile keeps the parse of a file whose cached body rotted, and builds what the spec says', async () => {
+    const spec = join(temp.dir, 'shop');
+    cpSync(SHOP, spec, { recursive: true });
+    expect((await meshc(['validate', spec, '--cache-dir', 'c'])).code).toBe(0);
+    const ratings = readFileSync(join(spec, 'services/ratings.yaml'));
+    // One digit of ratings' cached value rots on disk; its checksum stays as it was.
+    rotBody(join(temp.dir, 'c', PACK_FILE), contentKey(ratings), '"port":9083', '"port":9084');
+    const compile = await meshc(['compile', spec, '--out', 'store', '--unsigned', '--cache-dir', 'c']);
+    expect(compile.code, compile.err).toBe(0);
+    const plain = await meshc(['compile', spec, '--out', 'plain', '--unsigned', '--no-cache']);
+    expect(plain.code).toBe(0);
+    expect(await hashTree(join(temp.dir, 'store'))).toEqual(await hashTree(join(temp.dir, 'plain')));
+    // The parse made again went into the journal: the next run reads ratings from there, whole.
+    const cache = await openParseCache(join(temp.dir, 'c'));
+    const value = cache.get(contentKey(ratings), 'services/ratings.yaml')!.documents[0]!.value as {
+      spec: { port: number };
+    };
+    expect(value.spec.port).toBe(9083);
+    expect(cache.stats.reparsed).toBeUndefined();
   });
 });

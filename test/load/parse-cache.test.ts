@@ -19,6 +19,8 @@ import {
 } from '../../compiler/load/parse-cache.js';
 import type { SpecSource } from '../../compiler/load/types.js';
 import { checkSpec } from '../../compiler/pipeline.js';
+import { loadSpec } from '../../compiler/load/load-spec.js';
+import { rotBody } from '../helpers/parse-cache-files.js';
 import { commitAll, makeTempDir, MESH_YAML, SERVICE_YAML, writeFiles } from '../helpers/spec-fixtures.js';
 import { NOW, REPO_ROOT } from '../validate/support.js';
 
@@ -438,6 +440,99 @@ describe('cache invalidation and robustness', () => {
         message: expect.stringContaining('services/ratings.yaml changed'),
       }),
     );
+  });
+
+  /** The key of a spec file under temp.dir, as the working tree's loader makes it. */
+  const keyOf = (rel: string) => contentKey(readFileSync(join(temp.dir, rel)));
+  const portOf = (r: Awaited<ReturnType<typeof run>>, file: string) =>
+    (r.documents.find((d) => d.file === file)?.value as { spec: { port: number } }).spec.port;
+
+  it('leaves a rotten body out when it folds the pack, rather than giving it a new checksum', async () => {
+    await run(source(), await openParseCache(cacheDir()));
+    rotBody(pack(), keyOf('spec/services/ratings.yaml'), '9080', '9081');
+    // Another spec's run adds enough to fold the journal into the pack (journalMinBytes 0).
+    writeFiles(temp.dir, { 'other/mesh.yaml': `${MESH_YAML}# other\n` });
+    await run(dirSource(join(temp.dir, 'other')), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
+    const after = await openParseCache(cacheDir());
+    const result = await run(source(), after);
+    expect(portOf(result, 'services/ratings.yaml')).toBe(9080);
+    expect(result).toEqual(await run(source()));
+    expect(after.stats).toMatchObject({ hits: 2, misses: 1 });
+  });
+
+  it('parses again a rotten body whose entry another path made, diagnostics and all', async () => {
+    // The same bytes under two paths, with a loader warning (MC1012) naming the first one's path.
+    const legacy = SERVICE_YAML.replace(
+      'metadata: { name: reviews }',
+      'metadata: { name: legacy, labels: { team: !custom edge } }',
+    );
+    writeFiles(temp.dir, {
+      'b/mesh.yaml': MESH_YAML,
+      'b/legacy.yaml': legacy,
+      'spec/services/legacy.yaml': legacy,
+    });
+    await run(dirSource(join(temp.dir, 'b')), await openParseCache(cacheDir()));
+    rotBody(pack(), keyOf('b/legacy.yaml'), '9080', '9081');
+    const cache = await openParseCache(cacheDir());
+    const result = await run(source(), cache);
+    expect(result.diagnostics.some((d) => d.code === 'MC1012' && d.file === 'services/legacy.yaml')).toBe(
+      true,
+    );
+    expect(portOf(result, 'services/legacy.yaml')).toBe(9080);
+    expect(result).toEqual(await run(source()));
+    expect(cache.stats.reparsed).toBe(1);
+  });
+
+  it('reads the files there again once, not for every body, after another process replaced them', async () => {
+    writeFiles(
+      temp.dir,
+      Object.fromEntries(
+        Array.from({ length: 60 }, (_, i) => [
+          `spec/services/s${i}.yaml`,
+          SERVICE_YAML.replace('reviews', `s${i}`),
+        ]),
+      ),
+    );
+    await run(source(), await openParseCache(cacheDir()));
+    const opened = await openParseCache(cacheDir());
+    const names = readdirSync(join(temp.dir, 'spec/services')).map((f) => `services/${f}`);
+    const entries = names.map((p) => opened.get(keyOf(`spec/${p}`), p)!);
+    // Another process folds new files (past an eighth of the pack) into a new pack, renamed over this one.
+    writeFiles(
+      temp.dir,
+      Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [`other/o${i}.yaml`, SERVICE_YAML.replace('reviews', `o${i}`)]),
+      ),
+    );
+    const inode = statSync(pack()).ino;
+    await run(dirSource(join(temp.dir, 'other')), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
+    expect(statSync(pack()).ino).not.toBe(inode);
+    for (const e of entries) expect(e.documents[0]!.value).toBeDefined();
+    expect(opened.stats).toMatchObject({ bodiesRead: names.length, reopened: 1 });
+    expect(opened.stats.reparsed).toBeUndefined();
+  });
+
+  it('keeps what another process folded into the pack meanwhile when it folds its own', async () => {
+    writeFiles(temp.dir, {
+      'c/mesh.yaml': `${MESH_YAML}# c\n`,
+      'e/mesh.yaml': `${MESH_YAML}# e\n`,
+      'e/x.yaml': SERVICE_YAML.replace('reviews', 'x'),
+    });
+    await run(source(), await openParseCache(cacheDir()));
+    // This process opens the cache and learns c's file; another folds e's files meanwhile.
+    const ours = await openParseCache(cacheDir(), { journalMinBytes: 0 });
+    await loadSpec(dirSource(join(temp.dir, 'c')), { cache: ours, threads: 0 });
+    await run(dirSource(join(temp.dir, 'e')), await openParseCache(cacheDir(), { journalMinBytes: 0 }));
+    await ours.flush();
+    for (const [dir, files] of [
+      ['spec', 3],
+      ['c', 1],
+      ['e', 2],
+    ] as const) {
+      const warm = await openParseCache(cacheDir());
+      await run(dirSource(join(temp.dir, dir)), warm);
+      expect(warm.stats, dir).toMatchObject({ hits: files, misses: 0 });
+    }
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {

@@ -11,6 +11,12 @@ export interface CliCheckedSpec {
   readonly checked: CheckedSpec;
   /** The cache directory in use (compile keeps its fingerprints there); undefined with --no-cache. */
   readonly cacheDir: string | undefined;
+  /**
+   * Writes what the parse cache learnt after checkSpec's own flush: a document read later (by compile
+   * or report) whose cached body could not be read back was parsed again, and this keeps that parse
+   * (parse-cache.ts). A command calls it once it has read the spec's documents; cheap when nothing is new.
+   */
+  flushCache(): Promise<void>;
 }
 
 export async function checkSpecFromArgs(
@@ -36,5 +42,5 @@ export async function checkSpecFromArgs(
     ...(cache ? { cache } : {}),
     ...(overrides.validate ? { validate: overrides.validate } : {}),
   });
-  return { source, checked, cacheDir };
+  return { source, checked, cacheDir, flushCache: async () => cache?.flush() };
 }

@@ -111,7 +111,7 @@ async function runCompile(
     return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
 
   progress.status('validating the spec');
-  const { source, checked, cacheDir } = await checkSpecFromArgs(values, positionals, ctx);
+  const { source, checked, cacheDir, flushCache } = await checkSpecFromArgs(values, positionals, ctx);
   const rootDir = await source.rootDir();
   const specReport = () =>
     renderReport(
@@ -151,6 +151,7 @@ async function runCompile(
       : {}),
   });
   progress.clear();
+  await flushCache();
   if (result.replacedLock)
     io.stderr.write(`meshc compile: note: ${describeReplacedLock(result.replacedLock)}\n`);
   if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);

@@ -97,6 +97,8 @@ Exit status:
       const headBundles = compileSide(headSpec, { commit: head.info.commit, published: baseBundles });
       diff = diffPlans(baseBundles, headBundles, { retryStormThreshold: args.threshold });
     }
+    // Parses made again while the sides were compiled (parse-cache.ts) are kept for the next run.
+    await cache?.flush();
     const report = buildPlanReport({
       base: base.info,
       head: head.info,

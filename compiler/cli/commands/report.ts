@@ -41,7 +41,7 @@ Exit status:
   async run({ values, positionals }, { io, overrides, version }) {
     const out = values['out'];
     if (typeof out !== 'string' || out === '') throw new UsageError('--out FILE.html is required');
-    const { source, checked } = await checkSpecFromArgs(values, positionals, { io, overrides });
+    const { source, checked, flushCache } = await checkSpecFromArgs(values, positionals, { io, overrides });
     const specReport = async () =>
       renderReport(
         {
@@ -69,6 +69,7 @@ Exit status:
       diagnostics: checked.diagnostics,
       version,
     });
+    await flushCache();
     await writeReportFile(resolve(io.cwd, out), out, html);
     const { services, routes } = checked.summary;
     io.stdout.write(`meshc report: wrote ${out} (${services} services, ${routes} routes)\n`);
