@@ -151,6 +151,8 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
   phaseEnds('parse cache read');
   const used = new Map<string, number>(); // key -> last used, for entries of the packs read now
   const added = new Map<string, ParsedFile>();
+  /** Keys of `added` a flush of this run wrote: the files hold them now, and a later flush adds only the rest. */
+  const written = new Set<string>();
   /** Entries were added since the last flush. */
   let unwritten = false;
   const fileStamps = openFileStamps(join(dir, FILE_STAMPS_FILE), stamp, now);
@@ -173,8 +175,41 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
     current,
     readd(key, parsed) {
       added.set(key, parsed);
+      written.delete(key);
       unwritten = true;
     },
+  };
+
+  /**
+   * Writes `fresh` into the journal, or folds everything into a new pack, on top of the files as they
+   * are now: those read at open if unchanged, else read again, and files made since open too (another
+   * meshc's, or this run's earlier flush). Tried again when another writer replaced a file between
+   * reading it and copying its bodies; false when it never got a consistent view (nothing written).
+   */
+  const writePacks = (fresh: ReadonlyMap<string, readonly [Uint8Array, Uint8Array]>): boolean => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const journalNow = journal
+        ? asItIsNow(journal, stamp)
+        : readPackQuietly(join(dir, JOURNAL_FILE), stamp);
+      const oldNow = old ? asItIsNow(old, stamp) : readPackQuietly(join(dir, PACK_FILE), stamp);
+      let journalBytes = journalNow?.size ?? 0;
+      for (const [head, body] of fresh.values()) journalBytes += head.length + body.length;
+      const room = oldNow ? Math.max(journalMinBytes, oldNow.size * JOURNAL_SHARE) : 0;
+      if (oldNow && journalBytes <= room && oldNow.size + journalBytes <= maxBytes) {
+        // The pack stays as it is (its "last used" times too: they only order what a full pack drops).
+        const pieces = buildPack(stamp, journalNow ? [journalNow] : [], used, fresh, now(), Infinity);
+        if (!pieces) continue;
+        replaceCacheFile(join(dir, JOURNAL_FILE), pieces);
+        return true;
+      }
+      const olds = [journalNow, oldNow].filter((p): p is LoadedPack => p !== undefined);
+      const pieces = buildPack(stamp, olds, used, fresh, now(), maxBytes);
+      if (!pieces) continue;
+      replaceCacheFile(join(dir, PACK_FILE), pieces);
+      rmSync(join(dir, JOURNAL_FILE), { force: true });
+      return true;
+    }
+    return false;
   };
 
   return {
@@ -216,31 +251,18 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
       fileStamps.flush();
       if (!unwritten) return;
       unwritten = false;
-      const fresh = new Map(
-        [...added].map(([key, parsed]) => [key, entryParts(encodeEntry(parsed))] as const),
-      );
+      const fresh = new Map<string, readonly [Uint8Array, Uint8Array]>();
+      for (const [key, parsed] of added) {
+        if (!written.has(key)) fresh.set(key, entryParts(encodeEntry(parsed)));
+      }
+      if (fresh.size === 0) return;
       try {
-        // What another meshc wrote since this one opened the files is kept: a file replaced meanwhile
-        // is read again, and this run's entries are added to what it holds now.
-        const journalNow = journal && asItIsNow(journal, stamp);
-        const oldNow = old && asItIsNow(old, stamp);
-        let journalBytes = journalNow?.size ?? 0;
-        for (const [head, body] of fresh.values()) journalBytes += head.length + body.length;
-        const room = oldNow ? Math.max(journalMinBytes, oldNow.size * JOURNAL_SHARE) : 0;
-        if (oldNow && journalBytes <= room && oldNow.size + journalBytes <= maxBytes) {
-          // The pack stays as it is (its "last used" times too: they only order what a full pack drops).
-          replaceCacheFile(
-            join(dir, JOURNAL_FILE),
-            buildPack(stamp, journalNow ? [journalNow] : [], used, fresh, now(), Infinity),
-          );
-          return;
-        }
-        const olds = [journalNow, oldNow].filter((p): p is LoadedPack => p !== undefined);
-        replaceCacheFile(join(dir, PACK_FILE), buildPack(stamp, olds, used, fresh, now(), maxBytes));
-        rmSync(join(dir, JOURNAL_FILE), { force: true });
+        if (writePacks(fresh)) for (const key of fresh.keys()) written.add(key);
       } catch {
         // A read-only or full cache directory costs speed, never correctness.
       }
+      // The files may be other files now: a body is read from them as they are.
+      reopened = undefined;
     },
   };
 }
@@ -381,28 +403,40 @@ function readPack(file: string, stamp: string): LoadedPack | undefined {
 
 /**
  * The body of `key`'s entry, checked against its CRC-32: from the file `pack` was opened from, while it
- * is that file; else from the files of the cache directory as they are now (another meshc, or this
- * run's flush, replaced it: the journal may be gone into the pack, the pack rewritten), read once and
- * kept. The same key and parse format give the same body (the key names the content), so an entry
- * there of the same length is the one asked for. Undefined when none has it whole.
+ * is that file (or from its bodies read before it was replaced); else from the files of the cache
+ * directory as they are now (another meshc, or this run's flush, replaced it: the journal may be gone
+ * into the pack, the pack rewritten), read once and kept until one of them is replaced too. The same
+ * key and parse format give the same body (the key names the content; an entry's diagnostics, which
+ * name a path, move its alignment and so its length), so an entry there of the same length is the one
+ * asked for. Undefined when none has it whole, or when `pack` is still its file and the body does not
+ * check (rotten on disk: the file is parsed again).
  */
 function bodyOf(cache: LazyContext, pack: LoadedPack, key: string, entry: PackEntry): Buffer | undefined {
-  if (!pack.stale) {
+  if (pack.bodies || !pack.stale) {
     const body = readBody(pack, entry);
     if (body) return body;
+    if (!pack.stale) return undefined;
   }
-  for (const there of cache.current()) {
-    const found = there.entries.get(key);
-    if (found?.bodyLength !== entry.bodyLength) continue;
-    const body = readBody(there, found);
-    if (body) return body;
+  // Twice at most: a file read again may itself be replaced before its body is read.
+  for (let round = 0; round < 2; round++) {
+    let replaced = false;
+    for (const there of cache.current()) {
+      const found = there.entries.get(key);
+      if (found?.bodyLength !== entry.bodyLength) continue;
+      const body = readBody(there, found);
+      if (body) return body;
+      replaced ||= there.stale === true;
+    }
+    if (!replaced) break;
   }
   return undefined;
 }
 
 function readBody(pack: LoadedPack, entry: PackEntry): Buffer | undefined {
   try {
-    if (!pack.bodies && pack.reads >= SINGLE_READS) pack.bodies = readBodies(pack, 0, pack.bodiesLength);
+    if (!pack.bodies && !pack.stale && pack.reads >= SINGLE_READS) {
+      pack.bodies = readBodies(pack, 0, pack.bodiesLength);
+    }
     const body = pack.bodies
       ? pack.bodies.subarray(entry.bodyStart, entry.bodyStart + entry.bodyLength)
       : readBodies(pack, entry.bodyStart, entry.bodyLength);
@@ -528,8 +562,8 @@ class PackedBody implements EntryBody {
 /**
  * Entries used or added now first, then the most recently used others, up to `maxBytes`. Returned as
  * the pieces of the file, never joined: at 10,000 files the pack is ~40 MB, and joining it was once
- * the peak of a cold validate's memory. An old pack's bodies are read whole here; one whose file was
- * replaced since it was opened gives nothing (its entries are in the newer file).
+ * the peak of a cold validate's memory. An old pack's bodies are read whole here; undefined when one
+ * of them was replaced since it was read (its entries are in the newer file, which the caller reads).
  */
 function buildPack(
   stamp: string,
@@ -538,7 +572,7 @@ function buildPack(
   added: ReadonlyMap<string, readonly [Uint8Array, Uint8Array]>,
   now: number,
   maxBytes: number,
-): Uint8Array[] {
+): Uint8Array[] | undefined {
   const candidates: {
     key: string;
     head: Uint8Array;
@@ -555,7 +589,8 @@ function buildPack(
   // `olds` in order of precedence (the journal before the pack): an entry is taken once.
   for (const old of olds) {
     const bodies = (old.bodies ??= readBodies(old, 0, old.bodiesLength));
-    if (!bodies) continue;
+    // Replaced since it was read: the caller reads the files again rather than lose this one's entries.
+    if (!bodies) return undefined;
     for (const [key, at] of old.entries) {
       if (seen.has(key)) continue;
       const body = bodies.subarray(at.bodyStart, at.bodyStart + at.bodyLength);

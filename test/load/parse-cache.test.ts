@@ -2,7 +2,7 @@
 // file:line:col, messages, related places) and documents of an uncached run; a corrupt, foreign or
 // unwritable cache is ignored and rebuilt; an edited file misses; the pack stays within its bound; a
 // run that parsed a few files adds them in a journal, which the pack takes in when it grows.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -404,6 +404,8 @@ describe('cache invalidation and robustness', () => {
     const spoilt = await openParseCache(cacheDir());
     expect(await run(source(), spoilt)).toEqual(await run(source()));
     expect(spoilt.stats).toMatchObject({ hits: 3, misses: 0, reparsed: 1 });
+    // The file was not replaced: nothing is read again before the file is parsed.
+    expect(spoilt.stats.reopened).toBeUndefined();
     const next = await openParseCache(cacheDir());
     expect(await run(source(), next)).toEqual(await run(source()));
     expect(next.stats).toMatchObject({ hits: 3, misses: 0 });
@@ -533,6 +535,86 @@ describe('cache invalidation and robustness', () => {
       await run(dirSource(join(temp.dir, dir)), warm);
       expect(warm.stats, dir).toMatchObject({ hits: files, misses: 0 });
     }
+  });
+
+  /** `n` service files `<prefix>0.yaml`... under `dir` (relative to temp.dir), each of its own content. */
+  const services = (dir: string, prefix: string, n: number) =>
+    writeFiles(
+      temp.dir,
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `${dir}/${prefix}${i}.yaml`,
+          SERVICE_YAML.replace('reviews', `${prefix}${i}`),
+        ]),
+      ),
+    );
+  /** A warm run of `dir`: its stats. */
+  const warmStats = async (dir: string) => {
+    const cache = await openParseCache(cacheDir());
+    await run(dirSource(join(temp.dir, dir)), cache);
+    return cache.stats;
+  };
+
+  it('keeps a pack another process made after this one opened an empty cache', async () => {
+    writeFiles(temp.dir, { 'c/mesh.yaml': `${MESH_YAML}# c\n` });
+    const cold = await openParseCache(cacheDir());
+    await loadSpec(dirSource(join(temp.dir, 'c')), { cache: cold, threads: 0 });
+    await run(source(), await openParseCache(cacheDir()));
+    await cold.flush();
+    expect(await warmStats('spec')).toMatchObject({ hits: 3, misses: 0 });
+    expect(await warmStats('c')).toMatchObject({ hits: 1, misses: 0 });
+  });
+
+  it('keeps a journal another process made after this one opened a pack without one', async () => {
+    writeFiles(temp.dir, { 'c/mesh.yaml': `${MESH_YAML}# c\n`, 'y/mesh.yaml': `${MESH_YAML}# y\n` });
+    await run(source(), await openParseCache(cacheDir()));
+    expect(existsSync(join(cacheDir(), JOURNAL_FILE))).toBe(false);
+    const ours = await openParseCache(cacheDir());
+    await loadSpec(dirSource(join(temp.dir, 'c')), { cache: ours, threads: 0 });
+    await run(dirSource(join(temp.dir, 'y')), await openParseCache(cacheDir()));
+    expect(existsSync(join(cacheDir(), JOURNAL_FILE))).toBe(true);
+    await ours.flush();
+    expect(await warmStats('y')).toMatchObject({ hits: 1, misses: 0 });
+    expect(await warmStats('c')).toMatchObject({ hits: 1, misses: 0 });
+    expect(await warmStats('spec')).toMatchObject({ hits: 3, misses: 0 });
+  });
+
+  it('follows a journal replaced twice while it reads, without parsing again', async () => {
+    services('spec/services', 's', 2);
+    await run(source(), await openParseCache(cacheDir()));
+    // s0 and s1 edited: their entries go into a journal.
+    for (const i of [0, 1])
+      writeFiles(temp.dir, {
+        [`spec/services/s${i}.yaml`]: SERVICE_YAML.replace('reviews', `s${i}`) + '# edited\n',
+      });
+    await run(source(), await openParseCache(cacheDir()));
+    const ours = await openParseCache(cacheDir());
+    const [s0, s1] = [0, 1].map((i) => ours.get(keyOf(`spec/services/s${i}.yaml`), `services/s${i}.yaml`)!);
+    // Another process adds a file to the journal (replacing it), this one reads s0; then again for s1.
+    services('x', 'a', 1);
+    await run(dirSource(join(temp.dir, 'x')), await openParseCache(cacheDir()));
+    expect((s0!.documents[0]!.value as { metadata: { name: string } }).metadata.name).toBe('s0');
+    services('x', 'b', 1);
+    await run(dirSource(join(temp.dir, 'x')), await openParseCache(cacheDir()));
+    expect((s1!.documents[0]!.value as { metadata: { name: string } }).metadata.name).toBe('s1');
+    expect(ours.stats).toMatchObject({ bodiesRead: 2, reopened: 2 });
+    expect(ours.stats.reparsed).toBeUndefined();
+  });
+
+  it('writes only what is new at a second flush of one run: no fold of what the first wrote', async () => {
+    services('spec/services', 's', 40);
+    writeFiles(temp.dir, { 'x/mesh.yaml': `${MESH_YAML}# x\n` });
+    const cache = await openParseCache(cacheDir());
+    await loadSpec(source(), { cache, threads: 0 });
+    await cache.flush();
+    const inode = statSync(pack()).ino;
+    await loadSpec(dirSource(join(temp.dir, 'x')), { cache, threads: 0 });
+    await cache.flush();
+    expect(statSync(pack()).ino).toBe(inode);
+    // The journal holds x's one file, not again the 43 the pack holds.
+    expect(statSync(join(cacheDir(), JOURNAL_FILE)).size).toBeLessThan(statSync(pack()).size / 8);
+    expect(await warmStats('spec')).toMatchObject({ hits: 43, misses: 0 });
+    expect(await warmStats('x')).toMatchObject({ hits: 1, misses: 0 });
   });
 
   it('keys files read from a git ref by their blob id, with the working tree result', async () => {
