@@ -203,7 +203,9 @@ export async function openParseCache(dir: string, options: ParseCacheOptions = {
         return true;
       }
       const olds = [journalNow, oldNow].filter((p): p is LoadedPack => p !== undefined);
-      const pieces = buildPack(stamp, olds, used, fresh, now(), maxBytes);
+      // Filled to 7/8 of the bound, so that the journal has room: a pack filled to the bound was
+      // rewritten whole by every later run that parsed one file.
+      const pieces = buildPack(stamp, olds, used, fresh, now(), maxBytes * (1 - JOURNAL_SHARE));
       if (!pieces) continue;
       replaceCacheFile(join(dir, PACK_FILE), pieces);
       rmSync(join(dir, JOURNAL_FILE), { force: true });
@@ -610,10 +612,12 @@ function buildPack(
   }
   candidates.sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsed - a.lastUsed);
   const kept: typeof candidates = [];
-  let size = 0;
+  // The prefix and the index's fixed text, then per entry its index row (and a comma), head and body.
+  let size = PREFIX + Buffer.byteLength(JSON.stringify({ stamp, entries: [] }));
   for (const c of candidates) {
-    // ~100 bytes of index per entry on top of its head and body.
-    const bytes = c.head.length + c.body.length + 100;
+    const row =
+      Buffer.byteLength(JSON.stringify([c.key, c.head.length, c.body.length, c.lastUsed, c.crc])) + 1;
+    const bytes = row + c.head.length + c.body.length;
     if (size + bytes > maxBytes) break;
     size += bytes;
     kept.push(c);

@@ -327,6 +327,31 @@ describe('cache invalidation and robustness', () => {
     expect(other.stats).toMatchObject({ hits: 1, misses: 0 });
   });
 
+  it('leaves a full pack room for its journal: one-file changes do not rewrite it, nor pass the bound', async () => {
+    services('spec/services', 's', 40);
+    await run(source(), await openParseCache(cacheDir()));
+    const bound = Math.floor(statSync(pack()).size * 0.9);
+    // Past the bound: this run folds, dropping the least recently used entries.
+    services('more', 'm', 10);
+    await run(dirSource(join(temp.dir, 'more')), await openParseCache(cacheDir(), { maxBytes: bound }));
+    expect(statSync(pack()).size).toBeLessThanOrEqual(bound);
+    // Then one new file at a time, a journal from the first byte (journalMinBytes 0: its room is an
+    // eighth of the pack): the pack is rewritten once the journal is full, not for every file.
+    let inode = statSync(pack()).ino;
+    let rewrites = 0;
+    for (let i = 0; i < 6; i++) {
+      writeFiles(temp.dir, { [`one${i}/mesh.yaml`]: `${MESH_YAML}# one ${i}\n` });
+      const cache = await openParseCache(cacheDir(), { maxBytes: bound, journalMinBytes: 0 });
+      await run(dirSource(join(temp.dir, `one${i}`)), cache);
+      if (statSync(pack()).ino !== inode) rewrites++;
+      inode = statSync(pack()).ino;
+      const journal = join(cacheDir(), JOURNAL_FILE);
+      const journalSize = existsSync(journal) ? statSync(journal).size : 0;
+      expect(statSync(pack()).size + journalSize, `run ${i}`).toBeLessThanOrEqual(bound);
+    }
+    expect(rewrites).toBeLessThanOrEqual(1);
+  });
+
   it('adds an edited file in the journal, leaving the pack untouched, and hits it on the next run', async () => {
     await run(source(), await openParseCache(cacheDir()));
     const packBefore = readFileSync(pack());
