@@ -9,7 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { readCacheFile, replaceCacheFile } from './cache-file.js';
+import { readCacheFile, replaceCacheFile, STALE_SHARE } from './cache-file.js';
 
 const BATCH_TAG = 0x31425046; // 'FPB1' read as a little-endian u32
 const BATCH_HEAD = 16;
@@ -69,8 +69,38 @@ function float64s(bytes: Buffer, start: number, count: number): Float64Array {
   return new Float64Array(bytes.buffer.slice(offset, offset + count * 8));
 }
 
+/** A batch's parts, and how many entries its JSON holds. */
+export interface BatchOf {
+  readonly count: number;
+  parts(): [json: unknown, numbers: Float64Array];
+}
+
+/**
+ * Saves what a run learnt into a batch file its reader found holding `stored` entries (`whole`: every
+ * byte of it read as batches). While at most STALE_SHARE of the file's entries would then be stale
+ * (replaced by later entries, or of things gone: all but the `live` ones), the `added` entries are
+ * appended as one batch, and nothing is written when there are none; otherwise the file is replaced
+ * by one batch of the live entries. A file with bytes that are not batches (a torn append) gets no
+ * append, as what follows them would never be read. What it did, or 'failed' (a cache that cannot be
+ * written costs speed only; a failed append may leave a torn batch, so the caller's next save replaces).
+ */
+export function saveBatches(
+  path: string,
+  format: string,
+  file: { readonly stored: number; readonly whole: boolean },
+  added: BatchOf,
+  live: BatchOf,
+): 'kept' | 'appended' | 'replaced' | 'failed' {
+  const after = file.stored + added.count;
+  if (after - live.count <= after * STALE_SHARE && (file.whole || added.count === 0)) {
+    if (added.count === 0) return 'kept';
+    return appendBatch(path, ...added.parts()) ? 'appended' : 'failed';
+  }
+  return replaceWithBatch(path, format, ...live.parts()) ? 'replaced' : 'failed';
+}
+
 /** Appends one batch; false when it cannot (the file may then end in a torn batch, which readers skip). */
-export function appendBatch(path: string, json: unknown, numbers: Float64Array): boolean {
+function appendBatch(path: string, json: unknown, numbers: Float64Array): boolean {
   try {
     appendFileSync(path, batchOf(json, numbers));
     return true;
@@ -80,12 +110,7 @@ export function appendBatch(path: string, json: unknown, numbers: Float64Array):
 }
 
 /** Replaces the file (temp + rename) with the format line and one batch; false when it cannot. */
-export function replaceWithBatch(
-  path: string,
-  format: string,
-  json: unknown,
-  numbers: Float64Array,
-): boolean {
+function replaceWithBatch(path: string, format: string, json: unknown, numbers: Float64Array): boolean {
   try {
     replaceCacheFile(path, [formatLine(format), batchOf(json, numbers)]);
     return true;

@@ -115,10 +115,21 @@ export function entryParts(bytes: Uint8Array): [head: Uint8Array, body: Uint8Arr
   return [bytes.subarray(0, headerEnd), bytes.subarray(headerEnd)];
 }
 
+/** The diagnostics a JSON entry's head holds (its header's, whichever file's path they name); none when it holds none. */
+export function headDiagnostics(head: Uint8Array): Diagnostic[] {
+  try {
+    const header = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1', JSON_HEADER);
+    const diagnostics = (JSON.parse(header) as { diagnostics?: unknown }).diagnostics;
+    return Array.isArray(diagnostics) && diagnostics.every(isDiagnostic) ? (diagnostics as Diagnostic[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Where an entry's body comes from when first needed: read() gives it, or throws (which reaches the
- * document's reader). An object, not a closure: the parse cache makes one per entry it opens, and a
- * class instance is about half of a closure and its context.
+ * document's reader). An object, not a closure: the parse cache makes one per entry it opens, and
+ * passes no closure per entry.
  */
 export interface EntryBody {
   read(): Buffer;

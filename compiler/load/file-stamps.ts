@@ -7,8 +7,7 @@
 // at all (git's "racily clean"): a second edit within the same clock tick as the first would leave
 // the same stamp on other bytes. The file holds about one spec's stamps (openFileStamps says how).
 // See docs/decisions/0005-parse-cache.md.
-import { appendBatch, readBatchFile, replaceWithBatch } from '../batch-file.js';
-import { STALE_SHARE } from '../cache-file.js';
+import { readBatchFile, saveBatches } from '../batch-file.js';
 
 /** Name of the stamps file inside the cache directory. */
 export const FILE_STAMPS_FILE = 'file-stamps.bin';
@@ -98,24 +97,32 @@ export function openFileStamps(path: string, stamp: string, now: () => number): 
       learnt.set(stat.id, { key, numbers: Float64Array.of(stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino) });
     },
     flush() {
-      let live = learnt.size;
-      for (const id of seen.keys()) if (!learnt.has(id)) live++;
-      const after = stored + learnt.size;
-      if (after - live <= after * STALE_SHARE && (whole || learnt.size === 0)) {
-        if (learnt.size === 0) return;
-        // A failed append may have left part of a batch: the next flush replaces the file.
-        if (!appendBatch(path, ...batchOf(learnt))) {
-          whole = false;
-          return;
-        }
-        stored = after;
-      } else {
-        const current = new Map<string, { key: string; numbers: Float64Array }>();
+      let liveCount = learnt.size;
+      for (const id of seen.keys()) if (!learnt.has(id)) liveCount++;
+      /** This run's stamps: those it matched, and those it learnt (built only for a rewrite). */
+      const live = () => {
+        const all = new Map<string, { key: string; numbers: Float64Array }>();
         for (const [id, k] of seen)
-          current.set(id, { key: k.key, numbers: k.numbers.subarray(k.at, k.at + WIDTH) });
-        for (const [id, l] of learnt) current.set(id, l);
-        if (!replaceWithBatch(path, format, ...batchOf(current))) return;
-        stored = current.size;
+          all.set(id, { key: k.key, numbers: k.numbers.subarray(k.at, k.at + WIDTH) });
+        for (const [id, l] of learnt) all.set(id, l);
+        return all;
+      };
+      const done = saveBatches(
+        path,
+        format,
+        { stored, whole },
+        { count: learnt.size, parts: () => batchOf(learnt) },
+        { count: liveCount, parts: () => batchOf(live()) },
+      );
+      if (done === 'kept') return;
+      if (done === 'failed') {
+        // A failed append may have left part of a batch: the next flush replaces the file.
+        whole = false;
+        return;
+      }
+      if (done === 'appended') stored += learnt.size;
+      else {
+        stored = liveCount;
         whole = true;
       }
       // What was written is now what the file holds for these files.

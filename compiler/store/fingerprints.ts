@@ -13,8 +13,7 @@
 // rollout` recompiles the services it touched.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join, sep } from 'node:path';
-import { appendBatch, readBatchFile, replaceWithBatch } from '../batch-file.js';
-import { STALE_SHARE } from '../cache-file.js';
+import { readBatchFile, saveBatches } from '../batch-file.js';
 import { BUNDLE_FORMAT, sha256Hex } from '../../schema/store-format.js';
 import { buildIdentity } from '../cli/version.js';
 import { lstatMatches, statIfReachable } from '../stat-numbers.js';
@@ -229,12 +228,10 @@ function storeBase(outDir: string): string {
 
 /**
  * Saves what the next compile may trust: `current`, every service's entry now (kept or written),
- * where `added` are those to write (the services compiled now). When the file holds few entries
- * besides the current ones (STALE_SHARE), the added ones are appended as one batch, and nothing is
- * written when none were; otherwise the file is replaced (temp + rename) by one batch of `current`.
- * Appending writes a few KB where a rewrite wrote the whole file (on ext4 a rename over an existing
- * file also starts writing its blocks at once, decision 0007). A cache that cannot be written is
- * skipped silently.
+ * where `added` are those to write (the services compiled now): appended as one batch while few
+ * entries are stale, else the file replaced by `current` (batch-file.ts, saveBatches). Appending
+ * writes a few KB where a rewrite wrote the whole file (on ext4 a rename over an existing file also
+ * starts writing its blocks at once, decision 0007).
  */
 export function writeFingerprints(
   file: string,
@@ -242,15 +239,13 @@ export function writeFingerprints(
   current: ReadonlyMap<string, FingerprintEntry>,
   added: ReadonlySet<string>,
 ): void {
-  // After an append the file would hold `after` entries, of which `current.size` are read; the rest
-  // were replaced by later batches or are of services gone from the spec. A file with bytes that
-  // are not batches (a torn append) is replaced: what was appended after them would never be read.
-  const after = previous.stored + added.size;
-  if (previous.whole && after - current.size <= after * STALE_SHARE) {
-    if (added.size > 0) appendBatch(file, ...batchOf([...added].map((name) => [name, current.get(name)!])));
-    return;
-  }
-  replaceWithBatch(file, FINGERPRINT_FORMAT, ...batchOf([...current]));
+  saveBatches(
+    file,
+    FINGERPRINT_FORMAT,
+    previous,
+    { count: added.size, parts: () => batchOf([...added].map((name) => [name, current.get(name)!])) },
+    { count: current.size, parts: () => batchOf([...current]) },
+  );
 }
 
 /** Entries as a batch holds them: their JSON, and their stamps end to end. */
