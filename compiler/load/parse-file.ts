@@ -64,8 +64,8 @@ export function parseSpecFile(file: SourceFile): ParsedFile {
       ),
     );
   }
-  for (const { index, doc } of stream.documents) {
-    const read = readDocument(file.path, { doc, lineCounter: stream.lineCounter }, diagnostics);
+  for (const { index, doc, hasAlias } of stream.documents) {
+    const read = readDocument(file.path, { doc, lineCounter: stream.lineCounter }, hasAlias, diagnostics);
     if (!read) continue;
     const outline = outlineOf(read.value);
     documents.push(outline ? { index, ...read, outline } : { index, ...read });
@@ -77,6 +77,7 @@ export function parseSpecFile(file: SourceFile): ParsedFile {
 function readDocument(
   file: string,
   { doc, lineCounter }: ParsedSource,
+  hasAlias: boolean,
   diagnostics: Diagnostic[],
 ): { value: Record<string, unknown>; positions: PositionIndex } | undefined {
   const problems = translateYamlProblems(doc, file, lineCounter);
@@ -91,7 +92,7 @@ function readDocument(
   let index: NodeIndex | undefined;
   const nodeIndex = () => (index ??= buildNodeIndex(file, { doc, lineCounter }));
   const locator = makeLocator(nodeIndex);
-  const badAlias = unexpandableAlias(doc);
+  const badAlias = hasAlias ? unexpandableAlias(doc) : undefined;
   if (badAlias) {
     diagnostics.push(
       makeDiagnostic('MC1001', { file, ...lineCounter.linePos(badAlias.offset) }, badAlias.message, {

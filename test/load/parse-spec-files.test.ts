@@ -82,6 +82,29 @@ describe('parseSpecFiles', () => {
     ]);
   });
 
+  it('sees an alias wherever it stands: keys, flow collections, the second document of a file', () => {
+    // The alias walk runs only where the token walk saw an alias (parse-yaml.ts): every spot an alias
+    // can take must be seen, or an unknown one would no longer be reported.
+    const places = [
+      `${SERVICE_YAML}  labels: { team: *nope }\n`,
+      `${SERVICE_YAML}  labels: [a, [b, *nope]]\n`,
+      `${SERVICE_YAML}  labels:\n    *nope : x\n`,
+      `${SERVICE_YAML}  labels:\n    ? *nope\n    : x\n`,
+      `${SERVICE_YAML}  labels: { *nope : x }\n`,
+      `${SERVICE_YAML}  labels:\n    - - - *nope\n`,
+      `${SERVICE_YAML}---\n${SERVICE_YAML.replace('reviews', 'second')}  timeout: *nope\n`,
+    ];
+    for (const text of places) {
+      expect(
+        parseOne(text).diagnostics.map((d) => [d.code, d.message]),
+        text,
+      ).toEqual([['MC1001', 'alias *nope names no anchor before it']]);
+    }
+    // A star in a quoted string, a comment or a plain scalar's middle is no alias.
+    const stars = `${SERVICE_YAML}  labels: { glob: "*nope", path: /a*b } # *nope\n`;
+    expect(parseOne(stars).diagnostics).toEqual([]);
+  });
+
   it('takes exactly 100 aliases and refuses 101, as MC1003 says ("more than 100")', () => {
     const aliases = (n: number) =>
       `${SERVICE_YAML}  labels: &l { team: a }\n  x: [${Array(n).fill('*l').join(', ')}]\n`;
