@@ -10,7 +10,7 @@ import { makeDiagnostic, positionOf } from './make-diagnostic.js';
 import { type DocumentOutline, outlineOf } from './outline.js';
 import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
-import { positionsOfTree } from './tree-positions.js';
+import { readTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
 import { firstAliasOffset, translateYamlProblems, unexpandableAlias } from './yaml-problems.js';
 
@@ -101,10 +101,12 @@ function readDocument(
     );
     return undefined;
   }
+  // One walk gives positions and, without aliases, the value (tree-positions.ts); else toJS expands it.
+  const tree = readTree(doc, lineCounter);
   let value: unknown;
   try {
     // yaml's count stops one short of ours: its limit throws at the limit, MC1003 says "more than".
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
+    value = tree && 'value' in tree ? tree.value : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
   } catch (error) {
     const offset = firstAliasOffset(doc);
     const pos = lineCounter.linePos(offset);
@@ -133,7 +135,7 @@ function readDocument(
     diagnostics.push(...headerProblems);
     return undefined;
   }
-  return { value, positions: positionsOfTree(doc, lineCounter) ?? positionsOf(nodeIndex()) };
+  return { value, positions: tree?.positions ?? positionsOf(nodeIndex()) };
 }
 
 function isEmptyRange(range: readonly number[] | null | undefined): boolean {

@@ -4,12 +4,27 @@
 // the generated mesh) and without a string per pointer. That path stays for the documents this walk
 // leaves to it: those with a mapping key that is not a string, where two keys can name one pointer
 // (`1:` and `"1":`), which the Map merges.
-import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+// The same walk builds the document's plain value, as yaml's toJS would (~24 ms of the same parse went
+// to toJS's own walk), where the document is plain: only plain mappings, lists and scalars of JSON's
+// kinds. An alias (toJS expands it, counting) or a node of another kind (`!!set`, `!!omap`, `!!binary`,
+// which yaml knows in every schema; a YAML 1.1 timestamp) leaves the value to toJS. A merge key
+// (`<<` in YAML 1.1) is not a string key, so its document is left to the Map and toJS whole.
+import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, YAMLMap, YAMLSeq } from 'yaml';
 import { escapePointerSegment, isEmptyScalarNode } from './locate-nodes.js';
 import { EMPTY_VALUE, HAS_KEY, narrow, type PositionIndex, STRIDE } from './positions.js';
 
-/** The document's positions, or undefined when a mapping key is not a string (see above). */
-export function positionsOfTree(doc: Document.Parsed, lineCounter: LineCounter): PositionIndex | undefined {
+/** What one walk of a document's tree gives: its positions, and its value when the document is plain. */
+export interface TreeReading {
+  readonly positions: PositionIndex;
+  /** Equal to `doc.toJS()`; absent when the document is not plain (see above). */
+  readonly value?: unknown;
+}
+
+/** Marks a walk given up: a mapping key is not a string. */
+const NOT_STRING_KEY: unique symbol = Symbol('not a string key');
+
+/** The document's positions and value, or undefined when a mapping key is not a string (see above). */
+export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeReading | undefined {
   const starts = lineCounter.lineStarts;
   const docStart = doc.range[0];
   let parents = new Int32Array(64);
@@ -18,6 +33,7 @@ export function positionsOfTree(doc: Document.Parsed, lineCounter: LineCounter):
   const segments: string[] = [];
   let count = 0;
   let textLength = 0;
+  let plain = true;
 
   /** Writes the line and column of `offset` at spans[at], spans[at + 1]: LineCounter.linePos, without its object. */
   const writePos = (at: number, offset: number): void => {
@@ -47,8 +63,11 @@ export function positionsOfTree(doc: Document.Parsed, lineCounter: LineCounter):
     writePos(at + 2, range ? Math.max(start, range[1]) : start);
   };
 
-  /** Adds `node` and what is under it in document order; false when a key is not a string. */
-  const visit = (node: Node | null, key: Node | null, parent: number, segment: string): boolean => {
+  /**
+   * Adds `node` and what is under it in document order; gives its value (meaningless once `plain` is
+   * false), or NOT_STRING_KEY when a key is not a string.
+   */
+  const visit = (node: Node | null, key: Node | null, parent: number, segment: string): unknown => {
     const i = count++;
     if (count > parents.length) {
       parents = grow(parents);
@@ -64,28 +83,53 @@ export function positionsOfTree(doc: Document.Parsed, lineCounter: LineCounter):
     if (key) writeSpan(at + 4, key);
     spans[at + 8] = (isEmptyScalarNode(node) ? EMPTY_VALUE : 0) | (key ? HAS_KEY : 0);
     if (isMap(node)) {
+      if (node.constructor !== YAMLMap) plain = false;
+      const map: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        if (!isScalar(keyNode) || typeof keyNode.value !== 'string') return false;
-        if (!visit((pair.value as Node | null) ?? null, keyNode, i, escapePointerSegment(keyNode.value))) {
-          return false;
-        }
+        if (!isScalar(keyNode) || typeof keyNode.value !== 'string') return NOT_STRING_KEY;
+        const name = keyNode.value;
+        const value = visit((pair.value as Node | null) ?? null, keyNode, i, escapePointerSegment(name));
+        if (value === NOT_STRING_KEY) return value;
+        // As yaml's addPairToJSMap: a key the object has already (`__proto__`, `constructor`) is
+        // defined as its own, so it neither sets the prototype nor is lost.
+        if (name in map) {
+          Object.defineProperty(map, name, { value, writable: true, enumerable: true, configurable: true });
+        } else map[name] = value;
       }
-    } else if (isSeq(node)) {
-      const items = node.items as (Node | null)[];
-      for (let j = 0; j < items.length; j++) if (!visit(items[j] ?? null, null, i, String(j))) return false;
+      return map;
     }
-    return true;
+    if (isSeq(node)) {
+      if (node.constructor !== YAMLSeq) plain = false;
+      const items = node.items as (Node | null)[];
+      const list: unknown[] = new Array(items.length);
+      for (let j = 0; j < items.length; j++) {
+        const value = visit(items[j] ?? null, null, i, String(j));
+        if (value === NOT_STRING_KEY) return value;
+        list[j] = value;
+      }
+      return list;
+    }
+    if (isScalar(node)) {
+      const value = node.value;
+      if (typeof value === 'object' && value !== null) plain = false;
+      return value;
+    }
+    // An alias, or what only a tagged collection holds (an omap's pairs).
+    if (node) plain = false;
+    return null;
   };
 
-  if (!visit((doc.contents as Node | null) ?? null, null, -1, '')) return undefined;
-  return {
+  const value = visit((doc.contents as Node | null) ?? null, null, -1, '');
+  if (value === NOT_STRING_KEY) return undefined;
+  const positions: PositionIndex = {
     // Copies of the used part: a view would carry the whole grown buffer into the cache and to threads.
     parents: narrow(parents.slice(0, count), 1),
     segmentText: segments.join(''),
     segmentEnds: narrow(segmentEnds.slice(0, count), 0),
     spans: narrow(spans.slice(0, count * STRIDE), 0),
   };
+  return plain ? { positions, value } : { positions };
 }
 
 function grow(numbers: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
