@@ -7,8 +7,9 @@
 // The same walk builds the document's plain value, as yaml's toJS would (~24 ms of the same parse went
 // to toJS's own walk), where the document is plain: only plain mappings, lists and scalars of JSON's
 // kinds. An alias (toJS expands it, counting) or a node of another kind (`!!set`, `!!omap`, `!!binary`,
-// which yaml knows in every schema; a YAML 1.1 timestamp) leaves the value to toJS. A merge key
-// (`<<` in YAML 1.1) is not a string key, so its document is left to the Map and toJS whole.
+// which yaml knows in every schema; a YAML 1.1 timestamp; `!!merge`'s symbol) leaves the value to
+// toJS, and so does a `<<` key, which YAML 1.1 merges even when a tag made it a string. An untagged
+// merge key is not a string key, so its document is left to the Map and toJS whole.
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, YAMLMap, YAMLSeq } from 'yaml';
 import { escapePointerSegment, isEmptyScalarNode } from './locate-nodes.js';
 import { EMPTY_VALUE, HAS_KEY, narrow, type PositionIndex, STRIDE } from './positions.js';
@@ -89,6 +90,8 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
         const keyNode = pair.key as Node | null;
         if (!isScalar(keyNode) || typeof keyNode.value !== 'string') return NOT_STRING_KEY;
         const name = keyNode.value;
+        // Under YAML 1.1 an unquoted `<<` merges even when a tag made it a string (`!!str <<:`, `! <<:`).
+        if (name === '<<') plain = false;
         const value = visit((pair.value as Node | null) ?? null, keyNode, i, escapePointerSegment(name));
         if (value === NOT_STRING_KEY) return value;
         // As yaml's addPairToJSMap: a key the object has already (`__proto__`, `constructor`) is
@@ -112,7 +115,13 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
     }
     if (isScalar(node)) {
       const value = node.value;
-      if (typeof value === 'object' && value !== null) plain = false;
+      if (
+        value !== null &&
+        typeof value !== 'string' &&
+        typeof value !== 'number' &&
+        typeof value !== 'boolean'
+      )
+        plain = false;
       return value;
     }
     // An alias, or what only a tagged collection holds (an omap's pairs).

@@ -160,6 +160,11 @@ describe('the value from the same walk (tree-positions.ts)', () => {
     'binary: !!binary aGVsbG8=\n',
     '%YAML 1.1\n---\nwhen: 2001-12-14\nbase: &b { m: 1 }\nmerged: { <<: *b }\n',
     'a: &a [1]\nb: *a\n',
+    // Found by fuzzing: YAML 1.1 merges a `<<` key that a tag made a string, or fails on it.
+    '%YAML 1.1\n---\n!!str <<: {a: 1}\nb: 2\n',
+    '%YAML 1.1\n---\nb: 2\n! <<: {a: 1, b: 3}\n',
+    '%YAML 1.1\n---\n! <<:\n',
+    'a: !!merge x\n',
   ];
 
   it.each([...files, 'generated'])('equals toJS on %s', (path) => {
