@@ -12,7 +12,12 @@ import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
 import { readTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
-import { firstAliasOffset, translateYamlProblems, unexpandableAlias } from './yaml-problems.js';
+import {
+  firstAliasOffset,
+  symbolValueOffset,
+  translateYamlProblems,
+  unexpandableAlias,
+} from './yaml-problems.js';
 
 /** Aliases a document may expand in total; a legitimate spec uses a handful ("billion laughs" guard). */
 export const MAX_ALIAS_COUNT = 100;
@@ -119,6 +124,16 @@ function readDocument(
             { hint: 'aliases multiply when nested: write the values out, or alias fewer times' },
           )
         : makeDiagnostic('MC1001', locator.locate(''), `cannot read YAML document: ${messageOf(error)}`),
+    );
+    return undefined;
+  }
+  // A plain document's value holds only data (tree-positions.ts); another may hold a `!!merge` symbol.
+  const symbolAt = tree && 'value' in tree ? undefined : symbolValueOffset(doc);
+  if (symbolAt !== undefined) {
+    diagnostics.push(
+      makeDiagnostic('MC1001', { file, ...lineCounter.linePos(symbolAt) }, '`!!merge` tags a value', {
+        hint: 'only a `<<` key merges a mapping into another (YAML 1.1): remove the tag',
+      }),
     );
     return undefined;
   }

@@ -83,6 +83,23 @@ export function unexpandableAlias(doc: Document.Parsed): { offset: number; messa
   return found;
 }
 
+/**
+ * The first scalar whose value is not data: yaml makes a `!!merge`-tagged value (`x: !!merge y`) a
+ * symbol, which no later stage can take (the cache and the worker threads could not even copy it:
+ * meshc stopped with an internal error). Only a `<<` key merges; a tagged value is a mistake.
+ */
+export function symbolValueOffset(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'symbol') return undefined;
+      offset = node.range?.[0] ?? doc.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
 /** Where the document expands an alias: the first alias node, for "too many aliases". */
 export function firstAliasOffset(doc: Document.Parsed): number {
   let offset = doc.range[0];

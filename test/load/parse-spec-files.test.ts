@@ -105,6 +105,19 @@ describe('parseSpecFiles', () => {
     expect(parseOne(stars).diagnostics).toEqual([]);
   });
 
+  it('refuses a value tagged !!merge (MC1001), which yaml makes a symbol nothing after it can copy', () => {
+    // It stopped meshc with "internal error: Symbol(<<) could not be cloned" (exit 70).
+    const tagged = parseOne(`${SERVICE_YAML}  timeout: !!merge 5s\n`);
+    expect(tagged.diagnostics.map((d) => [d.code, d.line, d.col, d.message])).toEqual([
+      // At the tagged value itself (`5s`): yaml's node range starts after its tag.
+      ['MC1001', SERVICE_YAML.split('\n').length, 20, '`!!merge` tags a value'],
+    ]);
+    expect(tagged.documents).toEqual([]);
+    // Beside an alias too (the document whose value toJS makes).
+    const aliased = parseOne(`${SERVICE_YAML}  labels: &l { a: b }\n  other: *l\n  x: [!!merge y]\n`);
+    expect(aliased.diagnostics.map((d) => d.code)).toEqual(['MC1001']);
+  });
+
   it('takes exactly 100 aliases and refuses 101, as MC1003 says ("more than 100")', () => {
     const aliases = (n: number) =>
       `${SERVICE_YAML}  labels: &l { team: a }\n  x: [${Array(n).fill('*l').join(', ')}]\n`;
