@@ -29,7 +29,9 @@ export function parseYamlStream(text: string): YamlStream {
   const lineCounter = new LineCounter();
   const parser = new Parser(lineCounter.addNewLine);
   // uniqueKeys makes duplicate keys an error; merge keys stay off (YAML 1.2), so `<<` is a plain key.
-  const composer = new Composer({ uniqueKeys: true, strict: true });
+  // Silent: yaml would print a process warning of its own to the user's terminal (a mapping key that
+  // is a list or a mapping, "Set mapAsMap: true"); what is wrong with such a key, meshc reports.
+  const composer = new Composer({ uniqueKeys: true, strict: true, logLevel: 'silent' });
   const composed: Document.Parsed[] = [];
   const kept: { index: number; hasAlias: boolean }[] = [];
   const tooDeep: { index: number; offset: number }[] = [];

@@ -118,6 +118,22 @@ describe('parseSpecFiles', () => {
     expect(aliased.diagnostics.map((d) => d.code)).toEqual(['MC1001']);
   });
 
+  it('lets yaml print nothing for a mapping key that is a list (it printed a Node warning to stderr)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const keyed = parseOne(`${SERVICE_YAML}  labels:\n    ? [a, b]\n    : c\n`);
+      expect(keyed.diagnostics).toEqual([]);
+      expect(keyed.documents).toHaveLength(1);
+      // Process warnings are emitted on a later tick.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('takes exactly 100 aliases and refuses 101, as MC1003 says ("more than 100")', () => {
     const aliases = (n: number) =>
       `${SERVICE_YAML}  labels: &l { team: a }\n  x: [${Array(n).fill('*l').join(', ')}]\n`;
