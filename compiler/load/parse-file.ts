@@ -12,12 +12,7 @@ import { parseYamlStream } from './parse-yaml.js';
 import { type PositionIndex, positionsOf } from './positions.js';
 import { readTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
-import {
-  firstAliasOffset,
-  symbolValueOffset,
-  translateYamlProblems,
-  unexpandableAlias,
-} from './yaml-problems.js';
+import { firstAliasOffset, foreignValue, translateYamlProblems, unexpandableAlias } from './yaml-problems.js';
 
 /** Aliases a document may expand in total; a legitimate spec uses a handful ("billion laughs" guard). */
 export const MAX_ALIAS_COUNT = 100;
@@ -127,12 +122,12 @@ function readDocument(
     );
     return undefined;
   }
-  // A plain document's value holds only data (tree-positions.ts); another may hold a `!!merge` symbol.
-  const symbolAt = tree && 'value' in tree ? undefined : symbolValueOffset(doc);
-  if (symbolAt !== undefined) {
+  // A plain document's value holds only data (tree-positions.ts); one toJS made may hold other kinds.
+  const foreign = tree && 'value' in tree ? undefined : foreignValue(value);
+  if (foreign) {
     diagnostics.push(
-      makeDiagnostic('MC1001', { file, ...lineCounter.linePos(symbolAt) }, '`!!merge` tags a value', {
-        hint: 'only a `<<` key merges a mapping into another (YAML 1.1): remove the tag',
+      makeDiagnostic('MC1001', locator.locate(foreign.pointer), `${foreign.kind} is no value a spec holds`, {
+        hint: 'a spec holds strings, numbers, booleans, null, lists and mappings: remove the tag, or quote the value',
       }),
     );
     return undefined;

@@ -2,6 +2,7 @@
 // and point at both occurrences, common syntax errors get a hint, everything keeps its line:col.
 import { type Document, isMap, isScalar, type LineCounter, type Node, visit, type YAMLError } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import { escapePointerSegment } from './locate-nodes.js';
 import { makeDiagnostic } from './make-diagnostic.js';
 
 const SYNTAX_HINTS: Partial<Record<YAMLError['code'], string>> = {
@@ -84,20 +85,39 @@ export function unexpandableAlias(doc: Document.Parsed): { offset: number; messa
 }
 
 /**
- * The first scalar whose value is not data: yaml makes a `!!merge`-tagged value (`x: !!merge y`) a
- * symbol, which no later stage can take (the cache and the worker threads could not even copy it:
- * meshc stopped with an internal error). Only a `<<` key merges; a tagged value is a mistake.
+ * The first value in `value` (a document's, as toJS made it) of a kind no spec holds, with its pointer:
+ * yaml's tags make sets (`!!set`), ordered maps (`!!omap`), binary data (`!!binary`), timestamps
+ * (`!!timestamp`, or a bare date under YAML 1.1) and, for `!!merge` on a value, a symbol. The schema
+ * took a set or a map for an empty mapping, and a symbol stopped meshc with an internal error (the
+ * cache and the worker threads could not copy it). undefined when every value is data.
  */
-export function symbolValueOffset(doc: Document.Parsed): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Scalar(_, node) {
-      if (typeof node.value !== 'symbol') return undefined;
-      offset = node.range?.[0] ?? doc.range[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
+export function foreignValue(value: unknown, pointer = ''): { pointer: string; kind: string } | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = foreignValue(value[i], `${pointer}/${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = foreignValue(item, `${pointer}/${escapePointerSegment(key)}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  return { pointer, kind: kindOf(value) };
+}
+
+function kindOf(value: unknown): string {
+  if (typeof value === 'symbol') return 'a value tagged `!!merge`';
+  if (value instanceof Set) return 'a set (`!!set`)';
+  if (value instanceof Map) return 'an ordered map (`!!omap`)';
+  if (value instanceof Date) return 'a timestamp';
+  if (value instanceof Uint8Array) return 'binary data (`!!binary`)';
+  return `a ${typeof value}`;
 }
 
 /** Where the document expands an alias: the first alias node, for "too many aliases". */

@@ -105,17 +105,35 @@ describe('parseSpecFiles', () => {
     expect(parseOne(stars).diagnostics).toEqual([]);
   });
 
-  it('refuses a value tagged !!merge (MC1001), which yaml makes a symbol nothing after it can copy', () => {
-    // It stopped meshc with "internal error: Symbol(<<) could not be cloned" (exit 70).
-    const tagged = parseOne(`${SERVICE_YAML}  timeout: !!merge 5s\n`);
-    expect(tagged.diagnostics.map((d) => [d.code, d.line, d.col, d.message])).toEqual([
-      // At the tagged value itself (`5s`): yaml's node range starts after its tag.
-      ['MC1001', SERVICE_YAML.split('\n').length, 20, '`!!merge` tags a value'],
-    ]);
-    expect(tagged.documents).toEqual([]);
-    // Beside an alias too (the document whose value toJS makes).
+  it('refuses a value of a kind no spec holds (MC1001): !!merge, !!set, !!omap, !!binary, timestamps', () => {
+    // A `!!merge` value stopped meshc with "internal error: Symbol(<<) could not be cloned" (exit 70);
+    // a set or an ordered map passed the schema as an empty mapping.
+    const line = SERVICE_YAML.split('\n').length;
+    // Each at its value, after the tag (yaml's node range starts there).
+    const cases: [text: string, value: string, kind: string][] = [
+      ['timeout: !!merge 5s', '5s', 'a value tagged `!!merge`'],
+      ['retries: !!set { attempts }', '{ attempts }', 'a set (`!!set`)'],
+      ['retries: !!omap [{ attempts: 2 }]', '[{', 'an ordered map (`!!omap`)'],
+      ['labels: { a: !!binary aGVsbG8= }', 'aGVs', 'binary data (`!!binary`)'],
+      ['labels: { a: [!!timestamp 2001-12-14] }', '2001', 'a timestamp'],
+    ];
+    for (const [text, at, kind] of cases) {
+      const refused = parseOne(`${SERVICE_YAML}  ${text}\n`);
+      expect(
+        refused.diagnostics.map((d) => [d.code, d.line, d.col, d.message]),
+        text,
+      ).toEqual([['MC1001', line, 3 + text.indexOf(at), `${kind} is no value a spec holds`]]);
+      expect(refused.documents).toEqual([]);
+    }
+    // Beside an alias too, and a bare date under YAML 1.1.
     const aliased = parseOne(`${SERVICE_YAML}  labels: &l { a: b }\n  other: *l\n  x: [!!merge y]\n`);
     expect(aliased.diagnostics.map((d) => d.code)).toEqual(['MC1001']);
+    const dated = parseOne(`%YAML 1.1\n---\n${SERVICE_YAML}  labels: { day: 2001-12-14 }\n`);
+    expect(dated.diagnostics.map((d) => d.message)).toEqual(['a timestamp is no value a spec holds']);
+    // !!pairs makes a list of mappings, and tags that make data stay data.
+    const data = parseOne(`${SERVICE_YAML}  x: !!pairs [{ a: 1 }]\n  y: !!str 12\n  z: !!float 1.5\n`);
+    expect(data.diagnostics).toEqual([]);
+    expect(data.documents[0]!.value).toMatchObject({ spec: { x: [{ a: 1 }], y: '12', z: 1.5 } });
   });
 
   it('lets yaml print nothing for a mapping key that is a list (it printed a Node warning to stderr)', async () => {
