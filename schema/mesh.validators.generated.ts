@@ -158,8 +158,8 @@ const schema51 = {"type":"integer","minimum":1,"maximum":65535,"description":"A 
 const pattern6 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern7 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$", "u");
 const schema38 = {"title":"Policies","type":"object","additionalProperties":false,"properties":{"timeout":{"$ref":"#/$defs/Duration","description":"Whole-request timeout, retries included.","default":"15s"},"connectTimeout":{"$ref":"#/$defs/Duration","description":"TCP+TLS connect timeout.","default":"5s"},"retries":{"$ref":"#/$defs/Retries"},"circuitBreaker":{"$ref":"#/$defs/CircuitBreaker"},"outlierDetection":{"$ref":"#/$defs/OutlierDetection"},"loadBalancer":{"$ref":"#/$defs/LoadBalancer"}},"description":"Resilience policies given as mesh defaults."};
-const schema45 = {"title":"CircuitBreaker","description":"Connection and request limits per destination version.","type":"object","additionalProperties":false,"properties":{"maxConnections":{"type":"integer","minimum":1,"description":"Maximum upstream connections.","default":1024},"maxPendingRequests":{"type":"integer","minimum":1,"description":"Maximum requests waiting for a connection.","default":1024},"maxRequests":{"type":"integer","minimum":1,"description":"Maximum concurrent requests.","default":1024}}};
-const schema41 = {"title":"Retries","description":"Retry policy.","type":"object","additionalProperties":false,"properties":{"attempts":{"description":"Retries after the first try (0 disables).","type":"integer","minimum":0,"maximum":10,"default":2},"perTryTimeout":{"$ref":"#/$defs/Duration","description":"Timeout of each try.","default":"5s"},"on":{"description":"Conditions that trigger a retry: connect-failure, refused-stream, reset, 5xx, gateway-error, or a status code such as \"503\".","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^(connect-failure|refused-stream|reset|5xx|gateway-error|[1-5][0-9][0-9])$"},"default":["connect-failure","refused-stream","503"]},"idempotentOnly":{"description":"Retry only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE).","type":"boolean","default":true},"maxBodyBytes":{"description":"Requests with a larger body are not retried (the body is not buffered).","type":"integer","minimum":0,"maximum":67108864,"default":65536},"backoff":{"description":"Full-jitter exponential back-off between tries.","type":"object","additionalProperties":false,"properties":{"base":{"$ref":"#/$defs/Duration","description":"Base interval.","default":"25ms"},"max":{"$ref":"#/$defs/Duration","description":"Maximum interval.","default":"250ms"}}},"budget":{"description":"Retry budget: retries may add at most this share of load, with a floor per second.","type":"object","additionalProperties":false,"properties":{"percent":{"description":"Retries allowed as a percentage of requests.","type":"number","minimum":0,"maximum":100,"default":20},"minPerSecond":{"description":"A reserve of retries allowed on top of percent: this many per second of the budget's 10-second window, which a burst may spend at once.","type":"integer","minimum":0,"default":10}}}}};
+const schema45 = {"title":"CircuitBreaker","description":"Connection and request limits per destination version.","type":"object","additionalProperties":false,"properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":4294967295,"description":"Maximum upstream connections.","default":1024},"maxPendingRequests":{"type":"integer","minimum":1,"maximum":4294967295,"description":"Maximum requests waiting for a connection.","default":1024},"maxRequests":{"type":"integer","minimum":1,"maximum":4294967295,"description":"Maximum concurrent requests.","default":1024}}};
+const schema41 = {"title":"Retries","description":"Retry policy.","type":"object","additionalProperties":false,"properties":{"attempts":{"description":"Retries after the first try (0 disables).","type":"integer","minimum":0,"maximum":10,"default":2},"perTryTimeout":{"$ref":"#/$defs/Duration","description":"Timeout of each try.","default":"5s"},"on":{"description":"Conditions that trigger a retry: connect-failure, refused-stream, reset, 5xx, gateway-error, or a status code such as \"503\".","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^(connect-failure|refused-stream|reset|5xx|gateway-error|[1-5][0-9][0-9])$"},"default":["connect-failure","refused-stream","503"]},"idempotentOnly":{"description":"Retry only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE).","type":"boolean","default":true},"maxBodyBytes":{"description":"Requests with a larger body are not retried (the body is not buffered).","type":"integer","minimum":0,"maximum":67108864,"default":65536},"backoff":{"description":"Full-jitter exponential back-off between tries.","type":"object","additionalProperties":false,"properties":{"base":{"$ref":"#/$defs/Duration","description":"Base interval.","default":"25ms"},"max":{"$ref":"#/$defs/Duration","description":"Maximum interval.","default":"250ms"}}},"budget":{"description":"Retry budget: retries may add at most this share of load, with a floor per second.","type":"object","additionalProperties":false,"properties":{"percent":{"description":"Retries allowed as a percentage of requests.","type":"number","minimum":0,"maximum":100,"default":20},"minPerSecond":{"description":"A reserve of retries allowed on top of percent: this many per second of the budget's 10-second window, which a burst may spend at once.","type":"integer","minimum":0,"maximum":4294967295,"default":10}}}}};
 const pattern11 = new RegExp("^(connect-failure|refused-stream|reset|5xx|gateway-error|[1-5][0-9][0-9])$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -498,8 +498,8 @@ vErrors.push(err24);
 errors++;
 }
 if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/budget/minPerSecond",schemaPath:"#/properties/budget/properties/minPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema41.properties.budget.properties.minPerSecond,data:data11};
+if(data11 > 4294967295 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/budget/minPerSecond",schemaPath:"#/properties/budget/properties/minPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema41.properties.budget.properties.minPerSecond,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -508,11 +508,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/budget",schemaPath:"#/properties/budget/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.properties.budget.type,parentSchema:schema41.properties.budget,data:data9};
+if(data11 < 0 || isNaN(data11)){
+const err26 = {instancePath:instancePath+"/budget/minPerSecond",schemaPath:"#/properties/budget/properties/minPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema41.properties.budget.properties.minPerSecond,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -523,8 +520,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+const err27 = {instancePath:instancePath+"/budget",schemaPath:"#/properties/budget/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.properties.budget.type,parentSchema:schema41.properties.budget,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -533,12 +531,24 @@ vErrors.push(err27);
 }
 errors++;
 }
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
 validate26.errors = vErrors;
 return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"title":"OutlierDetection","description":"Passive health checking: eject endpoints that fail repeatedly.","type":"object","additionalProperties":false,"properties":{"consecutive5xx":{"type":"integer","minimum":1,"description":"Consecutive 5xx responses before ejection.","default":5},"interval":{"$ref":"#/$defs/Duration","description":"Analysis interval.","default":"10s"},"baseEjectionTime":{"$ref":"#/$defs/Duration","description":"Base ejection time, multiplied by the number of ejections.","default":"30s"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100,"description":"Most endpoints ejected at once, in percent.","default":10}}};
+const schema46 = {"title":"OutlierDetection","description":"Passive health checking: eject endpoints that fail repeatedly.","type":"object","additionalProperties":false,"properties":{"consecutive5xx":{"type":"integer","minimum":1,"maximum":4294967295,"description":"Consecutive 5xx responses before ejection.","default":5},"interval":{"$ref":"#/$defs/Duration","description":"Analysis interval.","default":"10s"},"baseEjectionTime":{"$ref":"#/$defs/Duration","description":"Base ejection time, multiplied by the number of ejections.","default":"30s"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100,"description":"Most endpoints ejected at once, in percent.","default":10}}};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -576,8 +586,8 @@ vErrors.push(err1);
 errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 < 1 || isNaN(data0)){
-const err2 = {instancePath:instancePath+"/consecutive5xx",schemaPath:"#/properties/consecutive5xx/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.consecutive5xx,data:data0};
+if(data0 > 4294967295 || isNaN(data0)){
+const err2 = {instancePath:instancePath+"/consecutive5xx",schemaPath:"#/properties/consecutive5xx/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema46.properties.consecutive5xx,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -586,13 +596,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-}
-if(data.interval !== undefined){
-let data1 = data.interval;
-if(typeof data1 === "string"){
-if(!pattern7.test(data1)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/$defs/Duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$",parentSchema:schema37,data:data1};
+if(data0 < 1 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/consecutive5xx",schemaPath:"#/properties/consecutive5xx/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.consecutive5xx,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -602,8 +607,12 @@ vErrors.push(err3);
 errors++;
 }
 }
-else {
-const err4 = {instancePath:instancePath+"/interval",schemaPath:"#/$defs/Duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data1};
+}
+if(data.interval !== undefined){
+let data1 = data.interval;
+if(typeof data1 === "string"){
+if(!pattern7.test(data1)){
+const err4 = {instancePath:instancePath+"/interval",schemaPath:"#/$defs/Duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$",parentSchema:schema37,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -613,11 +622,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.baseEjectionTime !== undefined){
-let data2 = data.baseEjectionTime;
-if(typeof data2 === "string"){
-if(!pattern7.test(data2)){
-const err5 = {instancePath:instancePath+"/baseEjectionTime",schemaPath:"#/$defs/Duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$",parentSchema:schema37,data:data2};
+else {
+const err5 = {instancePath:instancePath+"/interval",schemaPath:"#/$defs/Duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -627,8 +633,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/baseEjectionTime",schemaPath:"#/$defs/Duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data2};
+if(data.baseEjectionTime !== undefined){
+let data2 = data.baseEjectionTime;
+if(typeof data2 === "string"){
+if(!pattern7.test(data2)){
+const err6 = {instancePath:instancePath+"/baseEjectionTime",schemaPath:"#/$defs/Duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$",parentSchema:schema37,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -638,10 +647,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.maxEjectionPercent !== undefined){
-let data3 = data.maxEjectionPercent;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.maxEjectionPercent.type,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
+else {
+const err7 = {instancePath:instancePath+"/baseEjectionTime",schemaPath:"#/$defs/Duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -650,9 +657,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 100 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
+}
+if(data.maxEjectionPercent !== undefined){
+let data3 = data.maxEjectionPercent;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.maxEjectionPercent.type,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -661,8 +670,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data3 < 0 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 100 || isNaN(data3)){
+const err9 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -671,16 +681,26 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+if(data3 < 0 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/maxEjectionPercent",schemaPath:"#/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema46.properties.maxEjectionPercent,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -915,8 +935,8 @@ vErrors.push(err6);
 errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxConnections,data:data4};
+if(data4 > 4294967295 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxConnections,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -925,12 +945,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data3.maxPendingRequests !== undefined){
-let data5 = data3.maxPendingRequests;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxPendingRequests.type,parentSchema:schema45.properties.maxPendingRequests,data:data5};
+if(data4 < 1 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxConnections,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -939,9 +955,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 1 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxPendingRequests,data:data5};
+}
+}
+if(data3.maxPendingRequests !== undefined){
+let data5 = data3.maxPendingRequests;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err9 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxPendingRequests.type,parentSchema:schema45.properties.maxPendingRequests,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -950,12 +969,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data3.maxRequests !== undefined){
-let data6 = data3.maxRequests;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err10 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxRequests.type,parentSchema:schema45.properties.maxRequests,data:data6};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 4294967295 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxPendingRequests,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -964,9 +980,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err11 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxRequests,data:data6};
+if(data5 < 1 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxPendingRequests,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -977,14 +992,49 @@ errors++;
 }
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/$defs/CircuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data3};
+if(data3.maxRequests !== undefined){
+let data6 = data3.maxRequests;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err12 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxRequests.type,parentSchema:schema45.properties.maxRequests,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 4294967295 || isNaN(data6)){
+const err13 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxRequests,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(data6 < 1 || isNaN(data6)){
+const err14 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxRequests,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/$defs/CircuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data3};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -1003,12 +1053,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err16];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err16);
 }
 errors++;
 }
@@ -1788,7 +1838,7 @@ validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema66 = {"title":"Route","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/$defs/DnsLabel","description":"Route name, unique within the service."},"match":{"$ref":"#/$defs/Match"},"backends":{"description":"Destination versions with weights (summing to 100); may be omitted when the service has one version.","type":"array","minItems":1,"items":{"$ref":"#/$defs/Backend"}},"timeout":{"$ref":"#/$defs/Duration","description":"Whole-request timeout of this route."},"retries":{"$ref":"#/$defs/Retries"},"fault":{"$ref":"#/$defs/Fault"},"headers":{"description":"Header mutations.","type":"object","additionalProperties":false,"properties":{"request":{"$ref":"#/$defs/HeaderMutation","description":"Applied to the request before it is sent upstream."},"response":{"$ref":"#/$defs/HeaderMutation","description":"Applied to the response before it reaches the caller."}}},"mirror":{"description":"Send a copy of a share of requests to a version; its responses are discarded.","type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"$ref":"#/$defs/DnsLabel","description":"Version that receives the copies."},"percent":{"$ref":"#/$defs/Percent","default":100,"description":"Share of requests mirrored, in percent."}}}},"description":"One route: the first route whose match holds decides the backends and the policies of a request."};
 const schema77 = {"type":"number","minimum":0,"maximum":100,"description":"A percentage, 0 to 100."};
-const schema68 = {"title":"Match","description":"Conditions a request must meet, all of them; an empty match matches everything.","type":"object","additionalProperties":false,"properties":{"path":{"description":"Path match (the normalised path, without the query).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string","pattern":"^/","description":"The normalised path equals this."},"prefix":{"type":"string","pattern":"^/","description":"The normalised path starts with this (a string prefix: /api matches /api2; write /api/ for a segment)."},"regex":{"type":"string","minLength":1,"description":"The whole normalised path matches this regular expression (RE2-safe subset)."}}},"headers":{"description":"Header matches by name.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"$ref":"#/$defs/StringMatch"}},"query":{"description":"Query parameter matches by name.","type":"object","additionalProperties":{"$ref":"#/$defs/StringMatch"}},"method":{"$ref":"#/$defs/Method"}}};
+const schema68 = {"title":"Match","description":"Conditions a request must meet, all of them; an empty match matches everything.","type":"object","additionalProperties":false,"properties":{"path":{"description":"Path match (the normalised path, without the query).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string","pattern":"^/","description":"The normalised path equals this."},"prefix":{"type":"string","pattern":"^/","description":"The normalised path starts with this (a string prefix: /api matches /api2; write /api/ for a segment)."},"regex":{"type":"string","minLength":1,"description":"The whole normalised path matches this regular expression (RE2-safe subset)."}}},"headers":{"description":"Header matches by name.","type":"object","propertyNames":{"$ref":"#/$defs/HeaderName"},"additionalProperties":{"$ref":"#/$defs/StringMatch"}},"query":{"description":"Query parameter matches by name.","type":"object","propertyNames":{"minLength":1},"additionalProperties":{"$ref":"#/$defs/StringMatch"}},"method":{"$ref":"#/$defs/Method"}}};
 const schema70 = {"title":"StringMatch","description":"One of exact, prefix, regex or present.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string","description":"The value equals this."},"prefix":{"type":"string","minLength":1,"description":"The value starts with this."},"regex":{"type":"string","minLength":1,"description":"The whole value matches this regular expression (RE2-safe subset)."},"present":{"type":"boolean","description":"true: the header or parameter is present (any value); false: it is absent."}}};
 const schema72 = {"enum":["GET","HEAD","POST","PUT","DELETE","PATCH","OPTIONS","TRACE","CONNECT"],"description":"An HTTP method."};
 const pattern23 = new RegExp("^/", "u");
@@ -2116,10 +2166,10 @@ if(data.query !== undefined){
 let data10 = data.query;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key5 in data10){
-let data11 = data10[key5];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(Object.keys(data11).length > 1){
-const err25 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema70,data:data11};
+const _errs31 = errors;
+if(typeof key5 === "string"){
+if(func1(key5) < 1){
+const err25 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68.properties.query.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2128,8 +2178,10 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(Object.keys(data11).length < 1){
-const err26 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema70,data:data11};
+}
+var valid7 = _errs31 === errors;
+if(!valid7){
+const err26 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema68.properties.query.propertyNames,parentSchema:schema68.properties.query,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2138,9 +2190,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key6 in data11){
-if(!((((key6 === "exact") || (key6 === "prefix")) || (key6 === "regex")) || (key6 === "present"))){
-const err27 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data11};
+}
+for(const key6 in data10){
+let data11 = data10[key6];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(Object.keys(data11).length > 1){
+const err27 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema70,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2149,11 +2204,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data11.exact !== undefined){
-let data12 = data11.exact;
-if(typeof data12 !== "string"){
-const err28 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/$defs/StringMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.exact.type,parentSchema:schema70.properties.exact,data:data12};
+if(Object.keys(data11).length < 1){
+const err28 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema70,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2162,12 +2214,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-if(data11.prefix !== undefined){
-let data13 = data11.prefix;
-if(typeof data13 === "string"){
-if(func1(data13) < 1){
-const err29 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/$defs/StringMatch/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.prefix,data:data13};
+for(const key7 in data11){
+if(!((((key7 === "exact") || (key7 === "prefix")) || (key7 === "regex")) || (key7 === "present"))){
+const err29 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2177,8 +2226,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/$defs/StringMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.prefix.type,parentSchema:schema70.properties.prefix,data:data13};
+if(data11.exact !== undefined){
+let data12 = data11.exact;
+if(typeof data12 !== "string"){
+const err30 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/$defs/StringMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.exact.type,parentSchema:schema70.properties.exact,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2188,11 +2239,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data11.regex !== undefined){
-let data14 = data11.regex;
-if(typeof data14 === "string"){
-if(func1(data14) < 1){
-const err31 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/$defs/StringMatch/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.regex,data:data14};
+if(data11.prefix !== undefined){
+let data13 = data11.prefix;
+if(typeof data13 === "string"){
+if(func1(data13) < 1){
+const err31 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/$defs/StringMatch/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.prefix,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2203,7 +2254,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/$defs/StringMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.regex.type,parentSchema:schema70.properties.regex,data:data14};
+const err32 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/$defs/StringMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.prefix.type,parentSchema:schema70.properties.prefix,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2213,10 +2264,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data11.present !== undefined){
-let data15 = data11.present;
-if(typeof data15 !== "boolean"){
-const err33 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/present",schemaPath:"#/$defs/StringMatch/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.present.type,parentSchema:schema70.properties.present,data:data15};
+if(data11.regex !== undefined){
+let data14 = data11.regex;
+if(typeof data14 === "string"){
+if(func1(data14) < 1){
+const err33 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/$defs/StringMatch/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.regex,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2226,9 +2278,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
 else {
-const err34 = {instancePath:instancePath+"/query/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data11};
+const err34 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/$defs/StringMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.regex.type,parentSchema:schema70.properties.regex,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2238,9 +2289,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.properties.query.type,parentSchema:schema68.properties.query,data:data10};
+if(data11.present !== undefined){
+let data15 = data11.present;
+if(typeof data15 !== "boolean"){
+const err35 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/present",schemaPath:"#/$defs/StringMatch/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.present.type,parentSchema:schema70.properties.present,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2250,10 +2302,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.method !== undefined){
-let data16 = data.method;
-if(!(((((((((data16 === "GET") || (data16 === "HEAD")) || (data16 === "POST")) || (data16 === "PUT")) || (data16 === "DELETE")) || (data16 === "PATCH")) || (data16 === "OPTIONS")) || (data16 === "TRACE")) || (data16 === "CONNECT"))){
-const err36 = {instancePath:instancePath+"/method",schemaPath:"#/$defs/Method/enum",keyword:"enum",params:{allowedValues: schema72.enum},message:"must be equal to one of the allowed values",schema:schema72.enum,parentSchema:schema72,data:data16};
+}
+else {
+const err36 = {instancePath:instancePath+"/query/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/StringMatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data11};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2265,12 +2316,37 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+const err37 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.properties.query.type,parentSchema:schema68.properties.query,data:data10};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.method !== undefined){
+let data16 = data.method;
+if(!(((((((((data16 === "GET") || (data16 === "HEAD")) || (data16 === "POST")) || (data16 === "PUT")) || (data16 === "DELETE")) || (data16 === "PATCH")) || (data16 === "OPTIONS")) || (data16 === "TRACE")) || (data16 === "CONNECT"))){
+const err38 = {instancePath:instancePath+"/method",schemaPath:"#/$defs/Method/enum",keyword:"enum",params:{allowedValues: schema72.enum},message:"must be equal to one of the allowed values",schema:schema72.enum,parentSchema:schema72,data:data16};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -4032,8 +4108,8 @@ vErrors.push(err28);
 errors++;
 }
 if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 1 || isNaN(data12)){
-const err29 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxConnections,data:data12};
+if(data12 > 4294967295 || isNaN(data12)){
+const err29 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxConnections,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4042,12 +4118,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-if(data11.maxPendingRequests !== undefined){
-let data13 = data11.maxPendingRequests;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err30 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxPendingRequests.type,parentSchema:schema45.properties.maxPendingRequests,data:data13};
+if(data12 < 1 || isNaN(data12)){
+const err30 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/$defs/CircuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxConnections,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4056,9 +4128,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 1 || isNaN(data13)){
-const err31 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxPendingRequests,data:data13};
+}
+}
+if(data11.maxPendingRequests !== undefined){
+let data13 = data11.maxPendingRequests;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err31 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxPendingRequests.type,parentSchema:schema45.properties.maxPendingRequests,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4067,12 +4142,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-if(data11.maxRequests !== undefined){
-let data14 = data11.maxRequests;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err32 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxRequests.type,parentSchema:schema45.properties.maxRequests,data:data14};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 4294967295 || isNaN(data13)){
+const err32 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxPendingRequests,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4081,9 +4153,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 1 || isNaN(data14)){
-const err33 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxRequests,data:data14};
+if(data13 < 1 || isNaN(data13)){
+const err33 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxPendingRequests,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4094,14 +4165,49 @@ errors++;
 }
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/$defs/CircuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data11};
+if(data11.maxRequests !== undefined){
+let data14 = data11.maxRequests;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err34 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.maxRequests.type,parentSchema:schema45.properties.maxRequests,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 > 4294967295 || isNaN(data14)){
+const err35 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema45.properties.maxRequests,data:data14};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+if(data14 < 1 || isNaN(data14)){
+const err36 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/$defs/CircuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.maxRequests,data:data14};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/$defs/CircuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data11};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -4130,12 +4236,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.routes.type,parentSchema:schema55.properties.routes,data:data17};
+const err38 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.routes.type,parentSchema:schema55.properties.routes,data:data17};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err38];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err38);
 }
 errors++;
 }
@@ -4148,12 +4254,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
-vErrors = [err36];
+vErrors = [err39];
 }
 else {
-vErrors.push(err36);
+vErrors.push(err39);
 }
 errors++;
 }

@@ -138,6 +138,9 @@ function toCandidate(e: ErrorObject, source: SpecDocument): Candidate {
         );
       });
     default:
+      // A name's own size (propertyNames: { minLength }) is the name's problem, told once with the
+      // propertyNames error that wraps it (the same key).
+      if (e.propertyName !== undefined) return nameCandidate(e, source);
       return valueAt(40, () => sizeDiagnostic(e, source));
   }
 }
@@ -152,14 +155,15 @@ function nameCandidate(e: ErrorObject, source: SpecDocument): Candidate {
   const name = String(e.propertyName ?? (e.params as { propertyName?: unknown }).propertyName);
   const pointer = joinPointer(e.instancePath, name);
   const format = e.keyword === 'pattern' ? FORMATS.get(String(e.params.pattern)) : undefined;
+  const why = format ? `: expected ${format.expected}` : name === '' ? ': a name cannot be empty' : '';
   return {
     key: `k:${pointer}`,
-    priority: e.keyword === 'pattern' ? 70 : 10,
+    priority: e.keyword === 'pattern' || e.keyword === 'minLength' ? 70 : 10,
     build: () =>
       makeDiagnostic(
         format?.code ?? 'MC2010',
         source.locateKey(pointer),
-        `${describePointer(e.instancePath)}: invalid name ${quote(name)}${format ? `: expected ${format.expected}` : ''}`,
+        `${describePointer(e.instancePath)}: invalid name ${quote(name)}${why}`,
       ),
   };
 }

@@ -66,7 +66,20 @@ const VARIANTS: [string, Bundle, { certDir?: string; trustRoots?: 'inline' | 'fi
     }),
     {},
   ],
+  // The schema's limits (uint32, as Envoy keeps them): the largest values a spec may hold still conform.
+  ['limits at their largest', limitsAtTheirLargest(), {}],
 ];
+
+function limitsAtTheirLargest(): Bundle {
+  const U32 = 4294967295;
+  const b = everythingBundle();
+  for (const d of b.outbound) {
+    d.policy.circuitBreaker = { maxConnections: U32, maxPendingRequests: U32, maxRequests: U32 };
+    if (d.policy.outlierDetection) d.policy.outlierDetection.consecutive5xx = U32;
+    for (const r of d.routes) if (r.retries?.budget) r.retries.budget.minPerSecond = U32;
+  }
+  return b;
+}
 
 describe('conformance of emitted bootstraps', () => {
   it.each(VARIANTS)('%s passes the Envoy conformance check', (_name, b, options) => {

@@ -178,6 +178,28 @@ routes:
     ]);
   });
 
+  test('limits Envoy keeps in 32 bits and an empty query parameter name are refused, not emitted', () => {
+    // Found by fuzzing the compile: each validated, and Envoy refused the config it made
+    // (uint32 thresholds out of range, a query_parameters name of no characters).
+    const d = run(`
+port: 9080
+endpoints: ["10.0.0.1:15006"]
+circuitBreaker: { maxConnections: 4294967296, maxRequests: 4294967295 }
+outlierDetection: { consecutive5xx: 4294967296 }
+retries: { budget: { minPerSecond: 4294967296 } }
+routes:
+  - name: r
+    match: { query: { "": { exact: x } } }
+    backends: [{ version: v1 }]
+`);
+    expect(d.map((x) => [x.code, x.message])).toEqual([
+      ['MC2008', 'circuitBreaker.maxConnections: must be at most 4294967295, got 4294967296'],
+      ['MC2008', 'outlierDetection.consecutive5xx: must be at most 4294967295, got 4294967296'],
+      ['MC2008', 'retries.budget.minPerSecond: must be at most 4294967295, got 4294967296'],
+      ['MC2010', 'routes[0].match.query: invalid name ``: a name cannot be empty'],
+    ]);
+  });
+
   test('an allow rule with empty methods or paths (it would admit nobody) is refused, with a hint', () => {
     const d = run(`
 port: 9080
