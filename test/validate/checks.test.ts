@@ -199,6 +199,27 @@ describe('service names and references', () => {
       { file: 'services/b.yaml', line: 6, col: 15 },
     ]);
   });
+
+  test('MC2006: a bracketed endpoint host must be an IPv6 address', () => {
+    // Found by fuzzing the compile: each validated, and Envoy refused the STATIC cluster it made
+    // (or, for an IPv4 address in brackets, the bundle held IPv4).
+    const files = {
+      'mesh.yaml': MESH,
+      'services/a.yaml': svc('a', 'port: 80\nendpoints: ["[2001:db8::12345]:9", "[::1]:9", "[:::]:9"]'),
+      'services/b.yaml': svc(
+        'b',
+        'port: 80\nversions:\n  v1: { endpoints: ["[1.2.3.4]:9", "[1:2:3:4:5:6:7:8:9]:9", "[::ffff:1.2.3.4]:9"] }',
+      ),
+    };
+    const d = validateFiles(files, { 'root.pem': ROOT }).diagnostics;
+    expect(d.map((x) => `${x.code} ${x.file}:${x.line}:${x.col} ${x.message}`)).toEqual([
+      'MC2006 services/a.yaml:6:15 endpoint [2001:db8::12345]:9: `2001:db8::12345` is not an IPv6 address',
+      'MC2006 services/a.yaml:6:49 endpoint [:::]:9: `:::` is not an IPv6 address',
+      'MC2006 services/b.yaml:7:23 endpoint [1.2.3.4]:9: `1.2.3.4` is not an IPv6 address',
+      'MC2006 services/b.yaml:7:38 endpoint [1:2:3:4:5:6:7:8:9]:9: `1:2:3:4:5:6:7:8:9` is not an IPv6 address',
+    ]);
+    expect(d[0]?.hint).toContain('write IPv4 without them');
+  });
 });
 
 describe('routes', () => {

@@ -20,6 +20,7 @@ import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
 import { checkSafeRegex } from './safe-regex.js';
 import { checkSelfCalls } from './self-calls.js';
+import { checkIpv6Endpoints } from './ipv6-endpoints.js';
 import { checkShadowedRoutes } from './shadowed-routes.js';
 import { checkSidecarPorts } from './sidecar-ports.js';
 import { checkTcpHttpOnly } from './tcp-http-only.js';
@@ -67,6 +68,7 @@ export const RELATION_CHECKS: readonly Check[] = [
 export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkMtlsMode, // MC3018
   checkSelfCalls, // MC3020
+  checkIpv6Endpoints, // MC2006 (a bracketed host that is no IPv6 address)
   // routes
   checkDuplicateRoutes, // MC3011
   checkBackendVersions, // MC3006, MC3024
