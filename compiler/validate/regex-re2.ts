@@ -6,7 +6,12 @@
 // and an RE2 build could not catch `\s`, which RE2 compiles but reads differently.
 import { type AST, visitRegExpAST } from '@eslint-community/regexpp';
 
-/** RE2's largest repetition count (`{1001}` is "bad repetition operator"). */
+/**
+ * RE2's largest repetition count (`{1001}` is "bad repetition operator"), which also bounds nested
+ * counts multiplied: `(?:a{10}){101}` is "bad repetition operator: {101}" (RE2's RepetitionWalker
+ * divides 1000 by each count, the largest or else the least, down every nesting; `*`, `+` and `?`
+ * are no counted repetition).
+ */
 const RE2_MAX_REPEAT = 1000;
 
 /**
@@ -22,6 +27,8 @@ export function findRe2Only(pattern: AST.Pattern): string | undefined {
   const found = (why: string) => {
     reason ??= why;
   };
+  /** The repetitions of the quantifiers the visit is inside, multiplied (RE2 bounds the product). */
+  const repeats = [1];
   visitRegExpAST(pattern, {
     onCharacterEnter(node) {
       if (node.raw.startsWith('\\u'))
@@ -30,6 +37,9 @@ export function findRe2Only(pattern: AST.Pattern): string | undefined {
         );
       else if (node.raw.startsWith('\\c'))
         found(`control escape \`${node.raw}\` (not supported by RE2: write \`\\xHH\`)`);
+      // Outside a class `\b` is a word boundary (an assertion, not a character): here it is in one.
+      else if (node.raw === '\\b')
+        found('`\\b` in a class (a backspace in JavaScript, an invalid escape to RE2: write `\\x08`)');
     },
     onCharacterClassEnter(node) {
       if (node.elements.length === 0)
@@ -54,9 +64,18 @@ export function findRe2Only(pattern: AST.Pattern): string | undefined {
         );
     },
     onQuantifierEnter(node) {
-      const max = Number.isFinite(node.max) ? node.max : node.min;
-      if (max > RE2_MAX_REPEAT)
+      const count = Number.isFinite(node.max) ? node.max : node.min;
+      const total = repeats[repeats.length - 1]! * Math.max(1, count);
+      repeats.push(total);
+      if (count > RE2_MAX_REPEAT)
         found(`repetition \`${node.raw}\` (RE2 repeats at most ${RE2_MAX_REPEAT} times)`);
+      else if (total > RE2_MAX_REPEAT)
+        found(
+          `repetition \`${node.raw}\` inside others: ${total} times in all (RE2 repeats at most ${RE2_MAX_REPEAT} times, nested counts multiplied)`,
+        );
+    },
+    onQuantifierLeave() {
+      repeats.pop();
     },
   });
   return reason;
