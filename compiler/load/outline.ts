@@ -5,13 +5,20 @@
 // whole documents (docs/decisions/0023-document-outlines.md). The checks see outlines only, fresh or
 // cached, so what they report never depends on the cache; the type keeps them to these fields.
 import { hash } from 'node:crypto';
-import type { Authorization, LoadBalancer, ServiceDocument } from '../../schema/mesh.types.generated.js';
+import type {
+  Authorization,
+  LoadBalancer,
+  ServiceDocument,
+  ServiceSpec,
+} from '../../schema/mesh.types.generated.js';
 
 export interface ServiceOutline {
   readonly apiVersion: ServiceDocument['apiVersion'];
   readonly kind: ServiceDocument['kind'];
   readonly metadata: { readonly name: string };
   readonly spec: {
+    /** A tcp service is reached through a local listener on its port in each caller (MC3027). */
+    readonly protocol?: ServiceSpec['protocol'];
     readonly port: number;
     readonly calls?: readonly string[];
     readonly endpoints?: readonly string[];
@@ -53,6 +60,7 @@ export function outlineOf(value: unknown): DocumentOutline | undefined {
   const { metadata, spec } = value;
   if (!isRecord(metadata) || typeof metadata.name !== 'string' || !isRecord(spec)) return undefined;
   const out: Record<string, unknown> = {};
+  copy(spec, out, 'protocol');
   copy(spec, out, 'port');
   copy(spec, out, 'calls');
   copy(spec, out, 'endpoints');

@@ -52,6 +52,7 @@ describe('outlineOf', () => {
         kind: 'Service',
         metadata: { name: 'reviews' },
         spec: {
+          protocol: 'http',
           port: 9080,
           calls: ['ratings'],
           versions: { v1: { endpoints: ['10.0.0.1:15006'] } },
@@ -164,12 +165,14 @@ describe('a warm run', () => {
     temp.cleanup();
   });
 
-  const RATINGS = SERVICE_YAML.replace('reviews', 'ratings').replace('10.0.1.5', '10.0.1.6');
-  const DETAILS = SERVICE_YAML.replace('reviews', 'details').replace('10.0.1.5', '10.0.1.7');
+  // Each document says `connectTimeout`, which no outline holds: what tells the two apart below.
+  const REVIEWS = `${SERVICE_YAML}  connectTimeout: 1s\n`;
+  const RATINGS = REVIEWS.replace('reviews', 'ratings').replace('10.0.1.5', '10.0.1.6');
+  const DETAILS = REVIEWS.replace('reviews', 'details').replace('10.0.1.5', '10.0.1.7');
 
   /**
    * What JSON.parse decoded during `work`: the names of whole Service documents (these fixtures all
-   * say `protocol`), and how many outlines of services (which never hold it).
+   * say `connectTimeout`), and how many outlines of services (which never hold it).
    */
   async function decodedDuring(
     work: () => Promise<unknown>,
@@ -180,7 +183,7 @@ describe('a warm run', () => {
     vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
       const value = parse(text, reviver) as { kind?: unknown; metadata?: { name?: unknown }; spec?: object };
       if (value?.kind === 'Service' && typeof value.metadata?.name === 'string') {
-        if (value.spec && 'protocol' in value.spec) documents.push(value.metadata.name);
+        if (value.spec && 'connectTimeout' in value.spec) documents.push(value.metadata.name);
         else outlines++;
       }
       return value;
@@ -197,7 +200,7 @@ describe('a warm run', () => {
     // ratings calls details; reviews calls nobody. Editing details recompiles details and ratings.
     writeFiles(temp.dir, {
       'spec/mesh.yaml': MESH_YAML,
-      'spec/services/reviews.yaml': SERVICE_YAML,
+      'spec/services/reviews.yaml': REVIEWS,
       'spec/services/ratings.yaml': RATINGS.replace('spec:\n', 'spec:\n  calls: [details]\n'),
       'spec/services/details.yaml': DETAILS,
       'spec/pki/root.pem': ROOT_PEM,

@@ -534,6 +534,36 @@ describe('policies', () => {
     expect(codes(check({ a: `port: 15006\n${EP(1)}` }))).toEqual(['MC3027 services/a.yaml:5:9']);
   });
 
+  test("MC3027: tcp services called on one port, or on the caller's own or a sidecar port", () => {
+    // Found by fuzzing the compile: it validated, and the Envoy config held two listeners on one
+    // address (each called tcp service gets a local listener on its port in the caller).
+    const tcp = (port: number, ep: number) => `protocol: tcp\nport: ${port}\n${EP(ep)}`;
+    const d = check({
+      a: `port: 8080\n${EP(1)}\ncalls: [b, c, d, e, f]`,
+      b: tcp(3306, 2),
+      c: tcp(3306, 3),
+      d: tcp(8080, 4),
+      e: tcp(15001, 5),
+      f: `port: 3306\n${EP(6)}`,
+    });
+    expect(d.map((x) => `${codes([x])[0]} ${x.message}`)).toEqual([
+      "MC3027 services/a.yaml:7:14 `a` calls tcp service `c` on port 3306, tcp service `b`'s port, which `a` also calls: its local listener cannot bind it",
+      "MC3027 services/a.yaml:7:17 `a` calls tcp service `d` on port 8080, the port of `a`'s own application: its local listener cannot bind it",
+      'MC3027 services/a.yaml:7:20 `a` calls tcp service `e` on port 15001, the sidecar outbound port: its local listener cannot bind it',
+      // And `e`'s own application on that port, as before.
+      'MC3027 services/e.yaml:6:9 service `e` listens on port 15001, the sidecar outbound port',
+    ]);
+    // Callers apart, one port is fine: each caller has a namespace of its own.
+    expect(
+      check({
+        a: `port: 80\n${EP(1)}\ncalls: [b]`,
+        g: `port: 81\n${EP(7)}\ncalls: [c]`,
+        b: tcp(3306, 2),
+        c: tcp(3306, 3),
+      }),
+    ).toEqual([]);
+  });
+
   test('MC3028: raw non-ASCII paths, which requests carry percent-encoded', () => {
     const d = check({
       a: `port: 80\n${EP(1)}\nroutes:\n  - name: cafe\n    match: { path: { exact: /café } }\nauthorization:\n  allow:\n    - { from: ["*"], paths: ["/menü/*"] }`,

@@ -1,7 +1,9 @@
 // The sidecar's inbound, outbound and admin listeners share the workload's network namespace with
-// the application: two of them on one port cannot all start (MC3027).
+// the application: two of them on one port cannot all start (MC3027). So does the local listener the
+// sidecar opens for each tcp service the workload calls, on that service's port (DESIGN §8): two
+// called on one port, or one on the application's or a sidecar listener's port, cannot all bind.
 import type { SourceLocation } from '../../diagnostics.js';
-import type { Check } from '../check-context.js';
+import type { Check, CheckContext } from '../check-context.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 import { MESH_SCHEMA } from '../schema.js';
 
@@ -58,4 +60,37 @@ export const checkSidecarPorts: Check = (ctx) => {
       ),
     );
   }
+  checkTcpCallPorts(ctx, listeners);
 };
+
+/** Each service's tcp callees: their local listeners against each other, the app and the sidecar's. */
+function checkTcpCallPorts(ctx: CheckContext, sidecar: readonly { name: string; port: number }[]): void {
+  for (const svc of ctx.services) {
+    const calls = svc.doc.spec.calls ?? [];
+    const name = svc.doc.metadata.name;
+    let taken: Map<number, string> | undefined;
+    calls.forEach((callee, i) => {
+      const target = ctx.serviceByName.get(callee)?.doc.spec;
+      if (target?.protocol !== 'tcp') return;
+      taken ??= new Map([
+        [svc.doc.spec.port, `the port of \`${name}\`'s own application`],
+        ...sidecar.map((l) => [l.port, `the ${l.name} port`] as const),
+      ]);
+      const other = taken.get(target.port);
+      if (other === undefined) {
+        taken.set(target.port, `tcp service \`${callee}\`'s port, which \`${name}\` also calls`);
+        return;
+      }
+      ctx.add(
+        makeDiagnostic(
+          'MC3027',
+          svc.source.locate(`/spec/calls/${i}`),
+          `\`${name}\` calls tcp service \`${callee}\` on port ${target.port}, ${other}: its local listener cannot bind it`,
+          {
+            hint: 'each called tcp service is reached on a local port of its own number: give the tcp service another port',
+          },
+        ),
+      );
+    });
+  }
+}
