@@ -185,7 +185,12 @@ function combinatorDiagnostic(e: ErrorObject, source: SpecDocument): Diagnostic 
   const segments = splitPointer(path);
   // The only oneOf of the schema: a service lists its endpoints directly or per version.
   if (e.keyword === 'oneOf' && segments.length === 1 && segments[0] === 'spec') {
-    const spec = (e.data ?? {}) as Record<string, unknown>;
+    // A spec that is no mapping at all (`spec: 1`) fails this too: say that instead (the `in` below
+    // threw on it, an internal error).
+    if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) {
+      return makeDiagnostic('MC2003', at, `spec: expected a mapping, got ${describeValue(e.data)}`);
+    }
+    const spec = e.data as Record<string, unknown>;
     const both = 'endpoints' in spec && 'versions' in spec;
     return makeDiagnostic(
       'MC2009',

@@ -218,6 +218,26 @@ authorization:
     );
   });
 
+  test('a service spec that is no mapping is MC2003, not an internal error', () => {
+    // Found by fuzzing validate: the endpoints-or-versions message asked `'endpoints' in 1` (exit 70).
+    for (const [value, described] of [
+      ['1', 'the number 1'],
+      ['"text"', 'the string `text`'],
+      ['[a]', 'a list'],
+    ]) {
+      const r = validateFiles({
+        'mesh.yaml': MESH,
+        'svc.yaml': `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: a }\nspec: ${value}\n`,
+      });
+      expect(r.diagnostics.map((x) => [x.code, x.file, x.line, x.message])).toContainEqual([
+        'MC2003',
+        'svc.yaml',
+        4,
+        `spec: expected a mapping, got ${described}`,
+      ]);
+    }
+  });
+
   test('a document without kind is reported once, at its start', () => {
     const r = validateFiles({
       'mesh.yaml': MESH,
