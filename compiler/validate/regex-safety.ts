@@ -31,8 +31,33 @@ export function checkRegex(pattern: string): RegexVerdict {
     const reason = cut >= 0 ? message.slice(cut + 4) : message.replace(/^Invalid regular expression: /, '');
     return { ok: false, kind: 'invalid', reason };
   }
-  const reason = findUnsafe(ast) ?? findRe2Only(ast);
+  const reason = tooDeep(ast) ?? findUnsafe(ast) ?? findRe2Only(ast);
   return reason ? { ok: false, kind: 'unsafe', reason } : { ok: true };
+}
+
+/**
+ * Deepest nesting of groups, classes and quantifiers the checks below take. They recurse, and a
+ * pattern nested ~1,000-2,000 deep parsed, then overflowed their stack: meshc stopped with an
+ * internal error (found by fuzzing validate). No route needs a tenth of this; RE2 stops at 1,000.
+ */
+export const MAX_REGEX_NESTING = 100;
+
+/** Why the pattern is nested too deeply to check, or undefined; walks without recursion. */
+function tooDeep(ast: AST.Pattern): string | undefined {
+  const stack: [AST.Node, number][] = [[ast, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > MAX_REGEX_NESTING)
+      return `nesting more than ${MAX_REGEX_NESTING} levels deep (write it flatter: RE2 stops at 1,000, and no route needs that many)`;
+    const children: AST.Node[] = [];
+    if ('alternatives' in node) children.push(...node.alternatives);
+    if ('elements' in node) children.push(...(node.elements as AST.Node[]));
+    if ('element' in node) children.push(node.element);
+    // A level is a group, a class, a quantifier or a lookaround; the alternatives inside are not.
+    const level = node.type === 'Alternative' || node.type === 'Pattern' ? depth : depth + 1;
+    for (const child of children) stack.push([child, level]);
+  }
+  return undefined;
 }
 
 // Large meshes repeat the same few patterns across thousands of services: decide each once. Bounded

@@ -151,6 +151,22 @@ describe('checkRegex: JavaScript-only syntax RE2 refuses or reads differently', 
     expect(() => new RE2(pattern, 'u')).not.toThrow();
   });
 
+  test('refuses a pattern nested too deeply to check, instead of overflowing the stack', () => {
+    // Found by fuzzing validate: ~1,500 nested groups parsed, then the checks' recursion overflowed
+    // (exit 70, "Maximum call stack size exceeded").
+    for (const deep of [
+      `/${'('.repeat(1500)}a${')'.repeat(1500)}`,
+      `/${'(?:'.repeat(1000)}a${')*'.repeat(1000)}`,
+    ]) {
+      const verdict = checkRegex(deep);
+      expect(verdict).toMatchObject({ ok: false, kind: 'unsafe' });
+      if (!verdict.ok) expect(verdict.reason).toContain('nesting more than 100 levels deep');
+    }
+    // At the limit: 50 groups, each quantified (two levels apiece), are still checked.
+    expect(checkRegex(`/${'(?:a'.repeat(50)}${')?'.repeat(50)}`)).toEqual({ ok: true });
+    expect(checkRegex(`/${'(?:a'.repeat(51)}${')?'.repeat(51)}`)).toMatchObject({ ok: false });
+  });
+
   test('MC3016 at the regex, with the part and what to write', () => {
     const d = validateRoute('match: { headers: { x-name: { regex: "\\\\p{Script=Greek}+" } } }');
     expect(brief(d)).toEqual(['MC3016 services/a.yaml:9:44']);
