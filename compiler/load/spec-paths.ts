@@ -50,9 +50,12 @@ export function storeDirsOf(paths: readonly string[]): string[] {
 
 /**
  * A path written in the spec (`pki/root.pem`, `./pki/root.pem`) as a normalised spec-relative path, or
- * undefined when it is absolute or leaves the spec root: sources never read outside their root.
+ * undefined when it is absolute, leaves the spec root (sources never read outside their root) or holds
+ * a NUL, which no file name can (node's fs threw on it, and `meshc validate` stopped with exit 2
+ * instead of saying which trust root is wrong).
  */
 export function normalizeSpecPath(path: string): string | undefined {
+  if (path.includes('\0')) return undefined;
   const slashed = path.replaceAll('\\', '/');
   if (slashed === '' || slashed.startsWith('/') || /^[A-Za-z]:\//.test(slashed)) return undefined;
   const normal = posix.normalize(slashed);

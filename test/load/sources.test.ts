@@ -102,6 +102,17 @@ describe('dirSource', () => {
     expect(text(source.readFileNow!('a\\b.yaml'))).toBe('kind: Mesh\n');
   });
 
+  it('reads no file for a spec path holding a NUL (MC3022 then names it), rather than throwing', async () => {
+    // Found by fuzzing validate: `roots: ["pki/\\0"]` made node's fs throw, and meshc exited 2
+    // (SOURCE_UNREADABLE, no file:line:col) instead of reporting the trust root.
+    writeFiles(temp.dir, SPEC_TREE);
+    const source = dirSource(join(temp.dir, 'spec'));
+    await source.listSpecFiles();
+    expect(await source.readFile('pki/\0')).toBeUndefined();
+    expect(source.readFileNow!('pki/root.pem\0')).toBeUndefined();
+    expect(source.statFile!('pki/\0')).toBeUndefined();
+  });
+
   it('treats a single file as the whole spec, rooted at its directory', async () => {
     writeFiles(temp.dir, SPEC_TREE);
     const source = dirSource(join(temp.dir, 'spec/mesh.yaml'));
