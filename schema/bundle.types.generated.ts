@@ -230,7 +230,7 @@ export interface BundleRoute {
     }[]
   ];
   /**
-   * Whole-request timeout, retries included.
+   * Whole-request timeout, retries included; 0: none.
    */
   timeoutMs: number;
   retries: BundleRetries;
@@ -289,6 +289,9 @@ export interface BundleRetries {
    * Retries after the first try.
    */
   attempts: number;
+  /**
+   * Timeout of each try; 0: none (only the route timeout).
+   */
   perTryTimeoutMs: number;
   on: {
     connectFailure: boolean;

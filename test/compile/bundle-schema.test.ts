@@ -3,11 +3,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { emitBundle } from '../../compiler/emit/bundle/index.js';
+import { emitEnvoyBootstrap } from '../../compiler/emit/envoy/index.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { planBundle } from '../../compiler/plan/index.js';
 import { manifestOf } from '../../compiler/store/layout.js';
 import bundleSchema from '../../schema/bundle.schema.json' with { type: 'json' };
 import manifestSchema from '../../schema/manifest.schema.json' with { type: 'json' };
+import { checkEnvoyBootstrap } from '../envoy-conformance/check-envoy.js';
 import { generateMesh } from '../helpers/generated-mesh.js';
 import { MESH_YAML, SHOP_FILES, specFrom } from './helpers.js';
 
@@ -29,17 +31,26 @@ const permissiveMesh = {
 `,
 };
 
+// A timeout and a per-try timeout of 0 are none (the proxy and Envoy read them so); the schema said
+// at least 1, and such a spec validated (found by fuzzing the compile).
+const noTimeouts = {
+  ...SHOP_FILES,
+  'mesh.yaml': `${MESH_YAML}  defaults: { timeout: 0s, retries: { perTryTimeout: 0ms } }\n`,
+};
+
 describe.each([
   ['the shop fixture', () => normalizeSpec(specFrom(SHOP_FILES))],
+  ['a mesh whose timeouts are 0 (none)', () => normalizeSpec(specFrom(noTimeouts))],
   ['a permissive mesh with defaults', () => normalizeSpec(specFrom(permissiveMesh))],
   ['a generated mesh', () => normalizeSpec(generateMesh(50, 3))],
 ])('%s', (_, makeModel) => {
   const model = makeModel();
-  it('emits bundles and manifests that validate against their schemas', () => {
+  it('emits bundles and manifests that validate against their schemas, and Envoy configs that conform', () => {
     for (const name of model.services.keys()) {
       const emitted = emitBundle(planBundle(model, name, { commit: 'c0ffee' }));
       expectValid(JSON.parse(new TextDecoder().decode(emitted.bytes)), validateBundle);
       expectValid(manifestOf(emitted), validateManifest);
+      expect(checkEnvoyBootstrap(emitEnvoyBootstrap(emitted.bundle)).errors).toEqual([]);
     }
   });
 });

@@ -1,6 +1,8 @@
 // Schema errors come out as one plain-words diagnostic per place, at the YAML position of the
 // offending key or value, never as raw ajv output.
 import { describe, expect, test } from 'vitest';
+import { DURATION_PLACES } from '../../compiler/validate/checks/duration-bounds.js';
+import { MESH_SCHEMA } from '../../compiler/validate/schema.js';
 import { MESH, validateFiles } from './support.js';
 
 const ROOT_PEM = '';
@@ -262,5 +264,81 @@ authorization:
       ['MC2004', 7, 'mtls: expected one of: strict, permissive, got `strikt`'],
     ]);
     expect(r.spec).toBeUndefined();
+  });
+});
+
+describe('durations out of range (checks/duration-bounds.ts)', () => {
+  // Found by fuzzing the compile: each validated, then failed the bundle schema or Envoy (a zero
+  // interval), or was rounded past 2^53 ms and refused by meshc's own store check (a proxy never
+  // became ready), or became null (`1e400h`).
+  const service = (spec: string) =>
+    `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: a }\nspec:\n  port: 80\n  endpoints: ["10.0.0.1:1"]\n${spec}`;
+  const brief = (files: Record<string, string>) =>
+    validateFiles({ 'mesh.yaml': MESH, ...files }, { 'root.pem': ROOT_PEM })
+      .diagnostics.filter((d) => d.code === 'MC2005')
+      .map((d) => `${d.file}:${d.line} ${d.message}`);
+
+  test('zero where only a positive duration means anything, and huge ones anywhere', () => {
+    const spec = [
+      '  connectTimeout: 0s',
+      '  retries: { backoff: { base: 0.4ms, max: 0ms } }',
+      '  outlierDetection: { interval: 0s, baseEjectionTime: 9007199254740993ms }',
+      '  routes:',
+      '    - name: r',
+      `      timeout: 1${'0'.repeat(400)}h`,
+      '      fault: { delay: { percent: 1, duration: 100001h } }',
+      '',
+    ].join('\n');
+    expect(brief({ 'a.yaml': service(spec) })).toEqual([
+      'a.yaml:7 connectTimeout: must be at least 1ms, got 0s',
+      'a.yaml:8 retries.backoff.base: must be at least 1ms, got 0.4ms',
+      'a.yaml:8 retries.backoff.max: must be at least 1ms, got 0ms',
+      'a.yaml:9 outlierDetection.interval: must be at least 1ms, got 0s',
+      'a.yaml:9 outlierDetection.baseEjectionTime: must be at most 100000h, got 9007199254740993ms',
+      `a.yaml:12 timeout: must be at most 100000h, got 1${'0'.repeat(400)}h`,
+      'a.yaml:13 fault.delay.duration: must be at most 100000h, got 100001h',
+    ]);
+  });
+
+  test('a timeout or per-try timeout of 0 is none, and the largest duration is taken', () => {
+    const spec = '  timeout: 0s\n  retries: { perTryTimeout: 0ms }\n  connectTimeout: 100000h\n';
+    expect(brief({ 'a.yaml': service(spec) })).toEqual([]);
+  });
+
+  test('the mesh defaults and the workload TTL too', () => {
+    const mesh = `${MESH}  defaults: { connectTimeout: 0s }\n`;
+    const d = validateFiles({ 'mesh.yaml': mesh }, { 'root.pem': ROOT_PEM }).diagnostics;
+    expect(d.filter((x) => x.code === 'MC2005').map((x) => x.message)).toEqual([
+      'connectTimeout: must be at least 1ms, got 0s',
+    ]);
+  });
+
+  test('covers every duration the schema has', () => {
+    const defs = MESH_SCHEMA.$defs as unknown as Record<string, { properties?: Record<string, unknown> }>;
+    const durationsOf = (def: string) =>
+      Object.entries(defs[def]!.properties ?? {})
+        .filter(([, v]) => JSON.stringify(v).includes('#/$defs/Duration'))
+        .map(([k, v]) =>
+          (v as { $ref?: string }).$ref
+            ? k
+            : Object.entries((v as { properties: Record<string, unknown> }).properties)
+                .filter(([, w]) => JSON.stringify(w).includes('#/$defs/Duration'))
+                .map(([j, w]) =>
+                  (w as { $ref?: string }).$ref
+                    ? `${k}/${j}`
+                    : Object.keys((w as { properties: object }).properties).map((l) => `${k}/${j}/${l}`),
+                ),
+        )
+        .flat(2);
+    const { POLICY_DURATIONS, ROUTE_DURATIONS } = DURATION_PLACES;
+    const policy = POLICY_DURATIONS.map(([p]) => p);
+    const route = ROUTE_DURATIONS.map(([p]) => p);
+    const retries = durationsOf('Retries').map((p) => `retries/${p}`);
+    const outlier = durationsOf('OutlierDetection').map((p) => `outlierDetection/${p}`);
+    const direct = (def: string) => durationsOf(def).filter((p) => !p.includes('/'));
+    expect(policy.sort()).toEqual([...direct('Policies'), ...retries, ...outlier].sort());
+    expect(policy.sort()).toEqual([...direct('ServiceSpec'), ...retries, ...outlier].sort());
+    const fault = durationsOf('Fault').map((p) => `fault/${p}`);
+    expect(route.sort()).toEqual([...durationsOf('Route'), ...fault, ...retries].sort());
   });
 });

@@ -16,6 +16,7 @@ import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
 import { checkNormalPaths } from './normal-paths.js';
 import { checkMeshRetryTimeout, checkRetryTimeout } from './retry-timeout.js';
+import { checkDurations, checkMeshDurations } from './duration-bounds.js';
 import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
 import { checkSafeRegex } from './safe-regex.js';
@@ -40,6 +41,7 @@ export const MESH_CHECKS: readonly Check[] = [
   checkTrustRoots, // MC3022, MC3023
   checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
   checkMeshRetryTimeout, // MC3015 for the mesh defaults
+  checkMeshDurations, // MC2005: durations out of range in the mesh
 ];
 
 /**
@@ -81,6 +83,7 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkHeaderMutations, // MC3029
   // policies
   checkRetryTimeout, // MC3015
+  checkDurations, // MC2005: durations out of range
   checkTcpHttpOnly, // MC3026
   checkUnreachableAuthz, // MC3021
   checkAuthzPrefixBoundary, // MC3030

@@ -1,0 +1,96 @@
+// The schema takes any number with a unit as a duration, so a fuzz of the compile found durations
+// that validated and then broke what they compile to (MC2005 now):
+// - zero where Envoy and the bundle need a positive duration (a connect timeout, a back-off, an
+//   outlier interval or ejection time; `0.4ms` rounds to 0);
+// - one past 2^53 ms, rounded in the bundle, whose shape check then refused meshc's own store (a
+//   proxy never became ready on it), or `1e400h`, which became null and Envoy's `Infinity.NaNs`.
+// `timeout` and `perTryTimeout` of 0 mean none, to the proxy and to Envoy alike.
+import { formatDuration, parseDuration } from '../../duration.js';
+import type { SpecDocument } from '../../load/types.js';
+import type { Check, ServiceCheck } from '../check-context.js';
+import { makeDiagnostic } from '../report.js';
+
+/** The longest duration a spec may write: far beyond any timer, well inside Envoy's and the bundle's ranges. */
+export const MAX_DURATION_MS = 100_000 * 3_600_000;
+
+/** Durations where they stand in a mesh's defaults or a service's spec; true: 0 is no value there. */
+const POLICY_DURATIONS: readonly (readonly [path: string, positive: boolean])[] = [
+  ['timeout', false],
+  ['connectTimeout', true],
+  ['retries/perTryTimeout', false],
+  ['retries/backoff/base', true],
+  ['retries/backoff/max', true],
+  ['outlierDetection/interval', true],
+  ['outlierDetection/baseEjectionTime', true],
+];
+
+/** Durations where they stand in a route. */
+const ROUTE_DURATIONS: readonly (readonly [path: string, positive: boolean])[] = [
+  ['timeout', false],
+  ['retries/perTryTimeout', false],
+  ['retries/backoff/base', true],
+  ['retries/backoff/max', true],
+  ['fault/delay/duration', false],
+];
+
+/** Every place a duration can stand, for the test that holds this list to the schema. */
+export const DURATION_PLACES = { POLICY_DURATIONS, ROUTE_DURATIONS };
+
+export const checkMeshDurations: Check = (ctx) => {
+  const mesh = ctx.mesh;
+  if (!mesh) return;
+  const report = reporter(mesh.source, ctx.add);
+  checkAt(mesh.doc.spec.defaults, '/spec/defaults', POLICY_DURATIONS, report);
+  checkAt(mesh.doc.spec.trust, '/spec/trust', [['workloadTtl', true]], report);
+};
+
+export const checkDurations: ServiceCheck = (ctx) => {
+  for (const svc of ctx.services) {
+    const report = reporter(svc.source, ctx.add);
+    checkAt(svc.doc.spec, '/spec', POLICY_DURATIONS, report);
+    svc.doc.spec.routes?.forEach((route, i) => checkAt(route, `/spec/routes/${i}`, ROUTE_DURATIONS, report));
+  }
+};
+
+type Report = (pointer: string, message: string, hint: string) => void;
+
+function reporter(source: SpecDocument, add: (d: ReturnType<typeof makeDiagnostic>) => void): Report {
+  return (pointer, message, hint) => add(makeDiagnostic('MC2005', source.locate(pointer), message, { hint }));
+}
+
+function checkAt(
+  base: object | undefined,
+  pointer: string,
+  places: readonly (readonly [string, boolean])[],
+  report: Report,
+): void {
+  if (!base) return;
+  for (const [path, positive] of places) {
+    const text = valueAt(base, path);
+    if (typeof text !== 'string') continue;
+    const ms = parseDuration(text);
+    if (ms === undefined) continue; // malformed: the schema said so
+    const name = path.replaceAll('/', '.');
+    if (!(ms <= MAX_DURATION_MS))
+      report(
+        `${pointer}/${path}`,
+        `${name}: must be at most ${formatDuration(MAX_DURATION_MS)}, got ${text}`,
+        'write a duration a timer can wait: hours at most, for a request',
+      );
+    else if (positive && ms === 0)
+      report(
+        `${pointer}/${path}`,
+        `${name}: must be at least 1ms, got ${text}`,
+        'a zero here is no interval at all (Envoy refuses it): write at least 1ms, or leave it out for the default',
+      );
+  }
+}
+
+function valueAt(base: object, path: string): unknown {
+  let value: unknown = base;
+  for (const key of path.split('/')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
