@@ -21,6 +21,7 @@ export const CODES = {
   MC1010: { severity: 'error', title: 'Unknown kind' },
   MC1011: { severity: 'error', title: 'No spec files' },
   MC1012: { severity: 'warning', title: 'YAML warning' },
+  MC1013: { severity: 'error', title: 'Backslash in a spec file name' },
   // MC2xxx: schema (compiler/validate/schema-errors.ts)
   MC2001: { severity: 'error', title: 'Unknown field' },
   MC2002: { severity: 'error', title: 'Missing required field' },

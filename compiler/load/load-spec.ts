@@ -35,9 +35,13 @@ export interface LoadOptions {
 
 /** Loads the spec of `source`; files and documents are in path order. */
 export async function loadSpec(source: SpecSource, options: LoadOptions = {}): Promise<LoadedSpec> {
-  const paths = await source.listSpecFiles();
+  const listed = await source.listSpecFiles();
   phaseEnds('spec listed');
-  if (paths.length === 0) {
+  // A backslash in a name is a separator to spec paths (spec-paths.ts, decision 0011), so such a
+  // file read as another path: skipped without a word, or another file's bytes twice.
+  const paths = listed.filter((path) => !path.includes('\\'));
+  const misnamed = listed.filter((path) => path.includes('\\')).map(backslashDiagnostic);
+  if (listed.length === 0) {
     const diagnostic = makeDiagnostic(
       'MC1011',
       { file: '', line: 0, col: 0 },
@@ -83,7 +87,16 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   const digests = keys.map((k) => (k.startsWith('sha256:') ? k : undefined));
   const { documents, diagnostics } = assembleSpec(files, parsed, digests);
   phaseEnds('documents assembled');
-  return { files, documents, diagnostics };
+  return { files, documents, diagnostics: misnamed.length > 0 ? [...misnamed, ...diagnostics] : diagnostics };
+}
+
+function backslashDiagnostic(path: string): Diagnostic {
+  return makeDiagnostic(
+    'MC1013',
+    { file: path, line: 1, col: 1 },
+    `spec file name \`${path}\` holds a backslash, which meshc reads as a path separator: the file is not loaded`,
+    { hint: 'rename the file without `\\` (on Windows a backslash separates directories)' },
+  );
 }
 
 interface Recalled {

@@ -294,6 +294,32 @@ describe('loadSpec', () => {
     expect(loaded.files).toEqual([]);
   });
 
+  it('reports a spec file whose name holds a backslash (MC1013), from a directory and from git', async () => {
+    // Found by fuzzing the compile: `x\\y.yaml` was read as `x/y.yaml`, so it was skipped without a
+    // word (a service it declared simply missing), or read another file's bytes.
+    writeFiles(temp.dir, {
+      'spec/mesh.yaml': MESH_YAML,
+      'spec/x\\y.yaml': SERVICE_YAML,
+      'spec/a\\b.yaml': SERVICE_YAML.replace('reviews', 'ab'),
+      'spec/a/b.yaml': SERVICE_YAML.replace('reviews', 'other'),
+    });
+    commitAll(temp.dir);
+    for (const source of [dirSource(join(temp.dir, 'spec')), gitSource(temp.dir, 'HEAD', 'spec')]) {
+      const loaded = await loadSpec(source);
+      expect(loaded.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}:${d.col}`)).toEqual([
+        'MC1013 a\\b.yaml:1:1',
+        'MC1013 x\\y.yaml:1:1',
+      ]);
+      expect(loaded.diagnostics[0]?.hint).toContain('rename the file');
+      const name = (d: (typeof loaded.documents)[number]) =>
+        ((d.value as Record<string, unknown>).metadata as { name: string }).name;
+      expect(loaded.documents.map((d) => [d.file, name(d)])).toEqual([
+        ['a/b.yaml', 'other'],
+        ['mesh.yaml', 'shop'],
+      ]);
+    }
+  });
+
   it('reads a tree of 1,500 files in 30 directories', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 1500; i++)
