@@ -527,6 +527,29 @@ describe('policies', () => {
     ).toEqual([]);
   });
 
+  test('MC2010: a tracing endpoint that is no usable URL', () => {
+    // Found by fuzzing the compile: `not a url` validated and turned tracing off without a word.
+    const at = (endpoint: string) =>
+      validateFiles(
+        {
+          'mesh.yaml': `${MESH}  observability: { tracing: { sampling: 1, otlpEndpoint: "${endpoint}" } }\n`,
+        },
+        { 'root.pem': ROOT },
+      ).diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(at('not a url')).toEqual([
+      'MC2010 observability.tracing.otlpEndpoint: expected an http:// or https:// URL, got `not a url`',
+    ]);
+    expect(at('grpc://collector:4317')).toEqual([
+      'MC2010 observability.tracing.otlpEndpoint: expected an http:// or https:// URL, got `grpc://collector:4317`',
+    ]);
+    expect(at('http://x:0')).toEqual([
+      'MC2010 observability.tracing.otlpEndpoint: port 0 is no port to send spans to, got `http://x:0`',
+    ]);
+    expect(at('https://u:p@collector/otlp')[0]).toContain('a user or password in the URL');
+    for (const fine of ['', 'http://127.0.0.1:4318', 'https://collector.example/otlp/', 'http://[::1]:4318'])
+      expect(at(fine), fine).toEqual([]);
+  });
+
   test('MC3027: sidecar ports that collide with each other or with a service port', () => {
     const mesh = `${MESH}  sidecar: { inbound: 15001 }\n`;
     const d = check({}, mesh);

@@ -17,6 +17,7 @@ import { checkMtlsMode } from './mtls-mode.js';
 import { checkNormalPaths } from './normal-paths.js';
 import { checkMeshRetryTimeout, checkRetryTimeout } from './retry-timeout.js';
 import { checkDurations, checkMeshDurations } from './duration-bounds.js';
+import { checkOtlpEndpoint } from './otlp-endpoint.js';
 import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
 import { checkSafeRegex } from './safe-regex.js';
@@ -42,6 +43,7 @@ export const MESH_CHECKS: readonly Check[] = [
   checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
   checkMeshRetryTimeout, // MC3015 for the mesh defaults
   checkMeshDurations, // MC2005: durations out of range in the mesh
+  checkOtlpEndpoint, // MC2010: a tracing endpoint that is no usable URL
 ];
 
 /**
