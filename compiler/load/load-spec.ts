@@ -39,8 +39,12 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   phaseEnds('spec listed');
   // A backslash in a name is a separator to spec paths (spec-paths.ts, decision 0011), so such a
   // file read as another path: skipped without a word, or another file's bytes twice.
-  const paths = listed.filter((path) => !path.includes('\\'));
-  const misnamed = listed.filter((path) => path.includes('\\')).map(backslashDiagnostic);
+  const paths: string[] = [];
+  const misnamed: Diagnostic[] = [];
+  for (const path of listed) {
+    if (path.includes('\\')) misnamed.push(backslashDiagnostic(path));
+    else paths.push(path);
+  }
   if (listed.length === 0) {
     const diagnostic = makeDiagnostic(
       'MC1011',

@@ -103,10 +103,11 @@ function readDocument(
   }
   // One walk gives positions and, without aliases, the value (tree-positions.ts); else toJS expands it.
   const tree = readTree(doc, lineCounter);
+  const plain = tree !== undefined && 'value' in tree;
   let value: unknown;
   try {
     // yaml's count stops one short of ours: its limit throws at the limit, MC1003 says "more than".
-    value = tree && 'value' in tree ? tree.value : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
+    value = plain ? tree.value : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
   } catch (error) {
     const offset = firstAliasOffset(doc);
     const pos = lineCounter.linePos(offset);
@@ -123,7 +124,7 @@ function readDocument(
     return undefined;
   }
   // A plain document's value holds only data (tree-positions.ts); one toJS made may hold other kinds.
-  const foreign = tree && 'value' in tree ? undefined : foreignValue(value);
+  const foreign = plain ? undefined : foreignValue(value);
   if (foreign) {
     diagnostics.push(
       makeDiagnostic('MC1001', locator.locate(foreign.pointer), `${foreign.kind} is no value a spec holds`, {

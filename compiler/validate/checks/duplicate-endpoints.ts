@@ -3,7 +3,7 @@
 import type { SpecDocument } from '../../load/types.js';
 import { parseEndpoint } from '../../normalize/endpoints.js';
 import type { Check } from '../check-context.js';
-import { joinPointer } from '../pointer.js';
+import { endpointPointer, forEachEndpoint } from './endpoint-list.js';
 import { makeDiagnostic, relatedAt } from '../report.js';
 
 /** Where an endpoint was first listed; owner and pointer are spelled out only for a diagnostic. */
@@ -17,10 +17,7 @@ interface Seen {
 
 const ownerOf = (s: Seen) => (s.version === undefined ? s.name : `${s.name}/${s.version}`);
 
-const pointerOf = (s: Seen) =>
-  s.version === undefined
-    ? `/spec/endpoints/${s.index}`
-    : `${joinPointer('/spec/versions', s.version, 'endpoints')}/${s.index}`;
+const pointerOf = (s: Seen) => endpointPointer(s.version, s.index);
 
 /**
  * One spelling per address, read as the compiler reads it into bundles (normalize/endpoints.ts,
@@ -59,17 +56,8 @@ export const checkDuplicateEndpoints: Check = (ctx) => {
   // is not a duplicate.
   for (const { doc, source } of ctx.services) {
     const name = doc.metadata.name;
-    const { versions, endpoints } = doc.spec;
-    if (versions) {
-      for (const version in versions) {
-        versions[version]!.endpoints.forEach((endpoint, index) =>
-          visit({ name, version, index, source }, endpoint),
-        );
-      }
-    } else {
-      (endpoints ?? []).forEach((endpoint, index) =>
-        visit({ name, version: undefined, index, source }, endpoint),
-      );
-    }
+    forEachEndpoint(doc.spec, (endpoint, version, index) =>
+      visit({ name, version, index, source }, endpoint),
+    );
   }
 };

@@ -5,6 +5,7 @@
 // - one past 2^53 ms, rounded in the bundle, whose shape check then refused meshc's own store (a
 //   proxy never became ready on it), or `1e400h`, which became null and Envoy's `Infinity.NaNs`.
 // `timeout` and `perTryTimeout` of 0 mean none, to the proxy and to Envoy alike.
+import type { Diagnostic } from '../../diagnostics.js';
 import { formatDuration, parseDuration } from '../../duration.js';
 import type { SpecDocument } from '../../load/types.js';
 import type { Check, ServiceCheck } from '../check-context.js';
@@ -13,25 +14,26 @@ import { makeDiagnostic } from '../report.js';
 /** The longest duration a spec may write: far beyond any timer, well inside Envoy's and the bundle's ranges. */
 export const MAX_DURATION_MS = 100_000 * 3_600_000;
 
-/** Durations where they stand in a mesh's defaults or a service's spec; true: 0 is no value there. */
-const POLICY_DURATIONS: readonly (readonly [path: string, positive: boolean])[] = [
-  ['timeout', false],
-  ['connectTimeout', true],
+type Places = readonly (readonly [path: string, positive: boolean])[];
+
+/** Durations of a retry policy, wherever it stands (mesh defaults, service, route). */
+const RETRY_DURATIONS: Places = [
   ['retries/perTryTimeout', false],
   ['retries/backoff/base', true],
   ['retries/backoff/max', true],
+];
+
+/** Durations where they stand in a mesh's defaults or a service's spec; true: 0 is no value there. */
+const POLICY_DURATIONS: Places = [
+  ['timeout', false],
+  ['connectTimeout', true],
+  ...RETRY_DURATIONS,
   ['outlierDetection/interval', true],
   ['outlierDetection/baseEjectionTime', true],
 ];
 
 /** Durations where they stand in a route. */
-const ROUTE_DURATIONS: readonly (readonly [path: string, positive: boolean])[] = [
-  ['timeout', false],
-  ['retries/perTryTimeout', false],
-  ['retries/backoff/base', true],
-  ['retries/backoff/max', true],
-  ['fault/delay/duration', false],
-];
+const ROUTE_DURATIONS: Places = [['timeout', false], ...RETRY_DURATIONS, ['fault/delay/duration', false]];
 
 /** Every place a duration can stand, for the test that holds this list to the schema. */
 export const DURATION_PLACES = { POLICY_DURATIONS, ROUTE_DURATIONS };
@@ -54,16 +56,11 @@ export const checkDurations: ServiceCheck = (ctx) => {
 
 type Report = (pointer: string, message: string, hint: string) => void;
 
-function reporter(source: SpecDocument, add: (d: ReturnType<typeof makeDiagnostic>) => void): Report {
+function reporter(source: SpecDocument, add: (diagnostic: Diagnostic) => void): Report {
   return (pointer, message, hint) => add(makeDiagnostic('MC2005', source.locate(pointer), message, { hint }));
 }
 
-function checkAt(
-  base: object | undefined,
-  pointer: string,
-  places: readonly (readonly [string, boolean])[],
-  report: Report,
-): void {
+function checkAt(base: object | undefined, pointer: string, places: Places, report: Report): void {
   if (!base) return;
   for (const [path, positive] of places) {
     const text = valueAt(base, path);

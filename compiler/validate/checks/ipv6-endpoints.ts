@@ -4,34 +4,25 @@
 // be an IPv6 address, as node:net reads one (the address normalize writes into bundles agrees).
 import { isIPv6 } from 'node:net';
 import type { ServiceCheck } from '../check-context.js';
-import { joinPointer } from '../pointer.js';
 import { makeDiagnostic } from '../report.js';
+import { endpointPointer, forEachEndpoint } from './endpoint-list.js';
 
 export const checkIpv6Endpoints: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
-    const spec = svc.doc.spec;
-    const lists: (readonly [pointer: string, endpoints: readonly string[] | undefined])[] = [
-      ['/spec/endpoints', spec.endpoints],
-      ...Object.entries(spec.versions ?? {}).map(
-        ([name, version]) => [joinPointer('/spec/versions', name, 'endpoints'), version.endpoints] as const,
-      ),
-    ];
-    for (const [pointer, endpoints] of lists) {
-      endpoints?.forEach((endpoint, i) => {
-        if (!endpoint.startsWith('[')) return;
-        const host = endpoint.slice(1, endpoint.lastIndexOf(']'));
-        if (isIPv6(host)) return;
-        ctx.add(
-          makeDiagnostic(
-            'MC2006',
-            svc.source.locate(`${pointer}/${i}`),
-            `endpoint ${endpoint}: \`${host}\` is not an IPv6 address`,
-            {
-              hint: 'brackets hold an IPv6 address ([2001:db8::5]:15006); write IPv4 without them (10.0.1.5:15006)',
-            },
-          ),
-        );
-      });
-    }
+    forEachEndpoint(svc.doc.spec, (endpoint, version, index) => {
+      if (!endpoint.startsWith('[')) return;
+      const host = endpoint.slice(1, endpoint.lastIndexOf(']'));
+      if (isIPv6(host)) return;
+      ctx.add(
+        makeDiagnostic(
+          'MC2006',
+          svc.source.locate(endpointPointer(version, index)),
+          `endpoint ${endpoint}: \`${host}\` is not an IPv6 address`,
+          {
+            hint: 'brackets hold an IPv6 address ([2001:db8::5]:15006); write IPv4 without them (10.0.1.5:15006)',
+          },
+        ),
+      );
+    });
   }
 };

@@ -33,6 +33,6 @@ function urlProblem(text: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'expected an http:// or https:// URL';
   if (url.port === '0') return 'port 0 is no port to send spans to';
   if (url.username !== '' || url.password !== '')
-    return 'a user or password in the URL, which neither the proxy nor Envoy sends';
+    return "a user or password in the URL, which the proxy's exporter refuses (fetch takes no credentials in a URL)";
   return undefined;
 }
