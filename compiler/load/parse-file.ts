@@ -9,7 +9,8 @@ import { buildNodeIndex, makeLocator, type NodeIndex, type ParsedSource } from '
 import { makeDiagnostic, positionOf } from './make-diagnostic.js';
 import { type DocumentOutline, outlineOf } from './outline.js';
 import { parseYamlStream } from './parse-yaml.js';
-import { type PositionIndex, positionsOf } from './positions.js';
+import { type PositionIndex, positionLocator, positionsOf } from './positions.js';
+import { readPlainStream } from './plain-stream.js';
 import { readTree } from './tree-positions.js';
 import type { SourceFile } from './types.js';
 import { firstAliasOffset, foreignValue, translateYamlProblems, unexpandableAlias } from './yaml-problems.js';
@@ -34,23 +35,49 @@ export interface ParsedFile {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Parses one spec file; every problem (bad bytes, bad YAML, foreign documents) is a diagnostic. */
+/**
+ * Parses one spec file; every problem (bad bytes, bad YAML, foreign documents) is a diagnostic. A
+ * file of plain documents that are fit for validation is read by js-yaml (plain-stream.ts), to the
+ * same result; any other by yaml.
+ */
 export function parseSpecFile(file: SourceFile): ParsedFile {
+  const decoded = decodeSpecFile(file);
+  if ('diagnostic' in decoded) return { documents: [], diagnostics: [decoded.diagnostic] };
+  return readPlainFile(file.path, decoded.text) ?? parseWithYaml(file.path, decoded.text);
+}
+
+/** parseSpecFile by yaml alone: what the plain read must equal (the differential test's reference). */
+export function parseSpecFileWithYaml(file: SourceFile): ParsedFile {
+  const decoded = decodeSpecFile(file);
+  if ('diagnostic' in decoded) return { documents: [], diagnostics: [decoded.diagnostic] };
+  return parseWithYaml(file.path, decoded.text);
+}
+
+/** The plain read: undefined unless every document is plain and a spec document without a problem. */
+function readPlainFile(path: string, text: string): ParsedFile | undefined {
+  const plain = readPlainStream(text);
+  if (!plain) return undefined;
+  const documents: ParsedValue[] = [];
+  for (const { index, value, positions } of plain) {
+    // What is wrong with a document, yaml's path says (MC1008, the header's codes).
+    if (!isPlainObject(value) || checkHeader(value, positionLocator(path, positions)).length > 0)
+      return undefined;
+    const outline = outlineOf(value);
+    documents.push(outline ? { index, value, positions, outline } : { index, value, positions });
+  }
+  return { documents, diagnostics: [] };
+}
+
+function parseWithYaml(path: string, text: string): ParsedFile {
   const documents: ParsedValue[] = [];
   const diagnostics: Diagnostic[] = [];
-  const decoded = decodeSpecFile(file);
-  if ('diagnostic' in decoded) return { documents, diagnostics: [decoded.diagnostic] };
   let stream: ReturnType<typeof parseYamlStream>;
   try {
-    stream = parseYamlStream(decoded.text);
+    stream = parseYamlStream(text);
   } catch (error) {
     // The parser is not expected to throw; if it does, the file is still only a diagnostic.
     diagnostics.push(
-      makeDiagnostic(
-        'MC1001',
-        { file: file.path, line: 1, col: 1 },
-        `cannot parse YAML: ${messageOf(error)}`,
-      ),
+      makeDiagnostic('MC1001', { file: path, line: 1, col: 1 }, `cannot parse YAML: ${messageOf(error)}`),
     );
     return { documents, diagnostics };
   }
@@ -58,14 +85,14 @@ export function parseSpecFile(file: SourceFile): ParsedFile {
     diagnostics.push(
       makeDiagnostic(
         'MC1004',
-        { file: file.path, ...positionOf(decoded.text, deep.offset) },
+        { file: path, ...positionOf(text, deep.offset) },
         'document nests mappings and lists more than 100 levels deep',
         { hint: 'a meshc spec is at most a dozen levels deep: look for unbalanced brackets' },
       ),
     );
   }
   for (const { index, doc, hasAlias } of stream.documents) {
-    const read = readDocument(file.path, { doc, lineCounter: stream.lineCounter }, hasAlias, diagnostics);
+    const read = readDocument(path, { doc, lineCounter: stream.lineCounter }, hasAlias, diagnostics);
     if (!read) continue;
     const outline = outlineOf(read.value);
     documents.push(outline ? { index, ...read, outline } : { index, ...read });

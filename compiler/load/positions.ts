@@ -83,6 +83,85 @@ export function positionsOf(index: NodeIndex): PositionIndex {
   };
 }
 
+/**
+ * Builds a PositionIndex node by node, in document order: the one walk over yaml's tree
+ * (tree-positions.ts) and the plain read (plain-stream.ts) both write through it.
+ */
+export class PositionsWriter {
+  private parents = new Int32Array(64);
+  private segmentEnds = new Int32Array(64);
+  private spans = new Int32Array(64 * STRIDE);
+  private readonly segments: string[] = [];
+  private count = 0;
+  private textLength = 0;
+
+  /** `lineStarts`: the offset of each line's start, ascending, as yaml's LineCounter keeps them. */
+  constructor(private readonly lineStarts: readonly number[]) {}
+
+  /** Adds a node under node `parent` (-1 for the root) named by `segment`; gives its number. */
+  add(parent: number, segment: string): number {
+    const i = this.count++;
+    if (this.count > this.parents.length) {
+      this.parents = grow(this.parents);
+      this.segmentEnds = grow(this.segmentEnds);
+      this.spans = grow(this.spans);
+    }
+    this.parents[i] = parent;
+    this.segments.push(segment);
+    this.textLength += segment.length;
+    this.segmentEnds[i] = this.textLength;
+    return i;
+  }
+
+  /** Node i's value span (`key` false) or key span, from offset `start` to `end` (not before start). */
+  span(i: number, key: boolean, start: number, end: number): void {
+    const at = i * STRIDE + (key ? 4 : 0);
+    this.writePos(at, start);
+    this.writePos(at + 2, Math.max(start, end));
+  }
+
+  /** Node i's flags (EMPTY_VALUE, HAS_KEY). */
+  flags(i: number, flags: number): void {
+    this.spans[i * STRIDE + 8] = flags;
+  }
+
+  finish(): PositionIndex {
+    const n = this.count;
+    return {
+      // Copies of the used part: a view would carry the whole grown buffer into the cache and to threads.
+      parents: narrow(this.parents.slice(0, n), 1),
+      segmentText: this.segments.join(''),
+      segmentEnds: narrow(this.segmentEnds.slice(0, n), 0),
+      spans: narrow(this.spans.slice(0, n * STRIDE), 0),
+    };
+  }
+
+  /** The line and column of `offset` at spans[at], spans[at + 1]: LineCounter.linePos, without its object. */
+  private writePos(at: number, offset: number): void {
+    const starts = this.lineStarts;
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (offset < starts[mid]!) high = mid;
+      else low = mid + 1;
+    }
+    if (low === 0) {
+      this.spans[at] = 0;
+      this.spans[at + 1] = offset;
+    } else {
+      this.spans[at] = low;
+      this.spans[at + 1] = offset - starts[low - 1]! + 1;
+    }
+  }
+}
+
+function grow(numbers: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(numbers.length * 2);
+  grown.set(numbers);
+  return grown;
+}
+
 /** 16-bit when every number from index `skip` on fits (`skip` 1 leaves out the root's parent, -1). */
 export function narrow(numbers: Int32Array, skip: number): Numbers {
   for (let i = skip; i < numbers.length; i++) {

@@ -12,7 +12,7 @@
 // merge key is not a string key, so its document is left to the Map and toJS whole.
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, YAMLMap, YAMLSeq } from 'yaml';
 import { escapePointerSegment, isEmptyScalarNode } from './locate-nodes.js';
-import { EMPTY_VALUE, HAS_KEY, narrow, type PositionIndex, STRIDE } from './positions.js';
+import { EMPTY_VALUE, HAS_KEY, type PositionIndex, PositionsWriter } from './positions.js';
 
 /** What one walk of a document's tree gives: its positions, and its value when the document is plain. */
 export interface TreeReading {
@@ -26,42 +26,15 @@ const NOT_STRING_KEY: unique symbol = Symbol('not a string key');
 
 /** The document's positions and value, or undefined when a mapping key is not a string (see above). */
 export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeReading | undefined {
-  const starts = lineCounter.lineStarts;
   const docStart = doc.range[0];
-  let parents = new Int32Array(64);
-  let segmentEnds = new Int32Array(64);
-  let spans = new Int32Array(64 * STRIDE);
-  const segments: string[] = [];
-  let count = 0;
-  let textLength = 0;
+  const writer = new PositionsWriter(lineCounter.lineStarts);
   let plain = true;
 
-  /** Writes the line and column of `offset` at spans[at], spans[at + 1]: LineCounter.linePos, without its object. */
-  const writePos = (at: number, offset: number): void => {
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (offset < starts[mid]!) high = mid;
-      else low = mid + 1;
-    }
-    if (starts[low - 1] === offset) {
-      spans[at] = low;
-      spans[at + 1] = 1;
-    } else if (low === 0) {
-      spans[at] = 0;
-      spans[at + 1] = offset;
-    } else {
-      spans[at] = low;
-      spans[at + 1] = offset - starts[low - 1]! + 1;
-    }
-  };
   /** A node's span as NodeIndex.toLocation gives it: its range, or the document's start when it has none. */
-  const writeSpan = (at: number, node: Node | null): void => {
+  const writeSpan = (i: number, key: boolean, node: Node | null): void => {
     const range = node?.range;
     const start = range ? range[0] : docStart;
-    writePos(at, start);
-    writePos(at + 2, range ? Math.max(start, range[1]) : start);
+    writer.span(i, key, start, range ? range[1] : start);
   };
 
   /**
@@ -69,20 +42,10 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
    * false), or NOT_STRING_KEY when a key is not a string.
    */
   const visit = (node: Node | null, key: Node | null, parent: number, segment: string): unknown => {
-    const i = count++;
-    if (count > parents.length) {
-      parents = grow(parents);
-      segmentEnds = grow(segmentEnds);
-      spans = grow(spans);
-    }
-    parents[i] = parent;
-    segments.push(segment);
-    textLength += segment.length;
-    segmentEnds[i] = textLength;
-    const at = i * STRIDE;
-    writeSpan(at, node);
-    if (key) writeSpan(at + 4, key);
-    spans[at + 8] = (isEmptyScalarNode(node) ? EMPTY_VALUE : 0) | (key ? HAS_KEY : 0);
+    const i = writer.add(parent, segment);
+    writeSpan(i, false, node);
+    if (key) writeSpan(i, true, key);
+    writer.flags(i, (isEmptyScalarNode(node) ? EMPTY_VALUE : 0) | (key ? HAS_KEY : 0));
     if (isMap(node)) {
       if (node.constructor !== YAMLMap) plain = false;
       const map: Record<string, unknown> = {};
@@ -131,18 +94,6 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
 
   const value = visit((doc.contents as Node | null) ?? null, null, -1, '');
   if (value === NOT_STRING_KEY) return undefined;
-  const positions: PositionIndex = {
-    // Copies of the used part: a view would carry the whole grown buffer into the cache and to threads.
-    parents: narrow(parents.slice(0, count), 1),
-    segmentText: segments.join(''),
-    segmentEnds: narrow(segmentEnds.slice(0, count), 0),
-    spans: narrow(spans.slice(0, count * STRIDE), 0),
-  };
+  const positions = writer.finish();
   return plain ? { positions, value } : { positions };
-}
-
-function grow(numbers: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(numbers.length * 2);
-  grown.set(numbers);
-  return grown;
 }

@@ -246,9 +246,13 @@ describe('the bundled CLI', () => {
   });
 
   it("still honours the yaml parser's debug switch, read once at start (decision 0030)", () => {
+    // A spec the plain read declines (an anchor, decision 0042), so that yaml parses it.
     const shop = fileURLToPath(new URL('../../examples/shop/mesh.yaml', import.meta.url));
+    const spec = join(temp.dir, 'mesh.yaml');
+    writeFileSync(spec, readFileSync(shop, 'utf8').replace('\nmetadata:', '\nmetadata: &meta'));
+    cpSync(join(dirname(shop), 'pki'), join(temp.dir, 'pki'), { recursive: true });
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, [BIN, 'validate', shop, '--no-cache'], {
+      spawnSync(process.execPath, [BIN, 'validate', spec, '--no-cache'], {
         encoding: 'utf8',
         env: { ...process.env, MESHC_CACHE_DIR: join(temp.dir, 'cache'), ...env },
       });
