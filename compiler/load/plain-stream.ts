@@ -4,16 +4,16 @@
 // number. It answers only for files it can read exactly so: block and flow mappings and lists with
 // string keys, single-line plain and quoted scalars, comments, `---` and `...`. Anything else (a tag,
 // an anchor or alias, an explicit key, a block or multi-line scalar, a tab, a CR, a BOM, a directive,
-// a duplicate or non-string key, a document js-yaml refuses, a trailing comment whose owner yaml
-// decides) gets undefined, and the file is read by yaml as before: every diagnostic, and the value of
-// every document that is not plain, stays yaml's. test/load/fast-parse-differential.test.ts holds the
-// two paths equal.
+// a duplicate or non-string key, a document js-yaml refuses, a comment line after a collection's
+// last entry where yaml would move an end: collectionRange) gets undefined, and the file is read by
+// yaml as before: every diagnostic, and the value of every document that is not plain, stays yaml's.
+// test/load/plain-stream.test.ts and fast-parse-differential.test.ts hold the two paths equal.
 //
 // js-yaml calls its listener when it opens and closes each node it composes; those calls nest as the
-// nodes do. Two kinds of call are not a node of the document: a block scalar or flow collection is
-// composed inside a node that first tried to read it as a mapping's key (the outer call, which gets
-// the inner's very result, is dropped), and a mapping's loop tries one key more where a document
-// marker ends it (a call with no content, dropped).
+// nodes do. Two kinds of call are not a node of the document: a scalar or flow collection in block
+// context is composed inside a node that first tried to read it as a mapping's key (the outer call,
+// which gets the inner's very result, is dropped), and a mapping's loop tries one key more where a
+// document marker ends it (a call with no content, dropped).
 import { FAILSAFE_SCHEMA, loadAll } from 'js-yaml';
 import { isScalar, Schema } from 'yaml';
 import { escapePointerSegment } from './locate-nodes.js';
@@ -43,6 +43,8 @@ interface Range {
   start: number;
   valueEnd: number;
   end: number;
+  /** An empty value (`key:`), whose end yaml stretches over the comment lines after it. */
+  empty?: boolean;
 }
 
 /** Thrown inside the walk when the file is not one this reader answers for. */
@@ -172,6 +174,7 @@ function readDocument(
     segment: string,
     depth: number,
     inFlow: boolean,
+    endsParent: boolean,
   ): { value: unknown; range: Range } => {
     if (depth > MAX_DEPTH || isTagged(call)) throw new NotPlain();
     const i = writer.add(parent, segment);
@@ -184,7 +187,7 @@ function readDocument(
       let offset = call.open;
       while (text.charCodeAt(offset) === 0x20) offset++;
       if (text.charCodeAt(offset) === 0x23) throw new NotPlain();
-      range = { start: offset, valueEnd: offset, end: offset };
+      range = { start: offset, valueEnd: offset, end: offset, empty: true };
       value = null;
       empty = true;
     } else if (call.kind === 'scalar') {
@@ -221,6 +224,7 @@ function readDocument(
             escapePointerSegment(name),
             depth + 1,
             flow || inFlow,
+            c === n - 2,
           );
           if (name in map) {
             Object.defineProperty(map, name, {
@@ -235,7 +239,7 @@ function readDocument(
         }
         if (pairs !== Object.keys(call.result as object).length) throw new NotPlain();
         value = map;
-        range = collectionRange(text, call, start, flow, last);
+        range = collectionRange(text, call, { start, flow, last, endsParent });
       } else if (call.kind === 'sequence') {
         const result = call.result as unknown[];
         if (calls.length !== result.length) throw new NotPlain();
@@ -243,12 +247,20 @@ function readDocument(
         let last: Range | undefined;
         for (let j = 0; j < calls.length; j++) {
           if (!hasContent(calls[j]!)) throw new NotPlain();
-          const read = visit(calls[j]!, undefined, i, String(j), depth + 1, flow || inFlow);
+          const read = visit(
+            calls[j]!,
+            undefined,
+            i,
+            String(j),
+            depth + 1,
+            flow || inFlow,
+            j === calls.length - 1,
+          );
           list[j] = read.value;
           last = read.range;
         }
         value = list;
-        range = collectionRange(text, call, start, flow, last);
+        range = collectionRange(text, call, { start, flow, last, endsParent });
       } else throw new NotPlain();
     }
     writeSpan(i, false, range);
@@ -257,7 +269,7 @@ function readDocument(
     return { value, range };
   };
 
-  const { value } = visit(root, undefined, -1, '', 0, false);
+  const { value } = visit(root, undefined, -1, '', 0, false, false);
   const positions = writer.finish();
   return { value, positions };
 }
@@ -307,15 +319,22 @@ function resolvePlain(source: string): unknown {
 
 /**
  * yaml's range of a collection: from its first character to the end of its last entry's line (a
- * block collection) or its closing bracket. A comment line after a block collection's last entry may
- * be the collection's or its parent's, as yaml's parser decides: such a file is left to yaml.
+ * block collection) or its closing bracket. A comment line after a block collection's last entry is
+ * the collection's own when indented as it or less (yaml stretches the collection's end over it), the
+ * last entry's when deeper (yaml stretches a scalar's end, and so the collection's value end, over it)
+ * and an empty last value's always: the file is left to yaml unless such comments are no deeper than
+ * the collection, its last value is not empty, and the collection is not its parent's last entry (so
+ * that the end yaml would stretch is one no position holds).
  */
 function collectionRange(
   text: string,
   call: Call,
-  start: number,
-  flow: boolean,
-  last: Range | undefined,
+  {
+    start,
+    flow,
+    last,
+    endsParent,
+  }: { start: number; flow: boolean; last: Range | undefined; endsParent: boolean },
 ): Range {
   if (flow) {
     const close = call.close;
@@ -324,9 +343,23 @@ function collectionRange(
     return { start, valueEnd: close, end: trailingEnd(text, close) };
   }
   if (!last) throw new NotPlain();
+  // What lies between the last entry's line and the next content: blank lines and comment lines only.
   const gapEnd = Math.max(call.close, last.end);
-  if (text.slice(last.end, gapEnd).includes('#')) throw new NotPlain();
+  const first = text.indexOf('#', last.end);
+  if (first !== -1 && first < gapEnd) {
+    if (endsParent || last.empty) throw new NotPlain();
+    const column = start - lineStart(text, start);
+    for (let at = first; at !== -1 && at < gapEnd;) {
+      if (at - lineStart(text, at) > column) throw new NotPlain();
+      const eol = text.indexOf('\n', at);
+      at = eol === -1 ? -1 : text.indexOf('#', eol);
+    }
+  }
   return { start, valueEnd: last.end, end: last.end };
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
 /** After a value: the spaces, comment and one line break that yaml counts as the end of its token. */

@@ -62,12 +62,26 @@ const ANSWERED = [
   'é: ü\n日本: 語\nsmile: 😀x',
   'a: :b\nc: b:c\nd: x#y\ne: x #\n',
   'a: [b] #c\nd: "e" #f\n',
+  // Comment lines after a collection's last entry, no deeper than it, when it is not its parent's last.
+  'a:\n  b: 1\n  # y\nc: 2\n',
+  'a:\n  b: 1\n# y\nc: 2\n',
+  'a:\n  b: 1\n # y\n\n  # z\nc: 2\n',
+  'x:\n  a:\n  - 1\n  # y\n  c: 2\n',
+  'x:\n  - a: 1\n    # y\n  - b: 2\n',
+  'a: 1\n# y\n',
+  'a: 1\n# y\n---\nb: 2\n',
 ];
 
 const DECLINED: [string, string][] = [
   ['--- a: 1', 'yaml refuses a block mapping on the document marker line'],
-  ['a: 1 # c\n# d\n', 'a comment line after the last entry: yaml decides whose it is'],
-  ['a:\n  b: 1 # c\n\n# d\nc: 2', 'the same, inside'],
+  ['a: 1\n  # y\n', 'a comment line deeper than the collection after its last entry (the scalar takes it)'],
+  ['a:\n  b: 1\n    # y\nc: 2\n', 'the same, inside'],
+  [
+    'x:\n  a:\n  - 1\n  # y\n',
+    "a comment line after the parent's last entry, the collection (its end moves)",
+  ],
+  ['a:\n  b:\n  # y\nd: 2\n', 'a comment line after an empty last value (its end moves)'],
+  ['a:\n  b:\n    c: 1\n    # y\n  # z\nd: 2\n', 'comment lines a nested last collection takes'],
   ['a: b\n  c', 'a plain scalar over two lines'],
   ["a: 'x\n  y'", 'a quoted scalar over two lines'],
   ['a: |\n  x\n', 'a block scalar'],
