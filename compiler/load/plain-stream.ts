@@ -345,14 +345,14 @@ function collectionRange(
   if (!last) throw new NotPlain();
   // What lies between the last entry's line and the next content: blank lines and comment lines only.
   const gapEnd = Math.max(call.close, last.end);
-  const first = text.indexOf('#', last.end);
-  if (first !== -1 && first < gapEnd) {
+  // Searched in the gap alone: a search of the text from there would cross the rest of the file for
+  // every collection, quadratic in a large file with one comment at its end.
+  const gap = text.slice(last.end, gapEnd);
+  if (gap.includes('#')) {
     if (endsParent || last.empty) throw new NotPlain();
     const column = start - lineStart(text, start);
-    for (let at = first; at !== -1 && at < gapEnd;) {
-      if (at - lineStart(text, at) > column) throw new NotPlain();
-      const eol = text.indexOf('\n', at);
-      at = eol === -1 ? -1 : text.indexOf('#', eol);
+    for (const line of gap.split('\n')) {
+      if (line.indexOf('#') > column) throw new NotPlain();
     }
   }
   return { start, valueEnd: last.end, end: last.end };
