@@ -1,6 +1,7 @@
 // The glue every command shares: load a spec source, read the files it references (trust roots) through
 // the same source, validate, and hand back sorted diagnostics. Pure stages inside; I/O only via the source.
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import { SourceError } from './load/errors.js';
 import { loadSpec } from './load/load-spec.js';
 import type { ParseCache } from './load/parse-cache.js';
 import type { SourceFile, SpecDocument, SpecSource } from './load/types.js';
@@ -47,7 +48,7 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
       summary: { services: 0, routes: 0 },
     };
   }
-  const assets = await readReferencedFiles(source, loaded.documents);
+  const { assets, unreadable } = await readReferencedFiles(source, loaded.documents);
   phaseEnds('referenced files read');
   const validate = options.validate ?? validateSpec;
   const unloadedFiles = [
@@ -58,6 +59,7 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
     assets,
     now: options.now,
     ...(unloadedFiles.length > 0 ? { unloadedFiles } : {}),
+    ...(unreadable.size > 0 ? { unreadableAssets: unreadable } : {}),
     ...(options.cache ? { validationMemo: options.cache.validationMemo } : {}),
   });
   phaseEnds('validated');
@@ -75,12 +77,13 @@ export async function checkSpec(source: SpecSource, options: CheckOptions): Prom
 
 /**
  * Files the Mesh documents name in spec.trust.roots, keyed by the path exactly as written in the spec.
- * A file that does not exist is left out; validation reports it where the spec names it.
+ * A file that does not exist is left out, and so is one that cannot be read (a directory), with the
+ * reason in `unreadable`: validation reports either where the spec names it (MC3022).
  */
 export async function readReferencedFiles(
   source: SpecSource,
   documents: readonly SpecDocument[],
-): Promise<Map<string, Uint8Array>> {
+): Promise<{ assets: Map<string, Uint8Array>; unreadable: Map<string, string> }> {
   const paths = new Set<string>();
   for (const doc of documents) {
     // A document with an outline is a Service: its value is not decoded only to say so.
@@ -92,13 +95,19 @@ export async function readReferencedFiles(
     for (const root of roots) if (typeof root === 'string') paths.add(root);
   }
   const assets = new Map<string, Uint8Array>();
+  const unreadable = new Map<string, string>();
   await Promise.all(
     [...paths].map(async (path) => {
-      const bytes = await source.readFile(path);
-      if (bytes) assets.set(path, bytes);
+      try {
+        const bytes = await source.readFile(path);
+        if (bytes) assets.set(path, bytes);
+      } catch (error) {
+        if (!(error instanceof SourceError) || error.code !== 'SOURCE_UNREADABLE') throw error;
+        unreadable.set(path, error.reason ?? 'unreadable');
+      }
     }),
   );
-  return assets;
+  return { assets, unreadable };
 }
 
 function field(value: unknown, key: string): unknown {

@@ -120,7 +120,14 @@ function readNow(path: string): Uint8Array | undefined {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: not a regular file`);
+    if (!st.isFile()) {
+      throw new SourceError(
+        'SOURCE_UNREADABLE',
+        `cannot read ${path}: not a regular file`,
+        undefined,
+        'not a regular file',
+      );
+    }
     const bytes = new Uint8Array(Math.min(st.size, MAX_SPEC_FILE_BYTES) + 1);
     let length = 0;
     for (let n = 1; n > 0 && length < bytes.length; length += n) {
@@ -130,7 +137,8 @@ function readNow(path: string): Uint8Array | undefined {
   } catch (error) {
     if (error instanceof SourceError) throw error;
     if (isMissing(error)) return undefined;
-    throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: ${messageOf(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: ${messageOf(error)}`, undefined, code);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

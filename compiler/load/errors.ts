@@ -20,6 +20,8 @@ export class SourceError extends Error {
     readonly code: SourceErrorCode,
     message: string,
     readonly hint?: string,
+    /** What is wrong, without the path (`not a regular file`, `EACCES`): a diagnostic names the path itself. */
+    readonly reason?: string,
   ) {
     super(message);
   }

@@ -31,6 +31,8 @@ export interface CheckContext {
   readonly unloadedFiles: readonly string[];
   /** Files the spec references (trust roots), by spec-relative path. */
   readonly assets: ReadonlyMap<string, Uint8Array>;
+  /** Referenced files there but unreadable, with why (ValidateInput.unreadableAssets). */
+  readonly unreadableAssets: ReadonlyMap<string, string>;
   /** Injected clock, ms since epoch (certificate timeline lint). */
   readonly now: number;
   add(diagnostic: Diagnostic): void;

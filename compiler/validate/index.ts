@@ -102,6 +102,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     declaredServiceNames,
     unloadedFiles: input.unloadedFiles ?? [],
     assets: input.assets,
+    unreadableAssets: input.unreadableAssets ?? new Map(),
     now: input.now,
     add: (d) => diagnostics.push(d),
   };

@@ -46,6 +46,8 @@ export interface ValidateInput {
    * they hold may be missing from `documents`, which checks naming other services take into account.
    */
   readonly unloadedFiles?: readonly string[];
+  /** Referenced files that are there but cannot be read (a directory), with why: MC3022 says so. */
+  readonly unreadableAssets?: ReadonlyMap<string, string>;
 }
 
 export interface ValidateResult {

@@ -138,6 +138,7 @@ describe('the checks comparing services', () => {
       declaredServiceNames: new Set(services.map((s) => s.doc.metadata.name)),
       unloadedFiles: [],
       assets: checked.result?.spec?.assets ?? new Map(),
+      unreadableAssets: new Map(),
       now: NOW,
       add: (d) => diagnostics.push(d),
     };

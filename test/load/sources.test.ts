@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SPEC_FILE_BYTES } from '../../compiler/load/decode-file.js';
 import { dirSource } from '../../compiler/load/dir-source.js';
 import { SourceError } from '../../compiler/load/errors.js';
+import { checkSpec } from '../../compiler/pipeline.js';
 import { gitSource } from '../../compiler/load/git-source.js';
 import { loadSpec } from '../../compiler/load/load-spec.js';
 import { contentKey, openParseCache } from '../../compiler/load/parse-cache.js';
@@ -111,6 +112,26 @@ describe('dirSource', () => {
     expect(await source.readFile('pki/\0')).toBeUndefined();
     expect(source.readFileNow!('pki/root.pem\0')).toBeUndefined();
     expect(source.statFile!('pki/\0')).toBeUndefined();
+  });
+
+  it('reports a trust root that is a directory at its place in the spec (MC3022), not as a failed read', async () => {
+    // It was SOURCE_UNREADABLE, exit 2, with no file:line:col; a missing root says "does not exist".
+    writeFiles(temp.dir, {
+      ...SPEC_TREE,
+      'spec/services/broken.yaml': SERVICE_YAML.replace('reviews', 'notes'),
+    });
+    rmSync(join(temp.dir, 'spec/pki/root.pem'));
+    writeFiles(temp.dir, { 'spec/pki/root.pem/inside.pem': 'x' });
+    const checked = await checkSpec(dirSource(join(temp.dir, 'spec')), { now: Date.UTC(2026, 0, 1) });
+    const roots = checked.diagnostics.filter((d) => d.code === 'MC3022');
+    expect(roots.map((d) => [d.file, d.line, d.message])).toEqual([
+      ['mesh.yaml', 6, 'trust root pki/root.pem cannot be read: not a regular file'],
+    ]);
+    rmSync(join(temp.dir, 'spec/pki/root.pem'), { recursive: true });
+    const missing = await checkSpec(dirSource(join(temp.dir, 'spec')), { now: Date.UTC(2026, 0, 1) });
+    expect(missing.diagnostics.filter((d) => d.code === 'MC3022').map((d) => d.message)).toEqual([
+      'trust root pki/root.pem does not exist',
+    ]);
   });
 
   it('treats a single file as the whole spec, rooted at its directory', async () => {

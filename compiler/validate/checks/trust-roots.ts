@@ -51,6 +51,18 @@ export const checkTrustRoots: Check = (ctx) => {
       return;
     }
     const bytes = ctx.assets.get(path) ?? ctx.assets.get(root);
+    const unreadable = ctx.unreadableAssets.get(path) ?? ctx.unreadableAssets.get(root);
+    if (!bytes && unreadable) {
+      ctx.add(
+        makeDiagnostic(
+          'MC3022',
+          mesh.source.locate(`/spec/trust/roots/${i}`),
+          `trust root ${root} cannot be read: ${unreadable}`,
+          { hint: 'list the CA certificate file (PEM) itself, relative to the spec root, not a directory' },
+        ),
+      );
+      return;
+    }
     if (!bytes) {
       ctx.add(
         makeDiagnostic(
