@@ -11,6 +11,7 @@ import { checkDuplicateEndpoints } from './duplicate-endpoints.js';
 import { checkDuplicateRoutes } from './duplicate-routes.js';
 import { checkDuplicateServices } from './duplicate-services.js';
 import { checkHeaderMutations } from './header-mutations.js';
+import { checkHeaderNameCase } from './header-name-case.js';
 import { checkMeshCount } from './mesh-count.js';
 import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
@@ -83,6 +84,7 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkSafeRegex, // MC3016, MC3017
   checkNormalPaths, // MC3028
   checkHeaderMutations, // MC3029
+  checkHeaderNameCase, // MC3031
   // policies
   checkRetryTimeout, // MC3015
   checkDurations, // MC2005: durations out of range
