@@ -139,10 +139,17 @@ function readDocuments(text: string, roots: readonly Call[]): PlainDocument[] {
   return documents;
 }
 
-/** A call that only carried a nested one's result (see the head of the file) is the nested one. */
+/**
+ * A call that only carried a nested one's result (see the head of the file) is the nested one. Not
+ * an empty one: its place is where it opened (after a `:`), not where a key was tried after it.
+ */
 function unwrap(call: Call): Call {
   let current = call;
-  while (current.calls?.length === 1 && current.calls[0]!.result === current.result) {
+  while (
+    current.result !== null &&
+    current.calls?.length === 1 &&
+    current.calls[0]!.result === current.result
+  ) {
     current = current.calls[0]!;
   }
   return current;
