@@ -27,7 +27,7 @@ import { FILE_STAMPS_FILE, type FileStamps, openFileStamps } from './file-stamps
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
 
 /** Bump when parse-file.ts changes what it yields, so older entries are not reused. */
-export const PARSE_FORMAT = 12;
+export const PARSE_FORMAT = 13;
 
 /** Name of the pack file inside the cache directory. */
 export const PACK_FILE = 'parse-cache.bin';

@@ -102,6 +102,10 @@ export function foreignValue(value: unknown, pointer = ''): { pointer: string; k
     return undefined;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    // A `!!merge` key yaml merged from a mapping that held one leaves a symbol key, which no JSON, cache
+    // or schema sees: the mapping is reported rather than read without it.
+    if (Object.getOwnPropertySymbols(value).length > 0)
+      return { pointer, kind: 'a mapping with an unmerged `!!merge` key' };
     for (const [key, item] of Object.entries(value)) {
       const found = foreignValue(item, `${pointer}/${escapePointerSegment(key)}`);
       if (found) return found;
