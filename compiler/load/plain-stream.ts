@@ -5,7 +5,8 @@
 // string keys, single-line plain and quoted scalars, comments, `---` and `...`. Anything else (a tag,
 // an anchor or alias, an explicit key, a block or multi-line scalar, a tab, a CR, a BOM, a directive,
 // a duplicate or non-string key, a document js-yaml refuses, a comment line after a collection's
-// last entry where yaml would move an end: collectionRange) gets undefined, and the file is read by
+// last entry where yaml would move an end (collectionRange), a flow collection over lines yaml would
+// refuse (flowLinesIndented)) gets undefined, and the file is read by
 // yaml as before: every diagnostic, and the value of every document that is not plain, stays yaml's.
 // test/load/plain-stream.test.ts and fast-parse-differential.test.ts hold the two paths equal.
 //
@@ -246,7 +247,7 @@ function readDocument(
         }
         if (pairs !== Object.keys(call.result as object).length) throw new NotPlain();
         value = map;
-        range = collectionRange(text, call, { start, flow, last, endsParent });
+        range = collectionRange(text, call, { start, flow, inFlow, last, endsParent });
       } else if (call.kind === 'sequence') {
         const result = call.result as unknown[];
         if (calls.length !== result.length) throw new NotPlain();
@@ -267,7 +268,7 @@ function readDocument(
           last = read.range;
         }
         value = list;
-        range = collectionRange(text, call, { start, flow, last, endsParent });
+        range = collectionRange(text, call, { start, flow, inFlow, last, endsParent });
       } else throw new NotPlain();
     }
     writeSpan(i, false, range);
@@ -339,14 +340,16 @@ function collectionRange(
   {
     start,
     flow,
+    inFlow,
     last,
     endsParent,
-  }: { start: number; flow: boolean; last: Range | undefined; endsParent: boolean },
+  }: { start: number; flow: boolean; inFlow: boolean; last: Range | undefined; endsParent: boolean },
 ): Range {
   if (flow) {
     const close = call.close;
     if (text.charCodeAt(close - 1) !== (text.charCodeAt(start) === 0x5b ? 0x5d : 0x7d)) throw new NotPlain();
-    if (text.slice(start, close).includes('\n')) throw new NotPlain();
+    // A flow inside a flow is on lines its outermost one checks.
+    if (!inFlow && !flowLinesIndented(text, start, close)) throw new NotPlain();
     return { start, valueEnd: close, end: trailingEnd(text, close) };
   }
   if (!last) throw new NotPlain();
@@ -363,6 +366,47 @@ function collectionRange(
     }
   }
   return { start, valueEnd: last.end, end: last.end };
+}
+
+/**
+ * Whether the lines of a flow collection from `start` to `close` are indented as yaml's lexer demands
+ * (js-yaml asks less): each line after the first more than the column its first line's content starts
+ * at, past the line's spaces and `- ` indicators (the key of `key: [`, where yaml's indentNext is that
+ * column + 1); the line of the closing bracket may be at that column. Blank lines are free; comment
+ * lines are held to the same bound (a fuzz found yaml refusing a collection with one below it).
+ * A collection that starts on a line of its own, or as a list item, gets the same bound, which is then
+ * stricter than yaml's: such a file may decline where yaml reads it, never the other way round.
+ */
+function flowLinesIndented(text: string, start: number, close: number): boolean {
+  // Searched in the collection's own text: a search of the file from there would be quadratic.
+  const body = text.slice(start, close);
+  if (!body.includes('\n')) return true;
+  // A comment that touches what is before it (`[a,# c`) yaml refuses; js-yaml reads it, and on one line
+  // it eats the closing bracket, so only a collection over lines gets this far with one.
+  for (let at = body.indexOf('#'); at !== -1; at = body.indexOf('#', at + 1)) {
+    const before = body.charCodeAt(at - 1);
+    if (before !== 0x20 && before !== 0x0a) return false;
+  }
+  const first = lineStart(text, start);
+  let content = first;
+  for (;;) {
+    while (text.charCodeAt(content) === 0x20) content++;
+    if (text.charCodeAt(content) !== 0x2d || text.charCodeAt(content + 1) !== 0x20) break;
+    content += 2;
+  }
+  const column = content - first;
+  const lines = body.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    let indent = 0;
+    while (line.charCodeAt(indent) === 0x20) indent++;
+    if (indent === line.length) continue;
+    // The collection's own closing bracket, alone on the last line, may sit at the column itself.
+    const closes = i === lines.length - 1 && indent === line.length - 1;
+    if (indent > column || (closes && indent === column)) continue;
+    return false;
+  }
+  return true;
 }
 
 function lineStart(text: string, offset: number): number {

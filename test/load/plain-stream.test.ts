@@ -70,6 +70,13 @@ const ANSWERED = [
   'x:\n  - a: 1\n    # y\n  - b: 2\n',
   'a: 1\n# y\n',
   'a: 1\n# y\n---\nb: 2\n',
+  // Flow collections over lines, indented past the key (one whose closing bracket sits at the key's
+  // column js-yaml warns about, so it goes to yaml).
+  'a: [\n  b, c\n  ]\n',
+  'x:\n  a: [\n    b,\n    c ]\n',
+  'a: {\n  b: 1,\n  c: [d,\n    e] }\n',
+  'a: [ # c\n  b ]\n',
+  '- x: [\n    b ]\n',
 ];
 
 const DECLINED: [string, string][] = [
@@ -85,7 +92,13 @@ const DECLINED: [string, string][] = [
   ['a: b\n  c', 'a plain scalar over two lines'],
   ["a: 'x\n  y'", 'a quoted scalar over two lines'],
   ['a: |\n  x\n', 'a block scalar'],
-  ['a: [\n  b, c\n]', 'a flow collection over lines'],
+  [
+    'x:\n  a: [\n  b,\n  c\n  ]\n',
+    'a flow collection whose lines are not deeper than its key (yaml refuses it)',
+  ],
+  ['a: [b,\nc]\n', 'the same, at the top level'],
+  ['a: [b,#\n c]\n', 'a comment touching a comma inside a flow collection over lines (yaml refuses it)'],
+  ['a: { b: 1\n# c\n  }\n', 'a comment line inside a flow collection, below its bound (yaml refuses it)'],
   ['a: &x 1\nb: *x', 'an anchor and alias'],
   ['a: !!str 1', 'a tag'],
   ['? a\n: b', 'an explicit key'],
