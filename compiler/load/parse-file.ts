@@ -53,8 +53,11 @@ export function parseSpecFileWithYaml(file: SourceFile): ParsedFile {
   return parseWithYaml(file.path, decoded.text);
 }
 
-/** The plain read: undefined unless every document is plain and a spec document without a problem. */
-function readPlainFile(path: string, text: string): ParsedFile | undefined {
+/**
+ * The plain read: undefined unless every document is plain and a spec document without a problem
+ * (then parseSpecFile asks yaml). Exported for the differential test, which counts what it answers.
+ */
+export function readPlainFile(path: string, text: string): ParsedFile | undefined {
   const plain = readPlainStream(text);
   if (!plain) return undefined;
   const documents: ParsedValue[] = [];

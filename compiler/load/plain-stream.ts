@@ -1,14 +1,15 @@
-// The fast read of a spec file: js-yaml's loader, ~10× quicker than yaml's lexer, parser and
-// composer together (decision 0042), gives the structure, and this file gives each document the value
-// and positions (positions.ts) that the yaml path (parse-yaml.ts, tree-positions.ts) gives it, to the
-// number. It answers only for files it can read exactly so: block and flow mappings and lists with
-// string keys, single-line plain and quoted scalars, comments, `---` and `...`. Anything else (a tag,
-// an anchor or alias, an explicit key, a block or multi-line scalar, a tab, a CR, a BOM, a directive,
-// a duplicate or non-string key, a document js-yaml refuses, a comment line after a collection's
-// last entry where yaml would move an end (collectionRange), a flow collection over lines yaml would
-// refuse (flowLinesIndented)) gets undefined, and the file is read by
-// yaml as before: every diagnostic, and the value of every document that is not plain, stays yaml's.
-// test/load/plain-stream.test.ts and fast-parse-differential.test.ts hold the two paths equal.
+// The fast read of a spec file: js-yaml's loader gives the structure (63-90 ms for the 1,000
+// generated files in a fresh process, where yaml's lexer, parser and composer with meshc's walks took
+// 640-725; decision 0042), and this file gives each document the value and positions (positions.ts)
+// that the yaml path (parse-yaml.ts, tree-positions.ts) gives it, to the number. It answers only for
+// files it can read exactly so: block and flow mappings and lists with string keys, single-line plain
+// and quoted scalars, comments, `---` and `...`. Anything else (a tag, an anchor or alias, an
+// explicit key, a block or multi-line scalar, a tab, a CR, a BOM, a directive, a duplicate or
+// non-string key, a document js-yaml refuses, a comment line after a collection's last entry where
+// yaml would move an end (collectionRange), a flow collection over lines yaml would refuse
+// (flowLinesIndented)) gets undefined, and the file is read by yaml as before: every diagnostic, and
+// the value of every document that is not plain, stays yaml's. test/load/plain-stream.test.ts and
+// fast-parse-differential.test.ts hold the two paths equal.
 //
 // js-yaml calls its listener when it opens and closes each node it composes; those calls nest as the
 // nodes do. Two kinds of call are not a node of the document: a scalar or flow collection in block
@@ -19,6 +20,7 @@ import { FAILSAFE_SCHEMA, loadAll } from 'js-yaml';
 import { isScalar, Schema } from 'yaml';
 import { escapePointerSegment } from './locate-nodes.js';
 import { EMPTY_VALUE, HAS_KEY, type PositionIndex, PositionsWriter } from './positions.js';
+import { setEntry } from './tree-positions.js';
 
 /** One non-empty document of a file, as parse-file.ts's yaml path would read it. */
 export interface PlainDocument {
@@ -53,9 +55,11 @@ class NotPlain extends Error {}
 
 /** Deepest nesting read here; deeper documents (a real spec is under 15) are left to yaml. */
 const MAX_DEPTH = 40;
-/** yaml (strict) refuses an implicit key whose `:` is over 1024 characters after its start. */
+/**
+ * yaml (strict) refuses an implicit key whose `:` is over 1024 characters after its start; the plain
+ * read declines from a little less, measured to where the value's call opens (just after the `:`).
+ */
 const MAX_KEY_LENGTH = 1000;
-// (The value's call opens just after the `:`; the distance is measured to there.)
 
 // yaml's own core-schema tags resolve plain scalars, so a value is what yaml makes of it.
 const PLAIN_TAGS = new Schema({}).tags.filter((tag) => tag.default === true && tag.test !== undefined);
@@ -132,7 +136,7 @@ function readDocuments(text: string, roots: readonly Call[]): PlainDocument[] {
     // yaml refuses a block collection that starts on the `---` line (`--- a: 1`); js-yaml reads it.
     const start = contentStart(text, node.open);
     const opener = text.charCodeAt(start);
-    if (opener !== 0x5b && opener !== 0x7b && text.startsWith('---', text.lastIndexOf('\n', start - 1) + 1)) {
+    if (opener !== 0x5b && opener !== 0x7b && text.startsWith('---', lineStart(text, start))) {
       throw new NotPlain();
     }
     documents.push({ index, ...readDocument(text, lineStarts, node) });
@@ -188,7 +192,6 @@ function readDocument(
     const i = writer.add(parent, segment);
     let value: unknown;
     let range: Range;
-    let empty = false;
     if (!hasContent(call)) {
       // `key:` with nothing after it: yaml's empty scalar sits after the `:` and the spaces after it.
       if (inFlow || key === undefined) throw new NotPlain();
@@ -197,7 +200,6 @@ function readDocument(
       if (text.charCodeAt(offset) === 0x23) throw new NotPlain();
       range = { start: offset, valueEnd: offset, end: offset, empty: true };
       value = null;
-      empty = true;
     } else if (call.kind === 'scalar') {
       ({ value, range } = readScalar(text, call, false));
     } else {
@@ -208,7 +210,6 @@ function readDocument(
       if (call.kind === 'mapping') {
         const map: Record<string, unknown> = {};
         let last: Range | undefined;
-        let pairs = 0;
         let n = calls.length;
         // A block mapping's loop that ends at a document marker tries one key more, which reads nothing.
         if (!flow && n % 2 === 1 && !hasContent(calls[n - 1]!)) n--;
@@ -234,18 +235,11 @@ function readDocument(
             flow || inFlow,
             c === n - 2,
           );
-          if (name in map) {
-            Object.defineProperty(map, name, {
-              value: read.value,
-              writable: true,
-              enumerable: true,
-              configurable: true,
-            });
-          } else map[name] = read.value;
+          setEntry(map, name, read.value);
           last = read.range;
-          pairs++;
         }
-        if (pairs !== Object.keys(call.result as object).length) throw new NotPlain();
+        // js-yaml's own mapping has a key for every pair, unless the calls were misread.
+        if (n / 2 !== Object.keys(call.result as object).length) throw new NotPlain();
         value = map;
         range = collectionRange(text, call, { start, flow, inFlow, last, endsParent });
       } else if (call.kind === 'sequence') {
@@ -273,7 +267,7 @@ function readDocument(
     }
     writeSpan(i, false, range);
     if (key) writeSpan(i, true, key);
-    writer.flags(i, (empty ? EMPTY_VALUE : 0) | (key ? HAS_KEY : 0));
+    writer.flags(i, (range.empty ? EMPTY_VALUE : 0) | (key ? HAS_KEY : 0));
     return { value, range };
   };
 

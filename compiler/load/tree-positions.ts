@@ -57,11 +57,7 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
         if (name === '<<') plain = false;
         const value = visit((pair.value as Node | null) ?? null, keyNode, i, escapePointerSegment(name));
         if (value === NOT_STRING_KEY) return value;
-        // As yaml's addPairToJSMap: a key the object has already (`__proto__`, `constructor`) is
-        // defined as its own, so it neither sets the prototype nor is lost.
-        if (name in map) {
-          Object.defineProperty(map, name, { value, writable: true, enumerable: true, configurable: true });
-        } else map[name] = value;
+        setEntry(map, name, value);
       }
       return map;
     }
@@ -96,4 +92,15 @@ export function readTree(doc: Document.Parsed, lineCounter: LineCounter): TreeRe
   if (value === NOT_STRING_KEY) return undefined;
   const positions = writer.finish();
   return plain ? { positions, value } : { positions };
+}
+
+/**
+ * Sets `map[name]` as yaml's addPairToJSMap does: a key the object has already (`__proto__`,
+ * `constructor`) is defined as its own, so it neither sets the prototype nor is lost. The plain read
+ * (plain-stream.ts) builds its mappings through it too.
+ */
+export function setEntry(map: Record<string, unknown>, name: string, value: unknown): void {
+  if (name in map) {
+    Object.defineProperty(map, name, { value, writable: true, enumerable: true, configurable: true });
+  } else map[name] = value;
 }

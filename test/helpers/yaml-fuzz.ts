@@ -4,7 +4,7 @@
 // difference; a minimiser. Deterministic from seeds, so any failing input can be regenerated alone.
 // ---------- PRNG ----------
 
-export interface Rng {
+interface Rng {
   next(): number;
   int(n: number): number;
   pick<T>(a: readonly T[]): T;
@@ -35,39 +35,18 @@ export function seedFor(seed: number, i: number): number {
   return mix((mix(seed ^ 0x9e3779b9) + Math.imul(i + 1, 0x9e3779b9)) >>> 0);
 }
 
-export const sp = (n: number): string => ' '.repeat(Math.max(0, n));
+const sp = (n: number): string => ' '.repeat(Math.max(0, n));
 
 // ---------- pools ----------
 
-export const WORDS = ['a', 'b', 'foo', 'bar baz', 'hello world', 'x-y', 'key', 'value', 'é', '日本', '😀'];
+const WORDS = ['a', 'b', 'foo', 'bar baz', 'hello world', 'x-y', 'key', 'value', 'é', '日本', '😀'];
 WORDS.push('http://x.y/z', 'a#b', 'a:b', 'x.y', 'a/b', 'a~b', '~x', 'x~', 'y', 'n', 'yes', 'no', 'on');
 WORDS.push('off', 'Y', 'N', 'YES', 'On', 'OFF', '=', '<<', '-x', 'a b c', 'multi  space');
-export const SPECIAL_KEYS = [
-  '__proto__',
-  'constructor',
-  'toString',
-  'hasOwnProperty',
-  'valueOf',
-  'isPrototypeOf',
-];
+const SPECIAL_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 SPECIAL_KEYS.push('propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__');
 SPECIAL_KEYS.push('prototype', 'length', '<<', '=', 'null', 'true', '0', '1', '-1', '01', '1.0', '0x1');
 SPECIAL_KEYS.push('.inf', '~', '__proto__ ', 'Object');
-export const NUMBERS = [
-  '0',
-  '-0',
-  '+0',
-  '1',
-  '+12',
-  '-12',
-  '012',
-  '0o17',
-  '0O17',
-  '0o8',
-  '0x1F',
-  '0X1f',
-  '0xff',
-];
+const NUMBERS = ['0', '-0', '+0', '1', '+12', '-12', '012', '0o17', '0O17', '0o8', '0x1F', '0X1f', '0xff'];
 NUMBERS.push('-0x1', '+0x1', '0b101', '-0b101', '0B1', '1_000', '1_000.5', '1e3', '1E3', '1e+3', '1.5e-3');
 NUMBERS.push('-1.5E+3', '.5', '5.', '+.5', '-.5', '.inf', '.Inf', '.INF', '-.inf', '+.inf', '-.Inf');
 NUMBERS.push('+.INF', '.nan', '.NaN', '.NAN', '-.nan', '.iNf', '1.0', '-1.0', '-0.0', '+0.0', '0.0', '3.14');
@@ -75,47 +54,19 @@ NUMBERS.push('123456789012345678901234567890', '9007199254740993', '1:30', '-1:3
 NUMBERS.push('1:20:30.5', '0.', '00', '007', '08', '09.5', '0e0', '-0e0', '1e400', '-1e400', '1e-400');
 NUMBERS.push('0x', '0o', '0b', '1__0', '_1', '1_', '+', '-', '.', '1.2.3', '0x_1F', '0b1_0', '0_7', '-0_7');
 NUMBERS.push('685_230.15', '6.8523015e+5', '1e', 'e3', '1.e3', '.1e3', '-.1e-3', '0.0e0', '-.0', '8080');
-export const BOOLNULL = ['true', 'True', 'TRUE', 'tRue', 'false', 'False', 'FALSE', 'fAlse', 'null', 'Null'];
+const BOOLNULL = ['true', 'True', 'TRUE', 'tRue', 'false', 'False', 'FALSE', 'fAlse', 'null', 'Null'];
 BOOLNULL.push('NULL', 'nULL', '~', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off');
 BOOLNULL.push('OFF', 'y', 'Y', 'n', 'N');
-export const TIMESTAMPS = [
-  '2001-12-14',
-  '2001-12-14t21:59:43.10-05:00',
-  '2001-12-14 21:59:43.10 -5',
-  '1970-01-01',
-];
+const TIMESTAMPS = ['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '1970-01-01'];
 TIMESTAMPS.push('2002-12-14', '2001-12-15T02:59:43.1Z');
-export const BINARY = ['R0lGODlhDAAMAIQAAP', 'AAAA', 'aGVsbG8=', '!!!'];
-export const DQ_ESC = [
-  '\\n',
-  '\\t',
-  '\\\\',
-  '\\"',
-  '\\/',
-  '\\0',
-  '\\a',
-  '\\b',
-  '\\e',
-  '\\f',
-  '\\r',
-  '\\v',
-  '\\N',
-];
+const BINARY = ['R0lGODlhDAAMAIQAAP', 'AAAA', 'aGVsbG8=', '!!!'];
+const DQ_ESC = ['\\n', '\\t', '\\\\', '\\"', '\\/', '\\0', '\\a', '\\b', '\\e', '\\f', '\\r', '\\v', '\\N'];
 DQ_ESC.push('\\_', '\\L', '\\P', '\\x41', '\\x00', '\\u0000', '\\u00e9', '\\uD83D\\uDE00', '\\uD83D');
 DQ_ESC.push('\\U0001F600', '\\U00000000', '\\ ', '\\\t', '\\x7f', '\\u2028', '\\q', '\\x', '\\u12');
-export const SCALAR_TAGS = [
-  '!!str',
-  '!!int',
-  '!!float',
-  '!!bool',
-  '!!null',
-  '!!binary',
-  '!!timestamp',
-  '!foo',
-];
+const SCALAR_TAGS = ['!!str', '!!int', '!!float', '!!bool', '!!null', '!!binary', '!!timestamp', '!foo'];
 SCALAR_TAGS.push('!', '!<tag:yaml.org,2002:str>', '!<tag:yaml.org,2002:int>', '!<tag:yaml.org,2002:float>');
 SCALAR_TAGS.push('!<tag:yaml.org,2002:null>', '!!merge', '!e!x', '!<!bar>', '!!value', '!!yaml');
-export const MAP_TAGS = [
+const MAP_TAGS = [
   '!!map',
   '!!set',
   '!!omap',
@@ -126,35 +77,14 @@ export const MAP_TAGS = [
   '!',
   '!!str',
 ];
-export const SEQ_TAGS = [
-  '!!seq',
-  '!!omap',
-  '!!pairs',
-  '!!set',
-  '!foo',
-  '!<tag:yaml.org,2002:seq>',
-  '!!map',
-  '!',
-];
-export const ANCHOR_NAMES = ['a', 'b', 'x1', 'anc', 'k', 'a.b', 'A', 'z9'];
-export const COMMENTS = [
-  'comment',
-  'TODO: fix',
-  'a: b',
-  '- x',
-  '#',
-  '"q"',
-  "'",
-  'key: [a, b]',
-  '{ x }',
-  '日本',
-  '',
-];
+const SEQ_TAGS = ['!!seq', '!!omap', '!!pairs', '!!set', '!foo', '!<tag:yaml.org,2002:seq>', '!!map', '!'];
+const ANCHOR_NAMES = ['a', 'b', 'x1', 'anc', 'k', 'a.b', 'A', 'z9'];
+const COMMENTS = ['comment', 'TODO: fix', 'a: b', '- x', '#', '"q"', "'", 'key: [a, b]', '{ x }', '日本', ''];
 
 // ---------- any YAML (the earlier fuzz's generator) ----------
 
 /** Streams of arbitrary YAML: every node kind, property, scalar style and document marker. */
-export class StreamGen {
+class StreamGen {
   anchors: string[] = [];
   constructor(readonly r: Rng) {}
 
@@ -391,7 +321,7 @@ export class StreamGen {
   }
 }
 
-export const DIRECTIVES = [
+const DIRECTIVES = [
   '%YAML 1.1\n',
   '%YAML 1.1\n',
   '%YAML 1.2\n',
@@ -403,7 +333,7 @@ DIRECTIVES.push('%YAML 1.1\n%TAG !e! tag:e.com,2000:x/\n', '%TAG !! tag:example.
 // ---------- meshc-like specs ----------
 
 /** A spec document as a tree, emitted in a random style later. */
-export type YNode =
+type YNode =
   | { readonly t: 'map'; readonly entries: [string, YNode][] }
   | { readonly t: 'seq'; readonly items: YNode[] }
   /** A string, quoted or not as the emitter decides. */
@@ -416,7 +346,7 @@ export type YNode =
   | { readonly t: 'wild' };
 
 /** A mapping of the entries given, the first of each key only (mutations make duplicates). */
-export const map = (...entries: ([string, YNode] | undefined)[]): YNode => {
+const map = (...entries: ([string, YNode] | undefined)[]): YNode => {
   const seen = new Set<string>();
   return {
     t: 'map',
@@ -425,11 +355,11 @@ export const map = (...entries: ([string, YNode] | undefined)[]): YNode => {
     ),
   };
 };
-export const seq = (items: YNode[]): YNode => ({ t: 'seq', items });
-export const str = (s: string): YNode => ({ t: 'str', s });
-export const lit = (text: string): YNode => ({ t: 'lit', text });
+const seq = (items: YNode[]): YNode => ({ t: 'seq', items });
+const str = (s: string): YNode => ({ t: 'str', s });
+const lit = (text: string): YNode => ({ t: 'lit', text });
 
-export const TRICKY_PLAIN = [
+const TRICKY_PLAIN = [
   '-',
   '--',
   '---',
@@ -475,14 +405,7 @@ TRICKY_PLAIN.push(
   '#',
 );
 TRICKY_PLAIN.push('a: b', "''", '""', "'a'b", '"a"b', '[a]', '{a: b}', '[a, b]x', '- a', '? a', 'a\\"');
-export const TRICKY_KEYS = [
-  '__proto__',
-  '"__proto__"',
-  "'__proto__'",
-  'constructor',
-  'toString',
-  'hasOwnProperty',
-];
+const TRICKY_KEYS = ['__proto__', '"__proto__"', "'__proto__'", 'constructor', 'toString', 'hasOwnProperty'];
 TRICKY_KEYS.push(
   '"0"',
   '0',
@@ -513,8 +436,8 @@ TRICKY_KEYS.push(
   '"\\t"',
 );
 
-export const RESERVED = new Set(['true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n', '~']);
-export const ESCAPES: Record<string, string> = {
+const RESERVED = new Set(['true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n', '~']);
+const ESCAPES: Record<string, string> = {
   '\n': '\\n',
   '\t': '\\t',
   '\r': '\\r',
@@ -998,7 +921,7 @@ export class SpecGen {
 
 // ---------- mutations ----------
 
-export const MUT_CHARS = [
+const MUT_CHARS = [
   ' ',
   ' ',
   '\n',
@@ -1065,7 +988,7 @@ export function mutate(r: Rng, text: string, n: number): string {
   return t;
 }
 
-export function mutateLines(r: Rng, text: string): string {
+function mutateLines(r: Rng, text: string): string {
   const lines = text.split('\n');
   const li = r.int(lines.length);
   const line = lines[li]!;
@@ -1106,7 +1029,7 @@ export function mutateLines(r: Rng, text: string): string {
   return lines.join('\n');
 }
 
-export function mutateWhole(r: Rng, text: string): string {
+function mutateWhole(r: Rng, text: string): string {
   const x = r.next();
   if (x < 0.12) return '\uFEFF' + text;
   if (x < 0.24) return text.replace(/\r?\n/g, '\r\n');
@@ -1123,7 +1046,7 @@ export function mutateWhole(r: Rng, text: string): string {
 
 // ---------- strict comparison ----------
 
-export function describeValue(v: unknown): string {
+function describeValue(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'symbol' || typeof v === 'function' || v === undefined) return String(v);
@@ -1136,12 +1059,7 @@ export function describeValue(v: unknown): string {
   }
 }
 
-export const BUILT_IN_PROTOTYPES = new Set<unknown>([
-  null,
-  Object.prototype,
-  Array.prototype,
-  Function.prototype,
-]);
+const BUILT_IN_PROTOTYPES = new Set<unknown>([null, Object.prototype, Array.prototype, Function.prototype]);
 for (const c of [
   Int8Array,
   Uint8Array,
@@ -1158,7 +1076,7 @@ for (const c of [Float32Array, Float64Array, BigInt64Array, BigUint64Array, Date
 }
 BUILT_IN_PROTOTYPES.add(ArrayBuffer.prototype);
 
-export function className(o: object): string {
+function className(o: object): string {
   const p: unknown = Object.getPrototypeOf(o);
   if (p === null) return 'null-prototype';
   if (p === Object.prototype) return 'Object';
@@ -1172,11 +1090,11 @@ export function className(o: object): string {
  * order with the same descriptors, Object.is on primitives (-0 is not 0, NaN is NaN), and the same
  * sharing of objects (a node that is one object twice in `a` is one object twice in `b`).
  */
-export function firstDifference(a: unknown, b: unknown): string | undefined {
+function firstDifference(a: unknown, b: unknown): string | undefined {
   return differenceAt(a, b, '', new Map(), new Map());
 }
 
-export function differenceAt(
+function differenceAt(
   a: unknown,
   b: unknown,
   path: string,
@@ -1254,14 +1172,14 @@ export interface FileLike {
   readonly bytes: Uint8Array;
 }
 
-export const encoder = new TextEncoder();
+const encoder = new TextEncoder();
 
 export function fileOf(text: string, path = 'services/fuzz.yaml'): FileLike {
   return { path, bytes: encoder.encode(text) };
 }
 
 /** What running `parse` on a file gave: its result, or what it threw. */
-export function outcome(parse: (f: FileLike) => unknown, file: FileLike): unknown {
+function outcome(parse: (f: FileLike) => unknown, file: FileLike): unknown {
   try {
     return { result: parse(file) };
   } catch (error) {
@@ -1348,8 +1266,7 @@ export interface Corpus {
   readonly files: readonly string[];
 }
 
-export type InputKind =
-  'big' | 'spec' | 'spec-mutated' | 'file' | 'file-mutated' | 'stream' | 'stream-mutated';
+type InputKind = 'big' | 'spec' | 'spec-mutated' | 'file' | 'file-mutated' | 'stream' | 'stream-mutated';
 
 /** Share of inputs that are large (typed arrays' 16-bit limits, nesting limits); tests may lower it. */
 let bigShare = 0.002;

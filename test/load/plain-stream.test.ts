@@ -1,7 +1,8 @@
 // The plain read (js-yaml, compiler/load/plain-stream.ts) must give exactly what yaml's path gives
 // (parse-yaml.ts, then tree-positions.ts's walk): every document's index, value and positions, typed
-// arrays included. Where it cannot, it must decline, and each refusal below is a text on which
-// answering would have been wrong (yaml refuses it, or reads it otherwise).
+// arrays included. Where it cannot, it must decline: each text below is one of the kinds it leaves to
+// yaml, because yaml refuses it, reads it otherwise, or reads it with ranges the plain read does not
+// rebuild (a tab, a block scalar, an anchor).
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isScalar } from 'yaml';

@@ -3,10 +3,10 @@
 // that differ only in case are one header named twice (MC3031). Matched twice, both conditions must
 // hold, so two different values make a route that never matches; set twice, which value wins would
 // depend on the order of keys in the YAML. The schema refuses two keys spelled alike; not these.
+import type { SourceLocation } from '../../diagnostics.js';
 import type { ServiceCheck } from '../check-context.js';
 import { joinPointer } from '../pointer.js';
 import { makeDiagnostic } from '../report.js';
-import type { SourceLocation } from '../../diagnostics.js';
 
 export const checkHeaderNameCase: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {

@@ -50,8 +50,10 @@ export const checkTrustRoots: Check = (ctx) => {
       );
       return;
     }
-    const bytes = ctx.assets.get(path) ?? ctx.assets.get(root);
-    const unreadable = ctx.unreadableAssets.get(path) ?? ctx.unreadableAssets.get(root);
+    // Keyed as the pipeline read them: by the path as written, or normalized.
+    const lookup = <T>(files: ReadonlyMap<string, T>) => files.get(path) ?? files.get(root);
+    const bytes = lookup(ctx.assets);
+    const unreadable = lookup(ctx.unreadableAssets);
     if (!bytes && unreadable) {
       ctx.add(
         makeDiagnostic(
