@@ -16,15 +16,19 @@ export async function readGitBlobs(
   return (await readGitObjects(repoDir, names, false)).map((o) => o?.bytes);
 }
 
+/** An object git found: a blob's bytes, or no bytes for a tree or a submodule's commit. */
+export interface GitObject {
+  readonly oid: string;
+  readonly bytes: Uint8Array | undefined;
+}
+
 /**
- * readGitBlobs for `<commit>:<path>` names, following symbolic links inside the repository as a
- * checkout's file system would (`cat-file --follow-symlinks`), with the id of the blob each resolves
- * to; undefined for a link that leaves the repository, dangles or loops.
+ * The objects `<commit>:<path>` names lead to, following symbolic links inside the repository as a
+ * checkout's file system would (`cat-file --follow-symlinks`); undefined for a path that does not
+ * exist, or a link that leaves the repository, dangles or loops. A directory is an object without
+ * bytes, so that a caller can say "not a regular file" where a checkout would.
  */
-export function readGitPaths(
-  repoDir: string,
-  names: readonly string[],
-): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
+export function readGitPaths(repoDir: string, names: readonly string[]): Promise<(GitObject | undefined)[]> {
   return readGitObjects(repoDir, names, true);
 }
 
@@ -32,7 +36,7 @@ async function readGitObjects(
   repoDir: string,
   names: readonly string[],
   followSymlinks: boolean,
-): Promise<({ bytes: Uint8Array; oid: string } | undefined)[]> {
+): Promise<(GitObject | undefined)[]> {
   const asked = names.filter((name) => !name.includes('\n'));
   if (asked.length === 0) return names.map(() => undefined);
   const reader = new BatchReader(asked, MAX_SPEC_FILE_BYTES + 1);
@@ -74,7 +78,7 @@ function runCatFile(
  * whole output first held every blob in memory at once: a 300 MB file on a branch cost 1.2 GB.
  */
 class BatchReader {
-  readonly found = new Map<string, { bytes: Uint8Array; oid: string }>();
+  readonly found = new Map<string, GitObject>();
   private next = 0;
   /** Bytes of a header line seen so far (a line may span chunks). */
   private header: Buffer[] = [];
@@ -101,7 +105,8 @@ class BatchReader {
         r.left -= take;
         at += take;
         if (r.left === 0) {
-          if (r.kept) this.found.set(r.name, { bytes: r.kept, oid: r.oid });
+          // A tree or commit keeps no bytes, but was found: only a dangling link's record has no id.
+          if (r.oid !== '') this.found.set(r.name, { bytes: r.kept, oid: r.oid });
           this.record = undefined;
         }
         continue;

@@ -67,6 +67,15 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
       if (blobs.has(rel)) return (await getContents()).get(rel);
       // A trust root: by path, through symbolic links inside the repository, as a checkout reads it.
       const [found] = await readGitPaths(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
+      // A directory there: what a directory source says of one (MC3022 then names the reason).
+      if (found && !found.bytes) {
+        throw new SourceError(
+          'SOURCE_UNREADABLE',
+          `cannot read ${specPath} in ${ref}: not a regular file`,
+          undefined,
+          'not a regular file',
+        );
+      }
       return found?.bytes;
     },
     async commit() {
@@ -169,7 +178,8 @@ async function resolveLinks(repoDir: string, commit: string, entries: TreeEntry[
     repoDir,
     links.map((entry) => `${commit}:${entry.path}`),
   );
-  const targets = new Map(links.map((entry, i) => [entry.path, resolved[i]?.oid]));
+  // A link to a directory leads to no file's bytes: dropped, as a directory source skips it.
+  const targets = new Map(links.map((entry, i) => [entry.path, resolved[i]?.bytes && resolved[i].oid]));
   return entries.flatMap((entry) => {
     if (!entry.link) return [entry];
     const oid = targets.get(entry.path);

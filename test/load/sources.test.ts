@@ -214,6 +214,31 @@ describe('gitSource', () => {
     );
   });
 
+  it('reports a trust root that is a directory in the commit as the working tree does (MC3022)', async () => {
+    // From git it read "does not exist": cat-file gives a tree, not a blob, and that was taken for absent.
+    writeFiles(temp.dir, {
+      ...SPEC_TREE,
+      'spec/services/broken.yaml': SERVICE_YAML.replace('reviews', 'notes'),
+      'shared/inside.pem': 'x',
+    });
+    rmSync(join(temp.dir, 'spec/pki/root.pem'));
+    writeFiles(temp.dir, { 'spec/pki/root.pem/inside.pem': 'x' });
+    // A spec file linked to a directory is no spec file, from git as from the working tree.
+    symlinkSync('../../shared', join(temp.dir, 'spec/services/linked.yaml'));
+    commitAll(temp.dir);
+    const roots = async (source: SpecSource) =>
+      (await checkSpec(source, { now: Date.UTC(2026, 0, 1) })).diagnostics
+        .filter((d) => d.code === 'MC3022')
+        .map((d) => [d.file, d.line, d.message]);
+    const fromGit = gitSource(temp.dir, 'HEAD', 'spec');
+    expect(await roots(fromGit)).toEqual([
+      ['mesh.yaml', 6, 'trust root pki/root.pem cannot be read: not a regular file'],
+    ]);
+    expect(await roots(fromGit)).toEqual(await roots(dirSource(join(temp.dir, 'spec'))));
+    expect(await fromGit.listSpecFiles()).toEqual(await dirSource(join(temp.dir, 'spec')).listSpecFiles());
+    await expect(fromGit.readFile('pki/root.pem')).rejects.toThrow(/not a regular file/);
+  });
+
   it('reads at most one byte past the spec file limit of a blob, as the working tree does', async () => {
     writeFiles(temp.dir, SPEC_TREE);
     // Big enough to come in many pipe chunks; the files after it in the batch must still be whole.
