@@ -128,6 +128,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       void openTcpPorts();
       if (rootsChanged) inbound.setTls({ ...credentials, ca: next.bundle.trustRoots });
       pool.retainOnly(next.outbound.agents);
+      deps.dns.retainOnly(next.outbound.dnsNames);
     },
     setCredentials(next) {
       credentials = next;

@@ -60,6 +60,8 @@ export interface OutboundRoutes {
   readonly tcp: ReadonlyMap<number, TcpDestination>;
   /** The agents this configuration uses, so the pool can drop the others. */
   readonly agents: ReadonlySet<AgentRef>;
+  /** The `dns:` names its endpoints list, so the DNS cache can drop the others. */
+  readonly dnsNames: ReadonlySet<string>;
   /** Per destination, the state the next activation may carry over (carriedState). */
   readonly clusters: ReadonlyMap<string, ClusterState>;
   /**
@@ -99,9 +101,11 @@ export function buildOutboundRoutes(
 ): OutboundRoutes {
   const destinations = new Map<string, OutboundDestination>();
   const agents = new Set<AgentRef>();
+  const dnsNames = new Set<string>();
   const clusters = new Map<string, ClusterState>();
   const tcp = new Map<number, TcpDestination>();
   for (const dest of bundle.outbound) {
+    for (const v of dest.versions) for (const e of v.endpoints) if (e.kind === 'dns') dnsNames.add(e.host);
     const cluster = buildCluster(dest, deps, previous?.clusters.get(dest.service));
     clusters.set(dest.service, cluster);
     // tcp destinations are served by per-destination TCP listeners, not by HTTP routing.
@@ -144,6 +148,7 @@ export function buildOutboundRoutes(
     destinations,
     tcp,
     agents,
+    dnsNames,
     clusters,
     dispose(replacement) {
       const carried = new Set<OutlierDetector>();

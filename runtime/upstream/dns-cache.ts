@@ -82,6 +82,20 @@ export class DnsCache {
     return entry.addresses ?? entry.pending;
   }
 
+  /**
+   * Forgets every name but `hosts` (the `dns:` names of the bundle just activated), as the mTLS pool
+   * forgets agents: a sidecar that lives through many bundles keeps only what it may still be asked.
+   * A name the old configuration's in-flight requests ask for again is simply queried again.
+   */
+  retainOnly(hosts: ReadonlySet<string>): void {
+    for (const host of this.entries.keys()) if (!hosts.has(host)) this.entries.delete(host);
+  }
+
+  /** Names cached, answered or failed. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   private async refresh(host: string, entry: Entry): Promise<readonly string[]> {
     const o = this.options;
     try {

@@ -152,6 +152,30 @@ describe('DnsCache', () => {
   });
 });
 
+describe('DnsCache.retainOnly', () => {
+  it('drops the names not listed, keeps the answers of those listed', async () => {
+    const clock = new ManualClock();
+    const table = new Map<string, ResolvedRecord[] | Error>([
+      ['kept', [{ address: '10.0.0.1', ttl: 60 }]],
+      ['dropped', [{ address: '10.0.0.2', ttl: 60 }]],
+    ]);
+    const { resolver, calls } = tableResolver(table);
+    const dns = new DnsCache({ clock, resolver });
+    const kept = await dns.resolve('kept');
+    await dns.resolve('dropped');
+    await failureOf(dns.resolve('failing'));
+    expect([dns.size, calls.v4]).toEqual([3, 3]);
+    dns.retainOnly(new Set(['kept', 'not-asked-yet']));
+    expect(dns.size).toBe(1);
+    expect(dns.resolve('kept')).toBe(kept);
+    expect(calls.v4).toBe(3);
+    // Asked again, a dropped name is queried again rather than refused or served from before.
+    table.set('dropped', [{ address: '10.0.0.3', ttl: 60 }]);
+    expect(await dns.resolve('dropped')).toEqual(['10.0.0.3']);
+    expect(calls.v4).toBe(4);
+  });
+});
+
 describe('EndpointSet', () => {
   it('expands dns names, keeps array identity while unchanged and endpoint state across refreshes', async () => {
     const clock = new ManualClock();

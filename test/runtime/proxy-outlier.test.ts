@@ -348,6 +348,34 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
     expect(bad.seen.length - seen).toBe(4);
   });
 
+  it('forgets the DNS answers of names a swap leaves behind, and asks again when they come back', async () => {
+    // The cache kept every name any bundle ever listed, for the sidecar's whole life.
+    const asked = new Map<string, number>();
+    const dnsResolver: DnsResolver = {
+      resolve4: async (host) => {
+        asked.set(host, (asked.get(host) ?? 0) + 1);
+        return [{ address: goodHost, ttl: 300 }];
+      },
+      resolve6: async () => [],
+      lookup: async () => [],
+    };
+    const byName = (host: string) => reviews([{ kind: 'dns', host, port }]);
+    const caller = await mesh.caller(byName('reviews.svc.test'), { clock: new ManualClock(), dnsResolver });
+    const swap = (host: string) =>
+      caller.swap(
+        bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: [byName(host)] }),
+      );
+    expect(await statusesOf(caller, agent, 2)).toEqual([200, 200]);
+    swap('other.svc.test');
+    expect(await statusesOf(caller, agent, 1)).toEqual([200]);
+    // A swap that keeps the name keeps its answer: no query within the TTL.
+    swap('other.svc.test');
+    expect(await statusesOf(caller, agent, 1)).toEqual([200]);
+    swap('reviews.svc.test');
+    expect(await statusesOf(caller, agent, 2)).toEqual([200, 200]);
+    expect(Object.fromEntries(asked)).toEqual({ 'reviews.svc.test': 2, 'other.svc.test': 1 });
+  });
+
   it('uses an ejected endpoint again when DNS leaves it alone in its version', async () => {
     const clock = new ManualClock();
     let answer = [goodHost, badHost];
