@@ -45,6 +45,11 @@ const VARIANTS: [string, Bundle, { certDir?: string; trustRoots?: 'inline' | 'fi
     }),
     {},
   ],
+  [
+    'tcp inbound, deny, permissive, no identity admitted',
+    bundle({ inbound: { ...denyAllInbound([]), protocol: 'tcp', mtls: 'permissive' } }),
+    {},
+  ],
   ['grpc inbound', bundle({ inbound: { ...bundle().inbound, protocol: 'grpc' } }), {}],
   ['no called services', bundle({ outbound: [] }), {}],
   ['inline trust roots and a cert dir', bundle(), { certDir: '/run/certs/', trustRoots: 'inline' }],

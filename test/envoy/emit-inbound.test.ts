@@ -2,6 +2,7 @@
 // permissive), RBAC from the authorization, the app cluster and the peer identity header.
 import { describe, expect, it } from 'vitest';
 import { buildEnvoyBootstrap } from '../../compiler/emit/envoy/index.js';
+import type { BundleAuthzRule } from '../../schema/bundle.types.generated.js';
 import { bundle, everythingBundle } from './bundles.js';
 import { build, cluster, denyAllInbound, filterNames, inboundHcm, type Json, listener } from './navigate.js';
 
@@ -167,5 +168,71 @@ describe('inbound', () => {
     ]);
     expect(chain.filters[1].typed_config.cluster).toBe('inbound|app');
     expect(chain.transport_socket.typed_config.common_tls_context.alpn_protocols).toBeUndefined();
+  });
+
+  // tcp_proxy opens the app connection when the caller's is accepted, before network RBAC has read a
+  // byte: the handshake must already refuse whom the rules do not admit, as the native proxy refuses
+  // before it connects to the app.
+  const tcpInbound = (mtls: 'strict' | 'permissive', rules: Parameters<typeof denyAllInbound>[0]) =>
+    listener(build(bundle({ inbound: { ...denyAllInbound(rules), protocol: 'tcp', mtls } })), 'inbound');
+  const sansOf = (chain: Json) =>
+    chain.transport_socket.typed_config.common_tls_context.validation_context.match_typed_subject_alt_names;
+  const ops: BundleAuthzRule = {
+    from: ['spiffe://shop.local/ops'],
+    methods: null,
+    paths: null,
+    source: 's.yaml:3',
+  };
+  const web: BundleAuthzRule = {
+    from: ['spiffe://shop.local/web'],
+    methods: ['GET'],
+    paths: null,
+    source: 's.yaml:4',
+  };
+
+  it('tcp inbound, deny: the handshake admits only the identities a rule names, a certificate required', () => {
+    for (const mtls of ['strict', 'permissive'] as const) {
+      const l = tcpInbound(mtls, [ops, web, { ...ops, source: 's.yaml:5' }]);
+      // Permissive too: an anonymous caller is never admitted under deny, so no plaintext chain.
+      expect(l.filter_chains.map((c: Json) => c.name)).toEqual(['inbound-mtls']);
+      expect(l.listener_filters).toBeUndefined();
+      const chain = l.filter_chains[0];
+      expect(chain.transport_socket.typed_config.require_client_certificate).toBe(true);
+      // The rule with a method cannot apply to bytes: its caller is not admitted.
+      expect(sansOf(chain)).toEqual([{ san_type: 'URI', matcher: { exact: 'spiffe://shop.local/ops' } }]);
+      expect(chain.filters[1].typed_config.cluster).toBe('inbound|app');
+    }
+    const any = tcpInbound('strict', [ops, { ...ops, from: ['*'] }]).filter_chains[0];
+    expect(sansOf(any)).toEqual([{ san_type: 'URI', matcher: { prefix: 'spiffe://shop.local/' } }]);
+  });
+
+  it('tcp inbound admitting nobody proxies to a cluster of no endpoints, never to the app', () => {
+    const c = build(bundle({ inbound: { ...denyAllInbound([web]), protocol: 'tcp', mtls: 'strict' } }));
+    const chain = listener(c, 'inbound').filter_chains[0];
+    expect(chain.filters.at(-1).typed_config.cluster).toBe('meshc:deny-all');
+    expect(cluster(c, 'meshc:deny-all').load_assignment).toEqual({
+      cluster_name: 'meshc:deny-all',
+      endpoints: [],
+    });
+    expect(build(bundle()).static_resources.clusters.map((x: Json) => x.name)).not.toContain(
+      'meshc:deny-all',
+    );
+  });
+
+  it('tcp inbound, allow: any caller, anonymous ones too in permissive mode, as before', () => {
+    const allow = { ...bundle().inbound.authorization, default: 'allow' as const, rules: [] };
+    const l = listener(
+      build(
+        bundle({
+          inbound: { ...bundle().inbound, protocol: 'tcp', mtls: 'permissive', authorization: allow },
+        }),
+      ),
+      'inbound',
+    );
+    expect(l.filter_chains.map((c: Json) => c.name)).toEqual(['inbound-mtls', 'inbound-plaintext']);
+    expect(l.filter_chains[0].transport_socket.typed_config.require_client_certificate).toBeUndefined();
+    expect(sansOf(l.filter_chains[0])).toEqual([
+      { san_type: 'URI', matcher: { prefix: 'spiffe://shop.local/' } },
+    ]);
   });
 });

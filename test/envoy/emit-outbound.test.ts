@@ -1,7 +1,8 @@
 // The outbound side of the Envoy output: virtual hosts and routes (matches, weights, timeouts,
 // retries, mirrors, header mutations, faults), tracing, and the per-version clusters.
 import { describe, expect, it } from 'vitest';
-import { bundle, everythingBundle } from './bundles.js';
+import type { BundleRetries } from '../../schema/bundle.types.generated.js';
+import { bundle, destination, everythingBundle, route } from './bundles.js';
 import { build, cluster, filterNames, type Json, listener, outboundHcm, vhost } from './navigate.js';
 
 describe('outbound routes', () => {
@@ -106,8 +107,97 @@ describe('outbound routes', () => {
     expect(testers.route.retry_policy.retriable_request_headers).toEqual([
       { name: ':method', string_match: { safe_regex: { regex: 'GET|HEAD|OPTIONS|PUT|DELETE|TRACE' } } },
     ]);
-    expect(login.route.retry_policy).toBeUndefined();
+    // No retries, but each attempt is still bounded by the per-try timeout, as natively.
+    expect(login.route.retry_policy).toEqual({ num_retries: 0, per_try_timeout: '5s' });
     expect(login.per_request_buffer_limit_bytes).toBeUndefined();
+  });
+
+  it('carries a per-try timeout without retries only where it bounds the attempt', () => {
+    const policyOf = (timeoutMs: number, retries: Partial<BundleRetries>) => {
+      const r = route({ timeoutMs, retries: { ...route().retries, ...retries } });
+      return vhost(build(bundle({ outbound: [destination({ routes: [r] })] })), 'ratings').routes[0].route
+        .retry_policy;
+    };
+    const noConditions = { connectFailure: false, refusedStream: false, reset: false, any5xx: false };
+    const on = { ...route().retries.on, ...noConditions, gatewayError: false, statuses: [] };
+    expect(policyOf(15000, { attempts: 0, perTryTimeoutMs: 3000 })).toEqual({
+      num_retries: 0,
+      per_try_timeout: '3s',
+    });
+    expect(policyOf(15000, { attempts: 2, perTryTimeoutMs: 3000, on })).toEqual({
+      num_retries: 0,
+      per_try_timeout: '3s',
+    });
+    // A route without a timeout (0s) is bounded by the per-try timeout alone.
+    expect(policyOf(0, { attempts: 0, perTryTimeoutMs: 3000 })).toEqual({
+      num_retries: 0,
+      per_try_timeout: '3s',
+    });
+    expect(policyOf(3000, { attempts: 0, perTryTimeoutMs: 3000 })).toBeUndefined();
+    expect(policyOf(2000, { attempts: 0, perTryTimeoutMs: 5000 })).toBeUndefined();
+  });
+
+  it('matches a route on `host` as Envoy holds it, `:authority`', () => {
+    const r = route({
+      match: {
+        path: null,
+        method: null,
+        headers: [{ name: 'host', kind: 'exact', value: 'ratings:8080' }],
+        query: [],
+      },
+    });
+    const built = build(bundle({ outbound: [destination({ routes: [r] })] }));
+    expect(vhost(built, 'ratings').routes[0].match.headers).toEqual([
+      { name: ':authority', string_match: { exact: 'ratings:8080' } },
+    ]);
+  });
+
+  it("reads `Host: name.` as `name`, and has the native listeners' header size and timeouts", () => {
+    expect(outboundHcm(c)).toMatchObject({
+      strip_trailing_host_dot: true,
+      max_request_headers_kb: 16,
+      request_headers_timeout: '10s',
+      request_timeout: '300s',
+      common_http_protocol_options: { idle_timeout: '60s' },
+    });
+  });
+
+  it("logs a JSON line per request under the native field names; Envoy's attempt count as `attempts`", () => {
+    const format = outboundHcm(c).access_log[0].typed_config.log_format.json_format;
+    expect(Object.keys(format)).toEqual([
+      'time',
+      'direction',
+      'method',
+      'authority',
+      'path',
+      'route',
+      'cluster',
+      'endpoint',
+      'status',
+      'flags',
+      'durationMs',
+      'bytesIn',
+      'bytesOut',
+      'peer',
+      'requestId',
+      'attempts',
+    ]);
+    // 1 for a request never retried, where the native `retries` says 0: hence not named `retries`.
+    expect(format.attempts).toBe('%UPSTREAM_REQUEST_ATTEMPT_COUNT%');
+  });
+
+  it("admits regexes whose RE2 program exceeds Envoy's default limit of 100", () => {
+    expect(c.layered_runtime).toEqual({
+      layers: [
+        {
+          name: 'meshc',
+          static_layer: {
+            're2.max_program_size.error_level': 1048576,
+            're2.max_program_size.warn_level': 1000,
+          },
+        },
+      ],
+    });
   });
 
   it('maps mirrors, header mutations (escaping %) and ring-hash header hashing', () => {
@@ -185,8 +275,14 @@ describe('clusters', () => {
       ['outbound|search|v1', 'STATIC'],
       ['meshc:otlp-collector', 'STRICT_DNS'],
     ]);
-    expect(cluster(c, 'outbound|ratings|v2').respect_dns_ttl).toBe(true);
+    // A and AAAA both, as the native DNS cache; retried after a failure in 1 s doubling to 30 s.
+    expect(cluster(c, 'outbound|ratings|v2')).toMatchObject({
+      respect_dns_ttl: true,
+      dns_lookup_family: 'ALL',
+      dns_failure_refresh_rate: { base_interval: '1s', max_interval: '30s' },
+    });
     expect(cluster(c, 'outbound|ratings|v1').respect_dns_ttl).toBeUndefined();
+    expect(cluster(c, 'outbound|ratings|v1').dns_lookup_family).toBeUndefined();
     const v1 = cluster(c, 'outbound|ratings|v1').load_assignment.endpoints[0].lb_endpoints;
     expect(v1.map((e: Json) => e.endpoint.address.socket_address)).toEqual([
       { address: '10.0.1.5', port_value: 15006 },

@@ -34,6 +34,18 @@ export function networkRbacFilter(authz: InboundAuthorization, trustDomain: stri
   });
 }
 
+/**
+ * The identities a tcp inbound admits: null when the default admits every caller, else the `from`
+ * entries of the rules a connection can satisfy (`*` for any identity of the trust domain), each
+ * once, in rule order; empty when none can.
+ */
+export function tcpAdmitted(authz: InboundAuthorization): readonly string[] | null {
+  if (authz.default === 'allow') return null;
+  const ids = new Set<string>();
+  for (const rule of authz.rules) if (tcpPermissions(rule)) for (const id of rule.from) ids.add(id);
+  return [...ids];
+}
+
 /** `*` admits any identity of the trust domain; other entries are exact SPIFFE ids. */
 function principals(rule: BundleAuthzRule, trustDomain: string): EnvoyJson[] {
   return rule.from.map((id) => ({

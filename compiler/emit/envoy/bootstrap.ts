@@ -23,8 +23,20 @@ export function buildEnvoyBootstrap(bundle: Bundle, options: EnvoyOptions = {}):
       listeners: [inboundListener(bundle, tls), outboundListener(bundle), ...tcpListeners(bundle)],
       clusters: clusters(bundle, tls),
     },
+    layered_runtime: { layers: [{ name: 'meshc', static_layer: RE2_PROGRAM_SIZE }] },
   };
 }
+
+/**
+ * Envoy refuses a regex whose RE2 program is larger than 100 instructions unless its runtime says
+ * otherwise, and refusing one refuses the whole bootstrap: `[a-z0-9-]{1,64}` is 266, `\p{L}+` 1,198.
+ * The spec admits any RE2-safe pattern the native proxy runs, so the limit is Contour's: refused past
+ * 2^20, a warning counted past 1,000.
+ */
+const RE2_PROGRAM_SIZE = {
+  're2.max_program_size.error_level': 1_048_576,
+  're2.max_program_size.warn_level': 1_000,
+};
 
 /** The bootstrap YAML of `bundle`'s service; identical bundles give identical text. */
 export function emitEnvoyBootstrap(bundle: Bundle, options: EnvoyOptions = {}): string {

@@ -2,6 +2,7 @@
 // service version (`outbound|<svc>|<version>`) carrying the destination's connection policy and
 // an mTLS client context that accepts only the destination's SPIFFE id.
 import type { Bundle, Destination, DestinationVersion } from '../../../schema/bundle.types.generated.js';
+import { tcpAdmitted } from './authz.js';
 import { otlpCollector } from './observability.js';
 import type { TlsMaterial } from './options.js';
 import { upstreamTlsSocket } from './tls.js';
@@ -18,6 +19,16 @@ const HTTP_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions
 
 export function clusters(bundle: Bundle, tls: TlsMaterial): EnvoyJson[] {
   const out = [appCluster(bundle)];
+  // A tcp inbound that admits nobody proxies there (listeners-inbound.ts): Envoy finds no host and
+  // closes the caller's connection.
+  if (bundle.inbound.protocol === 'tcp' && tcpAdmitted(bundle.inbound.authorization)?.length === 0) {
+    out.push({
+      name: names.denyCluster,
+      type: 'STATIC',
+      connect_timeout: '1s',
+      load_assignment: { cluster_name: names.denyCluster, endpoints: [] },
+    });
+  }
   for (const dest of bundle.outbound) {
     for (const version of dest.versions) out.push(destinationCluster(dest, version, tls));
   }
@@ -43,6 +54,17 @@ function appCluster(bundle: Bundle): EnvoyJson {
   return cluster;
 }
 
+/**
+ * Name resolution as the native DNS cache does it (runtime/upstream/dns-cache.ts): A and AAAA records
+ * both (Envoy's default, AUTO, keeps only the AAAA answers of a dual-stack name), record TTLs, and
+ * after a failed query a retry in 1 s doubling to 30 s.
+ */
+const DNS_AS_NATIVE: EnvoyJson = {
+  respect_dns_ttl: true,
+  dns_lookup_family: 'ALL',
+  dns_failure_refresh_rate: { base_interval: '1s', max_interval: '30s' },
+};
+
 function destinationCluster(dest: Destination, version: DestinationVersion, tls: TlsMaterial): EnvoyJson {
   const policy = dest.policy;
   const dns = version.endpoints.some((e) => e.kind === 'dns');
@@ -51,7 +73,7 @@ function destinationCluster(dest: Destination, version: DestinationVersion, tls:
     name,
     // STRICT_DNS resolves every name, honouring TTLs, and takes IP literals as they are.
     type: dns ? 'STRICT_DNS' : 'STATIC',
-    ...(dns ? { respect_dns_ttl: true } : {}),
+    ...(dns ? DNS_AS_NATIVE : {}),
     connect_timeout: duration(policy.connectTimeoutMs),
     lb_policy: LB_POLICY[policy.loadBalancer.policy],
     circuit_breakers: circuitBreakers(dest, version),

@@ -17,6 +17,15 @@ export function httpManagerBase(
     normalize_path: true,
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
+    // `Host: reviews.` is the service `reviews`, as the native outbound reads it.
+    strip_trailing_host_dot: true,
+    // The native listeners' limits (runtime/server/options.ts DEFAULT_LIMITS): a head over 16 KiB is
+    // refused (431), a head not in within 10 s or a request not in within 5 min ends (408), and a
+    // connection idle for 60 s between requests is closed. Envoy's defaults are 60 KiB and none.
+    max_request_headers_kb: 16,
+    request_headers_timeout: '10s',
+    request_timeout: '300s',
+    common_http_protocol_options: { idle_timeout: '60s' },
   };
   const accessLog = httpAccessLog(bundle.observability, direction);
   if (accessLog.length > 0) manager.access_log = accessLog;

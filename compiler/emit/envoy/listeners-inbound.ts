@@ -3,7 +3,7 @@
 // on 127.0.0.1:<appPort> with `x-meshc-peer` set from the verified certificate. Permissive mTLS
 // adds a plaintext filter chain, chosen by the TLS inspector.
 import type { Bundle } from '../../../schema/bundle.types.generated.js';
-import { httpRbacFilter, networkRbacFilter } from './authz.js';
+import { httpRbacFilter, networkRbacFilter, tcpAdmitted } from './authz.js';
 import { httpManagerBase } from './http-manager.js';
 import { tcpAccessLog } from './observability.js';
 import type { TlsMaterial } from './options.js';
@@ -30,15 +30,22 @@ function dashSpellings(name: string): string[] {
 export function inboundListener(bundle: Bundle, tls: TlsMaterial): EnvoyJson {
   const { inbound, identity } = bundle;
   const http = inbound.protocol !== 'tcp';
-  const filters = http ? [inboundHttpManager(bundle)] : inboundTcpFilters(bundle);
+  // tcp_proxy connects to the app as soon as a caller's connection is accepted, and network RBAC
+  // decides only on the caller's first byte: a denied caller would reach the app (and read a
+  // server-first protocol's greeting). So under default deny the handshake itself admits only the
+  // identities a rule names, and an anonymous caller (plaintext, or TLS without a certificate) is
+  // refused, as the native proxy refuses both before it connects to the app.
+  const admitted = http ? null : tcpAdmitted(inbound.authorization);
+  const peers = admitted && admitted.length > 0 && !admitted.includes('*') ? admitted : undefined;
+  const filters = http ? [inboundHttpManager(bundle)] : inboundTcpFilters(bundle, admitted);
   const alpn = http ? ['h2', 'http/1.1'] : [];
   const mtls: EnvoyJson = { name: 'inbound-mtls' };
   const listener: EnvoyJson = {
     name: names.inboundListener,
     address: socketAddress('0.0.0.0', bundle.sidecar.inbound),
   };
-  if (inbound.mtls === 'strict') {
-    const transport = downstreamTlsSocket(tls, identity.trustDomain, alpn, 'required');
+  if (inbound.mtls === 'strict' || admitted) {
+    const transport = downstreamTlsSocket(tls, identity.trustDomain, alpn, 'required', peers);
     Object.assign(mtls, { filters, transport_socket: transport });
     return { ...listener, filter_chains: [mtls] };
   }
@@ -98,10 +105,14 @@ function inboundHttpManager(bundle: Bundle): EnvoyJson {
   );
 }
 
-/** tcp: identities checked by network RBAC, then bytes proxied to the app. */
-function inboundTcpFilters(bundle: Bundle): EnvoyJson[] {
+/**
+ * tcp: identities checked by network RBAC, then bytes proxied to the app; to a cluster of no
+ * endpoints when no identity is admitted (`admitted` empty), so that no connection reaches the app.
+ */
+function inboundTcpFilters(bundle: Bundle, admitted: readonly string[] | null): EnvoyJson[] {
   const rbac = networkRbacFilter(bundle.inbound.authorization, bundle.identity.trustDomain);
-  const proxy: EnvoyJson = { stat_prefix: 'inbound', cluster: names.appCluster };
+  const cluster = admitted?.length === 0 ? names.denyCluster : names.appCluster;
+  const proxy: EnvoyJson = { stat_prefix: 'inbound', cluster };
   const accessLog = tcpAccessLog(bundle.observability, 'inbound');
   if (accessLog.length > 0) proxy.access_log = accessLog;
   return [

@@ -26,7 +26,9 @@ export function httpAccessLog(obs: Observability, direction: 'inbound' | 'outbou
       bytesOut: '%BYTES_SENT%',
       peer: '%DOWNSTREAM_PEER_URI_SAN%',
       requestId: '%REQ(X-REQUEST-ID)%',
-      retries: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
+      // Envoy counts attempts (1 for a request never retried); the native `retries` counts retries,
+      // and a format string cannot subtract one, so the field says what it holds.
+      attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
     }),
   ];
 }

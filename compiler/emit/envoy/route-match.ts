@@ -41,10 +41,12 @@ function stringMatch(m: ValueMatch): EnvoyJson {
 }
 
 function headerMatcher(m: ValueMatch): EnvoyJson {
-  if (m.kind === 'present') return { name: m.name, present_match: true };
+  // Envoy holds an HTTP/1 Host as `:authority` and matches a `host` matcher against nothing.
+  const name = m.name === 'host' ? ':authority' : m.name;
+  if (m.kind === 'present') return { name, present_match: true };
   // present + invert: matches exactly when the header is missing (in every Envoy v3 release).
-  if (m.kind === 'absent') return { name: m.name, present_match: true, invert_match: true };
-  return { name: m.name, string_match: stringMatch(m) };
+  if (m.kind === 'absent') return { name, present_match: true, invert_match: true };
+  return { name, string_match: stringMatch(m) };
 }
 
 function queryMatcher(m: ValueMatch): EnvoyJson {

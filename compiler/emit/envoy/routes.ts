@@ -105,7 +105,7 @@ function routeAction(dest: Destination, route: BundleRoute): EnvoyJson {
           },
         };
   action.timeout = duration(route.timeoutMs);
-  const retry = retryPolicy(route.retries);
+  const retry = retryPolicy(route.retries, route.timeoutMs);
   if (retry) action.retry_policy = retry;
   const lb = dest.policy.loadBalancer;
   if (lb.policy === 'ring-hash' && lb.hashHeader !== null)
@@ -123,8 +123,12 @@ function routeAction(dest: Destination, route: BundleRoute): EnvoyJson {
   return action;
 }
 
-/** Envoy retry_on names for the bundle's conditions, in a fixed order; null when nothing is retried. */
-function retryPolicy(r: BundleRetries): EnvoyJson | null {
+/**
+ * Envoy retry_on names for the bundle's conditions, in a fixed order. A route that retries nothing
+ * still bounds each attempt by its per-try timeout, as the native retry layer does: Envoy has that
+ * timeout only inside a retry policy, so one with no retries carries it. Null when it bounds nothing.
+ */
+function retryPolicy(r: BundleRetries, timeoutMs: number): EnvoyJson | null {
   const on = [
     r.on.connectFailure && 'connect-failure',
     r.on.refusedStream && 'refused-stream',
@@ -133,7 +137,10 @@ function retryPolicy(r: BundleRetries): EnvoyJson | null {
     r.on.gatewayError && 'gateway-error',
     r.on.statuses.length > 0 && 'retriable-status-codes',
   ].filter((x): x is string => typeof x === 'string');
-  if (r.attempts === 0 || on.length === 0) return null;
+  if (r.attempts === 0 || on.length === 0) {
+    const bounds = timeoutMs === 0 || r.perTryTimeoutMs < timeoutMs;
+    return bounds ? { num_retries: 0, per_try_timeout: duration(r.perTryTimeoutMs) } : null;
+  }
   const policy: EnvoyJson = { retry_on: on.join(',') };
   if (r.on.statuses.length > 0) policy.retriable_status_codes = [...r.on.statuses];
   policy.num_retries = r.attempts;

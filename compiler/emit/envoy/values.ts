@@ -62,6 +62,8 @@ export const names = {
   /** The virtual host answering requests for a Host no destination claims. */
   noRouteHost: 'meshc:no-route',
   tracingCluster: 'meshc:otlp-collector',
+  /** A cluster without endpoints: a tcp inbound admitting no identity proxies to it, reaching nobody. */
+  denyCluster: 'meshc:deny-all',
 };
 
 /**
