@@ -121,6 +121,54 @@ describe('meshc compile', () => {
     expect(existsSync(join(temp.dir, 'dist2'))).toBe(false);
   });
 
+  it('refuses the spec directory itself as --out, whose store files the next validate would read as spec', async () => {
+    const spec = join(temp.dir, 'spec');
+    cpSync(SHOP, spec, { recursive: true });
+    const same = await meshc(['compile', 'spec', '--out', 'spec/', '--unsigned']);
+    expect([same.code, same.err]).toEqual([
+      2,
+      expect.stringMatching(
+        /error\[MC5002\]: output path spec\/ is the spec directory[^]*hint: .*--out dist/,
+      ),
+    ]);
+    expect(existsSync(join(spec, 'index.json'))).toBe(false);
+    expect((await meshc(['validate', 'spec', '--no-cache'])).code).toBe(0);
+    // A directory of its own below the spec is fine: it is skipped when the spec is read.
+    expect((await meshc(['compile', 'spec', '--out', 'spec/dist', '--unsigned'])).code).toBe(0);
+    expect((await meshc(['validate', 'spec', '--no-cache'])).code).toBe(0);
+  });
+
+  it('writes a json, sarif or github report to stdout whatever the outcome, the summary table to stderr', async () => {
+    const spec = join(temp.dir, 'spec');
+    cpSync(SHOP, spec, { recursive: true });
+    for (const format of ['json', 'sarif']) {
+      const ok = await meshc([
+        'compile',
+        'spec',
+        '--out',
+        `dist-${format}`,
+        '--unsigned',
+        '--format',
+        format,
+      ]);
+      expect(ok.code).toBe(0);
+      // A document even with nothing to report (the shop compiles without errors).
+      expect(() => JSON.parse(ok.out)).not.toThrow();
+      expect(ok.err).toMatch(/SERVICE\s+VERSION/);
+      expect(ok.out).not.toMatch(/SERVICE\s+VERSION/);
+    }
+    // A warning (a hash header without ring-hash, MC3025) reaches GitHub from stdout.
+    const reviews = join(spec, 'services', 'reviews.yaml');
+    writeFileSync(reviews, readFileSync(reviews, 'utf8').replace('policy: ring-hash', 'policy: round-robin'));
+    const github = await meshc(['compile', 'spec', '--out', 'dist-gh', '--unsigned', '--format', 'github']);
+    expect([github.code, github.out]).toEqual([0, expect.stringMatching(/^::warning /m)]);
+    const text = await meshc(['compile', 'spec', '--out', 'dist-text', '--unsigned']);
+    expect([text.out, text.err]).toEqual([
+      expect.stringMatching(/SERVICE\s+VERSION/),
+      expect.stringMatching(/warning\[/),
+    ]);
+  });
+
   it("refuses a store another writer holds (MC5010, naming it) and notes a dead writer's lock it replaced", async () => {
     expect((await meshc(['compile', SHOP, '--out', 'dist', '--unsigned'])).code).toBe(0);
     const lock = join(temp.dir, 'dist', '.meshc-lock');
@@ -260,6 +308,9 @@ describe('meshc compile --target template:FILE', () => {
     expect(render.code).toBe(1);
     expect(render.out).toMatch(/broken\.yaml\.hbs:3:\d+/);
     expect(render.out).toMatch(/MC5005/);
+    // Handlebars' own words end "in [object Object]"; the summary counts the spec it rendered.
+    expect(render.out).toMatch(/template failed for service \w+: "deeper" not defined\n/);
+    expect(render.out).toMatch(/6 services, \d+ routes: 1 error/);
     expect(existsSync(out)).toBe(false);
     const parse = await compileShop(out, 'template:unclosed.yaml.hbs');
     expect(parse.code).toBe(1);

@@ -99,6 +99,16 @@ describe('meshc ca', () => {
     expect((await meshc('ca', 'frobnicate', '--out', 'x')).err).toMatch(
       /^meshc ca: unknown ca subcommand "frobnicate"/,
     );
+    // The subcommand is asked for before any flag ("--out is required" named the wrong problem).
+    for (const [args, expected] of [
+      [['ca'], /^meshc ca: missing ca subcommand: init or intermediate/],
+      [['ca', 'frobnicate'], /^meshc ca: unknown ca subcommand "frobnicate"/],
+      [['certs'], /^meshc certs: missing certs subcommand: issue or renew/],
+      [['certs', 'revoke', 'x'], /^meshc certs: unknown certs subcommand "revoke"/],
+    ] as const) {
+      const r = await meshc(...args);
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(expected)]);
+    }
   });
 
   test('a validity ending past 9999-12-31 is refused before writing; a CA holding such a date is unreadable', async () => {

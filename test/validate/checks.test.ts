@@ -76,6 +76,22 @@ describe('trust roots', () => {
     expect(codes(check({}, withRoots('../outside.pem')))).toEqual(['MC3022 mesh.yaml:6:20']);
   });
 
+  test('MC3022: a root that cannot be read says why, with a hint for that reason', () => {
+    const unreadable = (why: string) =>
+      validateFiles({ 'mesh.yaml': withRoots('pki/root.pem') }, {}, new Map([['pki/root.pem', why]]))
+        .diagnostics;
+    const [dir] = unreadable('not a regular file');
+    expect([dir?.message, dir?.hint]).toEqual([
+      'trust root pki/root.pem cannot be read: not a regular file',
+      expect.stringContaining('not a directory'),
+    ]);
+    const [denied] = unreadable('EACCES');
+    expect([denied?.message, denied?.hint]).toEqual([
+      'trust root pki/root.pem cannot be read: EACCES',
+      expect.stringContaining('permissions'),
+    ]);
+  });
+
   test('MC3023: not a certificate, a corrupt one, or a private key', () => {
     expect(codes(check({}, withRoots('bad.pem'), { 'bad.pem': 'hello' }))).toEqual(['MC3023 mesh.yaml:6:20']);
     const corrupt = ROOT.toString().replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');

@@ -25,6 +25,8 @@ spec:
 export function validateFiles(
   files: Record<string, string>,
   assets: Record<string, string | Uint8Array> = {},
+  /** Files named in the spec that could not be read, with why (as readReferencedFiles reports them). */
+  unreadableAssets?: ReadonlyMap<string, string>,
 ): ValidateResult & { all: readonly Diagnostic[] } {
   const encoder = new TextEncoder();
   const parsed = parseSpecFiles(
@@ -40,6 +42,7 @@ export function validateFiles(
   const result = validateSpec({
     documents: parsed.documents,
     assets: assetMap,
+    ...(unreadableAssets ? { unreadableAssets } : {}),
     now: NOW,
   });
   return { ...result, all: [...parsed.diagnostics, ...result.diagnostics] };

@@ -21,7 +21,7 @@ Options:
   --trust-domain TD    SPIFFE trust domain (ca init; ca intermediate only for roots made elsewhere)
   --root DIR           the parent CA directory (ca intermediate)
   --key-type TYPE      ecdsa (P-256, default) or rsa (2048 bits)
-  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units d, h, y)
+  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units m, h, d, y)
   --force              replace existing files
 
 Existing files are never replaced without --force; nothing is written unless everything succeeds.`,
@@ -35,6 +35,13 @@ Existing files are never replaced without --force; nothing is written unless eve
   },
   maxPositionals: 1,
   async run({ values, positionals }, ctx) {
+    // The subcommand first: `meshc ca` alone said "--out is required".
+    const sub = positionals[0];
+    if (sub !== 'init' && sub !== 'intermediate') {
+      throw new UsageError(
+        sub ? `unknown ca subcommand "${sub}"` : 'missing ca subcommand: init or intermediate',
+      );
+    }
     const env = pkiEnvOf(ctx.io);
     const keyType = parseKeyType(optionalFlag(values['key-type']) ?? 'ecdsa');
     const validity = optionalFlag(values.validity);
@@ -47,26 +54,18 @@ Existing files are never replaced without --force; nothing is written unless eve
     const trustDomain = optionalFlag(values['trust-domain']);
     // Loaded on use: the certificate generator costs ~0.2-0.4 s to import, which no other command pays.
     const { initIntermediateCa, initRootCa } = await import('../../pki/ca-ops.js');
-    switch (positionals[0]) {
-      case 'init':
-        await initRootCa({ ...common, trustDomain: requireFlag(trustDomain, '--trust-domain') }, env);
-        return 0;
-      case 'intermediate':
-        await initIntermediateCa(
-          {
-            ...common,
-            parentDir: requireFlag(values.root, '--root'),
-            ...(trustDomain !== undefined ? { trustDomain } : {}),
-          },
-          env,
-        );
-        return 0;
-      default:
-        throw new UsageError(
-          positionals[0]
-            ? `unknown ca subcommand "${positionals[0]}"`
-            : 'missing ca subcommand: init or intermediate',
-        );
+    if (sub === 'init') {
+      await initRootCa({ ...common, trustDomain: requireFlag(trustDomain, '--trust-domain') }, env);
+      return 0;
     }
+    await initIntermediateCa(
+      {
+        ...common,
+        parentDir: requireFlag(values.root, '--root'),
+        ...(trustDomain !== undefined ? { trustDomain } : {}),
+      },
+      env,
+    );
+    return 0;
   },
 };

@@ -40,6 +40,12 @@ Nothing is written unless every certificate of the command was made.`,
   async run({ values, positionals }, ctx) {
     const env = pkiEnvOf(ctx.io);
     const [sub, ...services] = positionals;
+    // The subcommand first: `meshc certs` alone said "--ca is required".
+    if (sub !== 'issue' && sub !== 'renew') {
+      throw new UsageError(
+        sub ? `unknown certs subcommand "${sub}"` : 'missing certs subcommand: issue or renew',
+      );
+    }
     const keyTypeFlag = optionalFlag(values['key-type']);
     const ttl = optionalFlag(values.ttl);
     const common = {
@@ -68,10 +74,6 @@ Nothing is written unless every certificate of the command was made.`,
           throw new UsageError('certs renew takes no service names: it checks every service');
         await renewCerts({ ...common, ...(keyTypeFlag ? { keyType: parseKeyType(keyTypeFlag) } : {}) }, env);
         return 0;
-      default:
-        throw new UsageError(
-          sub ? `unknown certs subcommand "${sub}"` : 'missing certs subcommand: issue or renew',
-        );
     }
   },
 };

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
 import { fingerprintFileFor } from '../../store/fingerprints.js';
 import { describeReplacedLock } from '../../store/store-lock.js';
-import { type CompileError, isCompileError } from '../../compile-error.js';
+import { CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
 import {
   parseTargetList,
@@ -46,7 +46,9 @@ Options:
                       (rendered per service into templates/<svc>/<FILE without .hbs>; FILE is
                       read from the working directory, also with --ref);
                       default: ${defaultTargetNames().join(',')}. The native bundles are always written.
-  --format FORMAT     how validation problems are reported: text (default), json, github, sarif
+  --format FORMAT     how validation problems are reported: text (default), json, github, sarif;
+                      json, github and sarif always write their document to stdout (empty when
+                      nothing is wrong) and the summary table to stderr
 ${parseCacheHelp(22)}
   -h, --help          show this help
 
@@ -127,16 +129,29 @@ async function runCompile(
     );
   const spec = checked.result?.spec;
   progress.clear();
+  // A machine format (json, sarif, github) is a document for a tool, on stdout whatever the outcome
+  // (`> results.sarif` is one even when there is nothing to report), and the summary table then goes
+  // to stderr; as text, warnings go to stderr so that stdout stays the summary table.
+  const machine = format !== 'text';
   if (hasErrors(checked.diagnostics) || !spec) {
     io.stdout.write(specReport());
     io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
     return EXIT_PROBLEMS;
   }
-  // Warnings do not stop a compile; they go to stderr so stdout stays the summary table.
-  if (checked.diagnostics.length > 0) io.stderr.write(specReport());
+  if (machine) io.stdout.write(specReport());
+  else if (checked.diagnostics.length > 0) io.stderr.write(specReport());
 
   const commit = (await source.commit()) ?? null;
   const outDir = resolve(io.cwd, out);
+  // The store's envoy/<svc>/envoy.yaml are YAML: written over the spec root they would be read as
+  // spec by the next validate, which skips a store only in a directory of its own (spec-paths.ts).
+  if (outDir === rootDir) {
+    throw new CompileError(
+      'MC5002',
+      `output path ${out} is the spec directory: the store's files would be read as spec from then on`,
+      'write the store to a directory of its own, e.g. --out dist (a store below the spec directory is skipped when the spec is read)',
+    );
+  }
   const result = await compileToStore({
     spec,
     commit,
@@ -154,8 +169,9 @@ async function runCompile(
   await flushCache();
   if (result.replacedLock)
     io.stderr.write(`meshc compile: note: ${describeReplacedLock(result.replacedLock)}\n`);
-  if (!result.report) return reportTemplateProblems(result.diagnostics, templates, format, ctx);
-  io.stdout.write(
+  if (!result.report)
+    return reportTemplateProblems(result.diagnostics, templates, format, ctx, checked.summary);
+  (machine ? io.stderr : io.stdout).write(
     renderCompileSummary({
       report: result.report,
       outLabel: out,
@@ -189,18 +205,22 @@ async function readTemplates(
   return out;
 }
 
-/** Template diagnostics carry paths relative to the working directory, so render them from there. */
+/**
+ * Template diagnostics carry paths relative to the working directory, so render them from there.
+ * `summary` is the spec's once it was read (a template that fails to parse is refused before).
+ */
 function reportTemplateProblems(
   diagnostics: readonly Diagnostic[],
   templates: ReadonlyMap<string, SourceFile>,
   format: ReportFormat,
   { io, version }: RunArgs[1],
+  summary = { services: 0, routes: 0 },
 ): number {
   const rendered = renderReport(
     {
       format,
       diagnostics: sortDiagnostics(diagnostics),
-      summary: { services: 0, routes: 0 },
+      summary,
       files: [...templates.values()],
       rootDir: io.cwd,
       version,

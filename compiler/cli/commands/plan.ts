@@ -42,7 +42,7 @@ export class PlanSideError extends Error {
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show what every proxy will do differently between two versions of the spec',
-  synopsis: `meshc plan --base REF [--head REF] [PATH] [--format ${FORMATS.join('|')}] [--fail-on risk] [--template FILE.hbs] [--cache-dir DIR | --no-cache]`,
+  synopsis: `meshc plan --base REF [--head REF] [PATH] [--format ${FORMATS.join('|')}] [--fail-on risk] [--retry-storm-threshold N] [--template FILE.hbs] [--cache-dir DIR | --no-cache]`,
   help: `Compiles the spec at --base and at --head (default: the working tree) in memory, nothing is
 checked out or written, and diffs the bundles of every service semantically: routes, weights,
 timeouts, retries, authorization widened or narrowed, mTLS, endpoints, bundle version and size.

@@ -101,7 +101,11 @@ function templateDiagnostic(path: string, err: unknown, service?: string): Diagn
   const col = e.column !== undefined ? e.column + 1 : 1;
   // A parse error's last line says what was expected ("Expecting 'ID', got 'EOF'"); the lines before
   // it are an excerpt the code frame shows better.
-  const detail = parseLine ? (raw.split('\n').pop() ?? raw) : raw.replace(/ - \d+:\d+$/, '');
+  // Strict mode names the object it looked in by its String() (`[object Object]`, `undefined`): the
+  // file:line:col says where better.
+  const detail = parseLine
+    ? (raw.split('\n').pop() ?? raw)
+    : raw.replace(/ - \d+:\d+$/, '').replace(/^("[^"]*" not defined) in .*$/s, '$1');
   const message = parseLine
     ? `template does not parse: ${detail.trim()}`
     : `template failed for service ${service}: ${detail}`;

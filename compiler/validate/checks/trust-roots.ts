@@ -60,7 +60,12 @@ export const checkTrustRoots: Check = (ctx) => {
           'MC3022',
           mesh.source.locate(`/spec/trust/roots/${i}`),
           `trust root ${root} cannot be read: ${unreadable}`,
-          { hint: 'list the CA certificate file (PEM) itself, relative to the spec root, not a directory' },
+          {
+            hint:
+              unreadable === 'not a regular file'
+                ? 'list the CA certificate file (PEM) itself, relative to the spec root, not a directory'
+                : 'let meshc read the file (its permissions, and those of the directories above it)',
+          },
         ),
       );
       return;
