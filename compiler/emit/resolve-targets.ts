@@ -13,7 +13,7 @@ export interface TargetRequest {
   readonly file?: string;
 }
 
-const TEMPLATE_PREFIX = 'template:';
+export const TEMPLATE_PREFIX = 'template:';
 
 /** Parses repeated and comma-separated `--target` values, keeping order and dropping repeats. */
 export function parseTargetList(values: readonly string[]): TargetRequest[] {

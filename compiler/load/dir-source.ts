@@ -10,7 +10,7 @@ import {
   readSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { statIfReachable } from '../stat-numbers.js';
 import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
@@ -60,7 +60,10 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
    */
   const readFileNow = (specPath: string): Uint8Array | undefined => {
     const path = pathOf(specPath);
-    return path === undefined ? undefined : readNow(path);
+    if (path === undefined) return undefined;
+    // Named in a refusal as the user would write it: under the spec path as given, not absolute.
+    const shown = () => (found?.singleFile !== undefined ? label : posix.join(label, specPath));
+    return readNow(path, shown);
   };
 
   return {
@@ -115,7 +118,7 @@ function locateListed(root: string, files: readonly string[]): Map<string, strin
  * read: a FIFO named as a trust root hung validation, /dev/zero ate memory until the process died,
  * and a 600 MB file was read whole before being refused.
  */
-function readNow(path: string): Uint8Array | undefined {
+function readNow(path: string, shown: () => string): Uint8Array | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -123,7 +126,7 @@ function readNow(path: string): Uint8Array | undefined {
     if (!st.isFile()) {
       throw new SourceError(
         'SOURCE_UNREADABLE',
-        `cannot read ${path}: not a regular file`,
+        `cannot read ${shown()}: not a regular file`,
         undefined,
         'not a regular file',
       );
@@ -138,7 +141,14 @@ function readNow(path: string): Uint8Array | undefined {
     if (error instanceof SourceError) throw error;
     if (isMissing(error)) return undefined;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SourceError('SOURCE_UNREADABLE', `cannot read ${path}: ${messageOf(error)}`, undefined, code);
+    throw new SourceError(
+      'SOURCE_UNREADABLE',
+      `cannot read ${shown()}: ${errnoText(error)}`,
+      code === 'EACCES' || code === 'EPERM'
+        ? 'meshc reads every spec file: check its permissions'
+        : undefined,
+      code,
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -224,4 +234,11 @@ function isMissing(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** "EACCES: permission denied, open '/abs/x'" as "permission denied (EACCES)": the path is said once, as given. */
+function errnoText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words = /^[A-Z0-9_]+: ([^,]+)/.exec(messageOf(error))?.[1];
+  return code && words ? `${words} (${code})` : messageOf(error);
 }

@@ -169,6 +169,35 @@ describe('meshc compile', () => {
     ]);
   });
 
+  it('notes the target directories an earlier compile wrote and this one did not', async () => {
+    // `--target native` after a default compile left envoy/ describing the earlier spec, in silence.
+    const first = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned']);
+    expect([first.code, first.err]).toEqual([0, '']);
+    const native = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned', '--target', 'native']);
+    expect(native.code).toBe(0);
+    expect(native.err).toBe(
+      'meshc compile: note: dist/envoy/ was not written by this compile (no envoy target), so its files may describe an earlier spec; compile with that target again, or remove the directory\n',
+    );
+    expect(existsSync(join(temp.dir, 'dist', 'envoy'))).toBe(true);
+    const templated = await meshc([
+      'compile',
+      SHOP,
+      '--out',
+      'dist',
+      '--unsigned',
+      '--target',
+      `template:${CONFIGMAP}`,
+    ]);
+    expect([templated.code, templated.err]).toEqual([
+      0,
+      expect.stringContaining('dist/envoy/ was not written'),
+    ]);
+    const again = await meshc(['compile', SHOP, '--out', 'dist', '--unsigned']);
+    expect(again.err).toBe(
+      'meshc compile: note: dist/templates/ was not written by this compile (no template:FILE target), so its files may describe an earlier spec; compile with that target again, or remove the directory\n',
+    );
+  });
+
   it("refuses a store another writer holds (MC5010, naming it) and notes a dead writer's lock it replaced", async () => {
     expect((await meshc(['compile', SHOP, '--out', 'dist', '--unsigned'])).code).toBe(0);
     const lock = join(temp.dir, 'dist', '.meshc-lock');

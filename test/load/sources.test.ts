@@ -76,6 +76,16 @@ describe('dirSource', () => {
     await expectSourceError(source.readFile('pki/fifo.pem'), 'SOURCE_UNREADABLE');
     await expect(source.readFile('pki/fifo.pem')).rejects.toThrow(/not a regular file/);
     await expectSourceError(source.readFile('pki'), 'SOURCE_UNREADABLE');
+    // Named as the user gave the spec, the reason said once: it was the absolute path, twice, in
+    // Node's words ("cannot read /tmp/x/a.yaml: ELOOP: too many ..., open '/tmp/x/a.yaml'").
+    symlinkSync('loop.pem', join(temp.dir, 'spec/pki/loop.pem'));
+    const named = dirSource(join(temp.dir, 'spec'), { label: 'spec' });
+    await expect(named.readFile('pki/fifo.pem')).rejects.toThrow(
+      /^cannot read spec\/pki\/fifo\.pem: not a regular file$/,
+    );
+    await expect(named.readFile('pki/loop.pem')).rejects.toThrow(
+      /^cannot read spec\/pki\/loop\.pem: too many symbolic links encountered \(ELOOP\)$/,
+    );
     // A file over the limit is read one byte past it, which is all MC1005 needs.
     writeFileSync(join(temp.dir, 'spec/services/huge.yaml'), Buffer.alloc(MAX_SPEC_FILE_BYTES * 3, 0x20));
     expect((await source.readFile('services/huge.yaml'))?.byteLength).toBe(MAX_SPEC_FILE_BYTES + 1);

@@ -1,16 +1,19 @@
 // `meshc compile`: validate a spec (working tree or git ref), then compile it into the signed,
 // content-addressed bundle store under --out. Refuses a spec with errors and leaves the store as
 // it was on any failure; prints one line per service (version, size, changed or not).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compileToStore } from '../../compile.js';
 import { fingerprintFileFor } from '../../store/fingerprints.js';
 import { describeReplacedLock } from '../../store/store-lock.js';
 import { CompileError, isCompileError } from '../../compile-error.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics.js';
+import type { NamedTarget } from '../../emit/index.js';
 import {
   parseTargetList,
   resolveTargets,
+  TEMPLATE_PREFIX,
   type TargetRequest,
   templateFiles,
 } from '../../emit/resolve-targets.js';
@@ -56,6 +59,8 @@ When stderr is a terminal, a mesh of ${PROGRESS_MIN_SERVICES} services or more s
 there while it validates and compiles; the line is erased before the summary is printed.
 When ${POOL_MIN_SERVICES} services or more are compiled and a core is idle, the Envoy files are made
 on a worker thread beside the one planning the bundles (not with a template target).
+A target directory an earlier compile wrote (envoy/, templates/) that this compile's --target does
+not include is left as it was, with a note on stderr: it may describe an earlier spec.
 
 Exit status:
   0  store written (or already up to date)
@@ -180,7 +185,26 @@ async function runCompile(
       targets: resolved.targets.map((t) => t.name).filter((n) => n !== 'native'),
     }),
   );
+  for (const note of leftTargetDirs(outDir, out, resolved.targets))
+    io.stderr.write(`meshc compile: note: ${note}\n`);
   return EXIT_OK;
+}
+
+/**
+ * The target directories of the store that this compile's targets do not write (`--target native`
+ * after compiles with envoy): left as they were, so they may describe an earlier spec. Removing
+ * them is the operator's call (a deployment may still read them); saying so is meshc's.
+ */
+function leftTargetDirs(outDir: string, outLabel: string, targets: readonly NamedTarget[]): string[] {
+  const names = targets.map((t) => t.name);
+  const left = [
+    ...(names.includes('envoy') ? [] : [['envoy', 'envoy']]),
+    ...(names.some((n) => n.startsWith(TEMPLATE_PREFIX)) ? [] : [['templates', 'template:FILE']]),
+  ].filter(([dir]) => existsSync(join(outDir, dir!)));
+  return left.map(
+    ([dir, target]) =>
+      `${join(outLabel, dir!)}/ was not written by this compile (no ${target} target), so its files may describe an earlier spec; compile with that target again, or remove the directory`,
+  );
 }
 
 function targetValues(raw: unknown): string[] {
