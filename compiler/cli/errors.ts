@@ -1,5 +1,7 @@
 // How the CLI tells apart the ways a command can fail: bad arguments (usage, exit 2), a refusal with a
 // stable code that the user can act on (one line, exit 2), and anything else (a bug: one line, exit 70).
+import { sep } from 'node:path';
+import type { CliIo } from './types.js';
 
 export const EXIT_OK = 0;
 /** The input has problems (error diagnostics). */
@@ -26,4 +28,25 @@ export function isReportableError(error: unknown): error is Error & ReportableEr
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code) && !code.startsWith('ERR_');
+}
+
+/**
+ * `text` with the paths under the working directory written relative to it: a refusal names the
+ * path as the user gave it (`output path dist is a file`), where the code that refused knew only the
+ * resolved one (`/home/ci/work/dist`). Paths elsewhere stay absolute.
+ */
+export function relativeToCwd(text: string, cwd: string): string {
+  const prefix = cwd.endsWith(sep) ? cwd : `${cwd}${sep}`;
+  return prefix.length > 1 ? text.split(prefix).join('') : text;
+}
+
+/** A coded refusal as every command prints it: `meshc: error[CODE]: message`, then its hint; exit 2. */
+export function writeRefusal(
+  error: ReportableError,
+  io: Pick<CliIo, 'stderr' | 'cwd'>,
+  message: string = error.message,
+): number {
+  io.stderr.write(`meshc: error[${error.code}]: ${relativeToCwd(message, io.cwd)}\n`);
+  if (error.hint) io.stderr.write(`  hint: ${relativeToCwd(error.hint, io.cwd)}\n`);
+  return EXIT_USAGE;
 }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 // Sampled now, at start: whether a worker thread would help is measured from here (idle-cores.ts).
 import '../idle-cores.js';
 import { closestMatch } from '../load/did-you-mean.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, isReportableError, UsageError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, isReportableError, UsageError, writeRefusal } from './errors.js';
 import { COMMANDS } from './registry.js';
 import type { CliIo, CliOverrides, Command, ParsedValues } from './types.js';
 import { commandUsage, topLevelUsage, usageReminder } from './usage.js';
@@ -124,8 +124,7 @@ function unknownCommand(name: string, io: CliIo): number {
 function rescue(error: unknown, io: CliIo): number {
   const debug = io.env['MESHC_DEBUG'] === '1';
   if (isReportableError(error)) {
-    io.stderr.write(`meshc: error[${error.code}]: ${firstLine(error.message)}\n`);
-    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+    writeRefusal(error, io, firstLine(error.message));
     if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
     return EXIT_USAGE;
   }

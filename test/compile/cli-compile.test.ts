@@ -207,10 +207,13 @@ describe('meshc compile', () => {
     expect([held.code, held.err]).toEqual([
       2,
       expect.stringContaining(
-        `error[MC5010]: ${join(temp.dir, 'dist')} is being written by meshc rollout (pid ${process.pid} on ci-7, since 2026-12-07T06:10:00.000Z); nothing was written`,
+        `error[MC5010]: dist is being written by meshc rollout (pid ${process.pid} on ci-7, since 2026-12-07T06:10:00.000Z); nothing was written`,
       ),
     ]);
+    // Paths under the working directory are named relative to it, in the hint too.
     expect(held.err).toContain(`hint: one writer at a time`);
+    expect(held.err).toContain('remove dist/.meshc-lock\n');
+    expect(held.err).not.toContain(temp.dir);
     expect(held.err).not.toMatch(/\n\s+at /);
     // The same file from a process that has gone, on this host: replaced, and said so.
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;

@@ -22,10 +22,10 @@ import { defaultTargetNames } from '../../emit/targets.js';
 import type { SourceFile } from '../../load/types.js';
 import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from '../errors.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError, writeRefusal } from '../errors.js';
 import { PROGRESS_MIN_SERVICES, type Progress, terminalProgress } from '../progress.js';
 import { renderReport } from '../report.js';
-import type { CliIo, Command } from '../types.js';
+import type { Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
 import { checkSpecFromArgs } from './checked-spec.js';
 import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
@@ -85,7 +85,7 @@ Exit status:
     } catch (error) {
       progress.clear();
       if (!isCompileError(error)) throw error;
-      return reportCompileError(error, ctx.io);
+      return writeRefusal(error, ctx.io);
     }
   },
 };
@@ -254,13 +254,6 @@ function reportTemplateProblems(
   io.stdout.write(rendered);
   io.stderr.write('meshc compile: a template has errors; nothing was written\n');
   return EXIT_PROBLEMS;
-}
-
-/** Same shape as the CLI's rescue for coded errors: one line, a hint, exit 2. */
-function reportCompileError(error: CompileError, io: CliIo): number {
-  io.stderr.write(`meshc: error[${error.code}]: ${error.message}\n`);
-  if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
-  return EXIT_USAGE;
 }
 
 function decode(bytes: Uint8Array): string {

@@ -7,7 +7,7 @@ import { parsePercent } from '../../store/rollout.js';
 import { repointService } from '../../store/rollout-store.js';
 import { describeReplacedLock } from '../../store/store-lock.js';
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
-import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors.js';
+import { EXIT_OK, UsageError, writeRefusal } from '../errors.js';
 import type { Command, CommandContext, ParsedValues } from '../types.js';
 
 const COMMON_OPTIONS = `  --store DIR         the bundle store (a \`meshc compile --out\` directory)
@@ -86,9 +86,7 @@ async function repoint(
     });
   } catch (error) {
     if (!isCompileError(error)) throw error;
-    io.stderr.write(`meshc: error[${error.code}]: ${error.message}\n`);
-    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
-    return EXIT_USAGE;
+    return writeRefusal(error, io);
   }
   if (signing.kind !== 'signed') throw new UsageError('a signing key is required');
   const report = await repointService({
