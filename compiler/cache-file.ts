@@ -11,6 +11,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writevSync,
 } from 'node:fs';
@@ -32,7 +33,7 @@ export function readCacheFile(path: string): Buffer | undefined {
  */
 export function replaceCacheFile(path: string, pieces: readonly Uint8Array[]): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirsSync(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'w');
@@ -134,5 +135,33 @@ export function writeLineCache(path: string, header: string, lines: Iterable<str
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * `mkdir -p` that gives up: Node 20's own (`mkdirSync(dir, { recursive: true })`) loops forever at
+ * full CPU under a parent that refuses new entries with ENOENT, as /proc and /sys do
+ * (`--cache-dir /proc/x` hung every command). Missing directories are made top down, each once;
+ * the first that cannot be made throws.
+ */
+export function makeDirsSync(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if (statSync(d).isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (error) {
+      // Made by another process meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }

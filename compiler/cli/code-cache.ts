@@ -6,11 +6,12 @@
 // and vm.Script. The cache is only ever an optimisation: any failure to read or write it is ignored.
 import { isAscii } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
+import { makeDirsSync } from '../cache-file.js';
 import { defaultCacheDir } from '../load/cache-dir.js';
 
 /** Bumped when the cache file's layout changes. */
@@ -139,7 +140,7 @@ function writeCacheFile(path: string, key: string, commands: readonly string[], 
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32LE(json.length, 0);
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirsSync(dirname(path));
     writeFileSync(temp, Buffer.concat([length, json, data]));
     renameSync(temp, path);
     pruneOthers(dirname(path));

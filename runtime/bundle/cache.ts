@@ -2,8 +2,8 @@
 // and survives a store outage. One file holds manifest, bundle and both signatures, written by temp file
 // + rename so a crash never leaves half a cache; it is re-verified on load like anything from the store.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 const CACHE_FORMAT = 'meshc.cache/v1';
 
@@ -52,7 +52,7 @@ export async function readBundleCache(dir: string, service: string): Promise<Cac
 
 /** Replaces the cache atomically: write a temp file, fsync it, rename it over the old one. */
 export async function writeBundleCache(dir: string, service: string, entry: CachedBundle): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const target = cacheFilePath(dir, service);
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   // Bytes as base64: the bundle's hash covers exact bytes, which a text round trip could alter.
@@ -76,5 +76,29 @@ export async function writeBundleCache(dir: string, service: string, entry: Cach
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * `mkdir -p` that gives up: Node 20's recursive mkdir spins a thread-pool thread at full CPU, for
+ * ever, under a parent that refuses new entries with ENOENT (`--cache-dir /proc/x`). Missing
+ * directories are made top down, each once; the first that cannot be made rejects.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    const st = await stat(d).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (st?.isDirectory()) break;
+    if (st) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR' });
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    await mkdir(d).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
   }
 }
