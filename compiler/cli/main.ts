@@ -95,6 +95,10 @@ function parseCommandArgs(
 function describeParseError(code: string, message: string): string {
   const option = /'(-[^']*)'/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
+  // `--percent -5`: parseArgs takes -5 for an option and says only that the argument is ambiguous.
+  if (/argument is ambiguous/.test(message) && option) {
+    return `option '${option}' needs a value; a value starting with '-' is written ${option}=-VALUE`;
+  }
   const text = firstLine(message).split('. ')[0] ?? message;
   return text.charAt(0).toLowerCase() + text.slice(1);
 }

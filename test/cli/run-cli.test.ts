@@ -98,6 +98,11 @@ describe('meshc (usage)', () => {
       "meshc validate: unknown format 'xml' (expected text|json|github|sarif)",
     ],
     [['validate', '--ref'], "meshc validate: option '--ref <value>' argument missing"],
+    // parseArgs reads a value starting with '-' as an option, and said only "argument is ambiguous".
+    [
+      ['validate', '--ref', '-x'],
+      "meshc validate: option '--ref' needs a value; a value starting with '-' is written --ref=-VALUE",
+    ],
   ])('rejects %j with a usage message and exits 2', async (args, message) => {
     const { code, out, err } = await meshc(args);
     expect([code, out]).toEqual([2, '']);
