@@ -22,6 +22,7 @@ export const CODES = {
   MC1011: { severity: 'error', title: 'No spec files' },
   MC1012: { severity: 'warning', title: 'YAML warning' },
   MC1013: { severity: 'error', title: 'Backslash in a spec file name' },
+  MC1014: { severity: 'warning', title: 'Spec file link leads to no file' },
   // MC2xxx: schema (compiler/validate/schema-errors.ts)
   MC2001: { severity: 'error', title: 'Unknown field' },
   MC2002: { severity: 'error', title: 'Missing required field' },

@@ -47,6 +47,7 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
    * listed file, and normalizing and joining 1,000 paths for that took 7-10 ms in a fresh process.
    */
   let listed = new Map<string, string>();
+  let skipped: string[] = [];
   const pathOf = (specPath: string): string | undefined => {
     const known = listed.get(specPath);
     if (known !== undefined) return known;
@@ -74,9 +75,14 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
     async listSpecFiles() {
       const { root, singleFile } = await getLayout();
       if (singleFile !== undefined) return [singleFile];
-      const files = walkSpecFiles(root, '');
+      const links: string[] = [];
+      const files = walkSpecFiles(root, '', links);
       listed = locateListed(root, files);
+      skipped = links.sort(comparePaths);
       return files.sort(comparePaths);
+    },
+    async skippedLinks() {
+      return skipped;
     },
     async readFile(specPath) {
       await getLayout();
@@ -178,7 +184,7 @@ async function findLayout(target: string, label: string): Promise<Layout> {
  * Synchronous for the reason reading is: nothing else runs while a spec loads, so a thread-pool
  * round trip per directory and a promise per entry buy nothing.
  */
-function walkSpecFiles(dir: string, prefix: string): string[] {
+function walkSpecFiles(dir: string, prefix: string, skippedLinks: string[]): string[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -191,11 +197,11 @@ function walkSpecFiles(dir: string, prefix: string): string[] {
   for (const entry of entries) {
     if (isSkippedName(entry.name)) continue;
     const rel = prefix + entry.name;
-    if (entry.isDirectory()) out.push(...walkSpecFiles(join(dir, entry.name), `${rel}/`));
+    if (entry.isDirectory()) out.push(...walkSpecFiles(join(dir, entry.name), `${rel}/`, skippedLinks));
     else if (!isSpecFilePath(rel)) continue;
     else if (entry.isFile()) out.push(rel);
     // A symlink counts when it points at a file; linked directories are not followed (no cycles).
-    else if (entry.isSymbolicLink() && isFileAt(join(dir, entry.name))) out.push(rel);
+    else if (entry.isSymbolicLink()) (isFileAt(join(dir, entry.name)) ? out : skippedLinks).push(rel);
   }
   return out;
 }

@@ -15,6 +15,8 @@ interface Snapshot {
   readonly rootRel: string;
   /** Spec file path (relative to the spec root) -> blob id. */
   readonly blobs: ReadonlyMap<string, string>;
+  /** Links named as spec files that lead to no file (SpecSource.skippedLinks). */
+  readonly skippedLinks: readonly string[];
 }
 
 /** The repository root of the work tree containing `dir`; SOURCE_NOT_A_REPO when there is none. */
@@ -60,6 +62,9 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
     async listSpecFiles() {
       return [...(await getSnapshot()).blobs.keys()];
     },
+    async skippedLinks() {
+      return (await getSnapshot()).skippedLinks;
+    },
     async readFile(specPath) {
       const rel = normalizeSpecPath(specPath);
       if (rel === undefined) return undefined;
@@ -100,23 +105,30 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
   }
   const commit = await resolveCommit(git, ref);
   const listing = await runGit(git, ['ls-tree', '-r', '-z', commit, ...(sub ? ['--', sub] : [])]);
-  const entries = await resolveLinks(repoDir, commit, parseLsTree(listing));
+  const all = await resolveLinks(repoDir, commit, parseLsTree(listing));
+  const entries = all.filter((entry) => entry.oid !== '');
   if (entries.length === 1 && entries[0]!.path === sub) {
     // The path names one file: it is the whole spec, and its directory is the root for trust roots.
     const rootRel = posix.dirname(sub) === '.' ? '' : posix.dirname(sub);
-    return { commit, rootRel, blobs: new Map([[posix.basename(sub), entries[0]!.oid]]) };
+    return { commit, rootRel, blobs: new Map([[posix.basename(sub), entries[0]!.oid]]), skippedLinks: [] };
   }
   if (entries.length === 0 && sub !== '') await assertExists(git, commit, ref, sub);
   const prefix = sub === '' ? '' : `${sub}/`;
-  const inSpec = entries
+  const inSpec = all
     .filter((entry) => entry.path.startsWith(prefix))
     .map((entry) => ({ ...entry, path: entry.path.slice(prefix.length) }));
   // A bundle store committed inside the spec tree is output, not spec, as in a directory source.
   const stores = storeDirsOf(inSpec.map((entry) => entry.path)).map((dir) => `${dir}/`);
-  const blobs = inSpec
+  const specFiles = inSpec
     .filter((entry) => isSpecFilePath(entry.path) && !stores.some((dir) => entry.path.startsWith(dir)))
     .sort((a, b) => comparePaths(a.path, b.path));
-  return { commit, rootRel: sub, blobs: new Map(blobs.map((entry) => [entry.path, entry.oid])) };
+  const blobs = specFiles.filter((entry) => entry.oid !== '');
+  return {
+    commit,
+    rootRel: sub,
+    blobs: new Map(blobs.map((entry) => [entry.path, entry.oid])),
+    skippedLinks: specFiles.filter((entry) => entry.oid === '').map((entry) => entry.path),
+  };
 }
 
 async function resolveCommit(git: SimpleGit, ref: string): Promise<string> {
@@ -168,8 +180,9 @@ function parseLsTree(output: string): TreeEntry[] {
 /**
  * Each symbolic link among the spec files replaced by the blob it leads to inside the repository, as
  * a checkout follows it (a directory source reads a linked file); one that leaves the repository,
- * dangles or names a directory is dropped, as a directory source skips a link to no file. Before, every
- * link was dropped, so the same commit validated one way checked out and another with --ref.
+ * dangles or names a directory leads to no file, as a directory source finds, and is kept with an
+ * empty id to be reported (MC1014), never read. Before, every link was dropped, so the same commit
+ * validated one way checked out and another with --ref.
  */
 async function resolveLinks(repoDir: string, commit: string, entries: TreeEntry[]): Promise<TreeEntry[]> {
   const links = entries.filter((entry) => entry.link && isSpecFilePath(posix.basename(entry.path)));
@@ -182,8 +195,8 @@ async function resolveLinks(repoDir: string, commit: string, entries: TreeEntry[
   const targets = new Map(links.map((entry, i) => [entry.path, resolved[i]?.bytes && resolved[i].oid]));
   return entries.flatMap((entry) => {
     if (!entry.link) return [entry];
-    const oid = targets.get(entry.path);
-    return oid ? [{ path: entry.path, oid, link: false }] : [];
+    if (!isSpecFilePath(posix.basename(entry.path))) return [];
+    return [{ path: entry.path, oid: targets.get(entry.path) ?? '', link: false }];
   });
 }
 

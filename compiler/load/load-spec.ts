@@ -38,9 +38,10 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   const listed = await source.listSpecFiles();
   phaseEnds('spec listed');
   // A backslash in a name is a separator to spec paths (spec-paths.ts, decision 0011), so such a
-  // file read as another path: skipped without a word, or another file's bytes twice.
+  // file read as another path: skipped without a word, or another file's bytes twice. A link that
+  // leads to no file is no spec file either, but said so too.
   const paths: string[] = [];
-  const misnamed: Diagnostic[] = [];
+  const misnamed: Diagnostic[] = ((await source.skippedLinks?.()) ?? []).map(skippedLinkDiagnostic);
   for (const path of listed) {
     if (path.includes('\\')) misnamed.push(backslashDiagnostic(path));
     else paths.push(path);
@@ -52,7 +53,7 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
       `no spec files (*.yaml, *.yml) found in ${source.label}`,
       { hint: 'point meshc at the directory holding mesh.yaml and the service files' },
     );
-    return { files: [], documents: [], diagnostics: [diagnostic] };
+    return { files: [], documents: [], diagnostics: [...misnamed, diagnostic] };
   }
   const { recalled, stats } = options.cache
     ? recallUnchanged(source, paths, options.cache)
@@ -92,6 +93,16 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   const { documents, diagnostics } = assembleSpec(files, parsed, digests);
   phaseEnds('documents assembled');
   return { files, documents, diagnostics: misnamed.length > 0 ? [...misnamed, ...diagnostics] : diagnostics };
+}
+
+/** A broken link left a file out of the spec in silence, a service maybe (found by a CLI review). */
+function skippedLinkDiagnostic(path: string): Diagnostic {
+  return makeDiagnostic(
+    'MC1014',
+    { file: path, line: 1, col: 1 },
+    `spec file \`${path}\` is a link that leads to no file (nothing there, a directory, a loop, or outside the repository): it is not part of the spec`,
+    { hint: 'point the link at the spec file it stands for, or remove it' },
+  );
 }
 
 function backslashDiagnostic(path: string): Diagnostic {

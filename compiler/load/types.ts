@@ -16,6 +16,11 @@ export interface SpecSource {
   readonly label: string;
   /** Spec files (*.yaml, *.yml) under the root, sorted by path. */
   listSpecFiles(): Promise<string[]>;
+  /**
+   * Links named as spec files that lead to no file (nothing there, a directory, outside the
+   * repository, a loop): not spec files, but worth a word (MC1014). Sorted; after listSpecFiles.
+   */
+  skippedLinks?(): Promise<readonly string[]>;
   /** Any file under the root (trust roots, templates); undefined when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** The git commit of the source when known (a ref, or a clean working tree). */

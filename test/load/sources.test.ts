@@ -218,6 +218,15 @@ describe('gitSource', () => {
     expect(await fromGit.listSpecFiles()).toEqual(listed);
     for (const path of [...listed, 'pki/root.pem'])
       expect(await fromGit.readFile(path), path).toEqual(await fromDir.readFile(path));
+    // The dangling link is no spec file, but it is said so (MC1014, a warning), from both sources.
+    expect(await fromDir.skippedLinks!()).toEqual(['services/dangling.yaml']);
+    expect(await fromGit.skippedLinks!()).toEqual(['services/dangling.yaml']);
+    for (const source of [fromDir, fromGit]) {
+      const warned = (await loadSpec(source)).diagnostics.filter((d) => d.code === 'MC1014');
+      expect(warned.map((d) => [d.severity, d.file, d.line])).toEqual([
+        ['warning', 'services/dangling.yaml', 1],
+      ]);
+    }
     // The parse cache keys a linked file by the blob it leads to: its content, not the link's text.
     expect(await fromGit.contentKey!('services/api.yaml')).toBe(
       `git:${git(temp.dir, 'rev-parse', 'HEAD:shared/api.yaml').trim()}`,
@@ -245,7 +254,10 @@ describe('gitSource', () => {
       ['mesh.yaml', 6, 'trust root pki/root.pem cannot be read: not a regular file'],
     ]);
     expect(await roots(fromGit)).toEqual(await roots(dirSource(join(temp.dir, 'spec'))));
-    expect(await fromGit.listSpecFiles()).toEqual(await dirSource(join(temp.dir, 'spec')).listSpecFiles());
+    const fromDir = dirSource(join(temp.dir, 'spec'));
+    expect(await fromGit.listSpecFiles()).toEqual(await fromDir.listSpecFiles());
+    expect(await fromGit.skippedLinks!()).toEqual(['services/linked.yaml']);
+    expect(await fromDir.skippedLinks!()).toEqual(['services/linked.yaml']);
     await expect(fromGit.readFile('pki/root.pem')).rejects.toThrow(/not a regular file/);
   });
 
