@@ -85,7 +85,15 @@ function outcomeLine(trace: Trace): string {
   const last = trace.hops[trace.hops.length - 1]!;
   if (trace.refusal === null) {
     const o = last.outbound as RoutedHop;
-    return `result: reaches ${last.to} (${o.backends.map((b) => `${b.version} ${percent(b.probability)}`).join(', ')})`;
+    // A partial fault abort answers some requests before they are sent: said, with its share.
+    const aborts = trace.hops.flatMap((h, i) => {
+      const abort = (h.outbound as RoutedHop).fault?.abort;
+      return abort && abort.percent > 0
+        ? [`${abort.percent}% aborted with ${abort.status} at hop ${i + 1}`]
+        : [];
+    });
+    const unless = aborts.length > 0 ? `, unless fault-aborted: ${aborts.join(', ')}` : '';
+    return `result: reaches ${last.to} (${o.backends.map((b) => `${b.version} ${percent(b.probability)}`).join(', ')})${unless}`;
   }
   const f = trace.refusal;
   const rule = f.rule ? `, x-meshc-rule: ${f.rule}` : '';

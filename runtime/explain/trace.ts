@@ -33,7 +33,7 @@ export interface Trace {
   readonly refusal: null | {
     readonly hop: number;
     readonly status: number;
-    readonly error: 'no-route' | 'unknown-destination' | 'authz-denied';
+    readonly error: 'no-route' | 'unknown-destination' | 'fault-abort' | 'authz-denied';
     readonly rule: string | null;
     readonly reason: string;
   };
@@ -68,6 +68,14 @@ export function traceRequest(input: TraceInput): Trace {
     if (outbound.decision !== 'routed') {
       hops.push({ from: caller, to: request.service, request, outbound, inbound: null });
       return refused(input.from, hops, i, outbound.status, outbound.decision, null, outbound.reason);
+    }
+    // The fault layer is outermost (runtime/layers/fault.ts): an abort of every request answers before
+    // anything is sent, with the route as x-meshc-rule. A partial abort leaves the trace going.
+    const abort = outbound.fault?.abort;
+    if (abort && abort.percent >= 100) {
+      hops.push({ from: caller, to: request.service, request, outbound, inbound: null });
+      const why = `route ${outbound.route.name} aborts every request with ${abort.status} (fault.abort on 100%)`;
+      return refused(input.from, hops, i, abort.status, 'fault-abort', outbound.route.source, why);
     }
     const callee = input.bundleOf(request.service);
     if (!callee) throw new TraceInputError('unknown-service', `no bundle for service "${request.service}"`);

@@ -165,6 +165,41 @@ describe('meshc explain on the example shop', () => {
   });
 });
 
+describe('meshc explain with a fault abort', () => {
+  it('refuses where every request is aborted, and says the share where some are', async () => {
+    // With abort on 100% it said "reaches ratings" and exit 0; the proxy answers 503 fault-abort.
+    const dir = mkdtempSync(join(tmpdir(), 'meshc-explain-'));
+    try {
+      cpSync(join(ROOT, 'examples/shop'), dir, { recursive: true });
+      const ask = () =>
+        meshc(dir, 'explain', '--from', 'reviews', 'GET http://ratings/ratings/1', '-H', 'x-fault: on', '.');
+      const partial = await ask();
+      expect(partial.code).toBe(0);
+      expect(partial.out).toContain(
+        'result: reaches ratings (v1 100%), unless fault-aborted: 10% aborted with 503 at hop 1\n',
+      );
+      const file = join(dir, 'services/ratings.yaml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'abort: { percent: 10, status: 503 }',
+          'abort: { percent: 100, status: 503 }',
+        ),
+      );
+      const every = await ask();
+      const route = `services/ratings.yaml:${lineOf('examples/shop/services/ratings.yaml', '- name: fault-drill')}`;
+      expect(every.code).toBe(1);
+      expect(every.out).toContain(
+        `result: refused at hop 1 with 503 (x-meshc-error: fault-abort, x-meshc-rule: ${route})\n`,
+      );
+      // No other hop is explained past it, nor the callee's authorization.
+      expect(every.out).not.toContain('authz');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('meshc explain on a spec holding control characters', () => {
   it('writes them as escapes in the text answer, never raw to the terminal', async () => {
     // A file name is spec text the validator does not vet; every route cites it.
