@@ -9,6 +9,7 @@ import type { PlanChange } from './types.js';
 
 /** Pure: what changes when this proxy calls `head.service`. */
 export function diffDestination(base: Destination, head: Destination): PlanChange[] {
+  if (base.protocol === 'tcp' && head.protocol === 'tcp') head = asTcpUses(base, head);
   const scope = `outbound:${head.service}`;
   const changes: PlanChange[] = [];
   const identity = (d: Destination) => ({
@@ -66,4 +67,28 @@ function diffVersions(scope: string, base: Destination, head: Destination): Plan
     });
   }
   return changes;
+}
+
+/**
+ * `head` with what a caller's proxy never applies to a tcp destination taken from `base`, so that
+ * only what it uses is compared. The tcp hop (runtime/tcp/tcp-outbound.ts) uses the first route's
+ * backends, the versions, the connect timeout, maxConnections, balancing and outlier detection;
+ * route timeouts, retries, faults, header mutations, mirrors and the request limits of the circuit
+ * breaker apply to HTTP requests only (a timeout or retries on a tcp service are MC3026).
+ */
+function asTcpUses(base: Destination, head: Destination): Destination {
+  const [baseFirst] = base.routes;
+  const [headFirst] = head.routes;
+  const { maxRequests, maxPendingRequests } = base.policy.circuitBreaker;
+  return {
+    ...head,
+    policy: {
+      ...head.policy,
+      circuitBreaker: { ...head.policy.circuitBreaker, maxRequests, maxPendingRequests },
+    },
+    routes:
+      baseFirst && headFirst
+        ? [{ ...baseFirst, name: headFirst.name, source: headFirst.source, backends: headFirst.backends }]
+        : head.routes,
+  };
 }

@@ -25,13 +25,22 @@ export function diffPlans(base: SideBundles, head: SideBundles, options: DiffOpt
       continue;
     }
     const changes = from && to ? diffBundle(from.bundle, to.bundle) : [];
-    // Different bytes but nothing above differs: only file:line provenance moved.
+    // Different bytes but nothing above differs: file:line provenance moved, or something the proxy
+    // does not act on (an order, the mesh's name, what a tcp hop ignores). Said which, not guessed.
     if (from && to && changes.length === 0) {
+      // The commit differs too when the head is another commit: it is provenance as much as file:line.
+      const onlyProvenance = sameBut(
+        { ...from.bundle, commit: null },
+        { ...to.bundle, commit: null },
+        'source',
+      );
       changes.push({
         kind: 'provenance',
         scope: 'bundle',
         direction: 'changed',
-        text: 'only provenance (spec file:line) changed; the proxy behaves the same',
+        text: onlyProvenance
+          ? 'only provenance (spec file:line) changed; the proxy behaves the same'
+          : 'the bundle changed, but nothing the proxy does with requests (an order, a name, or settings it does not use)',
       });
     }
     plans.set(name, { changes, ...(from ? { from } : {}), ...(to ? { to } : {}) });
@@ -117,4 +126,18 @@ function addedTrustRoots(base: SideBundles, head: SideBundles): PlanRisk[] {
 
 function ref(side: SideBundle | undefined): BundleRef | null {
   return side ? { version: side.version, size: side.size } : null;
+}
+
+/** Whether `a` and `b` are equal JSON once every property named `ignored` is left out. */
+function sameBut(a: unknown, b: unknown, ignored: string): boolean {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== ignored)
+        .map(([k, x]) => [k, strip(x)]),
+    );
+  };
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

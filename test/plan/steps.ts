@@ -173,6 +173,52 @@ export const STEPS: readonly (Step & { expect: Expectation })[] = [
     },
   },
   {
+    // A request limit on a tcp service: its callers' bundles carry it, but a tcp hop never applies it
+    // (runtime/tcp/tcp-outbound.ts). It was reported as "circuitBreaker.maxRequests 1024 → 16".
+    tag: 'tcp-unused',
+    edits: {
+      'services/ratings.yaml': [
+        [
+          '  connectTimeout: 1s\n  authorization:',
+          '  connectTimeout: 1s\n  circuitBreaker: { maxRequests: 16 }\n  authorization:',
+        ],
+      ],
+    },
+    expect: {
+      listed: ['mysql', 'ratings'],
+      changes: [
+        {
+          service: 'mysql',
+          kind: 'provenance',
+          text: 'only provenance (spec file:line) changed; the proxy behaves the same',
+        },
+        {
+          service: 'ratings',
+          kind: 'provenance',
+          text: 'the bundle changed, but nothing the proxy does with requests (an order, a name, or settings it does not use)',
+        },
+      ],
+      risks: [],
+    },
+  },
+  {
+    // Methods are a set: another order changes the bundle's bytes, not what is admitted. It was
+    // labelled "only provenance (spec file:line) changed", though no file:line moved.
+    tag: 'order-only',
+    edits: { 'services/details.yaml': [['methods: [GET, HEAD]', 'methods: [HEAD, GET]']] },
+    expect: {
+      listed: ['details'],
+      changes: [
+        {
+          service: 'details',
+          kind: 'provenance',
+          text: 'the bundle changed, but nothing the proxy does with requests (an order, a name, or settings it does not use)',
+        },
+      ],
+      risks: [],
+    },
+  },
+  {
     tag: 'routes',
     edits: {
       'services/reviews.yaml': [
