@@ -1,6 +1,6 @@
 // One proxy's bundle, base vs head: its inbound (mTLS, protocol, authorization), each called service
 // (added, removed, or diffed by diff-destination.ts) and the mesh-wide parts it carries.
-import type { Bundle } from '../../schema/bundle.types.generated.js';
+import type { Bundle, InboundAuthorization } from '../../schema/bundle.types.generated.js';
 import { diffAuthorization } from './diff-authz.js';
 import { diffDestination } from './diff-destination.js';
 import { fieldChanges } from './field-diff.js';
@@ -57,9 +57,26 @@ function diffInbound(base: Bundle, head: Bundle): PlanChange[] {
     ...fieldChanges(plain(base), plain(head), { kind: 'inbound', scope: 'inbound', prefix: 'inbound ' }),
   );
   changes.push(
-    ...diffAuthorization(base.inbound.authorization, head.inbound.authorization, head.identity.trustDomain),
+    ...diffAuthorization(
+      inTrustDomain(base.inbound.authorization, base.identity.trustDomain, head.identity.trustDomain),
+      head.inbound.authorization,
+      head.identity.trustDomain,
+    ),
   );
   return changes;
+}
+
+/**
+ * `authz` with its callers' ids moved from trust domain `from` to `to`: a renamed trust domain
+ * changes every SPIFFE id, not who is admitted (it was reported as every caller admitted anew and
+ * every old one refused, flagged as a widening). The identity change itself is listed under the
+ * bundle (diffMeshParts).
+ */
+function inTrustDomain(authz: InboundAuthorization, from: string, to: string): InboundAuthorization {
+  if (from === to) return authz;
+  const prefix = `spiffe://${from}/`;
+  const moved = (id: string) => (id.startsWith(prefix) ? `spiffe://${to}/${id.slice(prefix.length)}` : id);
+  return { ...authz, rules: authz.rules.map((r) => ({ ...r, from: r.from.map(moved) as typeof r.from })) };
 }
 
 /** Identity, trust roots, sidecar ports, observability and unsupported features. */

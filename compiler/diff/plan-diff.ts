@@ -49,6 +49,7 @@ export function diffPlans(base: SideBundles, head: SideBundles, options: DiffOpt
   const risks = [
     ...changeRisks(plans, head),
     ...addedTrustRoots(base, head),
+    ...changedTrustDomain(base, head),
     ...findUnadmittedCalls(base, head),
   ];
   const [baseGraph, headGraph] = [callGraphOf(base), callGraphOf(head)];
@@ -122,6 +123,25 @@ function addedTrustRoots(base: SideBundles, head: SideBundles): PlanRisk[] {
       text: `trust root added: all ${head.size} proxies now accept a certificate it issues, for whatever service identity it names`,
       source,
     }));
+}
+
+/**
+ * The mesh's trust domain renamed: every SPIFFE id changes with it, and every proxy on the new bundles
+ * refuses a certificate of the old domain, so workloads need new certificates before the bundles go
+ * live. One flag, on the first service, as for a trust root.
+ */
+function changedTrustDomain(base: SideBundles, head: SideBundles): PlanRisk[] {
+  const [first, any] = [...head.entries()][0] ?? [];
+  const before = [...base.values()][0]?.bundle.identity.trustDomain;
+  const after = any?.bundle.identity.trustDomain;
+  if (first === undefined || before === undefined || after === undefined || before === after) return [];
+  return [
+    {
+      kind: 'trust-domain-changed',
+      service: first,
+      text: `trust domain ${before} → ${after}: every SPIFFE id changes, and proxies on these bundles refuse certificates of ${before}: issue certificates of ${after} to every workload first`,
+    },
+  ];
 }
 
 function ref(side: SideBundle | undefined): BundleRef | null {

@@ -52,6 +52,7 @@ export type RiskKind =
   | 'authz-widened'
   | 'mtls-permissive'
   | 'trust-root-added'
+  | 'trust-domain-changed'
   | 'retry-storm'
   | 'timeout-exceeds-caller'
   | 'dependency-not-admitted';

@@ -308,4 +308,15 @@ export const STEPS: readonly (Step & { expect: Expectation })[] = [
       risks: ['trust-root-added@details'],
     },
   },
+  {
+    // Renaming the trust domain changes every id, not who is admitted: it was reported as every
+    // caller admitted anew (authz-widened) and refused by its old id. Its real risk is the certificates.
+    tag: 'trust-domain',
+    edits: { 'mesh.yaml': [['trustDomain: shop.local', 'trustDomain: shop.example']] },
+    expect: {
+      listed: ['details', 'gateway', 'productpage', 'ratings', 'reviews', 'search'],
+      changes: [{ service: 'details', kind: 'mesh', text: 'identity.trustDomain shop.local → shop.example' }],
+      risks: ['trust-domain-changed@details'],
+    },
+  },
 ];
