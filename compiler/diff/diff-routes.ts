@@ -121,11 +121,14 @@ function diffRoute(scope: string, base: BundleRoute, head: BundleRoute): PlanCha
       text: `route ${head.name}: retries ${base.retries.attempts} → ${head.retries.attempts} (${direction})`,
     });
   }
-  const { attempts: _b, ...baseRest } = base.retries;
-  const { attempts: _h, ...headRest } = head.retries;
   const prefix = `route ${head.name}: `;
   changes.push(
-    ...fieldChanges(baseRest, headRest, { kind: 'route-retries', ...at, prefix, label: 'retries' }),
+    ...fieldChanges(retriesInUse(base, head), retriesInUse(head, base), {
+      kind: 'route-retries',
+      ...at,
+      prefix,
+      label: 'retries',
+    }),
   );
   const policy = (r: BundleRoute) => ({ fault: r.fault, headers: r.headers, mirror: r.mirror });
   changes.push(...fieldChanges(policy(base), policy(head), { kind: 'route-policy', ...at, prefix }));
@@ -150,4 +153,16 @@ function diffWeights(base: Record<string, number>, head: Record<string, number>)
     .filter((v) => (base[v] ?? 0) !== (head[v] ?? 0))
     .map((v) => `${v} ${base[v] ?? 0}% → ${head[v] ?? 0}%`);
   return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
+ * The retry settings of `route` that act on a request, but the attempt count (compared above). With
+ * no retry on either side only the per-try timeout (it bounds the one attempt) and maxBodyBytes (the
+ * largest body mirrored) still do: when to retry, how to back off and the budget would be listed as
+ * changes that change nothing.
+ */
+function retriesInUse(route: BundleRoute, other: BundleRoute): Partial<BundleRoute['retries']> {
+  const { attempts: _a, ...rest } = route.retries;
+  if (route.retries.attempts > 0 || other.retries.attempts > 0) return rest;
+  return { perTryTimeoutMs: rest.perTryTimeoutMs, maxBodyBytes: rest.maxBodyBytes };
 }

@@ -219,6 +219,26 @@ export const STEPS: readonly (Step & { expect: Expectation })[] = [
     },
   },
   {
+    // With no retry, when to retry changes nothing; it was listed ("retries.idempotentOnly true → false").
+    tag: 'no-retry-settings',
+    edits: {
+      'services/productpage.yaml': [
+        ['retries: { attempts: 0 }', 'retries: { attempts: 0, idempotentOnly: false }'],
+      ],
+    },
+    expect: {
+      listed: ['gateway'],
+      changes: [
+        {
+          service: 'gateway',
+          kind: 'provenance',
+          text: 'the bundle changed, but nothing the proxy does with requests (an order, a name, or settings it does not use)',
+        },
+      ],
+      risks: [],
+    },
+  },
+  {
     tag: 'routes',
     edits: {
       'services/reviews.yaml': [
