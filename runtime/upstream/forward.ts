@@ -97,8 +97,14 @@ class Exchange implements ClientHandler {
       this.waiting = true;
     }
     if (target.endpoint) target.endpoint.inFlight++;
-    if (Number.isFinite(ctx.tryTimeoutMs))
-      this.tryTimer = ctx.clock.setTimer(onTryTimeout, ctx.tryTimeoutMs, this);
+    if (Number.isFinite(ctx.tryTimeoutMs)) {
+      // As Envoy's, a try's timer starts once the request is whole: a body still streaming from the
+      // client (too large to keep for a retry) is the route timeout's to bound, or a slow upload was
+      // answered 504 by the per-try timeout while the upstream was still receiving it.
+      const body = ctx.body;
+      if (body.kind === 'stream' && !body.source.readableEnded) body.source.once('end', () => this.armTry());
+      else this.armTry();
+    }
     ctx.onCancel((err) => this.fail(err));
     this.request = {
       host: target.host,
@@ -109,6 +115,10 @@ class Exchange implements ClientHandler {
       body: bodyOf(ctx.body),
     };
     target.agent.dispatch(this.request, this);
+  }
+
+  private armTry(): void {
+    if (!this.settled) this.tryTimer = this.ctx.clock.setTimer(onTryTimeout, this.ctx.tryTimeoutMs, this);
   }
 
   // A connection is being opened for the request: the connect timeout runs from here. Time queued for

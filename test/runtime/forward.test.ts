@@ -2,7 +2,7 @@
 // the x-meshc-error and whether a retry is safe), and that identity is checked on the server's cert.
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../runtime/clock.js';
 import type { ClientHandler, ClientRequest } from '../../runtime/http1/client.js';
@@ -11,6 +11,7 @@ import { RequestContext } from '../../runtime/stack/context.js';
 import { forward } from '../../runtime/upstream/forward.js';
 import { UpstreamPool } from '../../runtime/upstream/mtls-pool.js';
 import { spiffeOf } from './bundle-factory.js';
+import { ManualClock } from './fakes.js';
 import { createTestPki, type TestPki } from './pki.js';
 
 describe('forward over mTLS', () => {
@@ -101,6 +102,39 @@ describe('forward over mTLS', () => {
     const port = await tlsServer('reviews', () => {});
     const err = (await attempt(port, { tryTimeoutMs: 100 })) as UpstreamTimeoutError;
     expect(err).toMatchObject({ code: 'upstream-timeout', perTry: true });
+  });
+
+  it('starts the per-try timer once a streamed request body is whole, as Envoy does', async () => {
+    // A body too large to keep for a retry streams through; its upload was cut by the per-try timer
+    // (504 upstream-timeout) while the upstream was still receiving it.
+    // Answers once the body's last bytes are in (the first chunk, the head, went to tlsServer's once).
+    const port = await tlsServer('reviews', (s) =>
+      s.on('data', (chunk: Buffer) => {
+        if (chunk.toString('latin1').endsWith('def')) s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      }),
+    );
+    const clock = new ManualClock();
+    const source = new PassThrough();
+    const ctx = new RequestContext('PUT', {}, clock, 0);
+    ctx.tryTimeoutMs = 100;
+    ctx.upstreamHeaders = { host: 'reviews', 'content-length': '6' };
+    ctx.body = { kind: 'stream', prefix: [], source };
+    const agent = pool.agentFor(spiffeOf('reviews'), [pki.rootPem], 10).agent;
+    const result = forward(ctx, {
+      agent,
+      host: '127.0.0.1',
+      port,
+      connectTimeoutMs: 60_000,
+      endpoint: undefined,
+    }).then(
+      (r) => (r.body instanceof Readable ? r.body.resume() : undefined, r.status),
+      (e: ProxyError) => e.code,
+    );
+    source.write('abc');
+    // Far past the per-try timeout while the client is still sending: no timeout yet.
+    await clock.advance(1_000);
+    source.end('def');
+    expect(await result).toBe(200);
   });
 
   it('attempts that give up queued for a busy connection leave the queue; it drains without a crash', async () => {
