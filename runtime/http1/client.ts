@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { headerLines } from './header-lines.js';
-import { declaredLength, headerRole } from './framing-headers.js';
+import { declaredLength, hasOtherCoding, headerRole } from './framing-headers.js';
 import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
@@ -648,6 +648,13 @@ function onHeadersComplete(
     conn.informational = true;
     return 1;
   }
+  const coding = transferEncodingOf(rawHeaders);
+  if (hasOtherCoding(coding)) {
+    conn.fail(
+      new Error(`the app answered with transfer-encoding "${coding}", of which this hop reads only chunked`),
+    );
+    return 1;
+  }
   const head = conn.request?.method === 'HEAD';
   // llhttp does not know a response answers a HEAD; an HTTP/1.1 answer to one keeps the connection
   // unless it says close. An HTTP/1.0 one keeps it only when it says keep-alive (shouldKeepAlive).
@@ -707,4 +714,15 @@ function keepAliveHint(raw: readonly string[]): number | undefined {
     return m ? Number(m[1]) * 1000 : undefined;
   }
   return undefined;
+}
+
+/** The Transfer-Encoding of a raw header list, its lines joined as one list; undefined when absent. */
+function transferEncodingOf(rawHeaders: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding')
+      value = value === undefined ? rawHeaders[i + 1]! : `${value}, ${rawHeaders[i + 1]!}`;
+  }
+  return value;
 }

@@ -29,3 +29,13 @@ export function declaredLength(value: unknown): number | undefined {
   const text = String(value);
   return DECIMAL.test(text) ? Number(text) : undefined;
 }
+
+/**
+ * Whether a message framed with Transfer-Encoding `value` carries a coding besides `chunked`
+ * (`gzip, chunked`). llhttp takes it when chunked comes last and hands on the body dechunked, and
+ * each hop frames it anew, so another coding would arrive undecoded with its name dropped. Such a
+ * message is refused (RFC 9112 §6.1: a coding a hop does not understand; Envoy refuses it too).
+ */
+export function hasOtherCoding(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() !== 'chunked';
+}

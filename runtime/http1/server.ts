@@ -9,6 +9,7 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
+import { hasOtherCoding } from './framing-headers.js';
 import { incomingHeaders } from './incoming-headers.js';
 import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
@@ -327,6 +328,10 @@ function onHeadersComplete(
     return 1;
   }
   const chunked = headers['transfer-encoding'] !== undefined;
+  if (hasOtherCoding(headers['transfer-encoding'])) {
+    conn.fail('bad-request');
+    return 1;
+  }
   // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing for anyone between
   // that reads 1.0 as 1.0: it is served, then the connection closes, and nothing after it is parsed.
   const keepAlive = shouldKeepAlive && !upgrade && !(versionMinor === 0 && chunked);

@@ -1028,6 +1028,15 @@ describe('response framing', () => {
       'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
     ],
     ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
+    // llhttp reads these (chunked comes last); handed on, the body would lose its gzip coding's name.
+    [
+      'a coding besides chunked',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ],
+    [
+      'a coding besides chunked, on two lines',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ],
   ])('%s: onError, never onHeaders', async (_, bytes) => {
     const server = await rawServer((conn) => conn.socket.write(bytes));
     const agent = newAgent();

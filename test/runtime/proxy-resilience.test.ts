@@ -356,6 +356,12 @@ describe('resilience through the mesh', () => {
     ['two different Content-Lengths', 'Content-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
     ['a Content-Length that is not a number', 'Content-Length: 1x\r\n\r\na'],
     ['a Transfer-Encoding other than chunked last', 'Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n'],
+    // llhttp takes these (chunked comes last); the gzip coding would reach the app undecoded, unnamed.
+    ['a coding besides chunked', 'Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
+    [
+      'a coding besides chunked, on two lines',
+      'Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ],
     ['a space before the colon', 'X-Bad : 1\r\n\r\n'],
     ['a NUL in a header value', 'X-Bad: a\u0000b\r\n\r\n'],
     ['an obsolete folded header line', 'X-Bad: a\r\n folded\r\n\r\n'],
