@@ -3,7 +3,7 @@
 // the observer. The request-specific parts live in outbound.ts and inbound.ts.
 import { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
-import { ClientGoneError } from '../errors.js';
+import { ClientGoneError, PROXY_ERRORS } from '../errors.js';
 import type { Http1Request, Http1Response } from '../http1/server.js';
 import type { Direction, ProxyObserver } from '../observer.js';
 import { RequestContext } from '../stack/context.js';
@@ -27,6 +27,9 @@ export function beginRequest(
     if (!res.finished) {
       ctx.cancel(new ClientGoneError('the client closed the connection before the response was complete'));
       ctx.errorCode ??= 'client-gone';
+      // Nothing answered yet: logged and counted as 499, the error table's code (nginx's); a response
+      // already under way keeps the status it was sent with.
+      if (ctx.status === 0) ctx.status = PROXY_ERRORS['client-gone'].status;
     }
     env.observer?.requestEnded?.(ctx, direction, env.clock.now() - ctx.startedAt);
     const body = ctx.responseBody;

@@ -1,8 +1,9 @@
 // What the proxy's telemetry records for real requests through a mesh on 127.0.0.1: retries in
 // meshc_retries_total, the path of a request refused before its path was normalised, and a bounded
 // x-request-id; plus the registry's children for label values that hold the key's separator.
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
 import { Registry } from '../../runtime/telemetry/registry.js';
 import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
@@ -65,6 +66,30 @@ describe('telemetry of requests through a sidecar', () => {
     expect(lastLine()).toMatchObject({ path: '/secret/area', error: 'unknown-destination' });
     expect((await send(port, { host: 'reviews', path: '/a/%zz/b?x=1' })).status).toBe(400);
     expect(lastLine()).toMatchObject({ path: '/a/%zz/b', error: 'bad-request' });
+  });
+
+  it('logs and counts a client that left before any answer as 499 client-gone', async () => {
+    // It was status 0 in the log and code="0" in meshc_requests_total; the error table says 499.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let arrived: () => void = () => undefined;
+    const seen = new Promise<void>((r) => (arrived = r));
+    app.handler = (_req, res) => {
+      arrived();
+      void held.then(() => res.end('late'));
+    };
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /gone HTTP/1.1\r\nHost: reviews\r\n\r\n');
+    await seen;
+    const logs = logged.length;
+    socket.destroy();
+    await vi.waitFor(() => expect(logged.length).toBeGreaterThan(logs));
+    release();
+    expect(JSON.parse(logged[logs]!)).toMatchObject({ path: '/gone', status: 499, error: 'client-gone' });
+    const counted = parsePrometheusText(telemetry.renderMetrics().body).get('meshc_requests_total')!;
+    expect(counted.samples.some((s) => s.labels.code === '499')).toBe(true);
+    expect(counted.samples.some((s) => s.labels.code === '0')).toBe(false);
   });
 
   it("keeps a caller's plain x-request-id and replaces a long or non-ASCII one", async () => {
