@@ -25,6 +25,10 @@ export const PROXY_ERRORS = {
     status: 408,
     summary: 'the client sent its headers or body too slowly',
   },
+  'expectation-failed': {
+    status: 417,
+    summary: 'an Expect other than 100-continue: the proxy cannot promise it for the upstream',
+  },
   'header-too-large': {
     status: 431,
     summary: 'request headers larger than the limit',

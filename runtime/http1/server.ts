@@ -9,6 +9,7 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
+import { PROXY_ERRORS } from '../errors.js';
 import { hasOtherCoding } from './framing-headers.js';
 import { incomingHeaders } from './incoming-headers.js';
 import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
@@ -16,6 +17,17 @@ import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './rea
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
 export type * from './types.js';
+
+const EXPECTATION_FAILED = (() => {
+  const body = JSON.stringify({
+    error: 'expectation-failed',
+    message: PROXY_ERRORS['expectation-failed'].summary,
+  });
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'x-meshc-error': 'expectation-failed' },
+  };
+})();
 
 export function createHttp1Server(options: Http1ServerOptions): Http1Server {
   return new Server(options);
@@ -166,7 +178,8 @@ class Connection implements ExchangeConnection {
   private start(ex: Exchange): void {
     if (ex.expectation === 'continue') this.socket.write(CONTINUE);
     else if (ex.expectation === 'failed') {
-      ex.respond(417, {}, null);
+      // A proxy-made answer like any other: it says why (it had no x-meshc-error).
+      ex.respond(417, EXPECTATION_FAILED.headers, EXPECTATION_FAILED.body);
       return;
     }
     try {

@@ -865,6 +865,17 @@ describe('request bodies', () => {
     expect(final!.body.toString()).toBe('got hello');
   });
 
+  it('another expectation gets 417 that says why, and the handler never sees the request', async () => {
+    let handled = 0;
+    const s = await startServer((_req, res) => (handled++, res.respond(200, {}, 'ok')));
+    const c = await s.connect();
+    c.write('GET /x HTTP/1.1\r\nHost: test\r\nExpect: foo\r\n\r\n');
+    const [answer] = await c.waitForResponses(1);
+    expect([answer!.status, answer!.headers['x-meshc-error']]).toEqual([417, 'expectation-failed']);
+    expect(JSON.parse(answer!.body.toString())).toMatchObject({ error: 'expectation-failed' });
+    expect(handled).toBe(0);
+  });
+
   it('a 5 MB request body arrives intact through a slow reader', async () => {
     const payload = randomBytes(5 * 1024 * 1024);
     const s = await startServer((req, res) => {
