@@ -13,6 +13,7 @@ import { bodyOf } from '../stack/request-body.js';
 import type { ProxyResponse } from '../stack/types.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
 import { beginRequest, serve } from './edge.js';
+import { parseRequestTarget } from './outbound.js';
 import type { ServerEnv } from './options.js';
 import { traceRequest } from './trace.js';
 
@@ -44,7 +45,14 @@ async function routeInbound(
   if (snapshot.inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted) {
     throw new AuthzDeniedError('mTLS is strict: plaintext connections are refused');
   }
-  const normalized = normalizePath(req.url);
+  // RFC 9112 §3.2.2: a server accepts an absolute-form target too, whose authority replaces Host.
+  let path = req.url;
+  if (!path.startsWith('/')) {
+    const target = parseRequestTarget(path, req.headers.host);
+    if (target.authority !== undefined) headers.host = target.authority;
+    ctx.path = path = target.path;
+  }
+  const normalized = normalizePath(path);
   if ('error' in normalized) throw new BadRequestError(normalized.error);
   ctx.path = normalized.path;
   ctx.rawQuery = normalized.query;

@@ -166,6 +166,32 @@ describe('mTLS and authorization between sidecars', () => {
       },
     );
 
+    it('serves an absolute-form target (RFC 9112 §3.2.2): its path, its authority as Host', async () => {
+      // It was 400 bad-request ("request target must start with /").
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = tls.connect(
+          {
+            host: '127.0.0.1',
+            port: strict.ports.inbound,
+            ca: mesh.pki.rootPem,
+            ...client,
+            checkServerIdentity: () => undefined,
+          },
+          () =>
+            socket.write(
+              'GET http://reviews:9080/reviews/7?x=1 HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n',
+            ),
+        );
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      const seen = app.seen.at(-1)!;
+      expect([seen.url, seen.headers.host]).toEqual(['/reviews/7?x=1', 'reviews:9080']);
+    });
+
     it('refuses a client without a certificate, before any request reaches the app', async () => {
       const before = app.seen.length;
       await expect(
