@@ -217,7 +217,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       telemetry,
       now,
       serving: notServing,
+      ...(opts.app ? { app: opts.app } : {}),
       describe: () => ({
+        // Where the app is reached: --app, else the bundle's appPort on loopback.
+        app: opts.app ?? { host: '127.0.0.1', port: lifecycle.active()?.bundle.inbound.appPort ?? null },
         workloadVersion: opts.workloadVersion ?? null,
         listeners: proxy ? { ...proxy.ports, admin: admin.port } : { admin: admin.port },
         // Local ports of tcp destinations bound now (one that could not be bound is missing and logged).

@@ -6,6 +6,7 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { explainInbound, peerIdOf } from '../explain/inbound.js';
 import { explainOutbound } from '../explain/outbound.js';
 import { prepareRequest } from '../explain/request.js';
+import type { AppAddress } from '../upstream/app.js';
 
 export interface ExplainQuery {
   /** Caller: a SPIFFE id or a service name (inbound); defaults to this proxy's service (outbound). */
@@ -28,7 +29,8 @@ const fail = (status: number, code: string, message: string): ExplainResult => (
   message,
 });
 
-export function explainRequest(bundle: Bundle, q: ExplainQuery): ExplainResult {
+/** `app`: the sidecar's --app, where an admitted inbound request really goes. */
+export function explainRequest(bundle: Bundle, q: ExplainQuery, app?: AppAddress): ExplainResult {
   const prepared = prepareRequest(q);
   if (!prepared.ok)
     return fail(
@@ -48,11 +50,11 @@ export function explainRequest(bundle: Bundle, q: ExplainQuery): ExplainResult {
   if (req.service === bundle.service) {
     if (!q.from)
       return fail(400, 'bad-request', 'an inbound explanation needs from=<caller service or SPIFFE id>');
-    const inbound = explainInbound(bundle, {
-      peer: peerIdOf(bundle, q.from),
-      method: req.method,
-      path: req.path,
-    });
+    const inbound = explainInbound(
+      bundle,
+      { peer: peerIdOf(bundle, q.from), method: req.method, path: req.path },
+      app,
+    );
     return {
       ok: true,
       explanation: {

@@ -5,6 +5,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import type { BundleLifecycle } from '../bundle/lifecycle.js';
 import type { CertificateWatcher } from '../certs/watch-certificates.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { AppAddress } from '../upstream/app.js';
 import { summarizeConfig } from './config-summary.js';
 import { explainRequest } from './explain.js';
 import { computeReadiness, type NotReadyReason } from './readiness.js';
@@ -21,6 +22,8 @@ export interface AdminServerOptions {
   now?: () => number;
   /** Why the request path is not serving yet although bundle and certificate are (e.g. still binding). */
   serving?: () => NotReadyReason | null;
+  /** The sidecar's --app: /explain names it as where an admitted inbound request goes. */
+  app?: AppAddress;
   /** Extra facts for /config under `sidecar` (bound listeners, instance). */
   describe?: () => Record<string, unknown>;
 }
@@ -105,12 +108,11 @@ export function handleAdminRequest(
         const colon = h.indexOf(':');
         return colon === -1 ? [h.trim(), ''] : [h.slice(0, colon).trim(), h.slice(colon + 1).trim()];
       });
-      const result = explainRequest(active.bundle, {
-        from: p.get('from'),
-        method: p.get('method') ?? 'GET',
-        url: target,
-        headers,
-      });
+      const result = explainRequest(
+        active.bundle,
+        { from: p.get('from'), method: p.get('method') ?? 'GET', url: target, headers },
+        opts.app,
+      );
       return result.ok
         ? sendJson(res, 200, result.explanation)
         : sendJson(res, result.status, { code: result.code, message: result.message });

@@ -22,9 +22,11 @@ export function peerIdOf(bundle: Bundle, caller: string): string {
   return caller.startsWith('spiffe://') ? caller : `spiffe://${bundle.identity.trustDomain}/${caller}`;
 }
 
+/** `app`: where this proxy was told the app listens (--app); default the bundle's app port on loopback. */
 export function explainInbound(
   bundle: Bundle,
   req: { readonly peer: string; readonly method: string; readonly path: string },
+  app?: { readonly host: string; readonly port: number },
 ): InboundHop {
   const decision = decide(authzOf(bundle), req);
   return {
@@ -33,6 +35,8 @@ export function explainInbound(
     peer: req.peer,
     rule: decision.source,
     reason: decision.reason,
-    forwardTo: `127.0.0.1:${bundle.inbound.appPort}`,
+    forwardTo: app
+      ? `${app.host.includes(':') ? `[${app.host}]` : app.host}:${app.port}`
+      : `127.0.0.1:${bundle.inbound.appPort}`,
   };
 }

@@ -73,9 +73,20 @@ describe('meshc proxy: client sidecar -> mTLS -> server sidecar', () => {
     expect(config.sidecar.tcpPorts).toEqual([]); // it calls no tcp service
     expect((await admin(clientPorts.admin, '/ready')).status).toBe(200);
     const serverConfig = (await admin(serverPorts.v2.admin, '/config')).json<{
-      sidecar: { workloadVersion: string };
+      sidecar: { workloadVersion: string; app: { host: string; port: number } };
     }>();
     expect(serverConfig.sidecar.workloadVersion).toBe('v2');
+    // Where its requests really go: --app, not the bundle's appPort.
+    expect(serverConfig.sidecar.app).toEqual({ host: '127.0.0.1', port: apps.v2.port });
+    expect(config.sidecar).toMatchObject({ app: { host: '127.0.0.1', port: expect.any(Number) } });
+  });
+
+  it("/explain names --app as where an admitted inbound request goes, not the bundle's port", async () => {
+    // It said 127.0.0.1:<appPort of the bundle> while requests went to --app.
+    const explained = (
+      await admin(serverPorts.v2.admin, '/explain?url=http://server/api/x&from=client')
+    ).json<{ direction: string; forwardTo: string }>();
+    expect(explained).toMatchObject({ direction: 'inbound', forwardTo: `127.0.0.1:${apps.v2.port}` });
   });
 
   it('forwards to the server app with the caller identity the server sidecar verified', async () => {
