@@ -292,6 +292,9 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
 
   function succeed(result: 'unchanged' | 'success'): PollOutcome {
     status.consecutiveFailures = 0;
+    // The store is good again: an error it no longer has is not shown as the state of things (it
+    // stayed in /config after the store was repaired). The counters and the log keep every failure.
+    status.lastError = null;
     return { result };
   }
 

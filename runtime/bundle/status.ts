@@ -33,6 +33,7 @@ export interface BundleStatus {
   /** ISO 8601 time of the last poll of the store, whatever its outcome. */
   lastPollAt: string | null;
   /** The most recent failure; kept after later successes (compare `at` with `activatedAt`). */
+  /** Why the last check of the store failed; null once a check finds it good again. */
   lastError: StatusError | null;
   /** Failed polls in a row; drives the back-off. */
   consecutiveFailures: number;

@@ -109,10 +109,15 @@ describe('bundle lifecycle (directory store)', () => {
     // the same (still bad) manifest is verified again on the next poll, not skipped as "seen"
     expect((await lc.pollNow()).result).toBe('rejected');
     expect(lc.status().reloads.rejected).toBe(2);
-    // once repaired, it loads
+    // The store back to the active bundle: nothing to load, and no error to show (it stayed).
+    publish(makeBundle('reviews', 'a'));
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    expect(lc.status()).toMatchObject({ activeVersion: good.version, lastError: null });
+    // once repaired, it loads, and the error is no longer shown as the state of things
     publish(makeBundle('reviews', 'b'));
     expect((await lc.pollNow()).result).toBe('success');
-    expect(lc.status().activeVersion).toBe(bad.version);
+    expect(lc.status()).toMatchObject({ activeVersion: bad.version, lastError: null });
+    expect(lc.status().reloads.rejected).toBe(2);
     await lc.stop();
   });
 
