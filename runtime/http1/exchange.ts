@@ -104,6 +104,8 @@ export class Exchange implements Http1Request, Http1Response {
           break;
         case 14:
           if (name.toLowerCase() === 'content-length') {
+            // RFC 9110 §8.6: never on a 1xx or 204 (a 304 or a HEAD answer may say the length).
+            if (status === 204 || status < 200) continue;
             // A whole body is framed by its own length: a header that says otherwise (an upstream's,
             // passed on) would leave bytes on the connection for the client's next response.
             if (length >= 0 && bodyAllowed && Number(value) !== length) continue;

@@ -479,6 +479,16 @@ describe('response framing', () => {
     expect(c.text()).not.toContain('ignored');
   });
 
+  it('a 204 carries no content-length, even one the handler passes (RFC 9110 §8.6)', async () => {
+    // An upstream's `204` with `Content-Length: 5` was passed on as it was; Envoy removes it too.
+    const s = await startServer((_req, res) => res.respond(204, { 'content-length': '5' }, null));
+    const c = await s.connect();
+    c.write(GET('/x'));
+    const [answer] = await c.waitForResponses(1);
+    expect(answer!.status).toBe(204);
+    expect(answer!.headers['content-length']).toBeUndefined();
+  });
+
   it('a Readable body without content-length is chunked on HTTP/1.1 and the connection stays usable', async () => {
     const s = await startServer((req, res) =>
       req.url === '/stream'
