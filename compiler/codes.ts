@@ -81,6 +81,7 @@ export const CODES = {
   MC4001: { severity: 'error', title: 'Trust root expired or not yet valid' },
   MC4002: { severity: 'warning', title: 'Trust root expires within 30 days' },
   MC4003: { severity: 'error', title: 'Trust root is not a CA certificate' },
+  MC4006: { severity: 'error', title: 'Trust root chains to no listed self-signed root' },
   MC4004: {
     severity: 'warning',
     title: 'Workload certificate lifetime over 7 days',

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRootCa } from '../dist/compiler/pki/ca.js';
+import { createIntermediateCa, createRootCa } from '../dist/compiler/pki/ca.js';
 import { issueWorkloadCertificate } from '../dist/compiler/pki/issue.js';
 import { loadIssuingCa } from '../dist/compiler/pki/issuing-ca.js';
 
@@ -43,3 +43,12 @@ await write('MC4003/pki/reviews.pem', leaf.certPem);
 
 // MC4004: a sound root (valid until 9999); the problem is the workload TTL in mesh.yaml.
 await write('MC4004/pki/root.pem', forever.certPem);
+
+// MC4006: an intermediate (valid until 9999) listed alone, without the root it chains to.
+const intermediate = await createIntermediateCa({
+  parent: ca,
+  keyType: 'ecdsa',
+  now: Y2000,
+  validityMs: Y9999 - Y2000,
+});
+await write('MC4006/pki/issuing.pem', intermediate.certPem);

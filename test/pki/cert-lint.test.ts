@@ -43,6 +43,41 @@ describe('lintTrustRoots', () => {
     expect(reads).toBe(1);
   });
 
+  test('an intermediate listed without the root it chains to is an error (MC4006)', async () => {
+    // validate said nothing, the proxy said ready, and every mTLS handshake was reset: TLS stacks
+    // accept a peer only through a chain ending at a self-signed root.
+    const pki = await makePki('ecdsa', NOW);
+    const intermediate = pki.ca.certPem;
+    expect(lint([{ path: 'pki/issuing.pem', pem: intermediate, line: 5 }])).toEqual([
+      {
+        code: 'MC4006',
+        severity: 'error',
+        line: 5,
+        message: expect.stringMatching(
+          /^trust root `pki\/issuing\.pem` is not self-signed and no listed root issued it/,
+        ),
+      },
+    ]);
+    // Anchored by its root, in the same file or listed beside it: fine.
+    expect(lint([{ path: 'pki/bundle.pem', pem: `${intermediate}${pki.root.certPem}`, line: 5 }])).toEqual(
+      [],
+    );
+    expect(
+      lint([
+        { path: 'pki/issuing.pem', pem: intermediate, line: 5 },
+        { path: 'pki/root.pem', pem: pki.root.certPem, line: 6 },
+      ]).filter((d) => d.code === 'MC4006'),
+    ).toEqual([]);
+    // A root of another CA does not anchor it.
+    const other = await makePki('ecdsa', NOW);
+    expect(
+      lint([
+        { path: 'pki/issuing.pem', pem: intermediate, line: 5 },
+        { path: 'pki/other.pem', pem: other.root.certPem, line: 6 },
+      ]).map((d) => d.code),
+    ).toContain('MC4006');
+  });
+
   test('a root valid for years is fine', async () => {
     expect(lint([{ path: 'pki/root.pem', pem: await rootAt(NOW - DAY, 3650 * DAY), line: 5 }])).toEqual([]);
   });

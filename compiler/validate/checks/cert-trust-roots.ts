@@ -1,7 +1,8 @@
 // Certificate lint of the spec's trust roots: each must be a CA certificate, valid now and not about
-// to expire; and during a CA rotation old and new roots must overlap long enough for every workload
-// to be re-issued (MC4001-MC4003, MC4005). Pure: the clock is input. Missing or unreadable files
-// (and private keys) are trust-roots.ts's (MC3022, MC3023); this lint skips them.
+// to expire, and chain to a listed self-signed root; and during a CA rotation old and new roots must
+// overlap long enough for every workload to be re-issued (MC4001-MC4003, MC4005, MC4006). Pure: the
+// clock is input. Missing or unreadable files (and private keys) are trust-roots.ts's (MC3022,
+// MC3023); this lint skips them.
 import type { X509Certificate } from 'node:crypto';
 import { validityOf } from '../../../runtime/identity/expiry.js';
 import { readCertificates } from '../../../runtime/identity/pem.js';
@@ -38,6 +39,7 @@ interface UsableRoot {
 export function lintTrustRoots(input: LintTrustRootsInput): Diagnostic[] {
   const diags: Diagnostic[] = [];
   const usable: UsableRoot[] = [];
+  const listed: { root: TrustRootInput; cert: X509Certificate }[] = [];
   for (const root of input.roots) {
     if (root.pem === undefined) continue;
     let certs: X509Certificate[];
@@ -46,14 +48,48 @@ export function lintTrustRoots(input: LintTrustRootsInput): Diagnostic[] {
     } catch {
       continue; // not PEM certificates: MC3023, reported by trust-roots.ts
     }
-    for (const cert of certs) {
-      const found = lintOneRoot(root, cert, input.now);
-      diags.push(...found);
-      if (found.every((d) => d.severity !== 'error')) usable.push({ root, cert, ...validityOf(cert) });
-    }
+    for (const cert of certs) listed.push({ root, cert });
+  }
+  const all = listed.map((l) => l.cert);
+  // A file holding a workload certificate is MC4003's: the CA that came with it is not reported twice.
+  const withLeaf = new Set(listed.filter((l) => !l.cert.ca).map((l) => l.root.path));
+  for (const { root, cert } of listed) {
+    const found = lintOneRoot(root, cert, input.now);
+    if (cert.ca && !withLeaf.has(root.path) && !anchored(cert, all)) found.push(unanchored(root, cert));
+    diags.push(...found);
+    if (found.every((d) => d.severity !== 'error')) usable.push({ root, cert, ...validityOf(cert) });
   }
   diags.push(...lintRotationOverlap(usable, input.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS));
   return diags;
+}
+
+/**
+ * Whether `cert` is self-signed, or issued by a listed certificate that is anchored in turn. TLS
+ * stacks (Node's OpenSSL, Envoy's BoringSSL) accept a peer only through a chain that ends at a
+ * self-signed root in the trust store: with only an intermediate listed, every mTLS handshake fails
+ * while the proxy, which checks chains itself, reports ready.
+ */
+function anchored(cert: X509Certificate, listed: readonly X509Certificate[], depth = 0): boolean {
+  if (cert.checkIssued(cert) && cert.verify(cert.publicKey)) return true;
+  if (depth >= listed.length) return false;
+  return listed.some(
+    (issuer) =>
+      issuer !== cert &&
+      cert.checkIssued(issuer) &&
+      cert.verify(issuer.publicKey) &&
+      anchored(issuer, listed, depth + 1),
+  );
+}
+
+function unanchored(root: TrustRootInput, cert: X509Certificate): Diagnostic {
+  return makeDiagnostic(
+    'MC4006',
+    root.location,
+    `trust root \`${root.path}\` is not self-signed and no listed root issued it (issuer ${cert.issuer.split('\n').join(', ')}): TLS accepts a peer only through a chain ending at a self-signed root, so every mTLS handshake would fail`,
+    {
+      hint: 'list the root CA certificate it chains to (`meshc ca init` writes it as root.crt), not the intermediate',
+    },
+  );
 }
 
 function lintOneRoot(root: TrustRootInput, cert: X509Certificate, now: number): Diagnostic[] {
