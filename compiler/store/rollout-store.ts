@@ -58,6 +58,13 @@ async function repointLocked(
     async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw unreadable(storePaths.manifest(service), err);
       const services = await listDir(file('services'), (e) => e.isDirectory());
+      // Its directory without a manifest is a damaged store, not an unknown service.
+      if (services.includes(service))
+        throw new RolloutError(
+          'ROLLOUT_MANIFEST_INVALID',
+          `the store has services/${service}/ but no ${storePaths.manifest(service)}`,
+          'compile the store again (meshc compile --out) to rewrite it',
+        );
       const near = closestMatch(service, services);
       throw new RolloutError(
         'ROLLOUT_UNKNOWN_SERVICE',
@@ -80,8 +87,8 @@ async function repointLocked(
     if (err instanceof ManifestSignatureInvalidError)
       throw new RolloutError(
         'ROLLOUT_KEY_MISMATCH',
-        `the manifest of ${service} was not signed by this signing key`,
-        "pass the key the store was compiled with (the pair of the proxies' --verify-key)",
+        `the manifest of ${service} does not verify with this signing key: another key signed it, or it changed since`,
+        "pass the key the store was compiled with (the pair of the proxies' --verify-key); if that is this one, compile the store again",
       );
     throw new RolloutError(
       'ROLLOUT_MANIFEST_INVALID',
@@ -89,6 +96,9 @@ async function repointLocked(
     );
   }
 
+  // Read before anything is written: a store whose index cannot be updated is refused untouched
+  // (the manifest was rewritten first, then the broken index found).
+  const index = await readIndex(file(storePaths.index));
   const target = await readTarget(input, file, opts);
   const next =
     input.percent === undefined ? planRollback(current, target) : planRollout(current, target, input.percent);
@@ -96,7 +106,7 @@ async function repointLocked(
   // index.json follows the manifest's main version, also when the manifest already says it: a run
   // whose index write failed is finished by running it again, as its hint says.
   const syncIndex = () =>
-    updateIndex(file(storePaths.index), service, next.version).catch((err: Error) => {
+    updateIndex(file(storePaths.index), index, service, next.version).catch((err: Error) => {
       throw new RolloutError(
         'ROLLOUT_WRITE_FAILED',
         `the manifest of ${service} now points at ${next.version}, but ${storePaths.index} was not updated (${err.message})`,
@@ -241,9 +251,13 @@ async function writePointer(
  * index.json names each service's main version; proxies do not read it, people and tools do. False
  * when it already named `version` (nothing written).
  */
-async function updateIndex(path: string, service: string, version: string): Promise<boolean> {
-  const index = JSON.parse(await readFile(path, 'utf8')) as { services: Record<string, string> };
-  if (index.services?.[service] === version) return false;
+async function updateIndex(
+  path: string,
+  index: StoreIndex,
+  service: string,
+  version: string,
+): Promise<boolean> {
+  if (index.services[service] === version) return false;
   index.services = { ...index.services, [service]: version };
   const tmp = tempOf(path);
   try {
@@ -254,6 +268,30 @@ async function updateIndex(path: string, service: string, version: string): Prom
     throw err;
   }
   return true;
+}
+
+interface StoreIndex {
+  services: Record<string, string>;
+}
+
+/** index.json, which must be a store index: a `services` object (ROLLOUT_STORE_NOT_FOUND otherwise). */
+async function readIndex(path: string): Promise<StoreIndex> {
+  const refuse = (why: string) =>
+    new RolloutError(
+      'ROLLOUT_STORE_NOT_FOUND',
+      `${storePaths.index} is not a store index (${why}); nothing was written`,
+      'compile the store again (meshc compile --out) to rewrite it',
+    );
+  let index: unknown;
+  try {
+    index = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(index) || !isObject(index.services)) throw refuse('it has no services object');
+  return index as unknown as StoreIndex;
 }
 
 const tempOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);

@@ -21,7 +21,10 @@ export interface BundleRef {
 export function planRollout(current: Manifest, target: BundleRef, percent: number): Manifest {
   if (!Number.isFinite(percent) || percent < 0 || percent > 100)
     throw new RolloutError('ROLLOUT_BAD_PERCENT', `percent ${percent} is not between 0 and 100`);
-  if (target.version === current.version)
+  if (target.version === current.version) {
+    // Every proxy on it at 100 % (or none on another at 0 %) with no rollout left: already so, as a
+    // promotion retried by CI must find it (it was refused).
+    if ((percent === 100 || percent === 0) && !current.rollout) return current;
     throw new RolloutError(
       'ROLLOUT_SAME_VERSION',
       `${target.version} is already the main version of ${current.service}`,
@@ -29,6 +32,15 @@ export function planRollout(current: Manifest, target: BundleRef, percent: numbe
         ? `to end the rollout of ${current.rollout.version}, roll it out to 0 %, or roll back to ${current.version}`
         : 'nothing to roll out',
     );
+  }
+  if (percent === 0 && current.rollout && current.rollout.version !== target.version) {
+    // Ending the rollout of another version than the one named would cancel someone else's canary.
+    throw new RolloutError(
+      'ROLLOUT_NOT_ROLLING_OUT',
+      `${target.version} is not being rolled out to ${current.service}: ${current.rollout.version} is, to ${current.rollout.percent} %`,
+      `to end that rollout, name it: --to ${current.rollout.version} --percent 0`,
+    );
+  }
   if (percent === 100) return pointAt(current, target);
   if (percent === 0) return { ...current, rollout: null };
   return {

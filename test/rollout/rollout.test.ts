@@ -3,7 +3,7 @@
 // rolloutBucket gives (and near N %), a rollout share only grows, and rollback brings every instance
 // back. Refusals leave every byte of the store as it was.
 import { createPrivateKey } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
@@ -96,6 +96,29 @@ describe('rollout planning (pure)', () => {
       rollout: null,
       commit: 'c2',
     });
+  });
+
+  it('a promotion or an end repeated is already so, not refused (a CI step retried)', () => {
+    const promoted = planRollout(base, target, 100);
+    expect(planRollout(promoted, target, 100)).toBe(promoted);
+    expect(planRollout(promoted, target, 0)).toBe(promoted);
+    // With another version rolling out, naming main is not "already so": refused as before.
+    const rolling = planRollout(promoted, { ...target, version: 'c'.repeat(16) }, 30);
+    expect(() => planRollout(rolling, target, 100)).toThrow(
+      expect.objectContaining({ code: 'ROLLOUT_SAME_VERSION' }),
+    );
+  });
+
+  it('ends only the rollout it names: --percent 0 to another version is refused', () => {
+    // It ended the 30 % rollout of another version, in silence.
+    const rolling = planRollout(base, target, 30);
+    expect(() => planRollout(rolling, { ...target, version: 'c'.repeat(16) }, 0)).toThrow(
+      expect.objectContaining({
+        code: 'ROLLOUT_NOT_ROLLING_OUT',
+        hint: expect.stringContaining(target.version),
+      }),
+    );
+    expect(planRollout(rolling, target, 0)).toMatchObject({ version: base.version, rollout: null });
   });
 
   it('refuses a rollout to the main version and percentages out of range', () => {
@@ -253,6 +276,50 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
         fx.keyFile,
       );
       await expectRefusal([...args(), '--store', fx.store], code);
+    });
+
+    it('an index.json that is no store index, refused before the manifest is touched', async () => {
+      // The manifest was rewritten first, then the broken index found (exit 2, store changed), or a
+      // JSON array taken for an index and never updated (exit 0).
+      const indexFile = join(fx.store, storePaths.index);
+      const original = readFileSync(indexFile);
+      try {
+        for (const broken of ['{', '[]', '{"services": 3}']) {
+          writeFileSync(indexFile, broken);
+          await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_STORE_NOT_FOUND');
+        }
+      } finally {
+        writeFileSync(indexFile, original);
+      }
+    });
+
+    it('a service directory without its manifest is a damaged store, not an unknown service', async () => {
+      const manifestFile = join(fx.store, storePaths.manifest('productpage'));
+      const original = readFileSync(manifestFile);
+      rmSync(manifestFile);
+      try {
+        await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_MANIFEST_INVALID');
+      } finally {
+        writeFileSync(manifestFile, original);
+      }
+    });
+
+    it('ending a rollout names the version rolled out; a promotion repeated is already so', async () => {
+      const key = ['--store', fx.store, '--signing-key', fx.keyFile];
+      await meshc('rollback', 'productpage', '--to', fx.oldVersion, ...key);
+      await meshc('rollout', 'productpage', '--to', fx.newVersion, '--percent', '30', ...key);
+      // Naming main with a rollout under way is refused, not taken as ending it.
+      await expectRefusal(
+        ['rollout', 'productpage', '--to', fx.oldVersion, '--percent', '0', '--store', fx.store],
+        'ROLLOUT_SAME_VERSION',
+      );
+      const promote = () =>
+        meshc('rollout', 'productpage', '--to', fx.newVersion, '--percent', '100', ...key);
+      expect((await promote()).code).toBe(0);
+      const before = snapshotStore(fx.store);
+      const again = await promote();
+      expect([again.code, again.out]).toEqual([0, expect.stringContaining('nothing written')]);
+      expect(snapshotStore(fx.store)).toEqual(before);
     });
 
     it('a signing key that did not sign the store', async () => {
