@@ -43,12 +43,19 @@ export const checkSafeRegex: ServiceCheck = (ctx) => {
                 'MC3016',
                 at,
                 `regex ${JSON.stringify(pattern)} of route \`${route.name}\` is unsafe: ${verdict.reason}`,
-                {
-                  hint: 'rewrite it without backreferences, lookaround, nested repetition or overlapping alternatives; often a prefix or exact match will do',
-                },
+                { hint: unsafeHint(verdict.reason) },
               ),
         );
       }
     });
   }
 };
+
+/** What to write instead, for the kind of problem the reason names (the reason says which part). */
+function unsafeHint(reason: string): string {
+  if (reason.startsWith('adjacent repetitions'))
+    return 'let each repetition stop where the next part begins, e.g. `[^/]*` for one path segment instead of `.*`; often a prefix or exact match will do';
+  if (reason.includes('RE2'))
+    return 'Envoy runs the pattern as RE2: write it as the reason says, in syntax JavaScript and RE2 read alike';
+  return 'rewrite it without backreferences, lookaround, nested repetition or overlapping alternatives; often a prefix or exact match will do';
+}
