@@ -236,6 +236,24 @@ describe('service names and references', () => {
     ]);
     expect(d[0]?.hint).toContain('write IPv4 without them');
   });
+
+  test('MC2006: an IPv4 octet with a leading zero, a DNS label over 63 characters', () => {
+    // Found by a review of validate: `10.0.0.02` validated, the proxy (net.isIP: not an IP) looked it
+    // up by name (getaddrinfo read it as octal; `09` never resolved), and MC3013 saw no duplicate of
+    // `10.0.0.2`. A label of 64 characters or more resolves nowhere.
+    const long = 'a'.repeat(64);
+    const files = {
+      'mesh.yaml': MESH,
+      'services/a.yaml': svc('a', `port: 80\nendpoints: ["10.0.0.02:9", "10.0.0.9:9", "dns:${long}.svc:9"]`),
+    };
+    const d = validateFiles(files, { 'root.pem': ROOT }).diagnostics;
+    expect(d.map((x) => `${x.code} ${x.line}:${x.col}`)).toEqual(['MC2006 6:15', 'MC2006 6:44']);
+    const fine = {
+      ...files,
+      'services/a.yaml': svc('a', `port: 80\nendpoints: ["10.0.0.0:9", "dns:${long.slice(1)}.svc:9"]`),
+    };
+    expect(validateFiles(fine, { 'root.pem': ROOT }).diagnostics).toEqual([]);
+  });
 });
 
 describe('routes', () => {
