@@ -433,7 +433,10 @@ describe('policies', () => {
       }),
     ).toEqual([]);
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 1s\nretries: { attempts: 0 }` })).toEqual([]);
-    expect(check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` })).toEqual([]);
+    // (On tcp a timeout is MC3026: it does nothing, so it cannot be outlasted either.)
+    expect(
+      check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` }).filter((x) => x.code === 'MC3015'),
+    ).toEqual([]);
     // A timeout of 0 is none, in the proxy and in Envoy: retries cannot outlast it.
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
   });
@@ -559,6 +562,15 @@ describe('policies', () => {
         db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\nauthorization: { allow: [{ from: ["*"] }] }',
       }),
     ).toEqual([]);
+    // A timeout, on the service or a route, did nothing in silence (found by a review of validate).
+    const timed = check({
+      db: 'protocol: tcp\nport: 3306\nendpoints: ["10.0.0.1:1"]\ntimeout: 1s\nroutes:\n  - name: r\n    timeout: 2s',
+    });
+    expect(codes(timed)).toEqual(['MC3026 services/db.yaml:8:12', 'MC3026 services/db.yaml:11:16']);
+    expect(timed.map((x) => x.message)).toEqual([
+      '`timeout` has no effect on tcp service `db`',
+      '`timeout` has no effect on tcp service `db`',
+    ]);
   });
 
   test('MC2010: a tracing endpoint that is no usable URL', () => {

@@ -1,9 +1,10 @@
-// A tcp service carries opaque byte streams: request matches, retries, faults, header mutations,
-// mirrors and per-method/path authorization have nothing to act on there (MC3026).
+// A tcp service carries opaque byte streams: request matches, timeouts, retries, faults, header
+// mutations, mirrors and per-method/path authorization have nothing to act on there (MC3026). A tcp
+// hop has a connect timeout and an idle timeout of its own, never a request's.
 import type { ServiceCheck } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
-const ROUTE_FIELDS = ['match', 'retries', 'fault', 'headers', 'mirror'] as const;
+const ROUTE_FIELDS = ['match', 'timeout', 'retries', 'fault', 'headers', 'mirror'] as const;
 
 export const checkTcpHttpOnly: ServiceCheck = (ctx) => {
   for (const svc of ctx.services) {
@@ -22,6 +23,7 @@ export const checkTcpHttpOnly: ServiceCheck = (ctx) => {
         ),
       );
     if (spec.retries) report('/spec/retries', 'retries');
+    if (spec.timeout !== undefined) report('/spec/timeout', 'timeout');
     spec.routes?.forEach((route, r) => {
       for (const field of ROUTE_FIELDS) if (route[field]) report(`/spec/routes/${r}/${field}`, field);
     });
