@@ -257,7 +257,7 @@ export interface Retries {
      */
     base?: string;
     /**
-     * Maximum interval.
+     * Maximum interval; one below `base` is raised to `base` (Envoy refuses it lower).
      */
     max?: string;
   };

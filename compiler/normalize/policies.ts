@@ -90,7 +90,9 @@ export function toRetries(r: Complete<Retries>): RetriesModel {
     maxBodyBytes: r.maxBodyBytes,
     backoff: {
       baseMs: durationMs(r.backoff.base),
-      maxMs: durationMs(r.backoff.max),
+      // A max below the base (a route raising `base` past the inherited 250ms) is raised to it: Envoy
+      // refuses max < base, and the native proxy would have capped every back-off at the lower max.
+      maxMs: Math.max(durationMs(r.backoff.base), durationMs(r.backoff.max)),
     },
     budget: { percent: r.budget.percent, minPerSecond: r.budget.minPerSecond },
   };

@@ -217,6 +217,22 @@ describe('inheritance', () => {
   });
 });
 
+describe('retry back-off', () => {
+  it('raises a max below the base to the base, as both targets then run it', () => {
+    // A route raising base past the inherited 250ms max: Envoy's config said max = base, the native
+    // proxy capped every back-off at 250ms (found by a review of validate). The bundle now says one.
+    const files = {
+      ...SHOP_FILES,
+      'services/reviews.yaml': SHOP_FILES['services/reviews.yaml']!.replace(
+        'backoff: { max: 1s }',
+        'backoff: { base: 500ms }',
+      ),
+    };
+    const canary = normalizeSpec(specFrom(files)).services.get('reviews')!.routes[2];
+    expect(canary?.retries.backoff).toEqual({ baseMs: 500, maxMs: 500 });
+  });
+});
+
 describe('routes', () => {
   const reviews = svc('reviews');
   const [testers, dark, canary] = reviews.routes;
