@@ -437,6 +437,13 @@ describe('policies', () => {
     expect(
       check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` }).filter((x) => x.code === 'MC3015'),
     ).toEqual([]);
+    // A timeout too short to share among the tries: no per-try value to suggest (0ms would be none).
+    const tiny = check({
+      s: `port: 80\n${EP(1)}\ntimeout: 10ms\nretries: { attempts: 10, perTryTimeout: 5ms }`,
+    });
+    expect(tiny.map((x) => x.hint)).toEqual([
+      'lower retries.attempts, or raise timeout: 10ms leaves no time for 11 tries',
+    ]);
     // A timeout of 0 is none, in the proxy and in Envoy: retries cannot outlast it.
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
   });

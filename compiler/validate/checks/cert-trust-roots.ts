@@ -102,7 +102,8 @@ function lintOneRoot(root: TrustRootInput, cert: X509Certificate, now: number): 
         root.location,
         `${name} is not a CA certificate (${cert.subject.split('\n').join(', ')})`,
         {
-          hint: 'list the certificate of the CA that signs workload certificates, not a workload certificate',
+          // OpenSSL's notion of a CA, as TLS applies it: CA:TRUE, and keyCertSign where keyUsage is given.
+          hint: 'list the certificate of the CA that signs workload certificates (basicConstraints CA:TRUE, and keyUsage keyCertSign if it has a keyUsage), not a workload certificate',
         },
       ),
     );

@@ -65,7 +65,11 @@ function report(
       `${what}: retries may take up to ${formatMs(total)} (perTryTimeout ${formatMs(t.perTryTimeoutMs.value)} × ` +
         `(attempts ${attempts} + 1)), beyond the timeout of ${formatMs(t.timeoutMs.value)}`,
       {
-        hint: `lower retries.perTryTimeout to ${formatMs(perTry)} or less, lower retries.attempts, or raise timeout`,
+        // Under 1ms a try has no time at all, and 0ms would mean no per-try timeout (MC2005).
+        hint:
+          perTry >= 1
+            ? `lower retries.perTryTimeout to ${formatMs(perTry)} or less, lower retries.attempts, or raise timeout`
+            : `lower retries.attempts, or raise timeout: ${formatMs(t.timeoutMs.value)} leaves no time for ${attempts + 1} tries`,
         related: relatedValues(t, at),
       },
     ),
