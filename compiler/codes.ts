@@ -77,6 +77,7 @@ export const CODES = {
   MC3029: { severity: 'error', title: 'Header mutation of a framing or connection header' },
   MC3030: { severity: 'warning', title: 'Authorization prefix not at a path segment' },
   MC3031: { severity: 'error', title: 'Header named twice in one route' },
+  MC3032: { severity: 'warning', title: 'Allow rules under default allow' },
   // MC4xxx: certificate lint (compiler/validate/checks/cert-*.ts) and `meshc certs issue`
   MC4001: { severity: 'error', title: 'Trust root expired or not yet valid' },
   MC4002: { severity: 'warning', title: 'Trust root expires within 30 days' },

@@ -513,6 +513,22 @@ describe('policies', () => {
     expect(authz('    - { from: [a] }\n    - { from: ["*"] }')).toEqual([]);
   });
 
+  test('MC3032: allow rules under default allow decide nothing (a warning, once per service)', () => {
+    // They passed in silence (found by a review of validate); Istio's ALLOW policies deny the rest.
+    const under = (dflt: string, rules: string) =>
+      check({ a: `port: 80\n${EP(1)}\nauthorization:\n  default: ${dflt}\n  allow:\n${rules}` });
+    const two = '    - { from: ["*"], methods: [GET] }\n    - { from: [a], methods: [GET], paths: [/x] }';
+    const d = under('allow', two);
+    // Not MC3021 besides: under allow no rule decides anything, the covered one included.
+    expect(codes(d)).toEqual(['MC3032 services/a.yaml:8:14']);
+    expect([d[0]?.severity, d[0]?.message]).toEqual([
+      'warning',
+      '`default: allow` admits every request to `a`, so its 2 allow rules decide nothing',
+    ]);
+    expect(codes(under('deny', two))).toEqual(['MC3021 services/a.yaml:11:9']);
+    expect(check({ a: `port: 80\n${EP(1)}\nauthorization:\n  default: allow` })).toEqual([]);
+  });
+
   test('MC3021: `/*` admits every path, so it covers a later rule with no paths', () => {
     const d = check({
       a: `port: 80\n${EP(1)}\nauthorization:\n  allow:\n    - { from: [b], paths: ["/*"] }\n    - { from: [b], methods: [GET] }`,
