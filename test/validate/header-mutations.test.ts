@@ -48,6 +48,19 @@ describe('MC3029: mutations of framing and connection headers', () => {
     expect(d[0]?.hint).toContain(`remove \`${name}\` from headers.request`);
   });
 
+  test("the proxy's own x-meshc-* headers are refused in set and add, either way, in any spelling", () => {
+    // They validated and did nothing (a callee drops them), or, on a response, posed as the mesh's
+    // own answer (found by a review of validate). Removing one stays allowed.
+    const d = withHeaders(
+      '{ request: { set: { x-meshc-peer: "spiffe://x/y" } }, response: { add: { X_Meshc_Error: no-route }, remove: [x-meshc-rule] } }',
+    );
+    expect(d.map((x) => `${x.code} ${x.col} ${x.message}`)).toEqual([
+      "MC3029 36 route `r` sets the request header `x-meshc-peer`, one of the proxy's own",
+      "MC3029 89 route `r` adds the response header `X_Meshc_Error`, one of the proxy's own",
+    ]);
+    expect(d[0]?.hint).toContain("x-meshc-* headers are the proxy's");
+  });
+
   test('reported at file:line:col', () => {
     const d = withHeaders('{ request: { set: { content-length: "0" } }, response: { remove: [Upgrade] } }');
     expect(brief(d)).toEqual(['MC3029 services/a.yaml:9:36', 'MC3029 services/a.yaml:9:82']);

@@ -30,8 +30,21 @@ export const checkHeaderMutations: ServiceCheck = (ctx) => {
           ['add', 'adds'],
         ] as const) {
           for (const name of Object.keys(m[field] ?? {})) {
-            if (isReservedHeader(name.toLowerCase()))
-              report(name, verb, svc.source.locateKey(joinPointer(base, field, name)));
+            const at = () => svc.source.locateKey(joinPointer(base, field, name));
+            if (isReservedHeader(name.toLowerCase())) report(name, verb, at());
+            // The proxy's own headers: a callee drops every x-meshc-* a caller sends, and one set on a
+            // response would pose as the mesh's own answer (x-meshc-error, x-meshc-rule).
+            else if (/^x[-_]meshc[-_]/i.test(name))
+              ctx.add(
+                makeDiagnostic(
+                  'MC3029',
+                  at(),
+                  `route \`${route.name}\` ${verb} the ${direction} header \`${name}\`, one of the proxy's own`,
+                  {
+                    hint: `remove \`${name}\` from headers.${direction}: x-meshc-* headers are the proxy's (a callee drops those a caller sends; on a response one would pose as the mesh's own answer); name it otherwise`,
+                  },
+                ),
+              );
           }
         }
         m.remove?.forEach((name, i) => {
