@@ -49,6 +49,15 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
   if (!ca) throw new PkiError('PKI_BAD_PEM', `${files.label}: no CA certificate`);
   if (!ca.ca)
     throw new PkiError('PKI_NOT_A_CA', `${files.label}: ${oneLine(ca.subject)} is not a CA certificate`);
+  // A CA whose extended key usage leaves out TLS client or server auth: OpenSSL holds the chain of
+  // every certificate it issues to it, so a workload certificate would fail as a client or a server.
+  const missing = missingTlsUsages(ca);
+  if (missing.length > 0)
+    throw new PkiError(
+      'PKI_NOT_A_CA',
+      `${files.label}: ${oneLine(ca.subject)} may not vouch for ${missing.join(' and ')} (its extended key usage), which every workload certificate needs`,
+      'use a CA whose extended key usage includes serverAuth and clientAuth, or has none',
+    );
   const key = await importSigningKey(files.keyPem, `${files.label} CA key`);
   if (!ca.checkPrivateKey(key.keyObject)) {
     throw new PkiError(
@@ -189,4 +198,19 @@ export function trustDomainOf(cert: X509Certificate, label: string): string | un
 
 export function oneLine(dn: string): string {
   return dn.split('\n').join(', ');
+}
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
+
+/** The TLS usages a CA's extended key usage leaves out (none when it has no such extension). */
+function missingTlsUsages(ca: X509Certificate): string[] {
+  // Node 20 names the extended key usages `keyUsage`; undefined when the extension is absent.
+  const usages = ca.keyUsage as readonly string[] | undefined;
+  if (!usages || usages.includes(ANY_USAGE)) return [];
+  return [
+    ...(usages.includes(SERVER_AUTH) ? [] : ['serverAuth']),
+    ...(usages.includes(CLIENT_AUTH) ? [] : ['clientAuth']),
+  ];
 }

@@ -19,28 +19,35 @@ const KINDS = {
   ecdsa: ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'],
 } as const;
 
+/** ca.key and a self-signed ca.crt in `dir`, made by openssl, with `extensions` (-addext ...). */
+function opensslRoot(dir: string, kind: keyof typeof KINDS, extensions: readonly string[] = []): void {
+  openssl([...KINDS[kind]], dir);
+  const subject = `/CN=openssl ${kind} root`;
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '365',
+      '-subj',
+      subject,
+      ...extensions,
+    ],
+    dir,
+  );
+}
+
 describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('an openssl-made %s root', (kind) => {
   let dir: string;
   let cleanup: () => void;
   beforeAll(() => {
     ({ dir, cleanup } = makeTempDir());
-    openssl([...KINDS[kind]], dir);
-    openssl(
-      [
-        'req',
-        '-x509',
-        '-new',
-        '-key',
-        'ca.key',
-        '-out',
-        'ca.crt',
-        '-days',
-        '365',
-        '-subj',
-        `/CN=openssl ${kind} root`,
-      ],
-      dir,
-    );
+    opensslRoot(dir, kind);
   });
   afterAll(() => cleanup());
 
@@ -129,5 +136,32 @@ describe.skipIf(!hasOpenssl).each(['rsa', 'ecdsa'] as const)('an openssl-made %s
     });
     const chain = readCertificates(leaf.certPem);
     expect(verifyChain({ chain, roots: readCertificates(parent.rootPem), now }).path).toHaveLength(3);
+  });
+});
+
+describe.skipIf(!hasOpenssl)('an openssl-made CA whose extended key usage leaves out a TLS side', () => {
+  // Found by a PKI review: certs issue took it, and its workload certificates failed `openssl verify
+  // -purpose sslclient` (OpenSSL holds a CA's extended key usage against what it issues).
+  test.each([
+    ['serverAuth', ['clientAuth']],
+    ['clientAuth', ['serverAuth']],
+    ['codeSigning', ['serverAuth', 'clientAuth']],
+  ])('with extendedKeyUsage=%s it is refused, naming what it leaves out', async (eku, missing) => {
+    const { dir, cleanup } = makeTempDir();
+    try {
+      opensslRoot(dir, 'ecdsa', [
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign',
+        '-addext',
+        `extendedKeyUsage=${eku}`,
+      ]);
+      const err = await loadIssuingCa(await readCaDir(dir), Date.now()).catch((e: unknown) => e);
+      expect(isPkiError(err) && err.code).toBe('PKI_NOT_A_CA');
+      expect((err as Error).message).toContain(`may not vouch for ${missing.join(' and ')}`);
+    } finally {
+      cleanup();
+    }
   });
 });
