@@ -437,6 +437,13 @@ describe('policies', () => {
     expect(
       check({ s: `protocol: tcp\nport: 80\n${EP(1)}\ntimeout: 1s` }).filter((x) => x.code === 'MC3015'),
     ).toEqual([]);
+    // One cause set on the service, three routes inheriting it: one warning naming them, not three
+    // at the same place (found by a review of validate).
+    const shared = check({
+      s: `port: 80\n${EP(1)}\ntimeout: 2s\nretries: { perTryTimeout: 1s }\nroutes:\n  - name: a\n    match: { path: { prefix: /a } }\n  - name: b\n    match: { path: { prefix: /b } }\n  - name: c`,
+    });
+    expect(codes(shared)).toEqual(['MC3015 services/s.yaml:8:29']);
+    expect(shared[0]?.message).toMatch(/^routes `a`, `b` and `c` of `s`: retries may take up to 3s /);
     // A timeout too short to share among the tries: no per-try value to suggest (0ms would be none).
     const tiny = check({
       s: `port: 80\n${EP(1)}\ntimeout: 10ms\nretries: { attempts: 10, perTryTimeout: 5ms }`,

@@ -27,15 +27,39 @@ export const checkRetryTimeout: ServiceCheck = (ctx) => {
     if (routes.length === 0) {
       report(ctx, effectiveRetryTiming(mesh, svc), `service \`${name}\``, OWN_LEVELS, svc.source, '/spec');
     }
+    // One cause, several routes: values set once on the service give every route that inherits them
+    // the same warning at the same place (three GitHub annotations on one line); said once, naming them.
+    const found: { route: string; diagnostic: Diagnostic }[] = [];
     routes.forEach((route, r) => {
       const t = effectiveRetryTiming(mesh, svc, r);
       // A route only for methods never retried (POST with idempotentOnly) has no retries to outlast.
       const method = route.match?.method;
       if (t.idempotentOnly.value && method !== undefined && !IDEMPOTENT_METHODS.has(method)) return;
-      report(ctx, t, `route \`${route.name}\` of \`${name}\``, OWN_LEVELS, svc.source, `/spec/routes/${r}`);
+      const sink = { add: (diagnostic: Diagnostic) => found.push({ route: route.name, diagnostic }) };
+      report(sink, t, routeWhat(route.name, name), OWN_LEVELS, svc.source, `/spec/routes/${r}`);
     });
+    const groups = new Map<string, { routes: string[]; diagnostic: Diagnostic }>();
+    for (const { route, diagnostic: d } of found) {
+      const cause = d.message.slice(routeWhat(route, name).length);
+      const key = `${d.file}:${d.line}:${d.col}${cause}`;
+      const group = groups.get(key);
+      if (group) group.routes.push(route);
+      else groups.set(key, { routes: [route], diagnostic: d });
+    }
+    for (const { routes: names, diagnostic: d } of groups.values()) {
+      if (names.length === 1) ctx.add(d);
+      else {
+        const list = names.map((n) => `\`${n}\``);
+        const what = `routes ${list.slice(0, -1).join(', ')} and ${list.at(-1)} of \`${name}\``;
+        ctx.add({ ...d, message: what + d.message.slice(routeWhat(names[0]!, name).length) });
+      }
+    }
   }
 };
+
+function routeWhat(route: string, service: string): string {
+  return `route \`${route}\` of \`${service}\``;
+}
 
 const OWN_LEVELS = ['route', 'service'];
 
