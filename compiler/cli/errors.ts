@@ -33,7 +33,7 @@ export function isReportableError(error: unknown): error is Error & ReportableEr
 /**
  * `text` with the paths under the working directory written relative to it: a refusal names the
  * path as the user gave it (`output path dist is a file`), where the code that refused knew only the
- * resolved one (`/home/ci/work/dist`). Paths elsewhere stay absolute.
+ * resolved one (the working directory joined with `dist`). Paths elsewhere stay absolute.
  */
 export function relativeToCwd(text: string, cwd: string): string {
   const prefix = cwd.endsWith(sep) ? cwd : `${cwd}${sep}`;

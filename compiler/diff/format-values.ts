@@ -7,6 +7,7 @@ import type {
   ValueMatch,
 } from '../../schema/bundle.types.generated.js';
 import { formatSize } from '../format-size.js';
+import { hostPort } from '../../runtime/host-port.js';
 
 /** 2000 -> `2s`, 500 -> `500ms`, 90000 -> `90s`, 120000 -> `2m`. */
 export function formatMs(ms: number): string {
@@ -24,7 +25,7 @@ export function formatSizeDelta(bytes: number): string {
 /** As written in a spec: `10.0.0.1:15006`, `[fd00::1]:15006`, `dns:name:15006`. */
 export function formatEndpoint(e: BundleEndpoint): string {
   if (e.kind === 'dns') return `dns:${e.host}:${e.port}`;
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return hostPort(e.host, e.port);
 }
 
 /** `GET prefix /reviews, header end-user = jason, query lang ^= en`; `any request` when empty. */

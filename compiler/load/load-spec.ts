@@ -41,9 +41,9 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   // file read as another path: skipped without a word, or another file's bytes twice. A link that
   // leads to no file is no spec file either, but said so too.
   const paths: string[] = [];
-  const misnamed: Diagnostic[] = ((await source.skippedLinks?.()) ?? []).map(skippedLinkDiagnostic);
+  const notLoaded: Diagnostic[] = ((await source.skippedLinks?.()) ?? []).map(skippedLinkDiagnostic);
   for (const path of listed) {
-    if (path.includes('\\')) misnamed.push(backslashDiagnostic(path));
+    if (path.includes('\\')) notLoaded.push(backslashDiagnostic(path));
     else paths.push(path);
   }
   if (listed.length === 0) {
@@ -53,7 +53,7 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
       `no spec files (*.yaml, *.yml) found in ${source.label}`,
       { hint: 'point meshc at the directory holding mesh.yaml and the service files' },
     );
-    return { files: [], documents: [], diagnostics: [...misnamed, diagnostic] };
+    return { files: [], documents: [], diagnostics: [...notLoaded, diagnostic] };
   }
   const { recalled, stats } = options.cache
     ? recallUnchanged(source, paths, options.cache)
@@ -92,7 +92,11 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   const digests = keys.map((k) => (k.startsWith('sha256:') ? k : undefined));
   const { documents, diagnostics } = assembleSpec(files, parsed, digests);
   phaseEnds('documents assembled');
-  return { files, documents, diagnostics: misnamed.length > 0 ? [...misnamed, ...diagnostics] : diagnostics };
+  return {
+    files,
+    documents,
+    diagnostics: notLoaded.length > 0 ? [...notLoaded, ...diagnostics] : diagnostics,
+  };
 }
 
 /** A broken link left a file out of the spec in silence, a service maybe (found by a CLI review). */

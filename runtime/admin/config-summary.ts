@@ -4,6 +4,7 @@ import type { BundleMatch, BundleRoute, Destination } from '../../schema/bundle.
 import type { ActiveBundle } from '../bundle/lifecycle.js';
 import type { BundleStatus } from '../bundle/status.js';
 import type { CertificateStatus } from '../certs/watch-certificates.js';
+import { hostPort } from '../host-port.js';
 
 /** `GET prefix:/api header:x-user=exact:jason` — one readable line per match. */
 export function describeMatch(m: BundleMatch): string {
@@ -42,9 +43,7 @@ function summarizeDestination(d: Destination) {
     ...(d.tcpPort !== undefined ? { tcpPort: d.tcpPort } : {}),
     versions: d.versions.map((v) => ({
       name: v.name,
-      endpoints: v.endpoints.map(
-        (e) => `${e.kind === 'dns' ? 'dns:' : ''}${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`,
-      ),
+      endpoints: v.endpoints.map((e) => `${e.kind === 'dns' ? 'dns:' : ''}${hostPort(e.host, e.port)}`),
     })),
     loadBalancer: d.policy.loadBalancer.policy,
     routes: d.routes.map(summarizeRoute),

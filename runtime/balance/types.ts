@@ -1,6 +1,7 @@
 // What a load balancer chooses among: endpoints of one destination version with the little mutable
 // state balancing needs (requests in flight, ejection). The state lives on the endpoint objects so
 // every balancer, the forwarder and outlier detection (upstream/outlier-detector.ts) share it.
+import { hostPort } from '../host-port.js';
 
 export interface Endpoint {
   /** `host:port` (IPv6 in brackets): stable identity, also hashed onto the ring. */
@@ -33,7 +34,7 @@ export interface Balancer {
 
 /** A fresh endpoint record. */
 export function createEndpoint(host: string, port: number): Endpoint {
-  const key = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const key = hostPort(host, port);
   return {
     key,
     host,

@@ -3,6 +3,7 @@
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { decide } from '../authz/decide.js';
 import { authzOf } from './compiled.js';
+import { hostPort } from '../host-port.js';
 
 export interface InboundHop {
   readonly decision: 'allow' | 'deny';
@@ -35,8 +36,6 @@ export function explainInbound(
     peer: req.peer,
     rule: decision.source,
     reason: decision.reason,
-    forwardTo: app
-      ? `${app.host.includes(':') ? `[${app.host}]` : app.host}:${app.port}`
-      : `127.0.0.1:${bundle.inbound.appPort}`,
+    forwardTo: app ? hostPort(app.host, app.port) : `127.0.0.1:${bundle.inbound.appPort}`,
   };
 }

@@ -12,6 +12,7 @@ import { isRequestRetryable } from '../layers/retry-policy.js';
 import { matchRouteIndex, parseQuery } from '../route/route-table.js';
 import { routeTableOf } from './compiled.js';
 import type { PreparedRequest } from './request.js';
+import { hostPort } from '../host-port.js';
 
 export interface BackendChoice {
   readonly version: string;
@@ -78,8 +79,7 @@ export function explainOutbound(bundle: Bundle, req: PreparedRequest): OutboundH
       version: b.version,
       weight: b.weight,
       probability,
-      endpoints:
-        version?.endpoints.map((e) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`) ?? [],
+      endpoints: version?.endpoints.map((e) => hostPort(e.host, e.port)) ?? [],
     };
   });
   return {

@@ -12,6 +12,7 @@ import { declaredLength, hasOtherCoding, headerRole } from './framing-headers.js
 import { createParser, HTTPParser, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
+import { hostPort } from '../host-port.js';
 
 /** A request as forward.ts hands it over (timeouts are forward.ts's own). */
 export interface ClientRequest {
@@ -172,7 +173,7 @@ class OriginPool {
     readonly host: string,
     readonly port: number,
   ) {
-    this.authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.authority = hostPort(host, port);
   }
 
   dispatch(request: ClientRequest, handler: ClientHandler): void {

@@ -340,8 +340,9 @@ function onHeadersComplete(
     conn.fail('bad-request');
     return 1;
   }
-  const chunked = headers['transfer-encoding'] !== undefined;
-  if (hasOtherCoding(headers['transfer-encoding'])) {
+  const coding = headers['transfer-encoding'];
+  const chunked = coding !== undefined;
+  if (chunked && hasOtherCoding(coding)) {
     conn.fail('bad-request');
     return 1;
   }

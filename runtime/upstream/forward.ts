@@ -20,6 +20,7 @@ import type { RequestBody, RequestContext } from '../stack/context.js';
 import type { ProxyResponse } from '../stack/types.js';
 import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import { responseHeaders } from './hop-by-hop.js';
+import { hostPort } from '../host-port.js';
 
 /** A keep-alive pool: http1/client.ts's Http1Agent, plain to the app or mTLS to a sidecar. */
 export interface UpstreamAgent {
@@ -315,5 +316,5 @@ function classifyError(err: unknown, connected: boolean, target: ForwardTarget):
 }
 
 function where(target: ForwardTarget): string {
-  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  return hostPort(target.host, target.port);
 }

@@ -1,5 +1,5 @@
 // A coded refusal names paths under the working directory as the user gave them, relative to it:
-// the code that refuses knows only resolved paths ("output path /home/ci/work/dist is a file").
+// the code that refuses knows only resolved paths ("output path <working directory>/dist is a file").
 import { describe, expect, it } from 'vitest';
 import { relativeToCwd, writeRefusal } from '../../compiler/cli/errors.js';
 

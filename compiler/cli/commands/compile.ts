@@ -197,14 +197,15 @@ async function runCompile(
  */
 function leftTargetDirs(outDir: string, outLabel: string, targets: readonly NamedTarget[]): string[] {
   const names = targets.map((t) => t.name);
-  const left = [
-    ...(names.includes('envoy') ? [] : [['envoy', 'envoy']]),
-    ...(names.some((n) => n.startsWith(TEMPLATE_PREFIX)) ? [] : [['templates', 'template:FILE']]),
-  ].filter(([dir]) => existsSync(join(outDir, dir!)));
-  return left.map(
-    ([dir, target]) =>
-      `${join(outLabel, dir!)}/ was not written by this compile (no ${target} target), so its files may describe an earlier spec; compile with that target again, or remove the directory`,
-  );
+  const unwritten: [dir: string, target: string][] = [];
+  if (!names.includes('envoy')) unwritten.push(['envoy', 'envoy']);
+  if (!names.some((n) => n.startsWith(TEMPLATE_PREFIX))) unwritten.push(['templates', 'template:FILE']);
+  return unwritten
+    .filter(([dir]) => existsSync(join(outDir, dir)))
+    .map(
+      ([dir, target]) =>
+        `${join(outLabel, dir)}/ was not written by this compile (no ${target} target), so its files may describe an earlier spec; compile with that target again, or remove the directory`,
+    );
 }
 
 function targetValues(raw: unknown): string[] {
