@@ -41,6 +41,8 @@ describe('mesh documents', () => {
   test('MC3001: no Mesh document', () => {
     const r = validateFiles({ 'a.yaml': svc('a', `port: 80\n${EP(1)}`) });
     expect(codes(r.diagnostics)).toEqual(['MC3001 a.yaml:1:1']);
+    // A one-file spec has no place for a mesh.yaml: the hint names both ways.
+    expect(r.diagnostics[0]?.hint).toContain('after a `---` line in a one-file spec');
     expect(r.spec).toBeUndefined();
   });
 

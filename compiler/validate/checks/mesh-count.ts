@@ -9,7 +9,7 @@ export const checkMeshCount: Check = (ctx) => {
     const at = anyDoc ? anyDoc.locate('') : { file: 'mesh.yaml', line: 1, col: 1 };
     ctx.add(
       makeDiagnostic('MC3001', at, 'the spec has no `kind: Mesh` document', {
-        hint: 'add a mesh.yaml with apiVersion: meshc/v1, kind: Mesh, metadata.name and spec.trustDomain/trust',
+        hint: 'add a document with apiVersion: meshc/v1, kind: Mesh, metadata.name and spec.trustDomain/trust: in a mesh.yaml of its own, or after a `---` line in a one-file spec',
       }),
     );
     return;
