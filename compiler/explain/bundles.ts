@@ -21,6 +21,8 @@ export interface BundleSet {
   bundleOf(service: string): Bundle | undefined;
   /** The bundle version explained, per loaded service. */
   versions(): Record<string, string>;
+  /** The loaded services whose bundle a rollout chose (--instance-id), not the manifest's main version. */
+  rolledOut(): readonly string[];
 }
 
 export interface SpecBundlesInput {
@@ -55,6 +57,7 @@ export async function bundlesFromSpec(
       load: async () => undefined,
       bundleOf: (s) => bundles.get(s)?.bundle,
       versions: () => Object.fromEntries([...bundles].map(([s, b]) => [s, b.version])),
+      rolledOut: () => [],
     },
   };
 }
@@ -72,7 +75,7 @@ export async function bundlesFromStore(input: StoreBundlesInput): Promise<Bundle
   const dir = resolve(input.cwd, input.dir);
   const services = await listStoreServices(dir, input.dir);
   const verifyKey = input.verifyKeyFile ? await readVerifyKey(resolve(input.cwd, input.verifyKeyFile)) : null;
-  const loaded = new Map<string, { bundle: Bundle; version: string }>();
+  const loaded = new Map<string, { bundle: Bundle; version: string; viaRollout: boolean }>();
   const read = async (rel: string) => readFile(join(dir, ...rel.split('/')));
   const readSig = (rel: string) => readFile(join(dir, ...rel.split('/')), 'utf8').catch(() => null);
 
@@ -95,7 +98,7 @@ export async function bundlesFromStore(input: StoreBundlesInput): Promise<Bundle
         target,
         opts,
       );
-      loaded.set(service, { bundle, version: target.version });
+      loaded.set(service, { bundle, version: target.version, viaRollout: target.viaRollout });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const what = e.code === 'ENOENT' ? `${e.path ?? 'a file'} does not exist` : e.message;
@@ -115,6 +118,7 @@ export async function bundlesFromStore(input: StoreBundlesInput): Promise<Bundle
     },
     bundleOf: (s) => loaded.get(s)?.bundle,
     versions: () => Object.fromEntries([...loaded].map(([s, b]) => [s, b.version])),
+    rolledOut: () => [...loaded].filter(([, b]) => b.viaRollout).map(([s]) => s),
   };
 }
 

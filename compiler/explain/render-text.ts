@@ -6,8 +6,23 @@ import { visible } from '../render/visible.js';
 import type { Trace, TraceHop } from '../../runtime/explain/trace.js';
 import type { RoutedHop } from '../../runtime/explain/outbound.js';
 
-export function renderTraceText(trace: Trace, origin: string): string {
-  const lines: string[] = [`explained from ${origin}`, ''];
+/**
+ * `bundles`, when given (a store was read), is the version explained per service and which of them a
+ * rollout chose: with a rollout in progress, the reader must know which bundle answered.
+ */
+export function renderTraceText(
+  trace: Trace,
+  origin: string,
+  bundles?: { versions: Record<string, string>; rolledOut: readonly string[] },
+): string {
+  const lines: string[] = [`explained from ${origin}`];
+  if (bundles) {
+    const named = Object.entries(bundles.versions).map(
+      ([s, v]) => `${s} ${v}${bundles.rolledOut.includes(s) ? ' (rollout)' : ''}`,
+    );
+    lines.push(`bundles: ${named.join(', ')}`);
+  }
+  lines.push('');
   trace.hops.forEach((hop, i) => lines.push(...renderHop(hop, i), ''));
   lines.push(outcomeLine(trace));
   return `${lines.map((l) => visible(l)).join('\n')}\n`;

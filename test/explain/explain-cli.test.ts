@@ -263,6 +263,11 @@ describe('meshc explain --store', () => {
     expect(await weights(inRollout)).toEqual([50, 50]);
     expect(await weights(outside)).toEqual([90, 10]);
     expect(JSON.parse((await fromStore()).out).versions.productpage).toBe(fx.oldVersion);
+    // Which bundle answered is said in the text too, and which of them the rollout chose.
+    const text = async (id: string) => (await fromStore('--format', 'text', '--instance-id', id)).out;
+    expect(await text(inRollout)).toContain(`bundles: productpage ${fx.newVersion} (rollout), reviews `);
+    expect(await text(outside)).toContain(`bundles: productpage ${fx.oldVersion}, reviews `);
+    expect(JSON.parse((await fromStore('--instance-id', inRollout)).out).rolledOut).toEqual(['productpage']);
   });
 
   it('refuses a missing store, a wrong verify key and a tampered bundle', async () => {

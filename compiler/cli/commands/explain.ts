@@ -139,10 +139,14 @@ Exit status:
     }
     if (format === 'json') {
       io.stdout.write(
-        `${JSON.stringify({ source: origin, versions: set.versions(), requested: hops.length, ...trace }, null, 2)}\n`,
+        `${JSON.stringify({ source: origin, versions: set.versions(), rolledOut: set.rolledOut(), requested: hops.length, ...trace }, null, 2)}\n`,
       );
     } else {
-      let text = renderTraceText(trace, origin);
+      let text = renderTraceText(
+        trace,
+        origin,
+        store === undefined ? undefined : { versions: set.versions(), rolledOut: set.rolledOut() },
+      );
       if (trace.hops.length < hops.length)
         text += `(${hops.length - trace.hops.length} later hop${hops.length - trace.hops.length === 1 ? '' : 's'} not reached)\n`;
       io.stdout.write(text);
