@@ -1,6 +1,7 @@
 // normalize: the one stage that reads spec-shaped (YAML) objects. It turns a validated spec into
 // the readonly MeshModel with defaults inherited, durations in ms and provenance on every rule.
 import type { ServiceDocument } from '../../schema/mesh.types.generated.js';
+import { canonicalCertificates } from '../../runtime/identity/pem.js';
 import { durationMs } from '../duration.js';
 import type { SpecDocument } from '../load/types.js';
 import type { MeshModel, Provenance, ServiceModel } from '../model.js';
@@ -111,7 +112,8 @@ export function spiffeIdOf(trustDomain: string, service: string): string {
 function readTrustRoot(assets: ReadonlyMap<string, Uint8Array>, path: string): string {
   const bytes = assets.get(path) ?? assets.get(path.replace(/^\.\//, ''));
   if (!bytes) throw new Error(`internal: trust root ${path} passed validation but was not loaded`);
-  return Buffer.from(bytes).toString('utf8');
+  // Canonical PEM: a checkout's line ends or an openssl text dump must not change the bundle.
+  return canonicalCertificates(Buffer.from(bytes).toString('utf8'));
 }
 
 function compare(a: string, b: string): number {

@@ -47,6 +47,25 @@ export function pemBlocks(text: string, onlyLabel?: string): PemBlock[] {
   return blocks;
 }
 
+/**
+ * The certificates of `text` in their canonical PEM form (RFC 7468: base64 of the DER in lines of 64,
+ * LF line ends), one after another, ending in LF; the text around and between them is left out. The
+ * same certificates give the same bytes whatever the checkout did to the file (CRLF line ends from
+ * `core.autocrlf`, re-wrapped lines, `openssl x509 -text` output before the block), so a bundle that
+ * embeds them stays reproducible. Blocks that do not parse are for validation to report: here they
+ * throw.
+ */
+export function canonicalCertificates(text: string): string {
+  return readCertificates(text)
+    .map((cert) => {
+      const b64 = cert.raw.toString('base64');
+      const lines: string[] = [];
+      for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+      return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+    })
+    .join('');
+}
+
 /** All certificates in `pem`, in order; throws IDENTITY_BAD_CERTIFICATE when none or any is unreadable. */
 export function readCertificates(pem: string | Uint8Array, label = 'PEM text'): X509Certificate[] {
   const text = typeof pem === 'string' ? pem : Buffer.from(pem).toString('utf8');

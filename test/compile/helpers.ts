@@ -14,7 +14,7 @@ export const ROOT_PEM = readFileSync(new URL('../../examples/shop/pki/root.pem',
 export const FIXED_NOW = Date.parse('2027-06-01T00:00:00Z');
 
 /** A ValidSpec from spec files through the real loader and validator; any error fails the test. */
-export function specFrom(files: Record<string, string>): ValidSpec {
+export function specFrom(files: Record<string, string>, rootPem = ROOT_PEM): ValidSpec {
   const parsed = parseSpecFiles(
     Object.entries(files).map(([path, text]) => ({
       path,
@@ -23,7 +23,7 @@ export function specFrom(files: Record<string, string>): ValidSpec {
   );
   const result = validateSpec({
     documents: parsed.documents,
-    assets: new Map([['pki/root.pem', new TextEncoder().encode(ROOT_PEM)]]),
+    assets: new Map([['pki/root.pem', new TextEncoder().encode(rootPem)]]),
     now: FIXED_NOW,
   });
   const problems = [...parsed.diagnostics, ...result.diagnostics].filter((d) => d.severity === 'error');

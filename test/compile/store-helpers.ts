@@ -38,6 +38,8 @@ export interface CompileFixtureOptions {
   readonly chunk?: number;
   /** Per-service fingerprint cache (compile.ts); default: none, every service compiled. */
   readonly fingerprintFile?: string;
+  /** The text of pki/root.pem, the trust root; default the shop's. */
+  readonly rootPem?: string;
 }
 
 export function compileFixture(
@@ -46,7 +48,7 @@ export function compileFixture(
   options: CompileFixtureOptions = {},
 ) {
   return compileToStore({
-    spec: specFrom(files),
+    spec: specFrom(files, options.rootPem),
     commit: options.commit ?? null,
     outDir,
     targets: options.targets ?? [],

@@ -9,7 +9,7 @@ import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { openStoreWriter } from '../../compiler/store/write-store.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { sha256Hex, storePaths, verifyDetached } from '../../schema/store-format.js';
-import { publicKeyOf, SHOP_FILES, specFrom, testSigningKey } from './helpers.js';
+import { publicKeyOf, ROOT_PEM, SHOP_FILES, specFrom, testSigningKey } from './helpers.js';
 import { compileFixture, hashTree, tempDirsPerTest, snapshotTree } from './store-helpers.js';
 
 const key = testSigningKey();
@@ -123,6 +123,28 @@ describe('reproducibility', () => {
     const ta = await hashTree(a);
     expect(Object.keys(ta).length).toBeGreaterThan(10);
     expect(await hashTree(b)).toEqual(ta);
+  });
+
+  it('gives the same store whatever a checkout did to the trust root file', async () => {
+    // core.autocrlf=true checks pki/root.pem out with CRLF; an operator may keep openssl's text dump
+    // above the block, or a tool may wrap the base64 at 76. The certificate is the same one.
+    const body = ROOT_PEM.split('\n')
+      .filter((l) => l !== '' && !l.startsWith('-----'))
+      .join('');
+    const wrapped76 = body.match(/.{1,76}/g)!.join('\n');
+    const variants = [
+      ROOT_PEM.replaceAll('\n', '\r\n'),
+      `Certificate:\n    Data: (text from openssl x509 -text)\n${ROOT_PEM}`,
+      `-----BEGIN CERTIFICATE-----\n${wrapped76}\n-----END CERTIFICATE-----`,
+    ];
+    const reference = await tempDir();
+    await compileFixture(reference, SHOP_FILES, { signingKey: key, rootPem: ROOT_PEM });
+    const expected = await hashTree(reference);
+    for (const rootPem of variants) {
+      const out = await tempDir();
+      await compileFixture(out, SHOP_FILES, { signingKey: key, rootPem });
+      expect(await hashTree(out)).toEqual(expected);
+    }
   });
 
   it('rewrites nothing when the same spec is compiled again', async () => {
