@@ -41,9 +41,15 @@ export const PROXY_ERRORS = {
     status: 500,
     summary: 'a bug in the proxy (no stack trace is sent)',
   },
+  // 503 as Envoy answers a reset before the head (UR, UC): a caller's retry on 503 (Istio's default)
+  // then retries an app that crashed mid-request, across the mesh hop.
   'upstream-reset': {
+    status: 503,
+    summary: 'the upstream closed or reset the connection before a full response',
+  },
+  'upstream-protocol-error': {
     status: 502,
-    summary: 'the upstream closed the connection before a full response',
+    summary: 'the upstream answered with a response head the strict parser refused',
   },
   'upstream-connect-failure': {
     status: 503,
@@ -114,6 +120,9 @@ export class InternalError extends ProxyError {
 }
 export class UpstreamResetError extends ProxyError {
   readonly code = 'upstream-reset';
+}
+export class UpstreamProtocolError extends ProxyError {
+  readonly code = 'upstream-protocol-error';
 }
 export class UpstreamConnectError extends ProxyError {
   readonly code = 'upstream-connect-failure';

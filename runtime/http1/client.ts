@@ -577,6 +577,13 @@ function onDrain(this: ClientSocket): void {
   this[kClient]?.bodyStream?.resume();
 }
 
+/** The code of a response head this client refuses on its own (the parser's own are HPE_*). */
+export const BAD_RESPONSE = 'MESHC_BAD_RESPONSE';
+
+function badResponse(message: string): Error {
+  return Object.assign(new Error(message), { code: BAD_RESPONSE });
+}
+
 function onError(this: ClientSocket, err: Error): void {
   const conn = this[kClient];
   if (conn) conn.error = err;
@@ -634,11 +641,11 @@ function onHeadersComplete(
   const handler = conn.handler;
   if (handler === undefined || conn.unsolicited) return 1;
   if (upgrade || status === 101) {
-    conn.fail(new Error('the app switched protocols, which this hop does not carry'));
+    conn.fail(badResponse('the app switched protocols, which this hop does not carry'));
     return 1;
   }
   if (status < 100) {
-    conn.fail(new Error(`the app answered with status ${status}, which HTTP does not have`));
+    conn.fail(badResponse(`the app answered with status ${status}, which HTTP does not have`));
     return 1;
   }
   if (status < 200) {
@@ -652,7 +659,9 @@ function onHeadersComplete(
   const coding = transferEncodingOf(rawHeaders);
   if (hasOtherCoding(coding)) {
     conn.fail(
-      new Error(`the app answered with transfer-encoding "${coding}", of which this hop reads only chunked`),
+      badResponse(
+        `the app answered with transfer-encoding "${coding}", of which this hop reads only chunked`,
+      ),
     );
     return 1;
   }

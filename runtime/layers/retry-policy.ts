@@ -25,6 +25,7 @@ export function isRetryableOutcome(on: BundleRetries['on'], outcome: AttemptOutc
       // Nothing reached the upstream application: always safe to try another endpoint.
       return on.connectFailure || noAnswer;
     case 'upstream-reset':
+    case 'upstream-protocol-error':
       return noAnswer;
     case 'upstream-timeout':
       // Only a per-try timeout; the route timeout ends the request.

@@ -7,6 +7,7 @@ import {
   NoHealthyUpstreamError,
   UpstreamConnectError,
   UpstreamIdentityError,
+  UpstreamProtocolError,
   UpstreamResetError,
   UpstreamTimeoutError,
 } from '../errors.js';
@@ -76,6 +77,7 @@ function isEndpointFailure(err: unknown): boolean {
   return (
     err instanceof UpstreamConnectError ||
     err instanceof UpstreamResetError ||
+    err instanceof UpstreamProtocolError ||
     err instanceof UpstreamIdentityError ||
     // The route timeout throws the same error (perTry false) through the cancelled context.
     (err instanceof UpstreamTimeoutError && err.perTry)

@@ -5,13 +5,14 @@
 // (http1/client.ts), whose handler callbacks (undici's dispatch-handler shape) cost no closures or
 // streams beyond the one body we hand to the client.
 import { Readable } from 'node:stream';
-import type { ClientHandler, ClientRequest } from '../http1/client.js';
+import { BAD_RESPONSE, type ClientHandler, type ClientRequest } from '../http1/client.js';
 import type { Endpoint } from '../balance/types.js';
 import {
   CircuitOpenError,
   ProxyError,
   UpstreamConnectError,
   UpstreamIdentityError,
+  UpstreamProtocolError,
   UpstreamResetError,
   UpstreamTimeoutError,
 } from '../errors.js';
@@ -310,6 +311,9 @@ function classifyError(err: unknown, connected: boolean, target: ForwardTarget):
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof IdentityError) return new UpstreamIdentityError(`${where(target)}: ${cause.message}`);
   const detail = `${where(target)}: ${e.code ? `${e.code} ` : ''}${e.message}`;
+  // A response the parser refused: 502, as Envoy's protocol error (UPE); a reset is 503.
+  if (typeof e.code === 'string' && (e.code.startsWith('HPE_') || e.code === BAD_RESPONSE))
+    return new UpstreamProtocolError(detail);
   // A TLS alert means the peer refused the session: nothing reached the app.
   const tlsAlert = typeof e.code === 'string' && e.code.startsWith('ERR_SSL_');
   return connected && !tlsAlert ? new UpstreamResetError(detail) : new UpstreamConnectError(detail);

@@ -116,17 +116,36 @@ describe('forward to the app over the keep-alive client', () => {
     ],
     ['two different Content-Lengths', 'Content-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
     ['a NUL in a header value', 'X-Bad: a\u0000b\r\nContent-Length: 0\r\n\r\n'],
-  ])('a response with %s is upstream-reset, not relayed', async (_, rest) => {
+  ])('a response with %s is upstream-protocol-error (502), not relayed', async (_, rest) => {
     const bad = await rawApp((s) => s.write(`HTTP/1.1 200 OK\r\n${rest}`));
     apps.push(bad);
     const err = (await call(bad.port).catch((e: ProxyError) => e)) as ProxyError;
-    expect(err.code).toBe('upstream-reset');
+    expect(err.code).toBe('upstream-protocol-error');
   });
 
-  it('an answer that is not HTTP is upstream-reset', async () => {
+  it('an answer that is not HTTP is upstream-protocol-error', async () => {
     const bad = await rawApp((s) => s.write('SSH-2.0-OpenSSH_9.6\r\n'));
     apps.push(bad);
     const err = (await call(bad.port).catch((e: ProxyError) => e)) as ProxyError;
+    expect(err.code).toBe('upstream-protocol-error');
+  });
+
+  it('an app that switches protocols unasked, or answers status 99, is upstream-protocol-error', async () => {
+    for (const head of [
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n',
+      'HTTP/1.1 099 Odd\r\n\r\n',
+    ]) {
+      const bad = await rawApp((s) => s.write(head));
+      apps.push(bad);
+      const err = (await call(bad.port).catch((e: ProxyError) => e)) as ProxyError;
+      expect(err.code).toBe('upstream-protocol-error');
+    }
+  });
+
+  it('an app that closes without answering is upstream-reset', async () => {
+    const gone = await rawApp((s) => s.destroy());
+    apps.push(gone);
+    const err = (await call(gone.port).catch((e: ProxyError) => e)) as ProxyError;
     expect(err.code).toBe('upstream-reset');
   });
 });

@@ -266,9 +266,9 @@ describe('resilience through the mesh', () => {
     expect(r.headers['x-meshc-error']).toBe('upstream-connect-failure');
   });
 
-  it('an upstream reset becomes 502 upstream-reset', async () => {
+  it('an upstream reset becomes 503 upstream-reset, as Envoy answers it', async () => {
     const r = await call('/reset');
-    expect(r.status).toBe(502);
+    expect(r.status).toBe(503);
     expect(r.headers['x-meshc-error']).toBe('upstream-reset');
   });
 
