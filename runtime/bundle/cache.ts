@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { sha256Hex } from '../../schema/store-format.js';
 
 const CACHE_FORMAT = 'meshc.cache/v1';
 
@@ -17,15 +18,29 @@ export interface CachedBundle {
   bundleSig: string | null;
 }
 
-export function cacheFilePath(dir: string, service: string): string {
-  return join(dir, `${service}.last-good.json`);
+/** Whose cache a file is: replicas or stores sharing one directory must not take each other's file. */
+export interface CacheOwner {
+  service: string;
+  /** --instance-id: the rollout choice in the file was made for it. */
+  instanceId: string;
+  /** The store's location (directory or URL): two meshes may have a service of the same name. */
+  source: string;
+}
+
+/**
+ * `<service>.<16 hex of sha256(instanceId, source)>.last-good.json`: the service stays readable, the
+ * rest is hashed because an instance id or URL may hold any character.
+ */
+export function cacheFilePath(dir: string, owner: CacheOwner): string {
+  const hash = sha256Hex(`${owner.instanceId}\n${owner.source}`).slice(0, 16);
+  return join(dir, `${owner.service}.${hash}.last-good.json`);
 }
 
 /** The cached entry, or null when there is none. Throws on an unreadable or malformed cache file. */
-export async function readBundleCache(dir: string, service: string): Promise<CachedBundle | null> {
+export async function readBundleCache(dir: string, owner: CacheOwner): Promise<CachedBundle | null> {
   let text: string;
   try {
-    text = await readFile(cacheFilePath(dir, service), 'utf8');
+    text = await readFile(cacheFilePath(dir, owner), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -40,7 +55,7 @@ export async function readBundleCache(dir: string, service: string): Promise<Cac
     !isSig(raw.manifestSig) ||
     !isSig(raw.bundleSig)
   )
-    throw new Error(`${cacheFilePath(dir, service)} is not a ${CACHE_FORMAT} file`);
+    throw new Error(`${cacheFilePath(dir, owner)} is not a ${CACHE_FORMAT} file`);
   return {
     manifest: Buffer.from(raw.manifest, 'base64'),
     manifestSig: raw.manifestSig as string | null,
@@ -51,13 +66,16 @@ export async function readBundleCache(dir: string, service: string): Promise<Cac
 }
 
 /** Replaces the cache atomically: write a temp file, fsync it, rename it over the old one. */
-export async function writeBundleCache(dir: string, service: string, entry: CachedBundle): Promise<void> {
+export async function writeBundleCache(dir: string, owner: CacheOwner, entry: CachedBundle): Promise<void> {
   await makeDirs(dir);
-  const target = cacheFilePath(dir, service);
+  const target = cacheFilePath(dir, owner);
   const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   // Bytes as base64: the bundle's hash covers exact bytes, which a text round trip could alter.
   const body = JSON.stringify({
     format: CACHE_FORMAT,
+    // For a person reading the directory; the file name is what keys it.
+    instanceId: owner.instanceId,
+    source: owner.source,
     version: entry.version,
     manifest: entry.manifest.toString('base64'),
     manifestSig: entry.manifestSig,

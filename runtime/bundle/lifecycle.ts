@@ -7,7 +7,7 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { sha256Hex } from '../../schema/store-format.js';
 import { type Clock, type Random, systemClock, systemRandom } from '../clock.js';
-import { type CachedBundle, readBundleCache, writeBundleCache } from './cache.js';
+import { type CacheOwner, type CachedBundle, readBundleCache, writeBundleCache } from './cache.js';
 import {
   BundleActivationFailedError,
   BundleError,
@@ -117,6 +117,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
   };
 
   const status = emptyStatus(opts.service, source.location, instanceId);
+  const cacheOwner: CacheOwner = { service: opts.service, instanceId, source: source.location };
   let active: ActiveBundle | null = null;
   // Exact bytes of the active bundle, kept so a pointer-only manifest change can rewrite the cache.
   let activeRaw: { bundle: Buffer; bundleSig: string | null } | null = null;
@@ -188,7 +189,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
   async function persist(entry: CachedBundle): Promise<void> {
     if (!opts.cacheDir) return;
     // A cache that cannot be written costs resilience, not correctness: log and carry on.
-    await writeBundleCache(opts.cacheDir, opts.service, entry).catch((err: Error) =>
+    await writeBundleCache(opts.cacheDir, cacheOwner, entry).catch((err: Error) =>
       log({
         time: iso(now()),
         level: 'warn',
@@ -203,7 +204,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
     if (!opts.cacheDir) return;
     let version: string | null = null;
     try {
-      const cached = await readBundleCache(opts.cacheDir, opts.service).catch((err: Error) => {
+      const cached = await readBundleCache(opts.cacheDir, cacheOwner).catch((err: Error) => {
         throw new ManifestInvalidError(`cache file unreadable: ${err.message}`);
       });
       if (!cached) return;
@@ -213,10 +214,8 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       const bundle = verifyBundle(cached.bundle, cached.bundleSig, target, verifyOpts);
       await install({ bundle, manifest, target, from: 'cache' });
       activeRaw = { bundle: cached.bundle, bundleSig: cached.bundleSig };
-      committed = {
-        etag: null,
-        key: manifestKey(cached.manifest, cached.manifestSig),
-      };
+      // Nothing is committed: the cache is a stopgap until the store answers, and that answer is
+      // verified and its target chosen again for this instance (never taken as "seen" by its digest).
       record('success');
     } catch (err) {
       const error = err instanceof BundleError ? err : new ManifestInvalidError(String(err));

@@ -43,7 +43,9 @@ describe('making cache directories', () => {
       bundle: Buffer.from('{}'),
       bundleSig: null,
     };
-    await expect(writeBundleCache(`${PROC}/meshc-nope/x`, 'svc', entry)).rejects.toMatchObject({
+    await expect(
+      writeBundleCache(`${PROC}/meshc-nope/x`, { service: 'svc', instanceId: 'i', source: 's' }, entry),
+    ).rejects.toMatchObject({
       code: 'ENOENT',
     });
   });

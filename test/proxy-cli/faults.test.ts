@@ -6,9 +6,11 @@ import { createPrivateKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheFilePath } from '../../runtime/bundle/cache.js';
 import { contentVersion, serializeCanonical, signDetached } from '../../schema/store-format.js';
 import { DAY, hasOpenssl, makePki, openssl } from '../pki/helpers.js';
 import { serveStore } from '../runtime-lifecycle/fixtures.js';
@@ -28,6 +30,17 @@ let app: TestApp;
 let server: SidecarProcess;
 let shape: MeshShape;
 const cacheDir = () => join(fixture.dir, 'cache');
+
+/**
+ * The cache the first client sidecar wrote (store: the directory), copied to the name the same instance
+ * reads for the store at `url`: the file is keyed by the store's location too.
+ */
+function cacheFor(url: string): string {
+  const [written] = readdirSync(cacheDir());
+  const owner = { service: 'client', instanceId: hostname(), source: `${url}/` };
+  copyFileSync(join(cacheDir(), written!), cacheFilePath(cacheDir(), owner));
+  return cacheDir();
+}
 
 interface Config {
   activeVersion: string | null;
@@ -92,7 +105,9 @@ describe('meshc proxy: refused bundles and an unreachable store', () => {
     );
     ports = await client.ready();
     expect((await callServer(ports)).body).toBe('ok v1');
-    expect(readdirSync(cacheDir())).toEqual(['client.last-good.json']);
+    expect(readdirSync(cacheDir())).toEqual([
+      expect.stringMatching(/^client\.[0-9a-f]{16}\.last-good\.json$/),
+    ]);
   });
 
   it('refuses a bundle with one byte flipped and keeps serving the old one', async () => {
@@ -172,9 +187,10 @@ describe('meshc proxy: refused bundles and an unreachable store', () => {
     const closed = await closedPort();
     const cached = manifestVersion(fixture.store, 'client');
     const args = baseArgs(fixture, 'client');
-    args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${closed}/store`;
+    const url = `http://127.0.0.1:${closed}/store`;
+    args[args.indexOf('--bundles') + 1] = url;
     const restarted = startSidecarProcess(
-      [...args, '--cache-dir', cacheDir(), '--access-log', 'access.log'],
+      [...args, '--cache-dir', cacheFor(url), '--access-log', 'access.log'],
       fixture.dir,
     );
     const p = await restarted.ready();
@@ -236,8 +252,9 @@ describe('meshc proxy: a store that accepts connections and never answers', () =
       const port = (silent.address() as AddressInfo).port;
       const cached = manifestVersion(fixture.store, 'client');
       const args = baseArgs(fixture, 'client');
-      args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${port}/store`;
-      const sidecar = startSidecarProcess([...args, '--cache-dir', cacheDir()], fixture.dir);
+      const url = `http://127.0.0.1:${port}/store`;
+      args[args.indexOf('--bundles') + 1] = url;
+      const sidecar = startSidecarProcess([...args, '--cache-dir', cacheFor(url)], fixture.dir);
       // Waited for, the store's first answer would take the source's 10 s deadline: the bounds here
       // say "not waited for", not how fast.
       const p = await sidecar.ready(5000);

@@ -1,6 +1,6 @@
 // The bundle loop against a real HTTP store on 127.0.0.1: conditional GETs answered 304, the ETag held
 // back after a failed activation, garbage and outages, rollout, starting from the disk cache, and HTTPS.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -55,6 +55,7 @@ function lifecycle(extra: Partial<LifecycleOptions> = {}, url = server.url) {
     clock: new ManualClock(),
     log: () => {},
     cacheDir,
+    instanceId: 'pod-1',
     ...extra,
   });
   stops.push(() => lc.stop());
@@ -161,7 +162,11 @@ describe('bundle lifecycle (HTTP store)', () => {
     await offline.stop();
 
     // a cache whose bytes were altered is refused, and nothing is active
-    const file = cacheFilePath(cacheDir, 'reviews');
+    const file = cacheFilePath(cacheDir, {
+      service: 'reviews',
+      instanceId: 'pod-1',
+      source: `${server.url}/`,
+    });
     const cached = JSON.parse(readFileSync(file, 'utf8'));
     const bytes = Buffer.from(cached.bundle, 'base64');
     bytes[30] = (bytes[30] ?? 0) ^ 1;
@@ -200,6 +205,65 @@ describe('bundle lifecycle (HTTP store)', () => {
     expect((await b.pollNow()).result).toBe('success');
     expect(b.status().activeVersion).toBe(next.version);
     expect(activated.length).toBe(before + 1);
+  });
+
+  it('chooses its own rollout target once the store answers, whatever the cached bundle was', async () => {
+    const main = publishBundle(root, 'reviews', makeBundle('reviews', 'main'), keys.privateKey);
+    const next = publishBundle(root, 'reviews', makeBundle('reviews', 'next'), keys.privateKey);
+    publishManifest(root, 'reviews', main, { key: keys.privateKey, rollout: { to: next, percent: 50 } });
+    const [inRollout, outside] = rolloutPair();
+    const a = lifecycle({ instanceId: inRollout });
+    await a.start();
+    expect(a.status().activeVersion).toBe(next.version);
+    await a.stop();
+    // b finds a's choice under its own name (a cache file shared by replicas, as before it was keyed):
+    // it serves it until the store answers, then runs what the manifest gives its own instance id.
+    const owner = { service: 'reviews', source: a.status().source };
+    copyFileSync(
+      cacheFilePath(cacheDir, { ...owner, instanceId: inRollout }),
+      cacheFilePath(cacheDir, { ...owner, instanceId: outside }),
+    );
+    const b = lifecycle({ instanceId: outside, awaitStoreWhenCached: false });
+    await b.start();
+    expect(b.status()).toMatchObject({ activeFrom: 'cache', activeVersion: next.version });
+    await b.pollNow(); // (after the first poll, which start() left running)
+    expect(b.status()).toMatchObject({ activeFrom: 'store', activeVersion: main.version, viaRollout: false });
+    expect(b.status().reloads.success).toBe(2);
+  });
+
+  it('keeps one cache file per instance id and store, so replicas sharing a directory keep their own', async () => {
+    const main = publishBundle(root, 'reviews', makeBundle('reviews', 'main'), keys.privateKey);
+    const next = publishBundle(root, 'reviews', makeBundle('reviews', 'next'), keys.privateKey);
+    publishManifest(root, 'reviews', main, { key: keys.privateKey, rollout: { to: next, percent: 50 } });
+    const [inRollout, outside] = rolloutPair();
+    for (const instanceId of [inRollout, outside]) {
+      const lc = lifecycle({ instanceId });
+      await lc.start();
+      await lc.stop();
+    }
+    // Another store (another mesh's service of the same name) in the same directory.
+    const otherRoot = tempDir();
+    const other = await serveStore(otherRoot);
+    publishManifest(
+      otherRoot,
+      'reviews',
+      publishBundle(otherRoot, 'reviews', makeBundle('reviews', 'o'), keys.privateKey),
+      { key: keys.privateKey },
+    );
+    const elsewhere = lifecycle({ instanceId: outside }, other.url);
+    await elsewhere.start();
+    await elsewhere.stop();
+    await other.close();
+    removeDir(otherRoot);
+    expect(readdirSync(cacheDir)).toHaveLength(3);
+    await server.close();
+    // Store down: each instance starts from its own choice.
+    const [a, b] = [lifecycle({ instanceId: inRollout }), lifecycle({ instanceId: outside })];
+    await a.start();
+    await b.start();
+    expect(a.status()).toMatchObject({ activeFrom: 'cache', activeVersion: next.version });
+    expect(b.status()).toMatchObject({ activeFrom: 'cache', activeVersion: main.version });
+    server = await serveStore(root); // afterEach closes it
   });
 
   it('refuses a bundle download larger than the manifest says without reading it all', async () => {
@@ -331,3 +395,12 @@ describe('HTTPS store', () => {
     http.close();
   });
 });
+
+/** Two instance ids on either side of a 50 % rollout of `reviews`. */
+function rolloutPair(): [string, string] {
+  const ids = Array.from({ length: 20 }, (_, i) => `pod-${i}`);
+  return [
+    ids.find((id) => rolloutBucket('reviews', id) < 50)!,
+    ids.find((id) => rolloutBucket('reviews', id) >= 50)!,
+  ];
+}
