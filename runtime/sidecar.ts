@@ -104,6 +104,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       telemetry.onCertificate(pair.notAfter);
       if (starting) await starting.catch(() => undefined);
       proxy?.setCredentials({ cert: pair.certPem, key: pair.keyPem });
+      // A bundle refused for naming another identity than the old certificate may fit this one: ask now
+      // rather than after the back-off.
+      if (booted && !bundle) void lifecycle.pollNow();
       maybeStart();
     },
   });
@@ -121,6 +124,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
     now,
     log,
+    // Before the first activation a bundle must name the certificate's identity (read first, below).
+    certificateIdentity: () => cert?.spiffeId ?? null,
     onReload: (result, status) => telemetry.onBundleReload(result, status),
     // With a good cached bundle the sidecar serves before the store answers (DESIGN §9).
     awaitStoreWhenCached: false,

@@ -64,6 +64,15 @@ export class BundleWrongServiceError extends BundleError {
   readonly code = 'bundle-wrong-service';
 }
 
+/**
+ * The bundle names another SPIFFE identity than the one this proxy has: its active bundle's, or before
+ * the first activation its certificate's. A proxy's identity is fixed at start, as in Linkerd and Istio:
+ * a bundle of the same service in another trust domain would make every real peer refuse it.
+ */
+export class BundleIdentityMismatchError extends BundleError {
+  readonly code = 'bundle-identity-mismatch';
+}
+
 /** The proxy's activate callback threw while building tables from a verified bundle. */
 export class BundleActivationFailedError extends BundleError {
   readonly code = 'bundle-activation-failed';
@@ -82,6 +91,7 @@ export const bundleErrorCodes = [
   'bundle-format-unknown',
   'bundle-invalid',
   'bundle-wrong-service',
+  'bundle-identity-mismatch',
   'bundle-activation-failed',
 ] as const;
 

@@ -19,6 +19,8 @@ import type { BundleSource } from './source.js';
 import { type BundleStatus, emptyStatus, nextPollDelay, type ReloadResult } from './status.js';
 import {
   type BundleTarget,
+  checkBundleIdentity,
+  type ExpectedIdentity,
   selectTarget,
   type VerifyOptions,
   verifyBundle,
@@ -61,6 +63,11 @@ export interface LifecycleOptions {
   random?: Random;
   /** One structured log entry per event; default one JSON line on stderr. */
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * The SPIFFE id of the proxy's loaded certificate, or null: until a bundle is active, a bundle must
+   * name it (afterwards, the active bundle's identity). Absent: no check before the first activation.
+   */
+  certificateIdentity?: () => string | null;
   /** Called after every reload attempt with its result (metrics hook). */
   onReload?: (result: ReloadResult, status: BundleStatus) => void;
   /**
@@ -186,6 +193,13 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
     });
   }
 
+  /** The identity a new bundle must name: the running bundle's, else the certificate's, else any. */
+  function expectedIdentity(): ExpectedIdentity | null {
+    if (active) return { spiffeId: active.bundle.identity.spiffeId, from: 'the active bundle' };
+    const cert = opts.certificateIdentity?.() ?? null;
+    return cert ? { spiffeId: cert, from: 'the certificate' } : null;
+  }
+
   async function persist(entry: CachedBundle): Promise<void> {
     if (!opts.cacheDir) return;
     // A cache that cannot be written costs resilience, not correctness: log and carry on.
@@ -212,6 +226,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       const manifest = verifyManifest(cached.manifest, cached.manifestSig, verifyOpts);
       const target = cachedTarget(manifest, cached.version);
       const bundle = verifyBundle(cached.bundle, cached.bundleSig, target, verifyOpts);
+      checkBundleIdentity(bundle, target.version, expectedIdentity());
       await install({ bundle, manifest, target, from: 'cache' });
       activeRaw = { bundle: cached.bundle, bundleSig: cached.bundleSig };
       // Nothing is committed: the cache is a stopgap until the store answers, and that answer is
@@ -264,6 +279,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       }
       const got = await source.fetchBundle(target.version, target.size);
       const bundle = verifyBundle(got.bytes, got.sig, target, verifyOpts);
+      checkBundleIdentity(bundle, target.version, expectedIdentity());
       await install({ bundle, manifest, target, from: 'store' });
       activeRaw = { bundle: got.bytes, bundleSig: got.sig };
       committed = { etag: fetched.etag, key };

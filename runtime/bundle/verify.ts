@@ -13,6 +13,7 @@ import {
 import {
   BundleFormatUnknownError,
   BundleHashMismatchError,
+  BundleIdentityMismatchError,
   BundleInvalidError,
   BundleSignatureInvalidError,
   BundleSizeMismatchError,
@@ -139,4 +140,23 @@ export function verifyBundle(
   const dangling = checkBundleReferences(bundle);
   if (dangling) throw new BundleInvalidError(`bundle ${target.version}: ${dangling}`);
   return bundle;
+}
+
+/** Where the identity a bundle must name comes from, for the error message. */
+export interface ExpectedIdentity {
+  spiffeId: string;
+  from: 'the active bundle' | 'the certificate';
+}
+
+/** Refuses a verified bundle whose SPIFFE id is not the one this proxy already has. */
+export function checkBundleIdentity(
+  bundle: Bundle,
+  version: string,
+  expected: ExpectedIdentity | null,
+): void {
+  if (expected && bundle.identity.spiffeId !== expected.spiffeId)
+    throw new BundleIdentityMismatchError(
+      `bundle ${version} is for ${bundle.identity.spiffeId}, ${expected.from} names ${expected.spiffeId}; ` +
+        'a proxy keeps the identity it started with (restart it with a new certificate to change it)',
+    );
 }

@@ -88,6 +88,67 @@ describe('bundle lifecycle (directory store)', () => {
     await lc.stop();
   });
 
+  it("refuses a bundle of another trust domain: before a bundle is active it must name the certificate's identity, then the active one's", async () => {
+    const otherDomain = (tag: string) =>
+      makeBundle('reviews', tag, {
+        identity: { trustDomain: 'other.local', spiffeId: 'spiffe://other.local/reviews' },
+      });
+    const stranger = publish(otherDomain('x'));
+    const lc = lifecycle({ certificateIdentity: () => 'spiffe://shop.local/reviews' });
+    await lc.start();
+    expect(lc.status()).toMatchObject({
+      activeVersion: null,
+      lastError: { code: 'bundle-identity-mismatch', version: stranger.version },
+      reloads: { rejected: 1 },
+    });
+    const good = publish(makeBundle('reviews', 'a'));
+    expect((await lc.pollNow()).result).toBe('success');
+    // Once active, the bundle's own identity is the one to keep, whatever the certificate says.
+    const noCert = lifecycle({ certificateIdentity: () => null });
+    await noCert.start();
+    publish(otherDomain('y'));
+    for (const running of [lc, noCert]) {
+      const outcome = await running.pollNow();
+      expect(outcome).toMatchObject({ result: 'rejected', error: { code: 'bundle-identity-mismatch' } });
+      expect(running.status()).toMatchObject({
+        activeVersion: good.version,
+        lastError: { code: 'bundle-identity-mismatch' },
+      });
+    }
+    expect(logs.filter((l) => l.code === 'bundle-identity-mismatch')).toHaveLength(3);
+    expect(logs.at(-1)).toMatchObject({ level: 'error', result: 'rejected' });
+    expect(activated.map((b) => b.identity.trustDomain)).toEqual(['shop.local', 'shop.local']);
+    await lc.stop();
+    await noCert.stop();
+  });
+
+  it("refuses a cached bundle naming another identity than the certificate, and loads the store's", async () => {
+    const cacheDir = tempDir('meshc-cache-');
+    try {
+      publish(
+        makeBundle('reviews', 'x', {
+          identity: { trustDomain: 'other.local', spiffeId: 'spiffe://other.local/reviews' },
+        }),
+      );
+      const before = lifecycle({ cacheDir });
+      await before.start();
+      await before.stop();
+      const good = publish(makeBundle('reviews', 'a'));
+      const lc = lifecycle({ cacheDir, certificateIdentity: () => 'spiffe://shop.local/reviews' });
+      await lc.start();
+      expect(lc.status()).toMatchObject({
+        activeVersion: good.version,
+        activeFrom: 'store',
+        reloads: { rejected: 1, success: 1 },
+      });
+      expect(logs.find((l) => l.code === 'bundle-identity-mismatch')?.error).toMatch(/^cached bundle: /);
+      expect(activated.map((b) => b.identity.trustDomain)).toEqual(['other.local', 'shop.local']);
+      await lc.stop();
+    } finally {
+      removeDir(cacheDir);
+    }
+  });
+
   it('rejects a tampered bundle, keeps the old one, counts and logs it, and retries next poll', async () => {
     const good = publish(makeBundle('reviews', 'a'));
     const lc = lifecycle();
