@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { Bundle } from '../schema/bundle.types.generated.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
-import { computeReadiness, type NotReadyReason } from './admin/readiness.js';
+import { certificateProblem, computeReadiness, type NotReadyReason } from './admin/readiness.js';
 import { createBundleLifecycle } from './bundle/lifecycle.js';
 import { openBundleSource } from './bundle/open-source.js';
 import { type CertificatePair, createCertificateWatcher } from './certs/watch-certificates.js';
@@ -98,6 +98,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     keyPath: opts.keyPath,
     now,
     log,
+    // A rotation the active bundle's peers would refuse (another identity, an untrusted CA) is not
+    // taken while the current pair is valid: the same rule readiness applies.
+    vet: (pair) => (bundle ? certificateProblem(pair, bundle.value, now()) : undefined),
     // Called for every new valid pair; throwing would keep the previous pair, so nothing here throws.
     onChange: async (pair) => {
       cert = pair;
@@ -136,6 +139,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       proxy?.swap(next);
       bundle = { value: next, version: active.target.version };
       telemetry.onBundleActivated(next, active.target.version);
+      // A rotation refused under the previous bundle (a new CA whose root this bundle brings) is
+      // looked at again now rather than at the next periodic check.
+      if (certificates.status().lastError) void certificates.check();
       if (addresses) warnIfListenersMoved(next, addresses, opts.listen, log, iso);
       maybeStart();
     },

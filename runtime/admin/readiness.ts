@@ -4,7 +4,11 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus } from '../bundle/status.js';
-import type { CertificatePair, CertificateStatus } from '../certs/watch-certificates.js';
+import type {
+  CertificateErrorCode,
+  CertificatePair,
+  CertificateStatus,
+} from '../certs/watch-certificates.js';
 import { IdentityError } from '../identity/errors.js';
 import { readCertificates } from '../identity/pem.js';
 import { verifyChain } from '../identity/verify-chain.js';
@@ -62,13 +66,34 @@ export function computeReadiness(input: ReadinessInput): Readiness {
     const problem = chainProblem(cert, activeBundle, input.now);
     if (problem) reasons.push(problem);
   }
-  if (cert && activeBundle && cert.spiffeId !== activeBundle.identity.spiffeId) {
-    reasons.push({
-      code: 'certificate-identity-mismatch',
-      message: `the certificate names ${cert.spiffeId ?? 'no SPIFFE id'}, the bundle expects ${activeBundle.identity.spiffeId}`,
-    });
-  }
+  const mismatch = cert && activeBundle ? identityProblem(cert, activeBundle) : undefined;
+  if (mismatch) reasons.push(mismatch);
   return { ready: reasons.length === 0, reasons };
+}
+
+/** Why a certificate pair cannot serve this proxy's bundle (peers would refuse it), or undefined. */
+export interface CertificateProblem extends NotReadyReason {
+  code: CertificateErrorCode;
+}
+
+/**
+ * What readiness asks of a certificate against the active bundle (identity, then the chain to any of its
+ * trust roots), as one answer: the certificate watcher refuses a rotation with the same rule.
+ */
+export function certificateProblem(
+  cert: CertificatePair,
+  bundle: Bundle,
+  now: number,
+): CertificateProblem | undefined {
+  return identityProblem(cert, bundle) ?? chainProblem(cert, bundle, now);
+}
+
+function identityProblem(cert: CertificatePair, bundle: Bundle): CertificateProblem | undefined {
+  if (cert.spiffeId === bundle.identity.spiffeId) return undefined;
+  return {
+    code: 'certificate-identity-mismatch',
+    message: `the certificate names ${cert.spiffeId ?? 'no SPIFFE id'}, the bundle expects ${bundle.identity.spiffeId}`,
+  };
 }
 
 /**
@@ -92,13 +117,13 @@ function rootsOf(bundle: Bundle): X509Certificate[] {
   return roots;
 }
 
-function chainProblem(cert: CertificatePair, bundle: Bundle, now: number): NotReadyReason | undefined {
+function chainProblem(cert: CertificatePair, bundle: Bundle, now: number): CertificateProblem | undefined {
   try {
     verifyChain({ chain: cert.chain, roots: rootsOf(bundle), now });
     return undefined;
   } catch (err) {
     if (!(err instanceof IdentityError)) throw err;
-    const code =
+    const code: CertificateErrorCode =
       err.code === 'IDENTITY_EXPIRED'
         ? 'certificate-expired'
         : err.code === 'IDENTITY_NOT_YET_VALID'

@@ -1,7 +1,8 @@
 // Keeps the proxy's own certificate and key current: reads --cert/--key at start, re-reads them when
 // they change (fs.watch on their directories, since cert-manager and kubelet swap files by symlink,
-// plus a periodic check), and hands a new pair to the proxy only when it parses, matches its key and
-// is within its validity window. A bad rotation leaves the previous pair in use.
+// plus a periodic check), and hands a new pair to the proxy only when it parses, matches its key, is
+// within its validity window and, while the current pair is valid, suits the running proxy (its
+// identity and trust roots). A bad rotation leaves the previous pair in use.
 import { createHash, createPrivateKey, type X509Certificate } from 'node:crypto';
 import { type FSWatcher, watch as fsWatch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,6 +18,8 @@ export const certificateErrorCodes = [
   'certificate-key-mismatch',
   'certificate-expired',
   'certificate-not-yet-valid',
+  'certificate-identity-mismatch',
+  'certificate-untrusted',
 ] as const;
 export type CertificateErrorCode = (typeof certificateErrorCodes)[number];
 
@@ -54,6 +57,12 @@ export interface CertificateWatcherOptions {
   keyPath: string;
   /** Receives every new valid pair (the proxy rebuilds its TLS contexts). Throwing refuses the pair. */
   onChange: (pair: CertificatePair) => void | Promise<void>;
+  /**
+   * Why the running proxy cannot use `pair` (another identity, a CA its trust roots do not anchor), or
+   * null. Such a pair is refused while the current pair is still valid; once that one has expired the
+   * new pair is taken anyway (readiness then says what is wrong), since keeping it helps no one.
+   */
+  vet?: (pair: CertificatePair) => { code: CertificateErrorCode; message: string } | null | undefined;
   /** Period of the backup check. Default 10 s. */
   intervalMs?: number;
   debounceMs?: number;
@@ -133,11 +142,23 @@ export function createCertificateWatcher(opts: CertificateWatcherOptions): Certi
     try {
       const { certPem, keyPem } = await readPair(opts.certPath, opts.keyPath);
       const hash = createHash('sha256').update(certPem).update('\0').update(keyPem).digest('hex');
-      if (hash === loadedHash) return false;
-      const pair = parseCertificatePair(certPem, keyPem, now());
+      if (hash === loadedHash) {
+        // The files are the pair in use (again, after a bad rotation was undone): nothing is wrong now.
+        lastError = null;
+        return false;
+      }
+      const at = now();
+      const pair = parseCertificatePair(certPem, keyPem, at);
+      const problem = current && at <= current.notAfter ? opts.vet?.(pair) : null;
+      if (problem)
+        throw new CertificateError(
+          problem.code,
+          `${problem.message}; the certificate in use (valid until ${new Date(current!.notAfter).toISOString()}) is kept`,
+        );
       await opts.onChange(pair);
       current = pair;
       loadedHash = hash;
+      lastError = null;
       reloads++;
       log({
         time: new Date(now()).toISOString(),
@@ -150,7 +171,8 @@ export function createCertificateWatcher(opts: CertificateWatcherOptions): Certi
     } catch (err) {
       const code = err instanceof CertificateError ? err.code : 'certificate-invalid';
       const message = (err as Error).message;
-      // The same broken file is seen on every periodic check: log it once, not every 10 s.
+      // The same broken file is seen on every periodic check: log it once, not every 10 s. lastError is
+      // cleared by every good check, so this compares with the error still current only.
       const repeated = lastError?.code === code && lastError.message === message;
       lastError = { code, message, at: new Date(now()).toISOString() };
       if (!repeated)

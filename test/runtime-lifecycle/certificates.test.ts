@@ -3,9 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CertificatePair, createCertificateWatcher } from '../../runtime/certs/watch-certificates.js';
+import { certificateProblem } from '../../runtime/admin/readiness.js';
+import {
+  type CertificatePair,
+  type CertificateWatcherOptions,
+  createCertificateWatcher,
+} from '../../runtime/certs/watch-certificates.js';
 import { DAY, makePki, type TestPki } from '../pki/helpers.js';
-import { ManualClock, removeDir, tempDir } from './fixtures.js';
+import { ManualClock, makeBundle, removeDir, tempDir } from './fixtures.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 let pki: TestPki;
@@ -34,7 +39,7 @@ async function writePair(opts: { now?: number; ttlMs?: number; service?: string 
   return issued;
 }
 
-function watcher(now = NOW + 1000) {
+function watcher(now = NOW + 1000, extra: Partial<CertificateWatcherOptions> = {}) {
   return createCertificateWatcher({
     certPath: certPath(),
     keyPath: keyPath(),
@@ -43,6 +48,7 @@ function watcher(now = NOW + 1000) {
     now: () => now,
     log: () => {},
     debounceMs: 20,
+    ...extra,
   });
 }
 
@@ -125,5 +131,70 @@ describe('certificate watcher', () => {
       interval: 5,
     });
     await periodic.stop();
+  });
+
+  it('clears the error once a good pair is in use, and logs a later error again, each once', async () => {
+    await writePair();
+    const logs: Record<string, unknown>[] = [];
+    const w = watcher(NOW + 1000, { log: (e) => void logs.push(e) });
+    await w.start();
+    const failures = () => logs.filter((l) => l.msg === 'certificate not loaded').length;
+    const rotate = async () => {
+      const next = await pki.issue('reviews', { now: NOW, ttlMs: 2 * DAY });
+      writeFileSync(certPath(), next.certPem); // mid-rotation: the key follows
+      expect(await w.check()).toBe(false);
+      expect(await w.check()).toBe(false); // seen again by the periodic check: not logged again
+      expect(w.status().lastError?.code).toBe('certificate-key-mismatch');
+      return next;
+    };
+    const second = await rotate();
+    expect(failures()).toBe(1);
+    writeFileSync(keyPath(), second.keyPem);
+    expect(await w.check()).toBe(true);
+    expect(w.status().lastError).toBeNull();
+    await rotate();
+    expect(failures()).toBe(2);
+    // The rotation undone (the files are the pair in use again): nothing is wrong any more.
+    writeFileSync(certPath(), second.certPem);
+    expect(await w.check()).toBe(false);
+    expect(w.status().lastError).toBeNull();
+    await w.stop();
+  });
+
+  it('refuses a rotation to another identity or an untrusted CA while the pair in use is valid, as readiness would', async () => {
+    const first = await writePair();
+    const other = await makePki('ecdsa', NOW);
+    let bundle = makeBundle('reviews', 'a', { trustRoots: [pki.root.certPem] });
+    const logs: Record<string, unknown>[] = [];
+    let at = NOW + 1000;
+    const w = watcher(at, {
+      now: () => at,
+      log: (e) => void logs.push(e),
+      vet: (pair) => certificateProblem(pair, bundle, at),
+    });
+    await w.start();
+    for (const [issued, code] of [
+      [await pki.issue('ratings', { now: NOW, ttlMs: 2 * DAY }), 'certificate-identity-mismatch'],
+      [await other.issue('reviews', { now: NOW, ttlMs: 2 * DAY }), 'certificate-untrusted'],
+    ] as const) {
+      writeFileSync(certPath(), issued.certPem);
+      writeFileSync(keyPath(), issued.keyPem);
+      expect(await w.check()).toBe(false);
+      expect(w.current()?.notAfter).toBe(first.notAfter);
+      expect(w.status().lastError?.code).toBe(code);
+      expect(logs.at(-1)).toMatchObject({ level: 'error', msg: 'certificate not loaded', code });
+    }
+    // CA rotation: trust roots is a list, and a pair chaining to any listed root is fine.
+    bundle = makeBundle('reviews', 'b', { trustRoots: [pki.root.certPem, other.root.certPem] });
+    expect(await w.check()).toBe(true);
+    expect(w.status().lastError).toBeNull();
+    // Once the pair in use has expired, keeping it helps no one: a pair is taken, readiness says why.
+    const stranger = await pki.issue('ratings', { now: NOW, ttlMs: 10 * DAY });
+    writeFileSync(certPath(), stranger.certPem);
+    writeFileSync(keyPath(), stranger.keyPem);
+    at = NOW + 3 * DAY;
+    expect(await w.check()).toBe(true);
+    expect(w.current()?.spiffeId).toBe('spiffe://shop.local/ratings');
+    await w.stop();
   });
 });
