@@ -67,6 +67,7 @@ export function summarizeConfig(
     viaRollout: status.viaRollout,
     lastPollAt: status.lastPollAt,
     lastError: status.lastError,
+    cacheError: status.cacheError,
     reloads: status.reloads,
     certificate: certificate && {
       spiffeId: certificate.current?.spiffeId ?? null,

@@ -39,9 +39,14 @@ export function computeReadiness(input: ReadinessInput): Readiness {
     const last = bundle.lastError
       ? ` (last error: ${bundle.lastError.code}: ${bundle.lastError.message})`
       : '';
+    // The store being down hides why the cache did not stand in for it: say both.
+    const cache =
+      bundle.cacheError && bundle.cacheError.message !== bundle.lastError?.message
+        ? ` (cache refused: ${bundle.cacheError.code}: ${bundle.cacheError.message})`
+        : '';
     reasons.push({
       code: 'no-bundle',
-      message: `no verified bundle is active yet from ${bundle.source}${last}`,
+      message: `no verified bundle is active yet from ${bundle.source}${last}${cache}`,
     });
   }
   if (!cert) {

@@ -203,14 +203,18 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
   async function persist(entry: CachedBundle): Promise<void> {
     if (!opts.cacheDir) return;
     // A cache that cannot be written costs resilience, not correctness: log and carry on.
-    await writeBundleCache(opts.cacheDir, cacheOwner, entry).catch((err: Error) =>
-      log({
-        time: iso(now()),
-        level: 'warn',
-        msg: 'bundle cache not written',
-        service: opts.service,
-        error: err.message,
-      }),
+    await writeBundleCache(opts.cacheDir, cacheOwner, entry).then(
+      () => {
+        status.cacheError = null; // the refused cache file is replaced by a good one
+      },
+      (err: Error) =>
+        log({
+          time: iso(now()),
+          level: 'warn',
+          msg: 'bundle cache not written',
+          service: opts.service,
+          error: err.message,
+        }),
     );
   }
 
@@ -236,6 +240,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       const error = err instanceof BundleError ? err : new ManifestInvalidError(String(err));
       error.message = `cached bundle: ${error.message}`;
       record(error instanceof BundleActivationFailedError ? 'activation-failed' : 'rejected', error, version);
+      status.cacheError = status.lastError;
     }
   }
 

@@ -32,9 +32,14 @@ export interface BundleStatus {
   viaRollout: boolean;
   /** ISO 8601 time of the last poll of the store, whatever its outcome. */
   lastPollAt: string | null;
-  /** The most recent failure; kept after later successes (compare `at` with `activatedAt`). */
   /** Why the last check of the store failed; null once a check finds it good again. */
   lastError: StatusError | null;
+  /**
+   * Why the cached bundle was refused at start; lastError soon says only that the store is down, and
+   * this is what explains why the proxy is not serving its last good bundle. Null once a bundle from
+   * the store is written to the cache (or when the cache was fine or absent).
+   */
+  cacheError: StatusError | null;
   /** Failed polls in a row; drives the back-off. */
   consecutiveFailures: number;
   reloads: Record<ReloadResult, number>;
@@ -52,6 +57,7 @@ export function emptyStatus(service: string, source: string, instanceId: string)
     viaRollout: false,
     lastPollAt: null,
     lastError: null,
+    cacheError: null,
     consecutiveFailures: 0,
     reloads: {
       success: 0,

@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { rolloutBucket, storePaths } from '../../schema/store-format.js';
+import { summarizeConfig } from '../../runtime/admin/config-summary.js';
+import { computeReadiness } from '../../runtime/admin/readiness.js';
 import { cacheFilePath } from '../../runtime/bundle/cache.js';
 import { createBundleLifecycle, type LifecycleOptions } from '../../runtime/bundle/lifecycle.js';
 import { openBundleSource } from '../../runtime/bundle/open-source.js';
@@ -182,6 +184,44 @@ describe('bundle lifecycle (HTTP store)', () => {
     expect(otherKey.status().lastError?.code).toBe('store-unreachable');
     expect(otherKey.status().activeVersion).toBeNull();
     server = await serveStore(root); // afterEach closes it
+  });
+
+  it('keeps why the cache was refused in view while the store is down, until a good bundle replaces it', async () => {
+    const pub = publish('a');
+    const first = lifecycle();
+    await first.start();
+    await first.stop();
+    const [file] = readdirSync(cacheDir);
+    const cached = JSON.parse(readFileSync(join(cacheDir, file!), 'utf8'));
+    const bytes = Buffer.from(cached.bundle, 'base64');
+    bytes[30] = (bytes[30] ?? 0) ^ 1;
+    writeFileSync(join(cacheDir, file!), JSON.stringify({ ...cached, bundle: bytes.toString('base64') }));
+    const url = server.url;
+    await server.close();
+    const offline = lifecycle({}, url);
+    await offline.start();
+    const status = offline.status();
+    expect(status).toMatchObject({
+      activeVersion: null,
+      lastError: { code: 'store-unreachable' },
+      cacheError: { code: 'bundle-hash-mismatch', version: pub.version },
+    });
+    const ready = computeReadiness({
+      bundle: status,
+      activeBundle: null,
+      certificate: null,
+      certificateStatus: null,
+      now: 0,
+    });
+    expect(ready.reasons[0]?.message).toMatch(
+      /last error: store-unreachable.*cache refused: bundle-hash-mismatch/,
+    );
+    expect(summarizeConfig(status, null, null).cacheError?.code).toBe('bundle-hash-mismatch');
+    await offline.stop();
+    server = await serveStore(root); // afterEach closes it
+    const back = lifecycle({ awaitStoreWhenCached: true });
+    await back.start();
+    expect(back.status()).toMatchObject({ activeVersion: pub.version, lastError: null, cacheError: null });
   });
 
   it('follows the manifest rollout share for this instance id', async () => {
