@@ -56,7 +56,10 @@ export interface SidecarPorts {
 }
 
 export interface Sidecar {
-  /** The admin listener, bound before `startSidecar` resolves (so /ready can explain a slow start). */
+  /**
+   * The admin listener, bound before `startSidecar` resolves and before the store is asked (so /ready
+   * can explain a slow start); startSidecar waits only for local files and this bind.
+   */
   readonly admin: { readonly host: string; readonly port: number };
   /**
    * Resolves once the request path listens (a verified bundle and a valid certificate are loaded);
@@ -210,12 +213,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       });
   }
 
-  // Boot order: certificate (local files, instant), then the bundle (the cache; then one poll of the
-  // store, waited for only when the cache gave none), then the admin listener (its default port comes
-  // from the bundle when one is known by then).
+  // Boot order: certificate (local files, instant), the cached bundle (a local file), then the admin
+  // listener (its default port comes from the cached bundle when there is one), and only then the
+  // store, which is not waited for: a slow or silent store must not keep /ready from explaining the
+  // wait, nor a stop from being graceful. Nothing here waits on the network.
   await certificates.start();
-  await lifecycle.start();
-  // (Assigned by the activate callback during start(); the cast undoes TypeScript's narrowing to null.)
+  await lifecycle.restore();
+  // (Assigned by the activate callback during restore(); the cast undoes TypeScript's narrowing to null.)
   const known = bundle as { value: Bundle } | null;
   const adminAddress = listenerAddresses(known?.value ?? null, opts.listen, 0).admin;
   let admin: AdminServer;
@@ -246,7 +250,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   log({ time: iso(), level: 'info', msg: 'admin listening', host: admin.host, port: admin.port });
   booted = true;
   maybeStart();
-  if (!proxy && !starting) {
+  // The first poll runs on; once it has answered (or the cache stood in), say why we do not serve yet.
+  void lifecycle.start().then(() => {
+    if (closed || proxy || starting) return;
     log({
       time: iso(),
       level: 'warn',
@@ -254,7 +260,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       service: opts.service,
       reasons: readiness().reasons,
     });
-  }
+  });
 
   return {
     admin: { host: admin.host, port: admin.port },

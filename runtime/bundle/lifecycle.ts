@@ -85,8 +85,13 @@ export type PollOutcome = {
 
 export interface BundleLifecycle {
   /**
-   * Loads and activates the cached bundle (if any), polls the store once (waiting for it unless the
-   * cache gave a bundle and awaitStoreWhenCached is false), then keeps polling.
+   * Loads and activates the cached bundle (if any), once; start() does it first when not done before.
+   * Separate so a caller can act on the cached bundle (bind its admin port) before the store is asked.
+   */
+  restore(): Promise<void>;
+  /**
+   * Restores the cache, polls the store once (waiting for it unless the cache gave a bundle and
+   * awaitStoreWhenCached is false), then keeps polling. Returns early if stop() was called meanwhile.
    */
   start(): Promise<void>;
   /** Polls now; if a poll is running, resolves after one more poll that starts when it ends. */
@@ -135,6 +140,8 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
   };
   let stopWatch: (() => void) | null = null;
   let started = false;
+  let stopped = false;
+  let restored: Promise<void> | null = null;
   const iso = (ms: number) => new Date(ms).toISOString();
 
   function record(result: ReloadResult, error?: BundleError, version: string | null = null): void {
@@ -326,11 +333,16 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
     debounceMs: opts.watchDebounceMs ?? 100,
   });
 
+  const restore = () => (restored ??= loadCache());
+
   return {
+    restore,
     async start() {
       if (started) throw new Error('bundle lifecycle already started');
       started = true;
-      await loadCache();
+      await restore();
+      // Stopped while the cache loaded (a SIGTERM during start-up): watch and poll nothing.
+      if (stopped) return;
       // fs.watch (directory stores) only hints; the scheduled poll stays the source of truth.
       stopWatch = source.watch?.(() => loop.signal()) ?? null;
       const first = loop.runNow();
@@ -341,11 +353,12 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
     status: () => structuredClone(status),
     active: () => active,
     async stop() {
+      stopped = true;
       stopWatch?.();
       // The source is closed before the running poll is waited for: that ends its requests now.
-      const stopped = loop.stop();
+      const polling = loop.stop();
       source.close();
-      await stopped;
+      await polling;
     },
   };
 }

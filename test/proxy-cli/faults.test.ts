@@ -6,6 +6,7 @@ import { createPrivateKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -269,6 +270,67 @@ describe('meshc proxy: a store that accepts connections and never answers', () =
   });
 });
 
+describe('meshc proxy: a store that holds its first answer', () => {
+  /** An HTTP store that never answers; `held` resolves with each request once it has arrived. */
+  async function holdingStore() {
+    const arrived: { closed: boolean }[] = [];
+    const waiters: (() => void)[] = [];
+    const store = http.createServer((req) => {
+      const entry = { closed: false };
+      req.socket.once('close', () => (entry.closed = true));
+      arrived.push(entry);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+    const firstRequest = () =>
+      arrived[0]
+        ? Promise.resolve(arrived[0])
+        : new Promise<void>((r) => waiters.push(r)).then(() => arrived[0]!);
+    const url = `http://127.0.0.1:${(store.address() as AddressInfo).port}/store`;
+    const close = () =>
+      new Promise<void>((resolve) => {
+        store.closeAllConnections();
+        store.close(() => resolve());
+      });
+    return { url, firstRequest, close };
+  }
+
+  function startAgainst(url: string) {
+    const args = baseArgs(fixture, 'client');
+    args[args.indexOf('--bundles') + 1] = url;
+    return startSidecarProcess(args, fixture.dir);
+  }
+
+  it('answers /ready with the reason while the store has not answered', async () => {
+    const store = await holdingStore();
+    try {
+      const sidecar = startAgainst(store.url);
+      const adminPort = await sidecar.adminPort();
+      // The admin listener did not wait for the store: its first request is still held open.
+      expect((await store.firstRequest()).closed).toBe(false);
+      const ready = await admin(adminPort, '/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code)).toEqual(['no-bundle']);
+      expect(await sidecar.stop()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops gracefully (exit 0) on SIGTERM during its first poll', async () => {
+    const store = await holdingStore();
+    try {
+      const sidecar = startAgainst(store.url);
+      await store.firstRequest();
+      sidecar.child.kill('SIGTERM');
+      expect(await sidecar.exited).toBe(0);
+      expect(sidecar.logs.some((l) => l.msg === 'stopping')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('meshc proxy: an HTTPS store', () => {
   it.skipIf(!hasOpenssl)(
     'trusts a store signed by a private CA only when given --store-ca',
@@ -350,6 +412,8 @@ describe('meshc proxy: certificates at start', () => {
     args[args.indexOf('--key') + 1] = join(dir, 'client.key');
     const proc = startSidecarProcess(args, fixture.dir);
     const adminPort = await proc.adminPort();
+    // Logged once the store has answered (the admin listener does not wait for it).
+    await proc.waitFor((l) => l.msg === 'not ready');
     const ready = await admin(adminPort, '/ready');
     expect(ready.status).toBe(503);
     expect(ready.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code)).toEqual([

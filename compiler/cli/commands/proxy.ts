@@ -47,7 +47,7 @@ Options:
   --app HOST:PORT      where the app listens (default 127.0.0.1:<the service's port>)
   --inbound HOST:PORT  inbound listener (default 0.0.0.0:<sidecar.inbound of the bundle>)
   --outbound HOST:PORT outbound listener (default 127.0.0.1:<sidecar.outbound>)
-  --admin HOST:PORT    admin listener (default 127.0.0.1:<sidecar.admin>, 15000 with no bundle)
+  --admin HOST:PORT    admin listener (default 127.0.0.1:<sidecar.admin>, 15000 with no cached bundle)
                        (each of these also takes PORT or :PORT; port 0 picks a free port)
   --cache-dir DIR      keep the last good bundle here and start from it
   --instance-id ID     stable id for rollout bucketing (default: the host name)
@@ -96,6 +96,8 @@ Exit status:
         return EXIT_START_FAILED;
       }
     }
+    // Listened for before anything starts, so a stop during start-up is as graceful (exit 0) as later.
+    const stopRequest = listenForStop();
     let sidecar: Sidecar;
     try {
       sidecar = await startSidecar({
@@ -106,39 +108,60 @@ Exit status:
         ...(io.now ? { now: io.now } : {}),
       });
     } catch (err) {
+      stopRequest.dispose();
       log({ level: 'error', msg: 'proxy failed to start', error: (err as Error).message });
       file?.end();
       return EXIT_START_FAILED;
     }
-    const code = await runUntilStopped(sidecar, log);
+    const code = await runUntilStopped(sidecar, stopRequest, log);
     if (file) await new Promise<void>((done) => file.end(done));
     return code;
   },
 };
 
+interface StopRequest {
+  /** Resolves with the first SIGINT or SIGTERM. */
+  readonly signal: Promise<NodeJS.Signals>;
+  /** Stops listening (the process's default handling of the signals applies again). */
+  dispose(): void;
+}
+
+function listenForStop(): StopRequest {
+  let received!: (signal: NodeJS.Signals) => void;
+  const signal = new Promise<NodeJS.Signals>((resolve) => (received = resolve));
+  const dispose = () => {
+    process.off('SIGINT', received);
+    process.off('SIGTERM', received);
+  };
+  process.on('SIGINT', received);
+  process.on('SIGTERM', received);
+  return { signal, dispose };
+}
+
 /** Waits for SIGINT/SIGTERM (exit 0 after a graceful close) or a failed start (exit 1). */
-function runUntilStopped(sidecar: Sidecar, log: (entry: Record<string, unknown>) => void): Promise<number> {
-  return new Promise((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      log({ time: new Date().toISOString(), level: 'info', msg: 'stopping', signal });
-      void sidecar.close().then(
-        () => done(0),
-        (err: Error) => {
-          log({ level: 'error', msg: 'stop failed', error: err.message });
-          done(EXIT_START_FAILED);
-        },
-      );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    sidecar.ready.catch(() => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void sidecar.close({ graceMs: 0 }).finally(() => done(EXIT_START_FAILED));
-    });
-  });
+async function runUntilStopped(
+  sidecar: Sidecar,
+  stopRequest: StopRequest,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<number> {
+  const failed = sidecar.ready.then(
+    () => new Promise<never>(() => undefined),
+    () => 'failed' as const,
+  );
+  const outcome = await Promise.race([stopRequest.signal, failed]);
+  stopRequest.dispose();
+  if (outcome === 'failed') {
+    await sidecar.close({ graceMs: 0 }).catch(() => undefined);
+    return EXIT_START_FAILED;
+  }
+  log({ time: new Date().toISOString(), level: 'info', msg: 'stopping', signal: outcome });
+  try {
+    await sidecar.close();
+    return 0;
+  } catch (err) {
+    log({ level: 'error', msg: 'stop failed', error: (err as Error).message });
+    return EXIT_START_FAILED;
+  }
 }
 
 function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOptions, 'accessLog'> {
