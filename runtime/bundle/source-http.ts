@@ -28,6 +28,8 @@ interface Response {
 }
 
 const MANIFEST_MAX_BYTES = 1 << 20;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 const SIG_MAX_BYTES = 4096;
 
 class TooLargeError extends Error {}
@@ -38,20 +40,34 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
   const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
     throw new TypeError(`bundle store URL must be http(s): ${opts.url}`);
-  const secure = base.protocol === 'https:';
-  // Keep-alive: a proxy polls the same host forever, one connection is enough.
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        maxSockets: 2,
-        ...(opts.ca ? { ca: opts.ca } : {}),
-      })
-    : new http.Agent({ keepAlive: true, maxSockets: 2 });
+  // Keep-alive: a proxy polls the same host forever, one connection is enough. One agent per scheme,
+  // made when first needed (an http:// store may redirect to https://).
+  const agents = new Map<string, http.Agent>();
+  const agentFor = (secure: boolean): http.Agent => {
+    const key = secure ? 'https:' : 'http:';
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = secure
+        ? new https.Agent({ keepAlive: true, maxSockets: 2, ...(opts.ca ? { ca: opts.ca } : {}) })
+        : new http.Agent({ keepAlive: true, maxSockets: 2 });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const clock = opts.clock ?? systemClock;
 
   function get(rel: string, maxBytes: number, ifNoneMatch: string | null = null): Promise<Response> {
-    const url = new URL(rel, base);
+    return getUrl(new URL(rel, base), maxBytes, ifNoneMatch, 0);
+  }
+
+  /**
+   * One GET, following up to MAX_REDIRECTS redirects to the same scheme or to https (a CDN or bucket
+   * that moved a path). Safe because what is fetched is verified against signatures, not the URL; each
+   * hop sends the same If-None-Match, so the final answer may still be a 304.
+   */
+  function getUrl(url: URL, maxBytes: number, ifNoneMatch: string | null, hops: number): Promise<Response> {
+    const secure = url.protocol === 'https:';
     const headers: Record<string, string> = {
       accept: 'application/json, */*',
       'user-agent': 'meshc-proxy',
@@ -74,9 +90,24 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
         reject(err instanceof TooLargeError ? err : new StoreUnreachableError(`GET ${url}: ${err.message}`));
         req.destroy();
       };
-      const req = (secure ? https : http).get(url, { agent, headers }, (res) => {
+      const req = (secure ? https : http).get(url, { agent: agentFor(secure), headers }, (res) => {
         const status = res.statusCode ?? 0;
         const etag = typeof res.headers.etag === 'string' ? res.headers.etag : null;
+        const location = REDIRECTS.has(status) ? res.headers.location : undefined;
+        if (location !== undefined) {
+          res.destroy(); // a redirect's body is not read either
+          clock.clearTimer(deadline);
+          const next = new URL(location, url);
+          if (next.protocol !== url.protocol && next.protocol !== 'https:')
+            return reject(
+              new StoreUnreachableError(
+                `GET ${url}: redirect to ${next} refused (only to ${url.protocol} or https:)`,
+              ),
+            );
+          if (hops >= MAX_REDIRECTS)
+            return reject(new StoreUnreachableError(`GET ${url}: more than ${MAX_REDIRECTS} redirects`));
+          return resolve(getUrl(next, maxBytes, ifNoneMatch, hops + 1));
+        }
         if (status !== 200) {
           // Only a 200's body is read. Any other answer's (an error page of any size) is not: the
           // connection goes with it, except after a 304, which has none and is every steady poll.
@@ -146,7 +177,7 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
     },
 
     close() {
-      agent.destroy();
+      for (const agent of agents.values()) agent.destroy();
     },
   };
 }

@@ -306,6 +306,43 @@ describe('bundle lifecycle (HTTP store)', () => {
     server = await serveStore(root); // afterEach closes it
   });
 
+  it('follows a few redirects to the same scheme, keeping conditional GETs, and refuses others', async () => {
+    const pub = publish('a');
+    // A front that moved the store: /old/... -> the store; /loop/... -> itself; /ftp/... -> ftp:.
+    const front = createServer((req, res) => {
+      const path = req.url ?? '/';
+      const to = path.startsWith('/old/')
+        ? `${server.url}/${path.slice('/old/'.length)}`
+        : path.startsWith('/ftp/')
+          ? 'ftp://127.0.0.1/x'
+          : path;
+      res.writeHead(path.startsWith('/old/') ? 301 : 302, { location: to }).end();
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const at = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      const lc = lifecycle({ cacheDir: null }, `${at}/old`);
+      await lc.start();
+      expect(lc.status()).toMatchObject({ activeVersion: pub.version, lastError: null });
+      expect((await lc.pollNow()).result).toBe('unchanged');
+      expect(server.conditional.at(-1)).toMatch(/^"/); // If-None-Match went along the redirect
+      for (const [prefix, message] of [
+        ['loop', /more than 5 redirects/],
+        ['ftp', /redirect to ftp:\/\/127.0.0.1\/x refused/],
+      ] as const) {
+        const refused = lifecycle({ cacheDir: null }, `${at}/${prefix}`);
+        await refused.start();
+        expect(refused.status().lastError).toMatchObject({
+          code: 'store-unreachable',
+          message: expect.stringMatching(message),
+        });
+      }
+    } finally {
+      front.closeAllConnections();
+      front.close();
+    }
+  });
+
   it('refuses a bundle download larger than the manifest says without reading it all', async () => {
     publish('a');
     const big = publishBundle(root, 'reviews', makeBundle('reviews', 'big'), keys.privateKey);
