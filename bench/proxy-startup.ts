@@ -103,6 +103,9 @@ async function main(): Promise<void> {
       '127.0.0.1:0',
       '--admin',
       '127.0.0.1:0',
+      // The default keeps the last good bundle on disk: timed as users get it, in the bench's own dir.
+      '--cache-dir',
+      'cache',
     ];
     const ready: number[] = [];
     const version: number[] = [];

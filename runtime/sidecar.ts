@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { Bundle } from '../schema/bundle.types.generated.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
 import { certificateProblem, computeReadiness, type NotReadyReason } from './admin/readiness.js';
+import { prepareCacheDir } from './bundle/cache.js';
 import { createBundleLifecycle } from './bundle/lifecycle.js';
 import { openBundleSource } from './bundle/open-source.js';
 import { type CertificatePair, createCertificateWatcher } from './certs/watch-certificates.js';
@@ -35,7 +36,13 @@ export interface SidecarOptions {
   readonly app?: AppAddress;
   /** --inbound, --outbound, --admin: host and/or port; missing parts come from the bundle. */
   readonly listen?: ListenerFlags;
+  /** --cache-dir: where the last good bundle is kept; absent keeps none. */
   readonly cacheDir?: string;
+  /**
+   * cacheDir is the default, not asked for: if it cannot be made or written, the proxy warns once and
+   * runs without a cache instead of warning at every activation (an asked-for one warns each time).
+   */
+  readonly cacheDirIsDefault?: boolean;
   readonly instanceId?: string;
   /** Period of the store check (default: directory 5 s, HTTP 10 s). */
   readonly pollIntervalMs?: number;
@@ -96,6 +103,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // A caller that only awaits close() must not see an unhandled rejection.
   ready.catch(() => undefined);
 
+  const cacheDir =
+    opts.cacheDir && opts.cacheDirIsDefault ? await usableCacheDir(opts.cacheDir, log, iso) : opts.cacheDir;
+
   const certificates = createCertificateWatcher({
     certPath: opts.certPath,
     keyPath: opts.keyPath,
@@ -126,7 +136,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     }),
     verifyKey: opts.verifyKey,
     allowUnsigned: opts.allowUnsigned ?? false,
-    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(cacheDir ? { cacheDir } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
     now,
     log,
@@ -296,5 +306,26 @@ function warnIfListenersMoved(
         bound: bound[name].port,
         bundle: wanted[name].port,
       });
+  }
+}
+
+/** The default cache directory if it can be made and written, else undefined after one warning. */
+async function usableCacheDir(
+  dir: string,
+  log: (entry: Record<string, unknown>) => void,
+  iso: () => string,
+): Promise<string | undefined> {
+  try {
+    await prepareCacheDir(dir);
+    return dir;
+  } catch (err) {
+    log({
+      time: iso(),
+      level: 'warn',
+      msg: 'bundle cache off: the default cache directory cannot be used',
+      dir,
+      error: (err as Error).message,
+    });
+    return undefined;
   }
 }

@@ -66,6 +66,8 @@ function startSidecar(env: PeerEnv, service: 'client' | 'server'): Child {
     `127.0.0.1:${ports.outbound}`,
     '--admin',
     `127.0.0.1:${ports.admin}`,
+    // A throughput bench: no last good bundle written into the home directory of whoever runs it.
+    '--no-cache',
   ];
   return startPinned(`meshc ${service} sidecar`, PROXY_CORE, process.execPath, [
     ...benchNodeFlags(),

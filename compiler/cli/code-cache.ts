@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { makeDirsSync } from '../cache-file.js';
-import { defaultCacheDir } from '../load/cache-dir.js';
+import { defaultCacheDir } from '../../schema/cache-dir.js';
 
 /** Bumped when the cache file's layout changes. */
 const CODE_CACHE_FORMAT = 'meshc.code-cache/v2';

@@ -2,7 +2,8 @@
 // and survives a store outage. One file holds manifest, bundle and both signatures, written by temp file
 // + rename so a crash never leaves half a cache; it is re-verified on load like anything from the store.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256Hex } from '../../schema/store-format.js';
 
@@ -95,6 +96,12 @@ export async function writeBundleCache(dir: string, owner: CacheOwner, entry: Ca
     await rm(temp, { force: true });
     throw err;
   }
+}
+
+/** Makes `dir` if missing and checks it can be written; rejects when either fails. */
+export async function prepareCacheDir(dir: string): Promise<void> {
+  await makeDirs(dir);
+  await access(dir, constants.W_OK);
 }
 
 /**

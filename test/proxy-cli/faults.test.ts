@@ -3,7 +3,7 @@
 // a missing or expired certificate leaves the proxy up but not ready, with the reason; bad flags and a
 // busy port exit with their documented status and no stack trace.
 import { createPrivateKey } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
@@ -331,6 +331,54 @@ describe('meshc proxy: a store that holds its first answer', () => {
   });
 });
 
+describe('meshc proxy: the default cache directory', () => {
+  const cacheFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+
+  it('keeps the last good bundle under $MESHC_CACHE_DIR/proxy unless --no-cache', async () => {
+    const root = join(fixture.dir, 'default-cache');
+    const sidecar = startSidecarProcess(baseArgs(fixture, 'client'), fixture.dir, { MESHC_CACHE_DIR: root });
+    await sidecar.ready();
+    expect(await sidecar.stop()).toBe(0);
+    expect(cacheFiles(join(root, 'proxy'))).toEqual([
+      expect.stringMatching(/^client\.[0-9a-f]{16}\.last-good\.json$/),
+    ]);
+    const off = join(fixture.dir, 'no-cache');
+    const without = startSidecarProcess([...baseArgs(fixture, 'client'), '--no-cache'], fixture.dir, {
+      MESHC_CACHE_DIR: off,
+    });
+    await without.ready();
+    expect(await without.stop()).toBe(0);
+    expect(existsSync(off)).toBe(false);
+  });
+
+  it('starts without a cache, warning once, when the default directory cannot be made', async () => {
+    const blocker = join(fixture.dir, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const sidecar = startSidecarProcess(baseArgs(fixture, 'client'), fixture.dir, {
+      MESHC_CACHE_DIR: join(blocker, 'cache'),
+    });
+    await sidecar.ready();
+    expect(await sidecar.stop()).toBe(0);
+    expect(
+      sidecar.logs.filter((l) => /bundle cache/.test(String(l.msg))).map((l) => [l.level, l.msg]),
+    ).toEqual([['warn', 'bundle cache off: the default cache directory cannot be used']]);
+  });
+
+  it('refuses --no-cache with --cache-dir, and an empty --cache-dir', () => {
+    for (const extra of [
+      ['--no-cache', '--cache-dir', 'x'],
+      ['--cache-dir', ''],
+    ]) {
+      const r = spawnSync(process.execPath, [BIN, 'proxy', ...baseArgs(fixture, 'client'), ...extra], {
+        cwd: fixture.dir,
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/--cache-dir/);
+    }
+  });
+});
+
 describe('meshc proxy: an HTTPS store', () => {
   it.skipIf(!hasOpenssl)(
     'trusts a store signed by a private CA only when given --store-ca',
@@ -352,7 +400,9 @@ describe('meshc proxy: an HTTPS store', () => {
         const args = baseArgs(fixture, 'client');
         args[args.indexOf('--bundles') + 1] = store.url;
         const untrusting = startSidecarProcess(args, fixture.dir);
-        const ready = await admin(await untrusting.adminPort(), '/ready');
+        const adminPort = await untrusting.adminPort();
+        await untrusting.waitFor((l) => l.msg === 'not ready'); // after the first poll failed
+        const ready = await admin(adminPort, '/ready');
         expect(ready.status).toBe(503);
         const reason = ready.json<{ reasons: { code: string; message: string }[] }>().reasons[0]!;
         expect(reason.code).toBe('no-bundle');

@@ -3,6 +3,7 @@
 // stdout (the access log) collected, and stopped by its own PID with SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import { join } from 'node:path';
 import { BIN } from './mesh-fixture.js';
 
 export interface LogLine {
@@ -39,8 +40,20 @@ export interface SidecarProcess {
 
 const running = new Set<SidecarProcess>();
 
-export function startSidecarProcess(args: string[], cwd: string): SidecarProcess {
-  const child = spawn(process.execPath, [BIN, 'proxy', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `meshc proxy ARGS` in `cwd`. Its default cache directory is under `cwd` (MESHC_CACHE_DIR), never
+ * the real home directory; `env` adds to or overrides the environment.
+ */
+export function startSidecarProcess(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): SidecarProcess {
+  const child = spawn(process.execPath, [BIN, 'proxy', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MESHC_CACHE_DIR: join(cwd, 'meshc-cache'), ...env },
+  });
   const logs: LogLine[] = [];
   let stderr = '';
   let stdout = '';

@@ -1,7 +1,7 @@
 // The parse-cache flags validate, compile, plan and report share: --cache-dir DIR and --no-cache, over the
 // default location of load/cache-dir.ts.
 import { resolve } from 'node:path';
-import { CACHE_DIR_ENV, defaultCacheDir } from '../../load/cache-dir.js';
+import { CACHE_DIR_ENV, defaultCacheDir } from '../../../schema/cache-dir.js';
 import { openParseCache, type ParseCache } from '../../load/parse-cache.js';
 import { UsageError } from '../errors.js';
 import type { CliIo, ParsedValues } from '../types.js';

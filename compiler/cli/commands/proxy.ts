@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { type ListenerFlag, parseListenerFlag } from '../../../runtime/sidecar-listeners.js';
 import { type Sidecar, type SidecarOptions, startSidecar } from '../../../runtime/sidecar.js';
+import { defaultCacheDir } from '../../../schema/cache-dir.js';
 import { loadPublicKey } from '../../../schema/store-format.js';
 import { parseDuration } from '../../duration.js';
 import { UsageError } from '../errors.js';
@@ -30,7 +31,7 @@ export const proxyCommand: Command = {
   summary: 'Run the sidecar proxy for one service from its signed bundle store',
   synopsis: `meshc proxy --service SVC --bundles DIR|URL --cert FILE --key FILE --verify-key FILE
   [--version V] [--app HOST:PORT] [--inbound HOST:PORT] [--outbound HOST:PORT] [--admin HOST:PORT]
-  [--cache-dir DIR] [--instance-id ID] [--store-ca FILE] [--allow-unsigned] [--access-log FILE]
+  [--cache-dir DIR | --no-cache] [--instance-id ID] [--store-ca FILE] [--allow-unsigned] [--access-log FILE]
   [--poll-interval D]`,
   help: `Loads the service's bundle (from --cache-dir first, then the store), verifies it with
 --verify-key, and serves: outbound (plain HTTP from the app, routed over mTLS to other sidecars),
@@ -49,7 +50,10 @@ Options:
   --outbound HOST:PORT outbound listener (default 127.0.0.1:<sidecar.outbound>)
   --admin HOST:PORT    admin listener (default 127.0.0.1:<sidecar.admin>, 15000 with no cached bundle)
                        (each of these also takes PORT or :PORT; port 0 picks a free port)
-  --cache-dir DIR      keep the last good bundle here and start from it
+  --cache-dir DIR      keep the last good bundle here and start from it (default: $MESHC_CACHE_DIR/proxy,
+                       else $XDG_CACHE_HOME/meshc/proxy, else ~/.cache/meshc/proxy; a default
+                       directory that cannot be written is warned about once and done without)
+  --no-cache           keep no last good bundle on disk
   --instance-id ID     stable id for rollout bucketing (default: the host name)
   --store-ca FILE      extra CA certificates (PEM) for an https:// store
   --allow-unsigned     accept a store compiled with --unsigned (then --verify-key is optional)
@@ -75,6 +79,7 @@ Exit status:
     outbound: { type: 'string' },
     admin: { type: 'string' },
     'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean' },
     'instance-id': { type: 'string' },
     'store-ca': { type: 'string' },
     'allow-unsigned': { type: 'boolean' },
@@ -187,7 +192,6 @@ function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOptions, '
     ...optional('outbound', address(values, 'outbound')),
     ...optional('admin', address(values, 'admin')),
   };
-  const cacheDir = str(values, 'cache-dir');
   return {
     service,
     bundles: /^https?:\/\//i.test(bundles) ? bundles : resolve(io.cwd, bundles),
@@ -199,10 +203,31 @@ function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOptions, '
     ...optional('workloadVersion', str(values, 'version')),
     ...(app?.port !== undefined ? { app: { host: app.host ?? '127.0.0.1', port: app.port } } : {}),
     listen,
-    ...optional('cacheDir', cacheDir && resolve(io.cwd, cacheDir)),
+    ...bundleCacheDir(values, io),
     ...optional('instanceId', str(values, 'instance-id')),
     ...optional('pollIntervalMs', pollIntervalMs),
   };
+}
+
+/**
+ * --cache-dir, else the default (meshc's cache directory, proxy/), unless --no-cache: the same flags and
+ * default as the compiler's caches (parse-cache-flags.ts), kept apart because this file must not load
+ * the compiler. The default is on so that DESIGN §9 holds without a flag: a restart serves its last good
+ * bundle before the store answers.
+ */
+function bundleCacheDir(
+  values: ParsedValues,
+  io: CliIo,
+): Pick<SidecarOptions, 'cacheDir' | 'cacheDirIsDefault'> {
+  const flagDir = str(values, 'cache-dir');
+  if (values['no-cache'] === true) {
+    if (flagDir !== undefined) throw new UsageError('--cache-dir and --no-cache contradict each other');
+    return {};
+  }
+  if (flagDir === '') throw new UsageError('--cache-dir needs a directory (--no-cache keeps none)');
+  if (flagDir !== undefined) return { cacheDir: resolve(io.cwd, flagDir) };
+  const root = defaultCacheDir(io.env);
+  return root === undefined ? {} : { cacheDir: resolve(io.cwd, root, 'proxy'), cacheDirIsDefault: true };
 }
 
 /** Longer is no store check at all (and past ~24.8 days Node's timers overflow to 1 ms). */

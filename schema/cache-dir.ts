@@ -1,6 +1,8 @@
-// Where the parse cache lives unless told otherwise: $MESHC_CACHE_DIR, else the XDG cache directory
-// ($XDG_CACHE_HOME/meshc, ~/.cache/meshc). Read from the environment the CLI is given, so a command run
-// with an empty environment (in-process tests) has no default cache and touches no home directory.
+// Where meshc keeps its caches unless told otherwise: $MESHC_CACHE_DIR, else the XDG cache directory
+// ($XDG_CACHE_HOME/meshc, ~/.cache/meshc). The compiler keeps its parse and code caches there, the proxy
+// its last good bundles (under proxy/); here in schema/ because runtime/ imports nothing from compiler/.
+// Read from the environment the CLI is given, so a command run with an empty environment (in-process
+// tests) has no default cache and touches no home directory.
 import { join } from 'node:path';
 
 export const CACHE_DIR_ENV = 'MESHC_CACHE_DIR';
