@@ -372,6 +372,9 @@ describe('meshc proxy: the default cache directory', () => {
       const r = spawnSync(process.execPath, [BIN, 'proxy', ...baseArgs(fixture, 'client'), ...extra], {
         cwd: fixture.dir,
         encoding: 'utf8',
+        env: { ...process.env, MESHC_CACHE_DIR: join(fixture.dir, 'meshc-cache') },
+        // A proxy that took the flags would run until killed: bounded, so the test fails instead.
+        timeout: 20_000,
       });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/--cache-dir/);
@@ -479,7 +482,11 @@ describe('meshc proxy: certificates at start', () => {
 
 describe('meshc proxy: bad flags and a busy port', () => {
   const run = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, 'proxy', ...args], { cwd: fixture.dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'proxy', ...args], {
+      cwd: fixture.dir,
+      encoding: 'utf8',
+      env: { ...process.env, MESHC_CACHE_DIR: join(fixture.dir, 'meshc-cache') }, // not the real home
+    });
     return { code: r.status, err: r.stderr };
   };
 
