@@ -53,6 +53,8 @@ export class RequestContext {
   endpoint: Endpoint | undefined;
   /** Upstream attempts made (1 + retries). */
   attempts = 0;
+  /** The delay a fault rule injected, ms (0: none), so chaos is told apart from real latency. */
+  faultDelayMs = 0;
   /** The route timeout and its absolute deadline on the context's clock (Infinity when none). */
   timeoutMs = Number.POSITIVE_INFINITY;
   deadline = Number.POSITIVE_INFINITY;

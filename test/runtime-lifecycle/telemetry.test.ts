@@ -282,6 +282,7 @@ describe('telemetry', () => {
       error: 'authz-denied',
       rule: 'services/reviews.yaml:41',
       retries: 0,
+      faultDelayMs: 0,
     });
     // observability.accessLog: off silences it
     t.onBundleActivated(

@@ -36,7 +36,14 @@ describe('telemetry of requests through a sidecar', () => {
       destination({
         service: 'reviews',
         versions: { v1: [staticEndpoint(callee.ports.inbound)] },
-        routes: [route({ name: 'reads', retries: retries({ attempts: 2, on: { statuses: [503] } }) })],
+        routes: [
+          route({
+            name: 'chaos',
+            match: { path: { kind: 'prefix', value: '/chaos' }, method: null, headers: [], query: [] },
+            fault: { delay: { percent: 100, durationMs: 3 }, abort: null },
+          }),
+          route({ name: 'reads', retries: retries({ attempts: 2, on: { statuses: [503] } }) }),
+        ],
       }),
       { observer: createRequestObserver(telemetry, { log: () => undefined }) },
     );
@@ -59,6 +66,14 @@ describe('telemetry of requests through a sidecar', () => {
       { name: 'meshc_retries_total', labels: { peer: 'reviews', route: 'reads' }, value: 2 },
     ]);
     expect(lastLine()).toMatchObject({ retries: 2, path: '/r/1' });
+  });
+
+  it('logs the delay a fault rule injected, and none where no rule did', async () => {
+    app.handler = (_req, res) => res.end('ok');
+    expect((await send(port, { host: 'reviews', path: '/chaos/1' })).status).toBe(200);
+    expect(lastLine()).toMatchObject({ route: 'chaos', faultDelayMs: 3, error: null });
+    expect((await send(port, { host: 'reviews', path: '/r/2' })).status).toBe(200);
+    expect(lastLine()).toMatchObject({ route: 'reads', faultDelayMs: 0 });
   });
 
   it('logs the path sent, without its query, for a request refused before normalisation', async () => {
