@@ -99,8 +99,11 @@ export function parseRequestTarget(url: string, host: string | undefined): Reque
 
 /** After the host: nothing, or a port (RFC 3986 §3.2.3, at most 65535). */
 const PORT = /^(?::(?:\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?$/;
-/** RFC 3986 §3.2.2 reg-name (an IPv4 address is one too): unreserved, pct-encoded and sub-delims. */
-const REG_NAME = /^(?:[\w\-.~!$&'()*+,;=]|%[\dA-Fa-f]{2})+$/;
+/** RFC 3986 §3.2.2 reg-name (an IPv4 address is one too): unreserved and sub-delims ... */
+const REG_NAME = /^[\w\-.~!$&'()*+,;=]+$/;
+/** ... and pct-encoded octets, rare enough to be tried only when the plain check fails. */
+const REG_NAME_PCT = /^(?:[\w\-.~!$&'()*+,;=]|%[\dA-Fa-f]{2})+$/;
+const isRegName = (host: string): boolean => REG_NAME.test(host) || REG_NAME_PCT.test(host);
 /** An IP-literal: an IPv6 address (or IPvFuture) in brackets. */
 const IP_LITERAL = /^\[[\w\-.~!$&'()*+,;=:]+\]$/;
 
@@ -125,7 +128,7 @@ export function hostOfAuthority(authority: string): string {
     if (colon !== -1) host = host.slice(0, colon);
   }
   // `svc:junk` or `svc:` would be routed to svc and forwarded as its Host: refused instead.
-  if (!PORT.test(port) || !(host.startsWith('[') ? IP_LITERAL : REG_NAME).test(host))
+  if (!PORT.test(port) || !(host.startsWith('[') ? IP_LITERAL.test(host) : isRegName(host)))
     throw new BadRequestError('malformed host');
   host = host.toLowerCase();
   return host.endsWith('.') ? host.slice(0, -1) : host;
