@@ -12,8 +12,8 @@ import type { RequestContext } from '../stack/context.js';
 import { bodyOf } from '../stack/request-body.js';
 import type { ProxyResponse } from '../stack/types.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
-import { beginRequest, serve } from './edge.js';
-import { parseRequestTarget } from './outbound.js';
+import { beginRequest, refuseExpectation, serve } from './edge.js';
+import { hostOfAuthority, parseRequestTarget } from './outbound.js';
 import type { ServerEnv } from './options.js';
 import { traceRequest } from './trace.js';
 
@@ -51,7 +51,12 @@ async function routeInbound(
     const target = parseRequestTarget(path, req.headers.host);
     if (target.authority !== undefined) headers.host = target.authority;
     ctx.path = path = target.path;
+  } else if (req.headers.host !== undefined) {
+    // RFC 9112 §3.2: a Host that is no uri-host [":" port] is a 400, not the app's to make sense of.
+    // (HTTP/1.0 may leave Host out; the server refused an HTTP/1.1 request without one.)
+    hostOfAuthority(req.headers.host);
   }
+  refuseExpectation(req);
   const normalized = normalizePath(path);
   if ('error' in normalized) throw new BadRequestError(normalized.error);
   ctx.path = normalized.path;

@@ -14,6 +14,8 @@ export interface ListenerLimits {
   readonly requestTimeoutMs: number;
   /** Idle time before a keep-alive client connection closes (longer than callers' pool idle timeout). */
   readonly keepAliveTimeoutMs: number;
+  /** Time a response may wait on a client that reads nothing before the connection goes (send_timeout). */
+  readonly sendTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ListenerLimits = {
@@ -21,6 +23,8 @@ export const DEFAULT_LIMITS: ListenerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 300_000,
   keepAliveTimeoutMs: 60_000,
+  // As the keep-alive idle timeout: a client silent that long, reading or sending, is taken to be gone.
+  sendTimeoutMs: 60_000,
 };
 
 export interface ServerEnv {
