@@ -35,7 +35,7 @@ const FORMATS = Object.keys(RENDERERS).join('|');
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'Compile a mesh spec into the signed per-service bundle store',
-  synopsis: `meshc compile [PATH] --out DIR [--ref REF] [--signing-key FILE | --unsigned] [--target LIST] [--format ${FORMATS}]`,
+  synopsis: `meshc compile [PATH] --out DIR [--ref REF] [--signing-key FILE | --unsigned] [--target LIST] [--format ${FORMATS}] [--cache-dir DIR | --no-cache]`,
   help: `Arguments:
   PATH                spec directory or single spec file (default: .)
 
