@@ -18,8 +18,9 @@
 #                          published store here first, so unchanged services keep their versions.
 #   MESHC_SIGNING_KEY      the Ed25519 private key from `meshc keys init`, as a file path or the
 #                          PEM text itself (e.g. a CI secret); `meshc compile` reads it (merge)
-#   MESHC_PUBLISH          command run with the store directory as its last argument
-#                          (e.g. "aws s3 sync --delete" plus a bucket, in a wrapper script)
+#   MESHC_PUBLISH          command run with the store directory as its last argument: a script
+#                          that uploads it in the order of docs/operations.md ("S3 or a CDN"):
+#                          bundles, then manifests, then index.json, never one `aws s3 sync`
 set -eu
 
 MESHC=${MESHC:-meshc}

@@ -107,7 +107,7 @@ describe('meshc (usage)', () => {
     const { code, out, err } = await meshc(args);
     expect([code, out]).toEqual([2, '']);
     expect(err).toBe(
-      `${message}\nUsage: meshc validate [PATH] [--ref REF] [--format text|json|github|sarif]\nRun 'meshc validate --help' for details.\n`,
+      `${message}\nUsage: meshc validate [PATH] [--ref REF] [--format text|json|github|sarif] [--cache-dir DIR | --no-cache]\nRun 'meshc validate --help' for details.\n`,
     );
   });
 });

@@ -42,6 +42,14 @@ test('every code has an examples/invalid/<code>/ with expect.json, unless exempt
   expect(missing).toEqual([]);
 });
 
+test('docs/diagnostics.md names exactly the codes with no example', () => {
+  const at = docs.indexOf('Codes without an example:');
+  const paragraph = docs.slice(at, docs.indexOf('\n\n', at));
+  expect(at).toBeGreaterThan(0);
+  const named = [...paragraph.matchAll(/\bMC[0-9x]{4}\b/g)].map((m) => m[0]);
+  expect(new Set(named)).toEqual(new Set([...EXEMPT, 'MC5xxx']));
+});
+
 test('every exemption names a registered code', () => {
   for (const code of EXEMPT) expect(CODES).toHaveProperty(code);
 });

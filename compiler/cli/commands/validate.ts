@@ -13,7 +13,7 @@ const FORMATS = Object.keys(RENDERERS).join('|');
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'Check a mesh spec and report problems with file:line:col',
-  synopsis: `meshc validate [PATH] [--ref REF] [--format ${FORMATS}]`,
+  synopsis: `meshc validate [PATH] [--ref REF] [--format ${FORMATS}] [--cache-dir DIR | --no-cache]`,
   help: `Arguments:
   PATH             spec directory or single spec file (default: .)
 
