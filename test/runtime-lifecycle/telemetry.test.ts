@@ -82,6 +82,20 @@ describe('metrics registry', () => {
     expect(() => reg.histogram('h', 'x', ['le'], [1])).toThrow(/invalid label/);
     expect(() => reg.histogram('h2', 'x', [], [2, 1])).toThrow(/increasing/);
   });
+
+  it('ignores a NaN or infinite observation, so one bad value leaves buckets and _sum intact', () => {
+    const reg = new Registry();
+    const h = reg.histogram('demo_seconds', 'Latency.', [], [0.1, 1]);
+    for (const v of [0.05, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5]) h.observe(v);
+    const samples = parsePrometheusText(reg.render()).get('demo_seconds')!.samples;
+    expect(samples.map((s) => [s.name, s.labels.le ?? '', s.value])).toEqual([
+      ['demo_seconds_bucket', '0.1', 1],
+      ['demo_seconds_bucket', '1', 2],
+      ['demo_seconds_bucket', '+Inf', 2],
+      ['demo_seconds_sum', '', 0.55],
+      ['demo_seconds_count', '', 2],
+    ]);
+  });
 });
 
 describe('telemetry', () => {
