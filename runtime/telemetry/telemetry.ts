@@ -145,7 +145,7 @@ class RequestSeries {
     if (byRoute === undefined) byPeer.set(peer, (byRoute = new Map()));
     let s = byRoute.get(route);
     if (s === undefined) {
-      s = { duration: this.metrics.duration.labels(direction, route), byStatus: new Map() };
+      s = { duration: this.metrics.duration.labels(direction, peer, route), byStatus: new Map() };
       byRoute.set(route, s);
     }
     return s;

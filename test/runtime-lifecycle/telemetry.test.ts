@@ -181,6 +181,23 @@ describe('telemetry', () => {
     expect(logged.logsRequests).toBe(false);
   });
 
+  it('keeps the latency of two destinations apart when their routes share a name', () => {
+    const t = createTelemetry();
+    t.countRequest('outbound', 'ratings', 'api', 200, 10);
+    t.countRequest('outbound', 'ratings', 'api', 200, 10);
+    t.countRequest('outbound', 'reviews', 'api', 503, 3000);
+    const f = parsePrometheusText(t.renderMetrics().body);
+    const counts = f
+      .get('meshc_request_duration_seconds')!
+      .samples.filter((s) => s.name.endsWith('_count'))
+      .map((s) => [s.labels, s.value]);
+    // The same peer label as meshc_requests_total, so the two join on {direction, peer, route}.
+    expect(counts).toEqual([
+      [{ direction: 'outbound', peer: 'ratings', route: 'api' }, 2],
+      [{ direction: 'outbound', peer: 'reviews', route: 'api' }, 1],
+    ]);
+  });
+
   it('counts outlier ejections and circuit-breaker refusals, and logs each ejection', () => {
     const t = createTelemetry();
     const logged: Record<string, unknown>[] = [];
