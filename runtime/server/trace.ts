@@ -1,9 +1,10 @@
 // Request correlation: every request leaves the proxy with an `x-request-id` and a W3C `traceparent`.
-// Without span export both are propagated untouched when present; a missing one is generated (the
-// trace flagged sampled with the bundle's sampling probability), so the app and the next hop can log
-// the same ids. With span export (an OTLP endpoint in the bundle) the proxy is a hop of the trace, as
-// Envoy is: it makes a span of its own, child of the incoming parent, and forwards its own span id as
-// the parent, so the next hop's span hangs under it.
+// Without span export a valid traceparent is propagated untouched; a missing or invalid one is replaced
+// by a new trace (flagged sampled with the bundle's sampling probability), so the app and the next hop
+// can log the same ids. With span export (an OTLP endpoint in the bundle) the proxy is a hop of the
+// trace, as Envoy is: it makes a span of its own, child of the incoming parent, and forwards its own
+// span id as the parent, so the next hop's span hangs under it. Both modes judge the incoming
+// traceparent by one rule, and a tracestate goes on only with the trace it belongs to.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Random } from '../clock.js';
@@ -26,10 +27,13 @@ export function traceRequest(
   } else ctx.requestId = ensureTraceHeaders(headers, tracing.sampling, random);
 }
 
-/** Fills in the correlation headers that are missing; returns the request id. */
+/**
+ * Fills in the correlation headers that are missing or invalid (a traceparent the proxy would not join
+ * is replaced, as with span export); returns the request id.
+ */
 export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: number, random: Random): string {
   const id = ensureRequestId(headers);
-  if (headers.traceparent === undefined) headers.traceparent = newTraceparent(random() < sampling);
+  if (incomingTrace(headers) === undefined) headers.traceparent = newTraceparent(random() < sampling);
   return id;
 }
 
@@ -71,23 +75,38 @@ export function startProxySpan(
   random: Random,
 ): { requestId: string; span: ProxySpan } {
   const requestId = ensureRequestId(headers);
-  const incoming = typeof headers.traceparent === 'string' ? joinableTrace(headers.traceparent) : undefined;
+  const incoming = incomingTrace(headers);
   const traceId = incoming ? incoming.traceId : randomHex(16);
   const sampled = incoming ? incoming.sampled : random() < sampling;
   const spanId = randomHex(8);
   headers.traceparent = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
-  // A new trace carries no vendor state of the one it replaces ("removes all entries from tracestate").
-  if (!incoming) delete headers.tracestate;
   return { requestId, span: { traceId, spanId, parentSpanId: incoming?.parentId, sampled } };
+}
+
+/**
+ * The one rule of both modes: the trace the request's traceparent names, or undefined when there is
+ * none to continue (missing, repeated, or not joinable). Then the caller starts a new trace, and the
+ * tracestate goes now: W3C Trace Context discards a tracestate without a valid traceparent, and a new
+ * trace carries no vendor state of the one it replaces.
+ */
+function incomingTrace(headers: OutgoingHttpHeaders): JoinableTrace | undefined {
+  const traceparent = headers.traceparent;
+  const incoming = typeof traceparent === 'string' ? joinableTrace(traceparent) : undefined;
+  if (incoming === undefined) delete headers.tracestate;
+  return incoming;
+}
+
+interface JoinableTrace {
+  readonly traceId: string;
+  readonly parentId: string;
+  readonly sampled: boolean;
 }
 
 /**
  * The trace an incoming traceparent names, or undefined when it must not be joined: malformed,
  * version ff, version 00 with anything after the flags, or an all-zero trace or parent id.
  */
-export function joinableTrace(
-  traceparent: string,
-): { traceId: string; parentId: string; sampled: boolean } | undefined {
+export function joinableTrace(traceparent: string): JoinableTrace | undefined {
   const m = TRACEPARENT.exec(traceparent);
   if (m === null) return undefined;
   const [, version, traceId, parentId, flags, rest] = m as unknown as [
