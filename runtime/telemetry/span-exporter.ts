@@ -61,8 +61,13 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
         body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
       });
-      await res.arrayBuffer(); // drained, so the connection is reused
-      opts.onResult?.(res.ok ? 'exported' : 'failed', batch.length);
+      const reply = await readReply(res);
+      if (!res.ok) opts.onResult?.('failed', batch.length);
+      else {
+        const rejected = Math.min(rejectedSpans(reply), batch.length);
+        if (rejected > 0) opts.onResult?.('failed', rejected);
+        if (rejected < batch.length) opts.onResult?.('exported', batch.length - rejected);
+      }
     } catch {
       opts.onResult?.('failed', batch.length);
     }
@@ -107,6 +112,52 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
     },
     flush,
   };
+}
+
+/**
+ * Largest collector reply read. An ExportTraceServiceResponse is `{}` or a partial_success of a count
+ * and a message; past this the reply is not one, and reading it whole let a collector streaming an
+ * endless 200 grow the sidecar by gigabytes within the export's timeout.
+ */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+/**
+ * The reply's body when it is at most MAX_REPLY_BYTES, else undefined; the rest is never read (the
+ * body is cancelled, so that connection is not reused). A small reply is read to its end, so the
+ * connection goes back to the pool.
+ */
+async function readReply(res: Response): Promise<string | undefined> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return Buffer.concat(chunks, size).toString();
+      size += value.byteLength;
+      if (size > MAX_REPLY_BYTES) return undefined;
+      chunks.push(value);
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Spans a collector said it rejected (OTLP partial success, `partialSuccess.rejectedSpans`, an int64
+ * that JSON may carry as a string); 0 when the reply says nothing readable.
+ */
+function rejectedSpans(reply: string | undefined): number {
+  if (!reply) return 0;
+  try {
+    const n = Number(
+      (JSON.parse(reply) as { partialSuccess?: { rejectedSpans?: unknown } })?.partialSuccess?.rejectedSpans,
+    );
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function flushLater(flush: () => Promise<void>): void {

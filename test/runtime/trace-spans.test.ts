@@ -53,6 +53,24 @@ async function startCollector(): Promise<Collector> {
   return c;
 }
 
+/** A one-off collector answering each export with `reply`, closed (connections too) once `use` is done. */
+async function withReplyingCollector<T>(
+  reply: (res: http.ServerResponse) => void,
+  use: (url: string) => Promise<T>,
+): Promise<T> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => reply(res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
 const allSpans = (c: Collector) =>
   c.posts.flatMap((p) => p.body.resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans)));
 
@@ -245,6 +263,57 @@ describe('span exporter', () => {
     await Promise.all(flushes);
     expect(collector.maxInFlight).toBe(1);
     expect(exported).toBe(6);
+  });
+
+  /** Exports `count` spans to `url` with one flush; the outcomes as onResult reported them. */
+  const exportOnce = async (url: string, count: number) => {
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: url,
+      serviceName: 'reviews',
+      onResult: (r, n) => results.push([r, n]),
+    });
+    for (let i = 0; i < count; i++) exporter.add(finished(i));
+    await exporter.flush();
+    return results;
+  };
+
+  it('reads a bounded part of a huge collector reply, and counts the export', async () => {
+    // 256 MiB offered (an endless reply in the field), as fast as the exporter reads it.
+    const offered = 256 << 20;
+    let written = 0;
+    const chunk = Buffer.alloc(1 << 20, 120);
+    const results = await withReplyingCollector(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const pump = () => {
+          while (!res.destroyed && written < offered) {
+            written += chunk.length;
+            if (!res.write(chunk)) return;
+          }
+          if (written >= offered) res.end();
+        };
+        res.on('drain', pump);
+        pump();
+      },
+      (url) => exportOnce(url, 1),
+    );
+    expect(results).toEqual([['exported', 1]]);
+    // What the collector got onto the socket is what the exporter could have held: a few socket
+    // buffers, not the whole reply.
+    expect(written).toBeLessThan(16 << 20);
+  });
+
+  it("counts the spans a collector's partial success rejected as failed", async () => {
+    const reply = JSON.stringify({ partialSuccess: { rejectedSpans: '2', errorMessage: 'too old' } });
+    const results = await withReplyingCollector(
+      (res) => res.end(reply),
+      (url) => exportOnce(url, 3),
+    );
+    expect(results).toEqual([
+      ['failed', 2],
+      ['exported', 1],
+    ]);
   });
 
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
