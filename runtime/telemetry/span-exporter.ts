@@ -28,7 +28,9 @@ export interface SpanExporterOptions {
   readonly maxBatch?: number;
   readonly maxQueue?: number;
   readonly timeoutMs?: number;
-  /** Runs the flush interval (the system clock by default; tests drive a manual one). */
+  /** The one deadline of close(): the export in flight and the rest of the queue (default 5 s). */
+  readonly closeTimeoutMs?: number;
+  /** Runs the flush interval and close()'s deadline (the system clock by default; tests drive a manual one). */
   readonly clock?: Clock;
   /** Counts of spans by outcome, for the metrics. */
   readonly onResult?: (result: 'exported' | 'dropped' | 'failed', spans: number) => void;
@@ -38,6 +40,12 @@ export interface SpanExporter {
   add(span: FinishedSpan): void;
   /** Sends what is queued now; resolves when that export has finished (or failed). */
   flush(): Promise<void>;
+  /**
+   * The last flush: sends the whole queue, batch after batch, within one deadline (closeTimeoutMs);
+   * then the export in flight is abandoned (failed) and what was never sent is counted as dropped, as
+   * are spans added later.
+   */
+  close(): Promise<void>;
 }
 
 export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
@@ -52,6 +60,9 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   /** A full batch's flush is queued for the next turn of the event loop. */
   let immediate = false;
   let sending: Promise<void> | undefined;
+  /** Aborted at close()'s deadline: cuts the export in flight short. */
+  const stopping = new AbortController();
+  let closing: Promise<void> | undefined;
 
   const send = async (batch: FinishedSpan[]): Promise<void> => {
     try {
@@ -59,7 +70,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs ?? 5000), stopping.signal]),
       });
       const reply = await readReply(res);
       if (!res.ok) opts.onResult?.('failed', batch.length);
@@ -73,17 +84,42 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
     }
   };
 
+  /** Sends the next batch of the queue; the caller has waited for the export in flight. */
+  const sendNext = (): Promise<void> => {
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    sending = send(batch).finally(() => (sending = undefined));
+    return sending;
+  };
+
   const flush = async (): Promise<void> => {
+    if (closing) return closing;
     if (timer !== undefined) clock.clearTimer(timer);
     timer = undefined;
     // A loop, not an if: flushes that waited on the same export must not all start the next one.
     while (sending) await sending;
-    if (queue.length === 0) return;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
-    sending = send(batch).finally(() => (sending = undefined));
-    await sending;
+    if (queue.length === 0 || closing) return;
+    await sendNext();
     if (queue.length > 0) schedule();
+  };
+
+  /**
+   * One deadline for everything left, as OpenTelemetry SDKs give shutdown one timeout: a collector
+   * that never answers held the process for the export in flight and then each remaining batch,
+   * every one allowed the full export timeout.
+   */
+  const shutdown = async (): Promise<void> => {
+    if (timer !== undefined) clock.clearTimer(timer);
+    timer = undefined;
+    const deadline = clock.setTimer(abortExports, opts.closeTimeoutMs ?? 5000, stopping);
+    for (;;) {
+      while (sending) await sending;
+      if (queue.length === 0 || stopping.signal.aborted) break;
+      await sendNext();
+    }
+    clock.clearTimer(deadline);
+    if (queue.length > 0) opts.onResult?.('dropped', queue.length);
+    queue = [];
   };
 
   /**
@@ -91,6 +127,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
    * flush clears the pending interval). Never now: add() is called on the request path.
    */
   const schedule = () => {
+    if (closing) return;
     if (queue.length >= maxBatch) {
       if (immediate) return;
       immediate = true;
@@ -103,7 +140,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
 
   return {
     add(span) {
-      if (queue.length >= maxQueue) {
+      if (closing || queue.length >= maxQueue) {
         opts.onResult?.('dropped', 1);
         return;
       }
@@ -111,7 +148,12 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
       schedule();
     },
     flush,
+    close: () => (closing ??= shutdown()),
   };
+}
+
+function abortExports(stopping: AbortController): void {
+  stopping.abort();
 }
 
 /**

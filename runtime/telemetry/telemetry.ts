@@ -42,7 +42,7 @@ export interface Telemetry {
   onCertificate(notAfterMs: number | null): void;
   /** Prometheus text for /metrics, with its content type. */
   renderMetrics(): { contentType: string; body: string };
-  /** Flushes the access log. */
+  /** Flushes the access log and sends the queued spans (within the exporter's one close deadline). */
   close(): Promise<void>;
 }
 
@@ -81,7 +81,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       if (accessLog) accessLog.enabled = bundle.observability.accessLog !== 'off';
       const endpoint = bundle.observability.tracing.otlpEndpoint;
       if (endpoint !== (spans?.endpoint ?? '')) {
-        void spans?.exporter.flush();
+        // The old endpoint gets what was queued for it, within the one close deadline.
+        void spans?.exporter.close();
         spans =
           endpoint === ''
             ? undefined
@@ -105,8 +106,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       body: metrics.registry.render(),
     }),
     close: async () => {
-      await spans?.exporter.flush();
-      await accessLog?.close();
+      await Promise.all([spans?.exporter.close(), accessLog?.close()]);
     },
   };
 }

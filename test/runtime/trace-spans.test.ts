@@ -316,6 +316,44 @@ describe('span exporter', () => {
     ]);
   });
 
+  it('gives close() one deadline for the export in flight and the rest of the queue', async () => {
+    collector.posts.length = 0;
+    let release: () => void = () => undefined;
+    collector.gate = new Promise((r) => (release = r));
+    const clock = new ManualClock();
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      maxBatch: 2,
+      closeTimeoutMs: 5000,
+      clock,
+      onResult: (r, n) => results.push([r, n]),
+    });
+    try {
+      for (let i = 0; i < 5; i++) exporter.add(finished(i));
+      let closed = false;
+      const closing = exporter.close().then(() => (closed = true));
+      while (collector.posts.length === 0) await new Promise((r) => setImmediate(r));
+      await clock.advance(4999);
+      expect(closed).toBe(false);
+      await clock.advance(1);
+      await closing;
+      // The collector never answered: the batch it holds failed, the two batches never sent are
+      // dropped, and no further export was tried.
+      expect(results).toEqual([
+        ['failed', 2],
+        ['dropped', 3],
+      ]);
+      exporter.add(finished(5));
+      expect(results.at(-1)).toEqual(['dropped', 1]);
+      expect(collector.posts).toHaveLength(1);
+    } finally {
+      release();
+      collector.gate = Promise.resolve();
+    }
+  });
+
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
     collector.status = 500;
     const results: [string, number][] = [];
