@@ -11,12 +11,12 @@ import type { ProxySpan } from '../stack/context.js';
 export interface FinishedSpan {
   readonly span: ProxySpan;
   readonly direction: Direction;
-  /** `inbound <service>` or `outbound <destination>/<route>`. */
+  /** `{method}`, or `{method} {destination}[/{route}]` for a client span (request-span.ts). */
   readonly name: string;
   readonly startEpochMs: number;
   readonly endEpochMs: number;
   readonly attributes: Readonly<Record<string, string | number>>;
-  /** The request failed (5xx, or an error the proxy answered itself). */
+  /** The span's status is Error (5xx or no response; 4xx too on a client span). */
   readonly error: boolean;
 }
 
