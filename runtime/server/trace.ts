@@ -33,7 +33,7 @@ export function traceRequest(
  */
 export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: number, random: Random): string {
   const id = ensureRequestId(headers);
-  if (incomingTrace(headers) === undefined) headers.traceparent = newTraceparent(random() < sampling);
+  if (incomingTraceparent(headers) === undefined) headers.traceparent = newTraceparent(random() < sampling);
   return id;
 }
 
@@ -57,12 +57,15 @@ const REQUEST_ID_MAX = 128;
 const PLAIN_ID = new RegExp(`^[\\x21-\\x7e]{1,${REQUEST_ID_MAX}}$`);
 
 /**
- * version-trace id-parent id-flags, and for versions after 00 whatever they add after a dash (W3C
- * Trace Context, "Versioning of traceparent": a higher version is read as 00 where it can be).
+ * version-trace id-parent id-flags in lower-case hex, and for versions after 00 whatever they add
+ * after a dash (W3C Trace Context, "Versioning of traceparent": a higher version is read as 00 where
+ * it can be). The fields sit at the same offsets in every version.
  */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
+/** Length of a version-00 traceparent. */
+const TRACEPARENT_00_LENGTH = 55;
 
 /**
  * ensureTraceHeaders for a proxy that exports spans: joins the incoming trace (a malformed or
@@ -75,7 +78,8 @@ export function startProxySpan(
   random: Random,
 ): { requestId: string; span: ProxySpan } {
   const requestId = ensureRequestId(headers);
-  const incoming = incomingTrace(headers);
+  const traceparent = incomingTraceparent(headers);
+  const incoming = traceparent === undefined ? undefined : joinableTrace(traceparent);
   const traceId = incoming ? incoming.traceId : randomHex(16);
   const sampled = incoming ? incoming.sampled : random() < sampling;
   const spanId = randomHex(8);
@@ -84,16 +88,16 @@ export function startProxySpan(
 }
 
 /**
- * The one rule of both modes: the trace the request's traceparent names, or undefined when there is
- * none to continue (missing, repeated, or not joinable). Then the caller starts a new trace, and the
+ * The one rule of both modes: the request's traceparent when it names a trace to continue, undefined
+ * when there is none (missing, repeated, or not joinable). Then the caller starts a new trace, and the
  * tracestate goes now: W3C Trace Context discards a tracestate without a valid traceparent, and a new
  * trace carries no vendor state of the one it replaces.
  */
-function incomingTrace(headers: OutgoingHttpHeaders): JoinableTrace | undefined {
+function incomingTraceparent(headers: OutgoingHttpHeaders): string | undefined {
   const traceparent = headers.traceparent;
-  const incoming = typeof traceparent === 'string' ? joinableTrace(traceparent) : undefined;
-  if (incoming === undefined) delete headers.tracestate;
-  return incoming;
+  if (typeof traceparent === 'string' && isJoinable(traceparent)) return traceparent;
+  delete headers.tracestate;
+  return undefined;
 }
 
 interface JoinableTrace {
@@ -107,19 +111,23 @@ interface JoinableTrace {
  * version ff, version 00 with anything after the flags, or an all-zero trace or parent id.
  */
 export function joinableTrace(traceparent: string): JoinableTrace | undefined {
-  const m = TRACEPARENT.exec(traceparent);
-  if (m === null) return undefined;
-  const [, version, traceId, parentId, flags, rest] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (traceId === ZERO_TRACE || parentId === ZERO_SPAN) return undefined;
-  return { traceId, parentId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
+  if (!isJoinable(traceparent)) return undefined;
+  return {
+    traceId: traceparent.slice(3, 35),
+    parentId: traceparent.slice(36, 52),
+    sampled: (Number.parseInt(traceparent.slice(53, 55), 16) & 1) === 1,
+  };
+}
+
+/**
+ * joinableTrace's test, allocating nothing (no captures): without span export it runs on every
+ * request that carries a traceparent.
+ */
+function isJoinable(traceparent: string): boolean {
+  if (!TRACEPARENT.test(traceparent)) return false;
+  const version = traceparent.slice(0, 2);
+  if (version === 'ff' || (version === '00' && traceparent.length !== TRACEPARENT_00_LENGTH)) return false;
+  return !traceparent.startsWith(ZERO_TRACE, 3) && !traceparent.startsWith(ZERO_SPAN, 36);
 }
 
 /** `00-<32 hex trace id>-<16 hex parent id>-<flags>` (W3C Trace Context, version 00). */
