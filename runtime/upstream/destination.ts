@@ -46,6 +46,8 @@ export function forwardToDestination(target: DestinationTarget): Handler {
         throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: ${(err as Error).message}`);
       }
     }
+    // Timed out while names resolved: no endpoint was tried, none is to blame.
+    if (ctx.cancelled) throw ctx.cancelled;
     const endpoint = version.balancer.pick(endpoints, hashKeyOf(ctx, target.hashHeader));
     if (!endpoint) throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: no healthy endpoint`);
     ctx.endpoint = endpoint;
@@ -69,16 +71,18 @@ export function forwardToDestination(target: DestinationTarget): Handler {
 
 /**
  * Failures that speak of the endpoint, which outlier detection counts as 5xx (as Envoy maps local
- * origin errors): it refused or broke the connection, showed the wrong identity, or did not answer
- * within the per-try timeout. A request the client or the route timeout gave up on says nothing of it.
+ * origin errors): it refused or broke the connection, showed the wrong identity, or gave no response
+ * head before a timeout ended the attempt, the per-try timeout or the route's own (Envoy's router
+ * records LocalOriginTimeout for an attempt still awaiting headers either way: an endpoint that
+ * accepts and never answers is ejected even where the route timeout ends every attempt). A timeout
+ * once the head has come never gets here (the attempt is over), nor does a client gone.
  */
 function isEndpointFailure(err: unknown): boolean {
   return (
     err instanceof UpstreamConnectError ||
     err instanceof UpstreamResetError ||
     err instanceof UpstreamIdentityError ||
-    // The route timeout throws the same error (perTry false) through the cancelled context.
-    (err instanceof UpstreamTimeoutError && err.perTry)
+    err instanceof UpstreamTimeoutError
   );
 }
 
