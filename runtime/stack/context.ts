@@ -51,6 +51,8 @@ export class RequestContext {
   routeSource: string | undefined;
   version: string | undefined;
   endpoint: Endpoint | undefined;
+  /** The endpoints earlier attempts went to, which a retry avoids; made only when a retry happens. */
+  triedEndpoints: Endpoint[] | undefined;
   /** Upstream attempts made (1 + retries). */
   attempts = 0;
   /** The route timeout and its absolute deadline on the context's clock (Infinity when none). */

@@ -1,6 +1,7 @@
 // The terminal handler of an outbound route: balance across the endpoints of the version the request
-// was given, then forward over the destination's mTLS agent. Built once per destination at activation.
-import type { Balancer } from '../balance/types.js';
+// was given (a retry avoiding those already tried), then forward over the destination's mTLS agent.
+// Built once per destination at activation.
+import type { Balancer, Endpoint } from '../balance/types.js';
 import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import {
   InternalError,
@@ -16,6 +17,9 @@ import type { EndpointSet } from './endpoint-set.js';
 import { forward } from './forward.js';
 import type { AgentRef } from './mtls-pool.js';
 import type { OutlierDetector } from './outlier-detector.js';
+
+/** Picks made again when a retry's pick is an endpoint already tried (Istio's host_selection_retry_max_attempts). */
+export const HOST_SELECTION_RETRIES = 5;
 
 export interface VersionTarget {
   readonly endpoints: EndpointSet;
@@ -48,7 +52,7 @@ export function forwardToDestination(target: DestinationTarget): Handler {
     }
     // Timed out while names resolved: no endpoint was tried, none is to blame.
     if (ctx.cancelled) throw ctx.cancelled;
-    const endpoint = version.balancer.pick(endpoints, hashKeyOf(ctx, target.hashHeader));
+    const endpoint = pickEndpoint(ctx, version.balancer, endpoints, hashKeyOf(ctx, target.hashHeader));
     if (!endpoint) throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: no healthy endpoint`);
     ctx.endpoint = endpoint;
     try {
@@ -84,6 +88,29 @@ function isEndpointFailure(err: unknown): boolean {
     err instanceof UpstreamIdentityError ||
     err instanceof UpstreamTimeoutError
   );
+}
+
+/**
+ * The endpoint of this attempt. A retry avoids the endpoints the request already tried, as Istio sets
+ * Envoy's previous_hosts predicate: the balancer picks again, up to HOST_SELECTION_RETRIES times, and
+ * its last pick stands (an endpoint tried before beats none). The first attempt allocates nothing.
+ */
+function pickEndpoint(
+  ctx: RequestContext,
+  balancer: Balancer,
+  endpoints: readonly Endpoint[],
+  hashKey: string | undefined,
+): Endpoint | undefined {
+  let tried = ctx.triedEndpoints;
+  if (tried === undefined) {
+    if (ctx.attempts <= 1 || ctx.endpoint === undefined) return balancer.pick(endpoints, hashKey);
+    tried = ctx.triedEndpoints = [ctx.endpoint];
+  }
+  let endpoint = balancer.pick(endpoints, hashKey);
+  for (let i = 1; i <= HOST_SELECTION_RETRIES && endpoint !== undefined && tried.includes(endpoint); i++)
+    endpoint = balancer.pick(endpoints, hashKey, i);
+  if (endpoint !== undefined && !tried.includes(endpoint)) tried.push(endpoint);
+  return endpoint;
 }
 
 function hashKeyOf(ctx: RequestContext, header: string | null): string | undefined {

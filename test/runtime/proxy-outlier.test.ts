@@ -40,21 +40,12 @@ describe('outlier detection through the mesh', () => {
 
   beforeAll(async () => {
     mesh = await TestMesh.create();
-    const good = await mesh.app('good');
-    const bad = await mesh.app('bad');
-    bad.handler = (_req, res) => {
-      res.statusCode = 503;
-      res.end('overloaded');
-    };
-    const sidecarFor = async (appPort: number) =>
-      mesh.sidecar(bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort }));
-    const goodSidecar = await sidecarFor(good.port);
-    const badSidecar = await sidecarFor(bad.port);
-    badPort = badSidecar.ports.inbound;
+    const pair = await mesh.healthyAndFailing();
+    badPort = pair.failingPort;
     caller = await mesh.caller(
       destination({
         service: 'reviews',
-        versions: { v1: [staticEndpoint(goodSidecar.ports.inbound), staticEndpoint(badPort)] },
+        versions: { v1: [staticEndpoint(pair.healthyPort), staticEndpoint(badPort)] },
         routes: [route({ name: 'default' })],
         policy: { ...defaultPolicy, outlierDetection: OUTLIER },
       }),
