@@ -3,7 +3,7 @@
 // the observer. The request-specific parts live in outbound.ts and inbound.ts.
 import { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
-import { ClientGoneError, ExpectationFailedError, PROXY_ERRORS } from '../errors.js';
+import { ClientGoneError, ExpectationFailedError, PROXY_ERRORS, ProxyError } from '../errors.js';
 import type { Http1Request, Http1Response } from '../http1/server.js';
 import type { Direction, ProxyObserver } from '../observer.js';
 import { RequestContext } from '../stack/context.js';
@@ -66,10 +66,10 @@ function respond(ctx: RequestContext, res: Http1Response, response: ProxyRespons
   if (stream !== undefined) {
     // A client that leaves stops the body in beginRequest's end hook.
     ctx.responseBody = stream;
-    // The upstream broke off mid-body: the server cuts the response short (the client must not see
-    // a clean end); this names the reason first.
-    stream.once('error', () => {
-      ctx.errorCode ??= 'upstream-reset';
+    // The upstream broke off mid-body, or went quiet for the stream idle timeout: the server cuts the
+    // response short (the client must not see a clean end); this names the reason first.
+    stream.once('error', (err) => {
+      ctx.errorCode ??= err instanceof ProxyError ? err.code : 'upstream-reset';
     });
   }
   try {

@@ -51,6 +51,8 @@ export class RequestContext {
   routeSource: string | undefined;
   version: string | undefined;
   endpoint: Endpoint | undefined;
+  /** The endpoints earlier attempts went to, which a retry avoids; made only when a retry happens. */
+  triedEndpoints: Endpoint[] | undefined;
   /** Upstream attempts made (1 + retries). */
   attempts = 0;
   /** The delay a fault rule injected, ms (0: none), so chaos is told apart from real latency. */
