@@ -101,6 +101,19 @@ export class RequestContext {
 
 const EMPTY_BODY: RequestBody = { kind: 'empty' };
 
+/**
+ * Waits for `promise`, or rejects at once with the cancellation reason when the request is cancelled
+ * first (the work goes on, its result unused): a name that takes its resolver's whole timeout must
+ * not hold a request past its route timeout.
+ */
+export function untilCancelled<T>(ctx: RequestContext, promise: Promise<T>): Promise<T> {
+  if (ctx.cancelled) return Promise.reject(ctx.cancelled);
+  return new Promise<T>((resolve, reject) => {
+    ctx.onCancel(reject);
+    promise.then(resolve, reject);
+  }).finally(() => ctx.onCancel(undefined));
+}
+
 /** Waits `ms` on the context's clock; rejects early with the cancellation reason. */
 export function sleep(ctx: RequestContext, ms: number): Promise<void> {
   if (ctx.cancelled) return Promise.reject(ctx.cancelled);

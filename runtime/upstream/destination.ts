@@ -12,7 +12,7 @@ import {
   UpstreamResetError,
   UpstreamTimeoutError,
 } from '../errors.js';
-import type { RequestContext } from '../stack/context.js';
+import { type RequestContext, untilCancelled } from '../stack/context.js';
 import type { Handler } from '../stack/types.js';
 import type { EndpointSet } from './endpoint-set.js';
 import { forward } from './forward.js';
@@ -46,13 +46,13 @@ export function forwardToDestination(target: DestinationTarget): Handler {
     let endpoints = version.endpoints.endpoints();
     if (!Array.isArray(endpoints)) {
       try {
-        endpoints = await endpoints;
+        endpoints = await untilCancelled(ctx, endpoints as Promise<readonly Endpoint[]>);
       } catch (err) {
+        // Timed out (or the client left) while names resolved: no endpoint was tried, none is to blame.
+        if (err === ctx.cancelled) throw err;
         throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: ${(err as Error).message}`);
       }
     }
-    // Timed out while names resolved: no endpoint was tried, none is to blame.
-    if (ctx.cancelled) throw ctx.cancelled;
     const endpoint = pickEndpoint(ctx, version.balancer, endpoints, hashKeyOf(ctx, target.hashHeader));
     if (!endpoint) throw new NoHealthyUpstreamError(`${target.service}/${ctx.version}: no healthy endpoint`);
     ctx.endpoint = endpoint;

@@ -403,6 +403,39 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
     expect(await v1.endpoints.endpoints()).toMatchObject([{ consecutiveFailures: 0, ejections: 0 }]);
   });
 
+  it('answers 504 at the route timeout while a name is still resolving, not when DNS answers', async () => {
+    const clock = new ManualClock();
+    let asked = false;
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((r) => (answer = r));
+    const dnsResolver: DnsResolver = {
+      resolve4: async () => {
+        asked = true;
+        await answered;
+        return [{ address: goodHost, ttl: 300 }];
+      },
+      resolve6: async () => [],
+      lookup: async () => [],
+    };
+    const caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [{ kind: 'dns', host: 'slow.svc.test', port }] },
+        routes: [route({ name: 'default', timeoutMs: 100 })],
+      }),
+      { clock, dnsResolver },
+    );
+    const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
+    while (!asked) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(100);
+    try {
+      const r = await reply;
+      expect([r.status, r.headers['x-meshc-error']]).toEqual([504, 'upstream-timeout']);
+    } finally {
+      answer();
+    }
+  });
+
   it('uses an ejected endpoint again when DNS leaves it alone in its version', async () => {
     const clock = new ManualClock();
     let answer = [goodHost, badHost];
