@@ -371,68 +371,60 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
     expect(Object.fromEntries(asked)).toEqual({ 'reviews.svc.test': 2, 'other.svc.test': 1 });
   });
 
-  it('blames no endpoint for a route timeout that fired while its name was resolving', async () => {
-    const clock = new ManualClock();
-    let asked = false;
-    let answer: () => void = () => {};
-    const answered = new Promise<void>((r) => (answer = r));
+  /** A resolver whose first answer waits for `answer()`; `asked` once the proxy has queried it. */
+  function heldResolver() {
+    const held = { asked: false, answer: () => {} };
+    const answered = new Promise<void>((r) => (held.answer = r));
     const dnsResolver: DnsResolver = {
       resolve4: async () => {
-        asked = true;
+        held.asked = true;
         await answered;
         return [{ address: goodHost, ttl: 300 }];
       },
       resolve6: async () => [],
       lookup: async () => [],
     };
+    return { held, dnsResolver };
+  }
+
+  /** A caller of reviews at dns `host`, route timeout 100 ms, and a request sent to it. */
+  async function requestWhileResolving(host: string, policy?: Partial<typeof defaultPolicy>) {
+    const clock = new ManualClock();
+    const { held, dnsResolver } = heldResolver();
     const caller = await mesh.caller(
       destination({
         service: 'reviews',
-        versions: { v1: [{ kind: 'dns', host: 'late.svc.test', port }] },
+        versions: { v1: [{ kind: 'dns', host, port }] },
         routes: [route({ name: 'default', timeoutMs: 100 })],
-        policy: { ...defaultPolicy, outlierDetection: { ...OUTLIER, consecutive5xx: 1 } },
+        ...(policy ? { policy } : {}),
       }),
       { clock, dnsResolver },
     );
     const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
-    while (!asked) await new Promise((r) => setTimeout(r, 5));
+    while (!held.asked) await new Promise((r) => setTimeout(r, 5));
+    return { caller, reply, held, clock };
+  }
+
+  it('blames no endpoint for a route timeout that fired while its name was resolving', async () => {
+    const { caller, reply, held, clock } = await requestWhileResolving('late.svc.test', {
+      ...defaultPolicy,
+      outlierDetection: { ...OUTLIER, consecutive5xx: 1 },
+    });
     await clock.advance(100);
-    answer();
+    held.answer();
     expect((await reply).status).toBe(504);
     const v1 = caller.active().outbound.clusters.get('reviews')!.versions.get('v1')!;
     expect(await v1.endpoints.endpoints()).toMatchObject([{ consecutiveFailures: 0, ejections: 0 }]);
   });
 
   it('answers 504 at the route timeout while a name is still resolving, not when DNS answers', async () => {
-    const clock = new ManualClock();
-    let asked = false;
-    let answer: () => void = () => {};
-    const answered = new Promise<void>((r) => (answer = r));
-    const dnsResolver: DnsResolver = {
-      resolve4: async () => {
-        asked = true;
-        await answered;
-        return [{ address: goodHost, ttl: 300 }];
-      },
-      resolve6: async () => [],
-      lookup: async () => [],
-    };
-    const caller = await mesh.caller(
-      destination({
-        service: 'reviews',
-        versions: { v1: [{ kind: 'dns', host: 'slow.svc.test', port }] },
-        routes: [route({ name: 'default', timeoutMs: 100 })],
-      }),
-      { clock, dnsResolver },
-    );
-    const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
-    while (!asked) await new Promise((r) => setTimeout(r, 5));
+    const { reply, held, clock } = await requestWhileResolving('slow.svc.test');
     await clock.advance(100);
     try {
       const r = await reply;
       expect([r.status, r.headers['x-meshc-error']]).toEqual([504, 'upstream-timeout']);
     } finally {
-      answer();
+      held.answer();
     }
   });
 
