@@ -8,6 +8,7 @@ import { constants as cryptoConstants } from 'node:crypto';
 import net from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
 import { createHttp1Server, type Http1Server } from '../http1/server.js';
+import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
 import type { ActiveConfig } from '../snapshot.js';
 import { serveTcpInbound } from '../tcp/tcp-inbound.js';
 import { inboundRequestListener } from './inbound.js';
@@ -49,7 +50,8 @@ function secureContextOf(tls: TlsMaterial): SecureContextOptions {
     cert: tls.cert,
     key: tls.key,
     ca: [...tls.ca],
-    minVersion: 'TLSv1.2',
+    minVersion: MESH_TLS_MIN_VERSION,
+    ciphers: MESH_TLS_CIPHERS,
     secureOptions: NO_RESUMPTION,
   };
 }

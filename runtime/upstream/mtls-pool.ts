@@ -5,6 +5,7 @@
 import tls from 'node:tls';
 import { type Connector, Http1Agent } from '../http1/client.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
+import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
 
 export interface Credentials {
   /** Our certificate chain (leaf first), PEM. */
@@ -113,7 +114,8 @@ export class UpstreamPool {
       cert: this.credentials.cert,
       key: this.credentials.key,
       ca: [...trustRoots],
-      minVersion: 'TLSv1.2',
+      minVersion: MESH_TLS_MIN_VERSION,
+      ciphers: MESH_TLS_CIPHERS,
       // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
       checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
     };
