@@ -3,7 +3,6 @@
 // method or path rules on tcp services, MC3026), then joined to the app's port. A denied caller is
 // disconnected before the app sees anything, as Envoy's network RBAC filter does.
 import net, { type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { decide } from '../authz/decide.js';
 import type { TcpConnectionRecord } from '../observer.js';
 import { peerOf } from '../server/inbound.js';
@@ -17,7 +16,7 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
   const started = env.clock.now();
   const startTime = Date.now();
   const { inbound } = snapshot;
-  const peer = peerOf(socket) ?? null;
+  const peer = peerOf(socket, snapshot.bundle.identity.trustDomain) ?? null;
   const report = (end: Pick<TcpConnectionRecord, 'bytesIn' | 'bytesOut' | 'error' | 'rule'>): void =>
     env.observer?.tcpConnectionEnded?.({
       direction: 'inbound',
@@ -31,9 +30,10 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
       ...end,
     });
   socket.on('error', () => socket.destroy());
-  // A plaintext connection while strict (the mode changed under a permissive connection) names no one.
+  // Strict admits mesh identities only: not a plaintext connection (the mode changed under a
+  // permissive one), nor a certificate that names no id of this trust domain (inbound.ts).
   const decision =
-    inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted
+    inbound.mtls === 'strict' && peer === null
       ? { allow: false, source: null }
       : decide(inbound.authz, { peer: peer ?? undefined, method: '', path: '' });
   if (!decision.allow) {

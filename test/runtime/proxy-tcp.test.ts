@@ -5,6 +5,7 @@
 // identity is refused, connections are split between versions by weight, a swap opens and closes
 // the local ports, and every connection ends in one observer record.
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../runtime/observer.js';
 import type { RunningProxy } from '../../runtime/proxy.js';
@@ -115,6 +116,11 @@ describe('protocol tcp through the mesh', () => {
   let impostorPort = 0;
   let localPort = 0;
   const records: TcpConnectionRecord[] = [];
+  let sidecarFor: (
+    app: { port: number },
+    rules: 'allow' | 'deny' | 'open',
+    certFor?: string,
+  ) => Promise<number>;
   const callerBundle = (dest: Destination[]) =>
     bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: dest });
 
@@ -123,7 +129,7 @@ describe('protocol tcp through the mesh', () => {
     primary = await startTcpApp('primary');
     replica = await startTcpApp('replica');
     denied = await startTcpApp('denied');
-    const sidecarFor = async (app: { port: number }, rules: 'allow' | 'deny', certFor = 'mysql') =>
+    sidecarFor = async (app: { port: number }, rules: 'allow' | 'deny' | 'open', certFor = 'mysql') =>
       (
         await mesh.sidecar(
           tcpService(
@@ -131,10 +137,16 @@ describe('protocol tcp through the mesh', () => {
               service: 'mysql',
               trustRoots: [mesh.pki.rootPem],
               appPort: app.port,
-              authorization: authorization(
-                'deny',
-                rules === 'allow' ? [{ from: [spiffeOf('productpage')], methods: null, paths: null }] : [],
-              ),
+              // open: default allow, no rules; allow: productpage only; deny: nobody.
+              authorization:
+                rules === 'open'
+                  ? authorization('allow', [])
+                  : authorization(
+                      'deny',
+                      rules === 'allow'
+                        ? [{ from: [spiffeOf('productpage')], methods: null, paths: null }]
+                        : [],
+                    ),
             }),
           ),
           { certFor, observer: { tcpConnectionEnded: (r) => records.push(r) } },
@@ -217,6 +229,33 @@ describe('protocol tcp through the mesh', () => {
     });
     expect(outcome).toBe('closed');
     expect(primary.connections).toBe(before);
+  });
+
+  it('refuses, under default allow, a certificate from our roots that names no id of our trust domain', async () => {
+    records.length = 0;
+    const open = await startTcpApp('open');
+    try {
+      const port = await sidecarFor(open, 'open');
+      const foreign = await mesh.pki.issueNaming(['spiffe://other.local/productpage']);
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = tls.connect(
+          { host: '127.0.0.1', port, ca: mesh.pki.rootPem, ...foreign, checkServerIdentity: () => undefined },
+          () => socket.write('SELECT 1'),
+        );
+        socket.on('data', () => resolve('data'));
+        socket.on('error', () => resolve('closed'));
+        socket.on('close', () => resolve('closed'));
+      });
+      expect(outcome).toBe('closed');
+      expect(open.connections).toBe(0);
+      await waitFor(() => records.some((r) => r.direction === 'inbound'));
+      expect(records.find((r) => r.direction === 'inbound')).toMatchObject({
+        peer: null,
+        error: 'authz-denied',
+      });
+    } finally {
+      open.close();
+    }
   });
 
   it('splits connections between versions by the route weights', async () => {
