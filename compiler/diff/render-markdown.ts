@@ -34,22 +34,29 @@ export function compilePlanTemplate(text: string, label: string): PlanTemplate {
   };
 }
 
+/** A zero-width space, as an entity: it breaks what GitHub would turn into a link or mention. */
+const BREAK = '&#8203;';
+
 /**
  * Control characters written as escapes first (a lone CR is a Markdown line ending, so it could start a
- * heading, a list or a code block), then a backslash before Markdown's inline syntax, named entities
- * for HTML (no `#` to re-escape), and a zero-width space after `@` and inside `://` and `www.`, so a
- * value neither mentions anyone nor becomes a link (as Renovate writes `@&#8203;` in its comments).
+ * heading, a list or a code block), then a backslash before Markdown's inline syntax and named entities
+ * for HTML. GitHub links references in the rendered text, where a backslash escape is already gone, so
+ * a zero-width space breaks them instead (as Renovate writes `@&#8203;` and `#&#8203;`): after `@`
+ * (mentions) and `#` (`#1`, `org/repo#3`, and no heading either), in `GH-1`, inside `://` and `www.`.
+ * `$` is written as an entity: GitHub renders `$…$` as math, and a backslash does not escape it there.
  */
 export function escapeMarkdown(text: string): string {
   return visible(text)
-    .replace(/[\\*_[\]|~#`]/g, (c) => `\\${c}`)
+    .replace(/[\\*_[\]|~`]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/@/g, '@&#8203;')
-    .replace(/:\/\//g, ':&#8203;//')
-    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}&#8203;.`);
+    .replace(/[@#]/g, (c) => c + BREAK)
+    .replace(/\$/g, '&#36;')
+    .replace(/(gh-)(?=\d)/gi, `$1${BREAK}`)
+    .replace(/:\/\//g, `:${BREAK}//`)
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${BREAK}.`);
 }
 
 function firstLine(error: unknown): string {
