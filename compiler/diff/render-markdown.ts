@@ -1,6 +1,7 @@
 // The plan as a pull-request comment: a Handlebars template (templates/plan.md.hbs by default, or the
 // user's --template) rendered over the plan view. Every value goes through the `md` helper, which
-// escapes both HTML and Markdown, so nothing in a spec can inject markup into the comment.
+// shortens overlong values and escapes both HTML and Markdown, so nothing in a spec can inject markup
+// into the comment (fit-comment.ts keeps the whole comment within GitHub's size limit).
 import Handlebars from 'handlebars';
 import { visible } from '../render/visible.js';
 import type { PlanView } from './plan-view.js';
@@ -16,7 +17,10 @@ export type PlanTemplate = (view: PlanView) => string;
 /** Parses `text` once; `label` names the template in errors. */
 export function compilePlanTemplate(text: string, label: string): PlanTemplate {
   const hb = Handlebars.create();
-  hb.registerHelper('md', (value: unknown) => new hb.SafeString(escapeMarkdown(String(value ?? ''))));
+  hb.registerHelper(
+    'md',
+    (value: unknown) => new hb.SafeString(escapeMarkdown(shortenLongValues(String(value ?? '')))),
+  );
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   let render: HandlebarsTemplateDelegate;
   try {
@@ -32,6 +36,29 @@ export function compilePlanTemplate(text: string, label: string): PlanTemplate {
       throw new PlanTemplateError(`template ${label} failed to render: ${firstLine(error)}`);
     }
   };
+}
+
+/** A run of text without a space longer than this (a header value, a regex) is shown by its start. */
+const LONG_RUN = 200;
+const LONG_RUNS = new RegExp(`\\S{${LONG_RUN + 1},}`, 'gu');
+/** A whole value longer than this (many words) is shown by its start. */
+const LONG_TEXT = 4000;
+
+/**
+ * `text` with each overlong run of non-space characters, then the whole if still too long, cut to its
+ * start, an ellipsis and its length: `x-fault = aaaa… (70,000 characters)`. The spec sets no length
+ * limit on a value, and one 70,000-character header value made the comment too long for GitHub.
+ */
+export function shortenLongValues(text: string): string {
+  if (text.length <= LONG_RUN) return text;
+  const runs = text.replace(LONG_RUNS, (run) => shorten(run, LONG_RUN / 2));
+  return runs.length > LONG_TEXT ? shorten(runs, LONG_TEXT / 2) : runs;
+}
+
+function shorten(text: string, kept: number): string {
+  const chars = [...text];
+  if (chars.length <= kept * 2) return text;
+  return `${chars.slice(0, kept).join('')}… (${chars.length.toLocaleString('en-US')} characters)`;
 }
 
 /** A zero-width space, as an entity: it breaks what GitHub would turn into a link or mention. */
