@@ -1,9 +1,10 @@
 // The commit a compile of the working tree records: HEAD when every file the compile read (spec
 // files, the files their links lead to, trust roots) is tracked and identical to HEAD, else none.
 // Files meshc did not read (a README, a store written inside the spec directory) do not matter.
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { lstatSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { runGit } from './run-git.js';
+import { findWorkTreeTop } from './work-tree-top.js';
 
 export interface FilesRead {
   /** The spec root: the read paths are relative to it, and git runs there. */
@@ -88,14 +89,6 @@ function pathOfRecord(record: string): string {
   let at = 0;
   for (let n = 0; n < fields && at !== -1; n++) at = record.indexOf(' ', at) + 1 || -1;
   return at === -1 ? record : record.slice(at);
-}
-
-/** The nearest directory holding `.git` (a directory, or a file in a linked work tree), as git finds it. */
-function findWorkTreeTop(dir: string): string | undefined {
-  for (let at = dir; ; at = dirname(at)) {
-    if (existsSync(join(at, '.git'))) return at;
-    if (dirname(at) === at) return undefined;
-  }
 }
 
 function fromTop(top: string, path: string): string {

@@ -52,7 +52,8 @@ Options:
   --format FORMAT     how validation problems are reported: text (default), json, github, sarif;
                       json, github and sarif always write their document to stdout, also when
                       nothing is wrong (json: "diagnostics": [], sarif: "results": [], github:
-                      only its summary line), and the summary table to stderr
+                      only its summary line), and the summary table to stderr; github and
+                      sarif name files from the git repository's top level
 ${parseCacheHelp(22)}
   -h, --help          show this help
 
