@@ -10,7 +10,7 @@ import { peerOf } from '../server/inbound.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ProxySnapshot } from '../snapshot.js';
 import { APP_CONNECT_TIMEOUT_MS } from '../upstream/app.js';
-import { dial } from './dial.js';
+import { dial, whenConnected } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
 export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
@@ -48,7 +48,7 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
     noDelay: true,
     allowHalfOpen: true,
   });
-  void dial(app, 'connect', APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
+  void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();
       const error = outcome.gone ? 'client-gone' : 'upstream-connect-failure';

@@ -16,6 +16,7 @@ import type { ServerEnv } from '../server/options.js';
 import type { ActiveConfig } from '../snapshot.js';
 import type { TcpDestination } from '../stack/build-outbound.js';
 import type { UpstreamPool } from '../upstream/mtls-pool.js';
+import { whenPeerAccepts } from '../upstream/peer-accepted.js';
 import { dial } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
@@ -146,7 +147,9 @@ async function serveTcpOutbound(
     ...HALF_OPEN,
     ...pool.tlsFor(dest.spiffeId, dest.trustRoots),
   });
-  const outcome = await dial(upstream, 'secureConnect', dest.connectTimeoutMs, env.clock, socket);
+  // Under TLS 1.3 a sidecar that refuses our certificate does so after our handshake is done: only
+  // its acceptance makes the connection a success for outlier detection and the record.
+  const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, socket);
   if (!outcome.ok) {
     endpoint.inFlight--;
     if (outcome.gone) return refuse('client-gone');

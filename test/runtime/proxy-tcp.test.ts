@@ -2,9 +2,11 @@
 // destination, the caller's sidecar joins it over mTLS to the destination's sidecar, which authorizes
 // the caller by identity and joins it to the app. The app speaks first (as MySQL does), then echoes.
 // Also: authorization denies before the app sees a connection, a destination presenting another
-// identity is refused, connections are split between versions by weight, a swap opens and closes
-// the local ports, and every connection ends in one observer record.
+// identity is refused, a destination refusing our certificate is a connect failure (TLS 1.3 too),
+// connections are split between versions by weight, a swap opens and closes the local ports, and
+// every connection ends in one observer record.
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../runtime/observer.js';
 import type { RunningProxy } from '../../runtime/proxy.js';
@@ -23,6 +25,7 @@ import {
 import { ManualClock } from './fakes.js';
 import { splice } from '../../runtime/tcp/splice.js';
 import { send } from './harness.js';
+import { createTestPki, type TestPki } from './pki.js';
 import { TestMesh } from './mesh.js';
 
 /** A TCP app that greets first, then answers every chunk with `<name>:<chunk>`. */
@@ -77,6 +80,7 @@ const tcpDestination = (opts: {
   weights?: Record<string, number>;
   spiffeId?: string;
   maxConnections?: number;
+  consecutive5xx?: number;
 }): Destination => ({
   ...destination({
     service: 'mysql',
@@ -88,14 +92,17 @@ const tcpDestination = (opts: {
       }),
     ],
     ...(opts.spiffeId ? { spiffeId: opts.spiffeId } : {}),
-    ...(opts.maxConnections
-      ? {
-          policy: {
-            ...defaultPolicy,
-            circuitBreaker: { ...defaultPolicy.circuitBreaker, maxConnections: opts.maxConnections },
-          },
-        }
-      : {}),
+    policy: {
+      ...defaultPolicy,
+      circuitBreaker: {
+        ...defaultPolicy.circuitBreaker,
+        maxConnections: opts.maxConnections ?? defaultPolicy.circuitBreaker.maxConnections,
+      },
+      outlierDetection: {
+        ...defaultPolicy.outlierDetection,
+        consecutive5xx: opts.consecutive5xx ?? defaultPolicy.outlierDetection.consecutive5xx,
+      },
+    },
   }),
   protocol: 'tcp',
   tcpPort: opts.port,
@@ -324,6 +331,88 @@ describe('an idle tcp hop', () => {
       app.close();
     }
   });
+});
+
+describe('a destination that refuses our client certificate', () => {
+  let mesh: TestMesh;
+  let otherRoot: TestPki;
+  let app: Awaited<ReturnType<typeof startTcpApp>>;
+  const servers: tls.Server[] = [];
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    otherRoot = await createTestPki('shop.local');
+    app = await startTcpApp('primary');
+  });
+  afterAll(async () => {
+    await mesh.close();
+    app.close();
+    for (const server of servers) server.close();
+  });
+
+  /** Connects once through a caller sidecar to `endpointPort`: the caller's record and ejections. */
+  async function connectThroughCaller(
+    endpointPort: number,
+  ): Promise<{ answer: Awaited<ReturnType<typeof talk>>; record: TcpConnectionRecord; ejected: string[] }> {
+    const records: TcpConnectionRecord[] = [];
+    const ejected: string[] = [];
+    const port = await freePort();
+    await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: [mesh.pki.rootPem],
+        outbound: [
+          tcpDestination({ port, versions: { v1: [staticEndpoint(endpointPort)] }, consecutive5xx: 1 }),
+        ],
+      }),
+      {
+        observer: {
+          tcpConnectionEnded: (r) => records.push(r),
+          outlierEjected: (_dest, _version, key) => ejected.push(key),
+        },
+      },
+    );
+    const answer = await talk(port, 'ping');
+    await waitFor(() => records.length === 1);
+    return { answer, record: records[0]!, ejected };
+  }
+
+  it('is upstream-connect-failure and feeds outlier detection, though TLS 1.3 finished our handshake', async () => {
+    // A mysql sidecar trusting only another root: under TLS 1.3 it judges our certificate after our
+    // side of the handshake is done, and hangs up. It was logged as a clean connection (error null)
+    // that never counted against the endpoint.
+    const callee = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [otherRoot.rootPem], appPort: app.port })),
+    );
+    const { answer, record, ejected } = await connectThroughCaller(callee.ports.inbound);
+    expect(answer).toBe('closed');
+    expect(record).toMatchObject({ direction: 'outbound', error: 'upstream-connect-failure' });
+    expect(ejected).toEqual([`127.0.0.1:${callee.ports.inbound}`]);
+    expect(app.connections).toBe(0);
+  });
+
+  it.each<tls.SecureVersion>(['TLSv1.3', 'TLSv1.2'])(
+    'is upstream-connect-failure from a plain TLS server too (%s), the caller sidecar staying up',
+    async (maxVersion) => {
+      // Under TLS 1.2 the refusal comes within the handshake: Node reports it after an end that the
+      // hop's half-open socket does not turn into a close.
+      const server = tls.createServer({
+        ...(await mesh.pki.issue('mysql')),
+        ca: otherRoot.rootPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        maxVersion,
+      });
+      server.on('tlsClientError', () => undefined);
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as net.AddressInfo;
+      const { answer, record, ejected } = await connectThroughCaller(port);
+      expect(answer).toBe('closed');
+      expect(record).toMatchObject({ direction: 'outbound', error: 'upstream-connect-failure' });
+      expect(ejected).toEqual([`127.0.0.1:${port}`]);
+    },
+  );
 });
 
 describe('tcp destinations named by DNS', () => {
