@@ -51,11 +51,11 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
   void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();
-      const error = outcome.gone ? 'client-gone' : 'upstream-connect-failure';
+      const error = outcome.gone ? env.tcpHops.clientGoneReason() : 'upstream-connect-failure';
       report({ bytesIn: 0, bytesOut: 0, error, rule });
       return;
     }
-    splice(socket, app, env.clock, ({ bytesIn, bytesOut, failed }) =>
+    splice(socket, app, env, ({ bytesIn, bytesOut, failed }) =>
       report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
     );
   });

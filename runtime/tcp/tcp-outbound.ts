@@ -8,9 +8,8 @@
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../balance/types.js';
-import type { ProxyErrorCode } from '../errors.js';
 import { IdentityError } from '../identity/errors.js';
-import type { TcpConnectionRecord } from '../observer.js';
+import type { TcpConnectionError, TcpConnectionRecord } from '../observer.js';
 import { pickBackend } from '../route/route-table.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ActiveConfig } from '../snapshot.js';
@@ -123,7 +122,7 @@ async function serveTcpOutbound(
       rule: dest.route.source,
       ...end,
     });
-  const refuse = (error: ProxyErrorCode) => {
+  const refuse = (error: TcpConnectionError) => {
     socket.destroy();
     report({ bytesIn: 0, bytesOut: 0, error });
   };
@@ -152,14 +151,14 @@ async function serveTcpOutbound(
   const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, socket);
   if (!outcome.ok) {
     endpoint.inFlight--;
-    if (outcome.gone) return refuse('client-gone');
+    if (outcome.gone) return refuse(env.tcpHops.clientGoneReason());
     const identity = outcome.error instanceof IdentityError;
     target.outliers.record(endpoint, true);
     return refuse(identity ? 'upstream-identity-mismatch' : 'upstream-connect-failure');
   }
   target.outliers.record(endpoint, false);
   upstream.setNoDelay(true);
-  splice(socket, upstream, env.clock, ({ bytesIn, bytesOut, failed }) => {
+  splice(socket, upstream, env, ({ bytesIn, bytesOut, failed }) => {
     endpoint.inFlight--;
     report({ bytesIn, bytesOut, error: spliceError(failed) });
   });

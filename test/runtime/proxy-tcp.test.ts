@@ -7,7 +7,7 @@
 // every connection ends in one observer record.
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../runtime/observer.js';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
@@ -23,7 +23,7 @@ import {
   staticEndpoint,
 } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
-import { splice } from '../../runtime/tcp/splice.js';
+import { splice, TcpHops } from '../../runtime/tcp/splice.js';
 import { send } from './harness.js';
 import { createTestPki, type TestPki } from './pki.js';
 import { TestMesh } from './mesh.js';
@@ -415,6 +415,89 @@ describe('a destination that refuses our client certificate', () => {
   );
 });
 
+describe('tcp connections still open when the proxy stops', () => {
+  let mesh: TestMesh;
+  let app: Awaited<ReturnType<typeof startTcpApp>>;
+  beforeEach(async () => {
+    mesh = await TestMesh.create();
+    app = await startTcpApp('primary');
+  });
+  afterEach(async () => {
+    await mesh.close();
+    app.close();
+  });
+
+  /** A mysql sidecar and a caller of it, each recording its connections; and the caller's local port. */
+  async function callerAndCallee(endpointPort?: number, clock?: ManualClock) {
+    const callerRecords: TcpConnectionRecord[] = [];
+    const calleeRecords: TcpConnectionRecord[] = [];
+    const callee = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: app.port })),
+      { observer: { tcpConnectionEnded: (r) => calleeRecords.push(r) } },
+    );
+    const port = await freePort();
+    const caller = await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: [mesh.pki.rootPem],
+        outbound: [
+          tcpDestination({
+            port,
+            versions: { v1: [staticEndpoint(endpointPort ?? callee.ports.inbound)] },
+          }),
+        ],
+      }),
+      { ...(clock ? { clock } : {}), observer: { tcpConnectionEnded: (r) => callerRecords.push(r) } },
+    );
+    return { caller, callee, port, callerRecords, calleeRecords };
+  }
+
+  /** A client connection through `port`, once the app's greeting came back (both hops joined). */
+  async function joined(port: number): Promise<net.Socket> {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('data', resolve));
+    return socket;
+  }
+
+  it.each(['outbound', 'inbound'] as const)(
+    'are cut after the grace, and the %s record says proxy-shutdown',
+    async (direction) => {
+      // They were logged as clean closes (error null).
+      const sides = await callerAndCallee();
+      const [stopping, records] =
+        direction === 'outbound' ? [sides.caller, sides.callerRecords] : [sides.callee, sides.calleeRecords];
+      const client = await joined(sides.port);
+      await stopping.close({ graceMs: 50 });
+      await waitFor(() => records.length === 1);
+      expect(records[0]).toMatchObject({ direction, error: 'proxy-shutdown' });
+      client.destroy();
+    },
+  );
+
+  it('says proxy-shutdown for a connection cut while its upstream was still being reached', async () => {
+    // An endpoint that accepts TCP and never answers the TLS handshake; the injected clock never
+    // lets the connect timeout fire. The proxy closing the client's socket read as client-gone.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpointPort = (silent.address() as net.AddressInfo).port;
+      const { caller, port, callerRecords } = await callerAndCallee(endpointPort, new ManualClock());
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => undefined);
+      await waitFor(() => held.length === 1);
+      await caller.close({ graceMs: 50 });
+      await waitFor(() => callerRecords.length === 1);
+      expect(callerRecords[0]).toMatchObject({ direction: 'outbound', error: 'proxy-shutdown' });
+      client.destroy();
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+});
+
 describe('tcp destinations named by DNS', () => {
   it('resolves dns: endpoints per connection, and closes the connection when nothing resolves', async () => {
     const mesh = await TestMesh.create();
@@ -587,7 +670,7 @@ describe('protocol tcp: half-close and reset', () => {
         host: '127.0.0.1',
         allowHalfOpen: true,
       });
-      splice(downstream, upstream, new ManualClock(), () => undefined);
+      splice(downstream, upstream, { clock: new ManualClock(), tcpHops: new TcpHops() }, () => undefined);
     });
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     try {
