@@ -148,9 +148,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       }
       for (const s of httpServers) s.closeAllConnections();
       // tcp hops first, so that their records say they were cut by the shutdown (proxy-shutdown).
-      env.tcpHops.cutAll();
+      const tcpCut = env.tcpHops.cutAll();
       for (const socket of open) socket.destroy();
-      await closed;
+      await Promise.all([closed, tcpCut]);
       active.current.outbound.dispose();
       pool.destroy();
       appAgent.destroy();

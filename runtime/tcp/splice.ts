@@ -39,11 +39,20 @@ export class TcpHops {
   private readonly open = new Set<Hop>();
   /** Set by cutAll: a client "leaving" while its connection was being made was cut by the proxy too. */
   private stopped = false;
+  private drained: (() => void) | undefined;
 
-  /** Cuts every open hop; each reports `failed: 'shutdown'`. */
-  cutAll(): void {
+  /**
+   * Cuts every open hop, each reporting `failed: 'shutdown'`; resolves once all have reported, which
+   * takes a few turns (each of a hop's two sockets must close), so that a stopping proxy flushes
+   * its access log with their lines in it.
+   */
+  cutAll(): Promise<void> {
     this.stopped = true;
-    for (const hop of this.open) cut(hop, 'shutdown');
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      for (const hop of this.open) cut(hop, 'shutdown');
+    });
   }
 
   /** The record's reason for a client socket that closed before its hop was joined. */
@@ -58,6 +67,7 @@ export class TcpHops {
 
   delete(hop: Hop): void {
     this.open.delete(hop);
+    if (this.open.size === 0) this.drained?.();
   }
 }
 
@@ -88,6 +98,8 @@ export function splice(
   let open = 2;
   const closed = () => {
     if (--open > 0) return;
+    // Before onEnd, which reports within this turn all the same: a throwing observer cannot keep
+    // shutdown waiting.
     tcpHops.delete(hop);
     if (hop.timer !== undefined) clock.clearTimer(hop.timer);
     onEnd({ bytesIn: upstream.bytesWritten, bytesOut: downstream.bytesWritten, failed: hop.failed });
