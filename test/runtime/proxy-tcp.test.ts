@@ -199,6 +199,33 @@ describe('protocol tcp through the mesh', () => {
       error: 'authz-denied',
       rule: 'services/test.yaml:30',
     });
+    // The callee hung up before it accepted the caller (no session ticket yet): a refusal at connect
+    // on the caller's side, as from an Envoy callee, which refuses at the handshake (decision 0043).
+    await waitFor(() => records.some((r) => r.direction === 'outbound'));
+    expect(records.find((r) => r.direction === 'outbound')).toMatchObject({
+      error: 'upstream-connect-failure',
+    });
+  });
+
+  it("logs a callee whose app is down on the callee's side only: the caller saw it accept", async () => {
+    // The callee accepted the caller (its session ticket came) before it tried the app, so the
+    // caller's sidecar saw a joined connection end without a byte, as an app closing at once.
+    records.length = 0;
+    const appDown = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: await freePort() })),
+      { observer: { tcpConnectionEnded: (r) => records.push(r) } },
+    );
+    caller.swap(
+      callerBundle([
+        tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(appDown.ports.inbound)] } }),
+      ]),
+    );
+    expect(await talk(localPort, 'ping')).toBe('closed');
+    await waitFor(() => records.length === 2);
+    expect(records.map((r) => [r.direction, r.error]).sort()).toEqual([
+      ['inbound', 'upstream-connect-failure'],
+      ['outbound', null],
+    ]);
   });
 
   it('refuses a destination sidecar that presents another identity', async () => {
@@ -456,7 +483,10 @@ describe('tcp connections still open when the proxy stops', () => {
   async function joined(port: number): Promise<net.Socket> {
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('data', resolve));
+    await new Promise((resolve, reject) => {
+      socket.once('data', resolve);
+      socket.once('close', () => reject(new Error('the connection closed before the greeting')));
+    });
     return socket;
   }
 
