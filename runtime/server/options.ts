@@ -4,6 +4,7 @@
 import type { Clock, Random } from '../clock.js';
 import type { ClientErrorCode } from '../http1/server.js';
 import type { Direction, ProxyObserver } from '../observer.js';
+import type { TcpHops } from '../tcp/splice.js';
 
 export interface ListenerLimits {
   /** Largest request head (request line + headers) in bytes; beyond it, 431. */
@@ -32,6 +33,8 @@ export interface ServerEnv {
   readonly random: Random;
   readonly observer: ProxyObserver | undefined;
   readonly limits: ListenerLimits;
+  /** The joined tcp hops, cut with a reason at shutdown. */
+  readonly tcpHops: TcpHops;
 }
 
 /** Requests the server's parser refused before any handler ran: counted, by direction. */

@@ -9,7 +9,7 @@ import { peerOf } from '../server/inbound.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ProxySnapshot } from '../snapshot.js';
 import { APP_CONNECT_TIMEOUT_MS } from '../upstream/app.js';
-import { dial } from './dial.js';
+import { dial, whenConnected } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
 export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
@@ -48,14 +48,14 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
     noDelay: true,
     allowHalfOpen: true,
   });
-  void dial(app, 'connect', APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
+  void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();
-      const error = outcome.gone ? 'client-gone' : 'upstream-connect-failure';
+      const error = outcome.gone ? env.tcpHops.clientGoneReason() : 'upstream-connect-failure';
       report({ bytesIn: 0, bytesOut: 0, error, rule });
       return;
     }
-    splice(socket, app, env.clock, ({ bytesIn, bytesOut, failed }) =>
+    splice(socket, app, env, ({ bytesIn, bytesOut, failed }) =>
       report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
     );
   });
