@@ -23,6 +23,7 @@ export const CODES = {
   MC1012: { severity: 'warning', title: 'YAML warning' },
   MC1013: { severity: 'error', title: 'Backslash in a spec file name' },
   MC1014: { severity: 'warning', title: 'Spec file link leads to no file' },
+  MC1015: { severity: 'warning', title: 'Linked directory not followed' },
   // MC2xxx: schema (compiler/validate/schema-errors.ts)
   MC2001: { severity: 'error', title: 'Unknown field' },
   MC2002: { severity: 'error', title: 'Missing required field' },

@@ -109,6 +109,9 @@ export class NoRouteError extends ProxyError {
 export class RequestTimeoutError extends ProxyError {
   readonly code = 'request-timeout';
 }
+export class ExpectationFailedError extends ProxyError {
+  readonly code = 'expectation-failed';
+}
 export class HeaderTooLargeError extends ProxyError {
   readonly code = 'header-too-large';
 }

@@ -45,11 +45,29 @@ export interface TcpConnectionRecord {
   /** Bytes from the client towards the upstream, and back. */
   readonly bytesIn: number;
   readonly bytesOut: number;
-  /**
-   * Why the proxy refused or cut the connection (`idle-timeout`: no byte either way for an hour, a
-   * tcp-only reason); null when both sides simply closed.
-   */
-  readonly error: ProxyErrorCode | 'idle-timeout' | null;
+  /** Why the proxy refused or cut the connection; null when both sides simply closed. */
+  readonly error: TcpConnectionError | null;
   /** Provenance of the authorization rule (inbound) or route (outbound) that decided. */
   readonly rule: string | null;
 }
+
+/**
+ * Every reason a tcp connection's record can give (its `error`, the `result` of
+ * meshc_tcp_connections_total): request-path codes, and two of tcp's own, `idle-timeout` (no byte
+ * either way for an hour) and `proxy-shutdown` (still open when the proxy stopped, after the grace).
+ * docs/proxy-operations.md lists them all (a test checks).
+ */
+export const TCP_CONNECTION_ERRORS = [
+  'authz-denied',
+  'circuit-open',
+  'client-gone',
+  'idle-timeout',
+  'internal-error',
+  'no-healthy-upstream',
+  'proxy-shutdown',
+  'upstream-connect-failure',
+  'upstream-identity-mismatch',
+  'upstream-reset',
+] as const satisfies readonly (ProxyErrorCode | 'idle-timeout' | 'proxy-shutdown')[];
+
+export type TcpConnectionError = (typeof TCP_CONNECTION_ERRORS)[number];

@@ -9,6 +9,7 @@ import { createInboundListener } from './server/inbound-listener.js';
 import { DEFAULT_LIMITS, type ListenerLimits, type ServerEnv } from './server/options.js';
 import { createOutboundServer } from './server/outbound.js';
 import { type ActiveConfig, buildSnapshot, type ProxySnapshot, type SnapshotDeps } from './snapshot.js';
+import { TcpHops } from './tcp/splice.js';
 import { TcpOutboundListeners } from './tcp/tcp-outbound.js';
 import { type AppAddress, createAppAgent } from './upstream/app.js';
 import { DnsCache, type DnsResolver } from './upstream/dns-cache.js';
@@ -65,6 +66,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     random: options.random ?? systemRandom,
     observer: options.observer,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    tcpHops: new TcpHops(),
   };
   let credentials: Credentials = { cert: options.cert, key: options.key };
   const pool = new UpstreamPool(credentials, { idleTimeoutMs: options.upstreamIdleTimeoutMs });
@@ -145,8 +147,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
         await new Promise((r) => setTimeout(r, 20));
       }
       for (const s of httpServers) s.closeAllConnections();
+      // tcp hops first, so that their records say they were cut by the shutdown (proxy-shutdown).
+      const tcpCut = env.tcpHops.cutAll();
       for (const socket of open) socket.destroy();
-      await closed;
+      await Promise.all([closed, tcpCut]);
       active.current.outbound.dispose();
       pool.destroy();
       appAgent.destroy();

@@ -79,7 +79,6 @@ const LAZY_BUILTINS = [
   'node:tls',
   'node:dns',
   'node:child_process',
-  'child_process',
   'node:worker_threads',
   'node:v8',
 ];

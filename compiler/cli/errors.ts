@@ -2,6 +2,7 @@
 // stable code that the user can act on (one line, exit 2), and anything else (a bug: one line, exit 70).
 import { sep } from 'node:path';
 import type { CliIo } from './types.js';
+import { visible } from '../render/visible.js';
 
 export const EXIT_OK = 0;
 /** The input has problems (error diagnostics). */
@@ -46,7 +47,8 @@ export function writeRefusal(
   io: Pick<CliIo, 'stderr' | 'cwd'>,
   message: string = error.message,
 ): number {
-  io.stderr.write(`meshc: error[${error.code}]: ${relativeToCwd(message, io.cwd)}\n`);
-  if (error.hint) io.stderr.write(`  hint: ${relativeToCwd(error.hint, io.cwd)}\n`);
+  // Messages quote what the user or a spec gave (a ref, a path): written visible, never sent raw.
+  io.stderr.write(`meshc: error[${error.code}]: ${visible(relativeToCwd(message, io.cwd), true)}\n`);
+  if (error.hint) io.stderr.write(`  hint: ${visible(relativeToCwd(error.hint, io.cwd), true)}\n`);
   return EXIT_USAGE;
 }

@@ -8,6 +8,7 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, isReportableError, UsageError, writ
 import { COMMANDS } from './registry.js';
 import type { CliIo, CliOverrides, Command, ParsedValues } from './types.js';
 import { commandUsage, topLevelUsage, usageReminder } from './usage.js';
+import { visible } from '../render/visible.js';
 import { packageVersion } from './version.js';
 
 export type { CliIo, CliOverrides } from './types.js';
@@ -48,7 +49,7 @@ async function dispatch(argv: readonly string[], io: CliIo, overrides: CliOverri
     parsed = parseCommandArgs(command, rest);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`meshc ${command.name}: ${error.message}\n${usageReminder(command)}`);
+    io.stderr.write(`meshc ${command.name}: ${visible(error.message)}\n${usageReminder(command)}`);
     return EXIT_USAGE;
   }
   if (parsed.values['help'] === true) {
@@ -120,7 +121,7 @@ function unknownCommand(name: string, io: CliIo): number {
     COMMANDS.map((c) => c.name),
   );
   const suggestion = near ? ` (did you mean '${near}'?)` : '';
-  io.stderr.write(`meshc: unknown command '${name}'${suggestion}\n\n${topLevelUsage(COMMANDS)}`);
+  io.stderr.write(`meshc: unknown command '${visible(name)}'${suggestion}\n\n${topLevelUsage(COMMANDS)}`);
   return EXIT_USAGE;
 }
 

@@ -1,7 +1,10 @@
-// Renders a checked spec's diagnostics in the chosen format with paths shown relative to the working
-// directory (what editors, terminals and GitHub annotations expect), fetching code-frame text lazily.
+// Renders a checked spec's diagnostics in the chosen format, fetching code-frame text lazily. Paths are
+// shown relative to the working directory (what editors and terminals expect), but for GitHub
+// annotations and SARIF relative to the git repository's top level: GitHub places both by their path
+// in the repository, wherever the command ran (a CI step's `working-directory:`).
 import { relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
+import { pathInWorkTree } from '../load/work-tree-top.js';
 import type { SourceFile } from '../load/types.js';
 import { RENDERERS, type ReportFormat } from '../render/index.js';
 import type { CliIo } from './types.js';
@@ -16,9 +19,13 @@ export interface ReportInput {
   readonly version: string;
 }
 
+/** Formats whose paths are from the repository's top level (outside a git work tree: from the cwd). */
+const REPO_RELATIVE: ReadonlySet<ReportFormat> = new Set(['github', 'sarif']);
+
 /** The rendered report, ready to write. */
 export function renderReport(input: ReportInput, io: CliIo): string {
-  const prefix = relative(io.cwd, input.rootDir).split(sep).join('/');
+  const fromRepo = REPO_RELATIVE.has(input.format) ? pathInWorkTree(input.rootDir) : undefined;
+  const prefix = fromRepo ?? relative(io.cwd, input.rootDir).split(sep).join('/');
   const shown = (file: string): string => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
   const byShownPath = new Map(input.files.map((f) => [shown(f.path), f]));
   const decoder = new TextDecoder();

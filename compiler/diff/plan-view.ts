@@ -32,6 +32,8 @@ export interface PlanView {
   readonly riskLine: string;
   /** Why there is no diff, when status is not ok. */
   readonly invalidLine: string;
+  /** The head's diagnostics, in the report's order; `errors` and `warnings` split them by severity. */
+  readonly diagnostics: PlanReport['diagnostics'];
   readonly errors: PlanReport['diagnostics'];
   readonly warnings: PlanReport['diagnostics'];
 }
@@ -54,8 +56,18 @@ export function planView(report: PlanReport): PlanView {
     unchangedLine: s.unchanged > 0 ? `${s.unchanged} service${s.unchanged === 1 ? '' : 's'} unchanged.` : '',
     riskLine: s.risks === 0 ? 'No risk flagged.' : `${s.risks} risk${s.risks === 1 ? '' : 's'} flagged.`,
     invalidLine: invalidLine(report),
-    errors: report.diagnostics.filter((d) => d.severity === 'error'),
-    warnings: report.diagnostics.filter((d) => d.severity !== 'error'),
+    ...withDiagnostics(report.diagnostics),
+  };
+}
+
+/** The view's three diagnostic lists for `diagnostics` (all of the head's, or the first few). */
+export function withDiagnostics(
+  diagnostics: PlanReport['diagnostics'],
+): Pick<PlanView, 'diagnostics' | 'errors' | 'warnings'> {
+  return {
+    diagnostics,
+    errors: diagnostics.filter((d) => d.severity === 'error'),
+    warnings: diagnostics.filter((d) => d.severity !== 'error'),
   };
 }
 

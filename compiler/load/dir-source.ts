@@ -8,6 +8,7 @@ import {
   openSync,
   readdirSync,
   readSync,
+  realpathSync,
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, posix, resolve, sep } from 'node:path';
@@ -15,8 +16,9 @@ import { statIfReachable } from '../stat-numbers.js';
 import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
 import { comparePaths, isSkippedName, isSpecFilePath, isStoreDir, normalizeSpecPath } from './spec-paths.js';
-import type { RootedSpecSource } from './types.js';
-import { openGit } from './load-simple-git.js';
+import { cleanCommit } from './clean-commit.js';
+import { refuseLfsPointer } from './lfs-pointer.js';
+import type { RootedSpecSource, UnfollowedDir } from './types.js';
 
 interface Layout {
   /** Directory the spec paths are relative to. */
@@ -47,7 +49,10 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
    * listed file, and normalizing and joining 1,000 paths for that took 7-10 ms in a fresh process.
    */
   let listed = new Map<string, string>();
-  let skipped: string[] = [];
+  let walk: Walk | undefined;
+  let listedFiles: string[] = [];
+  /** Files read besides the listed ones (trust roots): the commit is judged on them too. */
+  const alsoRead = new Set<string>();
   const pathOf = (specPath: string): string | undefined => {
     const known = listed.get(specPath);
     if (known !== undefined) return known;
@@ -62,12 +67,13 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
   const readFileNow = (specPath: string): Uint8Array | undefined => {
     const path = pathOf(specPath);
     if (path === undefined) return undefined;
+    if (!listed.has(specPath) && !listedFiles.includes(specPath)) alsoRead.add(specPath);
     // Named in a refusal as the user would write it: under the spec path as given, not absolute.
     const shown = () => (found?.singleFile !== undefined ? label : posix.join(label, specPath));
     return readNow(path, shown);
   };
 
-  return {
+  const source: RootedSpecSource = {
     label,
     async rootDir() {
       return (await getLayout()).root;
@@ -75,14 +81,18 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
     async listSpecFiles() {
       const { root, singleFile } = await getLayout();
       if (singleFile !== undefined) return [singleFile];
-      const links: string[] = [];
-      const files = walkSpecFiles(root, '', links);
+      walk = { skippedLinks: [], unfollowedDirs: [], linked: new Set(), realOf: new Map() };
+      const files = walkSpecFiles(root, '', walk, [root], false);
       listed = locateListed(root, files);
-      skipped = links.sort(comparePaths);
+      listedFiles = files;
+      walk.skippedLinks.sort(comparePaths);
       return files.sort(comparePaths);
     },
     async skippedLinks() {
-      return skipped;
+      return walk?.skippedLinks ?? [];
+    },
+    async unfollowedDirs() {
+      return walk?.unfollowedDirs ?? [];
     },
     async readFile(specPath) {
       await getLayout();
@@ -99,10 +109,24 @@ export function dirSource(path: string, options: DirSourceOptions = {}): RootedS
       return { id: path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
     },
     commit() {
-      commit ??= getLayout().then(cleanCommit, () => undefined);
+      // Asked after the spec was read, so the files read are known (decision 0046); asked first, the
+      // spec files are listed for it.
+      commit ??= getLayout().then(
+        async ({ root, singleFile }) => {
+          if (singleFile === undefined && !walk) await source.listSpecFiles();
+          return cleanCommit({
+            root,
+            files: singleFile !== undefined ? [singleFile] : listedFiles,
+            throughLinks: [...(walk?.linked ?? []), ...alsoRead],
+            ...(singleFile !== undefined ? { singleFile } : {}),
+          });
+        },
+        () => undefined,
+      );
       return commit;
     },
   };
+  return source;
 }
 
 /**
@@ -142,7 +166,7 @@ function readNow(path: string, shown: () => string): Uint8Array | undefined {
     for (let n = 1; n > 0 && length < bytes.length; length += n) {
       n = readSync(fd, bytes, length, bytes.length - length, null);
     }
-    return bytes.subarray(0, length);
+    return refuseLfsPointer(bytes.subarray(0, length), shown());
   } catch (error) {
     if (error instanceof SourceError) throw error;
     if (isMissing(error)) return undefined;
@@ -179,17 +203,36 @@ async function findLayout(target: string, label: string): Promise<Layout> {
   throw new SourceError('SOURCE_UNREADABLE', `${label} is neither a file nor a directory`);
 }
 
+/** What a walk gathers besides the spec files. */
+interface Walk {
+  readonly skippedLinks: string[];
+  readonly unfollowedDirs: UnfollowedDir[];
+  /** Spec files reached through a link: their bytes are elsewhere (cleanCommit checks both). */
+  readonly linked: Set<string>;
+  /** Real paths of directories, asked once each. */
+  readonly realOf: Map<string, string>;
+}
+
 /**
- * Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it).
- * Synchronous for the reason reading is: nothing else runs while a spec loads, so a thread-pool
- * round trip per directory and a promise per entry buy nothing.
+ * Spec files under `dir`, as paths relative to the spec root (`prefix` is `dir` relative to it;
+ * `above` the directories that contain it, itself last). Synchronous for the reason reading is:
+ * nothing else runs while a spec loads, so a thread-pool round trip per directory and a promise per
+ * entry buy nothing.
  */
-function walkSpecFiles(dir: string, prefix: string, skippedLinks: string[]): string[] {
+function walkSpecFiles(dir: string, prefix: string, walk: Walk, above: string[], viaLink: boolean): string[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    throw new SourceError('SOURCE_UNREADABLE', `cannot list ${dir}: ${messageOf(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SourceError(
+      'SOURCE_UNREADABLE',
+      `cannot list ${dir}: ${errnoText(error)}`,
+      code === 'EACCES' || code === 'EPERM'
+        ? 'meshc searches every directory of the spec: check its permissions'
+        : undefined,
+      code,
+    );
   }
   const out: string[] = [];
   // A bundle store compiled into the spec tree is output, not spec (the root is always searched).
@@ -197,37 +240,47 @@ function walkSpecFiles(dir: string, prefix: string, skippedLinks: string[]): str
   for (const entry of entries) {
     if (isSkippedName(entry.name)) continue;
     const rel = prefix + entry.name;
-    if (entry.isDirectory()) out.push(...walkSpecFiles(join(dir, entry.name), `${rel}/`, skippedLinks));
-    else if (!isSpecFilePath(rel)) continue;
-    else if (entry.isFile()) out.push(rel);
-    // A symlink counts when it points at a file; linked directories are not followed (no cycles).
-    else if (entry.isSymbolicLink()) (isFileAt(join(dir, entry.name)) ? out : skippedLinks).push(rel);
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walkSpecFiles(path, `${rel}/`, walk, [...above, path], viaLink));
+    else if (entry.isSymbolicLink()) {
+      const kind = kindAt(path);
+      // A link named like a spec file stands for one: to a directory, it leads to no file (MC1014).
+      if (kind === 'dir' && !isSpecFilePath(rel)) out.push(...walkLinkedDir(path, rel, walk, above));
+      else if (!isSpecFilePath(rel)) continue;
+      else if (kind === 'file') (walk.linked.add(rel), out.push(rel));
+      else walk.skippedLinks.push(rel);
+    } else if (entry.isFile() && isSpecFilePath(rel)) {
+      if (viaLink) walk.linked.add(rel);
+      out.push(rel);
+    }
   }
   return out;
 }
 
-function isFileAt(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-  } catch {
-    return false;
+/**
+ * A linked directory, searched as the directory it leads to, unless that directory holds the link
+ * (a loop: the link's own directory, or one above it, the spec root's included).
+ */
+function walkLinkedDir(path: string, rel: string, walk: Walk, above: string[]): string[] {
+  const real = (p: string) => {
+    let r = walk.realOf.get(p);
+    if (r === undefined) walk.realOf.set(p, (r = realpathSync(p)));
+    return r;
+  };
+  const target = real(path);
+  const holds = (dir: string) =>
+    dir === target || dir.startsWith(target.endsWith(sep) ? target : target + sep);
+  if (above.some((dir) => holds(real(dir)))) {
+    walk.unfollowedDirs.push({ path: rel, why: 'loop' });
+    return [];
   }
+  return walkSpecFiles(path, `${rel}/`, walk, [...above, path], true);
 }
 
-/** HEAD when the spec root is in a git work tree with no uncommitted change under it, else undefined. */
-async function cleanCommit({ root, singleFile }: Layout): Promise<string | undefined> {
+function kindAt(path: string): 'file' | 'dir' | undefined {
   try {
-    // One git process, and one that always prints: simple-git waits 50 ms more for a process that
-    // printed nothing, as `status --porcelain` does on a clean tree (~50 of the 325-342 ms of a
-    // one-service compile at 1,000 services, decision 0029). With --branch, v2 prints
-    // `# branch.oid <HEAD>` ("(initial)" before the first commit) before any change; a change is any
-    // other line.
-    const git = await openGit(root);
-    const status = await git.raw(['status', '--porcelain=v2', '--branch', '--', singleFile ?? '.']);
-    const lines = status.split('\n').filter((line) => line !== '');
-    if (lines.some((line) => !line.startsWith('# '))) return undefined;
-    const oid = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
-    return oid !== undefined && /^[0-9a-f]{40,64}$/.test(oid) ? oid : undefined;
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
   } catch {
     return undefined;
   }

@@ -1,13 +1,13 @@
 // Reads many git objects with one `git cat-file --batch` process instead of one `git show` per file:
 // a 10,000-file spec is one process and one pipe, not 10,000 spawns.
-import { spawn } from 'node:child_process';
 import { MAX_SPEC_FILE_BYTES } from './decode-file.js';
 import { SourceError } from './errors.js';
+import { GitFailure, runGit } from './run-git.js';
 
 /**
  * The content of each object name (`<commit>:<path>` or a blob id), in order, at most one byte past
- * MAX_SPEC_FILE_BYTES of it; undefined when the object is missing or is not a blob. Names containing a newline cannot be
- * asked for and count as missing.
+ * MAX_SPEC_FILE_BYTES of it; undefined when the object is missing or is not a blob. Names containing
+ * a newline cannot be asked for and count as missing.
  */
 export async function readGitBlobs(
   repoDir: string,
@@ -16,17 +16,22 @@ export async function readGitBlobs(
   return (await readGitObjects(repoDir, names, false)).map((o) => o?.bytes);
 }
 
-/** An object git found: a blob's bytes, or no bytes for a tree or a submodule's commit. */
+/**
+ * An object git found: a blob's bytes, or no bytes for a tree or a submodule's commit. A link that
+ * --follow-symlinks could not follow has an empty `oid` and its `type` says why: `symlink` (it leaves
+ * the repository), `dangling`, `loop` or `notdir`.
+ */
 export interface GitObject {
   readonly oid: string;
+  readonly type: string;
   readonly bytes: Uint8Array | undefined;
 }
 
 /**
  * The objects `<commit>:<path>` names lead to, following symbolic links inside the repository as a
  * checkout's file system would (`cat-file --follow-symlinks`); undefined for a path that does not
- * exist, or a link that leaves the repository, dangles or loops. A directory is an object without
- * bytes, so that a caller can say "not a regular file" where a checkout would.
+ * exist, an object with no id for a link that leaves the repository, dangles or loops. A directory is
+ * an object without bytes, so that a caller can say "not a regular file" where a checkout would.
  */
 export function readGitPaths(repoDir: string, names: readonly string[]): Promise<(GitObject | undefined)[]> {
   return readGitObjects(repoDir, names, true);
@@ -41,34 +46,16 @@ async function readGitObjects(
   if (asked.length === 0) return names.map(() => undefined);
   const reader = new BatchReader(asked, MAX_SPEC_FILE_BYTES + 1);
   const args = ['cat-file', '--batch', ...(followSymlinks ? ['--follow-symlinks'] : [])];
-  await runCatFile(repoDir, args, `${asked.join('\n')}\n`, (chunk) => reader.push(chunk));
-  return names.map((name) => reader.found.get(name));
-}
-
-function runCatFile(
-  repoDir: string,
-  args: readonly string[],
-  input: string,
-  onData: (chunk: Buffer) => void,
-): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd: repoDir, stdio: ['pipe', 'pipe', 'pipe'] });
-    const errors: Buffer[] = [];
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
-    child.on('error', (error) =>
-      reject(new SourceError('SOURCE_GIT_FAILED', `cannot run git: ${error.message}`)),
+  try {
+    await runGit(repoDir, args, { input: `${asked.join('\n')}\n`, onData: (chunk) => reader.push(chunk) });
+  } catch (error) {
+    if (!(error instanceof GitFailure)) throw error;
+    throw new SourceError(
+      'SOURCE_GIT_FAILED',
+      `git cat-file failed (exit ${error.exitCode}): ${error.message}`,
     );
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else {
-        const detail = Buffer.concat(errors).toString('utf8').trim().split('\n')[0] ?? '';
-        reject(new SourceError('SOURCE_GIT_FAILED', `git cat-file failed (exit ${code}): ${detail}`));
-      }
-    });
-    child.stdin.on('error', () => {}); // an early exit is reported by 'close' with its stderr
-    child.stdin.end(input);
-  });
+  }
+  return names.map((name) => reader.found.get(name));
 }
 
 /**
@@ -84,7 +71,8 @@ class BatchReader {
   private header: Buffer[] = [];
   /** The record being read: its content kept so far, and what is left of it (its final LF included). */
   private record:
-    { name: string; oid: string; kept: Uint8Array | undefined; filled: number; left: number } | undefined;
+    | { name: string; oid: string; type: string; kept: Uint8Array | undefined; filled: number; left: number }
+    | undefined;
 
   constructor(
     private readonly names: readonly string[],
@@ -105,8 +93,8 @@ class BatchReader {
         r.left -= take;
         at += take;
         if (r.left === 0) {
-          // A tree or commit keeps no bytes, but was found: only a dangling link's record has no id.
-          if (r.oid !== '') this.found.set(r.name, { bytes: r.kept, oid: r.oid });
+          // A tree or commit keeps no bytes, but was found; a link not followed has no id, and its kind.
+          this.found.set(r.name, { bytes: r.kept, oid: r.oid, type: r.type });
           this.record = undefined;
         }
         continue;
@@ -130,12 +118,20 @@ class BatchReader {
     if (!header) {
       // With --follow-symlinks, a link that leaves the repository, dangles or loops: its text follows,
       // not kept. "<name> missing" or "<name> ambiguous": nothing follows.
-      const link = /^(?:symlink|dangling|loop|notdir) (\d+)$/.exec(line);
-      if (link) this.record = { name, oid: '', kept: undefined, filled: 0, left: Number(link[1]) + 1 };
+      const link = /^(symlink|dangling|loop|notdir) (\d+)$/.exec(line);
+      if (link)
+        this.record = {
+          name,
+          oid: '',
+          type: link[1]!,
+          kept: undefined,
+          filled: 0,
+          left: Number(link[2]) + 1,
+        };
       return;
     }
     const size = Number(header[3]);
     const kept = header[2] === 'blob' ? new Uint8Array(Math.min(size, this.keepBytes)) : undefined;
-    this.record = { name, oid: header[1]!, kept, filled: 0, left: size + 1 };
+    this.record = { name, oid: header[1]!, type: header[2]!, kept, filled: 0, left: size + 1 };
   }
 }

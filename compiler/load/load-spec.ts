@@ -12,7 +12,7 @@ import { contentKey, type ParseCache } from './parse-cache.js';
 import { type ParsedFile, parseSpecFile } from './parse-file.js';
 import { defaultParseThreads, parseInWorkers } from './parse-pool.js';
 import { assembleSpec } from './parse-spec-files.js';
-import type { SourceFile, SpecDocument, SpecSource } from './types.js';
+import type { SourceFile, SpecDocument, SpecSource, UnfollowedDir } from './types.js';
 
 /** Files read at once; enough to keep the disk busy without running out of file descriptors. */
 const READ_CONCURRENCY = 64;
@@ -42,6 +42,7 @@ export async function loadSpec(source: SpecSource, options: LoadOptions = {}): P
   // leads to no file is no spec file either, but said so too.
   const paths: string[] = [];
   const notLoaded: Diagnostic[] = ((await source.skippedLinks?.()) ?? []).map(skippedLinkDiagnostic);
+  for (const dir of (await source.unfollowedDirs?.()) ?? []) notLoaded.push(unfollowedDirDiagnostic(dir));
   for (const path of listed) {
     if (path.includes('\\')) notLoaded.push(backslashDiagnostic(path));
     else paths.push(path);
@@ -106,6 +107,25 @@ function skippedLinkDiagnostic(path: string): Diagnostic {
     { file: path, line: 1, col: 1 },
     `spec file \`${path}\` is a link that leads to no file (nothing there, a directory, a loop, or outside the repository): it is not part of the spec`,
     { hint: 'point the link at the spec file it stands for, or remove it' },
+  );
+}
+
+/** A linked directory of services dropped out of the mesh without a word (found by a review). */
+function unfollowedDirDiagnostic({ path, why }: UnfollowedDir): Diagnostic {
+  const because =
+    why === 'loop'
+      ? 'leads to a directory that contains it (a loop)'
+      : 'leads out of the repository, which a git commit does not hold';
+  return makeDiagnostic(
+    'MC1015',
+    { file: path, line: 1, col: 1 },
+    `linked directory \`${path}\` ${because}: it is not searched for spec files`,
+    {
+      hint:
+        why === 'loop'
+          ? 'point the link at a directory outside the one that holds it, or remove it'
+          : 'keep the linked files inside the repository, or compile from the working tree without --ref',
+    },
   );
 }
 

@@ -21,6 +21,8 @@ export interface SpecSource {
    * repository, a loop): not spec files, but worth a word (MC1014). Sorted; after listSpecFiles.
    */
   skippedLinks?(): Promise<readonly string[]>;
+  /** Linked directories not followed (a loop, or out of the repository under --ref): MC1015. */
+  unfollowedDirs?(): Promise<readonly UnfollowedDir[]>;
   /** Any file under the root (trust roots, templates); undefined when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** The git commit of the source when known (a ref, or a clean working tree). */
@@ -38,6 +40,14 @@ export interface SpecSource {
   statFile?(path: string): FileStat | undefined;
   /** Reads a file at once: the bytes of a file recalled unread, when something asks for them. */
   readFileNow?(path: string): Uint8Array | undefined;
+}
+
+/** A link to a directory that a source did not follow, and why. */
+export interface UnfollowedDir {
+  /** The link's path below the spec root. */
+  readonly path: string;
+  /** `loop`: it leads to a directory that contains it; `outside`: out of the repository (--ref). */
+  readonly why: 'loop' | 'outside';
 }
 
 /** One YAML document of a spec file, as plain data plus a map back to its source. */

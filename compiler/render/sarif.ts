@@ -7,6 +7,14 @@ import type { Renderer } from './types.js';
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const LEVEL: Record<Diagnostic['severity'], string> = { error: 'error', warning: 'warning', info: 'note' };
 
+/**
+ * A message as SARIF plain text (§3.11.5): `[` and `]` escaped with a backslash, and a backslash before
+ * one doubled, so `[see](0)` from a spec is text, not an embedded link to a related location or a URL.
+ */
+export function plainText(text: string): string {
+  return text.replace(/\\(?=[[\]])/g, '\\\\').replace(/[[\]]/g, '\\$&');
+}
+
 export const renderSarif: Renderer = (input) => {
   const codes = Object.keys(CODES) as DiagnosticCode[];
   const ruleIndex = new Map(codes.map((code, i) => [code, i]));
@@ -19,13 +27,13 @@ export const renderSarif: Renderer = (input) => {
     ruleId: d.code,
     ruleIndex: ruleIndex.get(d.code),
     level: LEVEL[d.severity],
-    message: { text: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message },
+    message: { text: plainText(d.hint ? `${d.message}\nhint: ${d.hint}` : d.message) },
     locations: d.file ? [{ physicalLocation: physicalLocation(d) }] : [],
     ...(d.related?.length
       ? {
           relatedLocations: d.related.map((r, id) => ({
             id,
-            message: { text: r.message },
+            message: { text: plainText(r.message) },
             physicalLocation: physicalLocation(r),
           })),
         }

@@ -3,7 +3,10 @@
 import type { Diagnostic } from '../diagnostics.js';
 
 export interface RenderInput {
-  /** Sorted, with file paths as they should be shown (relative to the user's working directory). */
+  /**
+   * Sorted, with file paths as they should be shown: relative to the user's working directory, or for
+   * github and sarif to the git repository's top level (cli/report.ts).
+   */
   readonly diagnostics: readonly Diagnostic[];
   readonly summary: { readonly services: number; readonly routes: number };
   /** Source text of a file, for code frames; undefined when it is not at hand. */

@@ -2,9 +2,10 @@
 # meshc in any CI system: the commands a pipeline runs on a pull request and on merge. The GitHub
 # Actions workflow next to this file runs the same two steps; a test runs them on a temporary repo.
 #
-#   recipe.sh pr      validate the change, then write the plan: $MESHC_OUT/plan.md (a PR comment)
-#                     and $MESHC_OUT/plan.json. Exit 1 when the spec has errors (or, with
-#                     MESHC_FAIL_ON_RISK=1, when a risk is flagged; the plan is written anyway).
+#   recipe.sh pr      validate the change, then write the plan: $MESHC_OUT/plan.md (a PR comment,
+#                     shortened to fit one) and $MESHC_OUT/plan.json (the whole plan). Exit 1 when
+#                     the spec has errors (or, with MESHC_FAIL_ON_RISK=1, when a risk is flagged;
+#                     the plan is written anyway).
 #   recipe.sh merge   validate, compile the signed bundle store from HEAD, then publish it.
 #
 # Environment (all optional except MESHC_SIGNING_KEY for merge):
@@ -18,8 +19,9 @@
 #                          published store here first, so unchanged services keep their versions.
 #   MESHC_SIGNING_KEY      the Ed25519 private key from `meshc keys init`, as a file path or the
 #                          PEM text itself (e.g. a CI secret); `meshc compile` reads it (merge)
-#   MESHC_PUBLISH          command run with the store directory as its last argument
-#                          (e.g. "aws s3 sync --delete" plus a bucket, in a wrapper script)
+#   MESHC_PUBLISH          command run with the store directory as its last argument: a script
+#                          that uploads it in the order of docs/operations.md ("S3 or a CDN"):
+#                          bundles, then manifests, then index.json, never one `aws s3 sync`
 set -eu
 
 MESHC=${MESHC:-meshc}

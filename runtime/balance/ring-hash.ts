@@ -1,6 +1,8 @@
 // Consistent hashing: each endpoint owns a fixed number of virtual nodes on a 32-bit ring, placed by
 // hashing its key, so adding or removing one endpoint moves only the keys of its own arcs (about
-// 1/n of them). A request goes to the owner of the first point at or after the hash of its header.
+// 1/n of them). A request goes to the owner of the first point at or after the hash of its header; a
+// retry that must avoid endpoints already tried takes the next entries (Envoy's chooseHost(hash,
+// attempt): ring[(index + attempt) % size]).
 import type { Random } from '../clock.js';
 import { hash32 } from './hash.js';
 import type { Balancer, Endpoint } from './types.js';
@@ -18,7 +20,7 @@ export class RingHashBalancer implements Balancer {
   ) {}
 
   /** A request without the hash header gets a random point (as Envoy does), not a fixed one. */
-  pick(endpoints: readonly Endpoint[], hashKey: string | undefined): Endpoint | undefined {
+  pick(endpoints: readonly Endpoint[], hashKey: string | undefined, selection = 0): Endpoint | undefined {
     if (endpoints.length === 0) return undefined;
     if (endpoints !== this.builtFor) this.build(endpoints);
     const h = hashKey === undefined ? Math.floor(this.random() * 0x1_0000_0000) : hash32(hashKey);
@@ -31,6 +33,7 @@ export class RingHashBalancer implements Balancer {
       else hi = mid;
     }
     // Walk on past ejected owners: their keys spread over the next healthy arcs.
+    lo += selection;
     for (let k = 0; k < points.length; k++) {
       const owner = this.owners[(lo + k) % points.length]!;
       if (!owner.ejected) return owner;

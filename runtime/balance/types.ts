@@ -27,9 +27,12 @@ export interface Endpoint {
 export interface Balancer {
   /**
    * One endpoint for one attempt, or undefined when none is healthy. `hashKey` is the request's
-   * value of the hash header (ring-hash only; undefined when absent).
+   * value of the hash header (ring-hash only; undefined when absent). `selection` counts the picks
+   * made again for this attempt because the last one was an endpoint the request already tried
+   * (0 for the first): ring-hash walks on that many ring entries, as Envoy's ring does; the others
+   * draw or step afresh anyway and ignore it.
    */
-  pick(endpoints: readonly Endpoint[], hashKey: string | undefined): Endpoint | undefined;
+  pick(endpoints: readonly Endpoint[], hashKey: string | undefined, selection?: number): Endpoint | undefined;
 }
 
 /** A fresh endpoint record. */

@@ -644,7 +644,8 @@ function onHeadersComplete(
     conn.fail(badResponse('the app switched protocols, which this hop does not carry'));
     return 1;
   }
-  if (status < 100) {
+  // RFC 9110 §15: a status code is 100-599; anything else is no answer to relay.
+  if (status < 100 || status > 599) {
     conn.fail(badResponse(`the app answered with status ${status}, which HTTP does not have`));
     return 1;
   }

@@ -211,10 +211,13 @@ function lengthOf(body: Buffer | string | null): number {
   return body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
-/** The answer to a request the parser refused, in the shape of every proxy-made error. */
-export function clientErrorResponse(code: ClientErrorCode): string {
+/**
+ * The answer to a request the parser refused, in the shape of every proxy-made error; `message` says
+ * why when more than the code's summary is known.
+ */
+export function clientErrorResponse(code: ClientErrorCode, message?: string): string {
   const status = PROXY_ERRORS[code].status;
-  const body = JSON.stringify({ error: code, message: PROXY_ERRORS[code].summary });
+  const body = JSON.stringify({ error: code, message: message ?? PROXY_ERRORS[code].summary });
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\nx-meshc-error: ${code}\r\ndate: ${utcDate()}\r\n\r\n${body}`

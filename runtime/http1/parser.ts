@@ -100,3 +100,16 @@ export function createParser(
   parser[HTTPParser.kOnMessageComplete] = callbacks.onMessageComplete;
   return parser;
 }
+
+/**
+ * What a parse error says about the request, for the 400's message: llhttp's own reason ("Transfer-
+ * Encoding can't be present with Content-Length", "Invalid character in chunk size"), a fixed text of
+ * its C source, never the request's bytes; kept to short printable ASCII all the same, with the code.
+ */
+export function parseErrorReason(err: Error): string {
+  const { code, reason } = err as Error & { code?: unknown; reason?: unknown };
+  const hpe = typeof code === 'string' && /^HPE_[A-Z_]{1,40}$/.test(code) ? code : 'HPE_UNKNOWN';
+  const text =
+    typeof reason === 'string' && /^[\x20-\x7e]{1,120}$/.test(reason) ? reason : 'invalid HTTP/1.1';
+  return `${text} (${hpe})`;
+}

@@ -9,25 +9,13 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
-import { PROXY_ERRORS } from '../errors.js';
 import { hasOtherCoding } from './framing-headers.js';
 import { incomingHeaders } from './incoming-headers.js';
-import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
+import { createParser, HTTPParser, methodNames, parseErrorReason, type Parser } from './parser.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
 export type * from './types.js';
-
-const EXPECTATION_FAILED = (() => {
-  const body = JSON.stringify({
-    error: 'expectation-failed',
-    message: PROXY_ERRORS['expectation-failed'].summary,
-  });
-  return {
-    body,
-    headers: { 'content-type': 'application/json', 'x-meshc-error': 'expectation-failed' },
-  };
-})();
 
 export function createHttp1Server(options: Http1ServerOptions): Http1Server {
   return new Server(options);
@@ -43,7 +31,7 @@ class Server implements Http1Server {
     const { limits } = options;
     this.headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
     // How often the timeouts are checked: finer than a second for short limits, as node:http does.
-    const shortest = Math.min(this.headersTimeoutMs, limits.keepAliveTimeoutMs);
+    const shortest = Math.min(this.headersTimeoutMs, limits.keepAliveTimeoutMs, limits.sendTimeoutMs);
     this.checkEveryMs = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
   }
 
@@ -80,6 +68,16 @@ class Server implements Http1Server {
     const now = performance.now();
     const { limits } = this.options;
     for (const conn of this.connections) {
+      // A client that stopped reading a response (nginx's send_timeout): checked here, not by a timer
+      // per write. The wait starts at the first check that finds the socket's buffer full; every
+      // 'drain' (progress) clears it.
+      if (conn.socket.writableNeedDrain) {
+        if (conn.drainWaitSince === 0) conn.drainWaitSince = now;
+        else if (now - conn.drainWaitSince > limits.sendTimeoutMs) {
+          conn.socket.destroy();
+          continue;
+        }
+      } else conn.drainWaitSince = 0;
       if (conn.headStartedAt !== 0 && now - conn.headStartedAt > this.headersTimeoutMs) {
         conn.fail('request-timeout');
       } else if (conn.requestStartedAt !== 0 && now - conn.requestStartedAt > limits.requestTimeoutMs) {
@@ -107,6 +105,8 @@ class Connection implements ExchangeConnection {
   headStartedAt: number;
   requestStartedAt = 0;
   idleSince = 0;
+  /** Since when a response waits for the socket to drain (a client not reading); 0 when it does not. */
+  drainWaitSince = 0;
   /** No request after the current ones: Connection: close, HTTP/1.0, an upgrade, or an error. */
   lastRequestSeen = false;
   /** Answering a malformed request (or giving up): nothing more is parsed or written. */
@@ -176,12 +176,9 @@ class Connection implements ExchangeConnection {
   }
 
   private start(ex: Exchange): void {
+    // An expectation other than 100-continue goes to the handler, which answers 417 (the listeners do
+    // so through their edge, so it is logged and counted like any refused request).
     if (ex.expectation === 'continue') this.socket.write(CONTINUE);
-    else if (ex.expectation === 'failed') {
-      // A proxy-made answer like any other: it says why (it had no x-meshc-error).
-      ex.respond(417, EXPECTATION_FAILED.headers, EXPECTATION_FAILED.body);
-      return;
-    }
     try {
       this.server.options.onRequest(ex, ex);
     } catch {
@@ -198,16 +195,23 @@ class Connection implements ExchangeConnection {
       this.socket.end();
       return;
     }
-    // An unread request body (a denied upload) is read and dropped, so the connection stays usable.
-    if (ex.body !== null && !ex.requestComplete) ex.body.resume();
+    // The rest of a body answered before it all arrived (a denied upload, an app's early 413) is read
+    // and dropped, as nginx does, so the connection stays usable: the stream is destroyed (whatever
+    // still reads it, an upstream hop, sees it cut, not hang) and onBody drops what follows. Pushed
+    // into a stream nobody reads, the bytes would pause the socket for good (its _read never runs
+    // again once the body's end is pushed), and the next request would never be read.
+    if (ex.body !== null && !ex.requestComplete) ex.body.destroy();
     const next = this.exchanges[0];
     if (next !== undefined) this.start(next);
     else if (this.requestStartedAt === 0) this.idleSince = performance.now();
     this.resumeReading();
   }
 
-  /** A request the parser refused (or one that timed out): answer it with its code and close. */
-  fail(code: ClientErrorCode): void {
+  /**
+   * A request the parser refused (or one that timed out): answer it with its code and close. `reason`
+   * (a fixed text, never the request's bytes) says which rule it broke; the code's summary otherwise.
+   */
+  fail(code: ClientErrorCode, reason?: string): void {
     if (this.failed || this.closed) return;
     this.failed = true;
     this.server.options.onClientError?.(code);
@@ -219,7 +223,7 @@ class Connection implements ExchangeConnection {
     // What was received is abandoned: handlers see their exchange destroyed (the client is gone for
     // them), and the parse error is what the client is told.
     for (const ex of this.exchanges) ex.abandon();
-    this.socket.end(clientErrorResponse(code));
+    this.socket.end(clientErrorResponse(code, reason));
   }
 
   closedDown(): void {
@@ -261,12 +265,16 @@ function executed(conn: Connection, result: number | Error): void {
     const code = (result as NodeJS.ErrnoException).code;
     // Bytes after a last request (Connection: close, HTTP/1.0) are ignored, not an error to answer.
     if (code === 'HPE_CLOSED_CONNECTION') return;
-    conn.fail(code === 'HPE_HEADER_OVERFLOW' ? 'header-too-large' : 'bad-request');
+    if (code === 'HPE_HEADER_OVERFLOW') conn.fail('header-too-large');
+    else conn.fail('bad-request', parseErrorReason(result));
   }
 }
 
 function onSocketDrain(this: ServedSocket): void {
-  this[kConnection]?.streaming?.resume();
+  const conn = this[kConnection];
+  if (conn === undefined) return;
+  conn.drainWaitSince = 0;
+  conn.streaming?.resume();
 }
 
 function onSocketError(this: ServedSocket): void {
@@ -331,19 +339,27 @@ function onHeadersComplete(
   const headers = incomingHeaders(rawHeaders);
   // llhttp also takes HTTP/0.9 and 2.0 request lines; this is an HTTP/1.x server. No headers: two Host
   // lines (RFC 9112 §3.2).
-  if (versionMajor !== 1 || name === undefined || headers === undefined) {
-    conn.fail('bad-request');
+  if (versionMajor !== 1) {
+    conn.fail('bad-request', 'an HTTP version other than 1.x');
+    return 1;
+  }
+  if (name === undefined) {
+    conn.fail('bad-request', 'a method this server does not take');
+    return 1;
+  }
+  if (headers === undefined) {
+    conn.fail('bad-request', 'more than one Host header');
     return 1;
   }
   // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
   if (versionMinor === 1 && headers.host === undefined) {
-    conn.fail('bad-request');
+    conn.fail('bad-request', 'an HTTP/1.1 request without Host');
     return 1;
   }
   const coding = headers['transfer-encoding'];
   const chunked = coding !== undefined;
   if (chunked && hasOtherCoding(coding)) {
-    conn.fail('bad-request');
+    conn.fail('bad-request', 'a transfer coding other than chunked');
     return 1;
   }
   // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing for anyone between
@@ -358,8 +374,12 @@ function onHeadersComplete(
     ex.body = new RequestBody(conn);
   const expect = headers.expect;
   // As node:http: HTTP/1.1 only; 100-continue is answered, any other expectation is a 417.
-  if (expect !== undefined && versionMinor === 1)
+  if (expect !== undefined && versionMinor === 1) {
     ex.expectation = expect.toLowerCase() === '100-continue' ? 'continue' : 'failed';
+    // A client refused its expectation does not send the body it announced: the connection, whose
+    // next bytes nobody can frame, closes after the 417.
+    if (ex.expectation === 'failed' && ex.body !== null) ex.keepAlive = false;
+  }
   conn.parsing = ex;
   conn.received(ex);
   return 0;

@@ -13,6 +13,11 @@ export interface Http1Limits {
   readonly requestTimeoutMs: number;
   /** Idle time before a keep-alive connection closes. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * Time a response may wait on a client that reads nothing (the socket's buffer never drains)
+   * before the connection is destroyed: nginx's send_timeout.
+   */
+  readonly sendTimeoutMs: number;
 }
 
 export interface Http1Request {
@@ -25,6 +30,11 @@ export interface Http1Request {
   readonly socket: net.Socket;
   /** null when the request has no body framing. */
   readonly body: Readable | null;
+  /**
+   * `failed`: an HTTP/1.1 Expect other than 100-continue, which the handler answers with 417 (the
+   * server already answered `100 Continue` for a `continue`).
+   */
+  readonly expectation: 'continue' | 'failed' | undefined;
 }
 
 export interface Http1Response {

@@ -15,7 +15,10 @@ export interface FaultConfig {
 
 export const faultLayer: Layer<FaultConfig> = (cfg) => (next) => async (ctx) => {
   const { delay, abort } = cfg.fault;
-  if (delay && cfg.random() * 100 < delay.percent) await sleep(ctx, delay.durationMs);
+  if (delay && cfg.random() * 100 < delay.percent) {
+    ctx.faultDelayMs = delay.durationMs;
+    await sleep(ctx, delay.durationMs);
+  }
   if (abort && cfg.random() * 100 < abort.percent) throw new FaultAbortError(abort.status, cfg.rule);
   return next(ctx);
 };

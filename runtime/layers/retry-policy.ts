@@ -60,9 +60,9 @@ export function backoffMs(retry: number, backoff: BundleRetries['backoff'], rand
 /**
  * The per-try timeout of the next attempt, or Infinity when the route deadline comes first (or there
  * is none): then the route's own timer ends the attempt, as the route timeout, which is not retried
- * and counts against nobody. Cut to what is left, a per-try timer fired a hair before the route's
- * and turned the route timeout into a per-try one: retried near the deadline, a retry budget token
- * spent, the endpoint counted as failing.
+ * (outlier detection still counts an attempt it ended before the response head against the
+ * endpoint, as Envoy does). Cut to what is left, a per-try timer fired a hair before the route's and
+ * turned the route timeout into a per-try one: retried near the deadline, a retry budget token spent.
  */
 export function tryTimeoutMs(perTryTimeoutMs: number, now: number, deadline: number): number {
   return perTryTimeoutMs > 0 && perTryTimeoutMs < deadline - now ? perTryTimeoutMs : Number.POSITIVE_INFINITY;

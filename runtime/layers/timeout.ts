@@ -1,7 +1,7 @@
 // The route timeout: one deadline for the whole request (every attempt and back-off included), as
 // the bundle defines it. When it fires, the context is cancelled: the attempt in flight is torn down
 // and the request ends in 504 `upstream-timeout` naming the route. It bounds the time to the response
-// head; a body already streaming is bounded by the connection's idle timeout instead.
+// head; a body already streaming is bounded by the stream idle timeout instead (upstream/forward.ts).
 import { UpstreamTimeoutError } from '../errors.js';
 import type { RequestContext } from '../stack/context.js';
 import type { Layer } from '../stack/types.js';

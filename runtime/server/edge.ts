@@ -3,7 +3,7 @@
 // the observer. The request-specific parts live in outbound.ts and inbound.ts.
 import { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
-import { ClientGoneError, PROXY_ERRORS } from '../errors.js';
+import { ClientGoneError, ExpectationFailedError, PROXY_ERRORS, ProxyError } from '../errors.js';
 import type { Http1Request, Http1Response } from '../http1/server.js';
 import type { Direction, ProxyObserver } from '../observer.js';
 import { RequestContext } from '../stack/context.js';
@@ -66,10 +66,10 @@ function respond(ctx: RequestContext, res: Http1Response, response: ProxyRespons
   if (stream !== undefined) {
     // A client that leaves stops the body in beginRequest's end hook.
     ctx.responseBody = stream;
-    // The upstream broke off mid-body: the server cuts the response short (the client must not see
-    // a clean end); this names the reason first.
-    stream.once('error', () => {
-      ctx.errorCode ??= 'upstream-reset';
+    // The upstream broke off mid-body, or went quiet for the stream idle timeout: the server cuts the
+    // response short (the client must not see a clean end); this names the reason first.
+    stream.once('error', (err) => {
+      ctx.errorCode ??= err instanceof ProxyError ? err.code : 'upstream-reset';
     });
   }
   try {
@@ -80,4 +80,15 @@ function respond(ctx: RequestContext, res: Http1Response, response: ProxyRespons
     ctx.responseBody = undefined;
     rescue(ctx, res, err, env.observer);
   }
+}
+
+/**
+ * Refuses a request whose Expect the proxy cannot promise for the upstream (the server answered
+ * `100 Continue` already for 100-continue): a 417 made here, so it is logged and counted as a request.
+ */
+export function refuseExpectation(req: Http1Request): void {
+  if (req.expectation === 'failed')
+    throw new ExpectationFailedError(
+      `an Expect other than 100-continue: ${PROXY_ERRORS['expectation-failed'].summary}`,
+    );
 }

@@ -8,6 +8,7 @@ import { constants as cryptoConstants } from 'node:crypto';
 import net from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
 import { createHttp1Server, type Http1Server } from '../http1/server.js';
+import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
 import type { ActiveConfig } from '../snapshot.js';
 import { serveTcpInbound } from '../tcp/tcp-inbound.js';
 import { inboundRequestListener } from './inbound.js';
@@ -49,7 +50,8 @@ function secureContextOf(tls: TlsMaterial): SecureContextOptions {
     cert: tls.cert,
     key: tls.key,
     ca: [...tls.ca],
-    minVersion: 'TLSv1.2',
+    minVersion: MESH_TLS_MIN_VERSION,
+    ciphers: MESH_TLS_CIPHERS,
     secureOptions: NO_RESUMPTION,
   };
 }
@@ -59,19 +61,33 @@ export function createInboundListener(
   env: ServerEnv,
   tls: TlsMaterial,
 ): InboundListener {
+  const countClientError = onClientError('inbound', env.observer);
   const http = createHttp1Server({
     limits: env.limits,
     onRequest: inboundRequestListener(active, env),
-    onClientError: onClientError('inbound', env.observer),
+    onClientError: countClientError,
   });
+  // The first byte, then the TLS handshake, then the request head: each within the head timeout
+  // (10 s), as nginx counts its handshake against client_header_timeout.
+  const firstByteTimeoutMs = Math.min(env.limits.headersTimeoutMs, env.limits.requestTimeoutMs);
   const tlsOptions = (rejectUnauthorized: boolean): TlsOptions => ({
     ...secureContextOf(tls),
     requestCert: true,
     rejectUnauthorized,
+    handshakeTimeout: firstByteTimeoutMs,
   });
   const onHttp = (socket: net.Socket) => http.serve(socket);
   const strict = createTlsServer(tlsOptions(true), onHttp);
   const permissive = createTlsServer(tlsOptions(false), onHttp);
+  // A handshake that fails is destroyed by Node, but one that times out is only reported here
+  // (fastify#3251): without this, a client sending one byte 0x16 held the
+  // connection for good. It goes, and an HTTP one counts as a slow client's 408 would.
+  const onHandshakeError = (counted: boolean) => (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    socket.destroy();
+    if (counted && err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') countClientError('request-timeout');
+  };
+  strict.on('tlsClientError', onHandshakeError(true));
+  permissive.on('tlsClientError', onHandshakeError(true));
   const onTcp = (socket: net.Socket) => {
     try {
       serveTcpInbound(socket, active.current, env);
@@ -83,9 +99,11 @@ export function createInboundListener(
   };
   const tcpStrict = createTlsServer(tlsOptions(true), onTcp);
   const tcpPermissive = createTlsServer(tlsOptions(false), onTcp);
+  // A tcp hop's connections are accounted for by tcpConnectionEnded, not as HTTP client errors.
+  tcpStrict.on('tlsClientError', onHandshakeError(false));
+  tcpPermissive.on('tlsClientError', onHandshakeError(false));
 
   const pending = new Set<net.Socket>();
-  const firstByteTimeoutMs = Math.min(env.limits.headersTimeoutMs, env.limits.requestTimeoutMs);
   // noDelay here, where the socket is accepted: the HTTP servers' own noDelay applies only to sockets
   // they accept themselves, and with Nagle on, a response written in two pieces (head, then body; or
   // two TLS records) waits for the client's delayed ACK, up to 40 ms.

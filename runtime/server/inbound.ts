@@ -6,14 +6,15 @@ import type { TLSSocket } from 'node:tls';
 import { AuthzDeniedError, BadRequestError } from '../errors.js';
 import type { Http1Request, Http1Response } from '../http1/server.js';
 import { peerSpiffeId } from '../identity/peer-id.js';
+import type { SpiffeId } from '../identity/spiffe-id.js';
 import { normalizePath } from '../route/normalize-path.js';
 import type { ActiveConfig, ProxySnapshot } from '../snapshot.js';
 import type { RequestContext } from '../stack/context.js';
 import { bodyOf } from '../stack/request-body.js';
 import type { ProxyResponse } from '../stack/types.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
-import { beginRequest, serve } from './edge.js';
-import { parseRequestTarget } from './outbound.js';
+import { beginRequest, refuseExpectation, serve } from './edge.js';
+import { hostOfAuthority, parseRequestTarget } from './outbound.js';
 import type { ServerEnv } from './options.js';
 import { traceRequest } from './trace.js';
 
@@ -40,10 +41,14 @@ async function routeInbound(
   // log shows of a request refused before then.
   ctx.path = req.url;
   const socket = req.socket;
-  ctx.peer = peerOf(socket);
-  // A plaintext connection accepted while the mode was permissive outlives a swap to strict.
-  if (snapshot.inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted) {
-    throw new AuthzDeniedError('mTLS is strict: plaintext connections are refused');
+  ctx.peer = peerOf(socket, snapshot.bundle.identity.trustDomain);
+  if (snapshot.inbound.mtls === 'strict') {
+    // A plaintext connection accepted while the mode was permissive outlives a swap to strict.
+    if (!(socket as TLSSocket).encrypted)
+      throw new AuthzDeniedError('mTLS is strict: plaintext connections are refused');
+    // A certificate from our roots that names no workload of this mesh (no URI SAN, two, another
+    // trust domain) is no mesh identity: strict admits only those, whatever the rules (as Istio).
+    if (ctx.peer === undefined) throw new AuthzDeniedError(strictNoIdentity(snapshot));
   }
   // RFC 9112 §3.2.2: a server accepts an absolute-form target too, whose authority replaces Host.
   let path = req.url;
@@ -51,7 +56,12 @@ async function routeInbound(
     const target = parseRequestTarget(path, req.headers.host);
     if (target.authority !== undefined) headers.host = target.authority;
     ctx.path = path = target.path;
+  } else if (req.headers.host !== undefined) {
+    // RFC 9112 §3.2: a Host that is no uri-host [":" port] is a 400, not the app's to make sense of.
+    // (HTTP/1.0 may leave Host out; the server refused an HTTP/1.1 request without one.)
+    hostOfAuthority(req.headers.host);
   }
+  refuseExpectation(req);
   const normalized = normalizePath(path);
   if ('error' in normalized) throw new BadRequestError(normalized.error);
   ctx.path = normalized.path;
@@ -61,13 +71,19 @@ async function routeInbound(
 }
 
 /** Peer ids per connection: the certificate is read once, not on every keep-alive request. */
-const peers = new WeakMap<Socket, string | null>();
+const peers = new WeakMap<Socket, SpiffeId | null>();
+
+/** Why strict mTLS refuses a verified client certificate. */
+function strictNoIdentity(snapshot: ProxySnapshot): string {
+  return `mTLS is strict: the client certificate names no SPIFFE id of trust domain ${snapshot.bundle.identity.trustDomain}`;
+}
 
 /**
  * The caller's SPIFFE id: only from a TLS connection whose client certificate chained to our roots
- * (`authorized`); a plaintext or unverified peer has none, and authorization treats it as anonymous.
+ * (`authorized`) and names one id of `trustDomain`; a plaintext or unverified peer, or one named in
+ * another trust domain, has none, and authorization treats it as anonymous (strict mTLS refuses it).
  */
-export function peerOf(socket: Socket): string | undefined {
+export function peerOf(socket: Socket, trustDomain: string): string | undefined {
   const tls = socket as TLSSocket;
   if (!tls.encrypted) return undefined;
   let peer = peers.get(socket);
@@ -75,12 +91,13 @@ export function peerOf(socket: Socket): string | undefined {
     peer = null;
     if (tls.authorized) {
       try {
-        peer = peerSpiffeId(tls).uri;
+        peer = peerSpiffeId(tls);
       } catch {
         // A certificate without one valid SPIFFE id names no workload.
       }
     }
     peers.set(socket, peer);
   }
-  return peer ?? undefined;
+  // A foreign id would reach the app as x-meshc-peer and the metrics as a label: it names no one here.
+  return peer !== null && peer.trustDomain === trustDomain ? peer.uri : undefined;
 }

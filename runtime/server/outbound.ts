@@ -11,7 +11,7 @@ import { bodyOf } from '../stack/request-body.js';
 import type { ProxyResponse } from '../stack/types.js';
 import { createHttp1Server, type Http1Request, type Http1Server } from '../http1/server.js';
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
-import { beginRequest, serve } from './edge.js';
+import { beginRequest, refuseExpectation, serve } from './edge.js';
 import { onClientError, type ServerEnv } from './options.js';
 import { traceRequest } from './trace.js';
 
@@ -49,6 +49,7 @@ async function routeOutbound(
   // log shows of a request refused before then.
   ctx.path = target.path;
   if (target.authority !== undefined) headers.host = target.authority;
+  refuseExpectation(req);
   const dest = snapshot.outbound.destinations.get(target.service);
   if (!dest)
     throw new UnknownDestinationError(
@@ -82,7 +83,7 @@ export interface RequestTarget {
 export function parseRequestTarget(url: string, host: string | undefined): RequestTarget {
   if (url.startsWith('/')) {
     if (!host) throw new BadRequestError('missing Host header');
-    return { service: serviceOf(host), path: url, authority: undefined };
+    return { service: hostOfAuthority(host), path: url, authority: undefined };
   }
   if (url.slice(0, 7).toLowerCase() === 'http://') {
     const rest = url.slice(7);
@@ -91,15 +92,28 @@ export function parseRequestTarget(url: string, host: string | undefined): Reque
     if (end === -1) end = rest.length;
     const authority = rest.slice(0, end);
     const tail = rest.slice(end);
-    return { service: serviceOf(authority), path: tail.startsWith('/') ? tail : `/${tail}`, authority };
+    return { service: hostOfAuthority(authority), path: tail.startsWith('/') ? tail : `/${tail}`, authority };
   }
   throw new BadRequestError('request target must be a path or an http:// URL');
 }
 
 /** After the host: nothing, or a port (RFC 3986 §3.2.3, at most 65535). */
 const PORT = /^(?::(?:\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?$/;
+/** RFC 3986 §3.2.2 reg-name (an IPv4 address is one too): unreserved and sub-delims ... */
+const REG_NAME = /^[\w\-.~!$&'()*+,;=]+$/;
+/** ... and pct-encoded octets, rare enough to be tried only when the plain check fails. */
+const REG_NAME_PCT = /^(?:[\w\-.~!$&'()*+,;=]|%[\dA-Fa-f]{2})+$/;
+const isRegName = (host: string): boolean => REG_NAME.test(host) || REG_NAME_PCT.test(host);
+/** An IP-literal: an IPv6 address (or IPvFuture) in brackets. */
+const IP_LITERAL = /^\[[\w\-.~!$&'()*+,;=:]+\]$/;
 
-function serviceOf(authority: string): string {
+/**
+ * The host of a Host value or a target's authority, lower-cased, without port or trailing dot; a
+ * BadRequestError for anything but RFC 9112's uri-host [":" port]: userinfo, a space, a slash, a port
+ * that is no number up to 65535, or nothing at all (RFC 9110 §4.2.1: an http URI has a host). The one
+ * check of both listeners: inbound for the Host it hands the app, outbound for the service it names.
+ */
+export function hostOfAuthority(authority: string): string {
   if (authority === '' || authority.includes('@')) throw new BadRequestError('malformed host');
   let host = authority;
   let port: string;
@@ -114,7 +128,8 @@ function serviceOf(authority: string): string {
     if (colon !== -1) host = host.slice(0, colon);
   }
   // `svc:junk` or `svc:` would be routed to svc and forwarded as its Host: refused instead.
-  if (host === '' || !PORT.test(port)) throw new BadRequestError('malformed host');
+  if (!PORT.test(port) || !(host.startsWith('[') ? IP_LITERAL.test(host) : isRegName(host)))
+    throw new BadRequestError('malformed host');
   host = host.toLowerCase();
   return host.endsWith('.') ? host.slice(0, -1) : host;
 }

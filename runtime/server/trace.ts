@@ -1,9 +1,10 @@
 // Request correlation: every request leaves the proxy with an `x-request-id` and a W3C `traceparent`.
-// Without span export both are propagated untouched when present; a missing one is generated (the
-// trace flagged sampled with the bundle's sampling probability), so the app and the next hop can log
-// the same ids. With span export (an OTLP endpoint in the bundle) the proxy is a hop of the trace, as
-// Envoy is: it makes a span of its own, child of the incoming parent, and forwards its own span id as
-// the parent, so the next hop's span hangs under it.
+// Without span export a valid traceparent is propagated untouched; a missing or invalid one is replaced
+// by a new trace (flagged sampled with the bundle's sampling probability), so the app and the next hop
+// can log the same ids. With span export (an OTLP endpoint in the bundle) the proxy is a hop of the
+// trace, as Envoy is: it makes a span of its own, child of the incoming parent, and forwards its own
+// span id as the parent, so the next hop's span hangs under it. Both modes judge the incoming
+// traceparent by one rule, and a tracestate goes on only with the trace it belongs to.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Random } from '../clock.js';
@@ -26,10 +27,13 @@ export function traceRequest(
   } else ctx.requestId = ensureTraceHeaders(headers, tracing.sampling, random);
 }
 
-/** Fills in the correlation headers that are missing; returns the request id. */
+/**
+ * Fills in the correlation headers that are missing or invalid (a traceparent the proxy would not join
+ * is replaced, as with span export); returns the request id.
+ */
 export function ensureTraceHeaders(headers: OutgoingHttpHeaders, sampling: number, random: Random): string {
   const id = ensureRequestId(headers);
-  if (headers.traceparent === undefined) headers.traceparent = newTraceparent(random() < sampling);
+  if (incomingTraceparent(headers) === undefined) headers.traceparent = newTraceparent(random() < sampling);
   return id;
 }
 
@@ -53,12 +57,15 @@ const REQUEST_ID_MAX = 128;
 const PLAIN_ID = new RegExp(`^[\\x21-\\x7e]{1,${REQUEST_ID_MAX}}$`);
 
 /**
- * version-trace id-parent id-flags, and for versions after 00 whatever they add after a dash (W3C
- * Trace Context, "Versioning of traceparent": a higher version is read as 00 where it can be).
+ * version-trace id-parent id-flags in lower-case hex, and for versions after 00 whatever they add
+ * after a dash (W3C Trace Context, "Versioning of traceparent": a higher version is read as 00 where
+ * it can be). The fields sit at the same offsets in every version.
  */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
+/** Length of a version-00 traceparent. */
+const TRACEPARENT_00_LENGTH = 55;
 
 /**
  * ensureTraceHeaders for a proxy that exports spans: joins the incoming trace (a malformed or
@@ -71,36 +78,56 @@ export function startProxySpan(
   random: Random,
 ): { requestId: string; span: ProxySpan } {
   const requestId = ensureRequestId(headers);
-  const incoming = typeof headers.traceparent === 'string' ? joinableTrace(headers.traceparent) : undefined;
+  const traceparent = incomingTraceparent(headers);
+  const incoming = traceparent === undefined ? undefined : joinableTrace(traceparent);
   const traceId = incoming ? incoming.traceId : randomHex(16);
   const sampled = incoming ? incoming.sampled : random() < sampling;
   const spanId = randomHex(8);
   headers.traceparent = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
-  // A new trace carries no vendor state of the one it replaces ("removes all entries from tracestate").
-  if (!incoming) delete headers.tracestate;
   return { requestId, span: { traceId, spanId, parentSpanId: incoming?.parentId, sampled } };
+}
+
+/**
+ * The one rule of both modes: the request's traceparent when it names a trace to continue, undefined
+ * when there is none (missing, repeated, or not joinable). Then the caller starts a new trace, and the
+ * tracestate goes now: W3C Trace Context discards a tracestate without a valid traceparent, and a new
+ * trace carries no vendor state of the one it replaces.
+ */
+function incomingTraceparent(headers: OutgoingHttpHeaders): string | undefined {
+  const traceparent = headers.traceparent;
+  if (typeof traceparent === 'string' && isJoinable(traceparent)) return traceparent;
+  delete headers.tracestate;
+  return undefined;
+}
+
+interface JoinableTrace {
+  readonly traceId: string;
+  readonly parentId: string;
+  readonly sampled: boolean;
 }
 
 /**
  * The trace an incoming traceparent names, or undefined when it must not be joined: malformed,
  * version ff, version 00 with anything after the flags, or an all-zero trace or parent id.
  */
-export function joinableTrace(
-  traceparent: string,
-): { traceId: string; parentId: string; sampled: boolean } | undefined {
-  const m = TRACEPARENT.exec(traceparent);
-  if (m === null) return undefined;
-  const [, version, traceId, parentId, flags, rest] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (traceId === ZERO_TRACE || parentId === ZERO_SPAN) return undefined;
-  return { traceId, parentId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
+export function joinableTrace(traceparent: string): JoinableTrace | undefined {
+  if (!isJoinable(traceparent)) return undefined;
+  return {
+    traceId: traceparent.slice(3, 35),
+    parentId: traceparent.slice(36, 52),
+    sampled: (Number.parseInt(traceparent.slice(53, 55), 16) & 1) === 1,
+  };
+}
+
+/**
+ * joinableTrace's test, allocating nothing (no captures): without span export it runs on every
+ * request that carries a traceparent.
+ */
+function isJoinable(traceparent: string): boolean {
+  if (!TRACEPARENT.test(traceparent)) return false;
+  const version = traceparent.slice(0, 2);
+  if (version === 'ff' || (version === '00' && traceparent.length !== TRACEPARENT_00_LENGTH)) return false;
+  return !traceparent.startsWith(ZERO_TRACE, 3) && !traceparent.startsWith(ZERO_SPAN, 36);
 }
 
 /** `00-<32 hex trace id>-<16 hex parent id>-<flags>` (W3C Trace Context, version 00). */

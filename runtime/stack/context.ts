@@ -51,8 +51,12 @@ export class RequestContext {
   routeSource: string | undefined;
   version: string | undefined;
   endpoint: Endpoint | undefined;
+  /** The endpoints earlier attempts went to, which a retry avoids; made only when a retry happens. */
+  triedEndpoints: Endpoint[] | undefined;
   /** Upstream attempts made (1 + retries). */
   attempts = 0;
+  /** The delay a fault rule injected, ms (0: none), so chaos is told apart from real latency. */
+  faultDelayMs = 0;
   /** The route timeout and its absolute deadline on the context's clock (Infinity when none). */
   timeoutMs = Number.POSITIVE_INFINITY;
   deadline = Number.POSITIVE_INFINITY;
@@ -96,6 +100,19 @@ export class RequestContext {
 }
 
 const EMPTY_BODY: RequestBody = { kind: 'empty' };
+
+/**
+ * Waits for `promise`, or rejects at once with the cancellation reason when the request is cancelled
+ * first (the work goes on, its result unused): a name that takes its resolver's whole timeout must
+ * not hold a request past its route timeout.
+ */
+export function untilCancelled<T>(ctx: RequestContext, promise: Promise<T>): Promise<T> {
+  if (ctx.cancelled) return Promise.reject(ctx.cancelled);
+  return new Promise<T>((resolve, reject) => {
+    ctx.onCancel(reject);
+    promise.then(resolve, reject);
+  }).finally(() => ctx.onCancel(undefined));
+}
 
 /** Waits `ms` on the context's clock; rejects early with the cancellation reason. */
 export function sleep(ctx: RequestContext, ms: number): Promise<void> {

@@ -1,15 +1,21 @@
-// Waits for an outgoing socket to be usable (TCP connected, or TLS handshake done and the server's
-// identity checked), within a connect timeout on the injected clock. The downstream socket that asked
-// for it may leave meanwhile: then the attempt is dropped and `gone` says so.
+// Waits for an outgoing socket to be usable (TCP connected, or the peer sidecar's identity checked
+// and our certificate accepted), within a connect timeout on the injected clock. The downstream
+// socket that asked for it may leave meanwhile: then the attempt is dropped and `gone` says so.
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 
 export type DialOutcome =
   { readonly ok: true } | { readonly ok: false; readonly error: Error; readonly gone: boolean };
 
-export function dial(
-  upstream: Socket,
-  ready: 'connect' | 'secureConnect',
+/** Calls `ready` once `socket` may carry the hop's bytes; an error or close before it is a failure. */
+export type WhenReady<S extends Socket> = (socket: S, ready: () => void) => void;
+
+/** A plain TCP connection (the app's) is ready once connected. */
+export const whenConnected: WhenReady<Socket> = (socket, ready) => socket.once('connect', ready);
+
+export function dial<S extends Socket>(
+  upstream: S,
+  whenReady: WhenReady<S>,
   timeoutMs: number,
   clock: Clock,
   downstream: Socket,
@@ -20,10 +26,12 @@ export function dial(
       if (done) return;
       done = true;
       clock.clearTimer(timer);
-      upstream.off('error', onError);
       upstream.off('close', onClose);
+      upstream.off('end', onClose);
       downstream.off('close', onGone);
-      if (!outcome.ok) upstream.destroy();
+      // A failed socket may still report: a TLS one that ended mid-handshake errs just after its end.
+      if (outcome.ok) upstream.off('error', onError);
+      else upstream.destroy();
       resolve(outcome);
     };
     const onError = (error: Error) => finish({ ok: false, error, gone: false });
@@ -34,9 +42,12 @@ export function dial(
       timeoutMs,
       timeoutMs,
     );
-    upstream.once('error', onError);
+    upstream.on('error', onError);
     upstream.once('close', onClose);
+    // The hop's sockets allow half-open, so a peer that hangs up before we are ready (a sidecar
+    // refusing our certificate just after a TLS 1.3 handshake) ends the socket without closing it.
+    upstream.once('end', onClose);
     downstream.once('close', onGone);
-    upstream.once(ready, () => finish({ ok: true }));
+    whenReady(upstream, () => finish({ ok: true }));
   });
 }

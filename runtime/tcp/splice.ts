@@ -3,10 +3,11 @@
 // allowHalfOpen, so a client that ends its side still gets the answer), a reset on one side resets
 // the other, and any other error destroys both. A side that closes while the other could still send
 // to it takes the other down too. A hop with no bytes either way for TCP_IDLE_TIMEOUT_MS is closed
-// (Envoy's tcp_proxy idle_timeout, same default), on the injected clock. Reports once, when both are
-// closed.
+// (Envoy's tcp_proxy idle_timeout, same default), on the injected clock. Proxy shutdown cuts the hops
+// still open through TcpHops, so their record says why. Reports once, when both are closed.
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../clock.js';
+import type { TcpConnectionError } from '../observer.js';
 
 /** Envoy's tcp_proxy default idle_timeout: one hour without a byte either way. */
 export const TCP_IDLE_TIMEOUT_MS = 3_600_000;
@@ -16,8 +17,58 @@ export interface SpliceResult {
   readonly bytesIn: number;
   /** Bytes from the upstream back to the downstream. */
   readonly bytesOut: number;
-  /** Why the hop was cut: a socket error on one side, or idleness; undefined when both sides closed. */
-  readonly failed: 'downstream' | 'upstream' | 'idle' | undefined;
+  /**
+   * Why the hop was cut: a socket error on one side, idleness, or proxy shutdown; undefined when both
+   * sides closed.
+   */
+  readonly failed: 'downstream' | 'upstream' | 'idle' | 'shutdown' | undefined;
+}
+
+/** What a hop needs of the proxy: its clock, and the registry shutdown cuts through. */
+export interface SpliceEnv {
+  readonly clock: Clock;
+  readonly tcpHops: TcpHops;
+}
+
+/**
+ * The hops one proxy has joined and not yet closed. At shutdown, after the grace, the proxy cuts them
+ * here rather than only destroying its sockets: a destroyed socket looks like a clean close to the
+ * hop, and the record would say nothing (error null).
+ */
+export class TcpHops {
+  private readonly open = new Set<Hop>();
+  /** Set by cutAll: a client "leaving" while its connection was being made was cut by the proxy too. */
+  private stopped = false;
+  private drained: (() => void) | undefined;
+
+  /**
+   * Cuts every open hop, each reporting `failed: 'shutdown'`; resolves once all have reported, which
+   * takes a few turns (each of a hop's two sockets must close), so that a stopping proxy flushes
+   * its access log with their lines in it.
+   */
+  cutAll(): Promise<void> {
+    this.stopped = true;
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      for (const hop of this.open) cut(hop, 'shutdown');
+    });
+  }
+
+  /** The record's reason for a client socket that closed before its hop was joined. */
+  clientGoneReason(): 'client-gone' | 'proxy-shutdown' {
+    return this.stopped ? 'proxy-shutdown' : 'client-gone';
+  }
+
+  /** splice's: a hop joined, and one closed. */
+  add(hop: Hop): void {
+    this.open.add(hop);
+  }
+
+  delete(hop: Hop): void {
+    this.open.delete(hop);
+    if (this.open.size === 0) this.drained?.();
+  }
 }
 
 interface Hop {
@@ -32,9 +83,10 @@ interface Hop {
 export function splice(
   downstream: Socket,
   upstream: Socket,
-  clock: Clock,
+  env: SpliceEnv,
   onEnd: (result: SpliceResult) => void,
 ): void {
+  const { clock, tcpHops } = env;
   const hop: Hop = {
     downstream,
     upstream,
@@ -46,6 +98,9 @@ export function splice(
   let open = 2;
   const closed = () => {
     if (--open > 0) return;
+    // Before onEnd, which reports within this turn all the same: a throwing observer cannot keep
+    // shutdown waiting.
+    tcpHops.delete(hop);
     if (hop.timer !== undefined) clock.clearTimer(hop.timer);
     onEnd({ bytesIn: upstream.bytesWritten, bytesOut: downstream.bytesWritten, failed: hop.failed });
   };
@@ -68,6 +123,7 @@ export function splice(
   });
   downstream.pipe(upstream);
   upstream.pipe(downstream);
+  tcpHops.add(hop);
   hop.timer = clock.setTimer(checkIdle, TCP_IDLE_TIMEOUT_MS, hop);
 }
 
@@ -101,10 +157,8 @@ function checkIdle(hop: Hop): void {
   else hop.timer = hop.clock.setTimer(checkIdle, TCP_IDLE_TIMEOUT_MS - quiet, hop);
 }
 
-/** How a spliced connection ended, for the record: who broke it, idleness, or nothing (null). */
-export function spliceError(
-  failed: SpliceResult['failed'],
-): 'upstream-reset' | 'client-gone' | 'idle-timeout' | null {
+/** How a spliced connection ended, for the record: who broke it, idleness, shutdown, or nothing (null). */
+export function spliceError(failed: SpliceResult['failed']): TcpConnectionError | null {
   switch (failed) {
     case 'upstream':
       return 'upstream-reset';
@@ -112,6 +166,8 @@ export function spliceError(
       return 'client-gone';
     case 'idle':
       return 'idle-timeout';
+    case 'shutdown':
+      return 'proxy-shutdown';
     default:
       return null;
   }

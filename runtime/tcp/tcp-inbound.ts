@@ -3,21 +3,20 @@
 // method or path rules on tcp services, MC3026), then joined to the app's port. A denied caller is
 // disconnected before the app sees anything, as Envoy's network RBAC filter does.
 import net, { type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { decide } from '../authz/decide.js';
 import type { TcpConnectionRecord } from '../observer.js';
 import { peerOf } from '../server/inbound.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ProxySnapshot } from '../snapshot.js';
 import { APP_CONNECT_TIMEOUT_MS } from '../upstream/app.js';
-import { dial } from './dial.js';
+import { dial, whenConnected } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
 export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
   const started = env.clock.now();
   const startTime = Date.now();
   const { inbound } = snapshot;
-  const peer = peerOf(socket) ?? null;
+  const peer = peerOf(socket, snapshot.bundle.identity.trustDomain) ?? null;
   const report = (end: Pick<TcpConnectionRecord, 'bytesIn' | 'bytesOut' | 'error' | 'rule'>): void =>
     env.observer?.tcpConnectionEnded?.({
       direction: 'inbound',
@@ -31,9 +30,10 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
       ...end,
     });
   socket.on('error', () => socket.destroy());
-  // A plaintext connection while strict (the mode changed under a permissive connection) names no one.
+  // Strict admits mesh identities only: not a plaintext connection (the mode changed under a
+  // permissive one), nor a certificate that names no id of this trust domain (inbound.ts).
   const decision =
-    inbound.mtls === 'strict' && !(socket as TLSSocket).encrypted
+    inbound.mtls === 'strict' && peer === null
       ? { allow: false, source: null }
       : decide(inbound.authz, { peer: peer ?? undefined, method: '', path: '' });
   if (!decision.allow) {
@@ -48,14 +48,14 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
     noDelay: true,
     allowHalfOpen: true,
   });
-  void dial(app, 'connect', APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
+  void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();
-      const error = outcome.gone ? 'client-gone' : 'upstream-connect-failure';
+      const error = outcome.gone ? env.tcpHops.clientGoneReason() : 'upstream-connect-failure';
       report({ bytesIn: 0, bytesOut: 0, error, rule });
       return;
     }
-    splice(socket, app, env.clock, ({ bytesIn, bytesOut, failed }) =>
+    splice(socket, app, env, ({ bytesIn, bytesOut, failed }) =>
       report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
     );
   });

@@ -8,14 +8,14 @@
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../balance/types.js';
-import type { ProxyErrorCode } from '../errors.js';
 import { IdentityError } from '../identity/errors.js';
-import type { TcpConnectionRecord } from '../observer.js';
+import type { TcpConnectionError, TcpConnectionRecord } from '../observer.js';
 import { pickBackend } from '../route/route-table.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ActiveConfig } from '../snapshot.js';
 import type { TcpDestination } from '../stack/build-outbound.js';
 import type { UpstreamPool } from '../upstream/mtls-pool.js';
+import { whenPeerAccepts } from '../upstream/peer-accepted.js';
 import { dial } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
@@ -122,7 +122,7 @@ async function serveTcpOutbound(
       rule: dest.route.source,
       ...end,
     });
-  const refuse = (error: ProxyErrorCode) => {
+  const refuse = (error: TcpConnectionError) => {
     socket.destroy();
     report({ bytesIn: 0, bytesOut: 0, error });
   };
@@ -146,17 +146,19 @@ async function serveTcpOutbound(
     ...HALF_OPEN,
     ...pool.tlsFor(dest.spiffeId, dest.trustRoots),
   });
-  const outcome = await dial(upstream, 'secureConnect', dest.connectTimeoutMs, env.clock, socket);
+  // Under TLS 1.3 a sidecar that refuses our certificate does so after our handshake is done: only
+  // its acceptance makes the connection a success for outlier detection and the record.
+  const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, socket);
   if (!outcome.ok) {
     endpoint.inFlight--;
-    if (outcome.gone) return refuse('client-gone');
+    if (outcome.gone) return refuse(env.tcpHops.clientGoneReason());
     const identity = outcome.error instanceof IdentityError;
     target.outliers.record(endpoint, true);
     return refuse(identity ? 'upstream-identity-mismatch' : 'upstream-connect-failure');
   }
   target.outliers.record(endpoint, false);
   upstream.setNoDelay(true);
-  splice(socket, upstream, env.clock, ({ bytesIn, bytesOut, failed }) => {
+  splice(socket, upstream, env, ({ bytesIn, bytesOut, failed }) => {
     endpoint.inFlight--;
     report({ bytesIn, bytesOut, error: spliceError(failed) });
   });

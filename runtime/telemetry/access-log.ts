@@ -33,6 +33,8 @@ export interface RequestRecord {
   rule: string | null;
   /** Retries made for this request (outbound). */
   retries?: number;
+  /** Delay injected by a fault rule, ms (outbound; 0 when none). */
+  faultDelayMs?: number;
 }
 
 export interface AccessLogOptions {
@@ -78,6 +80,7 @@ export function formatAccessLine(r: RequestRecord): string {
     error: r.errorReason,
     rule: r.rule,
     retries: r.retries ?? 0,
+    faultDelayMs: r.faultDelayMs ?? 0,
   })}\n`;
 }
 

@@ -12,6 +12,10 @@ export interface ProxyMetrics {
   registry: Registry;
   /** direction: inbound|outbound; peer: caller SPIFFE id (inbound) or destination service (outbound). */
   requests: Counter;
+  /**
+   * Labelled {direction, peer, route} as requests are: a route name is unique only within its
+   * service, so latency without the peer would mix destinations that share one.
+   */
   duration: Histogram;
   /** Retries made by the outbound retry layer, labels {peer, route}. */
   retries: Counter;
@@ -57,8 +61,8 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
     ),
     duration: registry.histogram(
       'meshc_request_duration_seconds',
-      'Time from request start to the end of the response, in seconds.',
-      ['direction', 'route'],
+      'Time from request start to the end of the response, in seconds, by direction, peer and route.',
+      ['direction', 'peer', 'route'],
       DURATION_BUCKETS,
     ),
     retries: registry.counter('meshc_retries_total', 'Retries made by the outbound retry policy.', [

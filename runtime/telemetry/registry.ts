@@ -46,7 +46,9 @@ export class HistogramChild {
   constructor(private readonly bounds: readonly number[]) {
     this.counts = new Float64Array(bounds.length + 1);
   }
+  /** Records `v`; a NaN or infinite value is ignored (it would land in a bucket and poison _sum for good). */
   observe(v: number): void {
+    if (!Number.isFinite(v)) return;
     let i = 0;
     while (i < this.bounds.length && v > this.bounds[i]!) i++;
     this.counts[i]!++;

@@ -138,6 +138,7 @@ export function recordOf(
     errorReason: ctx.errorCode ?? null,
     rule: ctx.rule ?? null,
     retries: ctx.attempts > 1 ? ctx.attempts - 1 : 0,
+    faultDelayMs: ctx.faultDelayMs,
   };
 }
 

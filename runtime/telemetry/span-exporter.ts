@@ -11,12 +11,12 @@ import type { ProxySpan } from '../stack/context.js';
 export interface FinishedSpan {
   readonly span: ProxySpan;
   readonly direction: Direction;
-  /** `inbound <service>` or `outbound <destination>/<route>`. */
+  /** `{method}`, or `{method} {destination}[/{route}]` for a client span (request-span.ts). */
   readonly name: string;
   readonly startEpochMs: number;
   readonly endEpochMs: number;
   readonly attributes: Readonly<Record<string, string | number>>;
-  /** The request failed (5xx, or an error the proxy answered itself). */
+  /** The span's status is Error (5xx or no response; 4xx too on a client span). */
   readonly error: boolean;
 }
 
@@ -28,7 +28,9 @@ export interface SpanExporterOptions {
   readonly maxBatch?: number;
   readonly maxQueue?: number;
   readonly timeoutMs?: number;
-  /** Runs the flush interval (the system clock by default; tests drive a manual one). */
+  /** The one deadline of close(): the export in flight and the rest of the queue (default 5 s). */
+  readonly closeTimeoutMs?: number;
+  /** Runs the flush interval and close()'s deadline (the system clock by default; tests drive a manual one). */
   readonly clock?: Clock;
   /** Counts of spans by outcome, for the metrics. */
   readonly onResult?: (result: 'exported' | 'dropped' | 'failed', spans: number) => void;
@@ -38,6 +40,12 @@ export interface SpanExporter {
   add(span: FinishedSpan): void;
   /** Sends what is queued now; resolves when that export has finished (or failed). */
   flush(): Promise<void>;
+  /**
+   * The last flush: sends the whole queue, batch after batch, within one deadline (closeTimeoutMs);
+   * then the export in flight is abandoned (failed) and what was never sent is counted as dropped, as
+   * are spans added later.
+   */
+  close(): Promise<void>;
 }
 
 export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
@@ -52,6 +60,9 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   /** A full batch's flush is queued for the next turn of the event loop. */
   let immediate = false;
   let sending: Promise<void> | undefined;
+  /** Aborted at close()'s deadline: cuts the export in flight short. */
+  const stopping = new AbortController();
+  let closing: Promise<void> | undefined;
 
   const send = async (batch: FinishedSpan[]): Promise<void> => {
     try {
@@ -59,26 +70,56 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs ?? 5000), stopping.signal]),
       });
-      await res.arrayBuffer(); // drained, so the connection is reused
-      opts.onResult?.(res.ok ? 'exported' : 'failed', batch.length);
+      const reply = await readReply(res);
+      if (!res.ok) opts.onResult?.('failed', batch.length);
+      else {
+        const rejected = Math.min(rejectedSpans(reply), batch.length);
+        if (rejected > 0) opts.onResult?.('failed', rejected);
+        if (rejected < batch.length) opts.onResult?.('exported', batch.length - rejected);
+      }
     } catch {
       opts.onResult?.('failed', batch.length);
     }
   };
 
+  /** Sends the next batch of the queue; the caller has waited for the export in flight. */
+  const sendNext = (): Promise<void> => {
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    sending = send(batch).finally(() => (sending = undefined));
+    return sending;
+  };
+
   const flush = async (): Promise<void> => {
+    if (closing) return closing;
     if (timer !== undefined) clock.clearTimer(timer);
     timer = undefined;
     // A loop, not an if: flushes that waited on the same export must not all start the next one.
     while (sending) await sending;
-    if (queue.length === 0) return;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
-    sending = send(batch).finally(() => (sending = undefined));
-    await sending;
+    if (queue.length === 0 || closing) return;
+    await sendNext();
     if (queue.length > 0) schedule();
+  };
+
+  /**
+   * One deadline for everything left, as OpenTelemetry SDKs give shutdown one timeout: a collector
+   * that never answers held the process for the export in flight and then each remaining batch,
+   * every one allowed the full export timeout.
+   */
+  const shutdown = async (): Promise<void> => {
+    if (timer !== undefined) clock.clearTimer(timer);
+    timer = undefined;
+    const deadline = clock.setTimer(abortExports, opts.closeTimeoutMs ?? 5000, stopping);
+    for (;;) {
+      while (sending) await sending;
+      if (queue.length === 0 || stopping.signal.aborted) break;
+      await sendNext();
+    }
+    clock.clearTimer(deadline);
+    if (queue.length > 0) opts.onResult?.('dropped', queue.length);
+    queue = [];
   };
 
   /**
@@ -86,6 +127,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
    * flush clears the pending interval). Never now: add() is called on the request path.
    */
   const schedule = () => {
+    if (closing) return;
     if (queue.length >= maxBatch) {
       if (immediate) return;
       immediate = true;
@@ -98,7 +140,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
 
   return {
     add(span) {
-      if (queue.length >= maxQueue) {
+      if (closing || queue.length >= maxQueue) {
         opts.onResult?.('dropped', 1);
         return;
       }
@@ -106,7 +148,58 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
       schedule();
     },
     flush,
+    close: () => (closing ??= shutdown()),
   };
+}
+
+function abortExports(stopping: AbortController): void {
+  stopping.abort();
+}
+
+/**
+ * Largest collector reply read. An ExportTraceServiceResponse is `{}` or a partial_success of a count
+ * and a message; past this the reply is not one, and reading it whole let a collector streaming an
+ * endless 200 grow the sidecar by gigabytes within the export's timeout.
+ */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+/**
+ * The reply's body when it is at most MAX_REPLY_BYTES, else undefined; the rest is never read (the
+ * body is cancelled, so that connection is not reused). A small reply is read to its end, so the
+ * connection goes back to the pool.
+ */
+async function readReply(res: Response): Promise<string | undefined> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return Buffer.concat(chunks, size).toString();
+      size += value.byteLength;
+      if (size > MAX_REPLY_BYTES) return undefined;
+      chunks.push(value);
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Spans a collector said it rejected (OTLP partial success, `partialSuccess.rejectedSpans`, an int64
+ * that JSON may carry as a string); 0 when the reply says nothing readable.
+ */
+function rejectedSpans(reply: string | undefined): number {
+  if (!reply) return 0;
+  try {
+    const n = Number(
+      (JSON.parse(reply) as { partialSuccess?: { rejectedSpans?: unknown } })?.partialSuccess?.rejectedSpans,
+    );
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function flushLater(flush: () => Promise<void>): void {

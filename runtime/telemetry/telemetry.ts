@@ -5,8 +5,8 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { pathOf } from './request-observer.js';
-import { createSpanExporter, type FinishedSpan, type SpanExporter } from './span-exporter.js';
+import { finishedSpan } from './request-span.js';
+import { createSpanExporter, type SpanExporter } from './span-exporter.js';
 import type { ProxySpan, RequestContext } from '../stack/context.js';
 import type { Direction } from '../observer.js';
 import { type CounterChild, type HistogramChild, PROMETHEUS_CONTENT_TYPE } from './registry.js';
@@ -42,7 +42,7 @@ export interface Telemetry {
   onCertificate(notAfterMs: number | null): void;
   /** Prometheus text for /metrics, with its content type. */
   renderMetrics(): { contentType: string; body: string };
-  /** Flushes the access log. */
+  /** Flushes the access log and sends the queued spans (within the exporter's one close deadline). */
   close(): Promise<void>;
 }
 
@@ -81,7 +81,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       if (accessLog) accessLog.enabled = bundle.observability.accessLog !== 'off';
       const endpoint = bundle.observability.tracing.otlpEndpoint;
       if (endpoint !== (spans?.endpoint ?? '')) {
-        void spans?.exporter.flush();
+        // The old endpoint gets what was queued for it, within the one close deadline.
+        void spans?.exporter.close();
         spans =
           endpoint === ''
             ? undefined
@@ -105,8 +106,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       body: metrics.registry.render(),
     }),
     close: async () => {
-      await spans?.exporter.flush();
-      await accessLog?.close();
+      await Promise.all([spans?.exporter.close(), accessLog?.close()]);
     },
   };
 }
@@ -145,46 +145,9 @@ class RequestSeries {
     if (byRoute === undefined) byPeer.set(peer, (byRoute = new Map()));
     let s = byRoute.get(route);
     if (s === undefined) {
-      s = { duration: this.metrics.duration.labels(direction, route), byStatus: new Map() };
+      s = { duration: this.metrics.duration.labels(direction, peer, route), byStatus: new Map() };
       byRoute.set(route, s);
     }
     return s;
   }
-}
-
-/** Longest url.path attribute of a span. */
-const SPAN_PATH_MAX = 256;
-
-/** The span of one finished request, as the exporter sends it. */
-function finishedSpan(
-  span: ProxySpan,
-  ctx: RequestContext,
-  direction: Direction,
-  durationMs: number,
-  endEpochMs: number,
-): FinishedSpan {
-  const attributes: Record<string, string | number> = {
-    'http.request.method': ctx.method,
-    // Cut as Envoy's tracing cuts its path tag (max_path_tag_length, 256): a span's size stays
-    // bounded, so the exporter's queue of spans is bounded in bytes too.
-    'url.path': pathOf(ctx).slice(0, SPAN_PATH_MAX),
-    'http.response.status_code': ctx.status,
-    'meshc.request_id': ctx.requestId,
-  };
-  if (ctx.routeName) attributes['meshc.route'] = ctx.routeName;
-  if (ctx.version) attributes['meshc.version'] = ctx.version;
-  if (ctx.peer) attributes['meshc.peer'] = ctx.peer;
-  if (ctx.errorCode) attributes['meshc.error'] = ctx.errorCode;
-  return {
-    span,
-    direction,
-    name:
-      direction === 'inbound'
-        ? `inbound ${ctx.destination ?? ''}`
-        : `outbound ${ctx.destination ?? ''}/${ctx.routeName ?? '-'}`,
-    startEpochMs: endEpochMs - durationMs,
-    endEpochMs,
-    attributes,
-    error: ctx.status >= 500 || ctx.status === 0,
-  };
 }

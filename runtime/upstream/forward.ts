@@ -3,7 +3,8 @@
 // says whether the connection was ever made (connect-failure) or broke afterwards (reset). Used for both
 // the mTLS hop to another sidecar and the plain hop to the local app, both on meshc's own client
 // (http1/client.ts), whose handler callbacks (undici's dispatch-handler shape) cost no closures or
-// streams beyond the one body we hand to the client.
+// streams beyond the one body we hand to the client. A response body that goes quiet for
+// STREAM_IDLE_TIMEOUT_MS is cut (decision 0047): nothing else bounds it once its head has arrived.
 import { Readable } from 'node:stream';
 import { BAD_RESPONSE, type ClientHandler, type ClientRequest } from '../http1/client.js';
 import type { Endpoint } from '../balance/types.js';
@@ -22,6 +23,14 @@ import type { ProxyResponse } from '../stack/types.js';
 import type { CircuitBreaker } from '../layers/circuit-breaker.js';
 import { responseHeaders } from './hop-by-hop.js';
 import { hostPort } from '../host-port.js';
+
+/**
+ * How long a streaming response body may go without a byte from the upstream or a read by the
+ * client before the exchange is reset (Envoy's stream_idle_timeout; its default is 5 min). 60 s, the
+ * idle timeout meshc already gives keep-alive connections: a body as quiet as an idle connection is
+ * taken for dead, and gives back its breaker slot within a minute (decision 0047).
+ */
+export const STREAM_IDLE_TIMEOUT_MS = 60_000;
 
 /** A keep-alive pool: http1/client.ts's Http1Agent, plain to the app or mTLS to a sidecar. */
 export interface UpstreamAgent {
@@ -73,6 +82,9 @@ class Exchange implements ClientHandler {
   resumeSocket: (() => void) | undefined;
   chunks: Buffer[] = [];
   complete = false;
+  /** While the body streams: the clock time of its last byte in or read out, and the idle check. */
+  lastActive = 0;
+  idleTimer: unknown;
 
   constructor(
     readonly ctx: RequestContext,
@@ -157,7 +169,12 @@ class Exchange implements ClientHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.body) return this.body.push(chunk);
+    const body = this.body;
+    if (body) {
+      // A time stamp per chunk, not a timer: the one idle timer looks at it when it fires.
+      this.lastActive = this.ctx.clock.now();
+      return body.push(chunk);
+    }
     this.chunks.push(chunk);
     return true;
   }
@@ -200,8 +217,16 @@ class Exchange implements ClientHandler {
     this.body = body;
     for (const chunk of this.chunks) body.push(chunk);
     this.chunks = [];
-    if (ep) body.once('close', () => ep.inFlight--);
+    this.lastActive = this.ctx.clock.now();
+    this.idleTimer = this.ctx.clock.setTimer(checkBodyIdle, STREAM_IDLE_TIMEOUT_MS, this);
     this.resolve({ status: this.status, headers, body });
+  }
+
+  /** The body is done (ended, failed or dropped): the endpoint's request is no longer in flight. */
+  bodyClosed(): void {
+    if (this.idleTimer !== undefined) this.ctx.clock.clearTimer(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.target.endpoint) this.target.endpoint.inFlight--;
   }
 
   fail(err: unknown): void {
@@ -249,14 +274,39 @@ class UpstreamBody extends Readable {
   }
 
   override _read(): void {
+    // The client reads on: a body paused by a slow reader is not idle while it reads.
+    this.exchange.lastActive = this.exchange.ctx.clock.now();
     this.resumeSocket();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // The client left (or the edge gave up): stop the upstream transfer too.
     if (!this.readableEnded) this.exchange.abortRequest?.(err ?? new Error('response body discarded'));
+    this.exchange.bodyClosed();
     cb(err);
   }
+}
+
+/**
+ * Cuts a body quiet for the whole idle timeout, else looks again when it could be (tcp/splice.ts does
+ * the same for tcp hops). Destroyed with an error, the body resets the upstream exchange and the edge
+ * cuts the client's response short, so it never looks complete.
+ */
+function checkBodyIdle(ex: Exchange): void {
+  ex.idleTimer = undefined;
+  const body = ex.body;
+  if (body === undefined || body.destroyed) return;
+  const quiet = ex.ctx.clock.now() - ex.lastActive;
+  if (quiet < STREAM_IDLE_TIMEOUT_MS) {
+    ex.idleTimer = ex.ctx.clock.setTimer(checkBodyIdle, STREAM_IDLE_TIMEOUT_MS - quiet, ex);
+    return;
+  }
+  body.destroy(
+    new UpstreamTimeoutError(
+      `${where(ex.target)}: response body idle for ${STREAM_IDLE_TIMEOUT_MS} ms`,
+      ex.ctx.routeSource,
+    ),
+  );
 }
 
 function onConnectTimeout(ex: Exchange): void {

@@ -36,6 +36,11 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, dropMeshc: boolean
   return out;
 }
 
+/** Removes every `x-meshc-*` name (however its dashes are spelt) from `headers`, in place. */
+export function dropMeshcHeaders(headers: OutgoingHttpHeaders): void {
+  for (const name in headers) if (name.charCodeAt(0) === 0x78 && MESHC_NAME.test(name)) delete headers[name];
+}
+
 /**
  * The end-to-end headers of a response as http1/client.ts hands them over (raw name/value pairs):
  * names lower-cased, hop-by-hop ones and those named in Connection dropped, repeated names kept as

@@ -5,6 +5,8 @@
 import tls from 'node:tls';
 import { type Connector, Http1Agent } from '../http1/client.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
+import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
+import { whenPeerAccepts } from './peer-accepted.js';
 
 export interface Credentials {
   /** Our certificate chain (leaf first), PEM. */
@@ -113,22 +115,15 @@ export class UpstreamPool {
       cert: this.credentials.cert,
       key: this.credentials.key,
       ca: [...trustRoots],
-      minVersion: 'TLSv1.2',
+      minVersion: MESH_TLS_MIN_VERSION,
+      ciphers: MESH_TLS_CIPHERS,
       // Mesh peers are named by SPIFFE id, not host name (endpoints are often bare IPs).
       checkServerIdentity: checkSpiffeServerIdentity(spiffeId),
     };
   }
 }
 
-/**
- * Connects and hands the socket to the client only once the server has ACCEPTED us. TLS 1.3 servers check
- * our certificate after our side saw the handshake complete, and refuse with a reset; their first
- * session ticket is the sign they accepted us (TLS 1.2 checks within the handshake). Until then any
- * failure is a connect failure (safe to retry elsewhere), never an upstream reset.
- */
-/** How long a TLS 1.3 connection waits for the server's first session ticket before it is used anyway. */
-const TICKET_GRACE_MS = 200;
-
+/** Connects and hands the socket to the client only once the server has accepted our certificate. */
 function mtlsConnector(options: tls.ConnectionOptions): Connector {
   const context = tls.createSecureContext(options);
   return (host, port, ready) => {
@@ -140,26 +135,7 @@ function mtlsConnector(options: tls.ConnectionOptions): Connector {
       ALPNProtocols: ['http/1.1'],
     });
     socket.setNoDelay(true);
-    let done = false;
-    // An error or close before this is the client's connect failure (it listens for both).
-    const accepted = () => {
-      if (done || socket.destroyed) return;
-      done = true;
-      ready();
-    };
-    socket.once('secureConnect', () => {
-      if (socket.getProtocol() !== 'TLSv1.3') return accepted();
-      // A TLS 1.3 server that issues no tickets at all (they can be disabled) is taken as accepting
-      // after a short grace, as a TLS 1.2 one is; a reset after that counts as an upstream reset.
-      const grace = setTimeout(accepted, TICKET_GRACE_MS);
-      socket.once('close', () => clearTimeout(grace));
-      socket.once('session', () => {
-        clearTimeout(grace);
-        // Handed over on the next turn, not inside 'session': that event fires within TLS's read
-        // path, where a first write re-entering the TLS stream stalls the request.
-        setImmediate(accepted);
-      });
-    });
+    whenPeerAccepts(socket, ready);
     return socket;
   };
 }

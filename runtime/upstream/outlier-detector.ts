@@ -2,7 +2,8 @@
 // endpoint that fails `consecutive5xx` times in a row (a 5xx answer, or a connect failure, reset or
 // per-try timeout, which Envoy maps to 5xx) is ejected at once for `baseEjectionTimeMs` × the number
 // of times it has been ejected (capped at 300 s, or the base time if longer); an answer below 500
-// resets its count. No more than `maxEjectionPercent` of the endpoints are ejected at a time, except
+// resets its count, and so does reaching the threshold (ejected or not) and coming back from an
+// ejection. No more than `maxEjectionPercent` of the endpoints are ejected at a time, except
 // that one always may be. A sweep every `intervalMs` returns endpoints whose time is up, and lowers
 // the multiplier of each endpoint that stayed healthy through it; it runs only while there is
 // something to sweep. Panic, as Envoy's 50 % healthy-panic threshold: with fewer than half of the
@@ -69,8 +70,10 @@ export class OutlierDetector {
     }
     endpoint.consecutiveFailures++;
     if (endpoint.ejectedUntil !== 0 || endpoint.consecutiveFailures < this.policy.consecutive5xx) return;
-    if (!this.mayEject(endpoint)) return;
+    // The count starts again whether or not the ejection is allowed (Envoy resets it before asking):
+    // a refused endpoint needs a full run of failures again, not the next one alone.
     endpoint.consecutiveFailures = 0;
+    if (!this.mayEject(endpoint)) return;
     endpoint.ejections++;
     const base = this.policy.baseEjectionTimeMs;
     const ms = Math.min(base * endpoint.ejections, Math.max(MAX_EJECTION_MS, base));
@@ -86,8 +89,12 @@ export class OutlierDetector {
     const now = this.clock.now();
     let pending = false;
     for (const e of this.endpoints) {
-      if (e.ejectedUntil !== 0 && now >= e.ejectedUntil) e.ejectedUntil = 0;
-      else if (e.ejectedUntil === 0 && e.ejections > 0) e.ejections--;
+      if (e.ejectedUntil !== 0 && now >= e.ejectedUntil) {
+        // Back with a clean count, as Envoy's checkHostForUneject: failures seen while ejected (in
+        // panic, or attempts already under way) would re-eject it at its first one, for longer.
+        e.ejectedUntil = 0;
+        e.consecutiveFailures = 0;
+      } else if (e.ejectedUntil === 0 && e.ejections > 0) e.ejections--;
       if (e.ejectedUntil !== 0 || e.ejections > 0) pending = true;
     }
     applyFlags(this.endpoints);

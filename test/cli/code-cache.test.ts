@@ -283,7 +283,7 @@ describe('the bundled CLI', () => {
     expect(loaded).toContain('fs');
     for (const lazy of ['http', 'https', 'net', 'tls', 'dns', 'child_process', 'worker_threads', 'v8'])
       expect(loaded, lazy).not.toContain(lazy);
-    // What uses them still works from the bundle: git, through simple-git, loaded on first use.
+    // What uses them still works from the bundle: git, through child_process, loaded on first use.
     const repo = join(temp.dir, 'repo');
     cpSync(shop, repo, { recursive: true });
     commitAll(repo);

@@ -67,6 +67,20 @@ describe('meshc (usage)', () => {
     expect(err).toMatch(/^meshc: unknown command 'valdate' \(did you mean 'validate'\?\)/);
   });
 
+  it('writes what the user typed visible, never a terminal sequence (command, option, ref)', async () => {
+    const esc = 'x\u001b]0;PWN\u0007';
+    const results = [
+      await meshc([esc]),
+      await meshc(['validate', `--${esc}`]),
+      await meshc(['validate', '--ref', esc, '.']),
+    ];
+    for (const { code, err } of results) {
+      expect(code).toBe(2);
+      expect(err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    }
+    expect(results[0]!.err).toContain("unknown command 'x\\x1b]0;PWN\\x07'");
+  });
+
   it('prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
@@ -107,7 +121,7 @@ describe('meshc (usage)', () => {
     const { code, out, err } = await meshc(args);
     expect([code, out]).toEqual([2, '']);
     expect(err).toBe(
-      `${message}\nUsage: meshc validate [PATH] [--ref REF] [--format text|json|github|sarif]\nRun 'meshc validate --help' for details.\n`,
+      `${message}\nUsage: meshc validate [PATH] [--ref REF] [--format text|json|github|sarif] [--cache-dir DIR | --no-cache]\nRun 'meshc validate --help' for details.\n`,
     );
   });
 });

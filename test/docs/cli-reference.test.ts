@@ -1,6 +1,8 @@
 // docs/cli.md carries every command's `--help` text between generated markers: the block must be what
 // the CLI prints today (dist/ is built by the test setup), every registered command must have its
-// section, and a command that has been registered must no longer be described as "in progress".
+// section, and a command that has been registered must no longer be described as "in progress". Every
+// help says what cli.md's conventions promise: its usage line names each option, it lists -h, --help,
+// and it ends with its own exit statuses.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,5 +64,33 @@ describe('docs/cli.md', () => {
     const inProgress = at < 0 ? '' : doc.slice(at);
     const stillListed = COMMANDS.filter((c) => inProgress.includes(`\`meshc ${c.name} `));
     expect(stillListed.map((c) => c.name)).toEqual([]);
+  });
+
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    "meshc %s's help names every option in its usage, lists -h, --help and ends with its exit status",
+    async (_name, entry) => {
+      const command = await entry.load();
+      const unnamed = Object.entries(command.options).filter(
+        ([long, option]) =>
+          !command.synopsis.includes(`--${long}`) &&
+          !(option.short && command.synopsis.includes(`-${option.short} `)),
+      );
+      expect(unnamed.map(([long]) => long)).toEqual([]);
+      expect(command.help).toMatch(/^  -h, --help +show this help$/m);
+      expect(command.help).toMatch(/\n\nExit status:\n(  \d+ .*\n(     .*\n)*)*  70 internal error$/);
+    },
+  );
+
+  it("names in a command's exit status only options it has", async () => {
+    const strays: string[] = [];
+    for (const entry of COMMANDS) {
+      const command = await entry.load();
+      const exit = command.help.slice(command.help.indexOf('Exit status:'));
+      for (const [, word] of exit.matchAll(/\b(percent|--[a-z-]+)\b/g)) {
+        const long = word!.replace(/^--/, '');
+        if (!(long in command.options)) strays.push(`${entry.name}: ${word}`);
+      }
+    }
+    expect(strays).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
 // The Kubernetes manifests in examples/kubernetes: every file parses as YAML, every document is a
 // Kubernetes object (apiVersion and kind), and every meshc container's arguments are accepted by the
 // real option parser of the command it runs, so the examples cannot drift from the CLI.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../../compiler/cli/registry.js';
+import { makeTempDir } from '../helpers/spec-fixtures.js';
 import { repoRoot } from './run-generator.js';
 
 const dir = join(repoRoot, 'examples/kubernetes');
@@ -16,6 +18,8 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
+  command?: string[];
+  volumeMounts?: { name: string; mountPath: string }[];
 }
 type K8sObject = Record<string, unknown> & { apiVersion?: unknown; kind?: unknown };
 
@@ -107,5 +111,42 @@ describe('examples/kubernetes', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it("the certificate renewal's checkout runs as written, its volumes standing in as local directories", () => {
+    const cronJob = objectsOf('cert-renewal-cronjob.yaml').find((o) => o.kind === 'CronJob')!;
+    const checkout = containersOf(cronJob).find((c) => c.name === 'checkout')!;
+    const [shell, flag, script] = checkout.command!;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    const temp = makeTempDir('meshc-renewal-');
+    try {
+      // The spec repository: any git repository does for the clone.
+      const repo = join(temp.dir, 'repo');
+      mkdirSync(repo);
+      writeFileSync(join(repo, 'mesh.yaml'), 'kind: Mesh\n');
+      const git = (...args: string[]) =>
+        spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+      git('init', '-q');
+      git('add', '.');
+      expect(git('commit', '-qm', 'spec').status).toBe(0);
+      // The mounted Secrets: one service's certificate and key.
+      const local = (mountPath: string) => join(temp.dir, 'mounts', mountPath);
+      for (const mount of checkout.volumeMounts!) mkdirSync(local(mount.mountPath), { recursive: true });
+      writeFileSync(join(local('/current'), 'reviews.crt'), 'crt');
+      writeFileSync(join(local('/current'), 'reviews.key'), 'key');
+      let localScript = script!;
+      for (const mount of checkout.volumeMounts!)
+        localScript = localScript.replaceAll(mount.mountPath, local(mount.mountPath));
+      const run = spawnSync('sh', ['-c', localScript], {
+        encoding: 'utf8',
+        env: { ...process.env, REPO_URL: `file://${repo}` },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(existsSync(join(local('/workspace'), 'spec/mesh.yaml'))).toBe(true);
+      expect(readdirSync(join(local('/workspace'), 'certs')).sort()).toEqual(['reviews.crt', 'reviews.key']);
+    } finally {
+      temp.cleanup();
+    }
   });
 });

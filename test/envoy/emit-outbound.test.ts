@@ -102,6 +102,16 @@ describe('outbound routes', () => {
       per_try_timeout: '0.8s',
       // max below base in the bundle: Envoy refuses that, the proxy caps at base anyway.
       retry_back_off: { base_interval: '0.1s', max_interval: '0.1s' },
+      retry_host_predicate: [
+        {
+          name: 'envoy.retry_host_predicates.previous_hosts',
+          typed_config: {
+            '@type':
+              'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+          },
+        },
+      ],
+      host_selection_retry_max_attempts: 5,
     });
     expect(search.per_request_buffer_limit_bytes).toBe(1024);
     expect(testers.route.retry_policy.retriable_request_headers).toEqual([

@@ -170,7 +170,10 @@ describe('recipe.sh merge', () => {
 describe('the GitHub Actions workflow', () => {
   it('runs the same recipe steps, validates with annotations and keeps the plan comment', () => {
     const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as {
-      jobs: Record<string, { steps: { run?: string; env?: Record<string, string>; uses?: string }[] }>;
+      jobs: Record<
+        string,
+        { steps: { run?: string; env?: Record<string, string>; uses?: string; if?: string; with?: object }[] }
+      >;
     };
     const runs = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''));
     expect(runs).toContain('sh ci/recipe.sh pr');
@@ -178,5 +181,8 @@ describe('the GitHub Actions workflow', () => {
     const plan = workflow.jobs['plan']!.steps.find((s) => s.run === 'sh ci/recipe.sh pr')!;
     expect(plan.env).toMatchObject({ MESHC_VALIDATE_FORMAT: 'github', MESHC_OUT: 'meshc-plan' });
     expect(workflow.jobs['plan']!.steps.some((s) => s.uses?.startsWith('actions/github-script'))).toBe(true);
+    // A long plan's comment is shortened; the whole plan stays in the run's artifact.
+    const upload = workflow.jobs['plan']!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+    expect(upload).toMatchObject({ if: 'always()', with: { name: 'meshc-plan', path: 'meshc-plan/' } });
   });
 });

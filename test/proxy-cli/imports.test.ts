@@ -94,6 +94,8 @@ describe('import rules', () => {
       // One CPU sample at start (node:os only), so the compile's worker decisions are measured.
       'compiler/idle-cores.ts',
       'compiler/load/did-you-mean.ts',
+      // Refusals write what the user typed visible: a few regexes, no import of its own.
+      'compiler/render/visible.ts',
     ]);
     // None of the compiler's libraries either (the proxy may use runtime libraries of its own).
     const compilerLibraries = [

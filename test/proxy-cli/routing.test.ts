@@ -203,6 +203,7 @@ describe('meshc proxy: client sidecar -> mTLS -> server sidecar', () => {
       'error',
       'rule',
       'retries',
+      'faultDelayMs',
     ];
     for (const line of lines) expect(Object.keys(line).sort()).toEqual([...fields].sort());
     const ok = lines.find((l) => l.path === '/api/hello')!;

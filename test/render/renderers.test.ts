@@ -5,7 +5,7 @@ import { CODES } from '../../compiler/codes.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { escapeData, escapeProperty, renderGithub } from '../../compiler/render/github.js';
 import { renderJson } from '../../compiler/render/json.js';
-import { renderSarif } from '../../compiler/render/sarif.js';
+import { plainText, renderSarif } from '../../compiler/render/sarif.js';
 import { formatSummaryLine } from '../../compiler/render/summary.js';
 import { renderText } from '../../compiler/render/text.js';
 import type { RenderInput } from '../../compiler/render/types.js';
@@ -107,6 +107,27 @@ describe('control characters and long lines from a spec', () => {
     expect(renderGithub(input)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 
+  it('escapes what reorders a line, and breaks the runner commands a CI log obeys mid-line', () => {
+    // GitHub's runner (and Azure's) act on `##[cmd]` and `##vso[cmd]` anywhere in a log line; a
+    // right-to-left override shows a line in another order than it reads ("Trojan Source").
+    const value = 'on ##[add-mask]secret ##VSO[task.setvariable] \u202eevif\u202c \u2028next';
+    const d: Diagnostic = {
+      code: 'MC3015',
+      severity: 'warning',
+      message: `header x-fault = ${value}`,
+      file: 'f.yaml',
+      line: 1,
+      col: 1,
+    };
+    const input = { diagnostics: [d], summary: { services: 0, routes: 0 }, sourceOf: () => `x: ${value}\n` };
+    const text = renderText(input);
+    expect(text).not.toMatch(/##\[|##vso\[/i);
+    expect(text).not.toMatch(/[\u202a-\u202e\u2028\u2029]/);
+    expect(text).toContain(
+      '#\u200b#[add-mask]secret #\u200b#VSO[task.setvariable] \\u{202e}evif\\u{202c} \\u{2028}next',
+    );
+  });
+
   it('frames a line of a file with CR-only line ends, counted as the loader counts them', () => {
     const d: Diagnostic = { code: 'MC2001', severity: 'error', message: 'm', file: 'f', line: 2, col: 1 };
     const text = renderText({
@@ -156,6 +177,14 @@ describe('github', () => {
 
 describe('sarif', () => {
   const log = JSON.parse(renderSarif(input({ tool: { name: 'meshc', version: '1.2.3' } })));
+
+  it("writes brackets from a spec as text, not as a viewer's embedded link (SARIF §3.11.5)", () => {
+    expect(plainText('/login#[see the fix](https://evil.example/x) [here](0)')).toBe(
+      '/login#\\[see the fix\\](https://evil.example/x) \\[here\\](0)',
+    );
+    expect(plainText('a\\[b')).toBe('a\\\\\\[b');
+    expect(plainText('no brackets \\ here')).toBe('no brackets \\ here');
+  });
 
   it('is a SARIF 2.1.0 log whose driver lists every code as a rule', () => {
     expect(log.version).toBe('2.1.0');

@@ -82,6 +82,20 @@ describe('metrics registry', () => {
     expect(() => reg.histogram('h', 'x', ['le'], [1])).toThrow(/invalid label/);
     expect(() => reg.histogram('h2', 'x', [], [2, 1])).toThrow(/increasing/);
   });
+
+  it('ignores a NaN or infinite observation, so one bad value leaves buckets and _sum intact', () => {
+    const reg = new Registry();
+    const h = reg.histogram('demo_seconds', 'Latency.', [], [0.1, 1]);
+    for (const v of [0.05, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5]) h.observe(v);
+    const samples = parsePrometheusText(reg.render()).get('demo_seconds')!.samples;
+    expect(samples.map((s) => [s.name, s.labels.le ?? '', s.value])).toEqual([
+      ['demo_seconds_bucket', '0.1', 1],
+      ['demo_seconds_bucket', '1', 2],
+      ['demo_seconds_bucket', '+Inf', 2],
+      ['demo_seconds_sum', '', 0.55],
+      ['demo_seconds_count', '', 2],
+    ]);
+  });
 });
 
 describe('telemetry', () => {
@@ -165,6 +179,23 @@ describe('telemetry', () => {
       'a',
     );
     expect(logged.logsRequests).toBe(false);
+  });
+
+  it('keeps the latency of two destinations apart when their routes share a name', () => {
+    const t = createTelemetry();
+    t.countRequest('outbound', 'ratings', 'api', 200, 10);
+    t.countRequest('outbound', 'ratings', 'api', 200, 10);
+    t.countRequest('outbound', 'reviews', 'api', 503, 3000);
+    const f = parsePrometheusText(t.renderMetrics().body);
+    const counts = f
+      .get('meshc_request_duration_seconds')!
+      .samples.filter((s) => s.name.endsWith('_count'))
+      .map((s) => [s.labels, s.value]);
+    // The same peer label as meshc_requests_total, so the two join on {direction, peer, route}.
+    expect(counts).toEqual([
+      [{ direction: 'outbound', peer: 'ratings', route: 'api' }, 2],
+      [{ direction: 'outbound', peer: 'reviews', route: 'api' }, 1],
+    ]);
   });
 
   it('counts outlier ejections and circuit-breaker refusals, and logs each ejection', () => {
@@ -282,6 +313,7 @@ describe('telemetry', () => {
       error: 'authz-denied',
       rule: 'services/reviews.yaml:41',
       retries: 0,
+      faultDelayMs: 0,
     });
     // observability.accessLog: off silences it
     t.onBundleActivated(

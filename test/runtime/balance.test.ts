@@ -149,6 +149,24 @@ describe('ring-hash', () => {
     });
   });
 
+  it('walks on one ring entry per pick made again for a retry (Envoy: ring[(index + attempt) % size])', () => {
+    const eps = endpoints(5);
+    const b = new RingHashBalancer(seededRandom(9));
+    const sample = keys.slice(0, 1000);
+    // The next entry belongs to another endpoint about 4 times in 5.
+    const moved = sample.filter((k) => b.pick(eps, k, 1) !== b.pick(eps, k, 0)).length;
+    expect(moved / sample.length).toBeGreaterThan(0.6);
+    // Within the 5 picks a retry may make again, nearly every key reaches another endpoint.
+    const escaped = sample.filter((k) =>
+      [1, 2, 3, 4, 5].some((s) => b.pick(eps, k, s) !== b.pick(eps, k, 0)),
+    ).length;
+    expect(escaped / sample.length).toBeGreaterThan(0.99);
+    // Once round the ring (5 × 128 entries) is where it started; ejected owners are still passed over.
+    for (const k of sample.slice(0, 100)) expect(b.pick(eps, k, 5 * 128)).toBe(b.pick(eps, k, 0));
+    eps[0]!.ejected = true;
+    for (const k of sample) for (const s of [0, 1, 2]) expect(b.pick(eps, k, s)).not.toBe(eps[0]);
+  });
+
   it('picks at random when the hash header is missing', () => {
     const eps = endpoints(3);
     const b = new RingHashBalancer(seededRandom(11));

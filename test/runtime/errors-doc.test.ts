@@ -1,11 +1,15 @@
 // Every request-path error code is documented in docs/proxy.md, with the status the table gives it,
-// so an operator can look up any x-meshc-error they see.
+// so an operator can look up any x-meshc-error they see; and every reason a tcp connection's record
+// can give is listed with meshc_tcp_connections_total in docs/proxy-operations.md.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FaultAbortError, PROXY_ERRORS, UpstreamTimeoutError } from '../../runtime/errors.js';
+import { TCP_CONNECTION_ERRORS } from '../../runtime/observer.js';
 
-const doc = readFileSync(fileURLToPath(new URL('../../docs/proxy.md', import.meta.url)), 'utf8');
+const readDoc = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
+const doc = readDoc('proxy.md');
 
 describe('runtime error codes', () => {
   it.each(Object.entries(PROXY_ERRORS))('%s is documented with its status', (code, { status }) => {
@@ -22,5 +26,16 @@ describe('runtime error codes', () => {
   it('error classes carry their table status; fault aborts carry the rule status', () => {
     expect(new UpstreamTimeoutError('x').status).toBe(504);
     expect(new FaultAbortError(418, 'r:1').status).toBe(418);
+  });
+});
+
+describe('tcp connection results', () => {
+  it('meshc_tcp_connections_total lists every reason a tcp record can give, and no other', () => {
+    const row = readDoc('proxy-operations.md')
+      .split('\n')
+      .find((line) => line.startsWith('| `meshc_tcp_connections_total` |'));
+    expect(row).toBeDefined();
+    const listed = [...row!.split('`result`')[1]!.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
+    expect(listed.filter((code) => code !== 'ok').sort()).toEqual([...TCP_CONNECTION_ERRORS].sort());
   });
 });

@@ -130,10 +130,12 @@ describe('forward to the app over the keep-alive client', () => {
     expect(err.code).toBe('upstream-protocol-error');
   });
 
-  it('an app that switches protocols unasked, or answers status 99, is upstream-protocol-error', async () => {
+  it('an app that switches protocols unasked, or answers status 99 or 600, is upstream-protocol-error', async () => {
     for (const head of [
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n',
       'HTTP/1.1 099 Odd\r\n\r\n',
+      // RFC 9110 §15: codes run 100-599; a 600 was relayed as `600 Unknown`.
+      'HTTP/1.1 600 Odd\r\nContent-Length: 0\r\n\r\n',
     ]) {
       const bad = await rawApp((s) => s.write(head));
       apps.push(bad);

@@ -954,13 +954,14 @@ describe('response framing', () => {
     expect(bodyOf(await send(agent, { origin: server.origin }).done)).toBe('ok');
   });
 
-  it('a status below 100 is an error, not a hang', async () => {
+  // RFC 9110 §15: codes run 100-599; anything else is no response to relay (a 600 was relayed as is).
+  it.each(['099', '600'])('a status of %s is an error, not a hang nor a response', async (code) => {
     const server = await rawServer((conn) =>
-      conn.socket.write('HTTP/1.1 099 Odd\r\nContent-Length: 5\r\n\r\nhello'),
+      conn.socket.write(`HTTP/1.1 ${code} Odd\r\nContent-Length: 5\r\n\r\nhello`),
     );
     const out = await send(newAgent(), { origin: server.origin }).done;
     expect(out.events.at(-1)).toBe('error');
-    expect(out.error?.message).toMatch(/status 99/);
+    expect(out.error?.message).toContain(`status ${Number(code)},`);
   });
 
   it('an HTTP/1.0 answer to HEAD without keep-alive closes the connection: the next request opens one', async () => {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +25,7 @@ const LIMITS: Http1Limits = {
   headersTimeoutMs: 5000,
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5000,
+  sendTimeoutMs: 5000,
 };
 
 const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
@@ -843,6 +844,32 @@ describe('request bodies', () => {
     expect(after!.body.toString()).toBe('no body');
   });
 
+  it('an upload answered before its end is read and dropped, and the next request is answered', async () => {
+    // What reads the body (an upstream hop) stalls, and the answer goes out first, as an app's early
+    // 413 does: the server paused the socket for the body's reader and never read on.
+    const stalled = new Writable({ highWaterMark: 1, write() {} });
+    let cut = false;
+    const s = await startServer((req, res) => {
+      if (req.body === null) {
+        res.respond(200, {}, 'after');
+        return;
+      }
+      req.body.on('close', () => (cut = !req.body!.readableEnded));
+      req.body.pipe(stalled);
+      res.respond(413, {}, 'too large');
+    });
+    const c = await s.connect();
+    c.write('POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1048576\r\n\r\n');
+    const [early] = await c.waitForResponses(1);
+    expect(early!.status).toBe(413);
+    c.write(Buffer.alloc(1048576, 120));
+    c.write(GET('/after'));
+    const [, after] = await c.waitForResponses(2);
+    expect(after!.body.toString()).toBe('after');
+    // Its reader sees the body cut short, not a clean end nor a hang.
+    expect(cut).toBe(true);
+  });
+
   it("a chunked request's trailers do not leak into the next request's headers", async () => {
     // More than 32 headers make the parser hand them over in parts, the path trailers also take.
     const many = Array.from({ length: 40 }, (_, i) => `x-h${i}: v${i}\r\n`).join('');
@@ -875,15 +902,19 @@ describe('request bodies', () => {
     expect(final!.body.toString()).toBe('got hello');
   });
 
-  it('another expectation gets 417 that says why, and the handler never sees the request', async () => {
-    let handled = 0;
-    const s = await startServer((_req, res) => (handled++, res.respond(200, {}, 'ok')));
+  it('another expectation goes to the handler as failed (it answers 417); an announced body closes the connection after', async () => {
+    const s = await startServer((req, res) =>
+      res.respond(req.expectation === 'failed' ? 417 : 200, {}, String(req.expectation)),
+    );
     const c = await s.connect();
     c.write('GET /x HTTP/1.1\r\nHost: test\r\nExpect: foo\r\n\r\n');
     const [answer] = await c.waitForResponses(1);
-    expect([answer!.status, answer!.headers['x-meshc-error']]).toEqual([417, 'expectation-failed']);
-    expect(JSON.parse(answer!.body.toString())).toMatchObject({ error: 'expectation-failed' });
-    expect(handled).toBe(0);
+    expect([answer!.status, answer!.body.toString()]).toEqual([417, 'failed']);
+    // No 100 Continue was sent: a body announced with it never comes, and nothing could frame what does.
+    c.write('POST /x HTTP/1.1\r\nHost: test\r\nExpect: foo\r\nContent-Length: 5\r\n\r\n');
+    const [, refused] = await c.waitForResponses(2);
+    expect([refused!.status, refused!.headers.connection]).toEqual([417, 'close']);
+    await c.waitClosed();
   });
 
   it('a 5 MB request body arrives intact through a slow reader', async () => {
@@ -1054,27 +1085,48 @@ describe('client errors', () => {
   });
 
   it.each([
-    ['not HTTP at all', 'this is not http\r\n\r\n'],
+    ['not HTTP at all', 'this is not http\r\n\r\n', /\(HPE_/],
     [
       'Content-Length with Transfer-Encoding',
       'POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      /Transfer-Encoding can't be present with Content-Length/,
     ],
     [
       'two different Content-Lengths',
       'POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+      /Duplicate Content-Length/,
     ],
-    ['missing Host on HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n'],
+    // obs-fold (RFC 9112 §5.2): a line folded into the previous header's value.
+    ['an obs-fold', 'GET / HTTP/1.1\r\nHost: test\r\nX-A: a\r\n b\r\n\r\n', /whitespace after header value/],
+    ['missing Host on HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n', /without Host/],
     // RFC 9112 §3.2: which of two a chain of proxies routes on is anybody's guess.
-    ['two Host lines', 'GET / HTTP/1.1\r\nHost: public.test\r\nhost: admin.test\r\n\r\n'],
-    ['two Host lines on HTTP/1.0', 'GET / HTTP/1.0\r\nHost: public.test\r\nHost: public.test\r\n\r\n'],
-    ['an HTTP/2.0 request line', 'GET / HTTP/2.0\r\nHost: test\r\n\r\n'],
-  ])('%s gets 400 bad-request and never reaches the handler', async (_label, request) => {
+    [
+      'two Host lines',
+      'GET / HTTP/1.1\r\nHost: public.test\r\nhost: admin.test\r\n\r\n',
+      /more than one Host/,
+    ],
+    [
+      'two Host lines on HTTP/1.0',
+      'GET / HTTP/1.0\r\nHost: public.test\r\nHost: public.test\r\n\r\n',
+      /more than one Host/,
+    ],
+    ['an HTTP/2.0 request line', 'GET / HTTP/2.0\r\nHost: test\r\n\r\n', /version other than 1\.x/],
+    [
+      'a transfer coding besides chunked',
+      'POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+      /transfer coding other than chunked/,
+    ],
+  ])('%s gets 400 bad-request that says why, and never reaches the handler', async (_label, request, why) => {
     const s = await startServer((_req, res) => res.respond(200, {}, 'ok'));
     const c = await s.connect();
     c.write(request);
     const [r] = await c.waitForResponses(1);
     expect(r!.statusLine).toMatch(/^HTTP\/1\.1 400 /);
     expect(r!.headers['x-meshc-error']).toBe('bad-request');
+    expect(JSON.parse(r!.body.toString())).toMatchObject({
+      error: 'bad-request',
+      message: expect.stringMatching(why),
+    });
     await until('onClientError', () => (s.clientErrors.length > 0 ? true : undefined));
     expect(s.clientErrors).toEqual(['bad-request']);
     expect(s.requests).toHaveLength(0);
@@ -1088,6 +1140,9 @@ describe('client errors', () => {
     const [r] = await c.waitForResponses(1);
     expect(r!.statusLine).toMatch(/^HTTP\/1\.1 400 /);
     expect(r!.headers['x-meshc-error']).toBe('bad-request');
+    expect(JSON.parse(r!.body.toString()).message).toBe(
+      'Invalid character in chunk size (HPE_INVALID_CHUNK_SIZE)',
+    );
     await until('onClientError', () => (s.clientErrors.length > 0 ? true : undefined));
     expect(s.clientErrors).toEqual(['bad-request']);
     await c.waitClosed();
@@ -1119,6 +1174,34 @@ describe('client errors', () => {
     expect(r!.headers['x-meshc-error']).toBe('request-timeout');
     expect(s.clientErrors).toEqual(['request-timeout']);
     await c.waitClosed();
+  });
+
+  it('a client that stops reading a streamed response is cut off after sendTimeoutMs', async () => {
+    let endedFinished: boolean | undefined;
+    const chunk = Buffer.alloc(64 * 1024, 97);
+    const s = await startServer(
+      (_req, res) => {
+        res.onEnd(() => {
+          endedFinished = res.finished;
+          bump();
+        });
+        const endless = new Readable({
+          read() {
+            this.push(chunk);
+          },
+        });
+        res.respond(200, {}, endless);
+      },
+      { sendTimeoutMs: 200 },
+    );
+    const c = await s.connect();
+    c.socket.pause();
+    c.write(GET('/download'));
+    await until('the exchange to end', () => (endedFinished === undefined ? undefined : true), {
+      timeoutMs: 5000,
+    });
+    expect(endedFinished).toBe(false);
+    expect(s.engine.connectionCount).toBe(0);
   });
 
   it('a head trickled in byte by byte still times out after headersTimeoutMs', async () => {

@@ -44,6 +44,24 @@ export class TestMesh {
     return proxy;
   }
 
+  /**
+   * Two `reviews` sidecars: one in front of an app answering 200, one in front of an app answering
+   * 503 to everything. Their inbound ports, and the failing app (to count what reached it).
+   */
+  async healthyAndFailing(): Promise<{ healthyPort: number; failingPort: number; failing: TestApp }> {
+    const healthy = await this.app('good');
+    const failing = await this.app('bad');
+    failing.handler = (_req, res) => {
+      res.statusCode = 503;
+      res.end('overloaded');
+    };
+    const sidecarFor = async (appPort: number) =>
+      this.sidecar(bundle({ service: 'reviews', trustRoots: [this.pki.rootPem], appPort }));
+    const healthyPort = (await sidecarFor(healthy.port)).ports.inbound;
+    const failingPort = (await sidecarFor(failing.port)).ports.inbound;
+    return { healthyPort, failingPort, failing };
+  }
+
   /** A productpage sidecar calling `dest`: the usual caller of these tests. */
   async caller(
     dest: Destination,

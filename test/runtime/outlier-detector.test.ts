@@ -87,6 +87,32 @@ describe('outlier detection', () => {
     expect(few.eps.map((e) => e.ejected)).toEqual([true, false, false, false]);
   });
 
+  it('brings an endpoint back with a clean count: failures while ejected do not re-eject it at once', async () => {
+    const { eps, fail, clock, ejections } = setUp(4);
+    const [a] = eps as [Endpoint];
+    fail(a, 3);
+    // Attempts under way when it was ejected fail too.
+    fail(a, 5);
+    await clock.advance(31_000);
+    expect(a.ejected).toBe(false);
+    fail(a, 2);
+    expect([a.ejected, ejections.length]).toEqual([false, 1]);
+    fail(a);
+    expect([a.ejected, ejections.length]).toEqual([true, 2]);
+  });
+
+  it('starts the count again when maxEjectionPercent refuses an ejection, as when it allows one', () => {
+    const { eps, fail, ejections } = setUp(4, { ...POLICY, maxEjectionPercent: 25 });
+    const [a, b] = eps as [Endpoint, Endpoint];
+    fail(a, 3);
+    fail(b, 3); // refused: one of four is already out
+    expect([b.ejected, b.consecutiveFailures]).toEqual([false, 0]);
+    fail(b);
+    expect(ejections).toHaveLength(1);
+    // An ejection resets the count too.
+    expect(a.consecutiveFailures).toBe(0);
+  });
+
   it('lets the balancers use every endpoint when fewer than half would be healthy (panic)', async () => {
     const { eps, fail, clock } = setUp(2, { ...POLICY, maxEjectionPercent: 100 });
     fail(eps[0]!, 3);

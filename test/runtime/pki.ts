@@ -3,10 +3,14 @@
 import { createRootCa } from '../../compiler/pki/ca.js';
 import { issueWorkloadCertificate } from '../../compiler/pki/issue.js';
 import { loadIssuingCa } from '../../compiler/pki/issuing-ca.js';
+import { generateWorkloadKeyPair } from '../../compiler/pki/keys.js';
+import { x509 } from '../../compiler/pki/x509.js';
 
 export interface TestPki {
   readonly rootPem: string;
   issue(service: string): Promise<{ cert: string; key: string }>;
+  /** A client+server certificate from the same root naming exactly `uris` (SPIFFE ids or not). */
+  issueNaming(uris: readonly string[]): Promise<{ cert: string; key: string }>;
 }
 
 export async function createTestPki(trustDomain: string): Promise<TestPki> {
@@ -18,6 +22,34 @@ export async function createTestPki(trustDomain: string): Promise<TestPki> {
     async issue(service) {
       const issued = await issueWorkloadCertificate({ ca, trustDomain, service, keyType: 'ecdsa', now });
       return { cert: issued.certPem, key: issued.keyPem };
+    },
+    async issueNaming(uris) {
+      const keys = await generateWorkloadKeyPair('ecdsa');
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: '0badc0de',
+        subject: 'CN=odd',
+        issuer: ca.cert.subjectName,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + 3_600_000),
+        signingAlgorithm: ca.key.signingAlgorithm,
+        publicKey: keys.spki,
+        signingKey: ca.key.privateKey,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.ExtendedKeyUsageExtension([
+            x509.ExtendedKeyUsage.serverAuth,
+            x509.ExtendedKeyUsage.clientAuth,
+          ]),
+          ...(uris.length > 0
+            ? [
+                new x509.SubjectAlternativeNameExtension(
+                  uris.map((value) => ({ type: 'url' as const, value })),
+                ),
+              ]
+            : [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'odd' }])]),
+        ],
+      });
+      return { cert: cert.toString('pem'), key: keys.privateKeyPem };
     },
   };
 }

@@ -13,7 +13,14 @@ import { createTestPki, type TestPki } from './pki.js';
 /** A direct TLS request to an inbound listener, as another sidecar would make it. */
 function tlsGet(
   port: number,
-  opts: { ca: string; cert?: string; key?: string; path?: string },
+  opts: {
+    ca: string;
+    cert?: string;
+    key?: string;
+    path?: string;
+    ciphers?: string;
+    maxVersion?: tls.SecureVersion;
+  },
 ): Promise<Omit<Reply, 'bytes'>> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -24,6 +31,8 @@ function tlsGet(
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
+        ...(opts.ciphers ? { ciphers: opts.ciphers } : {}),
+        ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}),
         agent: false,
         checkServerIdentity: () => undefined,
       },
@@ -78,6 +87,7 @@ describe('mTLS and authorization between sidecars', () => {
   let otherCa: TestPki;
   let app: TestApp;
   let strict: RunningProxy;
+  let strictAllow: RunningProxy;
   let permissive: RunningProxy;
   let caller: RunningProxy;
   let client: { cert: string; key: string };
@@ -99,6 +109,14 @@ describe('mTLS and authorization between sidecars', () => {
             paths: [{ kind: 'prefix', value: '/reviews/' }],
           },
         ]),
+      }),
+    );
+    strictAllow = await mesh.sidecar(
+      bundle({
+        service: 'reviews',
+        trustRoots: roots,
+        appPort: app.port,
+        authorization: authorization('allow', []),
       }),
     );
     permissive = await mesh.sidecar(
@@ -212,6 +230,36 @@ describe('mTLS and authorization between sidecars', () => {
     it('closes plaintext connections', async () => {
       expect(await plainGet(strict.ports.inbound, '/reviews/1')).toBeNull();
     });
+
+    it('refuses a certificate from our roots that names no SPIFFE id of our trust domain, even under default allow', async () => {
+      const before = app.seen.length;
+      for (const uris of [
+        [],
+        ['spiffe://other.local/productpage'],
+        [spiffeOf('productpage'), spiffeOf('ratings')],
+      ]) {
+        const odd = await mesh.pki.issueNaming(uris);
+        const r = await tlsGet(strictAllow.ports.inbound, {
+          ca: mesh.pki.rootPem,
+          ...odd,
+          path: '/reviews/1',
+        });
+        expect([r.status, r.headers['x-meshc-error']]).toEqual([403, 'authz-denied']);
+        expect(r.body).toContain('names no SPIFFE id of trust domain shop.local');
+      }
+      expect(app.seen.length).toBe(before);
+      expect((await tlsGet(strictAllow.ports.inbound, { ca: mesh.pki.rootPem, ...client })).status).toBe(200);
+    });
+
+    it('offers TLS 1.2 only with ECDHE and AEAD ciphers: no CBC, no static RSA key exchange', async () => {
+      const tls12 = { ca: mesh.pki.rootPem, ...client, maxVersion: 'TLSv1.2' as const, path: '/reviews/1' };
+      await expect(
+        tlsGet(strict.ports.inbound, { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-SHA' }),
+      ).rejects.toThrow();
+      expect(
+        (await tlsGet(strict.ports.inbound, { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' })).status,
+      ).toBe(200);
+    });
   });
 
   describe('permissive inbound', () => {
@@ -228,6 +276,12 @@ describe('mTLS and authorization between sidecars', () => {
       expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem, ...client })).status).toBe(200);
       expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBe(spiffeOf('productpage'));
       expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem })).status).toBe(200);
+      expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBeUndefined();
+    });
+
+    it('treats an id of another trust domain as anonymous: never named to the app', async () => {
+      const foreign = await mesh.pki.issueNaming(['spiffe://other.local/productpage']);
+      expect((await tlsGet(permissive.ports.inbound, { ca: mesh.pki.rootPem, ...foreign })).status).toBe(200);
       expect(app.seen.at(-1)!.headers['x-meshc-peer']).toBeUndefined();
     });
 

@@ -2,7 +2,8 @@
 // app answers 503. Round-robin (its start drawn from a random source fixed at 0: the healthy one first)
 // alternates between them until the failing one has failed consecutive5xx times in a row; it is then
 // ejected and every request goes to the healthy one, the ejection is reported to the observer; once
-// its time is up (the caller's clock is a manual one) it gets traffic again. A route timeout does not count against the endpoint; a per-try timeout does.
+// its time is up (the caller's clock is a manual one) it gets traffic again. An attempt that a timeout
+// ends before its response head counts against the endpoint, the route timeout's as a per-try one's.
 // A bundle swap keeps the ejection (and the circuit breaker's counts) while the destination's cluster
 // settings stay the same, as Envoy keeps a cluster through route-only updates, and starts afresh when
 // they change. Panic is judged again when a swap or a DNS answer shrinks the version to its ejected
@@ -39,21 +40,12 @@ describe('outlier detection through the mesh', () => {
 
   beforeAll(async () => {
     mesh = await TestMesh.create();
-    const good = await mesh.app('good');
-    const bad = await mesh.app('bad');
-    bad.handler = (_req, res) => {
-      res.statusCode = 503;
-      res.end('overloaded');
-    };
-    const sidecarFor = async (appPort: number) =>
-      mesh.sidecar(bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort }));
-    const goodSidecar = await sidecarFor(good.port);
-    const badSidecar = await sidecarFor(bad.port);
-    badPort = badSidecar.ports.inbound;
+    const pair = await mesh.healthyAndFailing();
+    badPort = pair.failingPort;
     caller = await mesh.caller(
       destination({
         service: 'reviews',
-        versions: { v1: [staticEndpoint(goodSidecar.ports.inbound), staticEndpoint(badPort)] },
+        versions: { v1: [staticEndpoint(pair.healthyPort), staticEndpoint(badPort)] },
         routes: [route({ name: 'default' })],
         policy: { ...defaultPolicy, outlierDetection: OUTLIER },
       }),
@@ -84,8 +76,9 @@ describe('outlier detection through the mesh', () => {
   });
 });
 
-// A route timeout is the route's own deadline (it may be far shorter than the endpoint needs): it must
-// not count against the endpoint, or a tight timeout would eject healthy endpoints one after another.
+// An endpoint that accepts and never answers is ejected even where the route timeout (shorter than
+// the per-try timeout) ends every attempt: Envoy's router records a timeout against the endpoint of
+// an attempt still awaiting its response head, whichever timer ended it.
 describe('outlier detection and the route timeout', () => {
   let mesh: TestMesh;
   let caller: RunningProxy;
@@ -130,8 +123,9 @@ describe('outlier detection and the route timeout', () => {
     await mesh.close();
   });
 
-  it('does not eject an endpoint for requests the route timeout ended', async () => {
-    for (let i = 1; i <= OUTLIER.consecutive5xx + 1; i++) {
+  it('ejects an endpoint whose attempts the route timeout ended before any response head', async () => {
+    for (let i = 1; i <= OUTLIER.consecutive5xx; i++) {
+      expect(ejected).toEqual([]);
       const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
       while (slow.seen.length < i) await new Promise((r) => setTimeout(r, 5));
       await clock.advance(100);
@@ -139,10 +133,11 @@ describe('outlier detection and the route timeout', () => {
       expect(r.status).toBe(504);
       expect(r.headers['x-meshc-error']).toBe('upstream-timeout');
     }
-    expect(ejected).toEqual([]);
+    expect(ejected).toHaveLength(1);
   });
 
-  it('does eject it for per-try timeouts, which speak of the endpoint', async () => {
+  it('does eject it for per-try timeouts too', async () => {
+    await clock.advance(31_000); // the first ejection is over
     const before = slow.seen.length;
     for (let i = 1; i <= OUTLIER.consecutive5xx; i++) {
       const reply = send(caller.ports.outbound, {
@@ -155,7 +150,7 @@ describe('outlier detection and the route timeout', () => {
       await clock.advance(50);
       expect((await reply).status).toBe(504);
     }
-    expect(ejected).toHaveLength(1);
+    expect(ejected).toHaveLength(2);
   });
 });
 
@@ -374,6 +369,63 @@ describe('panic when the version shrinks to its ejected endpoint', () => {
     swap('reviews.svc.test');
     expect(await statusesOf(caller, agent, 2)).toEqual([200, 200]);
     expect(Object.fromEntries(asked)).toEqual({ 'reviews.svc.test': 2, 'other.svc.test': 1 });
+  });
+
+  /** A resolver whose first answer waits for `answer()`; `asked` once the proxy has queried it. */
+  function heldResolver() {
+    const held = { asked: false, answer: () => {} };
+    const answered = new Promise<void>((r) => (held.answer = r));
+    const dnsResolver: DnsResolver = {
+      resolve4: async () => {
+        held.asked = true;
+        await answered;
+        return [{ address: goodHost, ttl: 300 }];
+      },
+      resolve6: async () => [],
+      lookup: async () => [],
+    };
+    return { held, dnsResolver };
+  }
+
+  /** A caller of reviews at dns `host`, route timeout 100 ms, and a request sent to it. */
+  async function requestWhileResolving(host: string, policy?: Partial<typeof defaultPolicy>) {
+    const clock = new ManualClock();
+    const { held, dnsResolver } = heldResolver();
+    const caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [{ kind: 'dns', host, port }] },
+        routes: [route({ name: 'default', timeoutMs: 100 })],
+        ...(policy ? { policy } : {}),
+      }),
+      { clock, dnsResolver },
+    );
+    const reply = send(caller.ports.outbound, { host: 'reviews', path: '/', agent });
+    while (!held.asked) await new Promise((r) => setTimeout(r, 5));
+    return { caller, reply, held, clock };
+  }
+
+  it('blames no endpoint for a route timeout that fired while its name was resolving', async () => {
+    const { caller, reply, held, clock } = await requestWhileResolving('late.svc.test', {
+      ...defaultPolicy,
+      outlierDetection: { ...OUTLIER, consecutive5xx: 1 },
+    });
+    await clock.advance(100);
+    held.answer();
+    expect((await reply).status).toBe(504);
+    const v1 = caller.active().outbound.clusters.get('reviews')!.versions.get('v1')!;
+    expect(await v1.endpoints.endpoints()).toMatchObject([{ consecutiveFailures: 0, ejections: 0 }]);
+  });
+
+  it('answers 504 at the route timeout while a name is still resolving, not when DNS answers', async () => {
+    const { reply, held, clock } = await requestWhileResolving('slow.svc.test');
+    await clock.advance(100);
+    try {
+      const r = await reply;
+      expect([r.status, r.headers['x-meshc-error']]).toEqual([504, 'upstream-timeout']);
+    } finally {
+      held.answer();
+    }
   });
 
   it('uses an ejected endpoint again when DNS leaves it alone in its version', async () => {

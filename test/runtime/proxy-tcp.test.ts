@@ -2,10 +2,12 @@
 // destination, the caller's sidecar joins it over mTLS to the destination's sidecar, which authorizes
 // the caller by identity and joins it to the app. The app speaks first (as MySQL does), then echoes.
 // Also: authorization denies before the app sees a connection, a destination presenting another
-// identity is refused, connections are split between versions by weight, a swap opens and closes
-// the local ports, and every connection ends in one observer record.
+// identity is refused, a destination refusing our certificate is a connect failure (TLS 1.3 too),
+// connections are split between versions by weight, a swap opens and closes the local ports, and
+// every connection ends in one observer record.
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../runtime/observer.js';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { DnsResolver } from '../../runtime/upstream/dns-cache.js';
@@ -21,8 +23,9 @@ import {
   staticEndpoint,
 } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
-import { splice } from '../../runtime/tcp/splice.js';
+import { splice, TcpHops } from '../../runtime/tcp/splice.js';
 import { send } from './harness.js';
+import { createTestPki, type TestPki } from './pki.js';
 import { TestMesh } from './mesh.js';
 
 /** A TCP app that greets first, then answers every chunk with `<name>:<chunk>`. */
@@ -77,6 +80,7 @@ const tcpDestination = (opts: {
   weights?: Record<string, number>;
   spiffeId?: string;
   maxConnections?: number;
+  consecutive5xx?: number;
 }): Destination => ({
   ...destination({
     service: 'mysql',
@@ -88,14 +92,17 @@ const tcpDestination = (opts: {
       }),
     ],
     ...(opts.spiffeId ? { spiffeId: opts.spiffeId } : {}),
-    ...(opts.maxConnections
-      ? {
-          policy: {
-            ...defaultPolicy,
-            circuitBreaker: { ...defaultPolicy.circuitBreaker, maxConnections: opts.maxConnections },
-          },
-        }
-      : {}),
+    policy: {
+      ...defaultPolicy,
+      circuitBreaker: {
+        ...defaultPolicy.circuitBreaker,
+        maxConnections: opts.maxConnections ?? defaultPolicy.circuitBreaker.maxConnections,
+      },
+      outlierDetection: {
+        ...defaultPolicy.outlierDetection,
+        consecutive5xx: opts.consecutive5xx ?? defaultPolicy.outlierDetection.consecutive5xx,
+      },
+    },
   }),
   protocol: 'tcp',
   tcpPort: opts.port,
@@ -115,6 +122,11 @@ describe('protocol tcp through the mesh', () => {
   let impostorPort = 0;
   let localPort = 0;
   const records: TcpConnectionRecord[] = [];
+  let sidecarFor: (
+    app: { port: number },
+    rules: 'allow' | 'deny' | 'open',
+    certFor?: string,
+  ) => Promise<number>;
   const callerBundle = (dest: Destination[]) =>
     bundle({ service: 'productpage', trustRoots: [mesh.pki.rootPem], outbound: dest });
 
@@ -123,7 +135,7 @@ describe('protocol tcp through the mesh', () => {
     primary = await startTcpApp('primary');
     replica = await startTcpApp('replica');
     denied = await startTcpApp('denied');
-    const sidecarFor = async (app: { port: number }, rules: 'allow' | 'deny', certFor = 'mysql') =>
+    sidecarFor = async (app: { port: number }, rules: 'allow' | 'deny' | 'open', certFor = 'mysql') =>
       (
         await mesh.sidecar(
           tcpService(
@@ -131,10 +143,16 @@ describe('protocol tcp through the mesh', () => {
               service: 'mysql',
               trustRoots: [mesh.pki.rootPem],
               appPort: app.port,
-              authorization: authorization(
-                'deny',
-                rules === 'allow' ? [{ from: [spiffeOf('productpage')], methods: null, paths: null }] : [],
-              ),
+              // open: default allow, no rules; allow: productpage only; deny: nobody.
+              authorization:
+                rules === 'open'
+                  ? authorization('allow', [])
+                  : authorization(
+                      'deny',
+                      rules === 'allow'
+                        ? [{ from: [spiffeOf('productpage')], methods: null, paths: null }]
+                        : [],
+                    ),
             }),
           ),
           { certFor, observer: { tcpConnectionEnded: (r) => records.push(r) } },
@@ -192,6 +210,33 @@ describe('protocol tcp through the mesh', () => {
       error: 'authz-denied',
       rule: 'services/test.yaml:30',
     });
+    // The callee hung up before it accepted the caller (no session ticket yet): a refusal at connect
+    // on the caller's side, as from an Envoy callee, which refuses at the handshake (decision 0043).
+    await waitFor(() => records.some((r) => r.direction === 'outbound'));
+    expect(records.find((r) => r.direction === 'outbound')).toMatchObject({
+      error: 'upstream-connect-failure',
+    });
+  });
+
+  it("logs a callee whose app is down on the callee's side only: the caller saw it accept", async () => {
+    // The callee accepted the caller (its session ticket came) before it tried the app, so the
+    // caller's sidecar saw a joined connection end without a byte, as an app closing at once.
+    records.length = 0;
+    const appDown = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: await freePort() })),
+      { observer: { tcpConnectionEnded: (r) => records.push(r) } },
+    );
+    caller.swap(
+      callerBundle([
+        tcpDestination({ port: localPort, versions: { v1: [staticEndpoint(appDown.ports.inbound)] } }),
+      ]),
+    );
+    expect(await talk(localPort, 'ping')).toBe('closed');
+    await waitFor(() => records.length === 2);
+    expect(records.map((r) => [r.direction, r.error]).sort()).toEqual([
+      ['inbound', 'upstream-connect-failure'],
+      ['outbound', null],
+    ]);
   });
 
   it('refuses a destination sidecar that presents another identity', async () => {
@@ -217,6 +262,33 @@ describe('protocol tcp through the mesh', () => {
     });
     expect(outcome).toBe('closed');
     expect(primary.connections).toBe(before);
+  });
+
+  it('refuses, under default allow, a certificate from our roots that names no id of our trust domain', async () => {
+    records.length = 0;
+    const open = await startTcpApp('open');
+    try {
+      const port = await sidecarFor(open, 'open');
+      const foreign = await mesh.pki.issueNaming(['spiffe://other.local/productpage']);
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = tls.connect(
+          { host: '127.0.0.1', port, ca: mesh.pki.rootPem, ...foreign, checkServerIdentity: () => undefined },
+          () => socket.write('SELECT 1'),
+        );
+        socket.on('data', () => resolve('data'));
+        socket.on('error', () => resolve('closed'));
+        socket.on('close', () => resolve('closed'));
+      });
+      expect(outcome).toBe('closed');
+      expect(open.connections).toBe(0);
+      await waitFor(() => records.some((r) => r.direction === 'inbound'));
+      expect(records.find((r) => r.direction === 'inbound')).toMatchObject({
+        peer: null,
+        error: 'authz-denied',
+      });
+    } finally {
+      open.close();
+    }
   });
 
   it('splits connections between versions by the route weights', async () => {
@@ -322,6 +394,174 @@ describe('an idle tcp hop', () => {
     } finally {
       await mesh.close();
       app.close();
+    }
+  });
+});
+
+describe('a destination that refuses our client certificate', () => {
+  let mesh: TestMesh;
+  let otherRoot: TestPki;
+  let app: Awaited<ReturnType<typeof startTcpApp>>;
+  const servers: tls.Server[] = [];
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    otherRoot = await createTestPki('shop.local');
+    app = await startTcpApp('primary');
+  });
+  afterAll(async () => {
+    await mesh.close();
+    app.close();
+    for (const server of servers) server.close();
+  });
+
+  /** Connects once through a caller sidecar to `endpointPort`: the caller's record and ejections. */
+  async function connectThroughCaller(
+    endpointPort: number,
+  ): Promise<{ answer: Awaited<ReturnType<typeof talk>>; record: TcpConnectionRecord; ejected: string[] }> {
+    const records: TcpConnectionRecord[] = [];
+    const ejected: string[] = [];
+    const port = await freePort();
+    await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: [mesh.pki.rootPem],
+        outbound: [
+          tcpDestination({ port, versions: { v1: [staticEndpoint(endpointPort)] }, consecutive5xx: 1 }),
+        ],
+      }),
+      {
+        observer: {
+          tcpConnectionEnded: (r) => records.push(r),
+          outlierEjected: (_dest, _version, key) => ejected.push(key),
+        },
+      },
+    );
+    const answer = await talk(port, 'ping');
+    await waitFor(() => records.length === 1);
+    return { answer, record: records[0]!, ejected };
+  }
+
+  it('is upstream-connect-failure and feeds outlier detection, though TLS 1.3 finished our handshake', async () => {
+    // A mysql sidecar trusting only another root: under TLS 1.3 it judges our certificate after our
+    // side of the handshake is done, and hangs up. It was logged as a clean connection (error null)
+    // that never counted against the endpoint.
+    const callee = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [otherRoot.rootPem], appPort: app.port })),
+    );
+    const { answer, record, ejected } = await connectThroughCaller(callee.ports.inbound);
+    expect(answer).toBe('closed');
+    expect(record).toMatchObject({ direction: 'outbound', error: 'upstream-connect-failure' });
+    expect(ejected).toEqual([`127.0.0.1:${callee.ports.inbound}`]);
+    expect(app.connections).toBe(0);
+  });
+
+  it.each<tls.SecureVersion>(['TLSv1.3', 'TLSv1.2'])(
+    'is upstream-connect-failure from a plain TLS server too (%s), the caller sidecar staying up',
+    async (maxVersion) => {
+      // Under TLS 1.2 the refusal comes within the handshake: Node reports it after an end that the
+      // hop's half-open socket does not turn into a close.
+      const server = tls.createServer({
+        ...(await mesh.pki.issue('mysql')),
+        ca: otherRoot.rootPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        maxVersion,
+      });
+      server.on('tlsClientError', () => undefined);
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as net.AddressInfo;
+      const { answer, record, ejected } = await connectThroughCaller(port);
+      expect(answer).toBe('closed');
+      expect(record).toMatchObject({ direction: 'outbound', error: 'upstream-connect-failure' });
+      expect(ejected).toEqual([`127.0.0.1:${port}`]);
+    },
+  );
+});
+
+describe('tcp connections still open when the proxy stops', () => {
+  let mesh: TestMesh;
+  let app: Awaited<ReturnType<typeof startTcpApp>>;
+  beforeEach(async () => {
+    mesh = await TestMesh.create();
+    app = await startTcpApp('primary');
+  });
+  afterEach(async () => {
+    await mesh.close();
+    app.close();
+  });
+
+  /** A mysql sidecar and a caller of it, each recording its connections; and the caller's local port. */
+  async function callerAndCallee(endpointPort?: number, clock?: ManualClock) {
+    const callerRecords: TcpConnectionRecord[] = [];
+    const calleeRecords: TcpConnectionRecord[] = [];
+    const callee = await mesh.sidecar(
+      tcpService(bundle({ service: 'mysql', trustRoots: [mesh.pki.rootPem], appPort: app.port })),
+      { observer: { tcpConnectionEnded: (r) => calleeRecords.push(r) } },
+    );
+    const port = await freePort();
+    const caller = await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: [mesh.pki.rootPem],
+        outbound: [
+          tcpDestination({
+            port,
+            versions: { v1: [staticEndpoint(endpointPort ?? callee.ports.inbound)] },
+          }),
+        ],
+      }),
+      { ...(clock ? { clock } : {}), observer: { tcpConnectionEnded: (r) => callerRecords.push(r) } },
+    );
+    return { caller, callee, port, callerRecords, calleeRecords };
+  }
+
+  /** A client connection through `port`, once the app's greeting came back (both hops joined). */
+  async function joined(port: number): Promise<net.Socket> {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve, reject) => {
+      socket.once('data', resolve);
+      socket.once('close', () => reject(new Error('the connection closed before the greeting')));
+    });
+    return socket;
+  }
+
+  it.each(['outbound', 'inbound'] as const)(
+    'are cut after the grace, and the %s record says proxy-shutdown',
+    async (direction) => {
+      // They were logged as clean closes (error null).
+      const sides = await callerAndCallee();
+      const [stopping, records] =
+        direction === 'outbound' ? [sides.caller, sides.callerRecords] : [sides.callee, sides.calleeRecords];
+      const client = await joined(sides.port);
+      await stopping.close({ graceMs: 50 });
+      // Already reported when close() resolves: a stopping sidecar flushes its access log then.
+      expect(records).toMatchObject([{ direction, error: 'proxy-shutdown' }]);
+      client.destroy();
+    },
+  );
+
+  it('says proxy-shutdown for a connection cut while its upstream was still being reached', async () => {
+    // An endpoint that accepts TCP and never answers the TLS handshake; the injected clock never
+    // lets the connect timeout fire. The proxy closing the client's socket read as client-gone.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpointPort = (silent.address() as net.AddressInfo).port;
+      const { caller, port, callerRecords } = await callerAndCallee(endpointPort, new ManualClock());
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => undefined);
+      await waitFor(() => held.length === 1);
+      await caller.close({ graceMs: 50 });
+      await waitFor(() => callerRecords.length === 1);
+      expect(callerRecords[0]).toMatchObject({ direction: 'outbound', error: 'proxy-shutdown' });
+      client.destroy();
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
     }
   });
 });
@@ -498,7 +738,7 @@ describe('protocol tcp: half-close and reset', () => {
         host: '127.0.0.1',
         allowHalfOpen: true,
       });
-      splice(downstream, upstream, new ManualClock(), () => undefined);
+      splice(downstream, upstream, { clock: new ManualClock(), tcpHops: new TcpHops() }, () => undefined);
     });
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     try {

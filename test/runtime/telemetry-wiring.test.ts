@@ -1,6 +1,6 @@
 // What the proxy's telemetry records for real requests through a mesh on 127.0.0.1: retries in
-// meshc_retries_total, the path of a request refused before its path was normalised, and a bounded
-// x-request-id; plus the registry's children for label values that hold the key's separator.
+// meshc_retries_total, the path of a request refused before its path was normalised, a bounded
+// x-request-id and, without span export, a traceparent passed on only when valid; plus the registry's children for label values that hold the key's separator.
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -36,7 +36,14 @@ describe('telemetry of requests through a sidecar', () => {
       destination({
         service: 'reviews',
         versions: { v1: [staticEndpoint(callee.ports.inbound)] },
-        routes: [route({ name: 'reads', retries: retries({ attempts: 2, on: { statuses: [503] } }) })],
+        routes: [
+          route({
+            name: 'chaos',
+            match: { path: { kind: 'prefix', value: '/chaos' }, method: null, headers: [], query: [] },
+            fault: { delay: { percent: 100, durationMs: 3 }, abort: null },
+          }),
+          route({ name: 'reads', retries: retries({ attempts: 2, on: { statuses: [503] } }) }),
+        ],
       }),
       { observer: createRequestObserver(telemetry, { log: () => undefined }) },
     );
@@ -59,6 +66,14 @@ describe('telemetry of requests through a sidecar', () => {
       { name: 'meshc_retries_total', labels: { peer: 'reviews', route: 'reads' }, value: 2 },
     ]);
     expect(lastLine()).toMatchObject({ retries: 2, path: '/r/1' });
+  });
+
+  it('logs the delay a fault rule injected, and none where no rule did', async () => {
+    app.handler = (_req, res) => res.end('ok');
+    expect((await send(port, { host: 'reviews', path: '/chaos/1' })).status).toBe(200);
+    expect(lastLine()).toMatchObject({ route: 'chaos', faultDelayMs: 3, error: null });
+    expect((await send(port, { host: 'reviews', path: '/r/2' })).status).toBe(200);
+    expect(lastLine()).toMatchObject({ route: 'reads', faultDelayMs: 0 });
   });
 
   it('logs the path sent, without its query, for a request refused before normalisation', async () => {
@@ -101,6 +116,27 @@ describe('telemetry of requests through a sidecar', () => {
       const seen = app.seen.at(-1)!.headers['x-request-id'];
       expect(seen).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(lastLine().requestId).toBe(seen);
+    }
+  });
+
+  it('passes a valid traceparent and its tracestate on, and replaces an invalid one without its tracestate', async () => {
+    app.handler = (_req, res) => res.end('ok');
+    const valid = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    await send(port, { host: 'reviews', path: '/', headers: { traceparent: valid, tracestate: 'k=v' } });
+    expect(app.seen.at(-1)!.headers).toMatchObject({ traceparent: valid, tracestate: 'k=v' });
+    const invalid = [
+      { traceparent: 'hello world', tracestate: 'x=y' },
+      { traceparent: valid.toUpperCase(), tracestate: 'x=y' },
+      { traceparent: `ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+      { traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01` },
+      { tracestate: 'vendor=opaque' },
+    ];
+    for (const headers of invalid) {
+      await send(port, { host: 'reviews', path: '/', headers });
+      const seen = app.seen.at(-1)!.headers;
+      expect(seen.traceparent, JSON.stringify(headers)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect(seen.traceparent).not.toMatch(/^00-(0{32}|a{32})-/);
+      expect(seen.tracestate, JSON.stringify(headers)).toBeUndefined();
     }
   });
 });

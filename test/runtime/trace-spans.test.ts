@@ -2,12 +2,16 @@
 // span of its own, child of the incoming traceparent, and forwards its own span id as the parent; the
 // spans reach a collector (a real HTTP server on 127.0.0.1) in OTLP's JSON encoding. Without an
 // incoming trace, sampling decides; an unsampled trace exports nothing. Also the pieces: traceparent
-// handling and the exporter's batching, failures and bounded queue.
+// handling, the span of one request (name, status, attributes) and the exporter's batching, failures,
+// bounded queue and bounded close.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { joinableTrace, startProxySpan } from '../../runtime/server/trace.js';
+import { systemClock } from '../../runtime/clock.js';
+import { RequestContext } from '../../runtime/stack/context.js';
 import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
+import { finishedSpan } from '../../runtime/telemetry/request-span.js';
 import { createSpanExporter, type FinishedSpan } from '../../runtime/telemetry/span-exporter.js';
 import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
@@ -51,6 +55,24 @@ async function startCollector(): Promise<Collector> {
     close: () => new Promise<void>((r) => server.close(() => r())),
   });
   return c;
+}
+
+/** A one-off collector answering each export with `reply`, closed (connections too) once `use` is done. */
+async function withReplyingCollector<T>(
+  reply: (res: http.ServerResponse) => void,
+  use: (url: string) => Promise<T>,
+): Promise<T> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => reply(res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 }
 
 const allSpans = (c: Collector) =>
@@ -113,6 +135,44 @@ describe('traceparent when spans are exported', () => {
     }
     for (const refused of [`ff-${ids}-01`, `00-${ids}-01-extra`, `0-${ids}-01`, `00-${ids.toUpperCase()}-01`])
       expect(joinableTrace(refused), refused).toBeUndefined();
+  });
+});
+
+describe('request spans', () => {
+  const spanOf = (ctx: RequestContext, direction: 'inbound' | 'outbound') =>
+    finishedSpan(
+      { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), parentSpanId: undefined, sampled: true },
+      ctx,
+      direction,
+      5,
+      1_700_000_000_000,
+    );
+
+  it('names an unknown method HTTP, records it as _OTHER, and leaves out the status of a response never sent', () => {
+    const ctx = new RequestContext('PURGE', {}, systemClock, 0);
+    ctx.destination = 'reviews';
+    ctx.upstreamHeaders = { host: '[fd00::1]:9080' };
+    const s = spanOf(ctx, 'outbound');
+    expect(s.name).toBe('HTTP reviews');
+    expect(s.error).toBe(true);
+    expect(s.attributes).toMatchObject({
+      'http.request.method': '_OTHER',
+      'http.request.method_original': 'PURGE',
+      'server.address': 'fd00::1',
+      'server.port': 9080,
+      'error.type': '_OTHER',
+    });
+    expect(s.attributes['http.response.status_code']).toBeUndefined();
+  });
+
+  it('marks 5xx as Error on both sides and 4xx on the client side only', () => {
+    const status = (code: number, direction: 'inbound' | 'outbound') => {
+      const ctx = new RequestContext('GET', {}, systemClock, 0);
+      ctx.status = code;
+      return spanOf(ctx, direction).error;
+    };
+    expect([399, 400, 499, 500].map((c) => status(c, 'outbound'))).toEqual([false, true, true, true]);
+    expect([399, 400, 499, 500].map((c) => status(c, 'inbound'))).toEqual([false, false, false, true]);
   });
 });
 
@@ -247,6 +307,95 @@ describe('span exporter', () => {
     expect(exported).toBe(6);
   });
 
+  /** Exports `count` spans to `url` with one flush; the outcomes as onResult reported them. */
+  const exportOnce = async (url: string, count: number) => {
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: url,
+      serviceName: 'reviews',
+      onResult: (r, n) => results.push([r, n]),
+    });
+    for (let i = 0; i < count; i++) exporter.add(finished(i));
+    await exporter.flush();
+    return results;
+  };
+
+  it('reads a bounded part of a huge collector reply, and counts the export', async () => {
+    // 256 MiB offered (an endless reply in the field), as fast as the exporter reads it.
+    const offered = 256 << 20;
+    let written = 0;
+    const chunk = Buffer.alloc(1 << 20, 120);
+    const results = await withReplyingCollector(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const pump = () => {
+          while (!res.destroyed && written < offered) {
+            written += chunk.length;
+            if (!res.write(chunk)) return;
+          }
+          if (written >= offered) res.end();
+        };
+        res.on('drain', pump);
+        pump();
+      },
+      (url) => exportOnce(url, 1),
+    );
+    expect(results).toEqual([['exported', 1]]);
+    // What the collector got onto the socket is what the exporter could have held: a few socket
+    // buffers, not the whole reply.
+    expect(written).toBeLessThan(16 << 20);
+  });
+
+  it("counts the spans a collector's partial success rejected as failed", async () => {
+    const reply = JSON.stringify({ partialSuccess: { rejectedSpans: '2', errorMessage: 'too old' } });
+    const results = await withReplyingCollector(
+      (res) => res.end(reply),
+      (url) => exportOnce(url, 3),
+    );
+    expect(results).toEqual([
+      ['failed', 2],
+      ['exported', 1],
+    ]);
+  });
+
+  it('gives close() one deadline for the export in flight and the rest of the queue', async () => {
+    collector.posts.length = 0;
+    let release: () => void = () => undefined;
+    collector.gate = new Promise((r) => (release = r));
+    const clock = new ManualClock();
+    const results: [string, number][] = [];
+    const exporter = createSpanExporter({
+      endpoint: collector.url,
+      serviceName: 'reviews',
+      maxBatch: 2,
+      closeTimeoutMs: 5000,
+      clock,
+      onResult: (r, n) => results.push([r, n]),
+    });
+    try {
+      for (let i = 0; i < 5; i++) exporter.add(finished(i));
+      let closed = false;
+      const closing = exporter.close().then(() => (closed = true));
+      while (collector.posts.length === 0) await new Promise((r) => setImmediate(r));
+      await clock.advance(4999);
+      expect(closed).toBe(false);
+      await clock.advance(1);
+      await closing;
+      // The collector never answered: the batch it holds failed, the two batches never sent are
+      // dropped, and no further export was tried.
+      expect(results).toEqual([
+        ['failed', 2],
+        ['dropped', 3],
+      ]);
+      exporter.add(finished(5));
+      expect(results.at(-1)).toEqual(['dropped', 1]);
+      expect(collector.posts).toHaveLength(1);
+    } finally {
+      release();
+      collector.gate = Promise.resolve();
+    }
+  });
+
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
     collector.status = 500;
     const results: [string, number][] = [];
@@ -270,13 +419,22 @@ describe('spans through the mesh', () => {
   let mesh: TestMesh;
   let collector: Collector;
   let app: TestApp;
-  const telemetries: Telemetry[] = [];
+  let telemetries: Telemetry[] = [];
   let callerPort = 0;
 
   beforeAll(async () => {
     mesh = await TestMesh.create();
     collector = await startCollector();
     app = await mesh.app('reviews');
+  });
+
+  /**
+   * A fresh caller and callee sidecar pair exporting to the collector. Per test, because closing a
+   * telemetry (the one way to send its spans now) ends its span export for good.
+   */
+  beforeEach(async () => {
+    collector.posts.length = 0;
+    telemetries = [];
     const observed = (b: Bundle) => {
       const t = createTelemetry();
       t.onBundleActivated(b, 'test');
@@ -328,9 +486,9 @@ describe('spans through the mesh', () => {
     expect(outbound).toMatchObject({
       traceId: trace,
       parentSpanId: client,
-      name: 'outbound reviews/default',
+      name: 'GET reviews/default',
     });
-    expect(inbound).toMatchObject({ traceId: trace, parentSpanId: outbound.spanId, name: 'inbound reviews' });
+    expect(inbound).toMatchObject({ traceId: trace, parentSpanId: outbound.spanId, name: 'GET' });
     expect(app.seen.at(-1)!.headers.traceparent).toBe(`00-${trace}-${inbound.spanId}-01`);
     const attrs = Object.fromEntries(inbound.attributes.map((a: any) => [a.key, a.value]));
     expect(attrs['http.response.status_code']).toEqual({ intValue: '200' });
@@ -339,10 +497,50 @@ describe('spans through the mesh', () => {
   });
 
   it('exports nothing for an unsampled trace (sampling 0, none incoming)', async () => {
-    collector.posts.length = 0;
     expect((await send(callerPort, { host: 'reviews' })).status).toBe(200);
     await flushAll();
     expect(collector.posts).toEqual([]);
     expect(app.seen.at(-1)!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  it('marks a 4xx as Error on the client span only, and names no unknown destination', async () => {
+    app.handler = (_req, res) => {
+      res.statusCode = 404;
+      res.end();
+    };
+    const traceparent = `00-${'f'.repeat(32)}-${'e'.repeat(16)}-01`;
+    expect((await send(callerPort, { host: 'reviews:8080', headers: { traceparent } })).status).toBe(404);
+    expect((await send(callerPort, { host: 'nosuch', headers: { traceparent } })).status).toBe(404);
+    await flushAll();
+    const spans = allSpans(collector);
+    const attrs = (s: any) =>
+      Object.fromEntries(s.attributes.map((a: any) => [a.key, Object.values(a.value)[0]]));
+    const [routed, unknown] = spans.filter((s: any) => s.kind === 3);
+    const inbound = spans.find((s: any) => s.kind === 2);
+    expect(spans).toHaveLength(3);
+    const seen = [routed, inbound, unknown].map((s: any): Record<string, unknown> => ({
+      name: s.name,
+      status: s.status,
+      ...attrs(s),
+    }));
+    expect(seen).toMatchObject([
+      {
+        name: 'GET reviews/default',
+        status: { code: 2 },
+        'server.address': 'reviews',
+        'server.port': '8080',
+        'network.peer.address': '127.0.0.1',
+        'error.type': '404',
+      },
+      { name: 'GET', status: {} },
+      {
+        name: 'GET',
+        status: { code: 2 },
+        'server.address': 'nosuch',
+        'server.port': '80',
+        'error.type': 'unknown-destination',
+      },
+    ]);
+    expect(seen[1]!['error.type']).toBeUndefined();
   });
 });

@@ -16,12 +16,14 @@ import { REPO_ROOT } from './support.js';
  * - MC1014: the example would be a broken symbolic link, which a checkout without symlink support
  *   (Windows by default) writes as a text file; test/load/sources.test.ts produces it from a
  *   directory and from git.
+ * - MC1015: the example would be a symbolic link to a directory, which such a checkout writes as a
+ *   text file too; test/load/linked-dirs.test.ts produces it from a directory and from git.
  * - MC4002, MC4005: whether they fire depends on the date; test/pki/cert-lint.test.ts covers them
  *   with an injected clock.
  * - MC5xxx: compile, emit and store problems, which a spec directory given to `meshc validate` cannot
  *   produce; the compile and store tests produce them.
  */
-const EXEMPT = new Set(['MC1005', 'MC1013', 'MC1014', 'MC4002', 'MC4005']);
+const EXEMPT = new Set(['MC1005', 'MC1013', 'MC1014', 'MC1015', 'MC4002', 'MC4005']);
 const isExempt = (code: string) => EXEMPT.has(code) || code.startsWith('MC5');
 
 const docs = readFileSync(join(REPO_ROOT, 'docs/diagnostics.md'), 'utf8');
@@ -38,6 +40,14 @@ test('every code has an examples/invalid/<code>/ with expect.json, unless exempt
     (code) => !isExempt(code) && !existsSync(join(REPO_ROOT, 'examples/invalid', code, 'expect.json')),
   );
   expect(missing).toEqual([]);
+});
+
+test('docs/diagnostics.md names exactly the codes with no example', () => {
+  const at = docs.indexOf('Codes without an example:');
+  const paragraph = docs.slice(at, docs.indexOf('\n\n', at));
+  expect(at).toBeGreaterThan(0);
+  const named = [...paragraph.matchAll(/\bMC[0-9x]{4}\b/g)].map((m) => m[0]);
+  expect(new Set(named)).toEqual(new Set([...EXEMPT, 'MC5xxx']));
 });
 
 test('every exemption names a registered code', () => {

@@ -23,8 +23,15 @@ Options:
   --key-type TYPE      ecdsa (P-256, default) or rsa (2048 bits)
   --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units m, h, d, y)
   --force              replace existing files
+  -h, --help           show this help
 
-Existing files are never replaced without --force; nothing is written unless everything succeeds.`,
+Existing files are never replaced without --force; nothing is written unless everything succeeds.
+
+Exit status:
+  0  the CA was written
+  2  usage error, an unreadable or unusable --root CA, or a file that exists (without --force)
+     or cannot be written; nothing was written
+  70 internal error`,
   options: {
     out: { type: 'string' },
     'trust-domain': { type: 'string' },

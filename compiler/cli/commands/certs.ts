@@ -25,8 +25,16 @@ Options:
   --ttl D           lifetime; trust.workloadTtl of the spec, else 24h (over 7d warns, MC4004)
   --key-type TYPE   ecdsa (P-256, default) or rsa; renew keeps the current type by default
   --force           replace existing files (issue)
+  -h, --help        show this help
 
-Nothing is written unless every certificate of the command was made.`,
+Nothing is written unless every certificate of the command was made.
+
+Exit status:
+  0  every certificate asked for was written (renew: or was not yet due)
+  2  usage error, a spec that cannot be read or has errors, an unreadable or unusable CA, a
+     certificate of another CA, trust domain or service, or a file that exists (without --force)
+     or cannot be written; nothing was written
+  70 internal error`,
   options: {
     ca: { type: 'string' },
     spec: { type: 'string' },

@@ -35,7 +35,7 @@ const FORMATS = Object.keys(RENDERERS).join('|');
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'Compile a mesh spec into the signed per-service bundle store',
-  synopsis: `meshc compile [PATH] --out DIR [--ref REF] [--signing-key FILE | --unsigned] [--target LIST] [--format ${FORMATS}]`,
+  synopsis: `meshc compile [PATH] --out DIR [--ref REF] [--signing-key FILE | --unsigned] [--target LIST] [--format ${FORMATS}] [--cache-dir DIR | --no-cache]`,
   help: `Arguments:
   PATH                spec directory or single spec file (default: .)
 
@@ -50,8 +50,10 @@ Options:
                       read from the working directory, also with --ref);
                       default: ${defaultTargetNames().join(',')}. The native bundles are always written.
   --format FORMAT     how validation problems are reported: text (default), json, github, sarif;
-                      json, github and sarif always write their document to stdout (empty when
-                      nothing is wrong) and the summary table to stderr
+                      json, github and sarif always write their document to stdout, also when
+                      nothing is wrong (json: "diagnostics": [], sarif: "results": [], github:
+                      only its summary line), and the summary table to stderr; github and
+                      sarif name files from the git repository's top level
 ${parseCacheHelp(22)}
   -h, --help          show this help
 

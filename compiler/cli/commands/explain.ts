@@ -15,7 +15,7 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'Explain what the mesh does with a request: route, versions, policies and authorization',
   synopsis:
-    "meshc explain --from SERVICE 'METHOD URL' [-H 'name: value']... [--then 'METHOD URL']... [PATH | --store DIR] [--format text|json]",
+    "meshc explain --from SERVICE 'METHOD URL' [-H 'name: value']... [--then 'METHOD URL']... [PATH [--ref REF] | --store DIR [--verify-key FILE] [--instance-id ID]] [--format text|json]",
   help: `Answers from compiled bundles alone, with the proxy's own route matcher and authorization:
 which route of the destination the caller's proxy picks (with its spec file:line), which versions
 with which probability, the timeout, retries and circuit-breaker limits, and whether the callee's

@@ -14,7 +14,14 @@ DIR/bundle-signing.pub (public: give it to every proxy as --verify-key).
 
 Options:
   --out DIR   directory to write (created if missing)
-  --force     replace existing files`,
+  --force     replace existing files
+  -h, --help  show this help
+
+Exit status:
+  0  the key pair was written
+  2  usage error, or a file that exists (without --force) or cannot be written; nothing was
+     written
+  70 internal error`,
   options: { out: { type: 'string' }, force: { type: 'boolean' } },
   maxPositionals: 1,
   async run({ values, positionals }, ctx) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { hasErrors } from '../../diagnostics.js';
 import { buildPlanReport, renderPlanJson } from '../../diff/build-report.js';
 import { compileSide, type SideBundles } from '../../diff/compile-side.js';
+import { renderPlanComment } from '../../diff/fit-comment.js';
 import { diffPlans } from '../../diff/plan-diff.js';
 import { planView } from '../../diff/plan-view.js';
 import { compilePlanTemplate, type PlanTemplate } from '../../diff/render-markdown.js';
@@ -107,7 +108,7 @@ Exit status:
       retryStormThreshold: args.threshold,
     });
     if (args.format === 'json') ctx.io.stdout.write(renderPlanJson(report));
-    else if (template) ctx.io.stdout.write(template(planView(report)));
+    else if (template) ctx.io.stdout.write(renderPlanComment(template, planView(report)));
     else ctx.io.stdout.write(renderPlanText(planView(report)));
 
     if (report.status !== 'ok') {

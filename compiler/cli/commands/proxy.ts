@@ -59,6 +59,7 @@ Options:
   --allow-unsigned     accept a store compiled with --unsigned (then --verify-key is optional)
   --access-log FILE    append the JSON access log to FILE instead of stdout
   --poll-interval D    how often the store is checked (default 5s for a directory, 10s for a URL; at most 24h)
+  -h, --help           show this help
 
 Logs are JSON lines on stderr; once serving, one line has "msg":"proxy ready" and the bound ports.
 

@@ -15,9 +15,10 @@ const COMMON_OPTIONS = `  --store DIR         the bundle store (a \`meshc compil
                       (must be the key that signed the current manifest)
   -h, --help          show this help`;
 
-const EXIT = `Exit status:
+/** The exit statuses; rollout's usage errors include a bad --percent, which rollback has not. */
+const exitStatus = (usage: string) => `Exit status:
   0  the manifest points where asked (rewritten, or already so)
-  2  usage error, unknown service or version, bad percent, wrong key, or a store that cannot be
+  2  ${usage}, unknown service or version, wrong key, or a store that cannot be
      written; the store is then untouched
   70 internal error`;
 
@@ -35,7 +36,7 @@ Options:
   --percent N         share of proxies on VERSION, 0 to 100
 ${COMMON_OPTIONS}
 
-${EXIT}`,
+${exitStatus('usage error, bad percent')}`,
   options: {
     to: { type: 'string' },
     percent: { type: 'string' },
@@ -58,7 +59,7 @@ Options:
   --to VERSION        the bundle version to return to
 ${COMMON_OPTIONS}
 
-${EXIT}`,
+${exitStatus('usage error')}`,
   options: { to: { type: 'string' }, store: { type: 'string' }, 'signing-key': { type: 'string' } },
   maxPositionals: 1,
   run: (args, ctx) => repoint(args, ctx, 'rollback'),

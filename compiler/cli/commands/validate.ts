@@ -13,7 +13,7 @@ const FORMATS = Object.keys(RENDERERS).join('|');
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'Check a mesh spec and report problems with file:line:col',
-  synopsis: `meshc validate [PATH] [--ref REF] [--format ${FORMATS}]`,
+  synopsis: `meshc validate [PATH] [--ref REF] [--format ${FORMATS}] [--cache-dir DIR | --no-cache]`,
   help: `Arguments:
   PATH             spec directory or single spec file (default: .)
 
@@ -22,7 +22,9 @@ Options:
                    working tree; PATH is then the spec directory inside the repository
                    that contains it. Nothing is checked out.
   --format FORMAT  text (default; coloured on a terminal unless NO_COLOR is set),
-                   json, github (workflow annotations) or sarif (SARIF 2.1.0)
+                   json, github (workflow annotations) or sarif (SARIF 2.1.0); github
+                   and sarif name files from the git repository's top level, the
+                   others from the working directory
 ${parseCacheHelp(19)}
   -h, --help       show this help
 

@@ -128,6 +128,13 @@ function routeAction(dest: Destination, route: BundleRoute): EnvoyJson {
  * still bounds each attempt by its per-try timeout, as the native retry layer does: Envoy has that
  * timeout only inside a retry policy, so one with no retries carries it. Null when it bounds nothing.
  */
+const PREVIOUS_HOSTS = {
+  name: 'envoy.retry_host_predicates.previous_hosts',
+  typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+  },
+};
+
 function retryPolicy(r: BundleRetries, timeoutMs: number): EnvoyJson | null {
   const on = [
     r.on.connectFailure && 'connect-failure',
@@ -149,6 +156,10 @@ function retryPolicy(r: BundleRetries, timeoutMs: number): EnvoyJson | null {
     base_interval: duration(r.backoff.baseMs),
     max_interval: duration(Math.max(r.backoff.baseMs, r.backoff.maxMs)),
   };
+  // A retry avoids the endpoints already tried, picking again up to 5 times (Istio's defaults), as
+  // the native proxy's does (runtime/upstream/destination.ts).
+  policy.retry_host_predicate = [PREVIOUS_HOSTS];
+  policy.host_selection_retry_max_attempts = 5;
   if (r.idempotentOnly) {
     policy.retriable_request_headers = [
       { name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_REGEX } } },

@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { pemBlocks } from '../../../runtime/identity/pem.js';
 import type { Check } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
+import { LFS_POINTER_HINT, LFS_POINTER_REASON } from '../../load/lfs-pointer.js';
 
 /** A trust root path as the asset map keys it: spec-relative, forward slashes, no `./`. */
 export function normalizeAssetPath(path: string): string {
@@ -64,7 +65,9 @@ export const checkTrustRoots: Check = (ctx) => {
             hint:
               unreadable === 'not a regular file'
                 ? 'list the CA certificate file (PEM) itself, relative to the spec root, not a directory'
-                : 'let meshc read the file (its permissions, and those of the directories above it)',
+                : unreadable === LFS_POINTER_REASON
+                  ? LFS_POINTER_HINT
+                  : 'let meshc read the file (its permissions, and those of the directories above it)',
           },
         ),
       );
