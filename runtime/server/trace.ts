@@ -79,7 +79,8 @@ export function startProxySpan(
 ): { requestId: string; span: ProxySpan } {
   const requestId = ensureRequestId(headers);
   const traceparent = incomingTraceparent(headers);
-  const incoming = traceparent === undefined ? undefined : joinableTrace(traceparent);
+  // incomingTraceparent has judged it joinable: its fields are read, not checked again.
+  const incoming = traceparent === undefined ? undefined : traceOf(traceparent);
   const traceId = incoming ? incoming.traceId : randomHex(16);
   const sampled = incoming ? incoming.sampled : random() < sampling;
   const spanId = randomHex(8);
@@ -111,7 +112,11 @@ interface JoinableTrace {
  * version ff, version 00 with anything after the flags, or an all-zero trace or parent id.
  */
 export function joinableTrace(traceparent: string): JoinableTrace | undefined {
-  if (!isJoinable(traceparent)) return undefined;
+  return isJoinable(traceparent) ? traceOf(traceparent) : undefined;
+}
+
+/** The fields of a traceparent isJoinable accepted, at their fixed offsets. */
+function traceOf(traceparent: string): JoinableTrace {
   return {
     traceId: traceparent.slice(3, 35),
     parentId: traceparent.slice(36, 52),
@@ -125,8 +130,9 @@ export function joinableTrace(traceparent: string): JoinableTrace | undefined {
  */
 function isJoinable(traceparent: string): boolean {
   if (!TRACEPARENT.test(traceparent)) return false;
-  const version = traceparent.slice(0, 2);
-  if (version === 'ff' || (version === '00' && traceparent.length !== TRACEPARENT_00_LENGTH)) return false;
+  // startsWith, not a slice of the version: a two-character slice is a new string.
+  if (traceparent.startsWith('ff')) return false;
+  if (traceparent.startsWith('00') && traceparent.length !== TRACEPARENT_00_LENGTH) return false;
   return !traceparent.startsWith(ZERO_TRACE, 3) && !traceparent.startsWith(ZERO_SPAN, 36);
 }
 
