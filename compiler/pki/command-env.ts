@@ -1,5 +1,6 @@
 // What the PKI operations need from the CLI around them: a clock, a random source and two output
 // streams. Injected, so tests issue certificates "in the past" and capture output without mocks.
+import { visible } from '../render/visible.js';
 import { PkiError } from './errors.js';
 import { cryptoRandom, type RandomBytes } from './serial.js';
 
@@ -25,8 +26,9 @@ export function pkiEnvOf(io: { stdout: Writer; stderr: Writer; cwd: string; now?
     cwd: io.cwd,
     now: io.now ?? (() => Date.now()),
     random: cryptoRandom,
-    print: (line) => io.stdout.write(`${line}\n`),
-    warn: (line) => io.stderr.write(`${line}\n`),
+    // Each is one line quoting paths as the user typed them: written visible, never sent raw.
+    print: (line) => io.stdout.write(`${visible(line)}\n`),
+    warn: (line) => io.stderr.write(`${visible(line)}\n`),
   };
 }
 

@@ -3,6 +3,7 @@
 // the CLI are under test here).
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
 import type { ValidateFn } from '../../compiler/pipeline.js';
@@ -79,6 +80,30 @@ describe('meshc (usage)', () => {
       expect(err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     }
     expect(results[0]!.err).toContain("unknown command 'x\\x1b]0;PWN\\x07'");
+  });
+
+  it('echoes the paths it wrote visible: the store, the report, the keys', async () => {
+    const esc = 'o\u001b[31m';
+    // Real validation of the bundled example: report and compile need a spec that holds together.
+    const shop = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+    // Today's clock: the example's certificates are checked against it.
+    const run = async (args: string[]) => {
+      const io = { ...captureIo({ cwd: temp.dir, env: {}, isTTY: false }), now: () => Date.now() };
+      const code = await runCli(args, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    const results = [
+      await run(['keys', 'init', '--out', `keys-${esc}`]),
+      await run(['compile', shop, '--unsigned', '--no-cache', '--out', `store-${esc}`]),
+      await run(['report', shop, '--no-cache', '--out', `report-${esc}.html`]),
+    ];
+    for (const { code, out, err } of results) {
+      expect(code, out + err).toBe(0);
+      expect(out + err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    }
+    expect(results[0]!.out).toContain('keys-o\\x1b[31m');
+    expect(results[1]!.out).toContain('store: store-o\\x1b[31m');
+    expect(results[2]!.out).toContain('meshc report: wrote report-o\\x1b[31m.html');
   });
 
   it('prints the package version', async () => {

@@ -24,6 +24,7 @@ import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index
 import { resolveSigning, SIGNING_KEY_ENV } from '../../store/signing-key.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError, writeRefusal } from '../errors.js';
 import { PROGRESS_MIN_SERVICES, type Progress, terminalProgress } from '../progress.js';
+import { visible } from '../../render/visible.js';
 import { renderReport } from '../report.js';
 import type { Command } from '../types.js';
 import { renderCompileSummary } from './compile-summary.js';
@@ -181,14 +182,14 @@ async function runCompile(
   (machine ? io.stderr : io.stdout).write(
     renderCompileSummary({
       report: result.report,
-      outLabel: out,
+      outLabel: visible(out),
       commit,
       signed: signing.kind === 'signed',
       targets: resolved.targets.map((t) => t.name).filter((n) => n !== 'native'),
     }),
   );
   for (const note of leftTargetDirs(outDir, out, resolved.targets))
-    io.stderr.write(`meshc compile: note: ${note}\n`);
+    io.stderr.write(`meshc compile: note: ${visible(note)}\n`);
   return EXIT_OK;
 }
 

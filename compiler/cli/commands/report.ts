@@ -5,6 +5,7 @@ import { hasErrors } from '../../diagnostics.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
 import type { Command } from '../types.js';
+import { visible } from '../../render/visible.js';
 import { checkSpecFromArgs } from './checked-spec.js';
 import { PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
@@ -72,7 +73,7 @@ Exit status:
     await flushCache();
     await writeReportFile(resolve(io.cwd, out), out, html);
     const { services, routes } = checked.summary;
-    io.stdout.write(`meshc report: wrote ${out} (${services} services, ${routes} routes)\n`);
+    io.stdout.write(`meshc report: wrote ${visible(out)} (${services} services, ${routes} routes)\n`);
     return EXIT_OK;
   },
 };
