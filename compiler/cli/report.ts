@@ -24,9 +24,7 @@ const REPO_RELATIVE: ReadonlySet<ReportFormat> = new Set(['github', 'sarif']);
 
 /** The rendered report, ready to write. */
 export function renderReport(input: ReportInput, io: CliIo): string {
-  const fromRepo = REPO_RELATIVE.has(input.format) ? pathInWorkTree(input.rootDir) : undefined;
-  const prefix = fromRepo ?? relative(io.cwd, input.rootDir).split(sep).join('/');
-  const shown = (file: string): string => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
+  const shown = specPathShown(input.rootDir, io.cwd, REPO_RELATIVE.has(input.format));
   const byShownPath = new Map(input.files.map((f) => [shown(f.path), f]));
   const decoder = new TextDecoder();
   const texts = new Map<string, string | undefined>();
@@ -48,6 +46,17 @@ export function renderReport(input: ReportInput, io: CliIo): string {
     color: input.format === 'text' && useColour(io),
     tool: { name: 'meshc', version: input.version },
   });
+}
+
+/**
+ * How a spec path (relative to `rootDir`; '' for the root itself) is shown: from the working
+ * directory, or from the git repository's top level when `fromRepoTop` (and the spec is in a work
+ * tree; from the working directory otherwise).
+ */
+export function specPathShown(rootDir: string, cwd: string, fromRepoTop: boolean): (file: string) => string {
+  const fromRepo = fromRepoTop ? pathInWorkTree(rootDir) : undefined;
+  const prefix = fromRepo ?? relative(cwd, rootDir).split(sep).join('/');
+  return (file) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
 }
 
 /** Colour on a terminal, unless NO_COLOR is set to anything non-empty (https://no-color.org). */

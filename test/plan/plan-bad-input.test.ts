@@ -114,6 +114,21 @@ describe('a side that does not validate', () => {
     expect(md.out).toContain('**MC3014**');
   });
 
+  it('names files from the repository top in a PR comment, from the working directory in text', async () => {
+    // Run from below the spec, as a CI step with its own working-directory would.
+    const io = { ...captureIo({ cwd: join(dir, 'mesh', 'services') }), now: () => FIXED_NOW };
+    const run = async (...args: string[]) => {
+      const before = io.out().length;
+      await runCli(['plan', '--base', 'broken', '--head', 'warned', '..', ...args], io);
+      return io.out().slice(before);
+    };
+    const text = await run();
+    expect(text).toContain('../services/details.yaml:12:11');
+    const md = await run('--format', 'markdown');
+    expect(md).toContain('mesh/services/details.yaml');
+    expect(md).not.toContain('../services/details.yaml');
+  });
+
   it('a broken head: its errors are the report, exit 1', async () => {
     const r = await plan('--base', 'good', '--head', 'broken', 'mesh', '--format', 'json');
     expect(r.code).toBe(1);

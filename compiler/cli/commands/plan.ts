@@ -3,7 +3,7 @@
 // (markdown) or JSON. Reading and rendering happen here; the diff itself is the pure compiler/diff.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasErrors } from '../../diagnostics.js';
 import { buildPlanReport, renderPlanJson } from '../../diff/build-report.js';
@@ -20,6 +20,7 @@ import type { ParseCache } from '../../load/parse-cache.js';
 import type { RootedSpecSource } from '../../load/types.js';
 import { type CheckedSpec, checkSpec } from '../../pipeline.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
+import { specPathShown } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { Command, CommandContext, ParsedValues } from '../types.js';
 import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
@@ -103,7 +104,12 @@ Exit status:
     const report = buildPlanReport({
       base: base.info,
       head: head.info,
-      diagnostics: shownDiagnostics(head.checked, await head.source.rootDir(), ctx.io.cwd),
+      // A PR comment is read on the forge, where paths are the repository's (as github and sarif
+      // name them); text and JSON name them from the working directory, as `meshc validate` does.
+      diagnostics: shownDiagnostics(
+        head.checked,
+        specPathShown(await head.source.rootDir(), ctx.io.cwd, args.format === 'markdown'),
+      ),
       ...(diff ? { diff } : {}),
       retryStormThreshold: args.threshold,
     });
@@ -212,10 +218,8 @@ async function checkSide(
   };
 }
 
-/** Diagnostics with paths relative to the working directory, as `meshc validate` shows them. */
-function shownDiagnostics(checked: CheckedSpec, rootDir: string, cwd: string): PlanDiagnostic[] {
-  const prefix = relative(cwd, rootDir).split(sep).join('/');
-  const shown = (file: string) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
+/** Diagnostics with their paths as `shown` writes them. */
+function shownDiagnostics(checked: CheckedSpec, shown: (file: string) => string): PlanDiagnostic[] {
   return checked.diagnostics.map((d) => ({
     code: d.code,
     severity: d.severity,
