@@ -16,6 +16,8 @@ export interface ReportInput {
   readonly files: readonly SourceFile[];
   /** Absolute directory the spec paths are relative to. */
   readonly rootDir: string;
+  /** The spec was read in a repository without a working tree: rootDir is its place from the top. */
+  readonly withoutWorkTree?: boolean;
   readonly version: string;
 }
 
@@ -24,7 +26,11 @@ const REPO_RELATIVE: ReadonlySet<ReportFormat> = new Set(['github', 'sarif']);
 
 /** The rendered report, ready to write. */
 export function renderReport(input: ReportInput, io: CliIo): string {
-  const fromRepo = REPO_RELATIVE.has(input.format) ? pathInWorkTree(input.rootDir) : undefined;
+  // Without a working tree, the cwd-relative path already is the path from the repository's top.
+  const fromRepo =
+    REPO_RELATIVE.has(input.format) && input.withoutWorkTree !== true
+      ? pathInWorkTree(input.rootDir)
+      : undefined;
   const prefix = fromRepo ?? relative(io.cwd, input.rootDir).split(sep).join('/');
   const shown = (file: string): string => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
   const byShownPath = new Map(input.files.map((f) => [shown(f.path), f]));

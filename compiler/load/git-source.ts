@@ -50,8 +50,21 @@ export async function findGitRoot(dir: string, shown: string = dir): Promise<str
   }
 }
 
-/** A spec source for `subPath` (a directory or one file, relative to the repo root) at git `ref`. */
-export function gitSource(repoDir: string, ref: string, subPath: string): RootedSpecSource {
+export interface GitSourceOptions {
+  /** `repoDir` is where git finds a repository without a working tree (a bare one), not its top. */
+  readonly withoutWorkTree?: boolean;
+}
+
+/**
+ * A spec source for `subPath` (a directory or one file, relative to the repo root) at git `ref`; git
+ * runs in `repoDir`, and rootDir() is the spec's place below it.
+ */
+export function gitSource(
+  repoDir: string,
+  ref: string,
+  subPath: string,
+  { withoutWorkTree = false }: GitSourceOptions = {},
+): RootedSpecSource {
   const sub = subPath === '' || subPath === '.' ? '' : normalizeSpecPath(subPath);
   let snapshot: Promise<Snapshot> | undefined;
   let contents: Promise<Map<string, Uint8Array>> | undefined;
@@ -84,6 +97,7 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
 
   return {
     label: `${ref}:${subPath || '.'}`,
+    ...(withoutWorkTree ? { withoutWorkTree } : {}),
     async rootDir() {
       return join(repoDir, (await getSnapshot()).rootRel);
     },

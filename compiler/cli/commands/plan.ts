@@ -55,7 +55,8 @@ Arguments:
 
 Options:
   --base REF            the git ref to compare against (e.g. origin/main); required
-  --head REF            the git ref of the change; default: the working tree
+  --head REF            the git ref of the change; default: the working tree (required in
+                        a bare repository, where PATH is from the repository's top)
   --format FORMAT       text (default), markdown (a pull-request comment) or json
                         (the stable shape of docs/plan.md)
   --fail-on risk        exit 1 when any risk flag is raised
@@ -181,7 +182,13 @@ async function checkSide(
   let source: RootedSpecSource;
   let checked: CheckedSpec;
   try {
-    source = await openSpecSource({ path, ...(ref !== undefined ? { ref } : {}), cwd: io.cwd });
+    // Only the head side reads the working tree: a repository without one needs --head.
+    source = await openSpecSource({
+      path,
+      ...(ref !== undefined ? { ref } : {}),
+      cwd: io.cwd,
+      refOption: '--head',
+    });
     checked = await checkSpec(source, {
       now,
       ...(cache ? { cache } : {}),
