@@ -116,7 +116,9 @@ export function gitSource(
       const { commit, rootRel, blobs } = await getSnapshot();
       if (blobs.has(rel)) return (await getContents()).get(rel);
       // A trust root: by path, through symbolic links inside the repository, as a checkout reads it.
-      const [found] = await readGitPaths(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
+      const name = `${commit}:${posix.join(rootRel, rel)}`;
+      const [found] = await readGitPaths(repoDir, [name]);
+      if (!found) await refuseIfListed(repoDir, name, ref);
       if (!found?.oid) return undefined;
       // A directory there: what a directory source says of one (MC3022 then names the reason).
       if (!found.bytes) {
@@ -169,6 +171,27 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
     skippedLinks: tree.deadFileLinks.filter((p) => isSpecFilePath(p) && outsideStores(p)).sort(comparePaths),
     unfollowedDirs: tree.unfollowedDirs.filter((u) => outsideStores(u.path)),
   };
+}
+
+/**
+ * cat-file says "missing" both for a path the tree does not list and for a listed blob the object store
+ * lacks (a partial clone, a damaged repository): the second was reported as a trust root that does
+ * not exist. rev-parse resolves the name through the trees alone, so it tells them apart.
+ */
+async function refuseIfListed(repoDir: string, name: string, ref: string): Promise<void> {
+  const oid = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', name]).then(
+    (out) => out.trim(),
+    (error: unknown) => {
+      if (error instanceof GitFailure) return '';
+      throw error;
+    },
+  );
+  if (oid === '') return;
+  throw new SourceError(
+    'SOURCE_GIT_FAILED',
+    `cannot read ${name.slice(name.indexOf(':') + 1)} in ${ref}: git has no object ${oid} for it`,
+    REPAIR_HINT,
+  );
 }
 
 /** The spec path itself is a link the commit cannot follow. */
