@@ -16,6 +16,8 @@ export interface ReportInput {
   readonly files: readonly SourceFile[];
   /** Absolute directory the spec paths are relative to. */
   readonly rootDir: string;
+  /** The spec was read in a repository without a working tree: rootDir is its place from the top. */
+  readonly withoutWorkTree?: boolean;
   readonly version: string;
 }
 
@@ -24,7 +26,10 @@ const REPO_RELATIVE: ReadonlySet<ReportFormat> = new Set(['github', 'sarif']);
 
 /** The rendered report, ready to write. */
 export function renderReport(input: ReportInput, io: CliIo): string {
-  const shown = specPathShown(input.rootDir, io.cwd, REPO_RELATIVE.has(input.format));
+  const shown = specPathShown(input.rootDir, io.cwd, {
+    fromRepoTop: REPO_RELATIVE.has(input.format),
+    withoutWorkTree: input.withoutWorkTree === true,
+  });
   const byShownPath = new Map(input.files.map((f) => [shown(f.path), f]));
   const decoder = new TextDecoder();
   const texts = new Map<string, string | undefined>();
@@ -51,10 +56,16 @@ export function renderReport(input: ReportInput, io: CliIo): string {
 /**
  * How a spec path (relative to `rootDir`; '' for the root itself) is shown: from the working
  * directory, or from the git repository's top level when `fromRepoTop` (and the spec is in a work
- * tree; from the working directory otherwise).
+ * tree; from the working directory otherwise). `withoutWorkTree`: a ref read in a bare repository
+ * (RootedSpecSource.withoutWorkTree), whose rootDir is already its place from the top.
  */
-export function specPathShown(rootDir: string, cwd: string, fromRepoTop: boolean): (file: string) => string {
-  const fromRepo = fromRepoTop ? pathInWorkTree(rootDir) : undefined;
+export function specPathShown(
+  rootDir: string,
+  cwd: string,
+  how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },
+): (file: string) => string {
+  // Without a working tree, the cwd-relative path already is the path from the repository's top.
+  const fromRepo = how.fromRepoTop && !how.withoutWorkTree ? pathInWorkTree(rootDir) : undefined;
   const prefix = fromRepo ?? relative(cwd, rootDir).split(sep).join('/');
   return (file) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
 }

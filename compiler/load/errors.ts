@@ -8,6 +8,8 @@ export type SourceErrorCode =
   | 'SOURCE_UNREADABLE'
   /** `--ref` was given but the path is not inside a git work tree. */
   | 'SOURCE_NOT_A_REPO'
+  /** The path lies in a repository without a working tree (a bare one), and no ref was given. */
+  | 'SOURCE_NO_WORK_TREE'
   /** The git ref does not name a commit. */
   | 'SOURCE_UNKNOWN_REF'
   /** git itself failed (not installed, corrupt repository). */

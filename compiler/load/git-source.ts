@@ -50,8 +50,21 @@ export async function findGitRoot(dir: string, shown: string = dir): Promise<str
   }
 }
 
-/** A spec source for `subPath` (a directory or one file, relative to the repo root) at git `ref`. */
-export function gitSource(repoDir: string, ref: string, subPath: string): RootedSpecSource {
+export interface GitSourceOptions {
+  /** `repoDir` is where git finds a repository without a working tree (a bare one), not its top. */
+  readonly withoutWorkTree?: boolean;
+}
+
+/**
+ * A spec source for `subPath` (a directory or one file, relative to the repo root) at git `ref`; git
+ * runs in `repoDir`, and rootDir() is the spec's place below it.
+ */
+export function gitSource(
+  repoDir: string,
+  ref: string,
+  subPath: string,
+  { withoutWorkTree = false }: GitSourceOptions = {},
+): RootedSpecSource {
   const sub = subPath === '' || subPath === '.' ? '' : normalizeSpecPath(subPath);
   let snapshot: Promise<Snapshot> | undefined;
   let contents: Promise<Map<string, Uint8Array>> | undefined;
@@ -84,6 +97,7 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
 
   return {
     label: `${ref}:${subPath || '.'}`,
+    ...(withoutWorkTree ? { withoutWorkTree } : {}),
     async rootDir() {
       return join(repoDir, (await getSnapshot()).rootRel);
     },
@@ -102,7 +116,9 @@ export function gitSource(repoDir: string, ref: string, subPath: string): Rooted
       const { commit, rootRel, blobs } = await getSnapshot();
       if (blobs.has(rel)) return (await getContents()).get(rel);
       // A trust root: by path, through symbolic links inside the repository, as a checkout reads it.
-      const [found] = await readGitPaths(repoDir, [`${commit}:${posix.join(rootRel, rel)}`]);
+      const name = `${commit}:${posix.join(rootRel, rel)}`;
+      const [found] = await readGitPaths(repoDir, [name]);
+      if (!found) await refuseIfListed(repoDir, name, ref);
       if (!found?.oid) return undefined;
       // A directory there: what a directory source says of one (MC3022 then names the reason).
       if (!found.bytes) {
@@ -155,6 +171,27 @@ async function takeSnapshot(repoDir: string, ref: string, sub: string | undefine
     skippedLinks: tree.deadFileLinks.filter((p) => isSpecFilePath(p) && outsideStores(p)).sort(comparePaths),
     unfollowedDirs: tree.unfollowedDirs.filter((u) => outsideStores(u.path)),
   };
+}
+
+/**
+ * cat-file says "missing" both for a path the tree does not list and for a listed blob the object store
+ * lacks (a partial clone, a damaged repository): the second was reported as a trust root that does
+ * not exist. rev-parse resolves the name through the trees alone, so it tells them apart.
+ */
+async function refuseIfListed(repoDir: string, name: string, ref: string): Promise<void> {
+  const oid = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', name]).then(
+    (out) => out.trim(),
+    (error: unknown) => {
+      if (error instanceof GitFailure) return '';
+      throw error;
+    },
+  );
+  if (oid === '') return;
+  throw new SourceError(
+    'SOURCE_GIT_FAILED',
+    `cannot read ${name.slice(name.indexOf(':') + 1)} in ${ref}: git has no object ${oid} for it`,
+    REPAIR_HINT,
+  );
 }
 
 /** The spec path itself is a link the commit cannot follow. */

@@ -79,4 +79,9 @@ export interface SpecDocument {
 export interface RootedSpecSource extends SpecSource {
   /** Absolute path of the directory the spec paths are relative to (for git: where it is in the work tree). */
   rootDir(): Promise<string>;
+  /**
+   * Set for a ref read in a repository without a working tree: rootDir() is then the spec's place in
+   * the tree taken from the working directory, and reports name files from the repository's top.
+   */
+  readonly withoutWorkTree?: boolean;
 }

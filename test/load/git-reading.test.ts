@@ -96,6 +96,27 @@ describe('what git cannot give', () => {
     expect(error.message).toContain('spec/services/extra.yaml');
   });
 
+  it('refuses a trust root listed in the tree but missing from the object store, not "does not exist"', async () => {
+    writeFiles(temp.dir, { 'spec/mesh.yaml': MESH_YAML, 'spec/pki/root.pem': 'not a PEM\n' });
+    commitAll(temp.dir);
+    const oid = git(temp.dir, 'rev-parse', 'HEAD:spec/pki/root.pem');
+    rmSync(join(temp.dir, '.git/objects', oid.slice(0, 2), oid.slice(2)));
+    const error = await refusal(checkSpec(gitSource(temp.dir, 'HEAD', 'spec'), { now: Date.now() }));
+    expect([error.code, error.message, error.hint]).toEqual([
+      'SOURCE_GIT_FAILED',
+      `cannot read spec/pki/root.pem in HEAD: git has no object ${oid} for it`,
+      expect.stringContaining('git fsck'),
+    ]);
+    // A root the tree does not list is still the spec's mistake, said where the spec names it.
+    rmSync(join(temp.dir, 'spec/pki'), { recursive: true });
+    git(temp.dir, 'add', '-A');
+    git(temp.dir, 'commit', '-q', '-m', 'no root');
+    const checked = await checkSpec(gitSource(temp.dir, 'HEAD', 'spec'), { now: Date.now() });
+    expect(checked.diagnostics.find((d) => d.code === 'MC3022')?.message).toBe(
+      'trust root pki/root.pem does not exist',
+    );
+  });
+
   it("says git's own words when it cannot read a tree", async () => {
     writeFiles(temp.dir, { 'spec/mesh.yaml': MESH_YAML, 'spec/services/a.yaml': service('a') });
     commitAll(temp.dir);

@@ -42,7 +42,8 @@ export const compileCommand: Command = {
 
 Options:
   --out DIR           the bundle store to write (created if missing); see docs/bundle-format.md
-  --ref REF           compile the spec at git ref REF without checking it out
+  --ref REF           compile the spec at git ref REF without checking it out (in a
+                      bare repository PATH is the spec's path from the repository's top)
   --signing-key FILE  Ed25519 private key (PEM, from \`meshc keys init\`) signing every bundle
                       and manifest; default: $${SIGNING_KEY_ENV} (a path or the PEM text)
   --unsigned          write no signatures (proxies refuse unsigned bundles unless told to)
@@ -131,6 +132,7 @@ async function runCompile(
         summary: checked.summary,
         files: checked.files,
         rootDir,
+        withoutWorkTree: source.withoutWorkTree === true,
         version,
       },
       io,

@@ -56,7 +56,8 @@ Arguments:
 
 Options:
   --base REF            the git ref to compare against (e.g. origin/main); required
-  --head REF            the git ref of the change; default: the working tree
+  --head REF            the git ref of the change; default: the working tree (required in
+                        a bare repository, where PATH is from the repository's top)
   --format FORMAT       text (default), markdown (a pull-request comment) or json
                         (the stable shape of docs/plan.md)
   --fail-on risk        exit 1 when any risk flag is raised
@@ -108,7 +109,10 @@ Exit status:
       // name them); text and JSON name them from the working directory, as `meshc validate` does.
       diagnostics: shownDiagnostics(
         head.checked,
-        specPathShown(await head.source.rootDir(), ctx.io.cwd, args.format === 'markdown'),
+        specPathShown(await head.source.rootDir(), ctx.io.cwd, {
+          fromRepoTop: args.format === 'markdown',
+          withoutWorkTree: head.source.withoutWorkTree === true,
+        }),
       ),
       ...(diff ? { diff } : {}),
       retryStormThreshold: args.threshold,
@@ -187,7 +191,13 @@ async function checkSide(
   let source: RootedSpecSource;
   let checked: CheckedSpec;
   try {
-    source = await openSpecSource({ path, ...(ref !== undefined ? { ref } : {}), cwd: io.cwd });
+    // Only the head side reads the working tree: a repository without one needs --head.
+    source = await openSpecSource({
+      path,
+      ...(ref !== undefined ? { ref } : {}),
+      cwd: io.cwd,
+      refOption: '--head',
+    });
     checked = await checkSpec(source, {
       now,
       ...(cache ? { cache } : {}),

@@ -20,7 +20,8 @@ export const validateCommand: Command = {
 Options:
   --ref REF        read the spec from git ref REF (branch, tag, commit) instead of the
                    working tree; PATH is then the spec directory inside the repository
-                   that contains it. Nothing is checked out.
+                   that contains it (in a bare repository, as in a pre-receive hook:
+                   its path from the repository's top). Nothing is checked out.
   --format FORMAT  text (default; coloured on a terminal unless NO_COLOR is set),
                    json, github (workflow annotations) or sarif (SARIF 2.1.0); github
                    and sarif name files from the git repository's top level, the
@@ -50,6 +51,7 @@ Exit status:
         summary: checked.summary,
         files: checked.files,
         rootDir: await source.rootDir(),
+        withoutWorkTree: source.withoutWorkTree === true,
         version,
       },
       io,
