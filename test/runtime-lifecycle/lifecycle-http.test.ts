@@ -385,6 +385,36 @@ describe('an HTTP store that misbehaves', () => {
     }
   });
 
+  it('gives one deadline to a GET and all its redirects, not one to each hop', async () => {
+    // Each hop answers (a redirect) only once the test has moved the clock on; the last one never
+    // answers. Each hop had its own deadline, so a chain of slow redirects held a poll for up to
+    // six of them.
+    const held: ServerResponse[] = [];
+    const store = await misbehaving((res) => held.push(res));
+    const clock = new ManualClock();
+    const source = createHttpSource({ url: store.url, service: 'reviews', timeoutMs: 1000, clock });
+    try {
+      const outcome = source.fetchManifest(null).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      const redirect = async (hop: number) => {
+        await until(() => held.length === hop);
+        clock.advance(400);
+        held[hop - 1]!.writeHead(302, { location: `/hop${hop}` }).end();
+      };
+      await redirect(1);
+      await redirect(2);
+      await until(() => held.length === 3);
+      // 1100 ms since the GET began, 300 since the last hop's request.
+      clock.advance(300);
+      expect(await settledOrPending(outcome)).toMatch(/GET .*\/hop2: no complete answer within 1000 ms/);
+    } finally {
+      source.close();
+      store.close();
+    }
+  });
+
   it('does not read an error answer: an endless 500 is the store failing, at once', async () => {
     let sent = 0;
     const store = await misbehaving((res) => {
@@ -480,4 +510,18 @@ function rolloutPair(): [string, string] {
     ids.find((id) => rolloutBucket('reviews', id) < 50)!,
     ids.find((id) => rolloutBucket('reviews', id) >= 50)!,
   ];
+}
+
+/** Polls a condition a real server reaches on its own (a request arrived). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+/**
+ * What `promise` settled with, or 'pending': a deadline that fired rejects within promise callbacks,
+ * which all run before setImmediate's.
+ */
+function settledOrPending<T>(promise: Promise<T>): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
 }
