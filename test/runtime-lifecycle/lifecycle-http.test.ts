@@ -1,6 +1,6 @@
 // The bundle loop against a real HTTP store on 127.0.0.1: conditional GETs answered 304, the ETag held
 // back after a failed activation, garbage and outages, rollout, starting from the disk cache, and HTTPS.
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -304,6 +304,46 @@ describe('bundle lifecycle (HTTP store)', () => {
     expect(a.status()).toMatchObject({ activeFrom: 'cache', activeVersion: next.version });
     expect(b.status()).toMatchObject({ activeFrom: 'cache', activeVersion: main.version });
     server = await serveStore(root); // afterEach closes it
+  });
+
+  it('never starts from a cache file of the name used before decision 0051, and says why at start', async () => {
+    const pub = publish('a');
+    const first = lifecycle();
+    await first.start();
+    await first.stop();
+    // What a proxy of before the rename left: genuine, signed bytes, under a name that says neither
+    // instance nor store.
+    const owner = { service: 'reviews', instanceId: 'pod-1', source: `${server.url}/` };
+    const legacy = join(cacheDir, 'reviews.last-good.json');
+    renameSync(cacheFilePath(cacheDir, owner), legacy);
+    const ignored = (logs: Record<string, unknown>[]) =>
+      logs.filter((l) => l.msg === 'old bundle cache file ignored');
+
+    const down = await serveStore(root);
+    await down.close();
+    const offlineLogs: Record<string, unknown>[] = [];
+    const offline = lifecycle({ log: (e) => offlineLogs.push(e) }, down.url);
+    await offline.start();
+    expect(offline.status()).toMatchObject({ activeVersion: null, lastError: { code: 'store-unreachable' } });
+    expect(ignored(offlineLogs)).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        service: 'reviews',
+        file: legacy,
+        reason: expect.stringMatching(/does not say which instance or store/),
+      }),
+    ]);
+    await offline.stop();
+
+    // The store's answer is kept under the new name; from then on the old file is not mentioned.
+    const upgraded = lifecycle();
+    await upgraded.start();
+    await upgraded.stop();
+    const laterLogs: Record<string, unknown>[] = [];
+    const later = lifecycle({ log: (e) => laterLogs.push(e), awaitStoreWhenCached: false });
+    await later.start();
+    expect(later.status()).toMatchObject({ activeVersion: pub.version, activeFrom: 'cache' });
+    expect(ignored(laterLogs)).toEqual([]);
   });
 
   it('follows a few redirects to the same scheme, keeping conditional GETs, and refuses others', async () => {
