@@ -37,6 +37,32 @@ export function cacheFilePath(dir: string, owner: CacheOwner): string {
   return join(dir, `${owner.service}.${hash}.last-good.json`);
 }
 
+/**
+ * A file of the name cache files had before decision 0051 (`<service>.last-good.json`) in `dir`, and
+ * why it is not read; null when there is none. Neither its name nor its content says which instance's
+ * rollout choice or which store it holds, and a signature that verifies proves only the mesh's key
+ * (two stores may share one): it could be another replica's or another store's file. Looked for only
+ * so that a proxy upgraded across the rename does not start without its cache silently.
+ */
+export async function findLegacyCacheFile(
+  dir: string,
+  service: string,
+): Promise<{ file: string; reason: string } | null> {
+  const file = join(dir, `${service}.last-good.json`);
+  const found = await stat(file).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+  if (!found) return null;
+  return {
+    file,
+    reason:
+      'a cache file named as before decision 0051 does not say which instance or store it belongs ' +
+      "to (it could be another replica's or another store's), so it is not read; the bundle the store " +
+      'gives next is kept under the new name',
+  };
+}
+
 /** The cached entry, or null when there is none. Throws on an unreadable or malformed cache file. */
 export async function readBundleCache(dir: string, owner: CacheOwner): Promise<CachedBundle | null> {
   let text: string;

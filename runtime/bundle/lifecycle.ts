@@ -7,7 +7,13 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { sha256Hex } from '../../schema/store-format.js';
 import { type Clock, type Random, systemClock, systemRandom } from '../clock.js';
-import { type CacheOwner, type CachedBundle, readBundleCache, writeBundleCache } from './cache.js';
+import {
+  type CacheOwner,
+  type CachedBundle,
+  findLegacyCacheFile,
+  readBundleCache,
+  writeBundleCache,
+} from './cache.js';
 import {
   BundleActivationFailedError,
   BundleError,
@@ -232,7 +238,19 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       const cached = await readBundleCache(opts.cacheDir, cacheOwner).catch((err: Error) => {
         throw new ManifestInvalidError(`cache file unreadable: ${err.message}`);
       });
-      if (!cached) return;
+      if (!cached) {
+        // Said once, at start: a proxy upgraded across decision 0051 loses its cache once, not silently.
+        const legacy = await findLegacyCacheFile(opts.cacheDir, opts.service);
+        if (legacy)
+          log({
+            time: iso(now()),
+            level: 'info',
+            msg: 'old bundle cache file ignored',
+            service: opts.service,
+            ...legacy,
+          });
+        return;
+      }
       version = cached.version;
       const manifest = verifyManifest(cached.manifest, cached.manifestSig, verifyOpts);
       const target = cachedTarget(manifest, cached.version);

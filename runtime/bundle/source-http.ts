@@ -13,7 +13,10 @@ export interface HttpSourceOptions {
   service: string;
   /** Poll period. Default 10 s. */
   intervalMs?: number;
-  /** Per-request deadline, from the request to the last byte of the answer. Default 10 s. */
+  /**
+   * Deadline of one GET, from its request to the last byte of the answer, every redirect it follows
+   * included. Default 10 s.
+   */
   timeoutMs?: number;
   /** Extra CA certificates (PEM) for an HTTPS store signed by a private CA. */
   ca?: string;
@@ -57,16 +60,31 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const clock = opts.clock ?? systemClock;
 
+  /**
+   * One GET and its redirects, within one deadline: per hop, a chain of slow redirects held a poll
+   * (and the proxy's start and stop, which wait for it) for up to MAX_REDIRECTS + 1 deadlines.
+   */
   function get(rel: string, maxBytes: number, ifNoneMatch: string | null = null): Promise<Response> {
-    return getUrl(new URL(rel, base), maxBytes, ifNoneMatch, 0);
+    const expiry = new AbortController();
+    const deadline = clock.setTimer((c: AbortController) => c.abort(), timeoutMs, expiry);
+    return getUrl(new URL(rel, base), maxBytes, ifNoneMatch, 0, expiry.signal).finally(() =>
+      clock.clearTimer(deadline),
+    );
   }
 
   /**
    * One GET, following up to MAX_REDIRECTS redirects to the same scheme or to https (a CDN or bucket
    * that moved a path). Safe because what is fetched is verified against signatures, not the URL; each
-   * hop sends the same If-None-Match, so the final answer may still be a 304.
+   * hop sends the same If-None-Match, so the final answer may still be a 304. `expired` aborts at the
+   * GET's deadline, whichever hop it is on.
    */
-  function getUrl(url: URL, maxBytes: number, ifNoneMatch: string | null, hops: number): Promise<Response> {
+  function getUrl(
+    url: URL,
+    maxBytes: number,
+    ifNoneMatch: string | null,
+    hops: number,
+    expired: AbortSignal,
+  ): Promise<Response> {
     const secure = url.protocol === 'https:';
     const headers: Record<string, string> = {
       accept: 'application/json, */*',
@@ -76,17 +94,13 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
     return new Promise((resolve, reject) => {
       // A deadline for the whole answer, not an idle timeout: a store trickling a byte a second
       // would otherwise hold a poll (and the proxy's start and stop, which wait for it) for ever.
-      const deadline = clock.setTimer(
-        () => fail(new Error(`no complete answer within ${timeoutMs} ms`)),
-        timeoutMs,
-        undefined,
-      );
+      const onExpired = () => fail(new Error(`no complete answer within ${timeoutMs} ms`));
       const done = (res: Response) => {
-        clock.clearTimer(deadline);
+        expired.removeEventListener('abort', onExpired);
         resolve(res);
       };
       const fail = (err: Error) => {
-        clock.clearTimer(deadline);
+        expired.removeEventListener('abort', onExpired);
         reject(err instanceof TooLargeError ? err : new StoreUnreachableError(`GET ${url}: ${err.message}`));
         req.destroy();
       };
@@ -96,7 +110,7 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
         const location = REDIRECTS.has(status) ? res.headers.location : undefined;
         if (location !== undefined) {
           res.destroy(); // a redirect's body is not read either
-          clock.clearTimer(deadline);
+          expired.removeEventListener('abort', onExpired);
           const next = new URL(location, url);
           if (next.protocol !== url.protocol && next.protocol !== 'https:')
             return reject(
@@ -106,7 +120,7 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
             );
           if (hops >= MAX_REDIRECTS)
             return reject(new StoreUnreachableError(`GET ${url}: more than ${MAX_REDIRECTS} redirects`));
-          return resolve(getUrl(next, maxBytes, ifNoneMatch, hops + 1));
+          return resolve(getUrl(next, maxBytes, ifNoneMatch, hops + 1, expired));
         }
         if (status !== 200) {
           // Only a 200's body is read. Any other answer's (an error page of any size) is not: the
@@ -130,6 +144,9 @@ export function createHttpSource(opts: HttpSourceOptions): BundleSource {
         res.on('error', fail);
       });
       req.on('error', fail);
+      expired.addEventListener('abort', onExpired, { once: true });
+      // Between two hops the deadline may have passed (a clock that jumped): no request is kept.
+      if (expired.aborted) onExpired();
     });
   }
 

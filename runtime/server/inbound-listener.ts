@@ -89,11 +89,13 @@ export function createInboundListener(
   strict.on('tlsClientError', onHandshakeError(true));
   permissive.on('tlsClientError', onHandshakeError(true));
   const onTcp = (socket: net.Socket) => {
+    const connecting = env.tcpHops.startConnecting(socket);
     try {
-      serveTcpInbound(socket, active.current, env);
+      serveTcpInbound(socket, active.current, env, connecting);
     } catch (err) {
       // A bug, not a network failure: the connection goes, the proxy stays (and says so once).
       socket.destroy();
+      connecting.settled();
       env.observer?.internalError?.(err, undefined);
     }
   };

@@ -1,6 +1,6 @@
 // Waits for an outgoing socket to be usable (TCP connected, or the peer sidecar's identity checked
-// and our certificate accepted), within a connect timeout on the injected clock. The downstream
-// socket that asked for it may leave meanwhile: then the attempt is dropped and `gone` says so.
+// and our certificate accepted), within a connect timeout on the injected clock. The attempt may be
+// cancelled meanwhile (its client left, or the proxy is stopping): then it is dropped and `gone` says so.
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 
@@ -18,7 +18,7 @@ export function dial<S extends Socket>(
   whenReady: WhenReady<S>,
   timeoutMs: number,
   clock: Clock,
-  downstream: Socket,
+  cancelled: AbortSignal,
 ): Promise<DialOutcome> {
   return new Promise((resolve) => {
     let done = false;
@@ -28,7 +28,7 @@ export function dial<S extends Socket>(
       clock.clearTimer(timer);
       upstream.off('close', onClose);
       upstream.off('end', onClose);
-      downstream.off('close', onGone);
+      cancelled.removeEventListener('abort', onGone);
       // A failed socket may still report: a TLS one that ended mid-handshake errs just after its end.
       if (outcome.ok) upstream.off('error', onError);
       else upstream.destroy();
@@ -36,7 +36,7 @@ export function dial<S extends Socket>(
     };
     const onError = (error: Error) => finish({ ok: false, error, gone: false });
     const onClose = () => finish({ ok: false, error: new Error('closed while connecting'), gone: false });
-    const onGone = () => finish({ ok: false, error: new Error('the client left'), gone: true });
+    const onGone = () => finish({ ok: false, error: new Error('cancelled'), gone: true });
     const timer = clock.setTimer(
       (ms: number) => finish({ ok: false, error: new Error(`connect timeout after ${ms} ms`), gone: false }),
       timeoutMs,
@@ -47,7 +47,8 @@ export function dial<S extends Socket>(
     // The hop's sockets allow half-open, so a peer that hangs up before we are ready (a sidecar
     // refusing our certificate just after a TLS 1.3 handshake) ends the socket without closing it.
     upstream.once('end', onClose);
-    downstream.once('close', onGone);
+    cancelled.addEventListener('abort', onGone, { once: true });
     whenReady(upstream, () => finish({ ok: true }));
+    if (cancelled.aborted) onGone();
   });
 }

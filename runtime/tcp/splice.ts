@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { TcpConnectionError } from '../observer.js';
+import { Connecting } from './connecting.js';
 
 /** Envoy's tcp_proxy default idle_timeout: one hour without a byte either way. */
 export const TCP_IDLE_TIMEOUT_MS = 3_600_000;
@@ -31,28 +32,47 @@ export interface SpliceEnv {
 }
 
 /**
- * The hops one proxy has joined and not yet closed. At shutdown, after the grace, the proxy cuts them
- * here rather than only destroying its sockets: a destroyed socket looks like a clean close to the
- * hop, and the record would say nothing (error null).
+ * The hops one proxy has joined and not yet closed, and the connections still reaching their upstream.
+ * At shutdown, after the grace, the proxy cuts them here rather than only destroying its sockets: a
+ * destroyed socket looks like a clean close to the hop, and the record would say nothing (error null);
+ * a connection still connecting was reported only after the proxy had stopped, its line missing from
+ * the flushed access log.
  */
 export class TcpHops {
   private readonly open = new Set<Hop>();
+  private readonly connecting = new Set<Connecting>();
   /** Set by cutAll: a client "leaving" while its connection was being made was cut by the proxy too. */
   private stopped = false;
   private drained: (() => void) | undefined;
 
   /**
-   * Cuts every open hop, each reporting `failed: 'shutdown'`; resolves once all have reported, which
-   * takes a few turns (each of a hop's two sockets must close), so that a stopping proxy flushes
-   * its access log with their lines in it.
+   * Cuts every open hop, each reporting `failed: 'shutdown'`, and cancels every connection still
+   * connecting, each reporting `proxy-shutdown`; resolves once all have reported, which takes a few
+   * turns (each of a hop's two sockets must close), so that a stopping proxy flushes its access log
+   * with their lines in it.
    */
   cutAll(): Promise<void> {
     this.stopped = true;
-    if (this.open.size === 0) return Promise.resolve();
+    if (this.open.size === 0 && this.connecting.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.drained = resolve;
       for (const hop of this.open) cut(hop, 'shutdown');
+      for (const attempt of this.connecting) attempt.cancel();
     });
+  }
+
+  /**
+   * A connection accepted for `downstream`, whose upstream is about to be reached; settle it once it
+   * is joined (after splice) or reported. One started after cutAll is cancelled at once.
+   */
+  startConnecting(downstream: Socket): Connecting {
+    const attempt = new Connecting(downstream, (settled) => {
+      this.connecting.delete(settled);
+      this.checkDrained();
+    });
+    this.connecting.add(attempt);
+    if (this.stopped) attempt.cancel();
+    return attempt;
   }
 
   /** The record's reason for a client socket that closed before its hop was joined. */
@@ -67,7 +87,11 @@ export class TcpHops {
 
   delete(hop: Hop): void {
     this.open.delete(hop);
-    if (this.open.size === 0) this.drained?.();
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.open.size === 0 && this.connecting.size === 0) this.drained?.();
   }
 }
 

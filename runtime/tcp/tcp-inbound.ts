@@ -9,10 +9,17 @@ import { peerOf } from '../server/inbound.js';
 import type { ServerEnv } from '../server/options.js';
 import type { ProxySnapshot } from '../snapshot.js';
 import { APP_CONNECT_TIMEOUT_MS } from '../upstream/app.js';
+import type { Connecting } from './connecting.js';
 import { dial, whenConnected } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
-export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: ServerEnv): void {
+/** `connecting` is settled here once the connection is joined to the app or reported. */
+export function serveTcpInbound(
+  socket: Socket,
+  snapshot: ProxySnapshot,
+  env: ServerEnv,
+  connecting: Connecting,
+): void {
   const started = env.clock.now();
   const startTime = Date.now();
   const { inbound } = snapshot;
@@ -39,6 +46,7 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
   if (!decision.allow) {
     socket.destroy();
     report({ bytesIn: 0, bytesOut: 0, error: 'authz-denied', rule: decision.source });
+    connecting.settled();
     return;
   }
   const rule = decision.source;
@@ -48,15 +56,16 @@ export function serveTcpInbound(socket: Socket, snapshot: ProxySnapshot, env: Se
     noDelay: true,
     allowHalfOpen: true,
   });
-  void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, socket).then((outcome) => {
+  void dial(app, whenConnected, APP_CONNECT_TIMEOUT_MS, env.clock, connecting.signal).then((outcome) => {
     if (!outcome.ok) {
       socket.destroy();
       const error = outcome.gone ? env.tcpHops.clientGoneReason() : 'upstream-connect-failure';
       report({ bytesIn: 0, bytesOut: 0, error, rule });
-      return;
+    } else {
+      splice(socket, app, env, ({ bytesIn, bytesOut, failed }) =>
+        report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
+      );
     }
-    splice(socket, app, env, ({ bytesIn, bytesOut, failed }) =>
-      report({ bytesIn, bytesOut, error: spliceError(failed), rule }),
-    );
+    connecting.settled();
   });
 }

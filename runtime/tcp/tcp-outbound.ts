@@ -16,6 +16,7 @@ import type { ActiveConfig } from '../snapshot.js';
 import type { TcpDestination } from '../stack/build-outbound.js';
 import type { UpstreamPool } from '../upstream/mtls-pool.js';
 import { whenPeerAccepts } from '../upstream/peer-accepted.js';
+import { type Connecting, unlessAborted } from './connecting.js';
 import { dial } from './dial.js';
 import { splice, spliceError } from './splice.js';
 
@@ -87,9 +88,11 @@ export class TcpOutboundListeners {
       socket.destroy();
       return;
     }
-    serveTcpOutbound(socket, dest, this.env, this.pool).catch((err: unknown) => {
+    const connecting = this.env.tcpHops.startConnecting(socket);
+    serveTcpOutbound(socket, dest, this.env, this.pool, connecting).catch((err: unknown) => {
       // A bug, not a network failure: the connection goes, the proxy stays (and says so once).
       socket.destroy();
+      connecting.settled();
       this.env.observer?.internalError?.(err, undefined);
     });
   }
@@ -103,6 +106,7 @@ async function serveTcpOutbound(
   dest: TcpDestination,
   env: ServerEnv,
   pool: UpstreamPool,
+  connecting: Connecting,
 ): Promise<void> {
   const started = env.clock.now();
   const startTime = Date.now();
@@ -125,15 +129,18 @@ async function serveTcpOutbound(
   const refuse = (error: TcpConnectionError) => {
     socket.destroy();
     report({ bytesIn: 0, bytesOut: 0, error });
+    connecting.settled();
   };
   const target = dest.versions.get(version);
   if (!target) return refuse('internal-error');
-  let endpoints: readonly Endpoint[];
+  let endpoints: readonly Endpoint[] | undefined;
   try {
-    endpoints = await target.endpoints.endpoints();
+    // A name lookup can take seconds: a client leaving or a proxy stopping does not wait for it.
+    endpoints = await unlessAborted(target.endpoints.endpoints(), connecting.signal);
   } catch {
     return refuse('no-healthy-upstream');
   }
+  if (!endpoints) return refuse(env.tcpHops.clientGoneReason());
   const endpoint = target.balancer.pick(endpoints, undefined);
   if (!endpoint) return refuse('no-healthy-upstream');
   chosen = endpoint;
@@ -148,7 +155,7 @@ async function serveTcpOutbound(
   });
   // Under TLS 1.3 a sidecar that refuses our certificate does so after our handshake is done: only
   // its acceptance makes the connection a success for outlier detection and the record.
-  const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, socket);
+  const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, connecting.signal);
   if (!outcome.ok) {
     endpoint.inFlight--;
     if (outcome.gone) return refuse(env.tcpHops.clientGoneReason());
@@ -162,4 +169,5 @@ async function serveTcpOutbound(
     endpoint.inFlight--;
     report({ bytesIn, bytesOut, error: spliceError(failed) });
   });
+  connecting.settled();
 }

@@ -1,6 +1,6 @@
 // The bundle loop against a real HTTP store on 127.0.0.1: conditional GETs answered 304, the ETag held
 // back after a failed activation, garbage and outages, rollout, starting from the disk cache, and HTTPS.
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -306,6 +306,46 @@ describe('bundle lifecycle (HTTP store)', () => {
     server = await serveStore(root); // afterEach closes it
   });
 
+  it('never starts from a cache file of the name used before decision 0051, and says why at start', async () => {
+    const pub = publish('a');
+    const first = lifecycle();
+    await first.start();
+    await first.stop();
+    // What a proxy of before the rename left: genuine, signed bytes, under a name that says neither
+    // instance nor store.
+    const owner = { service: 'reviews', instanceId: 'pod-1', source: `${server.url}/` };
+    const legacy = join(cacheDir, 'reviews.last-good.json');
+    renameSync(cacheFilePath(cacheDir, owner), legacy);
+    const ignored = (logs: Record<string, unknown>[]) =>
+      logs.filter((l) => l.msg === 'old bundle cache file ignored');
+
+    const down = await serveStore(root);
+    await down.close();
+    const offlineLogs: Record<string, unknown>[] = [];
+    const offline = lifecycle({ log: (e) => offlineLogs.push(e) }, down.url);
+    await offline.start();
+    expect(offline.status()).toMatchObject({ activeVersion: null, lastError: { code: 'store-unreachable' } });
+    expect(ignored(offlineLogs)).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        service: 'reviews',
+        file: legacy,
+        reason: expect.stringMatching(/does not say which instance or store/),
+      }),
+    ]);
+    await offline.stop();
+
+    // The store's answer is kept under the new name; from then on the old file is not mentioned.
+    const upgraded = lifecycle();
+    await upgraded.start();
+    await upgraded.stop();
+    const laterLogs: Record<string, unknown>[] = [];
+    const later = lifecycle({ log: (e) => laterLogs.push(e), awaitStoreWhenCached: false });
+    await later.start();
+    expect(later.status()).toMatchObject({ activeVersion: pub.version, activeFrom: 'cache' });
+    expect(ignored(laterLogs)).toEqual([]);
+  });
+
   it('follows a few redirects to the same scheme, keeping conditional GETs, and refuses others', async () => {
     const pub = publish('a');
     // A front that moved the store: /old/... -> the store; /loop/... -> itself; /ftp/... -> ftp:.
@@ -381,6 +421,36 @@ describe('an HTTP store that misbehaves', () => {
       source.close();
     } finally {
       for (const t of trickles) clearInterval(t);
+      store.close();
+    }
+  });
+
+  it('gives one deadline to a GET and all its redirects, not one to each hop', async () => {
+    // Each hop answers (a redirect) only once the test has moved the clock on; the last one never
+    // answers. Each hop had its own deadline, so a chain of slow redirects held a poll for up to
+    // six of them.
+    const held: ServerResponse[] = [];
+    const store = await misbehaving((res) => held.push(res));
+    const clock = new ManualClock();
+    const source = createHttpSource({ url: store.url, service: 'reviews', timeoutMs: 1000, clock });
+    try {
+      const outcome = source.fetchManifest(null).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      const redirect = async (hop: number) => {
+        await until(() => held.length === hop);
+        clock.advance(400);
+        held[hop - 1]!.writeHead(302, { location: `/hop${hop}` }).end();
+      };
+      await redirect(1);
+      await redirect(2);
+      await until(() => held.length === 3);
+      // 1100 ms since the GET began, 300 since the last hop's request.
+      clock.advance(300);
+      expect(await settledOrPending(outcome)).toMatch(/GET .*\/hop2: no complete answer within 1000 ms/);
+    } finally {
+      source.close();
       store.close();
     }
   });
@@ -480,4 +550,18 @@ function rolloutPair(): [string, string] {
     ids.find((id) => rolloutBucket('reviews', id) < 50)!,
     ids.find((id) => rolloutBucket('reviews', id) >= 50)!,
   ];
+}
+
+/** Polls a condition a real server reaches on its own (a request arrived). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+/**
+ * What `promise` settled with, or 'pending': a deadline that fired rejects within promise callbacks,
+ * which all run before setImmediate's.
+ */
+function settledOrPending<T>(promise: Promise<T>): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
 }

@@ -543,26 +543,76 @@ describe('tcp connections still open when the proxy stops', () => {
     },
   );
 
-  it('says proxy-shutdown for a connection cut while its upstream was still being reached', async () => {
+  it('cancels a connection still reaching its upstream, reported proxy-shutdown before close() resolves', async () => {
     // An endpoint that accepts TCP and never answers the TLS handshake; the injected clock never
-    // lets the connect timeout fire. The proxy closing the client's socket read as client-gone.
+    // lets the connect timeout fire. Its record came only after close() had resolved, after a
+    // stopping sidecar flushes its access log, and read client-gone before that.
     const held: net.Socket[] = [];
-    const silent = net.createServer((socket) => held.push(socket));
+    const silent = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      // Read (and ignore) the client hello, so the caller hanging up is seen.
+      socket.resume();
+      held.push(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const endpointPort = (silent.address() as net.AddressInfo).port;
       const { caller, port, callerRecords } = await callerAndCallee(endpointPort, new ManualClock());
       const client = net.connect(port, '127.0.0.1');
       client.on('error', () => undefined);
+      const clientClosed = new Promise((resolve) => client.once('close', resolve));
       await waitFor(() => held.length === 1);
+      const dialClosed = new Promise((resolve) => held[0]!.once('close', resolve));
       await caller.close({ graceMs: 50 });
-      await waitFor(() => callerRecords.length === 1);
-      expect(callerRecords[0]).toMatchObject({ direction: 'outbound', error: 'proxy-shutdown' });
-      client.destroy();
+      expect(callerRecords).toMatchObject([{ direction: 'outbound', error: 'proxy-shutdown' }]);
+      // The dial is cancelled (the silent endpoint sees its connection go) and the client let go.
+      await Promise.all([dialClosed, clientClosed]);
     } finally {
       for (const socket of held) socket.destroy();
       silent.close();
     }
+  });
+
+  it('cancels a connection whose endpoint name is still being resolved, at shutdown or when its client leaves', async () => {
+    // A resolver that never answers: the connection neither reported nor closed its upstream side
+    // until the lookup came back, and a stopping proxy did not wait for its line.
+    const lookups: string[] = [];
+    const silentResolver: DnsResolver = {
+      resolve4: (host) => (lookups.push(host), new Promise(() => undefined)),
+      resolve6: () => new Promise(() => undefined),
+      lookup: () => new Promise(() => undefined),
+    };
+    const records: TcpConnectionRecord[] = [];
+    // One name per connection: the cache asks once for a name however many connections wait on it.
+    const [leavingPort, stayingPort] = [await freePort(), await freePort()];
+    const byName = (port: number, host: string) => ({
+      ...tcpDestination({ port, versions: { v1: [{ kind: 'dns', host, port: 1 }] } }),
+      service: host.split('.')[0]!,
+    });
+    const caller = await mesh.sidecar(
+      bundle({
+        service: 'productpage',
+        trustRoots: [mesh.pki.rootPem],
+        outbound: [byName(leavingPort, 'leaving.svc.test'), byName(stayingPort, 'staying.svc.test')],
+      }),
+      { dnsResolver: silentResolver, observer: { tcpConnectionEnded: (r) => records.push(r) } },
+    );
+    const connect = (port: number) => {
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => undefined);
+      return client;
+    };
+    const leaving = connect(leavingPort);
+    await waitFor(() => lookups.includes('leaving.svc.test'));
+    // A reset: a client that only ends its side may still want the answer (half-open), and is kept.
+    leaving.resetAndDestroy();
+    await waitFor(() => records.length === 1);
+    expect(records[0]).toMatchObject({ service: 'leaving', error: 'client-gone' });
+    const staying = connect(stayingPort);
+    await waitFor(() => lookups.includes('staying.svc.test'));
+    await caller.close({ graceMs: 50 });
+    expect(records[1]).toMatchObject({ service: 'staying', error: 'proxy-shutdown' });
+    staying.destroy();
   });
 });
 
