@@ -313,13 +313,15 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
       await install({ bundle, manifest, target, from: 'store' });
       activeRaw = { bundle: got.bytes, bundleSig: got.sig };
       committed = { etag: fetched.etag, key };
+      // Counted once it serves: the cache write below (fsync, rename) must not hold back what
+      // /config and the metrics say about the bundle already answering requests.
+      record('success');
       await persist({
         manifest: fetched.bytes,
         manifestSig: fetched.sig,
         version: target.version,
         ...activeRaw,
       });
-      record('success');
       return succeed('success');
     } catch (err) {
       const error =

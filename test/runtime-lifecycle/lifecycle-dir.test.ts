@@ -122,6 +122,32 @@ describe('bundle lifecycle (directory store)', () => {
     await noCert.stop();
   });
 
+  it('counts a swap as soon as the new bundle serves, not once the cache file is written', async () => {
+    const cacheDir = tempDir('meshc-cache-');
+    try {
+      publish(makeBundle('reviews', 'a'));
+      // What an admin read right after the swap sees: /config on the next turn of the event loop,
+      // while the cache write (temp file, fsync, rename) is still under way on libuv's threads.
+      const seen: number[] = [];
+      let lc: ReturnType<typeof lifecycle> | undefined;
+      lc = lifecycle({
+        cacheDir,
+        activate: (b) => {
+          activated.push(b);
+          setImmediate(() => seen.push(lc!.status().reloads.success));
+        },
+      });
+      await lc.start();
+      publish(makeBundle('reviews', 'b'));
+      await lc.pollNow();
+      expect(activated.map((b) => b.commit)).toEqual(['commit-a', 'commit-b']);
+      expect(seen).toEqual([1, 2]);
+      await lc.stop();
+    } finally {
+      removeDir(cacheDir);
+    }
+  });
+
   it("refuses a cached bundle naming another identity than the certificate, and loads the store's", async () => {
     const cacheDir = tempDir('meshc-cache-');
     try {
