@@ -3,6 +3,7 @@
 // annotations and SARIF relative to the git repository's top level: GitHub places both by their path
 // in the repository, wherever the command ran (a CI step's `working-directory:`).
 import { relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 import { pathInWorkTree } from '../load/work-tree-top.js';
 import type { SourceFile } from '../load/types.js';
@@ -26,8 +27,9 @@ const REPO_RELATIVE: ReadonlySet<ReportFormat> = new Set(['github', 'sarif']);
 
 /** The rendered report, ready to write. */
 export function renderReport(input: ReportInput, io: CliIo): string {
-  const shown = specPathShown(input.rootDir, io.cwd, {
-    fromRepoTop: REPO_RELATIVE.has(input.format),
+  const fromRepoTop = REPO_RELATIVE.has(input.format);
+  const { shown, fromCwd } = specPathsShown(input.rootDir, io.cwd, {
+    fromRepoTop,
     withoutWorkTree: input.withoutWorkTree === true,
   });
   const byShownPath = new Map(input.files.map((f) => [shown(f.path), f]));
@@ -50,6 +52,11 @@ export function renderReport(input: ReportInput, io: CliIo): string {
     },
     color: input.format === 'text' && useColour(io),
     tool: { name: 'meshc', version: input.version },
+    // A spec outside any work tree: its paths (maybe `../`) are from the working directory, which SARIF
+    // then names, so a viewer resolves them without a repository to place them in.
+    ...(fromRepoTop && fromCwd
+      ? { srcRoot: pathToFileURL(io.cwd.endsWith(sep) ? io.cwd : io.cwd + sep).href }
+      : {}),
   });
 }
 
@@ -64,10 +71,20 @@ export function specPathShown(
   cwd: string,
   how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },
 ): (file: string) => string {
+  return specPathsShown(rootDir, cwd, how).shown;
+}
+
+/** specPathShown, and whether its paths are from the working directory after all (outside git). */
+function specPathsShown(
+  rootDir: string,
+  cwd: string,
+  how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },
+): { readonly shown: (file: string) => string; readonly fromCwd: boolean } {
   // Without a working tree, the cwd-relative path already is the path from the repository's top.
   const fromRepo = how.fromRepoTop && !how.withoutWorkTree ? pathInWorkTree(rootDir) : undefined;
+  const fromCwd = fromRepo === undefined && !how.withoutWorkTree;
   const prefix = fromRepo ?? relative(cwd, rootDir).split(sep).join('/');
-  return (file) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
+  return { shown: (file) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file), fromCwd };
 }
 
 /** Colour on a terminal, unless NO_COLOR is set to anything non-empty (https://no-color.org). */

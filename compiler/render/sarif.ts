@@ -48,6 +48,9 @@ export const renderSarif: Renderer = (input) => {
         tool: {
           driver: { name: tool.name, version: tool.version, rules },
         },
+        // Inside git, %SRCROOT% is the repository's top, which the uploader knows (GitHub's checkout);
+        // outside it, the paths are from the working directory, said here so that `../` resolves.
+        ...(input.srcRoot ? { originalUriBaseIds: { '%SRCROOT%': { uri: input.srcRoot } } } : {}),
         columnKind: 'utf16CodeUnits',
         results,
       },

@@ -15,6 +15,11 @@ export interface RenderInput {
   readonly color?: boolean;
   /** Name and version of the tool, for SARIF's tool.driver. */
   readonly tool?: { readonly name: string; readonly version: string };
+  /**
+   * The directory the paths are relative to, as an absolute file URI ending in `/`, when it is not the
+   * repository's top (a spec outside git): SARIF declares it as `%SRCROOT%` (originalUriBaseIds).
+   */
+  readonly srcRoot?: string;
 }
 
 /** Renders diagnostics to the full text of a report (ending with a newline). */

@@ -3,6 +3,7 @@
 // working-directory); text and json keep paths relative to the working directory, as a terminal wants.
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/main.js';
 import { captureIo } from '../helpers/cli-io.js';
@@ -102,5 +103,28 @@ describe('paths outside git', () => {
     expect(await shownPaths(join(repo, 'spec/services'), '..')).toEqual(
       expected('../services/x.yaml', '../services/x.yaml'),
     );
+  });
+
+  it('resolve in SARIF, which names the working directory as %SRCROOT%', async () => {
+    const cwd = join(repo, 'spec/services');
+    const io = captureIo({ cwd });
+    expect(await runCli(['validate', '..', '--format', 'sarif', '--no-cache'], io)).toBe(1);
+    const run = JSON.parse(io.out()).runs[0];
+    const base = run.originalUriBaseIds['%SRCROOT%'].uri as string;
+    expect(base).toBe(`${pathToFileURL(cwd).href}/`);
+    const uris = run.results.map(
+      (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+        r.locations[0]!.physicalLocation.artifactLocation.uri,
+    ) as string[];
+    const uri = uris.find((u) => u.endsWith('x.yaml'))!;
+    expect(uri).toBe('../services/x.yaml');
+    expect(fileURLToPath(new URL(uri, base))).toBe(join(repo, 'spec/services/x.yaml'));
+  });
+
+  it('SARIF inside git leaves %SRCROOT% to the uploader: the repository top it checked out', async () => {
+    commitAll(repo);
+    const io = captureIo({ cwd: join(repo, 'spec/services') });
+    expect(await runCli(['validate', '..', '--format', 'sarif', '--no-cache'], io)).toBe(1);
+    expect(JSON.parse(io.out()).runs[0].originalUriBaseIds).toBeUndefined();
   });
 });
