@@ -2,6 +2,7 @@
 // breaks the protocol. Metrics and the JSON access log (telemetry/) implement it; the request path
 // knows nothing of their formats.
 import type { ProxyErrorCode } from './errors.js';
+import type { TlsHandshakeFailure } from './identity/handshake-failure.js';
 import type { RequestContext } from './stack/context.js';
 
 export type Direction = 'inbound' | 'outbound';
@@ -15,6 +16,11 @@ export interface ProxyObserver {
   requestEnded?(ctx: RequestContext, direction: Direction, durationMs: number): void;
   /** A request that never got parsed (431, 400, 408 written straight to the socket). */
   clientError?(direction: Direction, code: ProxyErrorCode): void;
+  /**
+   * A TLS handshake with a mesh peer failed: a caller's on the inbound listener, or ours with a callee's
+   * sidecar (outbound, once the TCP connection was made). Once per connection.
+   */
+  tlsHandshakeFailed?(direction: Direction, reason: TlsHandshakeFailure): void;
   /** A mirror's shadow to `destination`/`version` was dropped: that version's circuit breaker is full. */
   shadowDropped?(destination: string, version: string): void;
   /** Outlier detection ejected `endpoint` (host:port) of `destination`/`version` for `forMs`. */

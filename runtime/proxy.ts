@@ -69,7 +69,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     tcpHops: new TcpHops(),
   };
   let credentials: Credentials = { cert: options.cert, key: options.key };
-  const pool = new UpstreamPool(credentials, { idleTimeoutMs: options.upstreamIdleTimeoutMs });
+  const pool = new UpstreamPool(credentials, {
+    idleTimeoutMs: options.upstreamIdleTimeoutMs,
+    onHandshakeFailure: (reason) => env.observer?.tlsHandshakeFailed?.('outbound', reason),
+  });
   const appAgent = createAppAgent();
   const deps: SnapshotDeps = {
     clock,

@@ -6,8 +6,14 @@
 // tcp/tcp-inbound.ts instead of an HTTP server.
 import { constants as cryptoConstants } from 'node:crypto';
 import net from 'node:net';
-import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+  type TlsOptions,
+} from 'node:tls';
 import { createHttp1Server, type Http1Server } from '../http1/server.js';
+import { handshakeFailureOf } from '../identity/handshake-failure.js';
 import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
 import type { ActiveConfig } from '../snapshot.js';
 import { serveTcpInbound } from '../tcp/tcp-inbound.js';
@@ -81,9 +87,11 @@ export function createInboundListener(
   const permissive = createTlsServer(tlsOptions(false), onHttp);
   // A handshake that fails is destroyed by Node, but one that times out is only reported here
   // (fastify#3251): without this, a client sending one byte 0x16 held the
-  // connection for good. It goes, and an HTTP one counts as a slow client's 408 would.
-  const onHandshakeError = (counted: boolean) => (err: NodeJS.ErrnoException, socket: net.Socket) => {
+  // connection for good. It goes, and an HTTP one counts as a slow client's 408 would. Every failure
+  // is counted by its reason (a caller with the wrong CA, none, or no TLS at all is otherwise silent).
+  const onHandshakeError = (counted: boolean) => (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     socket.destroy();
+    env.observer?.tlsHandshakeFailed?.('inbound', handshakeFailureOf(err, socket));
     if (counted && err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') countClientError('request-timeout');
   };
   strict.on('tlsClientError', onHandshakeError(true));
@@ -146,6 +154,7 @@ export function createInboundListener(
         http.serve(socket);
       } else {
         socket.destroy();
+        env.observer?.tlsHandshakeFailed?.('inbound', 'not-tls');
       }
     });
   });

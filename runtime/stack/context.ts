@@ -51,6 +51,11 @@ export class RequestContext {
   routeSource: string | undefined;
   version: string | undefined;
   endpoint: Endpoint | undefined;
+  /**
+   * The current attempt left the connection pool's queue: a connection to `endpoint` was opened for
+   * it or carried it. Until then the endpoint has not seen it, and its failure is not the endpoint's.
+   */
+  attemptAssigned = false;
   /** The endpoints earlier attempts went to, which a retry avoids; made only when a retry happens. */
   triedEndpoints: Endpoint[] | undefined;
   /** Upstream attempts made (1 + retries). */

@@ -155,7 +155,14 @@ async function serveTcpOutbound(
   });
   // Under TLS 1.3 a sidecar that refuses our certificate does so after our handshake is done: only
   // its acceptance makes the connection a success for outlier detection and the record.
-  const outcome = await dial(upstream, whenPeerAccepts, dest.connectTimeoutMs, env.clock, connecting.signal);
+  const outcome = await dial(
+    upstream,
+    (s, ready) =>
+      whenPeerAccepts(s, ready, (reason) => env.observer?.tlsHandshakeFailed?.('outbound', reason)),
+    dest.connectTimeoutMs,
+    env.clock,
+    connecting.signal,
+  );
   if (!outcome.ok) {
     endpoint.inFlight--;
     if (outcome.gone) return refuse(env.tcpHops.clientGoneReason());

@@ -1,6 +1,7 @@
 // The proxy's metric set, registered once at start. Names and labels are part of meshc's public
 // interface (dashboards and alerts key on them): docs/proxy-operations.md lists them.
 import { reloadResults } from '../bundle/status.js';
+import { TLS_HANDSHAKE_FAILURES } from '../identity/handshake-failure.js';
 import { type Counter, type Gauge, type Histogram, Registry } from './registry.js';
 
 /** Seconds; spans sub-millisecond local hops to the 15 s default route timeout. */
@@ -25,6 +26,8 @@ export interface ProxyMetrics {
   circuitBreakerOverflows: Counter;
   /** Requests refused before they were parsed (431, 400, 408), labels {direction, code}. */
   clientErrors: Counter;
+  /** TLS handshakes with mesh peers that failed, labels {direction, reason} (a fixed set). */
+  tlsHandshakeFailures: Counter;
   /** Connections of tcp hops, labels {direction, peer, result}: ok, or the error code. */
   tcpConnections: Counter;
   /** Bytes through tcp hops, labels {direction, peer, flow}: sent (client to upstream), received. */
@@ -52,6 +55,13 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
     ['result'],
   );
   for (const r of ['exported', 'dropped', 'failed']) spans.labels(r);
+  const tlsHandshakeFailures = registry.counter(
+    'meshc_tls_handshake_failures_total',
+    'TLS handshakes with mesh peers that failed, by direction and reason.',
+    ['direction', 'reason'],
+  );
+  for (const direction of ['inbound', 'outbound'])
+    for (const r of TLS_HANDSHAKE_FAILURES) tlsHandshakeFailures.labels(direction, r);
   return {
     registry,
     requests: registry.counter(
@@ -84,6 +94,7 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
       'Requests refused before they were parsed (oversized or malformed head, slow client), by code.',
       ['direction', 'code'],
     ),
+    tlsHandshakeFailures,
     tcpConnections: registry.counter(
       'meshc_tcp_connections_total',
       'Connections of protocol tcp hops, by direction, peer and result (ok, or why the proxy refused or cut it).',

@@ -40,6 +40,10 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
     clientError(direction, code) {
       telemetry.onClientError(direction, code);
     },
+    tlsHandshakeFailed(direction, reason) {
+      // Counted, not logged: a scanner or a misconfigured caller would flood the log, one line a try.
+      telemetry.metrics.tlsHandshakeFailures.labels(direction, reason).inc();
+    },
     shadowDropped(destination) {
       // A breaker refusal like a request's; shadows are not requests, so it is counted here.
       telemetry.metrics.circuitBreakerOverflows.labels(destination).inc();

@@ -68,7 +68,9 @@ export function forwardToDestination(target: DestinationTarget): Handler {
       version.outliers.record(endpoint, res.status >= 500);
       return res;
     } catch (err) {
-      if (isEndpointFailure(err)) version.outliers.record(endpoint, true);
+      // Still queued for a pooled connection (a route or per-try timeout, the pool closed): the endpoint
+      // never had the request, as Envoy's router blames only an upstream request the pool gave a host.
+      if (ctx.attemptAssigned && isEndpointFailure(err)) version.outliers.record(endpoint, true);
       throw err;
     }
   };
@@ -80,7 +82,8 @@ export function forwardToDestination(target: DestinationTarget): Handler {
  * head before a timeout ended the attempt, the per-try timeout or the route's own (Envoy's router
  * records LocalOriginTimeout for an attempt still awaiting headers either way: an endpoint that
  * accepts and never answers is ejected even where the route timeout ends every attempt). A timeout
- * once the head has come never gets here (the attempt is over), nor does a client gone.
+ * once the head has come never gets here (the attempt is over), nor does a client gone; one that
+ * ended the attempt in the pool's queue is not counted (decision 0056).
  */
 function isEndpointFailure(err: unknown): boolean {
   return (

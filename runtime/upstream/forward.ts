@@ -52,6 +52,7 @@ export interface ForwardTarget {
 }
 
 export function forward(ctx: RequestContext, target: ForwardTarget): Promise<ProxyResponse> {
+  ctx.attemptAssigned = false;
   if (ctx.cancelled) return Promise.reject(ctx.cancelled);
   prepareFraming(ctx);
   return new Promise((resolve, reject) => new Exchange(ctx, target, resolve, reject).start());
@@ -140,6 +141,7 @@ class Exchange implements ClientHandler {
   // healthy endpoint was answered 503 upstream-connect-failure and ejected.
   onAssigned(): void {
     if (this.settled) return;
+    this.ctx.attemptAssigned = true;
     this.connectTimer = this.ctx.clock.setTimer(onConnectTimeout, this.target.connectTimeoutMs, this);
   }
 
@@ -150,6 +152,7 @@ class Exchange implements ClientHandler {
       abort(this.abandoned);
       return;
     }
+    this.ctx.attemptAssigned = true;
     this.connected = true;
     this.stopWaiting();
     this.clearConnectTimer();

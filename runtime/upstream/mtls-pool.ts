@@ -4,6 +4,7 @@
 // SPIFFE id. The pool outlives bundle swaps, so routing changes keep warm connections (DESIGN §9).
 import tls from 'node:tls';
 import { type Connector, Http1Agent } from '../http1/client.js';
+import type { TlsHandshakeFailure } from '../identity/handshake-failure.js';
 import { checkSpiffeServerIdentity } from '../identity/peer-id.js';
 import { MESH_TLS_CIPHERS, MESH_TLS_MIN_VERSION } from '../identity/tls-policy.js';
 import { whenPeerAccepts } from './peer-accepted.js';
@@ -29,6 +30,8 @@ interface PoolEntry {
 export interface UpstreamPoolOptions {
   /** Idle keep-alive connections close after this long (lowered further by a server's Keep-Alive hint). */
   readonly idleTimeoutMs?: number;
+  /** Told why a pooled connection's handshake failed after its TCP connect (for the metrics). */
+  readonly onHandshakeFailure?: (reason: TlsHandshakeFailure) => void;
 }
 
 export class UpstreamPool {
@@ -105,7 +108,7 @@ export class UpstreamPool {
     return new Http1Agent({
       maxConnections: maxSockets,
       keepAliveTimeoutMs: this.options.idleTimeoutMs ?? 30_000,
-      connect: mtlsConnector(this.peerTls(spiffeId, trustRoots)),
+      connect: mtlsConnector(this.peerTls(spiffeId, trustRoots), this.options.onHandshakeFailure),
     });
   }
 
@@ -124,7 +127,10 @@ export class UpstreamPool {
 }
 
 /** Connects and hands the socket to the client only once the server has accepted our certificate. */
-function mtlsConnector(options: tls.ConnectionOptions): Connector {
+function mtlsConnector(
+  options: tls.ConnectionOptions,
+  onHandshakeFailure: ((reason: TlsHandshakeFailure) => void) | undefined,
+): Connector {
   const context = tls.createSecureContext(options);
   return (host, port, ready) => {
     const socket = tls.connect({
@@ -135,7 +141,7 @@ function mtlsConnector(options: tls.ConnectionOptions): Connector {
       ALPNProtocols: ['http/1.1'],
     });
     socket.setNoDelay(true);
-    whenPeerAccepts(socket, ready);
+    whenPeerAccepts(socket, ready, onHandshakeFailure);
     return socket;
   };
 }

@@ -1,10 +1,12 @@
 // Every request-path error code is documented in docs/proxy.md, with the status the table gives it,
 // so an operator can look up any x-meshc-error they see; and every reason a tcp connection's record
-// can give is listed with meshc_tcp_connections_total in docs/proxy-operations.md.
+// can give is listed with meshc_tcp_connections_total in docs/proxy-operations.md, as is every reason
+// of meshc_tls_handshake_failures_total.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FaultAbortError, PROXY_ERRORS, UpstreamTimeoutError } from '../../runtime/errors.js';
+import { TLS_HANDSHAKE_FAILURES } from '../../runtime/identity/handshake-failure.js';
 import { TCP_CONNECTION_ERRORS } from '../../runtime/observer.js';
 
 const readDoc = (name: string) =>
@@ -29,13 +31,25 @@ describe('runtime error codes', () => {
   });
 });
 
+/** The backquoted values listed after `label` in the metrics table row of `metric`. */
+function listedValues(metric: string, label: string): string[] {
+  const row = readDoc('proxy-operations.md')
+    .split('\n')
+    .find((line) => line.startsWith(`| \`${metric}\` |`));
+  expect(row, `docs/proxy-operations.md has no row for ${metric}`).toBeDefined();
+  return [...row!.split(`\`${label}\``)[1]!.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]!);
+}
+
 describe('tcp connection results', () => {
   it('meshc_tcp_connections_total lists every reason a tcp record can give, and no other', () => {
-    const row = readDoc('proxy-operations.md')
-      .split('\n')
-      .find((line) => line.startsWith('| `meshc_tcp_connections_total` |'));
-    expect(row).toBeDefined();
-    const listed = [...row!.split('`result`')[1]!.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
+    const listed = listedValues('meshc_tcp_connections_total', 'result');
     expect(listed.filter((code) => code !== 'ok').sort()).toEqual([...TCP_CONNECTION_ERRORS].sort());
+  });
+});
+
+describe('TLS handshake failure reasons', () => {
+  it('meshc_tls_handshake_failures_total lists every reason, and no other', () => {
+    const listed = listedValues('meshc_tls_handshake_failures_total', 'reason');
+    expect(listed.sort()).toEqual([...TLS_HANDSHAKE_FAILURES].sort());
   });
 });

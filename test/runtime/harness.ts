@@ -125,3 +125,12 @@ export function rawExchange(
     s.setTimeout(5000, () => s.destroy());
   });
 }
+
+/** A port free right now (a bundle must name a caller's local tcp port before the sidecar binds it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

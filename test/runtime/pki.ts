@@ -9,8 +9,14 @@ import { x509 } from '../../compiler/pki/x509.js';
 export interface TestPki {
   readonly rootPem: string;
   issue(service: string): Promise<{ cert: string; key: string }>;
-  /** A client+server certificate from the same root naming exactly `uris` (SPIFFE ids or not). */
-  issueNaming(uris: readonly string[]): Promise<{ cert: string; key: string }>;
+  /**
+   * A client+server certificate from the same root naming exactly `uris` (SPIFFE ids or not), valid
+   * for the hour ahead unless `validity` says otherwise (epoch ms).
+   */
+  issueNaming(
+    uris: readonly string[],
+    validity?: { notBefore: number; notAfter: number },
+  ): Promise<{ cert: string; key: string }>;
 }
 
 export async function createTestPki(trustDomain: string): Promise<TestPki> {
@@ -23,14 +29,14 @@ export async function createTestPki(trustDomain: string): Promise<TestPki> {
       const issued = await issueWorkloadCertificate({ ca, trustDomain, service, keyType: 'ecdsa', now });
       return { cert: issued.certPem, key: issued.keyPem };
     },
-    async issueNaming(uris) {
+    async issueNaming(uris, validity = { notBefore: now - 60_000, notAfter: now + 3_600_000 }) {
       const keys = await generateWorkloadKeyPair('ecdsa');
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: '0badc0de',
         subject: 'CN=odd',
         issuer: ca.cert.subjectName,
-        notBefore: new Date(now - 60_000),
-        notAfter: new Date(now + 3_600_000),
+        notBefore: new Date(validity.notBefore),
+        notAfter: new Date(validity.notAfter),
         signingAlgorithm: ca.key.signingAlgorithm,
         publicKey: keys.spki,
         signingKey: ca.key.privateKey,

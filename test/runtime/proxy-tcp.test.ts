@@ -24,7 +24,7 @@ import {
 } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
 import { splice, TcpHops } from '../../runtime/tcp/splice.js';
-import { send } from './harness.js';
+import { freePort, send } from './harness.js';
 import { createTestPki, type TestPki } from './pki.js';
 import { TestMesh } from './mesh.js';
 
@@ -44,15 +44,6 @@ async function startTcpApp(name: string): Promise<{ port: number; connections: n
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   app.port = (server.address() as net.AddressInfo).port;
   return app;
-}
-
-/** A port free right now (the bundle must name the caller's local port before the sidecar binds it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Connects, reads the greeting, sends `text` and reads the answer; or says the proxy hung up. */
