@@ -17,6 +17,13 @@ import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.j
 
 export type * from './types.js';
 
+/**
+ * How long the rest of an answered body is read and dropped, at most (nginx's `lingering_time`, 30 s):
+ * a client still uploading past it holds a connection for a request already answered, so the
+ * connection closes; a whole upload usually arrives well within it.
+ */
+export const DISCARD_TIMEOUT_MS = 30_000;
+
 export function createHttp1Server(options: Http1ServerOptions): Http1Server {
   return new Server(options);
 }
@@ -26,12 +33,19 @@ class Server implements Http1Server {
   private checker: NodeJS.Timeout | undefined;
   private readonly checkEveryMs: number;
   readonly headersTimeoutMs: number;
+  readonly discardTimeoutMs: number;
 
   constructor(readonly options: Http1ServerOptions) {
     const { limits } = options;
     this.headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+    this.discardTimeoutMs = Math.min(limits.discardTimeoutMs ?? DISCARD_TIMEOUT_MS, limits.requestTimeoutMs);
     // How often the timeouts are checked: finer than a second for short limits, as node:http does.
-    const shortest = Math.min(this.headersTimeoutMs, limits.keepAliveTimeoutMs, limits.sendTimeoutMs);
+    const shortest = Math.min(
+      this.headersTimeoutMs,
+      limits.keepAliveTimeoutMs,
+      limits.sendTimeoutMs,
+      this.discardTimeoutMs,
+    );
     this.checkEveryMs = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
   }
 
@@ -78,7 +92,9 @@ class Server implements Http1Server {
           continue;
         }
       } else conn.drainWaitSince = 0;
-      if (conn.headStartedAt !== 0 && now - conn.headStartedAt > this.headersTimeoutMs) {
+      if (conn.discardingSince !== 0 && now - conn.discardingSince > this.discardTimeoutMs) {
+        conn.socket.destroy();
+      } else if (conn.headStartedAt !== 0 && now - conn.headStartedAt > this.headersTimeoutMs) {
         conn.fail('request-timeout');
       } else if (conn.requestStartedAt !== 0 && now - conn.requestStartedAt > limits.requestTimeoutMs) {
         conn.fail('request-timeout');
@@ -107,6 +123,8 @@ class Connection implements ExchangeConnection {
   idleSince = 0;
   /** Since when a response waits for the socket to drain (a client not reading); 0 when it does not. */
   drainWaitSince = 0;
+  /** Since when the rest of an answered body is read and dropped; 0 when none is. */
+  discardingSince = 0;
   /** No request after the current ones: Connection: close, HTTP/1.0, an upgrade, or an error. */
   lastRequestSeen = false;
   /** Answering a malformed request (or giving up): nothing more is parsed or written. */
@@ -200,7 +218,10 @@ class Connection implements ExchangeConnection {
     // still reads it, an upstream hop, sees it cut, not hang) and onBody drops what follows. Pushed
     // into a stream nobody reads, the bytes would pause the socket for good (its _read never runs
     // again once the body's end is pushed), and the next request would never be read.
-    if (ex.body !== null && !ex.requestComplete) ex.body.destroy();
+    if (ex.body !== null && !ex.requestComplete) {
+      ex.body.destroy();
+      this.discardingSince = performance.now();
+    }
     const next = this.exchanges[0];
     if (next !== undefined) this.start(next);
     else if (this.requestStartedAt === 0) this.idleSince = performance.now();
@@ -398,6 +419,7 @@ function onMessageComplete(this: Parser): void {
   conn.parsing = undefined;
   conn.requestStartedAt = 0;
   conn.headStartedAt = 0;
+  conn.discardingSince = 0;
   if (ex === undefined) return;
   ex.requestComplete = true;
   if (ex.body && !ex.body.destroyed) ex.body.push(null);

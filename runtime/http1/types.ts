@@ -18,6 +18,11 @@ export interface Http1Limits {
    * before the connection is destroyed: nginx's send_timeout.
    */
   readonly sendTimeoutMs: number;
+  /**
+   * Time allowed to read and drop the rest of a body answered before it arrived (an early 413) before
+   * the connection is closed instead: nginx's lingering_time. Default DISCARD_TIMEOUT_MS (server.ts).
+   */
+  readonly discardTimeoutMs?: number;
 }
 
 export interface Http1Request {

@@ -870,6 +870,23 @@ describe('request bodies', () => {
     expect(cut).toBe(true);
   });
 
+  it('an answered upload still arriving after discardTimeoutMs closes its connection', async () => {
+    // nginx's lingering_time: the rest of an answered body is dropped for a while, not for as long as
+    // the request timeout (300 s by default) lets a client keep sending.
+    const s = await startServer((_req, res) => res.respond(413, {}, 'too large'), {
+      discardTimeoutMs: 200,
+      requestTimeoutMs: 10_000,
+    });
+    const c = await s.connect();
+    c.write('POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1048576\r\n\r\n');
+    const [early] = await c.waitForResponses(1);
+    expect(early!.status).toBe(413);
+    const trickle = setInterval(() => c.write('x'), 40);
+    cleanups.push(() => clearInterval(trickle));
+    await c.waitClosed(5000);
+    clearInterval(trickle);
+  });
+
   it("a chunked request's trailers do not leak into the next request's headers", async () => {
     // More than 32 headers make the parser hand them over in parts, the path trailers also take.
     const many = Array.from({ length: 40 }, (_, i) => `x-h${i}: v${i}\r\n`).join('');
