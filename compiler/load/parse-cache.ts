@@ -111,9 +111,10 @@ export interface ParseCache {
 }
 
 /**
- * Keys of what validation found nothing in: documents that passed the schema, services the
- * per-service checks found clean, and services' outlines the checks comparing them found nothing in
- * (decisions 0022, 0023). Each key names the exact inputs of its answer, so
+ * Keys of what validation found nothing in: documents that passed the schema and the checks of
+ * their own values (validate/checks/index.ts, DOCUMENT_CHECKS), services the per-service checks
+ * found clean, and services' outlines the checks comparing them found nothing in
+ * (decisions 0022, 0023, 0059). Each key names the exact inputs of its answer, so
  * the answer holds across runs, under a stamp naming meshc and the schema: an edited schema or another
  * meshc starts an empty memo.
  */

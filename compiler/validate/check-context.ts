@@ -54,6 +54,20 @@ export interface ServiceCheckContext {
 /** A check of one service (checks/index.ts, SERVICE_CHECKS). */
 export type ServiceCheck = (ctx: ServiceCheckContext) => void;
 
+/**
+ * What a check of one document's own values sees: the document as written, which may fail the schema
+ * (checks/index.ts, DOCUMENT_CHECKS), so every field is unknown until looked at.
+ */
+export interface DocumentCheckContext {
+  readonly kind: 'Mesh' | 'Service';
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly source: SpecDocument;
+  add(diagnostic: Diagnostic): void;
+}
+
+/** A check of one document's own values, run beside the schema (checks/index.ts, DOCUMENT_CHECKS). */
+export type DocumentCheck = (ctx: DocumentCheckContext) => void;
+
 /** Version names of a service: its `versions` keys, or `default` for plain `endpoints`. */
 export function versionNames(spec: ServiceSpec): string[] {
   return spec.versions ? Object.keys(spec.versions) : ['default'];

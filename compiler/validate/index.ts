@@ -1,6 +1,7 @@
-// Validation entry point: each document against its kind's JSON Schema (ajv, compiled once), then
-// the semantic checks of checks/ over the documents that passed. Pure: documents and assets in,
-// diagnostics (and the typed spec when there is no error) out.
+// Validation entry point: each document against its kind's JSON Schema (ajv, compiled once) and the
+// checks of its own values (DOCUMENT_CHECKS), then the other semantic checks of checks/ over the
+// documents that passed the schema. Pure: documents and assets in, diagnostics (and the typed spec
+// when there is no error) out.
 import { hash } from 'node:crypto';
 import type { MeshDocument, ServiceDocument } from '../../schema/mesh.types.generated.js';
 import type { ValidationMemo } from '../load/parse-cache.js';
@@ -9,7 +10,7 @@ import { lazyProperties } from '../lazy-property.js';
 import { type DocumentOutline, outlineOf, type ServiceOutline } from '../load/outline.js';
 import type { SpecDocument } from '../load/types.js';
 import type { CheckContext, ServiceCheckContext } from './check-context.js';
-import { MESH_CHECKS, RELATION_CHECKS, SERVICE_CHECKS } from './checks/index.js';
+import { DOCUMENT_CHECKS, MESH_CHECKS, RELATION_CHECKS, SERVICE_CHECKS } from './checks/index.js';
 import { regexRulesText } from './regex-safety.js';
 import { makeDiagnostic } from './report.js';
 import { validateAgainstSchema } from './schema.js';
@@ -22,7 +23,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Validates a loaded spec: schema first, then every registered semantic check. */
+/** Validates a loaded spec: schema and document checks first, then every other registered check. */
 export function validateSpec(input: ValidateInput): ValidateResult {
   const diagnostics: Diagnostic[] = [];
   const meshDocuments: SpecDocument[] = [];
@@ -32,11 +33,14 @@ export function validateSpec(input: ValidateInput): ValidateResult {
   const declaredServiceNames = new Set<string>();
   let serviceCount = 0;
   let routeCount = 0;
+  const add = (d: Diagnostic) => diagnostics.push(d);
   const memo = input.validationMemo;
+  // The schema's own digest is in the memo's stamp; the document checks' code is named here.
+  const schemaPrefix = memo && `schema/${checksDigest(DOCUMENT_CHECKS)} `;
 
   for (const source of input.documents) {
     // Keyed only with a memo: a document's digest hashes its file when no cache did.
-    const schemaKey = memo && `schema ${documentKey(source)}`;
+    const schemaKey = schemaPrefix && `${schemaPrefix}${documentKey(source)}`;
     const known = source.outline;
     // A service known to pass the schema is read through its outline: the rest of a cached
     // document is never decoded (outline.ts).
@@ -72,11 +76,13 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     }
     if (!memo?.has(schemaKey!)) {
       const errors = validateAgainstSchema(kind, value);
-      if (errors.length > 0) {
-        diagnostics.push(...translateSchemaErrors(errors, source));
-        continue;
-      }
-      memo?.add(schemaKey!);
+      if (errors.length > 0) diagnostics.push(...translateSchemaErrors(errors, source));
+      // Whatever the schema found: a value's range does not hang on the rest of its document.
+      const reported = diagnostics.length;
+      for (const check of DOCUMENT_CHECKS) check({ kind, value, source, add });
+      if (errors.length > 0) continue;
+      // A document with a value out of range has the right shape: the other checks still read it.
+      if (diagnostics.length === reported) memo?.add(schemaKey!);
     }
     if (kind === 'Mesh') meshes.push({ doc: value as unknown as MeshDocument, source });
     else services.push(locatedService(source, (known ?? outlineOf(value))!));
@@ -104,7 +110,7 @@ export function validateSpec(input: ValidateInput): ValidateResult {
     assets: input.assets,
     unreadableAssets: input.unreadableAssets ?? new Map(),
     now: input.now,
-    add: (d) => diagnostics.push(d),
+    add,
   };
   for (const check of MESH_CHECKS) check(ctx);
   runRelationChecks(ctx, services, services.length === serviceCount ? memo : undefined);

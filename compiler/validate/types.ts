@@ -36,9 +36,9 @@ export interface ValidateInput {
   readonly now: number;
   /**
    * What earlier runs found nothing in (the parse cache's memo): documents known to pass the schema
-   * and services known clean to SERVICE_CHECKS are not checked again, nor services whose outlines
-   * RELATION_CHECKS found nothing in; what passes now is added. MESH_CHECKS always run: they read
-   * assets and the clock.
+   * and DOCUMENT_CHECKS, and services known clean to SERVICE_CHECKS, are not checked again, nor
+   * services whose outlines RELATION_CHECKS found nothing in; what passes now is added. MESH_CHECKS
+   * always run: they read assets and the clock.
    */
   readonly validationMemo?: ValidationMemo;
   /**

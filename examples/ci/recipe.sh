@@ -4,8 +4,9 @@
 #
 #   recipe.sh pr      validate the change, then write the plan: $MESHC_OUT/plan.md (a PR comment,
 #                     shortened to fit one) and $MESHC_OUT/plan.json (the whole plan). Exit 1 when
-#                     the spec has errors (or, with MESHC_FAIL_ON_RISK=1, when a risk is flagged;
-#                     the plan is written anyway).
+#                     the spec has errors (or, with MESHC_FAIL_ON_RISK=1, when a risk is flagged).
+#                     The plan is written either way: for a head that does not validate it says so,
+#                     with the errors, and replaces the comment about an earlier head.
 #   recipe.sh merge   validate, compile the signed bundle store from HEAD, then publish it.
 #
 # Environment (all optional except MESHC_SIGNING_KEY for merge):
@@ -31,16 +32,27 @@ FORMAT=${MESHC_VALIDATE_FORMAT:-text}
 OUT=${MESHC_OUT:-meshc-plan}
 STORE=${MESHC_STORE:-meshc-store}
 
+status=0
+# Runs a command; a failure is kept for the exit status, not an end to the job.
+keep_going() {
+  "$@" || {
+    failed=$?
+    if [ "$status" = 0 ]; then status=$failed; fi
+  }
+}
+
 pr() {
-  $MESHC validate "$SPEC" --format "$FORMAT"
+  # Not stopping here: a head that does not validate still needs its plan (which says so), or the
+  # pull request keeps the comment about its previous head, which a reviewer could approve by.
+  # shellcheck disable=SC2086 # MESHC is a command with its arguments (e.g. "npx meshc")
+  keep_going $MESHC validate "$SPEC" --format "$FORMAT"
   mkdir -p "$OUT"
   fail_on=''
   if [ "${MESHC_FAIL_ON_RISK:-0}" = 1 ]; then fail_on='--fail-on risk'; fi
-  status=0
-  # shellcheck disable=SC2086 # fail_on is two words or none
-  $MESHC plan --base "$BASE" "$SPEC" --format markdown $fail_on >"$OUT/plan.md" || status=$?
+  # shellcheck disable=SC2086 # MESHC, and fail_on, two words or none
+  keep_going $MESHC plan --base "$BASE" "$SPEC" --format markdown $fail_on >"$OUT/plan.md"
   # shellcheck disable=SC2086
-  $MESHC plan --base "$BASE" "$SPEC" --format json $fail_on >"$OUT/plan.json" || status=$?
+  keep_going $MESHC plan --base "$BASE" "$SPEC" --format json $fail_on >"$OUT/plan.json"
   exit "$status"
 }
 

@@ -113,7 +113,7 @@ describe('the validation memo', () => {
     memo.has = (key) => {
       const yes = has(key);
       if (yes)
-        known[key.startsWith('schema ') ? 'schema' : key.startsWith('relations/') ? 'relations' : 'checks']++;
+        known[key.startsWith('schema/') ? 'schema' : key.startsWith('relations/') ? 'relations' : 'checks']++;
       return yes;
     };
     expect(await run(source(), cache)).toEqual(await run(source()));
@@ -154,6 +154,12 @@ describe('the validation memo', () => {
       { schema: 2, checks: 1, relations: 0 },
     ],
     [
+      'a document with a duration out of range',
+      `${RATINGS}  timeout: 100001h\n`,
+      'MC2005',
+      { schema: 2, checks: 2, relations: 1 },
+    ],
+    [
       'a service the checks found something in',
       `${RATINGS}  calls: [ratings]\n`,
       'MC3020',
@@ -171,6 +177,23 @@ describe('the validation memo', () => {
     expect(uncached.diagnostics.map((d) => d.code)).toContain(code);
     await run(source(), await openParseCache(cacheDir()));
     expect(await knownInRun()).toEqual(known);
+  });
+
+  it('reports durations out of range in the run that reports schema errors, warm as cold', async () => {
+    writeFiles(temp.dir, {
+      'spec/services/reviews.yaml': `${SERVICE_YAML}  retires: 3\n  timeout: 100001h\n`,
+      'spec/services/ratings.yaml': `${RATINGS}  connectTimeout: 0.4ms\n`,
+    });
+    const uncached = await run(source());
+    const schemaPhase = uncached.diagnostics.filter((d) => d.code.startsWith('MC2'));
+    expect(schemaPhase.map((d) => `${d.code} ${d.file}:${d.line}:${d.col}`)).toEqual([
+      'MC2005 services/ratings.yaml:8:19',
+      'MC2001 services/reviews.yaml:8:3',
+      'MC2005 services/reviews.yaml:9:12',
+    ]);
+    await run(source(), await openParseCache(cacheDir()));
+    // Equal to the uncached run (knownInRun says so), the mesh document known to pass.
+    expect(await knownInRun()).toEqual({ schema: 1, checks: 1, relations: 0 });
   });
 
   it('is consulted: what it knows is not checked again', async () => {

@@ -100,7 +100,8 @@ describe('recipe.sh pr', () => {
     expect(existsSync(join(out, 'plan.json'))).toBe(true);
   });
 
-  it('turns problems into workflow annotations and stops before planning a broken spec', () => {
+  // Without a plan, the pull request would keep the comment about its previous head, which validated.
+  it('turns problems into workflow annotations, fails, and writes a plan saying the head does not validate', () => {
     applyEdits(join(repo, 'mesh'), { 'services/ratings.yaml': [['weight: 20 }', 'weight: 30 }']] });
     try {
       const out = join(tmp.dir, 'plan-3');
@@ -108,7 +109,11 @@ describe('recipe.sh pr', () => {
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/^::error file=mesh\/services\/ratings\.yaml,line=\d+/m);
       expect(r.out).toContain('MC3008');
-      expect(existsSync(join(out, 'plan.md'))).toBe(false);
+      const md = readFileSync(join(out, 'plan.md'), 'utf8');
+      expect(md).toContain('The head does not validate (1 error)');
+      expect(md).toMatch(/^- mesh\/services\/ratings\.yaml:\d+:\d+ error \*\*MC3008\*\*/m);
+      const json = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as PlanReport;
+      expect(json.status).toBe('head-invalid');
     } finally {
       git(repo, 'checkout', '--', 'mesh');
     }
@@ -180,7 +185,9 @@ describe('the GitHub Actions workflow', () => {
     expect(runs).toContain('sh ci/recipe.sh merge');
     const plan = workflow.jobs['plan']!.steps.find((s) => s.run === 'sh ci/recipe.sh pr')!;
     expect(plan.env).toMatchObject({ MESHC_VALIDATE_FORMAT: 'github', MESHC_OUT: 'meshc-plan' });
-    expect(workflow.jobs['plan']!.steps.some((s) => s.uses?.startsWith('actions/github-script'))).toBe(true);
+    // The comment is posted when the recipe failed too: its plan then says the head does not validate.
+    const comment = workflow.jobs['plan']!.steps.find((s) => s.uses?.startsWith('actions/github-script'));
+    expect(comment?.if).toMatch(/^always\(\) && /);
     // A long plan's comment is shortened; the whole plan stays in the run's artifact.
     const upload = workflow.jobs['plan']!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
     expect(upload).toMatchObject({ if: 'always()', with: { name: 'meshc-plan', path: 'meshc-plan/' } });

@@ -313,6 +313,30 @@ describe('durations out of range (checks/duration-bounds.ts)', () => {
     ]);
   });
 
+  // Range errors used to wait for the document's schema errors to be fixed: one run, every error.
+  test('in the same run as schema errors, in the same document and in another', () => {
+    const mesh = `${MESH}  defaults: { connectTimeout: 0.4ms, retires: 2 }\n`;
+    const typo = service('  protocl: http\n  timeout: 100001h\n');
+    const other = service('  retries: { backoff: { base: 0s } }\n').replace('name: a', 'name: b');
+    const found = validateFiles(
+      { 'mesh.yaml': mesh, 'a.yaml': typo, 'b.yaml': other },
+      { 'root.pem': ROOT_PEM },
+    );
+    expect(found.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}:${d.col} ${d.message}`)).toEqual([
+      'MC2001 a.yaml:7:3 unknown field `protocl` in spec: did you mean `protocol`?',
+      'MC2005 a.yaml:8:12 timeout: must be at most 100000h, got 100001h',
+      'MC2005 b.yaml:7:31 retries.backoff.base: must be at least 1ms, got 0s',
+      'MC2005 mesh.yaml:7:31 connectTimeout: must be at least 1ms, got 0.4ms',
+      'MC2001 mesh.yaml:7:38 unknown field `retires` in defaults: did you mean `retries`?',
+    ]);
+  });
+
+  test('a duration the schema refuses is reported once', () => {
+    expect(brief({ 'a.yaml': service('  protocl: http\n  timeout: 2 seconds\n') })).toEqual([
+      'a.yaml:8 timeout: expected a duration such as 250ms or 2s, got `2 seconds`',
+    ]);
+  });
+
   test('covers every duration the schema has', () => {
     const defs = MESH_SCHEMA.$defs as unknown as Record<string, { properties?: Record<string, unknown> }>;
     const durationsOf = (def: string) =>

@@ -5,10 +5,12 @@
 // - one past 2^53 ms, rounded in the bundle, whose shape check then refused meshc's own store (a
 //   proxy never became ready on it), or `1e400h`, which became null and Envoy's `Infinity.NaNs`.
 // `timeout` and `perTryTimeout` of 0 mean none, to the proxy and to Envoy alike.
+// A DOCUMENT_CHECK: it runs beside the schema on documents that fail it too (decision 0059), so it
+// reads the document as written, every field unknown until looked at.
 import type { Diagnostic } from '../../diagnostics.js';
 import { formatDuration, parseDuration } from '../../duration.js';
 import type { SpecDocument } from '../../load/types.js';
-import type { Check, ServiceCheck } from '../check-context.js';
+import type { DocumentCheck } from '../check-context.js';
 import { makeDiagnostic } from '../report.js';
 
 /** The longest duration a spec may write: far beyond any timer, well inside Envoy's and the bundle's ranges. */
@@ -38,20 +40,18 @@ const ROUTE_DURATIONS: Places = [['timeout', false], ...RETRY_DURATIONS, ['fault
 /** Every place a duration can stand, for the test that holds this list to the schema. */
 export const DURATION_PLACES = { POLICY_DURATIONS, ROUTE_DURATIONS };
 
-export const checkMeshDurations: Check = (ctx) => {
-  const mesh = ctx.mesh;
-  if (!mesh) return;
-  const report = reporter(mesh.source, ctx.add);
-  checkAt(mesh.doc.spec.defaults, '/spec/defaults', POLICY_DURATIONS, report);
-  checkAt(mesh.doc.spec.trust, '/spec/trust', [['workloadTtl', true]], report);
-};
-
-export const checkDurations: ServiceCheck = (ctx) => {
-  for (const svc of ctx.services) {
-    const report = reporter(svc.source, ctx.add);
-    checkAt(svc.doc.spec, '/spec', POLICY_DURATIONS, report);
-    svc.doc.spec.routes?.forEach((route, i) => checkAt(route, `/spec/routes/${i}`, ROUTE_DURATIONS, report));
+/** MC2005 for durations out of range in a Mesh document's defaults and trust, or a Service's spec and routes. */
+export const checkDurationBounds: DocumentCheck = ({ kind, value, source, add }) => {
+  const report = reporter(source, add);
+  if (kind === 'Mesh') {
+    checkAt(valueAt(value, 'spec/defaults'), '/spec/defaults', POLICY_DURATIONS, report);
+    checkAt(valueAt(value, 'spec/trust'), '/spec/trust', [['workloadTtl', true]], report);
+    return;
   }
+  checkAt(value.spec, '/spec', POLICY_DURATIONS, report);
+  const routes = valueAt(value, 'spec/routes');
+  if (Array.isArray(routes))
+    routes.forEach((route, i) => checkAt(route, `/spec/routes/${i}`, ROUTE_DURATIONS, report));
 };
 
 type Report = (pointer: string, message: string, hint: string) => void;
@@ -60,8 +60,7 @@ function reporter(source: SpecDocument, add: (diagnostic: Diagnostic) => void): 
   return (pointer, message, hint) => add(makeDiagnostic('MC2005', source.locate(pointer), message, { hint }));
 }
 
-function checkAt(base: object | undefined, pointer: string, places: Places, report: Report): void {
-  if (!base) return;
+function checkAt(base: unknown, pointer: string, places: Places, report: Report): void {
   for (const [path, positive] of places) {
     const text = valueAt(base, path);
     if (typeof text !== 'string') continue;
@@ -83,7 +82,8 @@ function checkAt(base: object | undefined, pointer: string, places: Places, repo
   }
 }
 
-function valueAt(base: object, path: string): unknown {
+/** The value at a `/`-separated path, or undefined where a step is no object (as in a document of the wrong shape). */
+function valueAt(base: unknown, path: string): unknown {
   let value: unknown = base;
   for (const key of path.split('/')) {
     if (typeof value !== 'object' || value === null) return undefined;

@@ -1,8 +1,8 @@
-// The registry of semantic checks, run after schema validation: those over the whole spec, then
-// those of one service at a time. Adding a check is one file exporting a `Check` plus one line here;
-// each check reports through `ctx.add`.
+// The registry of semantic checks: those of one document's own values, run beside the schema, then,
+// after it, those over the whole spec and those of one service at a time. Adding a check is one file
+// exporting a check plus one line here; each check reports through `ctx.add`.
 import { checkAuthzPrefixBoundary } from './authz-prefix-boundary.js';
-import type { Check, ServiceCheck } from '../check-context.js';
+import type { Check, DocumentCheck, ServiceCheck } from '../check-context.js';
 import { checkBackendVersions } from './backend-versions.js';
 import { checkBackendWeights } from './backend-weights.js';
 import { checkCallerAdmitted } from './caller-admitted.js';
@@ -17,7 +17,7 @@ import { checkMirrorVersion } from './mirror-version.js';
 import { checkMtlsMode } from './mtls-mode.js';
 import { checkNormalPaths } from './normal-paths.js';
 import { checkMeshRetryTimeout, checkRetryTimeout } from './retry-timeout.js';
-import { checkDurations, checkMeshDurations } from './duration-bounds.js';
+import { checkDurationBounds } from './duration-bounds.js';
 import { checkOtlpEndpoint } from './otlp-endpoint.js';
 import { checkRingHash } from './ring-hash.js';
 import { checkRouteBackendsRequired } from './route-backends-required.js';
@@ -32,7 +32,26 @@ import { checkUnknownAuthzCallers } from './unknown-authz-callers.js';
 import { checkUnknownCalls } from './unknown-calls.js';
 import { checkUnreachableAuthz } from './unreachable-authz.js';
 
-export type { Check, CheckContext, ServiceCheck, ServiceCheckContext } from '../check-context.js';
+export type {
+  Check,
+  CheckContext,
+  DocumentCheck,
+  DocumentCheckContext,
+  ServiceCheck,
+  ServiceCheckContext,
+} from '../check-context.js';
+
+/**
+ * Checks of values the schema cannot bound, each read on its own (a duration's range). They run
+ * with the schema, on every Mesh and Service document whether it passed or not, so a typo elsewhere
+ * does not hide them until it is fixed (decision 0059); a document is remembered as passing the
+ * schema only if they found nothing in it either. The lists below need schema-valid documents: they
+ * read fields as typed and relate them, and on a document of the wrong shape would repeat the
+ * schema's error in other words, or misread it.
+ */
+export const DOCUMENT_CHECKS: readonly DocumentCheck[] = [
+  checkDurationBounds, // MC2005: durations out of range
+];
 
 /**
  * Checks of the mesh itself: the mesh documents, the trust roots they name (assets) and the clock.
@@ -43,7 +62,6 @@ export const MESH_CHECKS: readonly Check[] = [
   checkTrustRoots, // MC3022, MC3023
   checkCertificates, // MC4001-MC4005: trust root timeline, workload TTL (cert-*.ts)
   checkMeshRetryTimeout, // MC3015 for the mesh defaults
-  checkMeshDurations, // MC2005: durations out of range in the mesh
   checkOtlpEndpoint, // MC2010: a tracing endpoint that is no usable URL
 ];
 
@@ -87,7 +105,6 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   checkHeaderNameCase, // MC3031
   // policies
   checkRetryTimeout, // MC3015
-  checkDurations, // MC2005: durations out of range
   checkTcpHttpOnly, // MC3026
   checkUnreachableAuthz, // MC3021
   checkAuthzPrefixBoundary, // MC3030
