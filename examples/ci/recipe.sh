@@ -6,7 +6,9 @@
 #                     shortened to fit one) and $MESHC_OUT/plan.json (the whole plan). Exit 1 when
 #                     the spec has errors (or, with MESHC_FAIL_ON_RISK=1, when a risk is flagged).
 #                     The plan is written either way: for a head that does not validate it says so,
-#                     with the errors, and replaces the comment about an earlier head.
+#                     with the errors, and replaces the comment about an earlier head. When meshc
+#                     cannot plan at all (exit 2: e.g. the base ref was not fetched), no plan.md is
+#                     left, so no empty comment is posted, and the job fails.
 #   recipe.sh merge   validate, compile the signed bundle store from HEAD, then publish it.
 #
 # Environment (all optional except MESHC_SIGNING_KEY for merge):
@@ -50,7 +52,11 @@ pr() {
   fail_on=''
   if [ "${MESHC_FAIL_ON_RISK:-0}" = 1 ]; then fail_on='--fail-on risk'; fi
   # shellcheck disable=SC2086 # MESHC, and fail_on, two words or none
-  keep_going $MESHC plan --base "$BASE" "$SPEC" --format markdown $fail_on >"$OUT/plan.md"
+  $MESHC plan --base "$BASE" "$SPEC" --format markdown $fail_on >"$OUT/plan.md" || planned=$?
+  # Exit 2: nothing could be planned (the base ref not fetched, a bad option); the reason is in the
+  # log. An empty plan.md would be posted as an empty comment: none is left to post.
+  if [ "${planned:-0}" -ge 2 ]; then rm -f "$OUT/plan.md"; fi
+  if [ "${planned:-0}" != 0 ] && [ "$status" = 0 ]; then status=$planned; fi
   # shellcheck disable=SC2086
   keep_going $MESHC plan --base "$BASE" "$SPEC" --format json $fail_on >"$OUT/plan.json"
   exit "$status"

@@ -120,6 +120,16 @@ describe('recipe.sh pr', () => {
   });
 });
 
+describe('recipe.sh pr when nothing can be planned', () => {
+  it('leaves no plan.md to post (an unfetched base ref) and fails with the reason', () => {
+    const out = join(tmp.dir, 'plan-4');
+    const r = recipe('pr', { MESHC_OUT: out, MESHC_BASE: 'origin/not-fetched' });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('origin/not-fetched');
+    expect(existsSync(join(out, 'plan.md'))).toBe(false);
+  });
+});
+
 describe('recipe.sh merge', () => {
   it('refuses to run without a signing key', () => {
     const r = recipe('merge', { MESHC_STORE: join(tmp.dir, 'store-0') });

@@ -100,7 +100,7 @@ describe('a side that does not validate', () => {
       }),
     ]);
     expect(report.services).toEqual([]);
-    expect(json.err).toContain('the base broken has errors; no plan');
+    expect(json.err).toContain('the base broken has errors; nothing was compared');
 
     const text = await plan('--base', 'broken', '--head', 'warned', 'mesh');
     expect(text.code).toBe(1);

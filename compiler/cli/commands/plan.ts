@@ -123,7 +123,8 @@ Exit status:
 
     if (report.status !== 'ok') {
       const which = report.status === 'base-invalid' ? `the base ${args.base}` : 'the head';
-      ctx.io.stderr.write(`meshc plan: ${which} has errors; no plan\n`);
+      // The report just written says so, with the errors: what it lacks is the comparison.
+      ctx.io.stderr.write(`meshc plan: ${which} has errors; nothing was compared\n`);
       return EXIT_PROBLEMS;
     }
     if (args.failOnRisk && report.risks.length > 0) {
