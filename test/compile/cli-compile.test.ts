@@ -336,6 +336,34 @@ describe('meshc compile --target template:FILE', () => {
     }
   });
 
+  it('puts a template error found while compiling in the one document a machine format writes', async () => {
+    writeFileSync(join(temp.dir, 'broken.yaml.hbs'), 'a: 1\nc: {{bundle.nope.deeper}}\n');
+    const run = (format: string) =>
+      meshc([
+        'compile',
+        SHOP,
+        '--out',
+        join(temp.dir, `dist-${format}`),
+        '--unsigned',
+        '--target',
+        'template:broken.yaml.hbs',
+        '--format',
+        format,
+      ]);
+    const json = await run('json');
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.out) as { diagnostics: { code: string; file: string; line: number }[] };
+    expect(doc.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'MC5005', file: 'broken.yaml.hbs', line: 2 }),
+    );
+    const sarif = await run('sarif');
+    const results = (JSON.parse(sarif.out) as { runs: { results: { ruleId: string }[] }[] }).runs[0]!.results;
+    expect(results.map((r) => r.ruleId)).toContain('MC5005');
+    const github = await run('github');
+    expect(github.out.match(/^::error file=broken\.yaml\.hbs,line=2/gm)).toHaveLength(1);
+    expect(github.out).not.toMatch(/0 errors/);
+  });
+
   it('reports a template error at the template file:line and writes nothing', async () => {
     writeFileSync(
       join(temp.dir, 'broken.yaml.hbs'),

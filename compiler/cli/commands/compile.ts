@@ -124,13 +124,16 @@ async function runCompile(
   progress.status('validating the spec');
   const { source, checked, cacheDir, flushCache } = await checkSpecFromArgs(values, positionals, ctx);
   const rootDir = await source.rootDir();
-  const specReport = () =>
+  // `templateProblems`: a template's errors found while compiling, in the same document as the spec's.
+  const specReport = (templateProblems?: TemplateProblems) =>
     renderReport(
       {
         format,
-        diagnostics: checked.diagnostics,
+        diagnostics: templateProblems
+          ? sortDiagnostics([...checked.diagnostics, ...templateProblems.diagnostics])
+          : checked.diagnostics,
         summary: checked.summary,
-        files: checked.files,
+        files: templateProblems ? [...checked.files, ...templateProblems.files] : checked.files,
         rootDir,
         withoutWorkTree: source.withoutWorkTree === true,
         version,
@@ -148,39 +151,52 @@ async function runCompile(
     io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
     return EXIT_PROBLEMS;
   }
-  if (machine) io.stdout.write(specReport());
-  else if (checked.diagnostics.length > 0) io.stderr.write(specReport());
+  // A machine format's document is written once the outcome is known: one document, holding a
+  // template's errors too when compiling finds any (two on stdout were no JSON, SARIF or summary).
+  if (!machine && checked.diagnostics.length > 0) io.stderr.write(specReport());
 
   const commit = (await source.commit()) ?? null;
   const outDir = resolve(io.cwd, out);
-  // The store's envoy/<svc>/envoy.yaml are YAML: written over the spec root they would be read as
-  // spec by the next validate, which skips a store only in a directory of its own (spec-paths.ts).
-  if (outDir === rootDir) {
-    throw new CompileError(
-      'MC5002',
-      `output path ${out} is the spec directory: the store's files would be read as spec from then on`,
-      'write the store to a directory of its own, e.g. --out dist (a store below the spec directory is skipped when the spec is read)',
-    );
+  let result: Awaited<ReturnType<typeof compileToStore>>;
+  try {
+    // The store's envoy/<svc>/envoy.yaml are YAML: written over the spec root they would be read as
+    // spec by the next validate, which skips a store only in a directory of its own (spec-paths.ts).
+    if (outDir === rootDir) {
+      throw new CompileError(
+        'MC5002',
+        `output path ${out} is the spec directory: the store's files would be read as spec from then on`,
+        'write the store to a directory of its own, e.g. --out dist (a store below the spec directory is skipped when the spec is read)',
+      );
+    }
+    result = await compileToStore({
+      spec,
+      commit,
+      outDir,
+      targets: resolved.targets,
+      ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
+      // Beside the parse cache: services whose inputs did not change since the last compile are skipped.
+      ...(cacheDir ? { fingerprintFile: fingerprintFileFor(cacheDir, outDir) } : {}),
+      // Small meshes compile before a progress line could be read: none is drawn for them.
+      ...(spec.services.length >= PROGRESS_MIN_SERVICES
+        ? { onProgress: (done: number, total: number) => progress.update('compiling services', done, total) }
+        : {}),
+    });
+  } catch (error) {
+    // The store could not be written (MC5xxx, said on stderr): the spec's document still goes out.
+    if (machine) io.stdout.write(specReport());
+    throw error;
   }
-  const result = await compileToStore({
-    spec,
-    commit,
-    outDir,
-    targets: resolved.targets,
-    ...(signing.kind === 'signed' ? { signingKey: signing.key } : {}),
-    // Beside the parse cache: services whose inputs did not change since the last compile are skipped.
-    ...(cacheDir ? { fingerprintFile: fingerprintFileFor(cacheDir, outDir) } : {}),
-    // Small meshes compile before a progress line could be read: none is drawn for them.
-    ...(spec.services.length >= PROGRESS_MIN_SERVICES
-      ? { onProgress: (done: number, total: number) => progress.update('compiling services', done, total) }
-      : {}),
-  });
   progress.clear();
   await flushCache();
   if (result.replacedLock)
     io.stderr.write(`meshc compile: note: ${describeReplacedLock(result.replacedLock)}\n`);
-  if (!result.report)
-    return reportTemplateProblems(result.diagnostics, templates, format, ctx, checked.summary);
+  if (!result.report) {
+    if (!machine) return reportTemplateProblems(result.diagnostics, templates, format, ctx, checked.summary);
+    io.stdout.write(specReport(absoluteTemplateProblems(result.diagnostics, templates, io.cwd)));
+    io.stderr.write('meshc compile: a template has errors; nothing was written\n');
+    return EXIT_PROBLEMS;
+  }
+  if (machine) io.stdout.write(specReport());
   (machine ? io.stderr : io.stdout).write(
     renderCompileSummary({
       report: result.report,
@@ -260,6 +276,31 @@ function reportTemplateProblems(
   io.stdout.write(rendered);
   io.stderr.write('meshc compile: a template has errors; nothing was written\n');
   return EXIT_PROBLEMS;
+}
+
+interface TemplateProblems {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly files: readonly SourceFile[];
+}
+
+/**
+ * Template diagnostics (and their files, for code frames) with absolute paths, which the spec's report
+ * shows from the same place as the spec's own (cli/report.ts, specPathShown).
+ */
+function absoluteTemplateProblems(
+  diagnostics: readonly Diagnostic[],
+  templates: ReadonlyMap<string, SourceFile>,
+  cwd: string,
+): TemplateProblems {
+  const rebase = (file: string) => resolve(cwd, file);
+  return {
+    diagnostics: diagnostics.map((d) => ({
+      ...d,
+      file: rebase(d.file),
+      ...(d.related ? { related: d.related.map((r) => ({ ...r, file: rebase(r.file) })) } : {}),
+    })),
+    files: [...templates.values()].map((f) => ({ ...f, path: rebase(f.path) })),
+  };
 }
 
 function decode(bytes: Uint8Array): string {
