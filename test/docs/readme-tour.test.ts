@@ -24,9 +24,14 @@ function tourLines(): string[] {
 }
 
 let temp: ReturnType<typeof makeTempDir>;
+let cache: ReturnType<typeof makeTempDir>;
 beforeAll(() => {
   temp = makeTempDir('meshc-tour-');
+  cache = makeTempDir('meshc-tour-cache-');
   cpSync(join(repoRoot, 'examples/shop'), join(temp.dir, 'examples/shop'), { recursive: true });
+  // The repository's own ignores: what the tour writes in a checkout must not fail `npm test`'s
+  // formatter check, which reads .gitignore, nor show as changes.
+  cpSync(join(repoRoot, '.gitignore'), join(temp.dir, '.gitignore'));
   const git = (...args: string[]) =>
     spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: temp.dir });
   git('init', '-q', '-b', 'main');
@@ -36,6 +41,7 @@ beforeAll(() => {
 afterAll(async () => {
   await killAll();
   temp.cleanup();
+  cache.cleanup();
 });
 
 describe("README's quick tour", () => {
@@ -46,7 +52,7 @@ describe("README's quick tour", () => {
       if (line.startsWith('meshc proxy ')) {
         const args = line.replace(/^meshc proxy /, '').split(/\s+/);
         const free = ['--inbound', '127.0.0.1:0', '--outbound', '127.0.0.1:0', '--admin', '127.0.0.1:0'];
-        const sidecar = startSidecarProcess([...args, ...free], temp.dir);
+        const sidecar = startSidecarProcess([...args, ...free], temp.dir, { MESHC_CACHE_DIR: cache.dir });
         const ports = await sidecar.ready(60_000);
         expect((await admin(ports.admin, '/ready')).status, line).toBe(200);
         expect(await sidecar.stop()).toBe(0);
@@ -55,9 +61,14 @@ describe("README's quick tour", () => {
       const run = spawnSync('sh', ['-c', `meshc() { "${process.execPath}" "${BIN}" "$@"; }\n${line}`], {
         cwd: temp.dir,
         encoding: 'utf8',
-        env: { ...process.env, MESHC_CACHE_DIR: join(temp.dir, '.cache'), NO_COLOR: '1' },
+        env: { ...process.env, MESHC_CACHE_DIR: cache.dir, NO_COLOR: '1' },
       });
       expect(run.status, `${line}\n${run.stderr}`).toBe(0);
     }
+    const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: temp.dir,
+      encoding: 'utf8',
+    });
+    expect(status.stdout, 'files the tour left that git (and prettier) would see').toBe('');
   }, 180_000);
 });
