@@ -14,8 +14,6 @@ import { CANARY, makeSpecRepo } from './demo/spec-repo.js';
 import { serveStore } from './demo/store-server.js';
 import { keepSending, percentages, send } from './demo/traffic.js';
 
-const REPORT = join(tmpdir(), 'meshc-demo-report.html');
-
 function heading(text: string): void {
   console.log(`\n== ${text}`);
 }
@@ -157,8 +155,11 @@ async function main(): Promise<void> {
   console.log(`  the store answered ${polls} (unchanged manifests cost a 304)`);
 
   heading('10. The mesh report');
-  await run(['report', 'spec', '--out', REPORT]);
-  console.log(`  open ${REPORT} in a browser: the service graph, routes and policies with provenance`);
+  // Kept after the demo, for the reader to open: in a private directory of its own, never a fixed
+  // name in the shared temp directory, which another user could hold or point elsewhere by a link.
+  const report = join(mkdtempSync(join(tmpdir(), 'meshc-demo-report-')), 'mesh.html');
+  await run(['report', 'spec', '--out', report]);
+  console.log(`  open ${report} in a browser: the service graph, routes and policies with provenance`);
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(

@@ -2,8 +2,9 @@
 // vitest global setup) exits 0, shows every behaviour it promises with numbers, and leaves no process,
 // port or temp directory behind.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { INSTANCES } from '../../examples/demo/mesh-up.js';
@@ -82,6 +83,9 @@ describe('npm run demo', () => {
     expect(out).toMatch(/meshc_bundle_reloads_total\{result="success"\} [1-9]/);
     const report = /open (\S+\.html) in a browser/.exec(out)?.[1];
     expect(report && existsSync(report)).toBe(true);
+    // Kept for the reader in a private directory of its own, not at a fixed shared name in /tmp.
+    expect(statSync(dirname(report!)).mode & 0o777).toBe(0o700);
+    rmSync(dirname(report!), { recursive: true, force: true });
 
     const work = /removing (\S+)\.$/m.exec(out)?.[1];
     expect(work).toBeDefined();
