@@ -457,6 +457,18 @@ describe('policies', () => {
     expect(check({ s: `port: 80\n${EP(1)}\ntimeout: 0s\nretries: { perTryTimeout: 1s }` })).toEqual([]);
   });
 
+  test('MC3015: not from guessed defaults when the Mesh document has a schema error', () => {
+    // The mesh turns retries off; with its document invalid, the built-in retries would be assumed
+    // and the route warned about retries it will never have (found by a review of validate).
+    const service = `port: 80\n${EP(1)}\nroutes:\n  - name: r\n    timeout: 1s`;
+    const meshWith = (extra: string) => `${MESH}  defaults: { retries: { attempts: 0 } }\n${extra}`;
+    expect(check({ s: service }, meshWith(''))).toEqual([]);
+    const files = { 'mesh.yaml': meshWith('  typo: 1\n'), 'services/s.yaml': svc('s', service) };
+    const r = validateFiles(files, { 'root.pem': ROOT });
+    expect(r.diagnostics.map((d) => d.code)).toContain('MC2001');
+    expect(r.diagnostics.filter((d) => d.code === 'MC3015')).toEqual([]);
+  });
+
   test('MC3015: not for routes whose requests are never retried', () => {
     const d = check({
       s: `port: 80\n${EP(1)}\nroutes:\n  - name: create\n    match: { method: POST }\n    timeout: 1s\n  - name: get\n    match: { method: GET }\n    timeout: 1s\n  - name: noretry\n    timeout: 1s\n    retries: { on: [] }`,

@@ -20,6 +20,9 @@ export const checkMeshRetryTimeout: Check = (ctx) => {
 /** Each service's own values (a service check: see checks/index.ts). */
 export const checkRetryTimeout: ServiceCheck = (ctx) => {
   const mesh = ctx.mesh;
+  // No valid Mesh document (an error is reported): its defaults are unknown, and a warning resting
+  // on built-in ones in their place could be about retries the mesh turns off.
+  if (!mesh) return;
   for (const svc of ctx.services) {
     if (svc.doc.spec.protocol === 'tcp') continue; // no requests, so no retries
     const name = svc.doc.metadata.name;
