@@ -20,6 +20,7 @@ import {
   storeStillMatches,
   writeFingerprints,
 } from './store/fingerprints.js';
+import { findGoneServices } from './store/gone-services.js';
 import { type Published, readPublished } from './store/published.js';
 import { describeOwner, type LockOwner, type StoreLock, takeStoreLock } from './store/store-lock.js';
 import {
@@ -127,6 +128,13 @@ export async function compileToStore(input: CompileToStoreInput): Promise<Compil
     }
     phaseEnds('store checked');
     writer.keepServices(keep);
+    // Services gone from the spec lose what this compile's targets write for them (decision 0062).
+    if (!writer.fresh) {
+      const gone = findGoneServices(input.outDir, new Set(names));
+      writer.removeServices(
+        gone.map((g) => ({ ...g, paths: input.targets.flatMap((t) => t.paths?.(g.service) ?? []) })),
+      );
+    }
     if (keep.length > 0) input.onProgress?.(keep.length, names.length);
     const chunks = openChunkEmitter(
       model,

@@ -19,6 +19,12 @@ export interface NamedTarget {
    * bundle and this id, never on other parts of the model, for skipping unchanged services to hold.
    */
   readonly id?: string;
+  /**
+   * The store files the target writes for a service, known from its name alone: what a compile with
+   * this target removes for a service gone from the spec (store/gone-services.ts). A target without
+   * it has nothing removed.
+   */
+  readonly paths?: (service: string) => readonly string[];
 }
 
 export interface EmitOptions {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { CompileError } from '../compile-error.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { NamedTarget } from './index.js';
-import { TARGETS } from './targets.js';
+import { TARGET_PATHS, TARGETS } from './targets.js';
 import { createTemplateTarget } from './template/index.js';
 
 export interface TargetRequest {
@@ -50,7 +50,8 @@ export function resolveTargets(
   for (const request of requests) {
     if (request.file === undefined) {
       const emit = TARGETS[request.name];
-      if (emit) targets.push({ name: request.name, emit });
+      const paths = TARGET_PATHS[request.name];
+      if (emit) targets.push({ name: request.name, emit, ...(paths ? { paths } : {}) });
       continue;
     }
     const text = templates.get(request.file) ?? '';
@@ -59,6 +60,7 @@ export function resolveTargets(
       targets.push({
         name: `${TEMPLATE_PREFIX}${request.file}`,
         emit: made.emit,
+        paths: made.paths,
         id: `${TEMPLATE_PREFIX}${request.file}:${createHash('sha256').update(text).digest('hex')}`,
       });
     else diagnostics.push(...made.diagnostics);

@@ -3,6 +3,7 @@
 // Adding a target is one line: in BUNDLE_TARGETS when it reads nothing but the bundle (like
 // `envoy: emitEnvoyTarget`), else in TARGETS.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { storePaths } from '../../schema/store-format.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { MeshModel } from '../model.js';
 import { emitEnvoyTarget } from './envoy/index.js';
@@ -59,6 +60,15 @@ export const BUNDLE_TARGETS: Readonly<Record<string, BundleTargetEmitter>> = {
 export const TARGETS: Readonly<Record<string, TargetEmitter>> = {
   native: emitNative,
   ...BUNDLE_TARGETS,
+};
+
+/**
+ * The files each built-in target writes for a service, by name (NamedTarget `paths`): a compile with
+ * the target removes them for a service gone from the spec. A test holds them to what `emit` writes.
+ */
+export const TARGET_PATHS: Readonly<Record<string, (service: string) => readonly string[]>> = {
+  native: () => [],
+  envoy: (service) => [storePaths.envoy(service)],
 };
 
 /** Targets used when `--target` is not given: every built-in one. */

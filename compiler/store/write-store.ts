@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { CompileError } from '../compile-error.js';
 import { ASYNC_OPS, type FileOps, makeDir, WriteCost, writeAtomic } from './file-ops.js';
+import { type GoneReport, type GoneService, tidyGoneDirs } from './gone-services.js';
 import { checkOutDir, type FileChange, inspectFiles, readExisting } from './inspect.js';
 import {
   checkUnique,
@@ -44,6 +45,8 @@ export interface StoreReport {
   /** Store-relative paths written or removed, in write order. */
   readonly written: readonly string[];
   readonly removed: readonly string[];
+  /** Services gone from the spec that this compile took out of index.json or removed files of. */
+  readonly gone: readonly GoneReport[];
 }
 
 /** Writes a store in chunks: addServices for each chunk, then finish (or abort on any failure). */
@@ -63,6 +66,11 @@ export interface StoreWriter {
    * (store/fingerprints.ts): they go into index.json and the report, and nothing of theirs is touched.
    */
   keepServices(services: readonly KeptService[]): void;
+  /**
+   * Services the store holds and the spec no longer does (store/gone-services.ts), each with the files
+   * this compile's targets write for it: `finish` removes those that exist, restorably until it ends.
+   */
+  removeServices(services: readonly (GoneService & { readonly paths: readonly string[] })[]): void;
   /** Writes manifests, their signatures and index.json; the store is then complete. */
   finish(mesh: string, commit: string | null): Promise<StoreReport>;
   /** Undoes every write so far, leaving the store as it was. */
@@ -122,6 +130,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
   const services: ServiceEntry[] = [];
   const late: PlannedFile[] = [];
   const absent: string[] = [];
+  const gone: (GoneService & { readonly paths: readonly string[] })[] = [];
   const knownLate = new Map<string, Uint8Array>();
   const written: string[] = [];
   const madeDirs = new Set<string>();
@@ -257,6 +266,10 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
       }
     },
 
+    removeServices(services) {
+      gone.push(...services);
+    },
+
     async finish(mesh, commit) {
       try {
         const index = layoutIndex(
@@ -272,12 +285,24 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         // index.json last.
         const indexWrite = writes.filter((w) => w.file === index);
         await writeChanges([...lateGroups(writes.filter((w) => w.file !== index)), indexWrite]);
-        const removed = fresh ? [] : await removeAbsent(absent);
+        const removed: string[] = fresh ? [] : await removeAbsent(absent);
+        // A path this compile wrote or kept is never removed, whichever service's it seemed to be.
+        const goneRemoved: string[][] = [];
+        for (const { paths } of fresh ? [] : gone)
+          goneRemoved.push(await removeAbsent(paths.filter((p) => !seen.has(p))));
+        removed.push(...goneRemoved.flat());
         if (fresh) await rename(root, outDir);
         // Committed: the backups of replaced files are no longer needed, and there is nothing to undo.
         committed = true;
         journal.length = 0;
         for (const backup of backups) rmSync(backup, { force: true });
+        const goneReports = gone.flatMap(({ service, listed, paths }, i): GoneReport[] => {
+          const files = goneRemoved[i] ?? [];
+          const left = fresh ? [] : tidyGoneDirs(outDir, paths);
+          return listed || files.length > 0 || left.length > 0
+            ? [{ service, listed, removed: files, left }]
+            : [];
+        });
         return {
           services: services.map((s) => ({
             ...s,
@@ -285,6 +310,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
           })),
           written,
           removed,
+          gone: goneReports,
         };
       } catch (err) {
         return failed(err);

@@ -1,7 +1,7 @@
 // `meshc compile` in-process through runCli, on the example shop and on real git repositories:
 // exit codes, the summary table, signing choices, --ref, clones, template targets and refusals.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,6 +203,43 @@ describe('meshc compile', () => {
     expect(again.err).toBe(
       'meshc compile: note: dist/templates/ was not written by this compile (no template:FILE target), so its files may describe an earlier spec; compile with that target again, or remove the directory\n',
     );
+  });
+
+  it("removes a gone service's envoy and template files, says so, and notes an earlier template's output", async () => {
+    // The review's case: gateway removed, its ConfigMap stayed under templates/ for `kubectl apply`.
+    const spec = join(temp.dir, 'spec');
+    cpSync(SHOP, spec, { recursive: true });
+    const other = join(temp.dir, 'other.yaml.hbs');
+    writeFileSync(other, readFileSync(CONFIGMAP));
+    const args = (template: string) => [
+      'compile',
+      'spec',
+      '--out',
+      'dist',
+      '--unsigned',
+      '--target',
+      `native,envoy,template:${template}`,
+    ];
+    expect((await meshc(args(CONFIGMAP))).code).toBe(0);
+    rmSync(join(spec, 'services/gateway.yaml'));
+    const page = join(spec, 'services/productpage.yaml');
+    writeFileSync(page, readFileSync(page, 'utf8').replace('from: [gateway]', 'from: ["*"]'));
+    const removed = await meshc(args(other));
+    expect([removed.code, removed.err]).toEqual([
+      0,
+      "meshc compile: note: dist/templates/gateway/configmap.yaml of a service gone from the spec was not written by this compile's targets (an earlier template's output?), so it was left; remove it if nothing reads it\n",
+    ]);
+    expect(removed.out).toContain(
+      'removed from the spec: gateway: taken out of index.json; removed envoy/gateway/envoy.yaml; kept services/gateway/ (its bundles for rollback, its manifest for proxies still running)\n',
+    );
+    const again = await meshc(args(CONFIGMAP));
+    expect([again.code, again.err]).toEqual([0, '']);
+    expect(again.out).toContain(
+      'removed from the spec: gateway: removed templates/gateway/configmap.yaml; kept',
+    );
+    expect(existsSync(join(temp.dir, 'dist/templates/gateway'))).toBe(false);
+    expect(existsSync(join(temp.dir, 'dist/envoy/gateway'))).toBe(false);
+    expect(existsSync(join(temp.dir, 'dist', storePaths.manifest('gateway')))).toBe(true);
   });
 
   it("refuses a store another writer holds (MC5010, naming it) and notes a dead writer's lock it replaced", async () => {

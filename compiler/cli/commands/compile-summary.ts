@@ -1,6 +1,8 @@
 // The table `meshc compile` prints after writing the store: one line per service (version, bundle
-// size, whether its manifest changed) and a totals line. Pure: the command writes what this returns.
+// size, whether its manifest changed), a totals line, and a line per service gone from the spec
+// (decision 0062). Pure: the command writes what this returns.
 import { formatSize } from '../../format-size.js';
+import type { GoneReport } from '../../store/gone-services.js';
 import type { StoreReport } from '../../store/write-store.js';
 
 export interface SummaryInput {
@@ -32,5 +34,16 @@ export function renderCompileSummary(input: SummaryInput): string {
     `commit ${input.commit ?? 'none'}`,
   ].join(', ');
   const extra = input.targets.length > 0 ? ` (+ ${input.targets.join(', ')})` : '';
-  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${totals}\nstore: ${input.outLabel}${extra}\n`;
+  const gone = input.report.gone.map((g) => `${describeGone(g)}\n`).join('');
+  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${totals}\n${gone}store: ${input.outLabel}${extra}\n`;
+}
+
+/** What happened to a service gone from the spec; its native files stay, as every compile leaves them. */
+function describeGone(g: GoneReport): string {
+  const done = [
+    ...(g.listed ? ['taken out of index.json'] : []),
+    ...(g.removed.length > 0 ? [`removed ${g.removed.join(', ')}`] : []),
+  ];
+  const kept = `kept services/${g.service}/ (its bundles for rollback, its manifest for proxies still running)`;
+  return `removed from the spec: ${g.service}: ${[...done, kept].join('; ')}`;
 }

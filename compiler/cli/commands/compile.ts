@@ -65,6 +65,9 @@ When ${POOL_MIN_SERVICES} services or more are compiled and a core is idle, the 
 on a worker thread beside the one planning the bundles (not with a template target).
 A target directory an earlier compile wrote (envoy/, templates/) that this compile's --target does
 not include is left as it was, with a note on stderr: it may describe an earlier spec.
+For a service removed from the spec, each target this compile writes removes its files
+(envoy/<svc>/envoy.yaml, templates/<svc>/<name>) and the summary says which; services/<svc>/
+(old bundles, the manifest) stays.
 
 Exit status:
   0  store written (or already up to date)
@@ -208,6 +211,10 @@ async function runCompile(
   );
   for (const note of leftTargetDirs(outDir, out, resolved.targets))
     io.stderr.write(`meshc compile: note: ${visible(note)}\n`);
+  for (const path of result.report.gone.flatMap((g) => g.left))
+    io.stderr.write(
+      `meshc compile: note: ${visible(join(out, path))} of a service gone from the spec was not written by this compile's targets (an earlier template's output?), so it was left; remove it if nothing reads it\n`,
+    );
   return EXIT_OK;
 }
 

@@ -14,7 +14,12 @@ export interface TemplateSource {
 }
 
 export type TemplateTargetResult =
-  | { readonly emit: TargetEmitter; readonly diagnostics: readonly [] }
+  | {
+      readonly emit: TargetEmitter;
+      /** The one file it writes for a service (NamedTarget `paths`). */
+      readonly paths: (service: string) => readonly string[];
+      readonly diagnostics: readonly [];
+    }
   | { readonly emit?: undefined; readonly diagnostics: readonly Diagnostic[] };
 
 /**
@@ -42,6 +47,7 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
     assumeObjects: true,
   });
   const outName = baseName(template.path).replace(/\.hbs$/, '');
+  const outPath = (service: string) => `templates/${service}/${outName}`;
   const emit: TargetEmitter = (bundle) => {
     const bundleJson = serializeCanonical(bundle);
     const { version, sha256 } = contentVersion(bundleJson);
@@ -61,12 +67,12 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
       throw new TargetError(templateDiagnostic(template.path, err, bundle.service));
     }
     const file: EmittedFile = {
-      path: `templates/${bundle.service}/${outName}`,
+      path: outPath(bundle.service),
       bytes: new TextEncoder().encode(text),
     };
     return [file];
   };
-  return { emit, diagnostics: [] };
+  return { emit, paths: (service) => [outPath(service)], diagnostics: [] };
 }
 
 function registerHelpers(hb: typeof HandlebarsType): void {
