@@ -30,8 +30,12 @@ export function renderTraceText(
 
 function renderHop(hop: TraceHop, i: number): string[] {
   const r = hop.request;
-  const query = r.query === '' ? '' : `?${r.query}`;
-  const out = [`hop ${i + 1}: ${hop.from} -> ${hop.to}   ${r.method} ${r.path}${query}`];
+  // A request the caller's proxy refused to read has no destination or normalised path: as sent.
+  const out = [
+    'target' in r
+      ? `hop ${i + 1}: ${hop.from}   ${r.method} ${r.target}`
+      : `hop ${i + 1}: ${hop.from} -> ${hop.to}   ${r.method} ${r.path}${r.query === '' ? '' : `?${r.query}`}`,
+  ];
   const row = (label: string, text: string) => out.push(`  ${label.padEnd(10)} ${text}`);
   const o = hop.outbound;
   if (o.decision !== 'routed') {

@@ -31,7 +31,11 @@ const fail = (status: number, code: string, message: string): ExplainResult => (
 
 /** `app`: the sidecar's --app, where an admitted inbound request really goes. */
 export function explainRequest(bundle: Bundle, q: ExplainQuery, app?: AppAddress): ExplainResult {
+  // The sidecar's listeners run with the default limits, which prepareRequest applies.
   const prepared = prepareRequest(q);
+  // Either listener's server answers such a request itself, before it is outbound or inbound.
+  if (!prepared.ok && 'refusal' in prepared)
+    return { ok: true, explanation: { request: prepared.sent, ...prepared.refusal } };
   if (!prepared.ok)
     return fail(
       400,

@@ -1,10 +1,12 @@
-// A request to explain, read exactly as the outbound listener reads one: the same target parser
-// (absolute form names the destination service) and the same path normalisation, so an explanation
-// is about the request the proxy would actually route.
-import { ProxyError } from '../errors.js';
+// A request to explain, read exactly as the outbound listener reads one: its head is put to the
+// listeners' own HTTP/1.1 parser and checks (header limit, characters, framing, method, Host), then
+// the same target parser (absolute form names the destination service) and path normalisation, so
+// an explanation is about the request the proxy would actually route, or is the answer it makes.
+import { BadRequestError, PROXY_ERRORS } from '../errors.js';
 import { incomingHeaders, type MatchedHeaders } from '../http1/incoming-headers.js';
-import { methodNames } from '../http1/parser.js';
+import { checkRequestHead } from '../http1/request-head.js';
 import { normalizePath } from '../route/normalize-path.js';
+import { DEFAULT_LIMITS } from '../server/options.js';
 import { parseRequestTarget } from '../server/outbound.js';
 
 export interface ExplainRequest {
@@ -31,35 +33,40 @@ export interface PreparedRequest {
   readonly headers: MatchedHeaders;
 }
 
-export type Prepared = { ok: true; request: PreparedRequest } | { ok: false; message: string };
+/** A request a listener answers itself before any route is looked at (`x-meshc-error`). */
+export interface RequestRefusal {
+  readonly decision: 'bad-request' | 'header-too-large';
+  readonly status: 400 | 431;
+  /** What the proxy's answer says: its 400 body's message, or why the head is too large. */
+  readonly reason: string;
+}
 
-/** RFC 9110 token characters: what a method may be made of. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The request as sent, for a refusal: no route question was asked of it. */
+export interface SentRequest {
+  readonly method: string;
+  readonly target: string;
+}
+
+export type Prepared =
+  | { ok: true; request: PreparedRequest }
+  /** The proxy answers it itself. */
+  | { ok: false; refusal: RequestRefusal; sent: SentRequest }
+  /** Not a request explain can put to the proxy. */
+  | { ok: false; message: string };
+
 const NON_ASCII = /[^\x00-\x7f]/u;
+const LATIN1 = /^[\x00-\xff]*$/u;
+/** An absolute URL of any scheme, and its authority (RFC 3986 §3.2: it ends at `/`, `?` or `#`). */
+const ABSOLUTE = /^[a-z][a-z\d+.-]*:\/\/([^/?#]*)/iu;
 
-/** The methods the proxy's HTTP/1 server takes; any other request line is a 400 (runtime/http1/server.ts). */
-const PROXY_METHODS: ReadonlySet<string> = new Set(methodNames.filter((m) => m !== undefined));
+export interface PrepareOptions {
+  /** The listeners' head limit (default the proxy's, DEFAULT_LIMITS). */
+  readonly maxHeaderSize?: number;
+}
 
-export function prepareRequest(req: ExplainRequest): Prepared {
-  // The proxy's parser takes only the methods it knows, as sent: it answers `get` or `FOO` with 400
-  // before any route is looked at, so explain does not read `get` as GET.
-  const method = req.method;
-  if (!TOKEN.test(method)) return { ok: false, message: `"${method}" is not an HTTP method` };
-  if (!PROXY_METHODS.has(method))
-    return {
-      ok: false,
-      message: `"${method}" is not a method the proxy takes (names are case-sensitive): it answers 400, x-meshc-error: bad-request`,
-    };
-  const raw: string[] = [];
-  for (const [name, value] of req.headers) {
-    const key = name.trim();
-    if (!TOKEN.test(key)) return { ok: false, message: `"${name}" is not a header name` };
-    raw.push(key, value);
-  }
-  const headers = incomingHeaders(raw);
-  if (headers === undefined) return { ok: false, message: 'two Host headers: the proxy answers 400' };
-  // The proxy's HTTP parser refuses a raw non-ASCII byte in the target with 400; a client sends
-  // `/café` as `/caf%C3%A9`, which is what routes and authorization then compare.
+export function prepareRequest(req: ExplainRequest, options: PrepareOptions = {}): Prepared {
+  // The proxy's parser refuses a raw non-ASCII byte in the target with 400; but which bytes a client
+  // sends for `/café` depends on the client, and it means `/caf%C3%A9`: said so, not explained.
   if (NON_ASCII.test(req.url)) {
     const encoded = req.url.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
     return {
@@ -67,17 +74,61 @@ export function prepareRequest(req: ExplainRequest): Prepared {
       message: `raw non-ASCII character in the request target (the proxy answers 400): send ${encoded}`,
     };
   }
+  const sent = { method: req.method, target: req.url };
+  const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
+  const head = requestHead(req);
+  const checked = checkRequestHead(head, maxHeaderSize);
+  if (!checked.ok) {
+    const reason =
+      checked.code === 'header-too-large'
+        ? `the request head (${head.length} bytes) is over the listener's limit of ${maxHeaderSize} bytes`
+        : (checked.reason ?? PROXY_ERRORS['bad-request'].summary);
+    return { ok: false, refusal: refusal(checked.code, reason), sent };
+  }
+  // The head as the server hands it on: its header list, read by the server's incomingHeaders
+  // (never undefined here: two Host lines were refused above).
+  const headers = incomingHeaders(checked.rawHeaders)!;
   let target;
   try {
-    target = parseRequestTarget(req.url, headers.host);
+    target = parseRequestTarget(checked.url, headers.host);
   } catch (err) {
-    if (err instanceof ProxyError) return { ok: false, message: err.message };
+    if (err instanceof BadRequestError)
+      return { ok: false, refusal: refusal('bad-request', err.message), sent };
     throw err;
   }
   const normalized = normalizePath(target.path);
-  if ('error' in normalized) return { ok: false, message: normalized.error };
+  if ('error' in normalized) return { ok: false, refusal: refusal('bad-request', normalized.error), sent };
   return {
     ok: true,
-    request: { method, service: target.service, path: normalized.path, query: normalized.query, headers },
+    request: {
+      method: checked.method,
+      service: target.service,
+      path: normalized.path,
+      query: normalized.query,
+      headers,
+    },
   };
+}
+
+function refusal(code: RequestRefusal['decision'], reason: string): RequestRefusal {
+  return { decision: code, status: PROXY_ERRORS[code].status, reason };
+}
+
+/**
+ * The bytes a client sends: request line, each header as given, and the Host a client adds from an
+ * absolute URL when none is given (curl and node:http do; RFC 9112 §3.2). Latin-1 when every
+ * character fits, so the parser reads back the very strings given (`end-user: café` matches a
+ * `café` rule as before); UTF-8 otherwise.
+ */
+function requestHead(req: ExplainRequest): Buffer {
+  let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  let host = false;
+  for (const [name, value] of req.headers) {
+    text += `${name}: ${value}\r\n`;
+    if (name.trim().toLowerCase() === 'host') host = true;
+  }
+  const absolute = ABSOLUTE.exec(req.url);
+  if (!host && absolute) text += `host: ${absolute[1]}\r\n`;
+  text += '\r\n';
+  return Buffer.from(text, LATIN1.test(text) ? 'latin1' : 'utf8');
 }

@@ -4,7 +4,14 @@
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { explainInbound, type InboundHop, peerIdOf } from './inbound.js';
 import { explainOutbound, type OutboundHop } from './outbound.js';
-import { type ExplainRequest, type PreparedRequest, prepareRequest } from './request.js';
+import {
+  type ExplainRequest,
+  type Prepared,
+  type PreparedRequest,
+  prepareRequest,
+  type RequestRefusal,
+  type SentRequest,
+} from './request.js';
 
 export interface TraceInput {
   /** The service whose app sends the first request. */
@@ -17,9 +24,12 @@ export interface TraceInput {
 
 export interface TraceHop {
   readonly from: string;
-  readonly to: string;
-  readonly request: PreparedRequest;
-  readonly outbound: OutboundHop;
+  /** Null when the caller's proxy refused the request before reading its destination. */
+  readonly to: string | null;
+  /** The request as routed; as sent (method, target) when the caller's proxy refused to read it. */
+  readonly request: PreparedRequest | SentRequest;
+  /** The caller's proxy: a route decision, or its server's answer to a request it will not read. */
+  readonly outbound: OutboundHop | RequestRefusal;
   /** Null when the caller's proxy refused the request, or the callee has no bundle. */
   readonly inbound: InboundHop | null;
 }
@@ -33,7 +43,13 @@ export interface Trace {
   readonly refusal: null | {
     readonly hop: number;
     readonly status: number;
-    readonly error: 'no-route' | 'unknown-destination' | 'fault-abort' | 'authz-denied';
+    readonly error:
+      | 'bad-request'
+      | 'header-too-large'
+      | 'no-route'
+      | 'unknown-destination'
+      | 'fault-abort'
+      | 'authz-denied';
     readonly rule: string | null;
     readonly reason: string;
   };
@@ -53,17 +69,26 @@ export class TraceInputError extends Error {
 /** Throws TraceInputError for a request that does not parse or a caller without a bundle. */
 export function traceRequest(input: TraceInput): Trace {
   if (input.hops.length === 0) throw new TraceInputError('bad-request', 'no request to explain');
-  const prepared = input.hops.map((h, i) => {
+  // A request that is no question is refused before any is answered; one the proxy answers itself is
+  // an answer at its hop.
+  const prepared = input.hops.map((h, i): Exclude<Prepared, { message: string }> => {
     const p = prepareRequest(h);
-    if (!p.ok)
+    if (!p.ok && 'message' in p)
       throw new TraceInputError('bad-request', `request ${i + 1} (${h.method} ${h.url}): ${p.message}`);
-    return p.request;
+    return p;
   });
   const hops: TraceHop[] = [];
   let caller = input.from;
-  for (const [i, request] of prepared.entries()) {
+  for (const [i, p] of prepared.entries()) {
     const bundle = input.bundleOf(caller);
     if (!bundle) throw new TraceInputError('unknown-service', `no bundle for service "${caller}"`);
+    if (!p.ok) {
+      // The listener's server answers before any route is looked at.
+      hops.push({ from: caller, to: null, request: p.sent, outbound: p.refusal, inbound: null });
+      const { status, decision, reason } = p.refusal;
+      return refused(input.from, hops, i, status, decision, null, reason);
+    }
+    const request = p.request;
     const outbound = explainOutbound(bundle, request);
     if (outbound.decision !== 'routed') {
       hops.push({ from: caller, to: request.service, request, outbound, inbound: null });

@@ -9,9 +9,9 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
-import { hasOtherCoding } from './framing-headers.js';
 import { incomingHeaders } from './incoming-headers.js';
-import { createParser, HTTPParser, methodNames, parseErrorReason, type Parser } from './parser.js';
+import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
+import { headRefusal, parseErrorAnswer } from './request-head.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import type { ClientErrorCode, Http1Server, Http1ServerOptions } from './types.js';
 
@@ -286,8 +286,8 @@ function executed(conn: Connection, result: number | Error): void {
     const code = (result as NodeJS.ErrnoException).code;
     // Bytes after a last request (Connection: close, HTTP/1.0) are ignored, not an error to answer.
     if (code === 'HPE_CLOSED_CONNECTION') return;
-    if (code === 'HPE_HEADER_OVERFLOW') conn.fail('header-too-large');
-    else conn.fail('bad-request', parseErrorReason(result));
+    const answer = parseErrorAnswer(result);
+    conn.fail(answer.code, answer.reason);
   }
 }
 
@@ -358,31 +358,14 @@ function onHeadersComplete(
   conn.headStartedAt = 0;
   const name = methodNames[method];
   const headers = incomingHeaders(rawHeaders);
-  // llhttp also takes HTTP/0.9 and 2.0 request lines; this is an HTTP/1.x server. No headers: two Host
-  // lines (RFC 9112 §3.2).
-  if (versionMajor !== 1) {
-    conn.fail('bad-request', 'an HTTP version other than 1.x');
+  // The version, method, Host and transfer-coding checks (request-head.ts, shared with explain); it
+  // refuses an unknown method and two Host lines, so the last two tests only narrow the types.
+  const refused = headRefusal(versionMajor, versionMinor, name, headers);
+  if (refused !== undefined || name === undefined || headers === undefined) {
+    conn.fail('bad-request', refused);
     return 1;
   }
-  if (name === undefined) {
-    conn.fail('bad-request', 'a method this server does not take');
-    return 1;
-  }
-  if (headers === undefined) {
-    conn.fail('bad-request', 'more than one Host header');
-    return 1;
-  }
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
-  if (versionMinor === 1 && headers.host === undefined) {
-    conn.fail('bad-request', 'an HTTP/1.1 request without Host');
-    return 1;
-  }
-  const coding = headers['transfer-encoding'];
-  const chunked = coding !== undefined;
-  if (chunked && hasOtherCoding(coding)) {
-    conn.fail('bad-request', 'a transfer coding other than chunked');
-    return 1;
-  }
+  const chunked = headers['transfer-encoding'] !== undefined;
   // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing for anyone between
   // that reads 1.0 as 1.0: it is served, then the connection closes, and nothing after it is parsed.
   const keepAlive = shouldKeepAlive && !upgrade && !(versionMinor === 0 && chunked);

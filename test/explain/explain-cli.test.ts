@@ -96,22 +96,98 @@ describe('meshc explain on the example shop', () => {
     expect(run.out).toContain('(1 later hop not reached)');
   });
 
+  it("answers 431 or 400 where the proxy's listener refuses the request before routing it", async () => {
+    const big = 'a'.repeat(100_000);
+    const cases: [string[], number, string][] = [
+      // Over the listeners' 16 KiB head limit (runtime/server/options.ts DEFAULT_LIMITS).
+      [
+        ['GET http://reviews/reviews/1', '-H', `end-user: ${big}`],
+        431,
+        "over the listener's limit of 16384 bytes",
+      ],
+      // llhttp's strict reasons, as the proxy's 400 body gives them.
+      [['GET http://reviews/reviews/1\x1b[31mRED'], 400, 'Invalid char in url path (HPE_INVALID_URL)'],
+      [
+        ['GET http://reviews/reviews/1', '-H', 'end-user: ja\rson'],
+        400,
+        'Missing expected LF after header value',
+      ],
+      [['GET http://reviews/reviews/1', '-H', 'end-user: jason\nx-evil: 1'], 400, 'Missing expected CR'],
+      [
+        ['GET http://reviews/reviews/1', '-H', 'content-length: abc'],
+        400,
+        'Invalid character in Content-Length',
+      ],
+      [
+        ['GET http://reviews/reviews/1', '-H', 'transfer-encoding: chunked', '-H', 'content-length: 5'],
+        400,
+        "Content-Length can't be present with Transfer-Encoding",
+      ],
+      [
+        ['GET http://reviews/reviews/1', '-H', 'transfer-encoding: gzip'],
+        400,
+        'a transfer coding other than chunked',
+      ],
+      // Methods are taken as sent: `get` and `FOO` are a 400 there, never routed.
+      [['get http://reviews/reviews/1'], 400, 'Invalid method encountered'],
+      [['FOO http://reviews/reviews/1'], 400, 'Invalid method encountered'],
+      // The Host checks: two Host lines, a malformed host, none at all for a path.
+      [['GET /reviews/1', '-H', 'host: reviews', '-H', 'host: ratings'], 400, 'more than one Host header'],
+      [['GET http://reviews:junk/reviews/1'], 400, 'malformed host'],
+      [['GET /reviews/1'], 400, 'an HTTP/1.1 request without Host'],
+      [['GET reviews/x', '-H', 'host: reviews'], 400, 'Unexpected char in url schema'],
+      [['GET https://reviews/x'], 400, 'request target must be a path or an http:// URL'],
+      [['GET http://reviews/%2Fadmin'], 400, 'encoded "/" (%2F) in path'],
+    ];
+    for (const [args, status, reason] of cases) {
+      const run = await shop('--from', 'productpage', ...args);
+      const label = args.join(' ').slice(0, 80);
+      expect(run.code, label).toBe(1);
+      expect(run.err, label).toBe('');
+      const error = status === 431 ? 'header-too-large' : 'bad-request';
+      expect(run.out, label).toContain(`(the proxy of productpage answers ${status})`);
+      expect(run.out, label).toContain(`result: refused at hop 1 with ${status} (x-meshc-error: ${error})`);
+      expect(run.out, label).toContain(reason);
+      // Nothing the request carried reaches the terminal raw.
+      expect(run.out, label).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
+      const json = JSON.parse((await shop('--from', 'productpage', ...args, '--format', 'json')).out);
+      expect(json, label).toMatchObject({
+        outcome: 'refused',
+        refusal: { hop: 0, status, error, rule: null, reason: expect.stringContaining(reason) },
+        hops: [{ from: 'productpage', to: null, outbound: { decision: error, status }, inbound: null }],
+      });
+    }
+    const escaped = await shop('--from', 'productpage', 'GET http://reviews/reviews/1\x1b[31mRED');
+    expect(escaped.out).toContain('hop 1: productpage   GET http://reviews/reviews/1\\x1b[31mRED');
+  });
+
+  it('refuses at the hop whose proxy answers, after routing the hops before it', async () => {
+    const run = await shop(
+      '--from',
+      'productpage',
+      'GET http://reviews/reviews/1',
+      '--then',
+      'GET http://ratings/ratings/1\x01',
+      '--format',
+      'json',
+    );
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.out);
+    expect(json.hops[0].outbound.decision).toBe('routed');
+    expect(json.hops[1]).toMatchObject({
+      from: 'reviews',
+      to: null,
+      request: { target: 'http://ratings/ratings/1\x01' },
+    });
+    expect(json.refusal).toMatchObject({ hop: 1, status: 400, error: 'bad-request' });
+  });
+
   it('refuses bad input with a code and exit 2, never a stack trace', async () => {
     const cases: [string[], string][] = [
       [['--from', 'productpage', 'GET'], 'error[EXPLAIN_BAD_REQUEST]: request "GET" is not \'METHOD URL\''],
       [['--from', 'productpage', 'GET http://reviews/a b'], 'EXPLAIN_BAD_REQUEST'],
-      [['--from', 'productpage', 'G(T http://reviews/'], 'is not an HTTP method'],
-      // The proxy takes methods as sent: `get` and `FOO` are a 400 there, never routed.
-      [
-        ['--from', 'productpage', 'get http://reviews/reviews/1'],
-        '"get" is not a method the proxy takes (names are case-sensitive): it answers 400, x-meshc-error: bad-request',
-      ],
-      [
-        ['--from', 'productpage', 'FOO http://reviews/reviews/1'],
-        'it answers 400, x-meshc-error: bad-request',
-      ],
-      [['--from', 'productpage', 'GET reviews/x'], 'request target must be a path or an http:// URL'],
-      [['--from', 'productpage', 'GET http://reviews/%2Fadmin'], 'encoded "/" (%2F) in path'],
+      // Which bytes a client sends for it is the client's choice: the encoded form is asked for.
+      [['--from', 'productpage', 'GET http://reviews/café'], 'send http://reviews/caf%C3%A9'],
       [
         ['--from', 'productpage', 'GET http://reviews/', '-H', 'nocolon'],
         'header "nocolon" is not \'name: value\'',

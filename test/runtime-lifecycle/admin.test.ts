@@ -231,7 +231,28 @@ describe('admin endpoints', () => {
     const denied = await get('/explain?url=http://reviews/reviews/1&from=ratings&method=DELETE');
     expect(denied.json).toMatchObject({ decision: 'deny', rule: 'services/reviews.yaml:20' });
     expect((await get('/explain?url=http://details/')).json.code).toBe('unknown-destination');
-    expect((await get('/explain?url=/relative')).status).toBe(400);
+    // What the listeners answer themselves is an answer too, with the parser's reason.
+    const relative = await get('/explain?url=/relative');
+    expect([relative.status, relative.json]).toEqual([
+      200,
+      {
+        request: { method: 'GET', target: '/relative' },
+        decision: 'bad-request',
+        status: 400,
+        reason: 'an HTTP/1.1 request without Host',
+      },
+    ]);
+    for (const h of ['end-user:ja%0Dson', 'end-user:jason%0Ax-evil:1', 'content-length:abc'])
+      expect((await get(`/explain?url=http://ratings/ratings/1&h=${h}`)).json, h).toMatchObject({
+        decision: 'bad-request',
+        status: 400,
+      });
+    const escape = await get('/explain?url=http://ratings/ratings/1%1B[31mRED');
+    expect(escape.json).toMatchObject({
+      request: { target: 'http://ratings/ratings/1\x1b[31mRED' },
+      decision: 'bad-request',
+      reason: 'Invalid char in url path (HPE_INVALID_URL)',
+    });
     expect((await get('/explain')).status).toBe(400);
   });
 

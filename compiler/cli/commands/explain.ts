@@ -39,9 +39,10 @@ Options:
 
 Exit status:
   0  the request reaches the app of the last hop
-  1  a proxy refuses it (no route, not a called service, authorization denied)
-  2  usage error, a request that does not parse, an unknown service, a spec with errors,
-     a missing or invalid store
+  1  a proxy refuses it (a request its HTTP/1.1 server answers 400 or 431, no route,
+     not a called service, authorization denied)
+  2  usage error, a request that is not 'METHOD URL', an unknown service, a spec with
+     errors, a missing or invalid store
   70 internal error`,
   options: {
     from: { type: 'string' },
