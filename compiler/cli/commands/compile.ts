@@ -118,8 +118,6 @@ async function runCompile(
   });
   const templates = await readTemplates(requests, io.cwd);
   const resolved = resolveTargets(requests, new Map([...templates].map(([p, f]) => [p, decode(f.bytes)])));
-  if (resolved.diagnostics.length > 0)
-    return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
 
   progress.status('validating the spec');
   const { source, checked, cacheDir, flushCache } = await checkSpecFromArgs(values, positionals, ctx);
@@ -148,6 +146,10 @@ async function runCompile(
     io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
     return EXIT_PROBLEMS;
   }
+  // A template that does not parse is reported once the spec is known good, with the spec's summary
+  // (before, its report said "0 services, 0 routes").
+  if (resolved.diagnostics.length > 0)
+    return reportTemplateProblems(resolved.diagnostics, templates, format, ctx, checked.summary);
   if (machine) io.stdout.write(specReport());
   else if (checked.diagnostics.length > 0) io.stderr.write(specReport());
 
@@ -237,14 +239,14 @@ async function readTemplates(
 
 /**
  * Template diagnostics carry paths relative to the working directory, so render them from there.
- * `summary` is the spec's once it was read (a template that fails to parse is refused before).
+ * `summary` is the spec's, which validated.
  */
 function reportTemplateProblems(
   diagnostics: readonly Diagnostic[],
   templates: ReadonlyMap<string, SourceFile>,
   format: ReportFormat,
   { io, version }: RunArgs[1],
-  summary = { services: 0, routes: 0 },
+  summary: { readonly services: number; readonly routes: number },
 ): number {
   const rendered = renderReport(
     {
