@@ -336,6 +336,22 @@ describe('meshc compile --target template:FILE', () => {
     }
   });
 
+  it('refuses two templates rendering one file as a usage error, before reading anything', async () => {
+    const out = join(temp.dir, 'dist');
+    const clash = await compileShop(out, 'native,template:d1/x.yaml.hbs,template:d2/x.yaml.hbs');
+    expect([clash.code, clash.out]).toEqual([2, '']);
+    expect(clash.err).toMatch(
+      /^meshc compile: template:d1\/x\.yaml\.hbs and template:d2\/x\.yaml\.hbs would both render templates\/<service>\/x\.yaml: rename one of them\n/,
+    );
+    expect(clash.err).toMatch(/Run 'meshc compile --help' for details/);
+    // A control character in the name is shown escaped, never sent to the terminal.
+    const control = await compileShop(out, 'template:a\u001b[2J.hbs');
+    expect(control.code).toBe(2);
+    expect(control.err).toContain('template file name a\\x1b[2J.hbs holds a control character');
+    expect(control.err).not.toContain('\u001b');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('reports a template error at the template file:line and writes nothing', async () => {
     writeFileSync(
       join(temp.dir, 'broken.yaml.hbs'),

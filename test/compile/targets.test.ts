@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isCompileError } from '../../compiler/compile-error.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { emitArtifacts } from '../../compiler/emit/index.js';
-import { parseTargetList, resolveTargets } from '../../compiler/emit/resolve-targets.js';
+import { parseTargetList, resolveTargets, TemplateNameError } from '../../compiler/emit/resolve-targets.js';
 import { TargetError } from '../../compiler/emit/targets.js';
 import { normalizeSpec } from '../../compiler/normalize/index.js';
 import { layoutStore } from '../../compiler/store/layout.js';
@@ -35,6 +35,50 @@ describe('parseTargetList', () => {
   it('refuses unknown names and a template without a file', () => {
     expect(codeOf(() => parseTargetList(['nginx']))).toBe('MC5006');
     expect(codeOf(() => parseTargetList(['template:']))).toBe('MC5006');
+  });
+
+  // These reached the store as "two outputs ... write the same file" or a path of "..", reported as
+  // a bug in the target (MC5009).
+  it.each([
+    [
+      ['native,template:d1/x.yaml.hbs,template:d2/x.yaml.hbs'],
+      'template:d1/x.yaml.hbs and template:d2/x.yaml.hbs would both render templates/<service>/x.yaml: rename one of them',
+    ],
+    [
+      ['template:tpl/a.hbs', 'template:./tpl/a.hbs'],
+      'template:tpl/a.hbs and template:./tpl/a.hbs are the same file: name it once',
+    ],
+    [
+      ['template:a.yaml.hbs,template:b/A.YAML.HBS,template:c/a.yaml.HBS'],
+      'template:a.yaml.hbs and template:c/a.yaml.HBS would both render templates/<service>/a.yaml: rename one of them',
+    ],
+    [
+      ['template:.hbs'],
+      'template:.hbs would render a file named "": name the template after the file it renders, like configmap.yaml.hbs',
+    ],
+    [
+      ['template:..hbs'],
+      'template:..hbs would render a file named ".": name the template after the file it renders, like configmap.yaml.hbs',
+    ],
+    [
+      ['template:t/...hbs'],
+      'template:t/...hbs would render a file named "..": name the template after the file it renders, like configmap.yaml.hbs',
+    ],
+    [
+      ['template:a\u001b[2J.hbs'],
+      'template file name a\u001b[2J.hbs holds a control character: rename the file',
+    ],
+  ])('refuses template names that cannot render: %j', (values, message) => {
+    expect(() => parseTargetList(values)).toThrow(new TemplateNameError(message));
+  });
+
+  it('renders X.HBS into X, as x.hbs into x', () => {
+    const { targets } = resolveTargets(
+      parseTargetList(['template:T.YAML.HBS']),
+      new Map([['T.YAML.HBS', '{{service}}']]),
+    );
+    const { artifacts } = emitArtifacts(model, { commit: null, targets });
+    expect(artifacts?.services[0]?.files.map((f) => f.path)).toEqual(['templates/details/T.YAML']);
   });
 });
 

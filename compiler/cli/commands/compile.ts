@@ -15,6 +15,7 @@ import {
   resolveTargets,
   TEMPLATE_PREFIX,
   type TargetRequest,
+  TemplateNameError,
   templateFiles,
 } from '../../emit/resolve-targets.js';
 import { POOL_MIN_SERVICES } from '../../emit/emit-pool.js';
@@ -108,7 +109,7 @@ async function runCompile(
   const out = values['out'];
   if (typeof out !== 'string' || out === '') throw new UsageError('--out DIR is required');
   const keyFile = values['signing-key'];
-  const requests = parseTargetList(targetValues(values['target']));
+  const requests = parseTemplateTargets(values['target']);
 
   const signing = await resolveSigning({
     ...(typeof keyFile === 'string' ? { keyFile } : {}),
@@ -213,6 +214,16 @@ function leftTargetDirs(outDir: string, outLabel: string, targets: readonly Name
       ([dir, target]) =>
         `${join(outLabel, dir)}/ was not written by this compile (no ${target} target), so its files may describe an earlier spec; compile with that target again, or remove the directory`,
     );
+}
+
+/** The --target list; a template name that cannot work is a usage error, found before anything is read. */
+function parseTemplateTargets(raw: unknown): TargetRequest[] {
+  try {
+    return parseTargetList(targetValues(raw));
+  } catch (error) {
+    if (error instanceof TemplateNameError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function targetValues(raw: unknown): string[] {
