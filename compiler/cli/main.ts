@@ -60,7 +60,8 @@ async function dispatch(argv: readonly string[], io: CliIo, overrides: CliOverri
     return await command.run(parsed, { io, overrides, version: packageVersion() });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`meshc ${command.name}: ${error.message}\n${usageReminder(command)}`);
+    // The message may quote a file name or a value as given: written visible, as the one above.
+    io.stderr.write(`meshc ${command.name}: ${visible(error.message)}\n${usageReminder(command)}`);
     return EXIT_USAGE;
   }
 }

@@ -401,6 +401,22 @@ describe('meshc compile --target template:FILE', () => {
     expect(github.out).not.toMatch(/0 errors/);
   });
 
+  it('refuses two templates rendering one file as a usage error, before reading anything', async () => {
+    const out = join(temp.dir, 'dist');
+    const clash = await compileShop(out, 'native,template:d1/x.yaml.hbs,template:d2/x.yaml.hbs');
+    expect([clash.code, clash.out]).toEqual([2, '']);
+    expect(clash.err).toMatch(
+      /^meshc compile: template:d1\/x\.yaml\.hbs and template:d2\/x\.yaml\.hbs would both render templates\/<service>\/x\.yaml: rename one of them\n/,
+    );
+    expect(clash.err).toMatch(/Run 'meshc compile --help' for details/);
+    // A control character in the name is shown escaped, never sent to the terminal.
+    const control = await compileShop(out, 'template:a\u001b[2J.hbs');
+    expect(control.code).toBe(2);
+    expect(control.err).toContain('template file name a\\x1b[2J.hbs holds a control character');
+    expect(control.err).not.toContain('\u001b');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('reports a template error at the template file:line and writes nothing', async () => {
     writeFileSync(
       join(temp.dir, 'broken.yaml.hbs'),
@@ -410,16 +426,22 @@ describe('meshc compile --target template:FILE', () => {
     const out = join(temp.dir, 'dist');
     const render = await compileShop(out, 'template:broken.yaml.hbs');
     expect(render.code).toBe(1);
-    expect(render.out).toMatch(/broken\.yaml\.hbs:3:\d+/);
+    // At the first name that is missing (bundle.nope), not at its last one; the summary counts the spec.
+    expect(render.out).toMatch(/broken\.yaml\.hbs:3:6\n/);
     expect(render.out).toMatch(/MC5005/);
-    // Handlebars' own words end "in [object Object]"; the summary counts the spec it rendered.
-    expect(render.out).toMatch(/template failed for service \w+: "deeper" not defined\n/);
+    expect(render.out).toMatch(
+      /template failed for service \w+: bundle\.nope is not defined \(bundle has commit, /,
+    );
     expect(render.out).toMatch(/6 services, \d+ routes: 1 error/);
     expect(existsSync(out)).toBe(false);
+    // At the block left open, not past the end of the file; in words, not the parser's tokens; and
+    // with the spec's summary (it said "0 services, 0 routes").
     const parse = await compileShop(out, 'template:unclosed.yaml.hbs');
     expect(parse.code).toBe(1);
-    expect(parse.out).toMatch(/unclosed\.yaml\.hbs:\d+:\d+/);
-    expect(parse.out).toMatch(/template does not parse/);
+    expect(parse.out).toMatch(/unclosed\.yaml\.hbs:2:1\n/);
+    expect(parse.out).toMatch(/template does not parse: \{\{#if\}\} is never closed: add \{\{\/if\}\}\n/);
+    expect(parse.out).not.toMatch(/Expecting|EOF/);
+    expect(parse.out).toMatch(/6 services, \d+ routes: 1 error/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import {
   resolveTargets,
   TEMPLATE_PREFIX,
   type TargetRequest,
+  TemplateNameError,
   templateFiles,
 } from '../../emit/resolve-targets.js';
 import { POOL_MIN_SERVICES } from '../../emit/emit-pool.js';
@@ -111,7 +112,7 @@ async function runCompile(
   const out = values['out'];
   if (typeof out !== 'string' || out === '') throw new UsageError('--out DIR is required');
   const keyFile = values['signing-key'];
-  const requests = parseTargetList(targetValues(values['target']));
+  const requests = parseTemplateTargets(values['target']);
 
   const signing = await resolveSigning({
     ...(typeof keyFile === 'string' ? { keyFile } : {}),
@@ -121,8 +122,6 @@ async function runCompile(
   });
   const templates = await readTemplates(requests, io.cwd);
   const resolved = resolveTargets(requests, new Map([...templates].map(([p, f]) => [p, decode(f.bytes)])));
-  if (resolved.diagnostics.length > 0)
-    return reportTemplateProblems(resolved.diagnostics, templates, format, ctx);
 
   progress.status('validating the spec');
   const { source, checked, cacheDir, flushCache } = await checkSpecFromArgs(values, positionals, ctx);
@@ -154,9 +153,19 @@ async function runCompile(
     io.stderr.write('meshc compile: the spec has errors; nothing was written\n');
     return EXIT_PROBLEMS;
   }
-  // A machine format's document is written once the outcome is known: one document, holding a
-  // template's errors too when compiling finds any (two on stdout were no JSON, SARIF or summary).
+  // A template's errors, with the spec's summary: for a machine format in the one document with the
+  // spec's diagnostics (two on stdout were no JSON, SARIF or summary).
+  const templateFailure = (diagnostics: readonly Diagnostic[]): number => {
+    if (!machine) return reportTemplateProblems(diagnostics, templates, format, ctx, checked.summary);
+    io.stdout.write(specReport(absoluteTemplateProblems(diagnostics, templates, io.cwd)));
+    io.stderr.write('meshc compile: a template has errors; nothing was written\n');
+    return EXIT_PROBLEMS;
+  };
+  // Otherwise a machine format's document is written once the outcome is known.
   if (!machine && checked.diagnostics.length > 0) io.stderr.write(specReport());
+  // A template that does not parse is reported once the spec is known good, with the spec's summary
+  // (before, its report said "0 services, 0 routes").
+  if (resolved.diagnostics.length > 0) return templateFailure(resolved.diagnostics);
 
   const commit = (await source.commit()) ?? null;
   const outDir = resolve(io.cwd, out);
@@ -193,12 +202,7 @@ async function runCompile(
   await flushCache();
   if (result.replacedLock)
     io.stderr.write(`meshc compile: note: ${describeReplacedLock(result.replacedLock)}\n`);
-  if (!result.report) {
-    if (!machine) return reportTemplateProblems(result.diagnostics, templates, format, ctx, checked.summary);
-    io.stdout.write(specReport(absoluteTemplateProblems(result.diagnostics, templates, io.cwd)));
-    io.stderr.write('meshc compile: a template has errors; nothing was written\n');
-    return EXIT_PROBLEMS;
-  }
+  if (!result.report) return templateFailure(result.diagnostics);
   if (machine) io.stdout.write(specReport());
   (machine ? io.stderr : io.stdout).write(
     renderCompileSummary({
@@ -236,6 +240,16 @@ function leftTargetDirs(outDir: string, outLabel: string, targets: readonly Name
     );
 }
 
+/** The --target list; a template name that cannot work is a usage error, found before anything is read. */
+function parseTemplateTargets(raw: unknown): TargetRequest[] {
+  try {
+    return parseTargetList(targetValues(raw));
+  } catch (error) {
+    if (error instanceof TemplateNameError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function targetValues(raw: unknown): string[] {
   if (raw === undefined) return defaultTargetNames();
   return (Array.isArray(raw) ? raw : [raw]).map(String);
@@ -260,14 +274,14 @@ async function readTemplates(
 
 /**
  * Template diagnostics carry paths relative to the working directory, so render them from there.
- * `summary` is the spec's once it was read (a template that fails to parse is refused before).
+ * `summary` is the spec's, which validated.
  */
 function reportTemplateProblems(
   diagnostics: readonly Diagnostic[],
   templates: ReadonlyMap<string, SourceFile>,
   format: ReportFormat,
   { io, version }: RunArgs[1],
-  summary = { services: 0, routes: 0 },
+  summary: { readonly services: number; readonly routes: number },
 ): number {
   const rendered = renderReport(
     {

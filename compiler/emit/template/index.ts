@@ -1,11 +1,16 @@
 // `--target template:FILE.hbs`: a Handlebars template rendered once per service from its planned
 // bundle into templates/<svc>/<FILE without .hbs>, for deployment formats meshc does not know
-// (a Kubernetes ConfigMap, a Nomad job). Problems are diagnostics at the template's file:line.
+// (a Kubernetes ConfigMap, a Nomad job). Problems are diagnostics at the template's file:line:col.
 import { createRequire } from 'node:module';
 import type HandlebarsType from 'handlebars';
 import { contentVersion, serializeCanonical } from '../../../schema/store-format.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import { type EmittedFile, type TargetEmitter, TargetError } from '../targets.js';
+import { checkTemplate } from './check-template.js';
+import { HELPER_NAMES, HELPERS, registerHelpers } from './helpers.js';
+import { describeParseError } from './parse-problem.js';
+import { installStrictLookup } from './strict-lookup.js';
+import { TemplateError, type TemplateLoc } from './template-error.js';
 
 export interface TemplateSource {
   /** As the user named it (shown in diagnostics). */
@@ -30,23 +35,37 @@ let handlebars: typeof HandlebarsType | undefined;
 const loadHandlebars = () =>
   (handlebars ??= createRequire(import.meta.url)('handlebars') as typeof HandlebarsType);
 
-/** Parses the template once; rendering happens per service in the returned emitter. */
+/** Parses and checks the template once; rendering happens per service in the returned emitter. */
 export function createTemplateTarget(template: TemplateSource): TemplateTargetResult {
   const hb = loadHandlebars().create();
   registerHelpers(hb);
+  installStrictLookup(hb);
   let ast: hbs.AST.Program;
   try {
     ast = hb.parse(template.text);
   } catch (err) {
-    return { diagnostics: [templateDiagnostic(template.path, err)] };
+    const problem = describeParseError(hb, template.text, err);
+    return {
+      diagnostics: [
+        templateDiagnostic(template.path, `template does not parse: ${problem.message}`, problem),
+      ],
+    };
   }
-  // noEscape: output is YAML/JSON/HCL, not HTML. strict: a misspelt field is an error, not "".
+  const problems = checkTemplate(ast);
+  if (problems.length > 0)
+    return {
+      diagnostics: problems.map((p) => templateDiagnostic(template.path, p.message, position(p.loc))),
+    };
+  // noEscape: output is YAML/JSON/HCL, not HTML. Strictness is strict-lookup.ts's: every name is
+  // looked up there (assumeObjects routes each through it), Handlebars' own strict mode is off.
+  // knownHelpers: a call is always to the helper, never to a field of that name.
   const render = hb.compile(ast, {
     noEscape: true,
-    strict: true,
     assumeObjects: true,
+    knownHelpers: Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])),
+    knownHelpersOnly: true,
   });
-  const outName = baseName(template.path).replace(/\.hbs$/, '');
+  const outName = templateOutputName(template.path);
   const outPath = (service: string) => `templates/${service}/${outName}`;
   const emit: TargetEmitter = (bundle) => {
     const bundleJson = serializeCanonical(bundle);
@@ -64,7 +83,15 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
     try {
       text = render(context);
     } catch (err) {
-      throw new TargetError(templateDiagnostic(template.path, err, bundle.service));
+      const located = err instanceof TemplateError;
+      const message = located ? err.message : String((err as Error).message ?? err);
+      throw new TargetError(
+        templateDiagnostic(
+          template.path,
+          `template failed for service ${bundle.service}: ${message}`,
+          position(located ? err.loc : undefined),
+        ),
+      );
     }
     const file: EmittedFile = {
       path: outPath(bundle.service),
@@ -75,54 +102,24 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
   return { emit, paths: (service) => [outPath(service)], diagnostics: [] };
 }
 
-function registerHelpers(hb: typeof HandlebarsType): void {
-  // Handlebars' own `{{log}}` prints to meshc's stdout, in the middle of the summary or of
-  // `--format json`: a template writes nowhere but its output. (Unregistered, the compiled template
-  // would still call it, as a built-in, and fail with a TypeError that names nothing.)
-  hb.registerHelper('log', () => {
-    throw new Error('{{log}} is not available in meshc templates: a template writes only its own file');
-  });
-  // {{json value}}: compact JSON; {{json value 2}}: indented.
-  hb.registerHelper('json', (value: unknown, indent: unknown) =>
-    JSON.stringify(value, null, typeof indent === 'number' ? indent : undefined),
-  );
-  // {{indent text 4}}: every non-empty line prefixed by n spaces (for YAML block scalars); the
-  // text's final newline is dropped, since the template line the helper sits on supplies one.
-  hb.registerHelper('indent', (text: unknown, n: unknown) => {
-    const pad = ' '.repeat(typeof n === 'number' ? n : 2);
-    return String(text)
-      .replace(/\n$/, '')
-      .split('\n')
-      .map((line) => (line === '' ? line : pad + line))
-      .join('\n');
-  });
+/** The file a template renders per service: its name without `.hbs` (in any case). */
+export function templateOutputName(path: string): string {
+  return baseName(path).replace(/\.hbs$/i, '');
 }
 
-/** Handlebars errors carry `line N` (parse) or `lineNumber`/`column` (render); both become file:line:col. */
-function templateDiagnostic(path: string, err: unknown, service?: string): Diagnostic {
-  const e = err as { message?: string; lineNumber?: number; column?: number };
-  const raw = String(e.message ?? err);
-  const parseLine = /^Parse error on line (\d+):/.exec(raw);
-  const line = e.lineNumber ?? (parseLine ? Number(parseLine[1]) : 1);
-  const col = e.column !== undefined ? e.column + 1 : 1;
-  // A parse error's last line says what was expected ("Expecting 'ID', got 'EOF'"); the lines before
-  // it are an excerpt the code frame shows better.
-  // Strict mode names the object it looked in by its String() (`[object Object]`, `undefined`): the
-  // file:line:col says where better.
-  const detail = parseLine
-    ? (raw.split('\n').pop() ?? raw)
-    : raw.replace(/ - \d+:\d+$/, '').replace(/^("[^"]*" not defined) in .*$/s, '$1');
-  const message = parseLine
-    ? `template does not parse: ${detail.trim()}`
-    : `template failed for service ${service}: ${detail}`;
+function position(loc: TemplateLoc | null | undefined): { line: number; col: number } {
+  return loc ? { line: loc.start.line, col: loc.start.column + 1 } : { line: 1, col: 1 };
+}
+
+function templateDiagnostic(path: string, message: string, at: { line: number; col: number }): Diagnostic {
   return {
     code: 'MC5005',
     severity: 'error',
     message,
     file: path,
-    line,
-    col,
-    hint: 'the template sees service, mesh, commit, version, sha256, bundle (the planned bundle) and bundleJson; helpers: json, indent',
+    line: at.line,
+    col: at.col,
+    hint: `the template sees service, mesh, commit, version, sha256, bundle (the planned bundle) and bundleJson; helpers: ${HELPER_NAMES}`,
   };
 }
 
