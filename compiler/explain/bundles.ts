@@ -9,6 +9,7 @@ import { loadPublicKey, storePaths } from '../../schema/store-format.js';
 import { hasErrors } from '../diagnostics.js';
 import { emitArtifacts } from '../emit/index.js';
 import { normalizeSpec } from '../normalize/index.js';
+import type { ParseCache } from '../load/parse-cache.js';
 import { checkSpec, type CheckedSpec } from '../pipeline.js';
 import { openSpecSource } from '../cli/spec-source.js';
 import { ExplainError } from './errors.js';
@@ -30,6 +31,8 @@ export interface SpecBundlesInput {
   readonly ref?: string;
   readonly cwd: string;
   readonly now: number;
+  /** The parse cache of --cache-dir (absent with --no-cache), as validate and compile use it. */
+  readonly cache?: ParseCache;
 }
 
 /** Compiles the spec in memory; returns the checked spec instead when it has errors. */
@@ -37,7 +40,7 @@ export async function bundlesFromSpec(
   input: SpecBundlesInput,
 ): Promise<{ ok: true; set: BundleSet } | { ok: false; checked: CheckedSpec; rootDir: string }> {
   const source = await openSpecSource(input);
-  const checked = await checkSpec(source, { now: input.now });
+  const checked = await checkSpec(source, { now: input.now, ...(input.cache ? { cache: input.cache } : {}) });
   const spec = checked.result?.spec;
   if (hasErrors(checked.diagnostics) || !spec || checked.files.length === 0)
     return { ok: false, checked, rootDir: await source.rootDir() };

@@ -2,7 +2,7 @@
 // spec line, versions and chances, timeout, retries, limits, authorization with its rule), several
 // hops, the bundle a rollout gives one instance, and every kind of bad input: a clear message with a
 // code and exit 2, never a stack trace. The conformance table (test/conformance) covers matching.
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,23 @@ function lineOf(file: string, text: string): number {
 }
 
 describe('meshc explain on the example shop', () => {
+  it('reads the spec through the parse cache as validate does: --cache-dir DIR, or none with --no-cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshc-explain-cache-'));
+    try {
+      const request = ['--from', 'productpage', 'GET http://reviews/reviews/1'];
+      const cold = await shop(...request, '--cache-dir', dir);
+      expect(cold.code, cold.err).toBe(0);
+      expect(readdirSync(dir).length).toBeGreaterThan(0);
+      const warm = await shop(...request, '--cache-dir', dir);
+      const none = await shop(...request, '--no-cache');
+      expect([warm.code, none.code]).toEqual([0, 0]);
+      expect(warm.out).toBe(cold.out);
+      expect(none.out).toBe(cold.out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers route, versions, policies and authorization in text, citing spec lines', async () => {
     const run = await shop('--from', 'productpage', 'GET http://reviews/reviews/1');
     expect(run.err).toBe('');

@@ -10,12 +10,13 @@ import { parseHeader, parseRequestLine } from '../../explain/request-line.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { renderReport } from '../report.js';
 import type { Command, ParsedValues } from '../types.js';
+import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
 
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'Explain what the mesh does with a request: route, versions, policies and authorization',
   synopsis:
-    "meshc explain --from SERVICE 'METHOD URL' [-H 'name: value']... [--then 'METHOD URL']... [PATH [--ref REF] | --store DIR [--verify-key FILE] [--instance-id ID]] [--format text|json]",
+    "meshc explain --from SERVICE 'METHOD URL' [-H 'name: value']... [--then 'METHOD URL']... [PATH [--ref REF] | --store DIR [--verify-key FILE] [--instance-id ID]] [--format text|json] [--cache-dir DIR | --no-cache]",
   help: `Answers from compiled bundles alone, with the proxy's own route matcher and authorization:
 which route of the destination the caller's proxy picks (with its spec file:line), which versions
 with which probability, the timeout, retries and circuit-breaker limits, and whether the callee's
@@ -35,6 +36,7 @@ Options:
   --verify-key FILE     with --store: check signatures as a proxy does (else hashes only)
   --instance-id ID      with --store: the bundle a rollout gives this proxy instance
   --format FORMAT       text (default) or json
+${parseCacheHelp(24)}
   -h, --help            show this help
 
 Exit status:
@@ -53,6 +55,7 @@ Exit status:
     'verify-key': { type: 'string' },
     'instance-id': { type: 'string' },
     format: { type: 'string', default: 'text' },
+    ...PARSE_CACHE_OPTIONS,
   },
   maxPositionals: 2,
   async run({ values, positionals }, ctx) {
@@ -85,11 +88,14 @@ Exit status:
       origin = `store ${store}`;
     } else {
       const ref = stringOf(values['ref']);
+      const cache = await openCliParseCache(values, io);
       const compiled = await bundlesFromSpec({
         path: path ?? '.',
         ...optional('ref', ref),
         cwd: io.cwd,
         now: io.now?.() ?? Date.now(),
+        // The spec is read as validate and compile read it: through the parse cache the flags ask for.
+        ...(cache ? { cache } : {}),
       });
       if (!compiled.ok) {
         const { checked, rootDir } = compiled;
