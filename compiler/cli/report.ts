@@ -62,21 +62,12 @@ export function renderReport(input: ReportInput, io: CliIo): string {
 
 /**
  * How a spec path (relative to `rootDir`; '' for the root itself; absolute for a file outside the
- * spec, such as a template) is shown: from the working
- * directory, or from the git repository's top level when `fromRepoTop` (and the spec is in a work
- * tree; from the working directory otherwise). `withoutWorkTree`: a ref read in a bare repository
- * (RootedSpecSource.withoutWorkTree), whose rootDir is already its place from the top.
+ * spec, such as a template) is shown: from the working directory, or from the git repository's top
+ * level when `fromRepoTop` (and the spec is in a work tree; from the working directory otherwise:
+ * `fromCwd`). `withoutWorkTree`: a ref read in a bare repository (RootedSpecSource.withoutWorkTree),
+ * whose rootDir is already its place from the top.
  */
-export function specPathShown(
-  rootDir: string,
-  cwd: string,
-  how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },
-): (file: string) => string {
-  return specPathsShown(rootDir, cwd, how).shown;
-}
-
-/** specPathShown, and whether its paths are from the working directory after all (outside git). */
-function specPathsShown(
+export function specPathsShown(
   rootDir: string,
   cwd: string,
   how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },

@@ -27,6 +27,13 @@ afterEach(() => temp.cleanup());
 
 const service = (name: string) => SERVICE_YAML.replace('reviews', name);
 
+/** Deletes the object `rev` names from the repository's store (a partial clone, a damaged repository); its id. */
+function dropObject(rev: string): string {
+  const oid = git(temp.dir, 'rev-parse', rev);
+  rmSync(join(temp.dir, '.git/objects', oid.slice(0, 2), oid.slice(2)));
+  return oid;
+}
+
 async function refusal(promise: Promise<unknown>): Promise<SourceError> {
   const error = await promise.then(
     () => undefined,
@@ -89,8 +96,7 @@ describe('what git cannot give', () => {
   it('refuses a listed blob missing from the object store, naming the file', async () => {
     writeFiles(temp.dir, { 'spec/mesh.yaml': MESH_YAML, 'spec/services/extra.yaml': service('extra') });
     commitAll(temp.dir);
-    const oid = git(temp.dir, 'rev-parse', 'HEAD:spec/services/extra.yaml');
-    rmSync(join(temp.dir, '.git/objects', oid.slice(0, 2), oid.slice(2)));
+    dropObject('HEAD:spec/services/extra.yaml');
     const error = await refusal(loadSpec(gitSource(temp.dir, 'HEAD', 'spec')));
     expect(error.code).toBe('SOURCE_GIT_FAILED');
     expect(error.message).toContain('spec/services/extra.yaml');
@@ -99,8 +105,7 @@ describe('what git cannot give', () => {
   it('refuses a trust root listed in the tree but missing from the object store, not "does not exist"', async () => {
     writeFiles(temp.dir, { 'spec/mesh.yaml': MESH_YAML, 'spec/pki/root.pem': 'not a PEM\n' });
     commitAll(temp.dir);
-    const oid = git(temp.dir, 'rev-parse', 'HEAD:spec/pki/root.pem');
-    rmSync(join(temp.dir, '.git/objects', oid.slice(0, 2), oid.slice(2)));
+    const oid = dropObject('HEAD:spec/pki/root.pem');
     const error = await refusal(checkSpec(gitSource(temp.dir, 'HEAD', 'spec'), { now: Date.now() }));
     expect([error.code, error.message, error.hint]).toEqual([
       'SOURCE_GIT_FAILED',
@@ -120,8 +125,7 @@ describe('what git cannot give', () => {
   it("says git's own words when it cannot read a tree", async () => {
     writeFiles(temp.dir, { 'spec/mesh.yaml': MESH_YAML, 'spec/services/a.yaml': service('a') });
     commitAll(temp.dir);
-    const tree = git(temp.dir, 'rev-parse', 'HEAD:spec/services');
-    rmSync(join(temp.dir, '.git/objects', tree.slice(0, 2), tree.slice(2)));
+    const tree = dropObject('HEAD:spec/services');
     const error = await refusal(files(gitSource(temp.dir, 'HEAD', 'spec')));
     expect(error.code).toBe('SOURCE_GIT_FAILED');
     expect(error.message).toMatch(new RegExp(`^git ls-tree failed: .*${tree}`));

@@ -20,7 +20,7 @@ import type { ParseCache } from '../../load/parse-cache.js';
 import type { RootedSpecSource } from '../../load/types.js';
 import { type CheckedSpec, checkSpec } from '../../pipeline.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
-import { specPathShown } from '../report.js';
+import { specPathsShown } from '../report.js';
 import { openSpecSource } from '../spec-source.js';
 import type { Command, CommandContext, ParsedValues } from '../types.js';
 import { openCliParseCache, PARSE_CACHE_OPTIONS, parseCacheHelp } from './parse-cache-flags.js';
@@ -109,10 +109,10 @@ Exit status:
       // name them); text and JSON name them from the working directory, as `meshc validate` does.
       diagnostics: shownDiagnostics(
         head.checked,
-        specPathShown(await head.source.rootDir(), ctx.io.cwd, {
+        specPathsShown(await head.source.rootDir(), ctx.io.cwd, {
           fromRepoTop: args.format === 'markdown',
           withoutWorkTree: head.source.withoutWorkTree === true,
-        }),
+        }).shown,
       ),
       ...(diff ? { diff } : {}),
       retryStormThreshold: args.threshold,
