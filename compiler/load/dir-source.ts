@@ -237,10 +237,13 @@ function walkSpecFiles(dir: string, prefix: string, walk: Walk, above: string[],
   const out: string[] = [];
   // A bundle store compiled into the spec tree is output, not spec (the root is always searched).
   if (prefix !== '' && isStoreDir((name) => entries.some((e) => e.name === name))) return out;
+  // `dir` is normalized already (resolved, then only names appended), so each entry's path is a
+  // concatenation: path.join normalized every one again, 3-6 ms of 1,000 names in a fresh process.
+  const base = dir.endsWith(sep) ? dir : dir + sep;
   for (const entry of entries) {
     if (isSkippedName(entry.name)) continue;
     const rel = prefix + entry.name;
-    const path = join(dir, entry.name);
+    const path = base + entry.name;
     if (entry.isDirectory()) out.push(...walkSpecFiles(path, `${rel}/`, walk, [...above, path], viaLink));
     else if (entry.isSymbolicLink()) {
       const kind = kindAt(path);
