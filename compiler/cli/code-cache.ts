@@ -82,12 +82,14 @@ export function loadBundle<T>(file: string, cacheDir: string | undefined): Loade
   // function expression already, so V8 compiles this very string (a wrapper concatenated here made a
   // 2.3 MB flat copy on the heap at every start).
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const key = cacheKey(bytes);
+  const shippedKey = cacheKey(bytes);
+  const key = withFlags(shippedKey, process.execArgv, process.env['NODE_OPTIONS']);
   const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, 'code', `${key}.bin`);
-  // This user's cache first (it may cover more commands), else the one the build shipped.
+  // This user's cache first (it may cover more commands), else the one the build shipped, made
+  // without flags: V8 itself refuses it when the flags it runs with now would compile other code.
   const cached =
     (cacheFile === undefined ? undefined : readCacheFile(cacheFile, key)) ??
-    readCacheFile(join(dirname(file), SHIPPED_CACHE_FILE), key);
+    readCacheFile(join(dirname(file), SHIPPED_CACHE_FILE), shippedKey);
   const script = new Script(source, { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
   const cacheHit = cached !== undefined && script.cachedDataRejected === false;
   const module = { exports: {} as T };
@@ -113,6 +115,19 @@ export function loadBundle<T>(file: string, cacheDir: string | undefined): Loade
 function cacheKey(bundle: Buffer): string {
   const who = `${CODE_CACHE_FORMAT} ${process.version} ${process.versions.v8} ${process.arch}`;
   return hash('sha256', `${who} ${bundle.length} ${crc32(bundle)}`, 'hex').slice(0, 32);
+}
+
+/**
+ * The key of a cache made under the flags Node was started with. V8 refuses a cache made under other
+ * flags (--max-old-space-size, --trace-gc, ... in NODE_OPTIONS or before the script), and a refused
+ * cache was rewritten under the new flags, in the same file: runs alternating between two flag sets
+ * each started uncompiled and rewrote ~1 MB. The flags as given, not V8's own digest of them
+ * (v8.cachedDataVersionTag): loading node:v8 took 1.6-2.7 ms of every start. A Node-only flag gets
+ * a file of its own too, for nothing worse than one uncompiled first run. No flags: the key as before.
+ */
+function withFlags(key: string, execArgv: readonly string[], nodeOptions: string | undefined): string {
+  const flags = [...execArgv, nodeOptions ?? ''].join(' ').trim();
+  return flags === '' ? key : hash('sha256', `${key} ${flags}`, 'hex').slice(0, 32);
 }
 
 /** [4-byte header length][header JSON][V8's cached data], or undefined when absent or unreadable. */

@@ -200,6 +200,39 @@ describe('the code cache of the bundled CLI', () => {
   });
 });
 
+describe('the code cache under V8 flags', () => {
+  it('keeps a file per set of flags, so runs alternating between two do not rewrite one another', () => {
+    const cacheDir = join(temp.dir, 'cache');
+    const meshc = (nodeOptions: string | undefined) =>
+      spawnSync(process.execPath, [BIN, 'explain', '--no-cache', '--from', 'x', 'GET http://y/', 'nowhere'], {
+        cwd: temp.dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env['PATH'],
+          MESHC_CACHE_DIR: cacheDir,
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+        },
+      });
+    // V8 refuses a cache made under other flags: this one changes its flag digest.
+    const flags = '--max-old-space-size=123';
+    expect(meshc(undefined).status).toBe(2);
+    expect(meshc(flags).status).toBe(2);
+    const files = cacheFiles(cacheDir).sort();
+    expect(files).toHaveLength(2);
+    // Each covers the command under its own flags; neither is written again by the other's runs.
+    const past = Math.floor(Date.now() / 1000) - 60;
+    for (const file of files) utimesSync(file, past, past);
+    expect(meshc(undefined).status).toBe(2);
+    expect(meshc(flags).status).toBe(2);
+    expect(meshc(undefined).status).toBe(2);
+    expect(cacheFiles(cacheDir).sort()).toEqual(files);
+    for (const file of files) {
+      expect(statSync(file).mtimeMs).toBe(past * 1000);
+      expect(commandsOf(file)).toContain('explain');
+    }
+  });
+});
+
 describe('the code cache the build ships', () => {
   it('covers the commands a CI job runs, and serves a first run', () => {
     expect(commandsOf(SHIPPED)).toEqual(SHIPPED_COMMANDS);
