@@ -7,12 +7,11 @@
 // store); an existing store is updated in place, file by file with temp + rename, old files kept as
 // hard-linked backups until the end so a rollback restores them without holding their bytes.
 import type { KeyObject } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { mkdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { storePaths } from '../../schema/store-format.js';
 import { CompileError } from '../compile-error.js';
-import { ASYNC_OPS, type FileOps, makeDir, WriteCost, writeAtomic } from './file-ops.js';
+import { ASYNC_OPS, type FileOps, makeDir, removeFileSync, WriteCost, writeAtomic } from './file-ops.js';
 import { type GoneReport, type GoneService, tidyGoneDirs } from './gone-services.js';
 import { checkOutDir, type FileChange, inspectFiles, readExisting } from './inspect.js';
 import {
@@ -295,7 +294,7 @@ export async function openStoreWriter(outDir: string, options: WriteStoreOptions
         // Committed: the backups of replaced files are no longer needed, and there is nothing to undo.
         committed = true;
         journal.length = 0;
-        for (const backup of backups) rmSync(backup, { force: true });
+        for (const backup of backups) removeFileSync(backup);
         const goneReports = gone.flatMap(({ service, listed, paths }, i): GoneReport[] => {
           const files = goneRemoved[i] ?? [];
           const left = fresh ? [] : tidyGoneDirs(outDir, paths);

@@ -1,8 +1,18 @@
 // How the store writer writes a group of files (compiler/store/file-ops.ts): small groups always with
 // synchronous calls; large ones so while those have stayed within their per-file budget, else through
 // the thread pool, many at once.
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readOps, SYNC_FILE_BUDGET_MS, SYNC_GROUP_MAX, WriteCost } from '../../compiler/store/file-ops.js';
+import {
+  ASYNC_OPS,
+  readOps,
+  removeFileSync,
+  SYNC_FILE_BUDGET_MS,
+  SYNC_GROUP_MAX,
+  WriteCost,
+} from '../../compiler/store/file-ops.js';
 
 const inThread = (cost: WriteCost, files: number) => cost.opsFor(files).concurrency === 1;
 /** Synchronous writes of `files` that took `ms`: a small group is always written in-thread. */
@@ -44,5 +54,26 @@ describe('the calls a group of reads takes', () => {
     expect(Buffer.isBuffer(now)).toBe(true);
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toEqual(now);
+  });
+});
+
+describe('removing a file (rm -f)', () => {
+  it('removes a file, answers nothing for a missing one, and refuses a directory, in both sets of calls', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshc-file-ops-'));
+    try {
+      for (const remove of [removeFileSync, ASYNC_OPS.remove]) {
+        const file = join(dir, 'f');
+        writeFileSync(file, 'x');
+        await remove(file);
+        expect(existsSync(file)).toBe(false);
+        await remove(file);
+        mkdirSync(join(dir, 'd'));
+        await expect(async () => remove(join(dir, 'd'))).rejects.toThrow();
+        expect(existsSync(join(dir, 'd'))).toBe(true);
+        rmdirSync(join(dir, 'd'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
