@@ -136,7 +136,13 @@ export type Expectation =
   /** The caller's proxy answers 404 itself. */
   | { readonly outcome: 'no-route' | 'unknown-destination'; readonly hop?: 2 }
   /** The callee's proxy answers 403; `rule` names a `# rule:<name>` marker or 'default' (the default). */
-  | { readonly outcome: 'denied'; readonly route: string; readonly rule: string; readonly hop?: 2 };
+  | { readonly outcome: 'denied'; readonly route: string; readonly rule: string; readonly hop?: 2 }
+  /** The caller's listener refuses the request's head before any routing (decision 0061). */
+  | {
+      readonly outcome: 'refused';
+      readonly status: 400 | 431;
+      readonly error: 'bad-request' | 'header-too-large';
+    };
 
 export interface ExplainCase {
   readonly name: string;
@@ -446,6 +452,35 @@ export const EXPLAIN_CASES: readonly ExplainCase[] = [
     headers: ['end-user: jason'],
     then: 'POST http://ratings/ratings/7',
     expect: { outcome: 'denied', route: 'all', rule: 'default', hop: 2 },
+  },
+  // refused by the caller's listener before routing: the head itself is bad (decision 0061)
+  {
+    name: 'a header over the head limit',
+    from: 'web',
+    request: 'GET http://reviews/reviews/1',
+    headers: [`x-big: ${'a'.repeat(20_000)}`],
+    expect: { outcome: 'refused', status: 431, error: 'header-too-large' },
+  },
+  {
+    name: 'a Content-Length that is no number',
+    from: 'web',
+    request: 'POST http://reviews/reviews/1',
+    headers: ['content-length: ten'],
+    expect: { outcome: 'refused', status: 400, error: 'bad-request' },
+  },
+  {
+    name: 'Transfer-Encoding beside Content-Length',
+    from: 'web',
+    request: 'POST http://reviews/reviews/1',
+    headers: ['content-length: 0', 'transfer-encoding: chunked'],
+    expect: { outcome: 'refused', status: 400, error: 'bad-request' },
+  },
+  {
+    name: 'two Host headers',
+    from: 'bot',
+    request: 'GET http://reviews/public/x',
+    headers: ['host: reviews', 'host: ratings'],
+    expect: { outcome: 'refused', status: 400, error: 'bad-request' },
   },
   {
     name: 'second hop to a service reviews does not call',

@@ -2,7 +2,7 @@
 // in memory and from the signed store) and against real proxies on loopback serving the same store.
 // Both must give the hand-written expectation, so they agree with each other by construction.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../runtime/harness.js';
+import { rawExchange, send } from '../runtime/harness.js';
 import { EXPLAIN_CASES, type ExplainCase, type RoutedExpectation } from './explain-cases.js';
 import { type MeshUnderTest, startMeshUnderTest } from './mesh-under-test.js';
 
@@ -67,6 +67,12 @@ function checkExplanation(c: ExplainCase, code: number, json: any): void {
   }
   expect(code).toBe(1);
   expect(json.outcome).toBe('refused');
+  if (e.outcome === 'refused') {
+    expect(json.hops).toHaveLength(1);
+    expect(json.hops[0].outbound).toMatchObject({ decision: e.error, status: e.status });
+    expect(json.refusal).toMatchObject({ hop: 0, status: e.status, error: e.error });
+    return;
+  }
   const hop = (e.hop ?? 1) - 1;
   expect(json.hops).toHaveLength(hop + 1);
   if (e.outcome === 'denied') {
@@ -81,7 +87,7 @@ describe('explain conformance: meshc explain', () => {
   it('has at least 30 cases covering every kind', () => {
     expect(EXPLAIN_CASES.length).toBeGreaterThanOrEqual(30);
     const outcomes = new Set(EXPLAIN_CASES.map((c) => c.expect.outcome));
-    expect([...outcomes].sort()).toEqual(['denied', 'no-route', 'reached', 'unknown-destination']);
+    expect([...outcomes].sort()).toEqual(['denied', 'no-route', 'reached', 'refused', 'unknown-destination']);
   });
 
   it.each(EXPLAIN_CASES.map((c) => [c.name, c] as const))('from the store: %s', async (_, c) => {
@@ -123,6 +129,25 @@ async function viaProxy(c: ExplainCase) {
   return send(mesh.outboundOf(c.from), { method, host: m[1], path: m[2] || '/', headers: lines });
 }
 
+/**
+ * The case's request as raw bytes on the caller's outbound listener, written as explain writes it
+ * (a Host from the URL only when no header gives one, as curl does), and the status and
+ * x-meshc-error of the answer: Node's own client would not send most of these heads.
+ */
+async function refusedByProxy(c: ExplainCase): Promise<{ status: number; error: string | undefined }> {
+  const [method, url] = c.request.split(' ') as [string, string];
+  const m = /^http:\/\/([^/]+)(.*)$/.exec(url)!;
+  const headers = c.headers ?? [];
+  const host = headers.some((h) => /^host:/i.test(h)) ? [] : [`host: ${m[1]}`];
+  const head = [`${method} ${m[2] || '/'} HTTP/1.1`, ...host, ...headers];
+  const answer = await rawExchange(mesh.outboundOf(c.from), `${head.join('\r\n')}\r\n\r\n`, {
+    untilHead: true,
+  });
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+  const error = /\r\nx-meshc-error: ([^\r]*)/i.exec(answer)?.[1];
+  return { status, error };
+}
+
 describe('explain conformance: the running proxies', () => {
   it.each(EXPLAIN_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const e = c.expect;
@@ -139,6 +164,10 @@ describe('explain conformance: the running proxies', () => {
           expect(e.next.versions.map(([v]) => v)).toContain(body.next.body.version);
         }
       }
+      return;
+    }
+    if (e.outcome === 'refused') {
+      expect(await refusedByProxy(c)).toEqual({ status: e.status, error: e.error });
       return;
     }
     mesh.setDraw(0.5);
