@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { SourceError } from './errors.js';
+import { GIT_VARIABLES, gitEnvironment } from './git-environment.js';
 
 /**
  * Before every subcommand. `--no-optional-locks`: `git status` refreshes .git/index, taking
@@ -33,9 +34,14 @@ export class GitFailure extends Error {
  * Runs `git <GIT_READ_ONLY> <args>` in `cwd`; resolves with stdout (empty when `onData` takes it),
  * rejects with GitFailure, or with SOURCE_GIT_FAILED when git cannot be started at all.
  */
-export function runGit(cwd: string, args: readonly string[], run: GitRun = {}): Promise<string> {
+export async function runGit(cwd: string, args: readonly string[], run: GitRun = {}): Promise<string> {
+  const env = await environment();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', [...GIT_READ_ONLY, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [...GIT_READ_ONLY, ...args], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
+    });
     const out: Buffer[] = [];
     const errors: Buffer[] = [];
     child.stdout.on('data', run.onData ?? ((chunk: Buffer) => out.push(chunk)));
@@ -48,6 +54,17 @@ export function runGit(cwd: string, args: readonly string[], run: GitRun = {}): 
     child.stdin.on('error', () => {}); // an early exit is reported by 'close' with its stderr
     child.stdin.end(run.input ?? '');
   });
+}
+
+/** The environment of meshc's gits (git-environment.ts), worked out again only when what it reads changes. */
+let environmentOf: { key: string; env: Promise<NodeJS.ProcessEnv | undefined> } | undefined;
+
+function environment(): Promise<NodeJS.ProcessEnv | undefined> {
+  const cwd = process.cwd();
+  const key = `${cwd}\0${GIT_VARIABLES.map((name) => process.env[name] ?? '').join('\0')}`;
+  if (environmentOf?.key !== key)
+    environmentOf = { key, env: gitEnvironment(process.env, cwd) as Promise<NodeJS.ProcessEnv | undefined> };
+  return environmentOf.env;
 }
 
 /** `spawn git ENOENT` says nothing to someone without git: say it in words. */
