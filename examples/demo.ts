@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminGet, metricLines, waitForVersion } from './demo/admin.js';
-import { meshUp } from './demo/mesh-up.js';
+import { reservePorts } from './demo/free-ports.js';
+import { INSTANCES, meshUp, placeInstances } from './demo/mesh-up.js';
 import { plainRequest, tlsWithoutCertificate } from './demo/mtls-refusal.js';
 import { cleanup, onCleanup, trackDir } from './demo/processes.js';
 import { indent, meshcOk } from './demo/run-meshc.js';
@@ -38,10 +39,18 @@ async function main(): Promise<void> {
 
   heading('1. A spec repo with a pull request, and its review');
   await run(['ca', 'init', '--out', 'ca', '--trust-domain', 'shop.local']);
-  const repo = await makeSpecRepo(at('spec'), readFileSync(at('ca/root.crt'), 'utf8'));
+  const reserved = await reservePorts(INSTANCES.length);
+  onCleanup(() => reserved.release());
+  const instances = placeInstances(reserved.ports);
+  const moves = instances.map((i) => ({ service: i.service, from: i.shopEndpoint, to: i.endpoint }));
+  const repo = await makeSpecRepo(at('spec'), readFileSync(at('ca/root.crt'), 'utf8'), moves);
   console.log(
     `\nspec repo: examples/shop in git; commit ${repo.baseline.slice(0, 7)} is main, ` +
       `${repo.canary.slice(0, 7)} the pull request "reviews: canary v2 10% -> 50%"`,
+  );
+  console.log(
+    "both commits put the instances the demo runs on free ports, not the example's, which may be taken here:\n" +
+      indent(instances.map((i) => `${i.name.padEnd(15)} ${i.endpoint}`).join('\n')),
   );
   await run(['validate', 'spec']);
   await run(['plan', 'spec', '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'markdown']);
@@ -66,7 +75,7 @@ async function main(): Promise<void> {
   );
 
   heading('3. Sample apps, each with a meshc proxy sidecar');
-  const mesh = await meshUp(store.url, work);
+  const mesh = await meshUp(store.url, work, instances, reserved);
   for (const [name, s] of [...mesh.sidecars].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(
       `  ${name.padEnd(15)} inbound 127.0.0.1:${s.inbound}  outbound :${s.outbound}  admin :${s.admin}`,

@@ -6,6 +6,9 @@ import { rmSync } from 'node:fs';
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 const closers: (() => Promise<void>)[] = [];
+// Set once cleanup has begun: a sidecar whose start was already under way when another failed must not
+// be spawned after the children were stopped, where nothing would stop it.
+let stopping = false;
 
 /** Registers something to close at cleanup (servers in this process), after the children stop. */
 export function onCleanup(close: () => Promise<void>): void {
@@ -19,6 +22,7 @@ export function trackDir(dir: string): string {
 
 /** Starts a long-running child (a sidecar, an app, the store server); it is stopped by cleanup(). */
 export function startChild(command: string, args: readonly string[], label: string): ChildProcess {
+  if (stopping) throw new Error(`demo: not starting ${label}, the demo is stopping`);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -45,6 +49,7 @@ export async function stopChildren(): Promise<void> {
 }
 
 export async function cleanup(): Promise<void> {
+  stopping = true;
   await stopChildren();
   for (const close of closers.splice(0)) await close().catch(() => undefined);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

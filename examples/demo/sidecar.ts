@@ -47,7 +47,8 @@ export function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       () => reject(new Error(`${name} was not ready within ${READY_WITHIN_MS / 1000} s: ${lastLines(log)}`)),
       READY_WITHIN_MS,
     );
-    child.once('exit', (code) => {
+    // 'close', not 'exit': by then every line the sidecar wrote has been read, its reason included.
+    child.once('close', (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before it was ready: ${lastLines(log)}`));
     });
@@ -59,12 +60,29 @@ export function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
         entry = { msg: line };
       }
       log.push(entry);
+      const taken = portTaken(entry);
+      if (taken) {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `${name}'s sidecar could not listen on ${taken}: another program took that port after the ` +
+              'demo found it free. Run the demo again; it picks new free ports.',
+          ),
+        );
+        return;
+      }
       if (entry.msg !== 'proxy ready') return;
       clearTimeout(timer);
       const ports = entry.ports as { inbound: number; outbound: number; admin: number };
       resolve({ name, child, log, ...ports });
     });
   });
+}
+
+/** The address of a `proxy failed to start` line that says a port is in use (Node's `listen EADDRINUSE`). */
+function portTaken(entry: Record<string, unknown>): string | undefined {
+  if (entry.msg !== 'proxy failed to start' || typeof entry.error !== 'string') return undefined;
+  return /EADDRINUSE\b.* (\S+:\d+)$/.exec(entry.error)?.[1];
 }
 
 function lastLines(log: readonly Record<string, unknown>[]): string {

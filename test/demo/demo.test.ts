@@ -1,9 +1,9 @@
 // The README's first command, end to end: `npm run demo` (node dist/examples/demo.js, built by the
 // vitest global setup) exits 0, shows every behaviour it promises with numbers, and leaves no process,
-// port or temp directory behind.
+// port or temp directory behind; it runs on free ports, whoever holds examples/shop's own.
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +12,15 @@ import { INSTANCES } from '../../examples/demo/mesh-up.js';
 const DEMO = fileURLToPath(new URL('../../dist/examples/demo.js', import.meta.url));
 
 /** Runs the demo; with `interruptAt`, sends SIGINT once that text has been printed. */
-function runDemo(interruptAt?: string): Promise<{ code: number | null; out: string; ms: number }> {
+function runDemo(
+  interruptAt?: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DEMO], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
+      env: { ...process.env, CI: 'true', ...env },
     });
     let out = '';
     let interrupted = false;
@@ -34,22 +37,48 @@ function runDemo(interruptAt?: string): Promise<{ code: number | null; out: stri
   });
 }
 
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
+/** Listens on 127.0.0.1:`port`; undefined when another program holds it already, which is as good. */
+function occupy(port: number): Promise<Server | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error),
+    );
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
 }
 
-async function expectNothingLeft(work: string): Promise<void> {
+/** Every loopback port the demo printed: its instances' endpoints, the store, each sidecar's listeners. */
+function portsShown(out: string): number[] {
+  const ports = [...out.matchAll(/(?:127\.0\.0\.1|localhost|outbound |admin ):(\d+)/g)].map((m) =>
+    Number(m[1]),
+  );
+  return [...new Set(ports)];
+}
+
+/** Whether a connection to 127.0.0.1:`port` is refused: nothing of the demo's still listens there. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+async function expectNothingLeft(work: string, out: string): Promise<void> {
   expect(existsSync(work), work).toBe(false);
-  for (const instance of INSTANCES) {
-    const [host, port] = instance.inbound.split(':') as [string, string];
-    expect(await portIsFree(host === 'localhost' ? '127.0.0.1' : host, Number(port)), instance.inbound).toBe(
-      true,
-    );
-  }
+  const ports = portsShown(out);
+  // The instances' ports are listed before anything starts, so even a run stopped early names them.
+  expect(ports.length, out).toBeGreaterThanOrEqual(INSTANCES.length + 1);
+  for (const port of ports) expect(await refused(port), `127.0.0.1:${port}`).toBe(true);
+}
+
+/** The ports the demo's copy of the spec gives its instances (step 1), by instance name. */
+function specPorts(out: string): Map<string, number> {
+  const listed = [...out.matchAll(/^ {2}(\S+-v\d) +(?:dns:)?(?:127\.0\.0\.1|localhost):(\d+)$/gm)];
+  return new Map(listed.map((m) => [m[1]!, Number(m[2])]));
 }
 
 function percent(out: string, pattern: RegExp): number {
@@ -60,11 +89,24 @@ function percent(out: string, pattern: RegExp): number {
 
 describe('npm run demo', () => {
   it('shows the whole mesh working and cleans up after itself', { timeout: 150_000 }, async () => {
-    const { code, out, ms } = await runDemo();
+    // examples/shop's own ports, taken as another program, a second demo or a parallel test would.
+    const shopPorts = INSTANCES.map((i) => Number(/:(\d+)$/.exec(i.shopEndpoint)![1]));
+    const held = await Promise.all(shopPorts.map(occupy));
+    const { code, out, ms } = await runDemo().finally(() =>
+      Promise.all(held.map((s) => s && new Promise((resolve) => s.close(resolve)))),
+    );
     expect(code, out).toBe(0);
     // Not a timing assertion (the machine is shared): the README promises about a minute; say what it took.
     console.log(`demo finished in ${(ms / 1000).toFixed(1)} s`);
 
+    // Each instance listens where the spec copy says, in both commits (the plan sees the canary only).
+    const spec = specPorts(out);
+    expect([...spec.keys()].sort()).toEqual(INSTANCES.map((i) => `${i.service}-${i.version}`).sort());
+    for (const [name, port] of spec) {
+      expect(shopPorts).not.toContain(port);
+      expect(out).toMatch(new RegExp(`^ {2}${name} +inbound 127\\.0\\.0\\.1:${port} `, 'm'));
+    }
+    expect(out).toMatch(/1 service changed; bundles ±0 B\. 5 services unchanged/);
     expect(out).toMatch(/6 services, 10 routes: 0 errors, 0 warnings/);
     expect(out).toMatch(/route canary: v1 90% → 50%, v2 10% → 50%/);
     // Canary over 2,000 requests: 10 % ± 4.5 sigma (sigma = sqrt(2000 * 0.1 * 0.9) / 2000 = 0.67 %).
@@ -89,7 +131,7 @@ describe('npm run demo', () => {
 
     const work = /removing (\S+)\.$/m.exec(out)?.[1];
     expect(work).toBeDefined();
-    await expectNothingLeft(work!);
+    await expectNothingLeft(work!, out);
   });
 
   it('stops every process and frees every port on Ctrl-C', { timeout: 120_000 }, async () => {
@@ -97,6 +139,27 @@ describe('npm run demo', () => {
     expect(code, out).toBe(130);
     const work = /^Working in (\S+)$/m.exec(out)?.[1];
     expect(work, out).toBeDefined();
-    await expectNothingLeft(work!);
+    await expectNothingLeft(work!, out);
   });
+
+  it(
+    'stops with one line and cleans up when a chosen port is taken before its sidecar binds it',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      // The demo keeps reviews-v1's port bound itself: the race with another program, made certain.
+      const { code, out } = await runDemo(undefined, { MESHC_DEMO_TEST_PORT_TAKEN: 'reviews-v1' });
+      expect(code, out).toBe(1);
+      const port = specPorts(out).get('reviews-v1');
+      expect(out.trimEnd().split('\n').at(-1)).toBe(
+        `demo failed: reviews-v1's sidecar could not listen on 127.0.0.1:${port}: another program took ` +
+          'that port after the demo found it free. Run the demo again; it picks new free ports.',
+      );
+      expect(out).not.toMatch(/^\s+at /m);
+      const work = /^Working in (\S+)$/m.exec(out)?.[1];
+      expect(work, out).toBeDefined();
+      await expectNothingLeft(work!, out);
+    },
+  );
 });
