@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { SourceFile } from './types.js';
 import { makeDiagnostic, positionOf } from './make-diagnostic.js';
+import { firstNonUtf8Byte, startsAsUtf16 } from './utf8-check.js';
 
 /** Spec files above this size are refused before parsing (a spec file is a few KiB). */
 export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
@@ -27,7 +28,7 @@ export function decodeSpecFile(file: SourceFile): DecodeResult {
     };
   }
   // UTF-16 text is full of NUL bytes; name the real problem rather than calling it binary.
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+  if (startsAsUtf16(bytes)) {
     return {
       diagnostic: makeDiagnostic('MC1006', { file: path, line: 1, col: 1 }, 'file is UTF-16, not UTF-8', {
         hint: 're-save the file as UTF-8 (for example with `iconv -f utf-16 -t utf-8`)',
@@ -63,14 +64,23 @@ export function loneCrAsLf(text: string): string {
   return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }
 
-/** Points at the first byte sequence that is not UTF-8 (the first replacement character). */
+/** Points at the first byte that is not UTF-8. */
 function invalidUtf8(file: SourceFile): Diagnostic {
-  const lenient = utf8Lenient.decode(file.bytes);
-  const at = Math.max(0, lenient.indexOf('\uFFFD'));
   return makeDiagnostic(
     'MC1006',
-    { file: file.path, ...positionOf(lenient, at) },
+    { file: file.path, ...nonUtf8Position(file.bytes) },
     'file is not valid UTF-8',
-    { hint: 're-save the file as UTF-8 (for example with `iconv -f latin1 -t utf-8`)' },
+    {
+      hint: 're-save the file as UTF-8 (for example with `iconv -f latin1 -t utf-8`)',
+    },
   );
+}
+
+/**
+ * Line and column of the first byte of `bytes` that is not UTF-8 (1:1 when all are), counted as in
+ * the decoded text: a leading BOM takes no column, and a lone CR ends a line.
+ */
+export function nonUtf8Position(bytes: Uint8Array): { line: number; col: number } {
+  const before = utf8.decode(bytes.subarray(0, Math.max(0, firstNonUtf8Byte(bytes))));
+  return positionOf(loneCrAsLf(before), before.length);
 }

@@ -12,7 +12,7 @@ import { storePaths } from '../../schema/store-format.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { commitAll, git, makeTempDir } from '../helpers/spec-fixtures.js';
 import { FIXED_NOW, testSigningKey } from './helpers.js';
-import { hashTree } from './store-helpers.js';
+import { hashTree, snapshotTree } from './store-helpers.js';
 
 const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
 const CONFIGMAP = fileURLToPath(new URL('../../examples/templates/configmap.yaml.hbs', import.meta.url));
@@ -355,8 +355,8 @@ describe('meshc compile from git', () => {
 
 describe('meshc compile --target template:FILE', () => {
   /** `meshc compile` of examples/shop into `out`, unsigned, for `target`. */
-  const compileShop = (out: string, target: string) =>
-    meshc(['compile', SHOP, '--out', out, '--unsigned', '--target', target]);
+  const compileShop = (out: string, target: string, spec = SHOP) =>
+    meshc(['compile', spec, '--out', out, '--unsigned', '--target', target]);
 
   it('renders the ConfigMap example per service, carrying each bundle byte for byte', async () => {
     const out = join(temp.dir, 'dist');
@@ -373,8 +373,116 @@ describe('meshc compile --target template:FILE', () => {
     }
   });
 
-  it('puts a template error found while compiling in the one document a machine format writes', async () => {
-    writeFileSync(join(temp.dir, 'broken.yaml.hbs'), 'a: 1\nc: {{bundle.nope.deeper}}\n');
+  const WRITES = 'a {{...}} writes only text, numbers and true or false';
+
+  it('refuses a {{...}} that would write an object, a list or null, and leaves the store as it was', async () => {
+    const out = join(temp.dir, 'dist');
+    expect((await compileShop(out, `native,template:${CONFIGMAP}`)).code).toBe(0);
+    const before = await snapshotTree(out);
+    const refused = async (name: string, text: string) => {
+      writeFileSync(join(temp.dir, name), text);
+      const run = await compileShop(out, `native,template:${name}`);
+      expect([run.code, run.err]).toEqual([1, 'meshc compile: a template has errors; nothing was written\n']);
+      return run.out;
+    };
+    // It rendered "outbound: " for details and "[object Object],[object Object]" for productpage.
+    const list = await refused('list.yaml.hbs', 'data:\n  outbound: {{bundle.outbound}}\n');
+    expect(list).toMatch(/list\.yaml\.hbs:2:13\n/);
+    expect(list).toContain(
+      `error[MC5005]: template failed for service details: bundle.outbound is an empty list: ${WRITES}\n`,
+    );
+    expect(list).toContain(
+      'hint: write it as JSON with {{json bundle.outbound}} (under a YAML key, {{indent (json bundle.outbound 2) 4}}), or go through it with {{#each bundle.outbound}}...{{/each}}\n',
+    );
+    const object = await refused('object.yaml.hbs', 'a: 1\nid: "{{bundle.identity}}"\n');
+    expect(object).toMatch(/object\.yaml\.hbs:2:6\n/);
+    expect(object).toContain(
+      `template failed for service details: bundle.identity is an object (spiffeId, trustDomain): ${WRITES}\n`,
+    );
+    expect(object).toContain(
+      'hint: name one of its fields, like {{bundle.identity.spiffeId}}; write it as JSON',
+    );
+    expect(object).toMatch(/6 services, \d+ routes: 1 error/);
+    expect(await snapshotTree(out)).toEqual(before);
+  });
+
+  it('refuses a {{...}} writing null: commit when the spec is at no commit', async () => {
+    const spec = join(temp.dir, 'shop');
+    cpSync(SHOP, spec, { recursive: true });
+    writeFileSync(join(temp.dir, 'commit.yaml.hbs'), 'commit: "{{commit}}"\n');
+    const out = join(temp.dir, 'dist');
+    const run = await compileShop(out, 'template:commit.yaml.hbs', spec);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/commit\.yaml\.hbs:1:10\n/);
+    expect(run.out).toContain(`template failed for service details: commit is null: ${WRITES}\n`);
+    expect(run.out).toContain(
+      'hint: test it first with {{#if commit}}...{{/if}}, or write {{json commit}}, which writes null\n',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a template that is not UTF-8 at its first bad byte, and leaves the store as it was', async () => {
+    const out = join(temp.dir, 'dist');
+    expect((await compileShop(out, `native,template:${CONFIGMAP}`)).code).toBe(0);
+    const before = await snapshotTree(out);
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    // Latin-1 é: it was rendered as U+FFFD, exit 0.
+    writeFileSync(join(temp.dir, 'latin1.yaml.hbs'), bytes('name: {{service}}\nowner: caf', [0xe9], '\n'));
+    const latin1 = await compileShop(out, 'native,template:latin1.yaml.hbs');
+    expect([latin1.code, latin1.err]).toEqual([
+      1,
+      'meshc compile: a template has errors; nothing was written\n',
+    ]);
+    expect(latin1.out).toMatch(/latin1\.yaml\.hbs:2:11\n/);
+    expect(latin1.out).toContain(
+      'error[MC5005]: template is not valid UTF-8: byte 0xE9 here is not part of a UTF-8 character\n',
+    );
+    expect(latin1.out).toContain(
+      'hint: save the template as UTF-8 (for example with `iconv -f latin1 -t utf-8`)\n',
+    );
+    expect(latin1.out).toMatch(/6 services, \d+ routes: 1 error/);
+    // Counted as Handlebars counts a template's positions: a leading BOM takes no column, a lone CR
+    // ends a line; and at the bad byte, not at a U+FFFD written before it.
+    writeFileSync(
+      join(temp.dir, 'cut.yaml.hbs'),
+      bytes([0xef, 0xbb, 0xbf], 'a: \uFFFD ok\rb: x ', [0xe2, 0x82], 'A\n'),
+    );
+    writeFileSync(join(temp.dir, 'unclosed.yaml.hbs'), 'a: 1\n{{#if commit}}\n');
+    const both = await compileShop(out, 'template:cut.yaml.hbs,template:unclosed.yaml.hbs');
+    expect(both.code).toBe(1);
+    expect(both.out).toMatch(/cut\.yaml\.hbs:2:6\n/);
+    expect(both.out).toContain('template is not valid UTF-8: byte 0xE2 here');
+    expect(both.out).toMatch(/unclosed\.yaml\.hbs:2:1\n/);
+    expect(both.out).toMatch(/6 services, \d+ routes: 2 errors/);
+    writeFileSync(join(temp.dir, 'utf16.yaml.hbs'), Buffer.from('\ufeffname: {{service}}\n', 'utf16le'));
+    const utf16 = await compileShop(out, 'template:utf16.yaml.hbs');
+    expect(utf16.code).toBe(1);
+    expect(utf16.out).toMatch(/utf16\.yaml\.hbs:1:1\n/);
+    expect(utf16.out).toContain('error[MC5005]: template is UTF-16, not UTF-8\n');
+    expect(utf16.out).toContain(
+      'hint: save the template as UTF-8 (for example with `iconv -f utf-16 -t utf-8`)\n',
+    );
+    expect(await snapshotTree(out)).toEqual(before);
+  });
+
+  it('drops a UTF-8 BOM: not written into the rendered file, no column on line 1', async () => {
+    const out = join(temp.dir, 'dist');
+    writeFileSync(join(temp.dir, 'bom.yaml.hbs'), '\ufeffname: {{service}}\n');
+    expect((await compileShop(out, 'template:bom.yaml.hbs')).code).toBe(0);
+    expect(readFileSync(join(out, 'templates/details/bom.yaml'))).toEqual(Buffer.from('name: details\n'));
+    writeFileSync(join(temp.dir, 'bom-bad.yaml.hbs'), '\ufeffname: {{bundle.nope}}\n');
+    const bad = await compileShop(join(temp.dir, 'dist2'), 'template:bom-bad.yaml.hbs');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/bom-bad\.yaml\.hbs:1:9\n/);
+  });
+
+  it.each([
+    ['broken.yaml.hbs', Buffer.from('a: 1\nc: {{bundle.nope.deeper}}\n'), 2, 6, 'bundle.nope is not defined'],
+    ['object.yaml.hbs', Buffer.from('a: 1\nid: {{bundle.identity}}\n'), 2, 5, 'bundle.identity is an object'],
+    ['latin1.yaml.hbs', Buffer.from([...Buffer.from('a: 1\nb: caf'), 0xe9, 0x0a]), 2, 7, 'not valid UTF-8'],
+  ])('puts %s in the one document a machine format writes', async (name, bytes, line, col, message) => {
+    writeFileSync(join(temp.dir, name), bytes);
     const run = (format: string) =>
       meshc([
         'compile',
@@ -383,22 +491,33 @@ describe('meshc compile --target template:FILE', () => {
         join(temp.dir, `dist-${format}`),
         '--unsigned',
         '--target',
-        'template:broken.yaml.hbs',
+        `template:${name}`,
         '--format',
         format,
       ]);
     const json = await run('json');
-    expect(json.code).toBe(1);
-    const doc = JSON.parse(json.out) as { diagnostics: { code: string; file: string; line: number }[] };
-    expect(doc.diagnostics).toContainEqual(
-      expect.objectContaining({ code: 'MC5005', file: 'broken.yaml.hbs', line: 2 }),
-    );
+    expect([json.code, json.err]).toEqual([1, 'meshc compile: a template has errors; nothing was written\n']);
+    const doc = JSON.parse(json.out) as {
+      diagnostics: { code: string; file: string; line: number; col: number; message: string }[];
+    };
+    expect(doc.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'MC5005',
+        file: name,
+        line,
+        col,
+        message: expect.stringContaining(message),
+      }),
+    ]);
     const sarif = await run('sarif');
     const results = (JSON.parse(sarif.out) as { runs: { results: { ruleId: string }[] }[] }).runs[0]!.results;
-    expect(results.map((r) => r.ruleId)).toContain('MC5005');
+    expect(results.map((r) => r.ruleId)).toEqual(['MC5005']);
     const github = await run('github');
-    expect(github.out.match(/^::error file=broken\.yaml\.hbs,line=2/gm)).toHaveLength(1);
+    expect(
+      github.out.match(new RegExp(`^::error file=${name.replace('.', '\\.')},line=${line},col=${col}`, 'gm')),
+    ).toHaveLength(1);
     expect(github.out).not.toMatch(/0 errors/);
+    expect(existsSync(join(temp.dir, 'dist-json'))).toBe(false);
   });
 
   it('refuses two templates rendering one file as a usage error, before reading anything', async () => {

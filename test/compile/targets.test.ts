@@ -254,6 +254,91 @@ describe('template strictness', () => {
   });
 });
 
+describe('what a {{...}} writes', () => {
+  const writes = 'a {{...}} writes only text, numbers and true or false';
+  // Each rendered "[object Object]", a comma-joined list or "" into the output, exit 0.
+  it.each([
+    [
+      'a\n{{bundle.identity}}',
+      `2:1 template failed for service details: bundle.identity is an object (spiffeId, trustDomain): ${writes}`,
+    ],
+    [
+      '{{bundle.outbound}}',
+      `1:1 template failed for service details: bundle.outbound is an empty list: ${writes}`,
+    ],
+    [
+      // One entry: it was written as that entry, as if the value were text.
+      'x: {{bundle.inbound.authorization.rules.0.from}}',
+      `1:4 template failed for service details: bundle.inbound.authorization.rules.0.from is a list of 1: ${writes}`,
+    ],
+    [
+      // null for "any method": it was written as "".
+      'x: {{bundle.inbound.authorization.rules.0.methods}}',
+      `1:4 template failed for service details: bundle.inbound.authorization.rules.0.methods is null: ${writes}`,
+    ],
+    [
+      '{{lookup bundle "identity"}}',
+      `1:1 template failed for service details: {{lookup bundle "identity"}} is an object (spiffeId, trustDomain): ${writes}`,
+    ],
+    ['{{commit}}', `1:1 template failed for service details: commit is null: ${writes}`],
+    [
+      '{{#each bundle.outbound}}{{routes.0.fault}}{{/each}}',
+      `1:26 template failed for service productpage: routes.0.fault is null: ${writes}`,
+    ],
+    [
+      '{{#with bundle}}{{{identity}}}{{/with}}',
+      `1:17 template failed for service details: identity is an object (spiffeId, trustDomain): ${writes}`,
+    ],
+    [
+      '{{this}}',
+      `1:1 template failed for service details: this is an object (service, mesh, commit, version, sha256, bundle, bundleJson): ${writes}`,
+    ],
+    [
+      '{{"bundle"}}',
+      `1:1 template failed for service details: bundle is an object (commit, format, identity, inbound, mesh, observability, outbound, service, sidecar, trustRoots, unsupported): ${writes}`,
+    ],
+  ])('refuses an object, a list or null: %j', (text, problem) => {
+    expect(problemOf(text)).toBe(problem);
+  });
+
+  it('hints at the helpers that write the value, and at a field of an object', () => {
+    const hintOf = (text: string) => renderTemplate(text).diagnostics[0]?.hint;
+    expect(hintOf('{{bundle.identity}}')).toBe(
+      'name one of its fields, like {{bundle.identity.spiffeId}}; write it as JSON with {{json bundle.identity}} ' +
+        '(under a YAML key, {{indent (json bundle.identity 2) 4}}), or go through it with {{#each bundle.identity}}...{{/each}}',
+    );
+    expect(hintOf('{{bundle.outbound}}')).toBe(
+      'write it as JSON with {{json bundle.outbound}} (under a YAML key, {{indent (json bundle.outbound 2) 4}}), ' +
+        'or go through it with {{#each bundle.outbound}}...{{/each}}',
+    );
+    expect(hintOf('{{lookup bundle "identity"}}')).toBe(
+      'write it as JSON with {{json (lookup bundle "identity")}} (under a YAML key, ' +
+        '{{indent (json (lookup bundle "identity") 2) 4}}), or go through it with {{#each (lookup bundle "identity")}}...{{/each}}',
+    );
+    expect(hintOf('{{commit}}')).toBe(
+      'test it first with {{#if commit}}...{{/if}}, or write {{json commit}}, which writes null',
+    );
+  });
+
+  it('writes text, numbers and true/false as before, and blocks still take objects and lists', () => {
+    expect(
+      renderTemplate(
+        '{{service}} {{bundle.inbound.appPort}} {{bundle.observability.tracing.sampling}} "{{bundle.observability.tracing.otlpEndpoint}}" ' +
+          '{{#each bundle.outbound}}{{service}}:{{routes.0.retries.idempotentOnly}}:{{policy.connectTimeoutMs}};{{/each}} ' +
+          '{{#with bundle.identity}}{{trustDomain}}{{/with}} {{#each bundle.identity}}{{@key}}={{this}},{{/each}} ' +
+          '{{#if bundle.outbound}}has{{/if}} {{#if commit}}{{commit}}{{else}}no commit{{/if}} {{{mesh}}} {{json commit}} ' +
+          '{{~#each bundle.sidecar as |port name|}} {{name}}:{{port}}{{/each}}\n',
+      ),
+    ).toEqual({
+      diagnostics: [],
+      output:
+        'productpage 9080 0.01 "" details:true:5000;reviews:true:5000; shop.local ' +
+        'spiffeId=spiffe://shop.local/productpage,trustDomain=shop.local, has no commit shop null ' +
+        'admin:15000 inbound:15006 outbound:15001\n',
+    });
+  });
+});
+
 describe('template problems found before rendering', () => {
   it.each([
     [

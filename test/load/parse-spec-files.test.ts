@@ -189,6 +189,15 @@ describe('parseSpecFiles', () => {
     expect(brief(parseOne(bytes))).toEqual(['MC1006 spec.yaml:2:22']);
   });
 
+  it('points at the bad byte, not at a U+FFFD before it, with a lone CR ending a line (MC1006)', () => {
+    const tail = [...utf8('metadata: { name: caf'), 0xe9, ...utf8(' }\n')];
+    const written = new Uint8Array([...utf8('# \uFFFD marks a gap\nkind: Service\n'), ...tail]);
+    expect(brief(parseOne(written))).toEqual(['MC1006 spec.yaml:3:22']);
+    // The spec's own positions count a lone CR as a line break (decode-file.ts, loneCrAsLf).
+    const oldMac = new Uint8Array([...utf8('# a comment\rkind: Service\r'), ...tail]);
+    expect(brief(parseOne(oldMac))).toEqual(['MC1006 spec.yaml:3:22']);
+  });
+
   it('names UTF-16 as the encoding problem it is (MC1006)', () => {
     const utf16 = new Uint8Array([0xff, 0xfe, ...[...'kind: x\n'].flatMap((c) => [c.charCodeAt(0), 0])]);
     expect(parseOne(utf16).diagnostics.map((d) => [d.code, d.message])).toEqual([

@@ -19,6 +19,7 @@ import {
   templateFiles,
 } from '../../emit/resolve-targets.js';
 import { POOL_MIN_SERVICES } from '../../emit/emit-pool.js';
+import { decodeTemplates } from '../../emit/template/decode-template.js';
 import { defaultTargetNames } from '../../emit/targets.js';
 import type { SourceFile } from '../../load/types.js';
 import { isReportFormat, RENDERERS, type ReportFormat } from '../../render/index.js';
@@ -121,7 +122,13 @@ async function runCompile(
     cwd: io.cwd,
   });
   const templates = await readTemplates(requests, io.cwd);
-  const resolved = resolveTargets(requests, new Map([...templates].map(([p, f]) => [p, decode(f.bytes)])));
+  // A template that is not UTF-8 is not parsed: its U+FFFDs would be rendered as if written.
+  const decoded = decodeTemplates(templates);
+  const resolved = resolveTargets(
+    requests.filter((r) => r.file === undefined || decoded.texts.has(r.file)),
+    decoded.texts,
+  );
+  const templateProblems = [...decoded.diagnostics, ...resolved.diagnostics];
 
   progress.status('validating the spec');
   const { source, checked, cacheDir, flushCache } = await checkSpecFromArgs(values, positionals, ctx);
@@ -163,9 +170,9 @@ async function runCompile(
   };
   // Otherwise a machine format's document is written once the outcome is known.
   if (!machine && checked.diagnostics.length > 0) io.stderr.write(specReport());
-  // A template that does not parse is reported once the spec is known good, with the spec's summary
-  // (before, its report said "0 services, 0 routes").
-  if (resolved.diagnostics.length > 0) return templateFailure(resolved.diagnostics);
+  // A template that is not UTF-8 or does not parse is reported once the spec is known good, with the
+  // spec's summary (before, its report said "0 services, 0 routes").
+  if (templateProblems.length > 0) return templateFailure(templateProblems);
 
   const commit = (await source.commit()) ?? null;
   const outDir = resolve(io.cwd, out);
@@ -322,8 +329,4 @@ function absoluteTemplateProblems(
     })),
     files: [...templates.values()].map((f) => ({ ...f, path: rebase(f.path) })),
   };
-}
-
-function decode(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes);
 }

@@ -84,7 +84,7 @@ function checkCall(call: Call, problems: TemplateProblem[]): void {
 }
 
 /** A one-name path (`json`, not `this.json` or `@json` or `a.json`): the only kind naming a helper. */
-function helperName(path: hbs.AST.Expression): string | undefined {
+export function helperName(path: hbs.AST.Expression): string | undefined {
   if (path.type !== 'PathExpression') return undefined;
   const p = path as hbs.AST.PathExpression;
   if (p.data || p.depth > 0 || p.parts.length !== 1 || /^(this|\.)[./]/.test(p.original)) return undefined;

@@ -7,10 +7,12 @@ import { contentVersion, serializeCanonical } from '../../../schema/store-format
 import type { Diagnostic } from '../../diagnostics.js';
 import { type EmittedFile, type TargetEmitter, TargetError } from '../targets.js';
 import { checkTemplate } from './check-template.js';
-import { HELPER_NAMES, HELPERS, registerHelpers } from './helpers.js';
+import { HELPERS, registerHelpers } from './helpers.js';
 import { describeParseError } from './parse-problem.js';
 import { installStrictLookup } from './strict-lookup.js';
-import { TemplateError, type TemplateLoc } from './template-error.js';
+import { templateDiagnostic, templatePosition } from './template-diagnostic.js';
+import { TemplateError } from './template-error.js';
+import { checkWrittenValues, TEXT_HELPER } from './written-values.js';
 
 export interface TemplateSource {
   /** As the user named it (shown in diagnostics). */
@@ -54,15 +56,17 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
   const problems = checkTemplate(ast);
   if (problems.length > 0)
     return {
-      diagnostics: problems.map((p) => templateDiagnostic(template.path, p.message, position(p.loc))),
+      diagnostics: problems.map((p) => templateDiagnostic(template.path, p.message, templatePosition(p.loc))),
     };
+  // Visitor is the library's own (an environment from create() has none).
+  checkWrittenValues(hb, loadHandlebars().Visitor, ast);
   // noEscape: output is YAML/JSON/HCL, not HTML. Strictness is strict-lookup.ts's: every name is
   // looked up there (assumeObjects routes each through it), Handlebars' own strict mode is off.
   // knownHelpers: a call is always to the helper, never to a field of that name.
   const render = hb.compile(ast, {
     noEscape: true,
     assumeObjects: true,
-    knownHelpers: Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])),
+    knownHelpers: Object.fromEntries([...Object.keys(HELPERS), TEXT_HELPER].map((name) => [name, true])),
     knownHelpersOnly: true,
   });
   const outName = templateOutputName(template.path);
@@ -89,7 +93,8 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
         templateDiagnostic(
           template.path,
           `template failed for service ${bundle.service}: ${message}`,
-          position(located ? err.loc : undefined),
+          templatePosition(located ? err.loc : undefined),
+          located ? err.hint : undefined,
         ),
       );
     }
@@ -105,22 +110,6 @@ export function createTemplateTarget(template: TemplateSource): TemplateTargetRe
 /** The file a template renders per service: its name without `.hbs` (in any case). */
 export function templateOutputName(path: string): string {
   return baseName(path).replace(/\.hbs$/i, '');
-}
-
-function position(loc: TemplateLoc | null | undefined): { line: number; col: number } {
-  return loc ? { line: loc.start.line, col: loc.start.column + 1 } : { line: 1, col: 1 };
-}
-
-function templateDiagnostic(path: string, message: string, at: { line: number; col: number }): Diagnostic {
-  return {
-    code: 'MC5005',
-    severity: 'error',
-    message,
-    file: path,
-    line: at.line,
-    col: at.col,
-    hint: `the template sees service, mesh, commit, version, sha256, bundle (the planned bundle) and bundleJson; helpers: ${HELPER_NAMES}`,
-  };
 }
 
 function baseName(path: string): string {

@@ -96,10 +96,15 @@ export function lookupField(parent: unknown, name: string, { path, loc, lenient 
 
 function fieldList(owner: string, value: Record<string, unknown>): string {
   if (Array.isArray(value)) return ` (${owner} is a list of ${value.length}: use {{#each ${owner}}})`;
+  if (Object.keys(value).length === 0) return '';
+  const names = fieldNames(value);
+  return owner ? ` (${owner} has ${names})` : ` (the fields here: ${names})`;
+}
+
+/** A value's own field names for a message: the first 12, then "...". */
+export function fieldNames(value: object): string {
   const keys = Object.keys(value);
-  if (keys.length === 0) return '';
-  const shown = keys.length > 12 ? [...keys.slice(0, 12), '...'] : keys;
-  return owner ? ` (${owner} has ${shown.join(', ')})` : ` (the fields here: ${shown.join(', ')})`;
+  return (keys.length > 12 ? [...keys.slice(0, 12), '...'] : keys).join(', ');
 }
 
 export function describeType(value: unknown): string {

@@ -12,6 +12,8 @@ export class TemplateError extends Error {
   constructor(
     message: string,
     readonly loc: TemplateLoc | null | undefined,
+    /** What to write instead, when the general hint (what a template sees) would not say it. */
+    readonly hint?: string,
   ) {
     super(message);
   }
