@@ -19,8 +19,8 @@ import { discardResponse } from '../stack/discard-response.js';
 export interface MirrorConfig {
   readonly mirror: NonNullable<BundleRoute['mirror']>;
   /**
-   * The destination's terminal behind its circuit breakers: balances over the endpoints of
-   * `ctx.version` and forwards, or refuses when that version's breaker is full.
+   * The destination's terminal behind its circuit breakers and the route timeout: balances over the
+   * endpoints of `ctx.version` and forwards, or refuses when that version's breaker is full.
    */
   readonly send: Handler;
   /** Told of shadows dropped for a full breaker. */
@@ -28,8 +28,6 @@ export interface MirrorConfig {
   readonly random: Random;
   /** The route's retry maxBodyBytes: the most of a body the proxy holds in memory. */
   readonly maxBodyBytes: number;
-  /** The route timeout; 0 for none. */
-  readonly timeoutMs: number;
 }
 
 export const mirrorLayer: Layer<MirrorConfig> = (cfg) => (next) => async (ctx) => {
@@ -51,8 +49,6 @@ function shadow(ctx: RequestContext, cfg: MirrorConfig): void {
   copy.routeName = ctx.routeName;
   copy.routeSource = ctx.routeSource;
   copy.version = cfg.mirror.version;
-  // The route timeout bounds the shadow's wait for an answer (0: the route has none).
-  if (cfg.timeoutMs > 0) copy.tryTimeoutMs = cfg.timeoutMs;
   // Nobody reads a shadow's answer: a body still arriving is destroyed (stack/discard-response.ts).
   cfg.send(copy).then(discardResponse, (err) => {
     if (err instanceof CircuitOpenError) cfg.observer?.shadowDropped?.(copy.destination ?? '', copy.version!);

@@ -63,6 +63,8 @@ export function backoffMs(retry: number, backoff: BundleRetries['backoff'], rand
  * (outlier detection still counts an attempt it ended before the response head against the
  * endpoint, as Envoy does). Cut to what is left, a per-try timer fired a hair before the route's and
  * turned the route timeout into a per-try one: retried near the deadline, a retry budget token spent.
+ * Judged at dispatch, while the timer starts later, once the attempt is connected (decision 0063): a
+ * try the deadline beats now is beaten then too, and a try armed late may be ended by the route's.
  */
 export function tryTimeoutMs(perTryTimeoutMs: number, now: number, deadline: number): number {
   return perTryTimeoutMs > 0 && perTryTimeoutMs < deadline - now ? perTryTimeoutMs : Number.POSITIVE_INFINITY;

@@ -188,16 +188,17 @@ function outboundStack(
   // and reading a body the proxy keeps: outside the mirror, whose buffering is then bounded too (a
   // client stalling its upload on a mirrored route held a buffer until the 300 s request timeout).
   stack.push(timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source }));
-  // The mirror copy leaves once per request, mutated headers included, and is never retried.
+  // The mirror copy leaves once per request, mutated headers included, and is never retried. It has
+  // a route timeout of its own, from when it leaves, as Envoy gives its shadow request: the whole of
+  // it, the wait for a pooled connection included, which no per-try timer covers (decision 0063).
   if (route.mirror)
     stack.push(
       mirrorLayer({
         mirror: route.mirror,
-        send: shadow,
+        send: timeoutLayer({ timeoutMs: route.timeoutMs, rule: route.source })(shadow),
         observer: deps.observer,
         random,
         maxBodyBytes: route.retries.maxBodyBytes,
-        timeoutMs: route.timeoutMs,
       }),
     );
   // Retry inside the timeout; each attempt gets a per-try timeout and must fit the budget.

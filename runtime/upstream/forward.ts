@@ -65,6 +65,8 @@ export function forward(ctx: RequestContext, target: ForwardTarget): Promise<Pro
  */
 class Exchange implements ClientHandler {
   connected = false;
+  /** The request is whole and has a per-try timeout: its timer starts once connected too. */
+  whole = false;
   settled = false;
   connectTimer: unknown;
   tryTimer: unknown;
@@ -113,12 +115,14 @@ class Exchange implements ClientHandler {
     }
     if (target.endpoint) target.endpoint.inFlight++;
     if (Number.isFinite(ctx.tryTimeoutMs)) {
-      // As Envoy's, a try's timer starts once the request is whole: a body still streaming from the
-      // client (too large to keep for a retry) is the route timeout's to bound, or a slow upload was
-      // answered 504 by the per-try timeout while the upstream was still receiving it.
+      // As Envoy's, a try's timer starts once the request is whole (decision 0045) and on a connection
+      // (0063), whichever comes last: a body still streaming from the client (too large to keep for a
+      // retry), a wait in the pool's queue and a connect are the route timeout's to bound (the connect
+      // also connectTimeout's). Counted from dispatch, requests queued behind busy connections were
+      // answered 504 and retried though no endpoint had them, and slow uploads were cut mid-way.
       const body = ctx.body;
-      if (body.kind === 'stream' && !body.source.readableEnded) body.source.once('end', () => this.armTry());
-      else this.armTry();
+      if (body.kind === 'stream' && !body.source.readableEnded) body.source.once('end', () => this.ended());
+      else this.whole = true;
     }
     ctx.onCancel((err) => this.fail(err));
     this.request = {
@@ -132,20 +136,27 @@ class Exchange implements ClientHandler {
     target.agent.dispatch(this.request, this);
   }
 
+  /** The streamed body's last bytes came from the client. */
+  private ended(): void {
+    this.whole = true;
+    if (this.connected) this.armTry();
+  }
+
   private armTry(): void {
     if (!this.settled) this.tryTimer = this.ctx.clock.setTimer(onTryTimeout, this.ctx.tryTimeoutMs, this);
   }
 
   // A connection is being opened for the request: the connect timeout runs from here. Time queued for
-  // a pooled connection is not connecting (the per-try and route timeouts bound it): counted, a busy
-  // healthy endpoint was answered 503 upstream-connect-failure and ejected.
+  // a pooled connection is not connecting (the route timeout bounds it): counted, a busy healthy
+  // endpoint was answered 503 upstream-connect-failure and ejected.
   onAssigned(): void {
     if (this.settled) return;
     this.ctx.attemptAssigned = true;
     this.connectTimer = this.ctx.clock.setTimer(onConnectTimeout, this.target.connectTimeoutMs, this);
   }
 
-  // The request is on a connected socket (TLS accepted, see mtls-pool's connector).
+  // The request is on a connected socket (TLS accepted, see mtls-pool's connector): Envoy's
+  // onPoolReady, where its router starts the per-try timer of a request already whole.
   onConnect(abort: (err?: Error) => void): void {
     this.abortRequest = abort;
     if (this.abandoned) {
@@ -156,6 +167,7 @@ class Exchange implements ClientHandler {
     this.connected = true;
     this.stopWaiting();
     this.clearConnectTimer();
+    if (this.whole) this.armTry();
   }
 
   onHeaders(status: number, rawHeaders: string[], resume: () => void): boolean {

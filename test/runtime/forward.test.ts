@@ -1,6 +1,6 @@
 // The upstream exchange on real TLS sockets: how each way of failing is classified (it decides both
 // the x-meshc-error and whether a retry is safe), and that identity is checked on the server's cert.
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -108,11 +108,14 @@ describe('forward over mTLS', () => {
     // A body too large to keep for a retry streams through; its upload was cut by the per-try timer
     // (504 upstream-timeout) while the upstream was still receiving it.
     // Answers once the body's last bytes are in (the first chunk, the head, went to tlsServer's once).
-    const port = await tlsServer('reviews', (s) =>
+    let received: () => void;
+    const headReceived = new Promise<void>((r) => (received = r));
+    const port = await tlsServer('reviews', (s) => {
+      received();
       s.on('data', (chunk: Buffer) => {
         if (chunk.toString('latin1').endsWith('def')) s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-      }),
-    );
+      });
+    });
     const clock = new ManualClock();
     const source = new PassThrough();
     const ctx = new RequestContext('PUT', {}, clock, 0);
@@ -131,10 +134,46 @@ describe('forward over mTLS', () => {
       (e: ProxyError) => e.code,
     );
     source.write('abc');
-    // Far past the per-try timeout while the client is still sending: no timeout yet.
+    // On a connection (the head and first bytes are in), far past the per-try timeout while the
+    // client is still sending: no timeout yet.
+    await headReceived;
     await clock.advance(1_000);
     source.end('def');
     expect(await result).toBe(200);
+  });
+
+  it('a connect that hangs is ended by connectTimeout, not by the per-try timer (which starts once connected)', async () => {
+    // A TCP server that accepts and never answers the TLS handshake: the connection is never ready.
+    // With the per-try timer counted from dispatch, the attempt was a per-try timeout (504, and
+    // outlier detection told a timeout) before connectTimeout could call it a connect failure.
+    let accepted: (s: net.Socket) => void;
+    const tcpAccepted = new Promise<net.Socket>((r) => (accepted = r));
+    const silent = net.createServer((s) => {
+      s.on('error', () => {});
+      accepted(s);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const clock = new ManualClock();
+    const ctx = new RequestContext('GET', {}, clock, 0);
+    ctx.tryTimeoutMs = 100;
+    const result = forward(ctx, {
+      agent: pool.agentFor(spiffeOf('reviews'), [pki.rootPem], 10).agent,
+      host: '127.0.0.1',
+      port: (silent.address() as AddressInfo).port,
+      connectTimeoutMs: 1000,
+      endpoint: undefined,
+    }).then(
+      () => undefined,
+      (e: ProxyError) => e,
+    );
+    const socket = await tcpAccepted;
+    await clock.advance(1000);
+    const err = await result;
+    expect(err).toMatchObject({ code: 'upstream-connect-failure' });
+    expect(err?.message).toContain('connect timeout after 1000 ms');
+    expect(ctx.attemptAssigned).toBe(true);
+    socket.destroy();
+    silent.close();
   });
 
   it('attempts that give up queued for a busy connection leave the queue; it drains without a crash', async () => {

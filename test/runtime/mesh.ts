@@ -1,7 +1,7 @@
 // A whole mesh on 127.0.0.1 for integration tests: one PKI, app servers, and sidecars started with
 // real certificates, all closed by one call.
-import type { Bundle, Destination } from '../../schema/bundle.types.generated.js';
-import { bundle } from './bundle-factory.js';
+import type { Bundle, BundleRoute, ClusterPolicy, Destination } from '../../schema/bundle.types.generated.js';
+import { bundle, destination, staticEndpoint } from './bundle-factory.js';
 import { type RunningProxy, type StartProxyOptions, startProxy } from '../../runtime/proxy.js';
 import { startApp, type TestApp } from './harness.js';
 import { createTestPki, type TestPki } from './pki.js';
@@ -69,6 +69,22 @@ export class TestMesh {
   ): Promise<RunningProxy> {
     const b = bundle({ service: 'productpage', trustRoots: [this.pki.rootPem], outbound: [dest] });
     return this.sidecar(b, extra);
+  }
+
+  /**
+   * A `reviews` sidecar in front of `app`, and a productpage sidecar calling it: `reviews` v1 with
+   * that sidecar as its one endpoint, and the given routes and policy.
+   */
+  async callerOf(
+    app: TestApp,
+    dest: { routes?: BundleRoute[]; policy?: Partial<ClusterPolicy> },
+    extra: Partial<Omit<StartProxyOptions, 'bundle'>> = {},
+  ): Promise<RunningProxy> {
+    const callee = await this.sidecar(
+      bundle({ service: 'reviews', trustRoots: [this.pki.rootPem], appPort: app.port }),
+    );
+    const versions = { v1: [staticEndpoint(callee.ports.inbound)] };
+    return this.caller(destination({ service: 'reviews', versions, ...dest }), extra);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { BundleRoute } from '../../schema/bundle.types.generated.js';
 import { bundle, defaultPolicy, destination, retries, route, staticEndpoint } from './bundle-factory.js';
+import { ManualClock } from './fakes.js';
 import { rawExchange, send, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -207,5 +208,66 @@ describe('a mirror version that hangs', () => {
     }
     expect(stalled.answered).toBe(3);
     expect(dropped).toEqual([]);
+  });
+});
+
+describe('a shadow waiting for a pooled connection', () => {
+  // reviews v2 has one connection (maxConnections 1), held by a request the v2 route sends there,
+  // and room for one shadow to wait for it (maxPendingRequests 1). A shadow's route timeout runs from
+  // when it leaves, as Envoy times its shadow requests, and ends it in the queue too: no per-try timer
+  // covers a wait for a connection (decision 0063), and a shadow left waiting there for good took
+  // the one pending slot from every later shadow, all then dropped.
+  const ROUTE_TIMEOUT_MS = 100;
+  let mesh: TestMesh;
+  let caller: RunningProxy;
+  let v2: TestApp;
+  const held: ServerResponse[] = [];
+  const dropped: string[] = [];
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    mesh = await TestMesh.create();
+    const v1 = await mesh.app('v1');
+    v2 = await mesh.app('v2');
+    v2.handler = (req, res) => (req.url === '/hold' ? held.push(res) : res.end('from v2'));
+    const sidecarFor = (appPort: number) =>
+      mesh.sidecar(bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort }));
+    const [s1, s2] = [await sidecarFor(v1.port), await sidecarFor(v2.port)];
+    caller = await mesh.caller(
+      destination({
+        service: 'reviews',
+        versions: { v1: [staticEndpoint(s1.ports.inbound)], v2: [staticEndpoint(s2.ports.inbound)] },
+        routes: [
+          byCase('hold', { backends: [{ version: 'v2', weight: 100, threshold: 100 }], timeoutMs: 60_000 }),
+          byCase('mirrored', { mirror: { version: 'v2', percent: 100 }, timeoutMs: ROUTE_TIMEOUT_MS }),
+        ],
+        policy: {
+          ...defaultPolicy,
+          circuitBreaker: { maxConnections: 1, maxPendingRequests: 1, maxRequests: 100 },
+        },
+      }),
+      { clock, observer: { shadowDropped: (dest, version) => dropped.push(`${dest}/${version}`) } },
+    );
+  });
+
+  afterAll(async () => {
+    for (const res of held) res.destroy();
+    await mesh.close();
+  });
+
+  const get = (kase: string, path: string) =>
+    send(caller.ports.outbound, { host: 'reviews', path, headers: { 'x-case': kase } });
+
+  it('is ended by its route timeout, giving its pending slot back to the next shadow', async () => {
+    const holder = get('hold', '/hold');
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    // Its shadow leaves before v1 is asked, and waits for v2's busy connection.
+    expect((await get('mirrored', '/first')).body).toBe('ok v1');
+    await clock.advance(ROUTE_TIMEOUT_MS);
+    expect((await get('mirrored', '/second')).body).toBe('ok v1');
+    expect(dropped).toEqual([]);
+    held[0]!.end('held');
+    expect((await holder).status).toBe(200);
+    await vi.waitFor(() => expect(v2.seen.map((r) => r.url)).toEqual(['/hold', '/second']));
   });
 });

@@ -5,7 +5,6 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { ClusterPolicy } from '../../schema/bundle.types.generated.js';
-import { bundle, defaultPolicy, destination, route, staticEndpoint } from './bundle-factory.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -30,17 +29,7 @@ function heldMesh(policy: Partial<ClusterPolicy>) {
       held.push(res);
       arrived();
     };
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    state.caller = await mesh.caller(
-      destination({
-        service: 'reviews',
-        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
-        routes: [route({ name: 'default' })],
-        policy: { ...defaultPolicy, ...policy },
-      }),
-    );
+    state.caller = await mesh.callerOf(app, { policy });
   });
   afterAll(async () => {
     for (const res of held) res.end();

@@ -262,25 +262,18 @@ describe('route mutations of framing and connection headers (a bundle from befor
         setImmediate(() => res.end(`body=${body.length}`));
       });
     };
-    const callee = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    caller = await mesh.caller(
-      destination({
-        service: 'reviews',
-        versions: { v1: [staticEndpoint(callee.ports.inbound)] },
-        routes: [
-          route({
-            name: 'all',
-            match: { path: { kind: 'prefix', value: '/' }, method: null, headers: [], query: [] },
-            headers: {
-              request: { set: reserved('0'), add: [{ name: 'host', value: 'admin' }], remove: [] },
-              response: { set: reserved('1'), add: [], remove: [] },
-            },
-          }),
-        ],
-      }),
-    );
+    caller = await mesh.callerOf(app, {
+      routes: [
+        route({
+          name: 'all',
+          match: { path: { kind: 'prefix', value: '/' }, method: null, headers: [], query: [] },
+          headers: {
+            request: { set: reserved('0'), add: [{ name: 'host', value: 'admin' }], remove: [] },
+            response: { set: reserved('1'), add: [], remove: [] },
+          },
+        }),
+      ],
+    });
   });
 
   afterAll(() => mesh.close());

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../../runtime/proxy.js';
 import type { RequestContext } from '../../runtime/stack/context.js';
 const STREAM_IDLE_TIMEOUT_MS = 60_000;
-import { bundle, defaultPolicy, destination, route, staticEndpoint } from './bundle-factory.js';
+import { route } from './bundle-factory.js';
 import { ManualClock } from './fakes.js';
 import { send } from './harness.js';
 import { TestMesh } from './mesh.js';
@@ -65,19 +65,12 @@ describe('a response body that stalls after its head', () => {
       res.write('0123456789');
       writer = res;
     };
-    const sidecar = await mesh.sidecar(
-      bundle({ service: 'reviews', trustRoots: [mesh.pki.rootPem], appPort: app.port }),
-    );
-    caller = await mesh.caller(
-      destination({
-        service: 'reviews',
-        versions: { v1: [staticEndpoint(sidecar.ports.inbound)] },
+    caller = await mesh.callerOf(
+      app,
+      {
         routes: [route({ name: 'default', timeoutMs: 1000 })],
-        policy: {
-          ...defaultPolicy,
-          circuitBreaker: { maxConnections: 16, maxPendingRequests: 16, maxRequests: 1 },
-        },
-      }),
+        policy: { circuitBreaker: { maxConnections: 16, maxPendingRequests: 16, maxRequests: 1 } },
+      },
       {
         clock,
         observer: {
