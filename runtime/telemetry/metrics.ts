@@ -2,6 +2,7 @@
 // interface (dashboards and alerts key on them): docs/proxy-operations.md lists them.
 import { reloadResults } from '../bundle/status.js';
 import { TLS_HANDSHAKE_FAILURES } from '../identity/handshake-failure.js';
+import { SPAN_RESULTS } from './span-results.js';
 import { type Counter, type Gauge, type Histogram, Registry } from './registry.js';
 
 /** Seconds; spans sub-millisecond local hops to the 15 s default route timeout. */
@@ -33,7 +34,7 @@ export interface ProxyMetrics {
   /** Bytes through tcp hops, labels {direction, peer, flow}: sent (client to upstream), received. */
   tcpBytes: Counter;
   bundleReloads: Counter;
-  /** Spans sent to the OTLP endpoint, by result: exported, dropped (queue full), failed. */
+  /** Spans sent to the OTLP endpoint, labels {result, reason}: exported (reason ''), dropped, failed (span-results.ts). */
   spans: Counter;
   /** Access-log lines dropped because the sink (stdout) could not keep up. */
   accessLogDropped: Counter;
@@ -51,10 +52,10 @@ export function createProxyMetrics(registry = new Registry()): ProxyMetrics {
   for (const r of reloadResults) bundleReloads.labels(r);
   const spans = registry.counter(
     'meshc_trace_spans_total',
-    'Spans of this proxy sent to the OTLP endpoint, by result: exported, dropped (queue full), failed.',
-    ['result'],
+    'Spans of this proxy sent to the OTLP endpoint, by result (exported, dropped, failed) and why.',
+    ['result', 'reason'],
   );
-  for (const r of ['exported', 'dropped', 'failed']) spans.labels(r);
+  for (const [result, reasons] of SPAN_RESULTS) for (const reason of reasons) spans.labels(result, reason);
   const tlsHandshakeFailures = registry.counter(
     'meshc_tls_handshake_failures_total',
     'TLS handshakes with mesh peers that failed, by direction and reason.',

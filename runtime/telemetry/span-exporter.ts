@@ -3,8 +3,11 @@
 // is dropped and counted, never retried, never on the request path (a span is queued in O(1); the
 // batch is encoded and sent on a timer). The OpenTelemetry SDK was not taken: its tracer, context
 // propagation and processors would duplicate what the request context already holds and cost memory
-// a sidecar with an 80 MB budget does not have; what is left is this encoder (decision 0016).
+// a sidecar with an 80 MB budget does not have; what is left is this encoder (decision 0016). One
+// export's HTTP exchange, bounded in bytes and time, is otlp-export.ts.
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { postExport } from './otlp-export.js';
+import type { SpanExportFailure, SpanResult } from './span-results.js';
 import type { Direction } from '../observer.js';
 import type { ProxySpan } from '../stack/context.js';
 
@@ -27,13 +30,26 @@ export interface SpanExporterOptions {
   readonly flushIntervalMs?: number;
   readonly maxBatch?: number;
   readonly maxQueue?: number;
+  /** Deadline of one export, from its request to the reply's last byte (default 5 s). */
   readonly timeoutMs?: number;
   /** The one deadline of close(): the export in flight and the rest of the queue (default 5 s). */
   readonly closeTimeoutMs?: number;
-  /** Runs the flush interval and close()'s deadline (the system clock by default; tests drive a manual one). */
+  /**
+   * Runs the flush interval, each export's deadline and close()'s (the system clock by default; tests
+   * drive a manual one).
+   */
   readonly clock?: Clock;
-  /** Counts of spans by outcome, for the metrics. */
-  readonly onResult?: (result: 'exported' | 'dropped' | 'failed', spans: number) => void;
+  /** Counts of spans by outcome, for the metrics (a drop is counted on the request path: no allocation). */
+  readonly onResult?: (result: SpanResult['result'], spans: number, reason: SpanResult['reason']) => void;
+  /** Once per export that failed or had spans rejected, with what went wrong, for the log. */
+  readonly onExportFailed?: (failure: SpanExportFailed) => void;
+}
+
+export interface SpanExportFailed {
+  readonly reason: SpanExportFailure;
+  readonly message: string;
+  /** The spans this export lost. */
+  readonly spans: number;
 }
 
 export interface SpanExporter {
@@ -64,24 +80,23 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   const stopping = new AbortController();
   let closing: Promise<void> | undefined;
 
+  const fail = (reason: SpanExportFailure, message: string, spans: number) => {
+    opts.onResult?.('failed', spans, reason);
+    opts.onExportFailed?.({ reason, message, spans });
+  };
+
   const send = async (batch: FinishedSpan[]): Promise<void> => {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
-        signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs ?? 5000), stopping.signal]),
-      });
-      const reply = await readReply(res);
-      if (!res.ok) opts.onResult?.('failed', batch.length);
-      else {
-        const rejected = Math.min(rejectedSpans(reply), batch.length);
-        if (rejected > 0) opts.onResult?.('failed', rejected);
-        if (rejected < batch.length) opts.onResult?.('exported', batch.length - rejected);
-      }
-    } catch {
-      opts.onResult?.('failed', batch.length);
-    }
+    const outcome = await postExport({
+      url,
+      body: JSON.stringify(encodeSpans(opts.serviceName, batch)),
+      timeoutMs: opts.timeoutMs ?? 5000,
+      clock,
+      stopped: stopping.signal,
+    });
+    if (!outcome.ok) return fail(outcome.reason, outcome.message, batch.length);
+    const rejected = Math.min(outcome.rejected, batch.length);
+    if (rejected > 0) fail('partial-success', outcome.message, rejected);
+    if (rejected < batch.length) opts.onResult?.('exported', batch.length - rejected, '');
   };
 
   /** Sends the next batch of the queue; the caller has waited for the export in flight. */
@@ -118,7 +133,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
       await sendNext();
     }
     clock.clearTimer(deadline);
-    if (queue.length > 0) opts.onResult?.('dropped', queue.length);
+    if (queue.length > 0) opts.onResult?.('dropped', queue.length, 'stopped');
     queue = [];
   };
 
@@ -141,7 +156,7 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
   return {
     add(span) {
       if (closing || queue.length >= maxQueue) {
-        opts.onResult?.('dropped', 1);
+        opts.onResult?.('dropped', 1, closing ? 'stopped' : 'queue-full');
         return;
       }
       queue.push(span);
@@ -154,52 +169,6 @@ export function createSpanExporter(opts: SpanExporterOptions): SpanExporter {
 
 function abortExports(stopping: AbortController): void {
   stopping.abort();
-}
-
-/**
- * Largest collector reply read. An ExportTraceServiceResponse is `{}` or a partial_success of a count
- * and a message; past this the reply is not one, and reading it whole let a collector streaming an
- * endless 200 grow the sidecar by gigabytes within the export's timeout.
- */
-const MAX_REPLY_BYTES = 64 * 1024;
-
-/**
- * The reply's body when it is at most MAX_REPLY_BYTES, else undefined; the rest is never read (the
- * body is cancelled, so that connection is not reused). A small reply is read to its end, so the
- * connection goes back to the pool.
- */
-async function readReply(res: Response): Promise<string | undefined> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return Buffer.concat(chunks, size).toString();
-      size += value.byteLength;
-      if (size > MAX_REPLY_BYTES) return undefined;
-      chunks.push(value);
-    }
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-}
-
-/**
- * Spans a collector said it rejected (OTLP partial success, `partialSuccess.rejectedSpans`, an int64
- * that JSON may carry as a string); 0 when the reply says nothing readable.
- */
-function rejectedSpans(reply: string | undefined): number {
-  if (!reply) return 0;
-  try {
-    const n = Number(
-      (JSON.parse(reply) as { partialSuccess?: { rejectedSpans?: unknown } })?.partialSuccess?.rejectedSpans,
-    );
-    return Number.isSafeInteger(n) && n > 0 ? n : 0;
-  } catch {
-    return 0;
-  }
 }
 
 function flushLater(flush: () => Promise<void>): void {

@@ -2,18 +2,31 @@
 // bundle lifecycle reports reloads and activations, the certificate watcher reports expiry. It turns
 // those events into metrics and access-log lines.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { systemClock } from '../clock.js';
 import type { BundleStatus, ReloadResult } from '../bundle/status.js';
 import { AccessLog, type AccessLogOptions, type RequestRecord } from './access-log.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { finishedSpan } from './request-span.js';
-import { createSpanExporter, type SpanExporter } from './span-exporter.js';
+import { createSpanExporter, type SpanExportFailed, type SpanExporter } from './span-exporter.js';
+import { SPAN_RESULTS, type SpanResult } from './span-results.js';
+import { createThrottledLog } from './throttled-log.js';
 import type { ProxySpan, RequestContext } from '../stack/context.js';
 import type { Direction } from '../observer.js';
 import { type CounterChild, type HistogramChild, PROMETHEUS_CONTENT_TYPE } from './registry.js';
 
 export interface TelemetryOptions extends Partial<AccessLogOptions> {
   metrics?: ProxyMetrics;
+  /** Structured log entries (the sidecar's); span export failures go here, throttled. */
+  log?: (entry: Record<string, unknown>) => void;
+  /** Wall-clock epoch ms, for the `time` of those entries. */
+  now?: () => number;
 }
+
+/**
+ * A collector that is down fails an export every second: one `span export failed` line a minute says
+ * so (the first at once), and meshc_trace_spans_total counts every span.
+ */
+export const SPAN_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export interface Telemetry {
   readonly metrics: ProxyMetrics;
@@ -52,6 +65,15 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     ? new AccessLog({ ...opts, out: opts.out, onDropped: () => metrics.accessLogDropped.inc() })
     : null;
   const series = new RequestSeries(metrics);
+  const countSpans = spanCounters(metrics);
+  const now = opts.now ?? Date.now;
+  const logSpanFailure = opts.log
+    ? createThrottledLog({
+        log: opts.log,
+        clock: opts.clock ?? systemClock,
+        intervalMs: SPAN_FAILURE_LOG_INTERVAL_MS,
+      })
+    : undefined;
   let spans: { endpoint: string; exporter: SpanExporter } | undefined;
   return {
     metrics,
@@ -92,7 +114,21 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
                   endpoint,
                   serviceName: bundle.service,
                   ...(opts.clock ? { clock: opts.clock } : {}),
-                  onResult: (result, n) => metrics.spans.labels(result).inc(n),
+                  onResult: countSpans,
+                  ...(logSpanFailure
+                    ? {
+                        onExportFailed: (f: SpanExportFailed) =>
+                          logSpanFailure({
+                            time: new Date(now()).toISOString(),
+                            level: 'warn',
+                            msg: 'span export failed',
+                            endpoint,
+                            reason: f.reason,
+                            error: f.message,
+                            spans: f.spans,
+                          }),
+                      }
+                    : {}),
                 }),
               };
       }
@@ -109,6 +145,22 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       await Promise.all([spans?.exporter.close(), accessLog?.close()]);
     },
   };
+}
+
+/**
+ * meshc_trace_spans_total's children by result and reason, resolved once: a dropped span is counted on
+ * the request path, where building a label key per span would allocate.
+ */
+function spanCounters(
+  metrics: ProxyMetrics,
+): (result: SpanResult['result'], spans: number, reason: SpanResult['reason']) => void {
+  const children = new Map(
+    SPAN_RESULTS.map(([result, reasons]) => [
+      result,
+      new Map(reasons.map((reason) => [reason, metrics.spans.labels(result, reason)])),
+    ]),
+  );
+  return (result, spans, reason) => children.get(result)?.get(reason)?.inc(spans);
 }
 
 /** The request metrics' children for one (direction, peer, route), found without building a label key. */

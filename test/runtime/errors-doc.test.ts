@@ -1,13 +1,14 @@
 // Every request-path error code is documented in docs/proxy.md, with the status the table gives it,
 // so an operator can look up any x-meshc-error they see; and every reason a tcp connection's record
 // can give is listed with meshc_tcp_connections_total in docs/proxy-operations.md, as is every reason
-// of meshc_tls_handshake_failures_total.
+// of meshc_tls_handshake_failures_total and of meshc_trace_spans_total.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FaultAbortError, PROXY_ERRORS, UpstreamTimeoutError } from '../../runtime/errors.js';
 import { TLS_HANDSHAKE_FAILURES } from '../../runtime/identity/handshake-failure.js';
 import { TCP_CONNECTION_ERRORS } from '../../runtime/observer.js';
+import { SPAN_RESULTS } from '../../runtime/telemetry/span-results.js';
 
 const readDoc = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
@@ -51,5 +52,13 @@ describe('TLS handshake failure reasons', () => {
   it('meshc_tls_handshake_failures_total lists every reason, and no other', () => {
     const listed = listedValues('meshc_tls_handshake_failures_total', 'reason');
     expect(listed.sort()).toEqual([...TLS_HANDSHAKE_FAILURES].sort());
+  });
+});
+
+describe('span export results', () => {
+  it('meshc_trace_spans_total lists every result and reason, and no other', () => {
+    const listed = listedValues('meshc_trace_spans_total', 'result');
+    const known = SPAN_RESULTS.flatMap(([result, reasons]) => [result, ...reasons.filter((r) => r !== '')]);
+    expect([...new Set(listed)].sort()).toEqual([...new Set(known)].sort());
   });
 });

@@ -12,11 +12,12 @@ import { systemClock } from '../../runtime/clock.js';
 import { RequestContext } from '../../runtime/stack/context.js';
 import { createRequestObserver } from '../../runtime/telemetry/request-observer.js';
 import { finishedSpan } from '../../runtime/telemetry/request-span.js';
-import { createSpanExporter, type FinishedSpan } from '../../runtime/telemetry/span-exporter.js';
+import { createSpanExporter } from '../../runtime/telemetry/span-exporter.js';
 import { createTelemetry, type Telemetry } from '../../runtime/telemetry/telemetry.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { bundle, destination, route, staticEndpoint } from './bundle-factory.js';
 import { fixedRandom, ManualClock } from './fakes.js';
+import { finished } from './finished-span.js';
 import { send, type TestApp } from './harness.js';
 import { TestMesh } from './mesh.js';
 
@@ -55,24 +56,6 @@ async function startCollector(): Promise<Collector> {
     close: () => new Promise<void>((r) => server.close(() => r())),
   });
   return c;
-}
-
-/** A one-off collector answering each export with `reply`, closed (connections too) once `use` is done. */
-async function withReplyingCollector<T>(
-  reply: (res: http.ServerResponse) => void,
-  use: (url: string) => Promise<T>,
-): Promise<T> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => reply(res));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  }
 }
 
 const allSpans = (c: Collector) =>
@@ -183,21 +166,6 @@ describe('span exporter', () => {
   });
   afterAll(() => collector.close());
 
-  const finished = (i: number): FinishedSpan => ({
-    span: {
-      traceId: 'c'.repeat(32),
-      spanId: String(i).padStart(16, '0'),
-      parentSpanId: undefined,
-      sampled: true,
-    },
-    direction: i % 2 === 0 ? 'inbound' : 'outbound',
-    name: `span ${i}`,
-    startEpochMs: 1_700_000_000_000.5,
-    endEpochMs: 1_700_000_000_002,
-    attributes: { 'http.response.status_code': 503, 'url.path': '/x' },
-    error: true,
-  });
-
   it('posts batches in OTLP JSON to /v1/traces and counts the outcome', async () => {
     collector.posts.length = 0;
     const results: [string, number][] = [];
@@ -307,70 +275,19 @@ describe('span exporter', () => {
     expect(exported).toBe(6);
   });
 
-  /** Exports `count` spans to `url` with one flush; the outcomes as onResult reported them. */
-  const exportOnce = async (url: string, count: number) => {
-    const results: [string, number][] = [];
-    const exporter = createSpanExporter({
-      endpoint: url,
-      serviceName: 'reviews',
-      onResult: (r, n) => results.push([r, n]),
-    });
-    for (let i = 0; i < count; i++) exporter.add(finished(i));
-    await exporter.flush();
-    return results;
-  };
-
-  it('reads a bounded part of a huge collector reply, and counts the export', async () => {
-    // 256 MiB offered (an endless reply in the field), as fast as the exporter reads it.
-    const offered = 256 << 20;
-    let written = 0;
-    const chunk = Buffer.alloc(1 << 20, 120);
-    const results = await withReplyingCollector(
-      (res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const pump = () => {
-          while (!res.destroyed && written < offered) {
-            written += chunk.length;
-            if (!res.write(chunk)) return;
-          }
-          if (written >= offered) res.end();
-        };
-        res.on('drain', pump);
-        pump();
-      },
-      (url) => exportOnce(url, 1),
-    );
-    expect(results).toEqual([['exported', 1]]);
-    // What the collector got onto the socket is what the exporter could have held: a few socket
-    // buffers, not the whole reply.
-    expect(written).toBeLessThan(16 << 20);
-  });
-
-  it("counts the spans a collector's partial success rejected as failed", async () => {
-    const reply = JSON.stringify({ partialSuccess: { rejectedSpans: '2', errorMessage: 'too old' } });
-    const results = await withReplyingCollector(
-      (res) => res.end(reply),
-      (url) => exportOnce(url, 3),
-    );
-    expect(results).toEqual([
-      ['failed', 2],
-      ['exported', 1],
-    ]);
-  });
-
   it('gives close() one deadline for the export in flight and the rest of the queue', async () => {
     collector.posts.length = 0;
     let release: () => void = () => undefined;
     collector.gate = new Promise((r) => (release = r));
     const clock = new ManualClock();
-    const results: [string, number][] = [];
+    const results: [string, number, string][] = [];
     const exporter = createSpanExporter({
       endpoint: collector.url,
       serviceName: 'reviews',
       maxBatch: 2,
       closeTimeoutMs: 5000,
       clock,
-      onResult: (r, n) => results.push([r, n]),
+      onResult: (r, n, reason) => results.push([r, n, reason]),
     });
     try {
       for (let i = 0; i < 5; i++) exporter.add(finished(i));
@@ -384,11 +301,11 @@ describe('span exporter', () => {
       // The collector never answered: the batch it holds failed, the two batches never sent are
       // dropped, and no further export was tried.
       expect(results).toEqual([
-        ['failed', 2],
-        ['dropped', 3],
+        ['failed', 2, 'stopped'],
+        ['dropped', 3, 'stopped'],
       ]);
       exporter.add(finished(5));
-      expect(results.at(-1)).toEqual(['dropped', 1]);
+      expect(results.at(-1)).toEqual(['dropped', 1, 'stopped']);
       expect(collector.posts).toHaveLength(1);
     } finally {
       release();
@@ -398,19 +315,19 @@ describe('span exporter', () => {
 
   it('counts a refused export as failed and drops spans past the queue bound', async () => {
     collector.status = 500;
-    const results: [string, number][] = [];
+    const results: [string, number, string][] = [];
     const exporter = createSpanExporter({
       endpoint: collector.url,
       serviceName: 'reviews',
       maxQueue: 2,
-      onResult: (r, n) => results.push([r, n]),
+      onResult: (r, n, reason) => results.push([r, n, reason]),
     });
     for (let i = 0; i < 3; i++) exporter.add(finished(i));
     await exporter.flush();
     collector.status = 200;
     expect(results).toEqual([
-      ['dropped', 1],
-      ['failed', 2],
+      ['dropped', 1, 'queue-full'],
+      ['failed', 2, 'http-status'],
     ]);
   });
 });
