@@ -3,6 +3,7 @@
 // reference once at its start and keeps that snapshot to its end, so a swap never changes the rules
 // under a request in flight, and no lock is needed: JS assigns a reference atomically.
 import type { Bundle } from '../schema/bundle.types.generated.js';
+import { type Tracing, tracingOf } from './server/trace.js';
 import { buildInbound, type InboundDeps, type InboundRoutes } from './stack/build-inbound.js';
 import { buildOutboundRoutes, type OutboundDeps, type OutboundRoutes } from './stack/build-outbound.js';
 
@@ -10,11 +11,7 @@ export interface ProxySnapshot {
   readonly bundle: Bundle;
   readonly outbound: OutboundRoutes;
   readonly inbound: InboundRoutes;
-  /**
-   * `sampling`: probability that a trace started here is sampled; `exportSpans`: the bundle names an
-   * OTLP endpoint, so the proxy makes and exports spans.
-   */
-  readonly tracing: { readonly sampling: number; readonly exportSpans: boolean };
+  readonly tracing: Tracing;
 }
 
 /** The single mutable cell of the request path. */
@@ -33,9 +30,6 @@ export function buildSnapshot(bundle: Bundle, deps: SnapshotDeps, previous?: Pro
     bundle,
     outbound: buildOutboundRoutes(bundle, deps, previous?.outbound),
     inbound: buildInbound(bundle, deps),
-    tracing: {
-      sampling: bundle.observability.tracing.sampling,
-      exportSpans: bundle.observability.tracing.otlpEndpoint !== '',
-    },
+    tracing: tracingOf(bundle),
   });
 }

@@ -76,7 +76,10 @@ function renderHop(hop: TraceHop, i: number): string[] {
   ];
   if (changes.length > 0) row('headers', changes.join(', '));
   const a = hop.inbound;
-  if (a) row('authz', `${a.decision === 'allow' ? 'allowed' : 'DENIED'}: ${a.reason}  (${a.rule})`);
+  if (a !== null && 'rule' in a)
+    row('authz', `${a.decision === 'allow' ? 'allowed' : 'DENIED'}: ${a.reason}  (${a.rule})`);
+  // The callee's listener refused the head as the caller's proxy forwards it: authorization is not asked.
+  else if (a !== null) row(a.decision, `${a.reason} (the proxy of ${hop.to} answers ${a.status})`);
   return out;
 }
 

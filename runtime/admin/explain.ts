@@ -3,6 +3,7 @@
 // target parser, path normalisation and authorization. A host naming a called service explains the
 // outbound route; a host naming this proxy's own service explains the inbound authorization.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { forwardedHeadRefusal } from '../explain/forwarded-head.js';
 import { explainInbound, peerIdOf } from '../explain/inbound.js';
 import { explainOutbound } from '../explain/outbound.js';
 import { prepareRequest } from '../explain/request.js';
@@ -76,5 +77,11 @@ export function explainRequest(bundle: Bundle, q: ExplainQuery, app?: AppAddress
   const hop = explainOutbound(bundle, req);
   if (hop.decision === 'unknown-destination') return fail(404, 'unknown-destination', hop.reason);
   const base = { direction: 'outbound', from: bundle.identity.spiffeId, destination: req.service, request };
-  return { ok: true, explanation: { ...base, ...hop } };
+  // The callee's listener reads the head as this proxy forwards it, its own headers added: one it
+  // refuses is the answer the app gets (its authorization is the callee's bundle's, not known here).
+  const refused =
+    hop.decision === 'routed'
+      ? forwardedHeadRefusal(bundle, prepared.sent, req, hop.headers.request)
+      : undefined;
+  return { ok: true, explanation: { ...base, ...hop, ...(refused ? { inbound: refused } : {}) } };
 }

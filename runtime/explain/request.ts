@@ -4,7 +4,7 @@
 // an explanation is about the request the proxy would actually route, or is the answer it makes.
 import { BadRequestError, PROXY_ERRORS } from '../errors.js';
 import { incomingHeaders, type MatchedHeaders } from '../http1/incoming-headers.js';
-import { checkRequestHead } from '../http1/request-head.js';
+import { checkRequestHead, type HeadAnswer } from '../http1/request-head.js';
 import { normalizePath } from '../route/normalize-path.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { parseRequestTarget } from '../server/outbound.js';
@@ -48,7 +48,8 @@ export interface SentRequest {
 }
 
 export type Prepared =
-  | { ok: true; request: PreparedRequest }
+  /** `sent` too: the caller's proxy forwards the head it read (explain/forwarded-head.ts). */
+  | { ok: true; request: PreparedRequest; sent: SentRequest }
   /** The proxy answers it itself. */
   | { ok: false; refusal: RequestRefusal; sent: SentRequest }
   /** Not a request explain can put to the proxy. */
@@ -78,13 +79,8 @@ export function prepareRequest(req: ExplainRequest, options: PrepareOptions = {}
   const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
   const head = requestHead(req);
   const checked = checkRequestHead(head, maxHeaderSize);
-  if (!checked.ok) {
-    const reason =
-      checked.code === 'header-too-large'
-        ? `the request head (${head.length} bytes) is over the listener's limit of ${maxHeaderSize} bytes`
-        : (checked.reason ?? PROXY_ERRORS['bad-request'].summary);
-    return { ok: false, refusal: refusal(checked.code, reason), sent };
-  }
+  if (!checked.ok)
+    return { ok: false, refusal: listenerRefusal(checked, 'the request head', head, maxHeaderSize), sent };
   // The head as the server hands it on: its header list, read by the server's incomingHeaders
   // (never undefined here: two Host lines were refused above).
   const headers = incomingHeaders(checked.rawHeaders)!;
@@ -100,6 +96,7 @@ export function prepareRequest(req: ExplainRequest, options: PrepareOptions = {}
   if ('error' in normalized) return { ok: false, refusal: refusal('bad-request', normalized.error), sent };
   return {
     ok: true,
+    sent,
     request: {
       method: checked.method,
       service: target.service,
@@ -108,6 +105,20 @@ export function prepareRequest(req: ExplainRequest, options: PrepareOptions = {}
       headers,
     },
   };
+}
+
+/** A listener's answer to a head it refuses, as explain reports it; `what` names the head. */
+export function listenerRefusal(
+  answer: HeadAnswer,
+  what: string,
+  head: Buffer,
+  maxHeaderSize: number,
+): RequestRefusal {
+  const reason =
+    answer.code === 'header-too-large'
+      ? `${what} (${head.length} bytes) is over the listener's limit of ${maxHeaderSize} bytes`
+      : (answer.reason ?? PROXY_ERRORS['bad-request'].summary);
+  return refusal(answer.code, reason);
 }
 
 function refusal(code: RequestRefusal['decision'], reason: string): RequestRefusal {

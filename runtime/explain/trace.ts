@@ -2,6 +2,7 @@
 // the callee's proxy authorizes it (inbound), and when the request names a next hop the callee's
 // own bundle routes that one further. Pure: bundles in, a trace out; shared by `meshc explain`.
 import type { Bundle } from '../../schema/bundle.types.generated.js';
+import { forwardedHeadRefusal } from './forwarded-head.js';
 import { explainInbound, type InboundHop, peerIdOf } from './inbound.js';
 import { explainOutbound, type OutboundHop } from './outbound.js';
 import {
@@ -30,8 +31,11 @@ export interface TraceHop {
   readonly request: PreparedRequest | SentRequest;
   /** The caller's proxy: a route decision, or its server's answer to a request it will not read. */
   readonly outbound: OutboundHop | RequestRefusal;
-  /** Null when the caller's proxy refused the request, or the callee has no bundle. */
-  readonly inbound: InboundHop | null;
+  /**
+   * The callee's proxy: its authorization decision, or its listener's answer to a head it refuses as
+   * the caller's proxy forwards it; null when the caller's proxy answered the request itself.
+   */
+  readonly inbound: InboundHop | RequestRefusal | null;
 }
 
 export interface Trace {
@@ -40,19 +44,21 @@ export interface Trace {
   /** `reached`: the last hop's app gets the request; `refused`: a proxy answers it. */
   readonly outcome: 'reached' | 'refused';
   /** What the client sees when refused: the proxy's status, `x-meshc-error` and `x-meshc-rule`. */
-  readonly refusal: null | {
-    readonly hop: number;
-    readonly status: number;
-    readonly error:
-      | 'bad-request'
-      | 'header-too-large'
-      | 'no-route'
-      | 'unknown-destination'
-      | 'fault-abort'
-      | 'authz-denied';
-    readonly rule: string | null;
-    readonly reason: string;
-  };
+  readonly refusal: Refusal | null;
+}
+
+export interface Refusal {
+  /** Index of the refusing hop in `hops`. */
+  readonly hop: number;
+  readonly status: number;
+  readonly error:
+    'bad-request' | 'header-too-large' | 'no-route' | 'unknown-destination' | 'fault-abort' | 'authz-denied';
+  readonly rule: string | null;
+  readonly reason: string;
+  /** Whose proxy answers: the hop's caller's (`outbound`) or the callee's (`inbound`). */
+  readonly side: 'outbound' | 'inbound';
+  /** The service whose proxy answers. */
+  readonly proxy: string;
 }
 
 /** A problem with the question rather than an answer: a malformed request or a service with no bundle. */
@@ -79,31 +85,46 @@ export function traceRequest(input: TraceInput): Trace {
   });
   const hops: TraceHop[] = [];
   let caller = input.from;
-  for (const [i, p] of prepared.entries()) {
+  for (const p of prepared) {
     const bundle = input.bundleOf(caller);
     if (!bundle) throw new TraceInputError('unknown-service', `no bundle for service "${caller}"`);
     if (!p.ok) {
       // The listener's server answers before any route is looked at.
       hops.push({ from: caller, to: null, request: p.sent, outbound: p.refusal, inbound: null });
       const { status, decision, reason } = p.refusal;
-      return refused(input.from, hops, i, status, decision, null, reason);
+      return refused(input.from, hops, 'outbound', { status, error: decision, rule: null, reason });
     }
     const request = p.request;
     const outbound = explainOutbound(bundle, request);
     if (outbound.decision !== 'routed') {
       hops.push({ from: caller, to: request.service, request, outbound, inbound: null });
-      return refused(input.from, hops, i, outbound.status, outbound.decision, null, outbound.reason);
+      const { status, decision, reason } = outbound;
+      return refused(input.from, hops, 'outbound', { status, error: decision, rule: null, reason });
     }
     // The fault layer is outermost (runtime/layers/fault.ts): an abort of every request answers before
     // anything is sent, with the route as x-meshc-rule. A partial abort leaves the trace going.
     const abort = outbound.fault?.abort;
     if (abort && abort.percent >= 100) {
       hops.push({ from: caller, to: request.service, request, outbound, inbound: null });
-      const why = `route ${outbound.route.name} aborts every request with ${abort.status} (fault.abort on 100%)`;
-      return refused(input.from, hops, i, abort.status, 'fault-abort', outbound.route.source, why);
+      const reason = `route ${outbound.route.name} aborts every request with ${abort.status} (fault.abort on 100%)`;
+      const rule = outbound.route.source;
+      return refused(input.from, hops, 'outbound', {
+        status: abort.status,
+        error: 'fault-abort',
+        rule,
+        reason,
+      });
     }
     const callee = input.bundleOf(request.service);
     if (!callee) throw new TraceInputError('unknown-service', `no bundle for service "${request.service}"`);
+    // The callee's listener parses the head as the caller's proxy forwards it, with the headers that
+    // proxy adds, before the callee's authorization is asked.
+    const forwarded = forwardedHeadRefusal(bundle, p.sent, request, outbound.headers.request);
+    if (forwarded) {
+      hops.push({ from: caller, to: request.service, request, outbound, inbound: forwarded });
+      const { status, decision, reason } = forwarded;
+      return refused(input.from, hops, 'inbound', { status, error: decision, rule: null, reason });
+    }
     // The caller's proxy forwards the normalised path; the callee's proxy authorizes the caller's
     // certificate identity, which is the caller's bundle identity.
     const inbound = explainInbound(callee, {
@@ -112,21 +133,25 @@ export function traceRequest(input: TraceInput): Trace {
       path: request.path,
     });
     hops.push({ from: caller, to: request.service, request, outbound, inbound });
-    if (inbound.decision === 'deny')
-      return refused(input.from, hops, i, 403, 'authz-denied', inbound.rule, inbound.reason);
+    if (inbound.decision === 'deny') {
+      const { rule, reason } = inbound;
+      return refused(input.from, hops, 'inbound', { status: 403, error: 'authz-denied', rule, reason });
+    }
     caller = request.service;
   }
   return { from: input.from, hops, outcome: 'reached', refusal: null };
 }
 
+/** The trace ends at its last hop, answered by the proxy of that hop's caller or callee (`side`). */
 function refused(
   from: string,
   hops: TraceHop[],
-  hop: number,
-  status: number,
-  error: NonNullable<Trace['refusal']>['error'],
-  rule: string | null,
-  reason: string,
+  side: Refusal['side'],
+  answer: Pick<Refusal, 'status' | 'error' | 'rule' | 'reason'>,
 ): Trace {
-  return { from, hops, outcome: 'refused', refusal: { hop, status, error, rule, reason } };
+  const hop = hops.length - 1;
+  const last = hops[hop]!;
+  // An inbound answer comes from a callee the hop reached, so `to` is set.
+  const proxy = side === 'outbound' ? last.from : last.to!;
+  return { from, hops, outcome: 'refused', refusal: { hop, ...answer, side, proxy } };
 }

@@ -7,9 +7,9 @@
 // costs a fraction of undici's CPU per request (decisions 0019, 0020).
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import { headerLines } from './header-lines.js';
-import { declaredLength, hasOtherCoding, headerRole } from './framing-headers.js';
+import { hasOtherCoding } from './framing-headers.js';
 import { createParser, HTTPParser, type Parser } from './parser.js';
+import { requestHead } from './client-request-head.js';
 import { consumeSocket, pauseReading, releaseSocket, resumeReading } from './reading.js';
 import { streamBody } from './stream-body.js';
 import { hostPort } from '../host-port.js';
@@ -387,7 +387,7 @@ class Connection {
     const request = this.request!;
     let head: string;
     try {
-      head = this.requestHead(request);
+      head = requestHead(request, this.pool.authority, this);
     } catch (err) {
       // A header value no server may receive (a mutation's): nothing was sent.
       this.handler = undefined;
@@ -474,44 +474,6 @@ class Connection {
     pauseReading(this.socket);
   }
 
-  /**
-   * The request line and headers, and how its body is framed (`chunked`); throws a TypeError for an
-   * invalid header name or value. The framing follows the body, whatever the headers say: a Buffer (or
-   * none) by its own length; a stream by the content-length it came with when that is one decimal
-   * number, else chunked. Transfer-Encoding and the connection headers given are never written: they
-   * would frame this hop differently from the body (a request smuggled in a body), or hang it.
-   */
-  private requestHead(request: ClientRequest): string {
-    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-    let hasHost = false;
-    let hasLength = false;
-    const headers = request.headers ?? {};
-    const body = request.body;
-    const stream = body instanceof Readable;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined) continue;
-      const role = headerRole(name);
-      if (role === 'host') hasHost = true;
-      else if (role === 'content-length') {
-        // A stream's length is only known from the header it came with; a whole body's is counted.
-        if (!stream || hasLength || declaredLength(value) === undefined) continue;
-        hasLength = true;
-      } else if (role === 'hop-by-hop') continue;
-      head += headerLines(name, value);
-    }
-    if (!hasHost) head += `host: ${this.pool.authority}\r\n`;
-    if (stream) {
-      this.chunked = !hasLength;
-      if (this.chunked) head += 'transfer-encoding: chunked\r\n';
-    } else {
-      this.chunked = false;
-      if ((body && body.length > 0) || expectsBody(request.method))
-        head += `content-length: ${body ? body.length : 0}\r\n`;
-    }
-    return `${head}\r\n`;
-  }
-
   /** The exchange is over: the connection goes back to the pool, or away. */
   finish(): void {
     if (this.keepAlive && this.requestDone && !this.socket.destroyed) this.pool.release(this);
@@ -534,11 +496,6 @@ function abort(this: Connection, handler: ClientHandler, err?: Error): void {
   if (this.wrote) this.socket.destroy();
   else if (!this.starting) this.pool.release(this);
   handler.onError?.(err ?? new Error('request aborted'));
-}
-
-/** Methods whose requests carry a body by definition: an empty one is sent as content-length 0. */
-function expectsBody(method: string): boolean {
-  return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 function onConnect(this: ClientSocket): void {

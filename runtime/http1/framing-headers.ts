@@ -3,6 +3,7 @@
 // or a route mutation's (RFC 9112 §6: a proxy recomputes framing for each hop). The names are the ones
 // no route mutation may touch (schema/reserved-headers.ts). Asked for every header of every request,
 // so decided by length first: most names are never lower-cased.
+import type { IncomingHttpHeaders } from 'node:http';
 import { isReservedHeader, RESERVED_HEADER_LENGTHS } from '../../schema/reserved-headers.js';
 
 /** What a header name is to the client writing a request head. */
@@ -38,4 +39,13 @@ export function declaredLength(value: unknown): number | undefined {
  */
 export function hasOtherCoding(value: string | undefined): boolean {
   return value !== undefined && value.trim().toLowerCase() !== 'chunked';
+}
+
+/**
+ * Whether a request head announces a body, which the server then reads and the proxy forwards: a
+ * Transfer-Encoding, or a Content-Length other than 0. (explain writes a forwarded head by it.)
+ */
+export function announcesBody(headers: IncomingHttpHeaders): boolean {
+  const cl = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
 }

@@ -8,6 +8,7 @@
 // 1xx, 204, 304), a Date header, and the same typed answers for malformed requests.
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
+import { announcesBody } from './framing-headers.js';
 import { clientErrorResponse, Exchange, type ExchangeConnection, RequestBody } from './exchange.js';
 import { incomingHeaders } from './incoming-headers.js';
 import { createParser, HTTPParser, methodNames, type Parser } from './parser.js';
@@ -371,11 +372,9 @@ function onHeadersComplete(
   const keepAlive = shouldKeepAlive && !upgrade && !(versionMinor === 0 && chunked);
   const ex = new Exchange(conn, name, url ?? '', headers, versionMinor, keepAlive);
   if (upgrade) conn.lastRequestSeen = true;
-  const cl = headers['content-length'];
   // An Upgrade request's body is parsed like any other (llhttp stops before a body only for CONNECT)
   // and is forwarded with it: dropped, the next hop would read the next request's bytes as the body.
-  if ((chunked || (cl !== undefined && cl !== '0')) && !(upgrade && name === 'CONNECT'))
-    ex.body = new RequestBody(conn);
+  if (announcesBody(headers) && !(upgrade && name === 'CONNECT')) ex.body = new RequestBody(conn);
   const expect = headers.expect;
   // As node:http: HTTP/1.1 only; 100-continue is answered, any other expectation is a 417.
   if (expect !== undefined && versionMinor === 1) {

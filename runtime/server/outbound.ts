@@ -1,7 +1,9 @@
 // The outbound listener: the app sends plain HTTP here, naming the service it wants in Host
 // (`Host: ratings`) or in an absolute-form target (`GET http://ratings/x`, so HTTP_PROXY works).
 // The request is normalised, matched against that service's routes and handed to the route's stack.
+import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
+import type { Random } from '../clock.js';
 import { BadRequestError, NoRouteError, UnknownDestinationError } from '../errors.js';
 import { normalizePath } from '../route/normalize-path.js';
 import { matchRouteIndex, parseQuery } from '../route/route-table.js';
@@ -13,7 +15,7 @@ import { createHttp1Server, type Http1Request, type Http1Server } from '../http1
 import { endToEndHeaders } from '../upstream/hop-by-hop.js';
 import { beginRequest, refuseExpectation, serve } from './edge.js';
 import { onClientError, type ServerEnv } from './options.js';
-import { traceRequest } from './trace.js';
+import { type Tracing, type TraceTarget, traceRequest } from './trace.js';
 
 export interface OutboundServer {
   readonly server: net.Server;
@@ -41,14 +43,10 @@ async function routeOutbound(
   req: Http1Request,
   env: ServerEnv,
 ): Promise<ProxyResponse> {
-  const headers = endToEndHeaders(req.headers, false);
-  ctx.upstreamHeaders = headers;
-  traceRequest(ctx, headers, snapshot.tracing, env.random);
-  const target = parseRequestTarget(req.url, req.headers.host);
+  const target = forwardedRequest(ctx, req.url, req.headers, snapshot.tracing, env.random);
   // Until it is normalised, the path sent (and its query; the access log cuts that off): what the
   // log shows of a request refused before then.
   ctx.path = target.path;
-  if (target.authority !== undefined) headers.host = target.authority;
   refuseExpectation(req);
   const dest = snapshot.outbound.destinations.get(target.service);
   if (!dest)
@@ -68,6 +66,28 @@ async function routeOutbound(
   ctx.routeName = route.name;
   ctx.routeSource = route.source;
   return dest.handlers[i]!(ctx);
+}
+
+/**
+ * What this proxy forwards of a request but for a route's mutations and the body's framing, left in
+ * ctx.upstreamHeaders: the end-to-end headers, the correlation headers (trace.ts) and, for an
+ * absolute-form target, its authority as Host (RFC 9112 §3.2.2). Returns the target it names; throws
+ * BadRequestError for one it cannot read, once the request id is set (the access log has it).
+ * `meshc explain` writes the head a proxy forwards with it (explain/forwarded-head.ts).
+ */
+export function forwardedRequest(
+  ctx: Pick<RequestContext, 'upstreamHeaders'> & TraceTarget,
+  url: string,
+  incoming: IncomingHttpHeaders,
+  tracing: Tracing,
+  random: Random,
+): RequestTarget {
+  const headers = endToEndHeaders(incoming, false);
+  ctx.upstreamHeaders = headers;
+  traceRequest(ctx, headers, tracing, random);
+  const target = parseRequestTarget(url, incoming.host);
+  if (target.authority !== undefined) headers.host = target.authority;
+  return target;
 }
 
 export interface RequestTarget {

@@ -7,17 +7,38 @@
 // traceparent by one rule, and a tracestate goes on only with the trace it belongs to.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { randomFillSync, randomUUID } from 'node:crypto';
+import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { Random } from '../clock.js';
 import type { ProxySpan, RequestContext } from '../stack/context.js';
+
+/**
+ * `sampling`: probability that a trace started here is sampled; `exportSpans`: the bundle names an
+ * OTLP endpoint, so the proxy makes and exports spans.
+ */
+export interface Tracing {
+  readonly sampling: number;
+  readonly exportSpans: boolean;
+}
+
+/** A bundle's tracing as the request path reads it (ProxySnapshot.tracing); explain reads it so too. */
+export function tracingOf(bundle: Bundle): Tracing {
+  return {
+    sampling: bundle.observability.tracing.sampling,
+    exportSpans: bundle.observability.tracing.otlpEndpoint !== '',
+  };
+}
+
+/** Where traceRequest leaves the request id and this hop's span: the request's context, or explain's. */
+export type TraceTarget = Pick<RequestContext, 'requestId' | 'span'>;
 
 /**
  * The edge's one call, inbound and outbound: the correlation headers of the request about to be
  * forwarded, and, when the bundle exports spans, this hop's span on the context.
  */
 export function traceRequest(
-  ctx: RequestContext,
+  ctx: TraceTarget,
   headers: OutgoingHttpHeaders,
-  tracing: { readonly sampling: number; readonly exportSpans: boolean },
+  tracing: Tracing,
   random: Random,
 ): void {
   if (tracing.exportSpans) {

@@ -129,7 +129,7 @@ class Exchange implements ClientHandler {
       host: target.host,
       port: target.port,
       method: ctx.method,
-      path: ctx.rawQuery === '' ? ctx.path : `${ctx.path}?${ctx.rawQuery}`,
+      path: upstreamTarget(ctx.path, ctx.rawQuery),
       headers: ctx.upstreamHeaders,
       body: bodyOf(ctx.body),
     };
@@ -340,6 +340,11 @@ function onTryTimeout(ex: Exchange): void {
       true,
     ),
   );
+}
+
+/** The origin-form target the next hop is sent: the normalised path, and the query as received. */
+export function upstreamTarget(path: string, rawQuery: string): string {
+  return rawQuery === '' ? path : `${path}?${rawQuery}`;
 }
 
 /** Fixes the framing headers for the body as it will be sent (hop-by-hop framing was stripped). */

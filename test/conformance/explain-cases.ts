@@ -2,6 +2,7 @@
 // and what must happen to it, written by hand from the spec (never from either implementation). The
 // table runs against `meshc explain` (explain-conformance.test.ts, both from the spec and from the
 // compiled store) and against real proxies on loopback sockets carrying the same compiled bundles.
+import { DEFAULT_LIMITS } from '../../runtime/server/options.js';
 
 /** The mesh: web and bot call reviews (three versions); reviews calls ratings. Ports are filled in. */
 export function conformanceSpec(ports: {
@@ -142,6 +143,15 @@ export type Expectation =
       readonly outcome: 'refused';
       readonly status: 400 | 431;
       readonly error: 'bad-request' | 'header-too-large';
+      readonly side?: 'outbound';
+    }
+  /** The callee's listener refuses the head as the caller's proxy forwards it, after `route` matched. */
+  | {
+      readonly outcome: 'refused';
+      readonly status: 431;
+      readonly error: 'header-too-large';
+      readonly side: 'inbound';
+      readonly route: string;
     };
 
 export interface ExplainCase {
@@ -163,6 +173,25 @@ const CANARY = {
   ],
 } as const;
 const only = (route: string, version: string) => ({ route, versions: [[version, 100]] as const });
+
+/**
+ * An x-big value for `GET http://reviews/reviews/1` from web that web's listener takes and reviews'
+ * listener refuses once web's proxy has added its own headers: an x-request-id (a UUID, 36
+ * characters), a traceparent (version 00, 55 characters) and the canary route's `x-route: canary`,
+ * while the target loses `http://reviews`. The head as explain writes it (the proxy side sends the
+ * shorter origin form) ends halfway between the listeners' limit and the limit less what the proxy
+ * adds, so it holds whether a limit counts every byte of the head or, as llhttp does, only the
+ * target, names and values.
+ */
+function overLimitOnceForwarded(): string {
+  const added =
+    `x-request-id: ${'u'.repeat(36)}\r\n`.length +
+    `traceparent: ${'t'.repeat(55)}\r\n`.length +
+    'x-route: canary\r\n'.length -
+    'http://reviews'.length;
+  const rest = 'GET http://reviews/reviews/1 HTTP/1.1\r\nx-big: \r\nhost: reviews\r\n\r\n'.length;
+  return 'a'.repeat(DEFAULT_LIMITS.maxHeaderSize - Math.ceil(added / 2) - rest);
+}
 
 export const EXPLAIN_CASES: readonly ExplainCase[] = [
   // header matches
@@ -481,6 +510,14 @@ export const EXPLAIN_CASES: readonly ExplainCase[] = [
     request: 'GET http://reviews/public/x',
     headers: ['host: reviews', 'host: ratings'],
     expect: { outcome: 'refused', status: 400, error: 'bad-request' },
+  },
+  // refused by the callee's listener: the head the caller's proxy forwards is longer than the app's
+  {
+    name: "a header the caller's listener takes and the callee's refuses with the proxy's headers added",
+    from: 'web',
+    request: 'GET http://reviews/reviews/1',
+    headers: [`x-big: ${overLimitOnceForwarded()}`],
+    expect: { outcome: 'refused', status: 431, error: 'header-too-large', side: 'inbound', route: 'canary' },
   },
   {
     name: 'second hop to a service reviews does not call',

@@ -69,8 +69,17 @@ function checkExplanation(c: ExplainCase, code: number, json: any): void {
   expect(json.outcome).toBe('refused');
   if (e.outcome === 'refused') {
     expect(json.hops).toHaveLength(1);
-    expect(json.hops[0].outbound).toMatchObject({ decision: e.error, status: e.status });
-    expect(json.refusal).toMatchObject({ hop: 0, status: e.status, error: e.error });
+    const side = e.side ?? 'outbound';
+    if (e.side === 'inbound') {
+      // The caller's listener took the head and routed it; the callee's listener refused it.
+      expect(json.hops[0].outbound.route.name).toBe(e.route);
+      expect(json.hops[0].inbound).toMatchObject({ decision: e.error, status: e.status });
+    } else {
+      expect(json.hops[0].outbound).toMatchObject({ decision: e.error, status: e.status });
+      expect(json.hops[0].inbound).toBeNull();
+    }
+    const proxy = side === 'inbound' ? 'reviews' : c.from;
+    expect(json.refusal).toMatchObject({ hop: 0, status: e.status, error: e.error, side, proxy });
     return;
   }
   const hop = (e.hop ?? 1) - 1;
@@ -132,9 +141,12 @@ async function viaProxy(c: ExplainCase) {
 /**
  * The case's request as raw bytes on the caller's outbound listener, written as explain writes it
  * (a Host from the URL only when no header gives one, as curl does), and the status and
- * x-meshc-error of the answer: Node's own client would not send most of these heads.
+ * x-meshc-error of the answer, and whose listener refused: Node's own client would not send most of
+ * these heads.
  */
-async function refusedByProxy(c: ExplainCase): Promise<{ status: number; error: string | undefined }> {
+async function refusedByProxy(
+  c: ExplainCase,
+): Promise<{ status: number; error: string | undefined; side: 'outbound' | 'inbound' }> {
   const [method, url] = c.request.split(' ') as [string, string];
   const m = /^http:\/\/([^/]+)(.*)$/.exec(url)!;
   const headers = c.headers ?? [];
@@ -145,7 +157,10 @@ async function refusedByProxy(c: ExplainCase): Promise<{ status: number; error: 
   });
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
   const error = /\r\nx-meshc-error: ([^\r]*)/i.exec(answer)?.[1];
-  return { status, error };
+  // A listener refusing a head closes the connection (where the request ends is unknown); the
+  // callee's answer, relayed by the caller's proxy, comes on a connection the caller keeps.
+  const side = /\r\nconnection: close\r\n/i.test(answer) ? 'outbound' : 'inbound';
+  return { status, error, side };
 }
 
 describe('explain conformance: the running proxies', () => {
@@ -167,7 +182,11 @@ describe('explain conformance: the running proxies', () => {
       return;
     }
     if (e.outcome === 'refused') {
-      expect(await refusedByProxy(c)).toEqual({ status: e.status, error: e.error });
+      expect(await refusedByProxy(c)).toEqual({
+        status: e.status,
+        error: e.error,
+        side: e.side ?? 'outbound',
+      });
       return;
     }
     mesh.setDraw(0.5);

@@ -170,7 +170,15 @@ describe('meshc explain on the example shop', () => {
       const json = JSON.parse((await shop('--from', 'productpage', ...args, '--format', 'json')).out);
       expect(json, label).toMatchObject({
         outcome: 'refused',
-        refusal: { hop: 0, status, error, rule: null, reason: expect.stringContaining(reason) },
+        refusal: {
+          hop: 0,
+          status,
+          error,
+          rule: null,
+          reason: expect.stringContaining(reason),
+          side: 'outbound',
+          proxy: 'productpage',
+        },
         hops: [{ from: 'productpage', to: null, outbound: { decision: error, status }, inbound: null }],
       });
     }

@@ -6,6 +6,8 @@ import { bundlesFromSpec, type BundleSet } from '../../compiler/explain/bundles.
 import { explainRequest } from '../../runtime/admin/explain.js';
 import type { PreparedRequest } from '../../runtime/explain/request.js';
 import { TraceInputError, traceRequest } from '../../runtime/explain/trace.js';
+import { DEFAULT_LIMITS } from '../../runtime/server/options.js';
+import { renderTraceText } from '../../compiler/explain/render-text.js';
 
 let set: BundleSet;
 beforeAll(async () => {
@@ -94,6 +96,63 @@ describe('one simulation core for /explain and meshc explain', () => {
         reason: 'Invalid character in Content-Length (HPE_INVALID_CONTENT_LENGTH)',
       },
     });
+  });
+
+  it("answers what the callee's listener answers to the head as the caller's proxy forwards it", () => {
+    const explain = (name: string, size: number) => {
+      const headers: [string, string][] = [[name, 'a'.repeat(size)]];
+      const hop = { method: 'GET', url: 'http://reviews/reviews/1', headers };
+      return traceRequest({ from: 'productpage', hops: [hop], bundleOf: (s) => set.bundleOf(s) });
+    };
+    // The longest value productpage's listener takes (its own answer, decision 0061), by bisection.
+    let taken = 0;
+    let refused = DEFAULT_LIMITS.maxHeaderSize;
+    while (refused - taken > 1) {
+      const mid = (taken + refused) >> 1;
+      if (explain('x-other', mid).hops[0]!.outbound.decision === 'header-too-large') refused = mid;
+      else taken = mid;
+    }
+    // Forwarded, it carries productpage's x-request-id and traceparent and the canary route's
+    // x-canary and x-route: reviews' listener refuses it.
+    const trace = explain('x-other', taken);
+    expect(trace.refusal).toEqual({
+      hop: 0,
+      status: 431,
+      error: 'header-too-large',
+      rule: null,
+      reason: expect.stringMatching(
+        /^the request head as the proxy of productpage forwards it \(\d+ bytes\) is over the listener's limit of 16384 bytes$/,
+      ),
+      side: 'inbound',
+      proxy: 'reviews',
+    });
+    const hop = trace.hops[0]!;
+    expect(hop).toMatchObject({
+      from: 'productpage',
+      to: 'reviews',
+      outbound: { route: { name: 'canary' } },
+    });
+    expect(hop.inbound).toEqual({ decision: 'header-too-large', status: 431, reason: trace.refusal!.reason });
+    const text = renderTraceText(trace, 'spec examples/shop');
+    expect(text).toContain(
+      `  header-too-large ${trace.refusal!.reason} (the proxy of reviews answers 431)\n`,
+    );
+    expect(text).toContain('result: refused at hop 1 with 431 (x-meshc-error: header-too-large)');
+    // A header of the same size that the canary route removes is not forwarded at all.
+    expect(explain('x-debug', taken)).toMatchObject({ outcome: 'reached', refusal: null });
+    // The admin endpoint's outbound answer carries the callee's refusal too.
+    const admin = (name: string) =>
+      explainRequest(set.bundleOf('productpage')!, {
+        from: null,
+        method: 'GET',
+        url: 'http://reviews/reviews/1',
+        headers: [[name, 'a'.repeat(taken)]],
+      });
+    expect(admin('x-other')).toMatchObject({
+      ok: true,
+      explanation: { decision: 'routed', inbound: hop.inbound },
+    });
+    expect((admin('x-debug') as { explanation: object }).explanation).not.toHaveProperty('inbound');
   });
 
   it('raises TraceInputError for questions it cannot answer', () => {
