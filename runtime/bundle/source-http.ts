@@ -5,7 +5,13 @@ import https from 'node:https';
 import { storePaths } from '../../schema/store-format.js';
 import { type Clock, systemClock } from '../clock.js';
 import { BundleSizeMismatchError, StoreUnreachableError } from './errors.js';
-import type { BundleFetch, BundleSource, ManifestFetch } from './source.js';
+import {
+  type BundleFetch,
+  type BundleSource,
+  type ManifestFetch,
+  MANIFEST_MAX_BYTES,
+  SIG_MAX_BYTES,
+} from './source.js';
 
 export interface HttpSourceOptions {
   /** Store root URL, e.g. https://bundles.example.com/shop (a trailing slash is optional). */
@@ -30,10 +36,8 @@ interface Response {
   body: Buffer;
 }
 
-const MANIFEST_MAX_BYTES = 1 << 20;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
-const SIG_MAX_BYTES = 4096;
 
 class TooLargeError extends Error {}
 

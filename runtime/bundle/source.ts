@@ -1,6 +1,15 @@
 // What a bundle store looks like to the lifecycle: fetch the manifest (conditionally), fetch a bundle.
 // Sources only do I/O; verification, ETag bookkeeping and scheduling live in the lifecycle.
 
+/**
+ * What a store may hand a proxy, whatever it is (a directory or a URL): a manifest is a few hundred
+ * bytes and a signature 88, so these bound a wrong or hostile file (a 10 GB file, /dev/zero, an HTML
+ * login page of any size) long before it costs the proxy memory. A bundle is bounded by the size its
+ * manifest gives, which is itself at most MAX_BUNDLE_BYTES (schema/store-format.ts).
+ */
+export const MANIFEST_MAX_BYTES = 1 << 20;
+export const SIG_MAX_BYTES = 4096;
+
 export type ManifestFetch =
   | { notModified: true }
   | {

@@ -1,5 +1,8 @@
 // The bundle loop over a real directory store: activation, every rejection keeping the last good bundle,
 // failed activation, unsigned stores, back-off timing and fs.watch-triggered reloads.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
 import { storePaths } from '../../schema/store-format.js';
@@ -237,6 +240,47 @@ describe('bundle lifecycle (directory store)', () => {
     publishManifest(root, 'reviews', forged, { key: keys.privateKey, patch: { service: 'ratings' } });
     expect((await lc.pollNow()).error?.code).toBe('manifest-wrong-service');
     expect(lc.status().reloads.rejected).toBe(2);
+    await lc.stop();
+  });
+
+  it('reads no store file past its bound, and no FIFO or device, keeping the bundle it runs', async () => {
+    const good = publish(makeBundle('reviews', 'a'));
+    const lc = lifecycle();
+    await lc.start();
+    const manifest = join(root, storePaths.manifest('reviews'));
+    const kept = readFileSync(manifest);
+    const expectUnreachable = async (detail: RegExp) => {
+      const outcome = await lc.pollNow();
+      expect(outcome.result).toBe('unreachable');
+      expect(outcome.error?.code).toBe('store-unreachable');
+      expect(outcome.error?.message).toMatch(detail);
+      expect(lc.status().activeVersion).toBe(good.version);
+    };
+    // 2 MiB where a manifest is a few hundred bytes (the HTTP store's bound is 1 MiB too).
+    writeFileSync(manifest, Buffer.alloc(2 << 20, 0x20));
+    await expectUnreachable(/manifest\.json is 2097152 bytes, over the 1048576 bytes/);
+    // A FIFO blocked the read, and so every later poll, for good; a device filled memory.
+    rmSync(manifest);
+    execFileSync('mkfifo', [manifest]);
+    await expectUnreachable(/manifest\.json is not a regular file/);
+    rmSync(manifest);
+    symlinkSync('/dev/zero', manifest);
+    await expectUnreachable(/manifest\.json is not a regular file/);
+    rmSync(manifest);
+    writeFileSync(manifest, kept);
+    expect((await lc.pollNow()).result).toBe('unchanged');
+    // A signature file is 88 bytes; a bundle is bounded by the size its manifest gives.
+    const sig = join(root, storePaths.manifestSig('reviews'));
+    const sigBytes = readFileSync(sig);
+    writeFileSync(sig, Buffer.alloc(8192, 0x41));
+    await expectUnreachable(/manifest\.sig is 8192 bytes, over the 4096 bytes/);
+    writeFileSync(sig, sigBytes);
+    const next = publish(makeBundle('reviews', 'b'));
+    appendFileSync(join(root, storePaths.bundle('reviews', next.version)), ' '.repeat(100));
+    const outcome = await lc.pollNow();
+    expect(outcome.error?.code).toBe('bundle-size-mismatch');
+    expect(outcome.error?.message).toMatch(/larger than the \d+ bytes the manifest says/);
+    expect(lc.status().activeVersion).toBe(good.version);
     await lc.stop();
   });
 
