@@ -24,6 +24,14 @@ export class ManifestSignatureInvalidError extends BundleError {
   readonly code = 'manifest-signature-invalid';
 }
 
+/**
+ * `manifest.sig` is not a signature at all (not base64 of 64 bytes): the store answered with something
+ * else, such as a login page or a web app's fallback, so the key is not what to look at.
+ */
+export class ManifestSignatureMalformedError extends BundleError {
+  readonly code = 'manifest-signature-malformed';
+}
+
 /** The manifest names another service than --service (a mis-pointed store or a swapped file). */
 export class ManifestWrongServiceError extends BundleError {
   readonly code = 'manifest-wrong-service';
@@ -47,6 +55,11 @@ export class BundleHashMismatchError extends BundleError {
 /** The bundle's detached signature does not verify with the --verify-key public key. */
 export class BundleSignatureInvalidError extends BundleError {
   readonly code = 'bundle-signature-invalid';
+}
+
+/** The bundle's `.sig` is not a signature at all (not base64 of 64 bytes); see the manifest's. */
+export class BundleSignatureMalformedError extends BundleError {
+  readonly code = 'bundle-signature-malformed';
 }
 
 /** The bundle declares a `format` this proxy does not know (a newer compiler, or not a bundle). */
@@ -83,11 +96,13 @@ export const bundleErrorCodes = [
   'store-unreachable',
   'manifest-invalid',
   'manifest-signature-invalid',
+  'manifest-signature-malformed',
   'manifest-wrong-service',
   'bundle-unsigned',
   'bundle-size-mismatch',
   'bundle-hash-mismatch',
   'bundle-signature-invalid',
+  'bundle-signature-malformed',
   'bundle-format-unknown',
   'bundle-invalid',
   'bundle-wrong-service',
