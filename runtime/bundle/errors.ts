@@ -78,12 +78,21 @@ export class BundleWrongServiceError extends BundleError {
 }
 
 /**
- * The bundle names another SPIFFE identity than the one this proxy has: its active bundle's, or before
- * the first activation its certificate's. A proxy's identity is fixed at start, as in Linkerd and Istio:
- * a bundle of the same service in another trust domain would make every real peer refuse it.
+ * The bundle names another SPIFFE identity than the active bundle's. A proxy's identity is fixed once a
+ * bundle is active, as in Linkerd and Istio: a bundle of the same service in another trust domain would
+ * make every real peer refuse it.
  */
 export class BundleIdentityMismatchError extends BundleError {
   readonly code = 'bundle-identity-mismatch';
+}
+
+/**
+ * Before any bundle is active, the store's bundle for --service names another SPIFFE id than the loaded
+ * certificate: the certificate is what to fix (often another service's), and new --cert/--key files
+ * are picked up without a restart. The readiness reason of the same name.
+ */
+export class CertificateIdentityMismatchError extends BundleError {
+  readonly code = 'certificate-identity-mismatch';
 }
 
 /** The proxy's activate callback threw while building tables from a verified bundle. */
@@ -107,6 +116,7 @@ export const bundleErrorCodes = [
   'bundle-invalid',
   'bundle-wrong-service',
   'bundle-identity-mismatch',
+  'certificate-identity-mismatch',
   'bundle-activation-failed',
 ] as const;
 

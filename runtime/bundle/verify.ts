@@ -20,6 +20,7 @@ import {
   BundleSignatureMalformedError,
   BundleSizeMismatchError,
   BundleWrongServiceError,
+  CertificateIdentityMismatchError,
   ManifestInvalidError,
   ManifestSignatureInvalidError,
   ManifestSignatureMalformedError,
@@ -177,15 +178,25 @@ export interface ExpectedIdentity {
   from: 'the active bundle' | 'the certificate';
 }
 
-/** Refuses a verified bundle whose SPIFFE id is not the one this proxy already has. */
+/**
+ * Refuses a verified bundle whose SPIFFE id is not the one this proxy already has: the active bundle's
+ * (fixed: another takes a restart), or before the first activation the certificate's (the certificate
+ * is taken to be the one to fix, since the bundle is the store's for --service).
+ */
 export function checkBundleIdentity(
   bundle: Bundle,
   version: string,
   expected: ExpectedIdentity | null,
 ): void {
-  if (expected && bundle.identity.spiffeId !== expected.spiffeId)
-    throw new BundleIdentityMismatchError(
-      `bundle ${version} is for ${bundle.identity.spiffeId}, ${expected.from} names ${expected.spiffeId}; ` +
-        'a proxy keeps the identity it started with (restart it with a new certificate to change it)',
+  if (!expected || bundle.identity.spiffeId === expected.spiffeId) return;
+  if (expected.from === 'the certificate')
+    throw new CertificateIdentityMismatchError(
+      `the certificate names ${expected.spiffeId}, --service ${bundle.service} is ${bundle.identity.spiffeId} ` +
+        `(bundle ${version}); give the proxy a certificate for ${bundle.identity.spiffeId}: ` +
+        'new --cert and --key files are picked up without a restart',
     );
+  throw new BundleIdentityMismatchError(
+    `bundle ${version} is for ${bundle.identity.spiffeId}, ${expected.from} names ${expected.spiffeId}; ` +
+      'a proxy keeps the identity it started with (restart it with a new certificate to change it)',
+  );
 }
