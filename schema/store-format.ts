@@ -96,6 +96,15 @@ export function verifyDetached(bytes: Uint8Array | string, signature: string, pu
   return verify(null, Buffer.from(bytes), publicKey, sig);
 }
 
+/**
+ * True when `signature` has the shape of a .sig file, base64 of 64 bytes, whatever key made it: what
+ * tells "signed by another key" from "not a signature at all" (a web page served in its place).
+ */
+export function isSignatureText(signature: string): boolean {
+  const text = signature.replace(/\s+/g, '');
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 64;
+}
+
 export function loadPublicKey(pem: string | Uint8Array): KeyObject {
   const key = createPublicKey(Buffer.from(pem));
   if (key.asymmetricKeyType !== 'ed25519')

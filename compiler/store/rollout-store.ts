@@ -4,13 +4,13 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { BundleSignatureInvalidError, ManifestSignatureInvalidError } from '../../runtime/bundle/errors.js';
 import { verifyBundle, verifyManifest } from '../../runtime/bundle/verify.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import { contentVersion, serializeCanonical, signDetached, storePaths } from '../../schema/store-format.js';
 import { closestMatch } from '../load/did-you-mean.js';
 import { type BundleRef, planRollback, planRollout } from './rollout.js';
 import { RolloutError } from './rollout-errors.js';
+import { manifestRefusal, targetRefusal } from './rollout-refusals.js';
 import { describeOwner, type LockOwner, type StoreLock, takeStoreLock } from './store-lock.js';
 
 export interface RepointInput {
@@ -73,6 +73,14 @@ async function repointLocked(
       );
     },
   );
+  // Parsed before its signature is checked, so that a malformed manifest is not taken for another
+  // key's; nothing read is acted on until the signature verifies below.
+  const unchecked = { service, verifyKey: null, allowUnsigned: true };
+  try {
+    verifyManifest(manifestBytes, null, unchecked);
+  } catch (err) {
+    throw manifestRefusal(err, service);
+  }
   const manifestSig = await readSig(file(storePaths.manifestSig(service)));
   if (manifestSig === null)
     throw new RolloutError(
@@ -84,16 +92,7 @@ async function repointLocked(
   try {
     current = verifyManifest(manifestBytes, manifestSig, opts);
   } catch (err) {
-    if (err instanceof ManifestSignatureInvalidError)
-      throw new RolloutError(
-        'ROLLOUT_KEY_MISMATCH',
-        `the manifest of ${service} does not verify with this signing key: another key signed it, or it changed since`,
-        "pass the key the store was compiled with (the pair of the proxies' --verify-key); if that is this one, compile the store again",
-      );
-    throw new RolloutError(
-      'ROLLOUT_MANIFEST_INVALID',
-      `the manifest of ${service} is invalid: ${(err as Error).message}`,
-    );
+    throw manifestRefusal(err, service);
   }
 
   // Read before anything is written: a store whose index cannot be updated is refused untouched
@@ -161,9 +160,12 @@ async function readTarget(
     err.code === 'ENOENT' ? missing() : Promise.reject(unreadable(rel, err)),
   );
   const { version, sha256 } = contentVersion(bytes);
-  const invalid = (why: string, hint = 'its file was changed after publishing; recompile it') =>
-    new RolloutError('ROLLOUT_VERSION_INVALID', `bundle ${to} of ${service} cannot be used: ${why}`, hint);
-  if (version !== to) throw invalid(`its bytes hash to ${version}, so it is not the immutable bundle ${to}`);
+  if (version !== to)
+    throw new RolloutError(
+      'ROLLOUT_VERSION_INVALID',
+      `bundle ${to} of ${service} cannot be used: its bytes hash to ${version}, so it is not the immutable bundle ${to}`,
+      'its file was changed after publishing; recompile it',
+    );
   try {
     const bundle = verifyBundle(
       bytes,
@@ -173,14 +175,7 @@ async function readTarget(
     );
     return { version: to, sha256, size: bytes.byteLength, commit: bundle.commit };
   } catch (err) {
-    // The bytes are the version's (checked above): only the signer differs, as after a key rotation,
-    // when a compile re-signs the current bundles and leaves the older ones with the old key's .sig.
-    if (err instanceof BundleSignatureInvalidError)
-      throw invalid(
-        'its signature does not verify with this signing key',
-        'its bytes are intact but another key signed them (after a key rotation, versions no longer current keep the old signature): compile the commit that built it with the current key into a scratch directory (meshc compile --ref COMMIT --out DIR) and copy its bundles/VERSION.sig into the store',
-      );
-    throw invalid((err as Error).message);
+    throw targetRefusal(err, service, to);
   }
 }
 

@@ -35,7 +35,11 @@ export interface Readiness {
 export function computeReadiness(input: ReadinessInput): Readiness {
   const reasons: NotReadyReason[] = [];
   const { bundle, activeBundle, certificate: cert } = input;
-  if (!activeBundle) {
+  if (!activeBundle && bundle.lastError?.code === 'certificate-identity-mismatch') {
+    // The store's bundle was verified and refused only for the certificate's identity: the bundle is
+    // right, the certificate is what to fix (and is picked up without a restart).
+    reasons.push({ code: bundle.lastError.code, message: bundle.lastError.message });
+  } else if (!activeBundle) {
     const last = bundle.lastError
       ? ` (last error: ${bundle.lastError.code}: ${bundle.lastError.message})`
       : '';

@@ -24,6 +24,14 @@ export class ManifestSignatureInvalidError extends BundleError {
   readonly code = 'manifest-signature-invalid';
 }
 
+/**
+ * `manifest.sig` is not a signature at all (not base64 of 64 bytes): the store answered with something
+ * else, such as a login page or a web app's fallback, so the key is not what to look at.
+ */
+export class ManifestSignatureMalformedError extends BundleError {
+  readonly code = 'manifest-signature-malformed';
+}
+
 /** The manifest names another service than --service (a mis-pointed store or a swapped file). */
 export class ManifestWrongServiceError extends BundleError {
   readonly code = 'manifest-wrong-service';
@@ -49,6 +57,11 @@ export class BundleSignatureInvalidError extends BundleError {
   readonly code = 'bundle-signature-invalid';
 }
 
+/** The bundle's `.sig` is not a signature at all (not base64 of 64 bytes); see the manifest's. */
+export class BundleSignatureMalformedError extends BundleError {
+  readonly code = 'bundle-signature-malformed';
+}
+
 /** The bundle declares a `format` this proxy does not know (a newer compiler, or not a bundle). */
 export class BundleFormatUnknownError extends BundleError {
   readonly code = 'bundle-format-unknown';
@@ -65,12 +78,21 @@ export class BundleWrongServiceError extends BundleError {
 }
 
 /**
- * The bundle names another SPIFFE identity than the one this proxy has: its active bundle's, or before
- * the first activation its certificate's. A proxy's identity is fixed at start, as in Linkerd and Istio:
- * a bundle of the same service in another trust domain would make every real peer refuse it.
+ * The bundle names another SPIFFE identity than the active bundle's. A proxy's identity is fixed once a
+ * bundle is active, as in Linkerd and Istio: a bundle of the same service in another trust domain would
+ * make every real peer refuse it.
  */
 export class BundleIdentityMismatchError extends BundleError {
   readonly code = 'bundle-identity-mismatch';
+}
+
+/**
+ * Before any bundle is active, the store's bundle for --service names another SPIFFE id than the loaded
+ * certificate: the certificate is what to fix (often another service's), and new --cert/--key files
+ * are picked up without a restart. The readiness reason of the same name.
+ */
+export class CertificateIdentityMismatchError extends BundleError {
+  readonly code = 'certificate-identity-mismatch';
 }
 
 /** The proxy's activate callback threw while building tables from a verified bundle. */
@@ -83,15 +105,18 @@ export const bundleErrorCodes = [
   'store-unreachable',
   'manifest-invalid',
   'manifest-signature-invalid',
+  'manifest-signature-malformed',
   'manifest-wrong-service',
   'bundle-unsigned',
   'bundle-size-mismatch',
   'bundle-hash-mismatch',
   'bundle-signature-invalid',
+  'bundle-signature-malformed',
   'bundle-format-unknown',
   'bundle-invalid',
   'bundle-wrong-service',
   'bundle-identity-mismatch',
+  'certificate-identity-mismatch',
   'bundle-activation-failed',
 ] as const;
 

@@ -128,6 +128,8 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
   };
   if (!verifyOpts.verifyKey && !verifyOpts.allowUnsigned)
     throw new TypeError('a verify key is required unless unsigned bundles are allowed');
+  // What the store sends is checked naming the store (a page in a signature's place says where from).
+  const storeVerifyOpts: VerifyOptions = { ...verifyOpts, store: source.location };
   const timing = {
     intervalMs: opts.intervalMs ?? source.defaultIntervalMs,
     jitter: opts.jitter ?? 0.1,
@@ -287,7 +289,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
         confirmedByStore(active);
         return succeed('unchanged');
       }
-      const manifest = verifyManifest(fetched.bytes, fetched.sig, verifyOpts);
+      const manifest = verifyManifest(fetched.bytes, fetched.sig, storeVerifyOpts);
       const target = selectTarget(manifest, instanceId);
       version = target.version;
       const current = active as ActiveBundle | null;
@@ -308,7 +310,7 @@ export function createBundleLifecycle(opts: LifecycleOptions): BundleLifecycle {
         return succeed('unchanged');
       }
       const got = await source.fetchBundle(target.version, target.size);
-      const bundle = verifyBundle(got.bytes, got.sig, target, verifyOpts);
+      const bundle = verifyBundle(got.bytes, got.sig, target, storeVerifyOpts);
       checkBundleIdentity(bundle, target.version, expectedIdentity());
       await install({ bundle, manifest, target, from: 'store' });
       activeRaw = { bundle: got.bytes, bundleSig: got.sig };

@@ -5,6 +5,7 @@ import type { Bundle } from '../../schema/bundle.types.generated.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
 import {
   BUNDLE_FORMAT,
+  isSignatureText,
   MANIFEST_FORMAT,
   rolloutBucket,
   sha256Hex,
@@ -16,10 +17,13 @@ import {
   BundleIdentityMismatchError,
   BundleInvalidError,
   BundleSignatureInvalidError,
+  BundleSignatureMalformedError,
   BundleSizeMismatchError,
   BundleWrongServiceError,
+  CertificateIdentityMismatchError,
   ManifestInvalidError,
   ManifestSignatureInvalidError,
+  ManifestSignatureMalformedError,
   ManifestWrongServiceError,
   UnsignedError,
 } from './errors.js';
@@ -32,6 +36,11 @@ export interface VerifyOptions {
   verifyKey: KeyObject | null;
   /** Accept stores compiled with --unsigned (no .sig files). Off by default. */
   allowUnsigned: boolean;
+  /**
+   * Where the bytes came from (--bundles), when from the store: named, with a hint, when what it
+   * served in place of a signature is none. Absent for the cache and for meshc's own commands.
+   */
+  store?: string;
 }
 
 /** Which bundle a manifest points this instance at. */
@@ -46,6 +55,8 @@ export interface BundleTarget {
 /** Signature rule shared by manifest and bundle: absent is fine only with allowUnsigned. */
 function checkSignature(
   what: 'manifest' | 'bundle',
+  /** The .sig file, as messages name it. */
+  file: string,
   bytes: Uint8Array,
   sig: string | null,
   opts: VerifyOptions,
@@ -55,10 +66,29 @@ function checkSignature(
     throw new UnsignedError(`${what} has no signature (.sig) and unsigned stores are not allowed`);
   }
   if (opts.verifyKey === null) return; // allowUnsigned without a key: signatures cannot be checked
-  if (!verifyDetached(bytes, sig, opts.verifyKey)) {
-    const Err = what === 'manifest' ? ManifestSignatureInvalidError : BundleSignatureInvalidError;
-    throw new Err(`${what} signature does not verify with the configured --verify-key`);
+  if (verifyDetached(bytes, sig, opts.verifyKey)) return;
+  // A page served in the signature's place (a login page, a web app's fallback) is not a key problem:
+  // said apart, so nobody goes looking at keys. Looked at only once verification has failed.
+  if (!isSignatureText(sig)) {
+    const Err = what === 'manifest' ? ManifestSignatureMalformedError : BundleSignatureMalformedError;
+    const from = opts.store === undefined ? '' : ` from ${opts.store}`;
+    const hint =
+      opts.store === undefined
+        ? ''
+        : what === 'manifest'
+          ? "; is --bundles the store's root?"
+          : '; was the store published with its .sig files?';
+    throw new Err(`${file}${from} is not a signature (${describeStart(sig)})${hint}`);
   }
+  const Err = what === 'manifest' ? ManifestSignatureInvalidError : BundleSignatureInvalidError;
+  throw new Err(`${what} signature does not verify with the configured --verify-key`);
+}
+
+/** How a text that should be a signature begins, in a few printable ASCII characters (never raw bytes). */
+function describeStart(text: string): string {
+  const start = text.trim().slice(0, 16);
+  if (start === '') return 'it is empty';
+  return `it starts ${JSON.stringify(start.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '?'))}`;
 }
 
 function parseJson(bytes: Uint8Array, onError: (message: string) => Error): unknown {
@@ -71,7 +101,7 @@ function parseJson(bytes: Uint8Array, onError: (message: string) => Error): unkn
 
 /** Verifies the manifest's signature, format and service; returns it parsed. */
 export function verifyManifest(bytes: Uint8Array, sig: string | null, opts: VerifyOptions): Manifest {
-  checkSignature('manifest', bytes, sig, opts);
+  checkSignature('manifest', 'manifest.sig', bytes, sig, opts);
   const value = parseJson(bytes, (m) => new ManifestInvalidError(`manifest is ${m}`));
   const format = (value as { format?: unknown } | null)?.format;
   if (format !== MANIFEST_FORMAT)
@@ -123,7 +153,7 @@ export function verifyBundle(
     throw new BundleHashMismatchError(
       `bundle ${target.version} has sha256 ${digest}, the manifest says ${target.sha256}`,
     );
-  checkSignature('bundle', bytes, sig, opts);
+  checkSignature('bundle', `bundles/${target.version}.sig`, bytes, sig, opts);
   const value = parseJson(bytes, (m) => new BundleInvalidError(`bundle ${target.version} is ${m}`));
   const format = (value as { format?: unknown } | null)?.format;
   if (format !== BUNDLE_FORMAT)
@@ -148,15 +178,25 @@ export interface ExpectedIdentity {
   from: 'the active bundle' | 'the certificate';
 }
 
-/** Refuses a verified bundle whose SPIFFE id is not the one this proxy already has. */
+/**
+ * Refuses a verified bundle whose SPIFFE id is not the one this proxy already has: the active bundle's
+ * (fixed: another takes a restart), or before the first activation the certificate's (the certificate
+ * is taken to be the one to fix, since the bundle is the store's for --service).
+ */
 export function checkBundleIdentity(
   bundle: Bundle,
   version: string,
   expected: ExpectedIdentity | null,
 ): void {
-  if (expected && bundle.identity.spiffeId !== expected.spiffeId)
-    throw new BundleIdentityMismatchError(
-      `bundle ${version} is for ${bundle.identity.spiffeId}, ${expected.from} names ${expected.spiffeId}; ` +
-        'a proxy keeps the identity it started with (restart it with a new certificate to change it)',
+  if (!expected || bundle.identity.spiffeId === expected.spiffeId) return;
+  if (expected.from === 'the certificate')
+    throw new CertificateIdentityMismatchError(
+      `the certificate names ${expected.spiffeId}, --service ${bundle.service} is ${bundle.identity.spiffeId} ` +
+        `(bundle ${version}); give the proxy a certificate for ${bundle.identity.spiffeId}: ` +
+        'new --cert and --key files are picked up without a restart',
     );
+  throw new BundleIdentityMismatchError(
+    `bundle ${version} is for ${bundle.identity.spiffeId}, ${expected.from} names ${expected.spiffeId}; ` +
+      'a proxy keeps the identity it started with (restart it with a new certificate to change it)',
+  );
 }

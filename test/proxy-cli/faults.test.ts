@@ -451,6 +451,38 @@ describe('meshc proxy: certificates at start', () => {
     expect(proc.stderr()).not.toMatch(/^\s+at /m);
   }, 30_000);
 
+  it("says another service's certificate is the certificate's fault, and is ready once its own replaces the files", async () => {
+    const dir = join(fixture.dir, 'wrong-service-cert');
+    mkdirSync(dir);
+    copyFileSync(join(fixture.certs, 'server.crt'), join(dir, 'client.crt'));
+    copyFileSync(join(fixture.certs, 'server.key'), join(dir, 'client.key'));
+    const args = baseArgs(fixture, 'client');
+    args[args.indexOf('--cert') + 1] = join(dir, 'client.crt');
+    args[args.indexOf('--key') + 1] = join(dir, 'client.key');
+    const proc = startSidecarProcess([...args, '--no-cache'], fixture.dir);
+    const adminPort = await proc.adminPort();
+    const notReady = await proc.waitFor((l) => l.msg === 'not ready');
+    const version = manifestVersion(fixture.store, 'client');
+    const reason = {
+      code: 'certificate-identity-mismatch',
+      message: `the certificate names spiffe://shop.local/server, --service client is spiffe://shop.local/client (bundle ${version}); give the proxy a certificate for spiffe://shop.local/client: new --cert and --key files are picked up without a restart`,
+    };
+    expect(notReady.reasons).toEqual([reason]);
+    const ready = await admin(adminPort, '/ready');
+    expect([ready.status, ready.json<{ reasons: unknown[] }>().reasons]).toEqual([503, [reason]]);
+    expect((await config(adminPort)).lastError).toMatchObject(reason);
+    expect(proc.logs.find((l) => l.msg === 'bundle not loaded')).toMatchObject({
+      code: reason.code,
+      error: reason.message,
+    });
+    // What the hint says: the key first, then the certificate, no restart.
+    copyFileSync(join(fixture.certs, 'client.key'), join(dir, 'client.key'));
+    copyFileSync(join(fixture.certs, 'client.crt'), join(dir, 'client.crt'));
+    await proc.ready(20_000);
+    expect((await admin(adminPort, '/ready')).status).toBe(200);
+    expect(await proc.stop()).toBe(0);
+  }, 30_000);
+
   it('reports an expired certificate as the reason it is not ready', async () => {
     // A certificate that expired two days ago, from a CA that already existed then.
     const past = Date.now() - 3 * DAY;

@@ -254,13 +254,29 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
         'ROLLOUT_SAME_VERSION',
       ],
     ];
-    /** Runs meshc with `args` and the key, expects refusal `code` (exit 2) and an untouched store. */
-    async function expectRefusal(args: string[], code: string, keyFile = fx.keyFile): Promise<void> {
+    /**
+     * Runs meshc with `args` and the key, expects refusal `code` (exit 2) and an untouched store;
+     * returns what it printed on stderr.
+     */
+    async function expectRefusal(args: string[], code: string, keyFile = fx.keyFile): Promise<string> {
       const before = snapshotStore(fx.store);
       const run = await meshc(...args, '--signing-key', keyFile);
       expect([run.code, run.err]).toEqual([2, expect.stringContaining(`error[${code}]`)]);
       expect(run.err).not.toMatch(/\n\s+at /);
       expect(snapshotStore(fx.store)).toEqual(before);
+      return run.err;
+    }
+    /** Runs `check` with `file` of the store holding `text`, then puts the file back as it was. */
+    async function withFile(rel: string, text: string | null, check: () => Promise<void>): Promise<void> {
+      const path = join(fx.store, rel);
+      const original = readFileSync(path);
+      if (text === null) rmSync(path);
+      else writeFileSync(path, text);
+      try {
+        await check();
+      } finally {
+        writeFileSync(path, original);
+      }
     }
     const rolloutNew = () => ['rollout', 'productpage', '--to', fx.newVersion, '--percent', '10'];
 
@@ -324,6 +340,54 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
 
     it('a signing key that did not sign the store', async () => {
       await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_KEY_MISMATCH', fx.otherKeyFile);
+    });
+
+    it('a manifest that is no manifest is ROLLOUT_MANIFEST_INVALID, not taken for another key', async () => {
+      const manifestFile = storePaths.manifest('productpage');
+      const refusals: [string, RegExp][] = [
+        ['{\n', /the manifest of productpage is invalid: manifest is not valid JSON/],
+        ['<html>login</html>', /manifest is not valid JSON/],
+        ['[]', /manifest format undefined is not meshc\.manifest\/v1/],
+        ['{"format": "meshc.manifest/v1"}', /the manifest of productpage is invalid: manifest: \$\./],
+      ];
+      for (const [text, message] of refusals)
+        await withFile(manifestFile, text, async () => {
+          const err = await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_MANIFEST_INVALID');
+          expect(err).toMatch(message);
+          expect(err).toContain('hint: compile the store again (meshc compile --out) to rewrite it');
+        });
+      // A manifest.sig that is no signature is the store damaged too, not a key to change.
+      await withFile(storePaths.manifestSig('productpage'), '<html>login</html>', async () => {
+        const err = await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_MANIFEST_INVALID');
+        expect(err).toContain('manifest.sig is not a signature (it starts "<html>login</htm")');
+      });
+      // A well-formed manifest edited after signing still is a key mismatch ("or it changed since").
+      const edited = readFileSync(join(fx.store, manifestFile), 'utf8').replace(
+        /"commit": [^,\n]*/,
+        '"commit": "x"',
+      );
+      await withFile(manifestFile, edited, async () => {
+        const err = await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_KEY_MISMATCH');
+        expect(err).toContain('another key signed it, or it changed since');
+      });
+    });
+
+    it('a target bundle without its .sig, or with one that is no signature, is told how to sign it again', async () => {
+      const sigFile = storePaths.bundleSig('productpage', fx.newVersion);
+      for (const [text, why] of [
+        [null, `it has no ${sigFile}, and proxies refuse an unsigned bundle`],
+        ['{', `bundles/${fx.newVersion}.sig is not a signature (it starts "{")`],
+      ] as const)
+        await withFile(sigFile, text, async () => {
+          const err = await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_VERSION_INVALID');
+          expect(err).toContain(`bundle ${fx.newVersion} of productpage cannot be used: ${why}`);
+          expect(err).toContain(
+            `hint: its bytes are intact: compile the commit that built it with the current key`,
+          );
+          expect(err).toContain(`copy its bundles/${fx.newVersion}.sig into the store`);
+          expect(err).not.toContain('unsigned stores are not allowed');
+          expect(err).not.toContain('changed after publishing');
+        });
     });
 
     it('a target bundle whose bytes were changed', async () => {

@@ -150,8 +150,13 @@ export interface StoreServer {
   /** Requests per URL path, and the If-None-Match header of each manifest request. */
   hits: Map<string, number>;
   conditional: (string | null)[];
-  /** 'ok' serves files; 'garbage' answers 200 with junk; 'error' answers 500. */
-  mode: 'ok' | 'garbage' | 'error';
+  /**
+   * 'ok' serves files; 'garbage' answers every path 200 with `garbage`; 'fallback' serves files and
+   * answers a missing one 200 with `garbage` (a web app's fallback page); 'error' answers 500.
+   */
+  mode: 'ok' | 'garbage' | 'fallback' | 'error';
+  /** The body of a 'garbage' or 'fallback' answer. */
+  garbage: string;
   close(): Promise<void>;
 }
 
@@ -165,6 +170,7 @@ export async function serveStore(root: string, tls?: { key: string; cert: string
     hits: new Map(),
     conditional: [],
     mode: 'ok',
+    garbage: '<html>not a store</html>',
     close: async () => {},
   };
   const handler: RequestListener = (req, res) => {
@@ -173,13 +179,14 @@ export async function serveStore(root: string, tls?: { key: string; cert: string
     if (path.endsWith('/manifest.json'))
       state.conditional.push((req.headers['if-none-match'] as string) ?? null);
     if (state.mode === 'error') return void res.writeHead(500).end('boom');
-    if (state.mode === 'garbage') return void res.writeHead(200).end('<html>not a store</html>');
+    if (state.mode === 'garbage') return void res.writeHead(200).end(state.garbage);
     const rel = path.replace(/^\/store\//, '');
     let body: Buffer;
     try {
       if (rel.includes('..')) throw new Error('no');
       body = readFileSync(join(root, ...rel.split('/')));
     } catch {
+      if (state.mode === 'fallback') return void res.writeHead(200).end(state.garbage);
       return void res.writeHead(404).end();
     }
     const etag = `"${sha256Hex(body).slice(0, 20)}"`;

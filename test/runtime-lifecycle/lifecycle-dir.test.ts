@@ -99,9 +99,14 @@ describe('bundle lifecycle (directory store)', () => {
     const stranger = publish(otherDomain('x'));
     const lc = lifecycle({ certificateIdentity: () => 'spiffe://shop.local/reviews' });
     await lc.start();
+    // Before a bundle is active the certificate is what to fix, and the message says how.
     expect(lc.status()).toMatchObject({
       activeVersion: null,
-      lastError: { code: 'bundle-identity-mismatch', version: stranger.version },
+      lastError: {
+        code: 'certificate-identity-mismatch',
+        message: `the certificate names spiffe://shop.local/reviews, --service reviews is spiffe://other.local/reviews (bundle ${stranger.version}); give the proxy a certificate for spiffe://other.local/reviews: new --cert and --key files are picked up without a restart`,
+        version: stranger.version,
+      },
       reloads: { rejected: 1 },
     });
     const good = publish(makeBundle('reviews', 'a'));
@@ -118,7 +123,9 @@ describe('bundle lifecycle (directory store)', () => {
         lastError: { code: 'bundle-identity-mismatch' },
       });
     }
-    expect(logs.filter((l) => l.code === 'bundle-identity-mismatch')).toHaveLength(3);
+    expect(logs.filter((l) => l.code === 'certificate-identity-mismatch')).toHaveLength(1);
+    expect(logs.filter((l) => l.code === 'bundle-identity-mismatch')).toHaveLength(2);
+    expect(lc.status().lastError?.message).toMatch(/restart it with a new certificate/);
     expect(logs.at(-1)).toMatchObject({ level: 'error', result: 'rejected' });
     expect(activated.map((b) => b.identity.trustDomain)).toEqual(['shop.local', 'shop.local']);
     await lc.stop();
@@ -170,7 +177,9 @@ describe('bundle lifecycle (directory store)', () => {
         activeFrom: 'store',
         reloads: { rejected: 1, success: 1 },
       });
-      expect(logs.find((l) => l.code === 'bundle-identity-mismatch')?.error).toMatch(/^cached bundle: /);
+      expect(logs.find((l) => l.code === 'certificate-identity-mismatch')?.error).toMatch(
+        /^cached bundle: the certificate names spiffe:\/\/shop\.local\/reviews, /,
+      );
       expect(activated.map((b) => b.identity.trustDomain)).toEqual(['other.local', 'shop.local']);
       await lc.stop();
     } finally {

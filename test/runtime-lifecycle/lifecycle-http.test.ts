@@ -12,6 +12,7 @@ import { summarizeConfig } from '../../runtime/admin/config-summary.js';
 import { computeReadiness } from '../../runtime/admin/readiness.js';
 import { cacheFilePath } from '../../runtime/bundle/cache.js';
 import { createBundleLifecycle, type LifecycleOptions } from '../../runtime/bundle/lifecycle.js';
+import type { BundleStatus } from '../../runtime/bundle/status.js';
 import { openBundleSource } from '../../runtime/bundle/open-source.js';
 import { createHttpSource } from '../../runtime/bundle/source-http.js';
 import { hasOpenssl, openssl } from '../pki/helpers.js';
@@ -72,6 +73,16 @@ function publish(tag: string) {
 
 const manifestPath = storePaths.manifest('reviews');
 
+/** /ready's answer for a proxy with this bundle status and nothing else loaded. */
+const notReadyWithout = (status: BundleStatus) =>
+  computeReadiness({
+    bundle: status,
+    activeBundle: null,
+    certificate: null,
+    certificateStatus: null,
+    now: 0,
+  });
+
 describe('bundle lifecycle (HTTP store)', () => {
   it('polls with If-None-Match and is answered 304 while nothing changes', async () => {
     const pub = publish('a');
@@ -123,7 +134,7 @@ describe('bundle lifecycle (HTTP store)', () => {
     // garbage manifest with a garbage "signature": the signature check refuses it first
     const outcome = await lc.pollNow();
     expect(outcome.result).toBe('rejected');
-    expect(outcome.error?.code).toBe('manifest-signature-invalid');
+    expect(outcome.error?.code).toBe('manifest-signature-malformed');
     const lax = lifecycle({ allowUnsigned: true, verifyKey: null });
     await lax.start();
     expect(lax.status().lastError?.code).toBe('manifest-invalid');
@@ -132,6 +143,59 @@ describe('bundle lifecycle (HTTP store)', () => {
     expect(lc.status()).toMatchObject({
       activeVersion: pub.version,
       reloads: { rejected: 1, unreachable: 1 },
+    });
+  });
+
+  it('says a page served in place of manifest.sig is no signature, naming the store, alike in /config, /ready and the log', async () => {
+    publish('a');
+    server.mode = 'garbage';
+    const cases: [string, string][] = [
+      ['<html>login</html>', 'it starts "<html>login</htm"'], // a login page or a web app's fallback
+      ['{"error": "not found"}\n', 'it starts "{\\"error\\": \\"not f"'], // an API's JSON error
+      ['\n\u0000\u001bPK\u0003\u0004\nzip', 'it starts "??PK?? zip"'], // bytes: never printed raw
+      ['  \n', 'it is empty'],
+    ];
+    for (const [garbage, start] of cases) {
+      server.garbage = garbage;
+      const logs: Record<string, unknown>[] = [];
+      const lc = lifecycle({ log: (entry) => void logs.push(entry) });
+      await lc.start();
+      const message = `manifest.sig from ${server.url}/ is not a signature (${start}); is --bundles the store's root?`;
+      const status = lc.status();
+      expect(status.lastError).toMatchObject({ code: 'manifest-signature-malformed', message });
+      expect(summarizeConfig(status, null, null).lastError).toEqual(status.lastError);
+      expect(logs.find((l) => l.msg === 'bundle not loaded')).toMatchObject({
+        code: 'manifest-signature-malformed',
+        error: message,
+      });
+      const ready = notReadyWithout(status);
+      expect(ready.reasons[0]?.message).toContain(`(last error: manifest-signature-malformed: ${message})`);
+      expect(message).not.toContain('--verify-key');
+    }
+    // A store signed by another key is still said to be one: look at the keys.
+    server.mode = 'ok';
+    const other = makeKeys();
+    const pub = publishBundle(root, 'reviews', makeBundle('reviews', 'b'), other.privateKey);
+    publishManifest(root, 'reviews', pub, { key: other.privateKey });
+    const lc = lifecycle();
+    await lc.start();
+    expect(lc.status().lastError).toMatchObject({
+      code: 'manifest-signature-invalid',
+      message: 'manifest signature does not verify with the configured --verify-key',
+    });
+  });
+
+  it("says a page served in place of a bundle's .sig (a store published without it) is no signature", async () => {
+    const pub = publishBundle(root, 'reviews', makeBundle('reviews', 'a'), null);
+    publishManifest(root, 'reviews', pub, { key: keys.privateKey });
+    server.mode = 'fallback';
+    server.garbage = '<!doctype html><title>shop</title>';
+    const lc = lifecycle();
+    await lc.start();
+    expect(lc.status().lastError).toMatchObject({
+      code: 'bundle-signature-malformed',
+      message: `bundles/${pub.version}.sig from ${server.url}/ is not a signature (it starts "<!doctype html><"); was the store published with its .sig files?`,
+      version: pub.version,
     });
   });
 
@@ -206,13 +270,7 @@ describe('bundle lifecycle (HTTP store)', () => {
       lastError: { code: 'store-unreachable' },
       cacheError: { code: 'bundle-hash-mismatch', version: pub.version },
     });
-    const ready = computeReadiness({
-      bundle: status,
-      activeBundle: null,
-      certificate: null,
-      certificateStatus: null,
-      now: 0,
-    });
+    const ready = notReadyWithout(status);
     expect(ready.reasons[0]?.message).toMatch(
       /last error: store-unreachable.*cache refused: bundle-hash-mismatch/,
     );

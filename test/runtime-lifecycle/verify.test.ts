@@ -77,6 +77,25 @@ describe('verifyManifest', () => {
     expect(() => verifyManifest(badSize.bytes, badSize.sig, opts)).toThrow(/\$\.size/);
   });
 
+  it('tells a signature of another key from text that is no signature at all', () => {
+    const m = signedManifest();
+    const foreign = signDetached(m.bytes, other.privateKey).trim();
+    // Another key's signature, however it is laid out (wrapped at 76 columns, unpadded), is one.
+    for (const sig of [
+      foreign,
+      `${foreign.slice(0, 76)}\n${foreign.slice(76)}\n`,
+      foreign.replace(/=+$/, ''),
+    ])
+      expect(codeOf(() => verifyManifest(m.bytes, sig, opts))).toBe('manifest-signature-invalid');
+    // Base64 of another length, a page, nothing: no signature.
+    for (const sig of [foreign.slice(0, 40), Buffer.alloc(65).toString('base64'), '<html>', ''])
+      expect(codeOf(() => verifyManifest(m.bytes, sig, opts))).toBe('manifest-signature-malformed');
+    // Without a store to name (the cache, meshc explain) the message names no flag.
+    expect(() => verifyManifest(m.bytes, '<html>login</html>', opts)).toThrow(
+      /^manifest\.sig is not a signature \(it starts "<html>login<\/htm"\)$/,
+    );
+  });
+
   it('accepts a missing signature only with allowUnsigned', () => {
     const m = signedManifest();
     expect(verifyManifest(m.bytes, null, { ...opts, allowUnsigned: true }).service).toBe('reviews');
@@ -108,7 +127,9 @@ describe('verifyBundle', () => {
     expect(codeOf(() => verifyBundle(bytes, signDetached(bytes, other.privateKey), t, opts))).toBe(
       'bundle-signature-invalid',
     );
-    expect(codeOf(() => verifyBundle(bytes, 'not base64 at all', t, opts))).toBe('bundle-signature-invalid');
+    expect(codeOf(() => verifyBundle(bytes, 'not base64 at all', t, opts))).toBe(
+      'bundle-signature-malformed',
+    );
     expect(codeOf(() => verifyBundle(bytes, null, t, opts))).toBe('bundle-unsigned');
     const cases: [Record<string, unknown>, string][] = [
       [{ service: 'ratings' }, 'bundle-wrong-service'],
