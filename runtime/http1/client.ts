@@ -29,9 +29,13 @@ export interface ClientRequest {
 export interface ClientHandler {
   /**
    * The request left the queue for a connection that is being opened for it (not called for an open
-   * one, where onConnect follows at once): from here, and not before, it is connecting.
+   * one, where onConnect follows at once): from here, and not before, it is connecting. `close` ends
+   * that connection (TCP connect or TLS handshake) and frees its place under maxConnections at once,
+   * as a connect timeout must: nothing else ends a connect that gets no answer. Until it connects,
+   * the request keeps the connection even after giving up; once it has, the connection goes on to
+   * the next request.
    */
-  onAssigned?(): void;
+  onAssigned?(close: (err: Error) => void): void;
   onConnect?(abort: (err?: Error) => void): void;
   onHeaders?(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
   onData?(chunk: Buffer): boolean;
@@ -100,7 +104,7 @@ export class Http1Agent {
   /**
    * Takes a request that gave up out of the queue for a connection of its address, so a queue behind
    * a busy or hung endpoint holds only requests still wanting an answer. False when it is not queued
-   * (already on a connection, one being opened included: its handler's abort ends it there).
+   * (already on a connection, or one being opened for it: onAssigned's close ends that one).
    */
   cancel(request: ClientRequest, handler: ClientHandler): boolean {
     return this.pools.get(request.port)?.get(request.host)?.cancel(handler) ?? false;
@@ -251,9 +255,9 @@ class OriginPool {
     this.idle.push(conn);
   }
 
-  /** The connection closed: a request waiting takes its place on a new one. */
+  /** The connection closed (or is closing, see abort): a request waiting takes its place on a new one. */
   forget(conn: Connection): void {
-    this.all.delete(conn);
+    if (!this.all.delete(conn)) return;
     const i = this.idle.indexOf(conn);
     if (i !== -1) this.idle.splice(i, 1);
     if (this.all.size < this.agent.maxConnections) {
@@ -365,7 +369,8 @@ class Connection {
     this.held.length = 0;
     this.heldComplete = false;
     if (this.connected) return this.start();
-    handler.onAssigned?.();
+    // One bound function per connection opened, none per request on a pooled one.
+    handler.onAssigned?.(abort.bind(this, handler));
     return true;
   }
 
@@ -489,11 +494,18 @@ class Connection {
   }
 }
 
-/** undici's abort: the handler gave up on its request; a connection with nothing sent is kept. */
+/**
+ * undici's abort: the handler gave up on its request; a connection with nothing sent is kept. One
+ * still opening (onAssigned's close) is closed, and its place freed now rather than at its 'close'
+ * event, a loop turn later: the retry of the attempt that gave up may come before that.
+ */
 function abort(this: Connection, handler: ClientHandler, err?: Error): void {
   if (this.handler !== handler) return;
   this.handler = undefined;
-  if (this.wrote) this.socket.destroy();
+  if (!this.connected) {
+    this.socket.destroy();
+    this.pool.forget(this);
+  } else if (this.wrote) this.socket.destroy();
   else if (!this.starting) this.pool.release(this);
   handler.onError?.(err ?? new Error('request aborted'));
 }

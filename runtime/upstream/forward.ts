@@ -72,6 +72,11 @@ class Exchange implements ClientHandler {
   tryTimer: unknown;
   /** The client's abort for this request, once it is on a connection. */
   abortRequest: ((err: Error) => void) | undefined;
+  /**
+   * Closes the connection being opened for this attempt (onAssigned) and frees its place in the
+   * endpoint's maxConnections; undefined once it connected, failed, or was closed.
+   */
+  closeOpening: ((err: Error) => void) | undefined;
   /** Set when we gave up before the client connected: abort as soon as it does. */
   abandoned: Error | undefined;
   /** As dispatched, to take it out of the agent's queue if we give up while it waits there. */
@@ -149,9 +154,10 @@ class Exchange implements ClientHandler {
   // A connection is being opened for the request: the connect timeout runs from here. Time queued for
   // a pooled connection is not connecting (the route timeout bounds it): counted, a busy healthy
   // endpoint was answered 503 upstream-connect-failure and ejected.
-  onAssigned(): void {
+  onAssigned(close: (err: Error) => void): void {
     if (this.settled) return;
     this.ctx.attemptAssigned = true;
+    this.closeOpening = close;
     this.connectTimer = this.ctx.clock.setTimer(onConnectTimeout, this.target.connectTimeoutMs, this);
   }
 
@@ -159,6 +165,8 @@ class Exchange implements ClientHandler {
   // onPoolReady, where its router starts the per-try timer of a request already whole.
   onConnect(abort: (err?: Error) => void): void {
     this.abortRequest = abort;
+    this.closeOpening = undefined;
+    this.clearConnectTimer();
     if (this.abandoned) {
       abort(this.abandoned);
       return;
@@ -166,7 +174,6 @@ class Exchange implements ClientHandler {
     this.ctx.attemptAssigned = true;
     this.connected = true;
     this.stopWaiting();
-    this.clearConnectTimer();
     if (this.whole) this.armTry();
   }
 
@@ -214,6 +221,9 @@ class Exchange implements ClientHandler {
       this.reject(classifyError(err, true, this.target));
       return;
     }
+    // Before a response: the connection failed, or is no longer ours; none is left to close.
+    this.closeOpening = undefined;
+    this.clearConnectTimer();
     this.fail(err);
   }
 
@@ -253,16 +263,24 @@ class Exchange implements ClientHandler {
     if (this.target.endpoint) this.target.endpoint.inFlight--;
     const typed = classifyError(err, this.connected, this.target);
     if (this.abortRequest) this.abortRequest(typed);
+    // A connection is being opened for it. Given up by the route timeout or the client, it is kept,
+    // as Envoy's router keeps it for the pool (CancelPolicy::Default): once connected it serves the
+    // next request waiting, or waits idle. The connect timer keeps running (Envoy's is the
+    // connection's) and closes it if it never connects (onConnectTimeout): unbounded, a callee
+    // that never finishes the handshake held the slot and the socket until it hung up.
+    else if (this.closeOpening !== undefined) this.abandoned = typed;
     // Still queued for a connection: out of the queue, or the queue would outgrow maxPendingRequests
-    // with requests nobody waits for. Otherwise a connection is being opened for it: abort there.
-    else if (!this.target.agent.cancel(this.request!, this)) this.abandoned = typed;
+    // with requests nobody waits for.
+    else {
+      this.clearConnectTimer();
+      if (!this.target.agent.cancel(this.request!, this)) this.abandoned = typed;
+    }
     this.reject(typed);
   }
 
   private settle(): void {
     this.settled = true;
     this.stopWaiting();
-    this.clearConnectTimer();
     if (this.tryTimer !== undefined) this.ctx.clock.clearTimer(this.tryTimer);
     this.ctx.onCancel(undefined);
   }
@@ -324,11 +342,23 @@ function checkBodyIdle(ex: Exchange): void {
   );
 }
 
+/**
+ * The connection opened for an attempt is not up within connectTimeout: the attempt (if it still
+ * waits for it) fails as a connect failure, and the connection is closed, as Envoy's pool closes it
+ * (upstream_cx_connect_timeout). Nothing else ends a connect that gets no answer (the kernel gives
+ * up after minutes) or a handshake the callee never answers, and until then it held one of the
+ * endpoint's maxConnections: the next attempt queued behind it instead of dialling again.
+ */
 function onConnectTimeout(ex: Exchange): void {
-  if (ex.connected) return;
-  ex.fail(
-    new UpstreamConnectError(`${where(ex.target)}: connect timeout after ${ex.target.connectTimeoutMs} ms`),
-  );
+  ex.connectTimer = undefined;
+  const close = ex.closeOpening;
+  if (close === undefined) return;
+  const err =
+    ex.abandoned ??
+    new UpstreamConnectError(`${where(ex.target)}: connect timeout after ${ex.target.connectTimeoutMs} ms`);
+  ex.fail(err);
+  // After the attempt's rejection is queued, before its retry runs: the slot is free for it.
+  close(err);
 }
 
 function onTryTimeout(ex: Exchange): void {
