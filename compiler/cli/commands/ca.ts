@@ -4,7 +4,17 @@ import { optionalFlag, pkiEnvOf, requireFlag } from '../../pki/command-env.js';
 import { parseLifetime } from '../../pki/duration.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { UsageError } from '../errors.js';
+import { refuseSiblingOptions, type SubcommandOption } from '../subcommand-options.js';
 import type { Command } from '../types.js';
+
+/** `ca init --root DIR` read as "an intermediate under DIR" made an unrelated root: refused. */
+const INTERMEDIATE_ONLY: Record<string, SubcommandOption> = {
+  root: {
+    takenBy: ['intermediate'],
+    otherwise:
+      'ca init makes a new self-signed root (an issuing CA under DIR: meshc ca intermediate --root DIR --out DIR)',
+  },
+};
 
 export const caCommand: Command = {
   name: 'ca',
@@ -49,6 +59,7 @@ Exit status:
         sub ? `unknown ca subcommand "${sub}"` : 'missing ca subcommand: init or intermediate',
       );
     }
+    refuseSiblingOptions('ca', sub, values, INTERMEDIATE_ONLY);
     const env = pkiEnvOf(ctx.io);
     const keyType = parseKeyType(optionalFlag(values['key-type']) ?? 'ecdsa');
     const validity = optionalFlag(values.validity);

@@ -3,7 +3,18 @@
 import { optionalFlag, pkiEnvOf, requireFlag } from '../../pki/command-env.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { UsageError } from '../errors.js';
+import { refuseSiblingOptions, type SubcommandOption } from '../subcommand-options.js';
 import type { Command } from '../types.js';
+
+/** Options of `certs issue` that renew has no use for: refused there, not ignored. */
+const ISSUE_ONLY: Record<string, SubcommandOption> = {
+  all: { takenBy: ['issue'], otherwise: 'renew always checks every service of the spec' },
+  force: {
+    takenBy: ['issue'],
+    otherwise:
+      'renew re-issues what is due (to replace every certificate now: meshc certs issue --all --force)',
+  },
+};
 
 export const certsCommand: Command = {
   name: 'certs',
@@ -56,6 +67,7 @@ Exit status:
         sub ? `unknown certs subcommand "${sub}"` : 'missing certs subcommand: issue or renew',
       );
     }
+    refuseSiblingOptions('certs', sub, values, ISSUE_ONLY);
     const keyTypeFlag = optionalFlag(values['key-type']);
     const ttl = optionalFlag(values.ttl);
     const common = {
