@@ -8,7 +8,7 @@ import { shellCommand } from '../render/shell-words.js';
 import { lintWorkloadTtl } from '../validate/checks/cert-workload-ttl.js';
 import { readCaDir, readOptional } from './ca-dir.js';
 import type { PkiEnv } from './command-env.js';
-import { formatLifetime, parseLifetime } from './duration.js';
+import { formatInstant, formatLifetime, parseLifetime } from './duration.js';
 import { PkiError } from './errors.js';
 import { describeFsError, type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writePkiFiles } from './files.js';
 import { type IssuedCertificate, issueWorkloadCertificate } from './issue.js';
@@ -223,7 +223,7 @@ function filesOf(out: string, cwd: string, c: IssuedCertificate): OutputFile[] {
 }
 
 function describeIssued(verb: string, c: IssuedCertificate, out: string): string {
-  const until = new Date(c.notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const until = formatInstant(c.notAfter);
   return `${verb.padEnd(7)} ${c.service}  ${c.spiffeId}  until ${until}  ${join(out, `${c.service}.crt`)}`;
 }
 

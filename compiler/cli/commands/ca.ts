@@ -1,7 +1,7 @@
 // `meshc ca init` (a root CA) and `meshc ca intermediate` (an issuing CA under it). Argument
 // handling only; the work is in compiler/pki/ca-ops.ts.
 import { optionalFlag, pkiEnvOf, requireFlag } from '../../pki/command-env.js';
-import { parseLifetime } from '../../pki/duration.js';
+import { parseCaValidity } from '../../pki/duration.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { UsageError } from '../errors.js';
 import { refuseSiblingOptions, type SubcommandOption } from '../subcommand-options.js';
@@ -31,7 +31,8 @@ Options:
   --trust-domain TD    SPIFFE trust domain (ca init; ca intermediate only for roots made elsewhere)
   --root DIR           the parent CA directory (ca intermediate)
   --key-type TYPE      ecdsa (P-256, default) or rsa (2048 bits)
-  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units m, h, d, y)
+  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units
+                       min, h, d, y; m is refused as it reads as months: 180d, 6min)
   --force              replace existing files
   -h, --help           show this help
 
@@ -67,7 +68,7 @@ Exit status:
       out: requireFlag(values.out, '--out'),
       keyType,
       force: values.force === true,
-      ...(validity !== undefined ? { validityMs: parseLifetime(validity, '--validity') } : {}),
+      ...(validity !== undefined ? { validityMs: parseCaValidity(validity, '--validity') } : {}),
     };
     const trustDomain = optionalFlag(values['trust-domain']);
     // Loaded on use: the certificate generator costs ~0.2-0.4 s to import, which no other command pays.
