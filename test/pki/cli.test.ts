@@ -228,7 +228,7 @@ describe('meshc certs', () => {
     const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
     expect([res.code, res.err.split('\n')[0]]).toEqual([
       2,
-      'meshc: error[PKI_BAD_SPEC]: mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
+      'meshc: error[PKI_BAD_SPEC]: spec/mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
     ]);
     expect((await meshc('certs', 'renew', ...ISSUE)).err).toMatch(/^meshc: error\[PKI_BAD_SPEC\]/);
   });
