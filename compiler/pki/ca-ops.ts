@@ -1,6 +1,7 @@
 // `meshc ca init` and `meshc ca intermediate` as operations on directories: make the CA in memory,
 // then write all its files at once (keys 0600), never over existing files without --force.
 import { join, resolve } from 'node:path';
+import { shellCommand } from '../render/shell-words.js';
 import { createIntermediateCa, createRootCa } from './ca.js';
 import { CA_CERT, CA_KEY, readCaDir, ROOT_CERT, ROOT_KEY } from './ca-dir.js';
 import type { PkiEnv } from './command-env.js';
@@ -47,7 +48,8 @@ export async function initRootCa(opts: CaInitOptions, env: PkiEnv): Promise<void
   warnIfShort(certPath, ca.certPem, now, env);
   env.print(`  ${certPath}  commit it to the spec repo and list it in trust.roots`);
   env.print(`  ${keyPath}  private (0600): keep it offline, never in git`);
-  env.print(`next: meshc ca intermediate --root ${opts.out} --out DIR   (the day-to-day issuing CA)`);
+  const next = shellCommand(['meshc', 'ca', 'intermediate', '--root', opts.out]);
+  env.print(`next: ${next} --out DIR   (the day-to-day issuing CA)`);
 }
 
 export interface CaIntermediateOptions {
@@ -63,7 +65,10 @@ export interface CaIntermediateOptions {
 /** Creates an intermediate CA in `out` (ca.crt, ca.key 0600, and a copy of root.crt) under `parentDir`. */
 export async function initIntermediateCa(opts: CaIntermediateOptions, env: PkiEnv): Promise<void> {
   const now = env.now();
-  const parent = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.parentDir), opts.parentDir), now);
+  const parent = await loadIssuingCa(
+    await readCaDir(resolve(env.cwd, opts.parentDir), opts.parentDir, '--root'),
+    now,
+  );
   const ca = await createIntermediateCa({
     parent,
     keyType: opts.keyType,
@@ -91,7 +96,9 @@ export async function initIntermediateCa(opts: CaIntermediateOptions, env: PkiEn
   warnIfShort(certPath, ca.certPem, now, env);
   env.print(`  ${certPath}, ${rootPath}`);
   env.print(`  ${keyPath}  private (0600), never in git`);
-  env.print(`next: meshc certs issue --all --ca ${opts.out} --spec SPEC --out DIR`);
+  env.print(
+    `next: ${shellCommand(['meshc', 'certs', 'issue', '--all', '--ca', opts.out])} --spec SPEC --out DIR`,
+  );
 }
 
 export function describeKey(type: KeyType): string {

@@ -42,7 +42,7 @@ export async function issueCerts(opts: CertsIssueOptions, env: PkiEnv): Promise<
   const services = pickServices(spec, opts);
   const ttlMs = resolveTtl(opts.ttl, spec, env);
   const now = env.now();
-  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir, '--ca'), now);
   const issued = await mapLimited(services, (service) =>
     issueOne(ca, spec, service, opts.keyType, ttlMs, now, env),
   );
@@ -67,7 +67,7 @@ export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<
     throw new PkiError('PKI_BAD_SPEC', `${opts.specPath} declares no services: there is nothing to renew`);
   const ttlMs = resolveTtl(opts.ttl, spec, env);
   const now = env.now();
-  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir, '--ca'), now);
   // Checked before the lock, which would make the directory: a mistyped --out or an unmounted
   // volume must fail the renewal job, not pass it forever with nothing renewed.
   await requireOutputDir(opts, env);

@@ -147,7 +147,7 @@ describe('meshc ca', () => {
     writeFileSync(join(cli.dir, 'ca/root/root.key'), file('other/root.key'));
     const mismatch = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
     expect(mismatch.err).toBe(
-      'meshc: error[PKI_KEY_MISMATCH]: ca/root: the CA key does not belong to the CA certificate\n',
+      'meshc: error[PKI_KEY_MISMATCH]: ca/root/root.key does not belong to ca/root/root.crt\n',
     );
     writeFileSync(
       join(cli.dir, 'ca/root/root.key'),
@@ -155,7 +155,7 @@ describe('meshc ca', () => {
     );
     const corrupt = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
     expect(corrupt.err).toMatch(
-      /^meshc: error\[PKI_BAD_PEM\]: cannot read private key ca\/root CA key: it is not a PEM private key\n$/,
+      /^meshc: error\[PKI_BAD_PEM\]: cannot read private key ca\/root\/root\.key: it is not a PEM private key\n$/,
     );
     expect(() => statSync(join(cli.dir, 'i2'))).toThrow();
   });
