@@ -2,10 +2,10 @@
 // shown relative to the working directory (what editors and terminals expect), but for GitHub
 // annotations and SARIF relative to the git repository's top level: GitHub places both by their path
 // in the repository, wherever the command ran (a CI step's `working-directory:`).
-import { isAbsolute, relative, sep } from 'node:path';
+import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
-import { pathInWorkTree } from '../load/work-tree-top.js';
+import { specPathsShown } from '../load/spec-paths-shown.js';
 import type { SourceFile } from '../load/types.js';
 import { RENDERERS, type ReportFormat } from '../render/index.js';
 import type { CliIo } from './types.js';
@@ -58,31 +58,6 @@ export function renderReport(input: ReportInput, io: CliIo): string {
       ? { srcRoot: pathToFileURL(io.cwd.endsWith(sep) ? io.cwd : io.cwd + sep).href }
       : {}),
   });
-}
-
-/**
- * How a spec path (relative to `rootDir`; '' for the root itself; absolute for a file outside the
- * spec, such as a template) is shown: from the working directory, or from the git repository's top
- * level when `fromRepoTop` (and the spec is in a work tree; from the working directory otherwise:
- * `fromCwd`). `withoutWorkTree`: a ref read in a bare repository (RootedSpecSource.withoutWorkTree),
- * whose rootDir is already its place from the top.
- */
-export function specPathsShown(
-  rootDir: string,
-  cwd: string,
-  how: { readonly fromRepoTop: boolean; readonly withoutWorkTree: boolean },
-): { readonly shown: (file: string) => string; readonly fromCwd: boolean } {
-  // Without a working tree, the cwd-relative path already is the path from the repository's top.
-  const fromRepo = how.fromRepoTop && !how.withoutWorkTree ? pathInWorkTree(rootDir) : undefined;
-  const fromCwd = fromRepo === undefined && !how.withoutWorkTree;
-  const prefix = fromRepo ?? relative(cwd, rootDir).split(sep).join('/');
-  const fromRoot = (file: string) => (file === '' ? prefix || '.' : prefix ? `${prefix}/${file}` : file);
-  // An absolute path is a file outside the spec (a template): shown from the same place as the spec's.
-  const elsewhere = (file: string) => {
-    const inRepo = how.fromRepoTop && !how.withoutWorkTree ? pathInWorkTree(file) : undefined;
-    return inRepo ?? relative(cwd, file).split(sep).join('/');
-  };
-  return { shown: (file) => (isAbsolute(file) ? elsewhere(file) : fromRoot(file)), fromCwd };
 }
 
 /** Colour on a terminal, unless NO_COLOR is set to anything non-empty (https://no-color.org). */

@@ -1,8 +1,9 @@
 // The on-disk layout of a CA directory. `meshc ca init` writes root.crt + root.key; `meshc ca
 // intermediate` writes ca.crt + ca.key + root.crt. An issuing command uses ca.* when present, else
 // root.*; a CA made by openssl can be used by naming its files the same way.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { shellWord } from '../render/shell-words.js';
 import { PkiError } from './errors.js';
 import { describeFsError } from './files.js';
 import type { CaFiles } from './issuing-ca.js';
@@ -12,14 +13,27 @@ export const ROOT_KEY = 'root.key';
 export const CA_CERT = 'ca.crt';
 export const CA_KEY = 'ca.key';
 
-/** Reads the issuing CA of `dir`; PKI_FILE_MISSING with the expected names when there is none. */
-export async function readCaDir(dir: string, label = dir): Promise<CaFiles> {
-  const read = (name: string) => readOptional(join(dir, name), join(label, name));
+const CREATE_HINT = 'create one with: meshc ca init --out DIR --trust-domain TD';
+
+/**
+ * Reads the issuing CA of `dir` (given as `flag`, for messages); PKI_FILE_MISSING with the expected
+ * names when there is none.
+ */
+export async function readCaDir(dir: string, label = dir, flag = 'the CA'): Promise<CaFiles> {
+  await requireCaDirectory(dir, label, flag);
+  const named = (name: string) => join(label, name);
+  const read = (name: string) => readOptional(join(dir, name), named(name));
   const caCert = await read(CA_CERT);
   const rootCert = await read(ROOT_CERT);
   if (caCert !== undefined) {
     const keyPem = await readRequired(dir, label, CA_KEY, `${CA_CERT} has no ${CA_KEY} beside it`);
-    return { label, certPem: caCert, keyPem, ...(rootCert !== undefined ? { rootPem: rootCert } : {}) };
+    return {
+      label,
+      certPem: caCert,
+      keyPem,
+      ...(rootCert !== undefined ? { rootPem: rootCert } : {}),
+      files: { cert: named(CA_CERT), key: named(CA_KEY), root: named(ROOT_CERT) },
+    };
   }
   if (rootCert !== undefined) {
     const keyPem = await readRequired(
@@ -28,14 +42,40 @@ export async function readCaDir(dir: string, label = dir): Promise<CaFiles> {
       ROOT_KEY,
       `${ROOT_CERT} has no ${ROOT_KEY} beside it (an offline root? issue from an intermediate: meshc ca intermediate)`,
     );
-    return { label, certPem: rootCert, keyPem };
+    return { label, certPem: rootCert, keyPem, files: { cert: named(ROOT_CERT), key: named(ROOT_KEY) } };
   }
   throw new PkiError(
     'PKI_FILE_MISSING',
     `${label} holds no CA (expected ${CA_CERT} + ${CA_KEY}, or ${ROOT_CERT} + ${ROOT_KEY})`,
-    'create one with: meshc ca init --out DIR --trust-domain TD',
+    CREATE_HINT,
   );
 }
+
+/**
+ * A CA is named by its directory. Given one of its files (`--ca ca/issuing/ca.crt`), reading
+ * `ca.crt/ca.crt` said "a parent is not a directory"; this says what to give instead.
+ */
+async function requireCaDirectory(dir: string, label: string, flag: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PkiError('PKI_FILE_MISSING', `${label} does not exist`, CREATE_HINT);
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+      throw new PkiError('PKI_FILE_UNUSABLE', `cannot read ${label}: ${describeFsError(code)}`);
+    throw err;
+  }
+  if (st.isDirectory()) return;
+  const holder = CA_FILES.includes(basename(label)) ? ` (${flag} ${shellWord(dirname(label))})` : '';
+  throw new PkiError(
+    'PKI_FILE_UNUSABLE',
+    `${label} is a file; ${flag} takes the CA's directory`,
+    `give the directory that holds ${CA_CERT} + ${CA_KEY}, or ${ROOT_CERT} + ${ROOT_KEY}${holder}`,
+  );
+}
+
+const CA_FILES = [CA_CERT, CA_KEY, ROOT_CERT, ROOT_KEY];
 
 /** The text of `path`, undefined when there is none; PKI_FILE_UNUSABLE naming `label` when it cannot be read. */
 export async function readOptional(path: string, label = path): Promise<string | undefined> {

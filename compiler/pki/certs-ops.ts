@@ -1,14 +1,16 @@
 // `meshc certs issue` and `meshc certs renew` as operations on directories: read the spec and the
 // CA, make every certificate in memory, then write them all at once (keys 0600), so a failure for
 // one service leaves no half-updated set behind.
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { closestMatch } from '../load/did-you-mean.js';
+import { shellCommand } from '../render/shell-words.js';
 import { lintWorkloadTtl } from '../validate/checks/cert-workload-ttl.js';
 import { readCaDir, readOptional } from './ca-dir.js';
 import type { PkiEnv } from './command-env.js';
-import { formatLifetime, parseLifetime } from './duration.js';
+import { formatInstant, formatLifetime, parseLifetime } from './duration.js';
 import { PkiError } from './errors.js';
-import { type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writePkiFiles } from './files.js';
+import { describeFsError, type OutputFile, PRIVATE_MODE, PUBLIC_MODE, writePkiFiles } from './files.js';
 import { type IssuedCertificate, issueWorkloadCertificate } from './issue.js';
 import { type IssuingCa, loadIssuingCa } from './issuing-ca.js';
 import type { KeyType } from './keys.js';
@@ -40,7 +42,7 @@ export async function issueCerts(opts: CertsIssueOptions, env: PkiEnv): Promise<
   const services = pickServices(spec, opts);
   const ttlMs = resolveTtl(opts.ttl, spec, env);
   const now = env.now();
-  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir, '--ca'), now);
   const issued = await mapLimited(services, (service) =>
     issueOne(ca, spec, service, opts.keyType, ttlMs, now, env),
   );
@@ -61,9 +63,14 @@ export interface CertsRenewOptions extends CertsCommonOptions {
 /** Re-issues the spec's services whose certificate in `out` is past half its lifetime. */
 export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<RenewDecision[]> {
   const spec = await loadSpecIdentity(opts.specPath, env.cwd);
+  if (spec.services.length === 0)
+    throw new PkiError('PKI_BAD_SPEC', `${opts.specPath} declares no services: there is nothing to renew`);
   const ttlMs = resolveTtl(opts.ttl, spec, env);
   const now = env.now();
-  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir), now);
+  const ca = await loadIssuingCa(await readCaDir(resolve(env.cwd, opts.caDir), opts.caDir, '--ca'), now);
+  // Checked before the lock, which would make the directory: a mistyped --out or an unmounted
+  // volume must fail the renewal job, not pass it forever with nothing renewed.
+  await requireOutputDir(opts, env);
   const decisions: RenewDecision[] = [];
   // Held from reading the current certificates to writing their successors: a concurrent run
   // must not replace a certificate this one decided on.
@@ -80,6 +87,8 @@ export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<
         decideRenewal({ service, trustDomain: spec.trustDomain, certPem, certLabel, keyPem, ca, now }),
       );
     }
+    if (decisions.every((d) => d.action === 'missing'))
+      throw nothingToRenew(opts, 'holds no certificate of the spec');
     const due = decisions.filter((d) => d.action === 'renew');
     const renewed = await mapLimited(due, (d) => {
       const keyType = opts.keyType ?? keyTypeOf(current.get(d.service)!);
@@ -95,9 +104,39 @@ export async function renewCerts(opts: CertsRenewOptions, env: PkiEnv): Promise<
     const c = issued.find((i) => i.service === d.service);
     if (c) env.print(`${describeIssued('renewed', c, opts.out)}  (${d.reason})`);
     else if (d.action === 'keep') env.print(`kept    ${d.service}  (${d.reason})`);
-    else env.print(`missing ${d.service}  (not issued yet: meshc certs issue ${d.service})`);
+    else
+      env.print(`missing ${d.service}  (not issued yet: ${shellCommand(issueCommand(opts, [d.service]))})`);
   }
   return decisions;
+}
+
+/** PKI_FILE_MISSING when `--out` does not exist, PKI_FILE_UNUSABLE when it is not a directory. */
+async function requireOutputDir(opts: CertsRenewOptions, env: PkiEnv): Promise<void> {
+  const st = await stat(resolve(env.cwd, opts.out)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+    throw new PkiError('PKI_FILE_UNUSABLE', `cannot read ${opts.out}: ${describeFsError(err.code ?? 'EIO')}`);
+  });
+  if (!st) throw nothingToRenew(opts, 'does not exist');
+  if (!st.isDirectory())
+    throw new PkiError(
+      'PKI_FILE_UNUSABLE',
+      `${opts.out} is not a directory`,
+      '--out names the directory holding the certificates',
+    );
+}
+
+/** Renewing nothing is a failure: a cron job that renews nothing would otherwise succeed until every certificate expired. */
+function nothingToRenew(opts: CertsRenewOptions, what: string): PkiError {
+  return new PkiError(
+    'PKI_FILE_MISSING',
+    `${opts.out} ${what}: there is nothing to renew`,
+    `issue the certificates first: ${shellCommand(issueCommand(opts, ['--all']))}`,
+  );
+}
+
+/** The `certs issue` command line for what renew found missing, with renew's own --ca, --spec and --out. */
+function issueCommand(opts: CertsCommonOptions, what: readonly string[]): string[] {
+  return ['meshc', 'certs', 'issue', ...what, '--ca', opts.caDir, '--spec', opts.specPath, '--out', opts.out];
 }
 
 /**
@@ -184,7 +223,7 @@ function filesOf(out: string, cwd: string, c: IssuedCertificate): OutputFile[] {
 }
 
 function describeIssued(verb: string, c: IssuedCertificate, out: string): string {
-  const until = new Date(c.notAfter).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const until = formatInstant(c.notAfter);
   return `${verb.padEnd(7)} ${c.service}  ${c.spiffeId}  until ${until}  ${join(out, `${c.service}.crt`)}`;
 }
 

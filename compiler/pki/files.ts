@@ -38,8 +38,10 @@ export class OutputFileError extends Error {
   constructor(
     readonly code: string,
     readonly label: string,
+    /** Words for what is wrong, where node's code alone says it less well. */
+    why = describeFsError(code),
   ) {
-    super(`cannot write ${label}: ${describeFsError(code)}`);
+    super(`cannot write ${label}: ${why}`);
   }
 }
 
@@ -224,7 +226,9 @@ export async function makeDirectory(dir: string, mode: number, label = dir): Pro
       throw fsError(err, label);
     });
     if (st) {
-      if (!st.isDirectory()) throw new OutputFileError('ENOTDIR', label);
+      // ENOTDIR says "a parent is not a directory", which misleads when it is `dir` itself.
+      if (!st.isDirectory())
+        throw new OutputFileError('ENOTDIR', label, d === dir ? 'it is not a directory' : undefined);
       break;
     }
     missing.unshift(d);

@@ -20,6 +20,15 @@ export interface CaFiles {
   readonly keyPem: string;
   /** The root above an intermediate; omitted when the CA certificate is itself the root. */
   readonly rootPem?: string;
+  /** The files they were read from, for messages that name one; absent for a CA held in memory. */
+  readonly files?: CaFileNames;
+}
+
+export interface CaFileNames {
+  readonly cert: string;
+  readonly key: string;
+  /** Where the root of an intermediate is (or should be); absent for a root. */
+  readonly root?: string;
 }
 
 export interface IssuingCa {
@@ -45,7 +54,8 @@ export interface IssuingCa {
 
 /** Checks and loads a CA for signing at time `now` (epoch ms). */
 export async function loadIssuingCa(files: CaFiles, now: number): Promise<IssuingCa> {
-  const [ca, ...above] = readPemCertificates(files.certPem, `${files.label} CA certificate`);
+  const certName = files.files?.cert ?? `${files.label} CA certificate`;
+  const [ca, ...above] = readPemCertificates(files.certPem, certName);
   if (!ca) throw new PkiError('PKI_BAD_PEM', `${files.label}: no CA certificate`);
   if (!ca.ca)
     throw new PkiError('PKI_NOT_A_CA', `${files.label}: ${oneLine(ca.subject)} is not a CA certificate`);
@@ -58,11 +68,13 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
       `${files.label}: ${oneLine(ca.subject)} may not vouch for ${missing.join(' and ')} (its extended key usage), which every workload certificate needs`,
       'use a CA whose extended key usage includes serverAuth and clientAuth, or has none',
     );
-  const key = await importSigningKey(files.keyPem, `${files.label} CA key`);
+  const key = await importSigningKey(files.keyPem, files.files?.key ?? `${files.label} CA key`);
   if (!ca.checkPrivateKey(key.keyObject)) {
     throw new PkiError(
       'PKI_KEY_MISMATCH',
-      `${files.label}: the CA key does not belong to the CA certificate`,
+      files.files
+        ? `${files.files.key} does not belong to ${files.files.cert}`
+        : `${files.label}: the CA key does not belong to the CA certificate`,
     );
   }
   const { notBefore, notAfter } = validityOf(ca);
@@ -82,11 +94,15 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
     );
   }
   const selfSigned = ca.checkIssued(ca) && ca.verify(ca.publicKey);
-  const root = files.rootPem ? readPemCertificates(files.rootPem, `${files.label} root`)[0]! : ca;
+  const rootName = files.files?.root ?? `${files.label} root`;
+  const root = files.rootPem ? readPemCertificates(files.rootPem, rootName)[0]! : ca;
   if (!selfSigned && !files.rootPem) {
     throw new PkiError(
       'PKI_FILE_MISSING',
-      `${files.label}: the CA is an intermediate but its root is missing`,
+      files.files?.root
+        ? `${files.files.root} is missing: ${files.files.cert} is an intermediate, and its chain is checked up to its root`
+        : `${files.label}: the CA is an intermediate but its root is missing`,
+      files.files?.root ? `copy the root's certificate there (meshc ca intermediate writes it)` : undefined,
     );
   }
   checkChain(ca, above, root, files.label);

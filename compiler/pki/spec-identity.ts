@@ -30,8 +30,18 @@ interface LoadedDocument {
   readonly value: unknown;
 }
 
+export interface SpecNames {
+  /** The spec path as the user gave it. */
+  readonly label: string;
+  /** A document's file (spec-relative) as messages name it: from the working directory. */
+  readonly shown: (file: string) => string;
+}
+
 /** Finds the Mesh and Service documents; throws PKI_BAD_SPEC when there is no usable Mesh. */
-export function readSpecIdentity(documents: readonly LoadedDocument[], label: string): SpecIdentity {
+export function readSpecIdentity(
+  documents: readonly LoadedDocument[],
+  { label, shown }: SpecNames,
+): SpecIdentity {
   const meshes = documents.filter((d) => kindOf(d.value) === 'Mesh');
   if (meshes.length !== 1) {
     throw new PkiError(
@@ -44,12 +54,12 @@ export function readSpecIdentity(documents: readonly LoadedDocument[], label: st
   const spec = field(mesh.value, 'spec');
   const trustDomain = field(spec, 'trustDomain');
   if (typeof trustDomain !== 'string' || trustDomain === '') {
-    throw new PkiError('PKI_BAD_SPEC', `${mesh.file}: the Mesh has no spec.trustDomain`);
+    throw new PkiError('PKI_BAD_SPEC', `${shown(mesh.file)}: the Mesh has no spec.trustDomain`);
   }
   if (!isMeshTrustDomain(trustDomain)) {
     throw new PkiError(
       'PKI_BAD_SPEC',
-      `${mesh.file}: spec.trustDomain "${trustDomain}" is not a valid trust domain`,
+      `${shown(mesh.file)}: spec.trustDomain "${trustDomain}" is not a valid trust domain`,
       'use a DNS-like name of at most 253 characters (shop.local); meshc validate explains',
     );
   }

@@ -4,48 +4,16 @@ import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { runCli } from '../../compiler/cli/main.js';
+import { describe, expect, test } from 'vitest';
 import { generateKeyPair } from '../../compiler/pki/keys.js';
 import { TRUST_DOMAIN_MAX_LENGTH, TRUST_DOMAIN_PATTERN } from '../../compiler/pki/spec-identity.js';
 import { x509 } from '../../compiler/pki/x509.js';
-import { captureIo } from '../helpers/cli-io.js';
 import { writeFiles } from '../helpers/spec-fixtures.js';
-import { DAY, HOUR, makeTempDir } from './helpers.js';
+import { ISSUE, T0, usePkiCli } from './cli-harness.js';
+import { DAY, HOUR } from './helpers.js';
 
-const T0 = Date.UTC(2030, 0, 1);
-let temp: ReturnType<typeof makeTempDir>;
-let clock = T0;
-beforeEach(() => {
-  temp = makeTempDir();
-  clock = T0;
-});
-afterEach(() => temp.cleanup());
-
-async function meshc(...args: string[]) {
-  const io = { ...captureIo({ cwd: temp.dir }), now: () => clock };
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
-const file = (path: string) => readFileSync(join(temp.dir, path), 'utf8');
-const mode = (path: string) => statSync(join(temp.dir, path)).mode & 0o777;
-
-function writeSpec(trustDomain = 'shop.local', extra = ''): void {
-  const service = (name: string) =>
-    `apiVersion: meshc/v1\nkind: Service\nmetadata: { name: ${name} }\nspec: { protocol: http, port: 9080, endpoints: ["10.0.1.5:15006"] }\n`;
-  writeFiles(temp.dir, {
-    'spec/mesh.yaml': `apiVersion: meshc/v1\nkind: Mesh\nmetadata: { name: shop }\nspec:\n  trustDomain: ${trustDomain}\n  trust: { roots: [pki/root.crt]${extra} }\n`,
-    'spec/services/reviews.yaml': service('reviews'),
-    'spec/services/ratings.yaml': service('ratings'),
-  });
-}
-
-async function makeCa(): Promise<void> {
-  expect((await meshc('ca', 'init', '--out', 'ca/root', '--trust-domain', 'shop.local')).code).toBe(0);
-  expect((await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'ca/issuing')).code).toBe(0);
-}
-
-const ISSUE = ['--ca', 'ca/issuing', '--spec', 'spec', '--out', 'certs'];
+const cli = usePkiCli();
+const { meshc, file, mode, writeSpec, makeCa } = cli;
 
 describe('meshc keys init', () => {
   test('writes a matching Ed25519 pair, private 0600, and never overwrites without --force', async () => {
@@ -126,7 +94,7 @@ describe('meshc ca', () => {
     expect(res.err).toBe(
       'meshc: error[PKI_BAD_ARGUMENT]: --validity is too long: a certificate cannot be valid past 9999-12-31T23:59:59Z (RFC 5280)\n  hint: use a shorter --validity\n',
     );
-    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    expect(() => statSync(join(cli.dir, 'r'))).toThrow();
     // A root another tool wrote with such a date: its notAfter does not parse.
     const keys = await generateKeyPair('ecdsa');
     const bad = await x509.X509CertificateGenerator.createSelfSigned({
@@ -138,7 +106,7 @@ describe('meshc ca', () => {
       keys,
       extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
     });
-    writeFiles(temp.dir, { 'bad/root.crt': bad.toString('pem'), 'bad/root.key': keys.privateKeyPem });
+    writeFiles(cli.dir, { 'bad/root.crt': bad.toString('pem'), 'bad/root.key': keys.privateKeyPem });
     const inter = await meshc(
       'ca',
       'intermediate',
@@ -153,7 +121,7 @@ describe('meshc ca', () => {
     expect(inter.err).toMatch(
       /^meshc: error\[PKI_BAD_PEM\]: bad: the CA certificate's validity cannot be read/,
     );
-    expect(() => statSync(join(temp.dir, 'i'))).toThrow();
+    expect(() => statSync(join(cli.dir, 'i'))).toThrow();
   });
 
   test('a trust domain the spec schema would refuse is refused, as in the schema (pattern, 253 characters)', async () => {
@@ -169,27 +137,27 @@ describe('meshc ca', () => {
         expect.stringMatching(/^meshc: error\[PKI_BAD_ARGUMENT\]: ".*" is not a valid trust domain$/),
       ]);
     }
-    expect(() => statSync(join(temp.dir, 'r'))).toThrow();
+    expect(() => statSync(join(cli.dir, 'r'))).toThrow();
     expect((await meshc('ca', 'init', '--out', 'r', '--trust-domain', 'a'.repeat(253))).code).toBe(0);
   });
 
   test('refuses a root whose key is corrupt, or belongs to another root', async () => {
     await makeCa();
     expect((await meshc('ca', 'init', '--out', 'other', '--trust-domain', 'shop.local')).code).toBe(0);
-    writeFileSync(join(temp.dir, 'ca/root/root.key'), file('other/root.key'));
+    writeFileSync(join(cli.dir, 'ca/root/root.key'), file('other/root.key'));
     const mismatch = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
     expect(mismatch.err).toBe(
-      'meshc: error[PKI_KEY_MISMATCH]: ca/root: the CA key does not belong to the CA certificate\n',
+      'meshc: error[PKI_KEY_MISMATCH]: ca/root/root.key does not belong to ca/root/root.crt\n',
     );
     writeFileSync(
-      join(temp.dir, 'ca/root/root.key'),
+      join(cli.dir, 'ca/root/root.key'),
       '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
     );
     const corrupt = await meshc('ca', 'intermediate', '--root', 'ca/root', '--out', 'i2');
     expect(corrupt.err).toMatch(
-      /^meshc: error\[PKI_BAD_PEM\]: cannot read private key ca\/root CA key: it is not a PEM private key\n$/,
+      /^meshc: error\[PKI_BAD_PEM\]: cannot read private key ca\/root\/root\.key: it is not a PEM private key\n$/,
     );
-    expect(() => statSync(join(temp.dir, 'i2'))).toThrow();
+    expect(() => statSync(join(cli.dir, 'i2'))).toThrow();
   });
 });
 
@@ -228,7 +196,7 @@ describe('meshc certs', () => {
     expect(refused.err).toMatch(
       /^meshc: error\[PKI_FILE_EXISTS\]: certs\/reviews\.crt, certs\/reviews\.key already exist; nothing was written/,
     );
-    expect(() => statSync(join(temp.dir, 'certs/ratings.crt'))).toThrow();
+    expect(() => statSync(join(cli.dir, 'certs/ratings.crt'))).toThrow();
     const forced = await meshc('certs', 'issue', '--all', '--force', ...ISSUE);
     expect(forced.code).toBe(0);
     expect(file('certs/reviews.crt')).not.toBe(before);
@@ -260,7 +228,7 @@ describe('meshc certs', () => {
     const res = await meshc('certs', 'issue', 'reviews', ...ISSUE);
     expect([res.code, res.err.split('\n')[0]]).toEqual([
       2,
-      'meshc: error[PKI_BAD_SPEC]: mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
+      'meshc: error[PKI_BAD_SPEC]: spec/mesh.yaml: spec.trustDomain "shop_local" is not a valid trust domain',
     ]);
     expect((await meshc('certs', 'renew', ...ISSUE)).err).toMatch(/^meshc: error\[PKI_BAD_SPEC\]/);
   });
@@ -278,24 +246,24 @@ describe('meshc certs', () => {
     await makeCa();
     writeSpec();
     await meshc('certs', 'issue', 'reviews', ...ISSUE);
-    clock = T0 + 8 * HOUR;
+    cli.clock = T0 + 8 * HOUR;
     await meshc('certs', 'issue', 'ratings', ...ISSUE);
     const reviews = file('certs/reviews.crt');
     const ratings = file('certs/ratings.crt');
 
-    clock = T0 + 11 * HOUR; // reviews at 46%, ratings at 13%
+    cli.clock = T0 + 11 * HOUR; // reviews at 46%, ratings at 13%
     const early = await meshc('certs', 'renew', ...ISSUE);
     expect(early.out).toMatch(/kept +ratings/);
     expect(early.out).toMatch(/kept +reviews/);
     expect(file('certs/reviews.crt')).toBe(reviews);
 
-    clock = T0 + 13 * HOUR; // reviews at 54%: renewed; ratings at 21%: kept
+    cli.clock = T0 + 13 * HOUR; // reviews at 54%: renewed; ratings at 21%: kept
     const due = await meshc('certs', 'renew', ...ISSUE);
     expect(due.code).toBe(0);
     expect(due.out).toMatch(/renewed reviews .*\(54% of its lifetime used\)/);
     expect(file('certs/reviews.crt')).not.toBe(reviews);
     expect(file('certs/ratings.crt')).toBe(ratings);
-    expect(new Date(new X509Certificate(file('certs/reviews.crt')).validTo).getTime()).toBe(clock + DAY);
+    expect(new Date(new X509Certificate(file('certs/reviews.crt')).validTo).getTime()).toBe(cli.clock + DAY);
     expect(mode('certs/reviews.key')).toBe(0o600);
   });
 
@@ -303,9 +271,9 @@ describe('meshc certs', () => {
     await makeCa();
     writeSpec();
     await meshc('certs', 'issue', '--all', ...ISSUE);
-    rmSync(join(temp.dir, 'certs/reviews.key'));
-    writeFileSync(join(temp.dir, 'certs/ratings.key'), file('ca/issuing/ca.key'));
-    clock = T0 + HOUR;
+    rmSync(join(cli.dir, 'certs/reviews.key'));
+    writeFileSync(join(cli.dir, 'certs/ratings.key'), file('ca/issuing/ca.key'));
+    cli.clock = T0 + HOUR;
     const res = await meshc('certs', 'renew', ...ISSUE);
     expect(res.code).toBe(0);
     expect(res.out).toMatch(/renewed ratings .*\(its key does not match\)/);
@@ -322,7 +290,7 @@ describe('meshc certs', () => {
     writeSpec();
     await meshc('certs', 'issue', '--all', ...ISSUE);
     await meshc('ca', 'init', '--out', 'ca2', '--trust-domain', 'shop.local');
-    clock = T0 + 20 * HOUR;
+    cli.clock = T0 + 20 * HOUR;
     const ratings = file('certs/ratings.crt');
     const res = await meshc('certs', 'renew', '--ca', 'ca2', '--spec', 'spec', '--out', 'certs');
     expect(res.code).toBe(2);
@@ -336,16 +304,16 @@ describe('meshc certs', () => {
     await makeCa();
     writeSpec();
     await meshc('certs', 'issue', '--all', ...ISSUE);
-    const before = readdirSync(join(temp.dir, 'certs')).map((n) => [n, file(`certs/${n}`)]);
-    rmSync(join(temp.dir, 'certs/reviews.key'));
-    mkdirSync(join(temp.dir, 'certs/reviews.key'));
+    const before = readdirSync(join(cli.dir, 'certs')).map((n) => [n, file(`certs/${n}`)]);
+    rmSync(join(cli.dir, 'certs/reviews.key'));
+    mkdirSync(join(cli.dir, 'certs/reviews.key'));
     const res = await meshc('certs', 'issue', '--all', '--force', ...ISSUE);
     expect([res.code, res.out]).toEqual([2, '']);
     expect(res.err).toBe(
       'meshc: error[PKI_FILE_UNUSABLE]: cannot write certs/reviews.key: it is a directory; nothing was written\n',
     );
     for (const [n, text] of before) if (n !== 'reviews.key') expect(file(`certs/${n}`)).toBe(text);
-    expect(readdirSync(join(temp.dir, 'certs')).sort()).toEqual([
+    expect(readdirSync(join(cli.dir, 'certs')).sort()).toEqual([
       'ratings.crt',
       'ratings.key',
       'reviews.crt',
@@ -356,36 +324,36 @@ describe('meshc certs', () => {
   test('an output directory another meshc is writing is refused (PKI_LOCKED), nothing written', async () => {
     await makeCa();
     writeSpec();
-    mkdirSync(join(temp.dir, 'certs'));
+    mkdirSync(join(cli.dir, 'certs'));
     const holder = {
       pid: process.pid,
       host: hostname(),
       command: 'certs renew',
       since: '2030-01-01T00:00:00.000Z',
     };
-    writeFileSync(join(temp.dir, 'certs/.meshc-lock'), `${JSON.stringify(holder)}\n`);
+    writeFileSync(join(cli.dir, 'certs/.meshc-lock'), `${JSON.stringify(holder)}\n`);
     const res = await meshc('certs', 'issue', '--all', ...ISSUE);
     expect(res.code).toBe(2);
     expect(res.err).toMatch(
       /^meshc: error\[PKI_LOCKED\]: certs is being written by meshc certs renew \(pid \d+ on .*\); nothing was written\n  hint: wait for it to finish; if no meshc runs there, remove certs\/\.meshc-lock\n$/,
     );
-    expect(readdirSync(join(temp.dir, 'certs'))).toEqual(['.meshc-lock']);
-    rmSync(join(temp.dir, 'certs/.meshc-lock'));
+    expect(readdirSync(join(cli.dir, 'certs'))).toEqual(['.meshc-lock']);
+    rmSync(join(cli.dir, 'certs/.meshc-lock'));
     expect((await meshc('certs', 'issue', '--all', ...ISSUE)).code).toBe(0);
-    expect(readdirSync(join(temp.dir, 'certs'))).not.toContain('.meshc-lock');
+    expect(readdirSync(join(cli.dir, 'certs'))).not.toContain('.meshc-lock');
   });
 
   test('unreadable or unwritable paths are coded errors naming them, exit 2', async () => {
     await makeCa();
     writeSpec();
-    rmSync(join(temp.dir, 'ca/issuing/ca.crt'));
-    mkdirSync(join(temp.dir, 'ca/issuing/ca.crt'));
+    rmSync(join(cli.dir, 'ca/issuing/ca.crt'));
+    mkdirSync(join(cli.dir, 'ca/issuing/ca.crt'));
     const read = await meshc('certs', 'issue', 'reviews', ...ISSUE);
     expect([read.code, read.err]).toEqual([
       2,
       'meshc: error[PKI_FILE_UNUSABLE]: cannot read ca/issuing/ca.crt: it is a directory\n',
     ]);
-    writeFileSync(join(temp.dir, 'plain'), 'a file');
+    writeFileSync(join(cli.dir, 'plain'), 'a file');
     const write = await meshc('keys', 'init', '--out', 'plain/keys');
     expect([write.code, write.err]).toEqual([
       2,
@@ -398,9 +366,9 @@ describe('private keys are written to new or regular files only', () => {
   test('keys init --force refuses a key path that is a symlink (to /dev/stdout, or another file)', async () => {
     expect((await meshc('keys', 'init', '--out', 'keys')).code).toBe(0);
     const pub = file('keys/bundle-signing.pub');
-    writeFileSync(join(temp.dir, 'captured'), '');
-    rmSync(join(temp.dir, 'keys/bundle-signing.key'));
-    symlinkSync(join(temp.dir, 'captured'), join(temp.dir, 'keys/bundle-signing.key'));
+    writeFileSync(join(cli.dir, 'captured'), '');
+    rmSync(join(cli.dir, 'keys/bundle-signing.key'));
+    symlinkSync(join(cli.dir, 'captured'), join(cli.dir, 'keys/bundle-signing.key'));
     const res = await meshc('keys', 'init', '--out', 'keys', '--force');
     expect([res.code, res.out]).toEqual([2, '']);
     expect(res.err).toMatch(

@@ -103,7 +103,7 @@ describe.skipIf(!hasOpenssl)('CAs made elsewhere', () => {
     opensslRoot([], ['-aes256', '-pass', 'pass:secret']);
     expect(await codeOf(issueReviews())).toEqual([
       'PKI_BAD_PEM',
-      `cannot read private key ${temp.dir} CA key: it is encrypted`,
+      `cannot read private key ${join(temp.dir, 'root.key')}: it is encrypted`,
     ]);
   });
 });

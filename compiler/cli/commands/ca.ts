@@ -1,10 +1,20 @@
 // `meshc ca init` (a root CA) and `meshc ca intermediate` (an issuing CA under it). Argument
 // handling only; the work is in compiler/pki/ca-ops.ts.
 import { optionalFlag, pkiEnvOf, requireFlag } from '../../pki/command-env.js';
-import { parseLifetime } from '../../pki/duration.js';
+import { parseCaValidity } from '../../pki/duration.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { UsageError } from '../errors.js';
+import { refuseSiblingOptions, type SubcommandOption } from '../subcommand-options.js';
 import type { Command } from '../types.js';
+
+/** `ca init --root DIR` read as "an intermediate under DIR" made an unrelated root: refused. */
+const INTERMEDIATE_ONLY: Record<string, SubcommandOption> = {
+  root: {
+    takenBy: ['intermediate'],
+    otherwise:
+      'ca init makes a new self-signed root (an issuing CA under DIR: meshc ca intermediate --root DIR --out DIR)',
+  },
+};
 
 export const caCommand: Command = {
   name: 'ca',
@@ -21,7 +31,8 @@ Options:
   --trust-domain TD    SPIFFE trust domain (ca init; ca intermediate only for roots made elsewhere)
   --root DIR           the parent CA directory (ca intermediate)
   --key-type TYPE      ecdsa (P-256, default) or rsa (2048 bits)
-  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units m, h, d, y)
+  --validity D         lifetime: 10y for a root, 1y for an intermediate by default (units
+                       min, h, d, y; m is refused as it reads as months: 180d, 6min)
   --force              replace existing files
   -h, --help           show this help
 
@@ -49,6 +60,7 @@ Exit status:
         sub ? `unknown ca subcommand "${sub}"` : 'missing ca subcommand: init or intermediate',
       );
     }
+    refuseSiblingOptions('ca', sub, values, INTERMEDIATE_ONLY);
     const env = pkiEnvOf(ctx.io);
     const keyType = parseKeyType(optionalFlag(values['key-type']) ?? 'ecdsa');
     const validity = optionalFlag(values.validity);
@@ -56,7 +68,7 @@ Exit status:
       out: requireFlag(values.out, '--out'),
       keyType,
       force: values.force === true,
-      ...(validity !== undefined ? { validityMs: parseLifetime(validity, '--validity') } : {}),
+      ...(validity !== undefined ? { validityMs: parseCaValidity(validity, '--validity') } : {}),
     };
     const trustDomain = optionalFlag(values['trust-domain']);
     // Loaded on use: the certificate generator costs ~0.2-0.4 s to import, which no other command pays.

@@ -3,7 +3,18 @@
 import { optionalFlag, pkiEnvOf, requireFlag } from '../../pki/command-env.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { UsageError } from '../errors.js';
+import { refuseSiblingOptions, type SubcommandOption } from '../subcommand-options.js';
 import type { Command } from '../types.js';
+
+/** Options of `certs issue` that renew has no use for: refused there, not ignored. */
+const ISSUE_ONLY: Record<string, SubcommandOption> = {
+  all: { takenBy: ['issue'], otherwise: 'renew always checks every service of the spec' },
+  force: {
+    takenBy: ['issue'],
+    otherwise:
+      'renew re-issues what is due (to replace every certificate now: meshc certs issue --all --force)',
+  },
+};
 
 export const certsCommand: Command = {
   name: 'certs',
@@ -15,7 +26,8 @@ export const certsCommand: Command = {
 OUT/<service>.key (mode 0600) for each service, with URI SAN spiffe://<trustDomain>/<service> and
 DNS SAN <service>, usable for TLS server and client auth. The trust domain and the services come from
 the spec. renew re-issues the certificates in OUT that are past half their lifetime (or expired)
-and leaves the rest; it refuses certificates of another CA, trust domain or service.
+and leaves the rest; it refuses certificates of another CA, trust domain or service. A service
+without a certificate in OUT is reported, not issued; an OUT with none at all is refused.
 
 Options:
   --ca DIR          the issuing CA directory (ca.crt + ca.key, or root.crt + root.key)
@@ -32,8 +44,9 @@ Nothing is written unless every certificate of the command was made.
 Exit status:
   0  every certificate asked for was written (renew: or was not yet due)
   2  usage error, a spec that cannot be read or has errors, an unreadable or unusable CA, a
-     certificate of another CA, trust domain or service, or a file that exists (without --force)
-     or cannot be written; nothing was written
+     certificate of another CA, trust domain or service, a file that exists (without --force)
+     or cannot be written, or (renew) an OUT that does not exist or holds no certificate of
+     the spec; nothing was written
   70 internal error`,
   options: {
     ca: { type: 'string' },
@@ -54,6 +67,7 @@ Exit status:
         sub ? `unknown certs subcommand "${sub}"` : 'missing certs subcommand: issue or renew',
       );
     }
+    refuseSiblingOptions('certs', sub, values, ISSUE_ONLY);
     const keyTypeFlag = optionalFlag(values['key-type']);
     const ttl = optionalFlag(values.ttl);
     const common = {

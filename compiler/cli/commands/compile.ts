@@ -313,7 +313,7 @@ interface TemplateProblems {
 
 /**
  * Template diagnostics (and their files, for code frames) with absolute paths, which the spec's report
- * shows from the same place as the spec's own (cli/report.ts, specPathsShown).
+ * shows from the same place as the spec's own (load/spec-paths-shown.ts).
  */
 function absoluteTemplateProblems(
   diagnostics: readonly Diagnostic[],
