@@ -13,10 +13,18 @@ let runCli;
 let bundle;
 try {
   if (command === 'proxy') {
-    // The sidecar runs from dist/'s ES modules: its memory budget (80 MB peak) has no room for the
-    // compiler's cached code. Cap V8's young generation before the proxy allocates.
-    if (!process.env.MESHC_PROXY_FULL_YOUNG_GENERATION)
-      (await import('../dist/runtime/server/young-generation.js')).capYoungGeneration();
+    // First of all: a SIGINT/SIGTERM while the proxy loads is a graceful stop (exit 0), as later
+    // (decision 0064). The sidecar runs from dist/'s ES modules: its memory budget (80 MB peak) has no
+    // room for the compiler's cached code, so V8's young generation is capped before the proxy
+    // allocates. Both tiny modules load together.
+    const [{ listenForStop }, youngGeneration] = await Promise.all([
+      import('../dist/compiler/cli/stop-signals.js'),
+      process.env.MESHC_PROXY_FULL_YOUNG_GENERATION
+        ? null
+        : import('../dist/runtime/server/young-generation.js'),
+    ]);
+    listenForStop();
+    youngGeneration?.capYoungGeneration();
     ({ runCli } = await import('../dist/compiler/cli/main.js'));
   } else {
     // Every other command runs from the bundle, with V8's code cache (docs/decisions/0028).

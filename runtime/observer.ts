@@ -3,6 +3,7 @@
 // knows nothing of their formats.
 import type { ProxyErrorCode } from './errors.js';
 import type { TlsHandshakeFailure } from './identity/handshake-failure.js';
+import type { ListenError } from './listen-on.js';
 import type { RequestContext } from './stack/context.js';
 
 export type Direction = 'inbound' | 'outbound';
@@ -28,7 +29,7 @@ export interface ProxyObserver {
   /** An unexpected exception, answered as 500 internal-error; the only place its stack goes. */
   internalError?(err: unknown, ctx: RequestContext | undefined): void;
   /** A listener opened after start (a tcp destination's port) could not be bound. */
-  listenerFailed?(message: string): void;
+  listenerFailed?(error: ListenError): void;
   /** Once per connection of a `protocol: tcp` hop, when it closed or was refused. */
   tcpConnectionEnded?(record: TcpConnectionRecord): void;
 }

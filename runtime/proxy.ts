@@ -4,6 +4,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import type { Bundle } from '../schema/bundle.types.generated.js';
 import { type Clock, type Random, systemClock, systemRandom } from './clock.js';
+import { type ListenError, listenOn } from './listen-on.js';
 import type { ProxyObserver } from './observer.js';
 import { createInboundListener } from './server/inbound-listener.js';
 import { DEFAULT_LIMITS, type ListenerLimits, type ServerEnv } from './server/options.js';
@@ -97,16 +98,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   tcp.onConnection = track;
   // A tcp destination's port that cannot be bound (many sidecars of one service on one host, or the
   // port taken by something else) is reported, not fatal: the rest of the sidecar serves.
-  const openTcpPorts = () =>
-    tcp
-      .reconcile()
-      .catch((err: NodeJS.ErrnoException) =>
-        env.observer?.listenerFailed?.(`tcp listener: ${err.code ?? ''} ${err.message}`.trim()),
-      );
+  const openTcpPorts = () => tcp.reconcile().catch((err: ListenError) => env.observer?.listenerFailed?.(err));
   try {
     await Promise.all([
-      listen(outbound, options.listen.outbound),
-      listen(inbound.server, options.listen.inbound),
+      listenOn(outbound, 'outbound', options.listen.outbound.host, options.listen.outbound.port),
+      listenOn(inbound.server, 'inbound', options.listen.inbound.host, options.listen.inbound.port),
       openTcpPorts(),
     ]);
   } catch (err) {
@@ -159,16 +155,6 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       appAgent.destroy();
     },
   };
-}
-
-function listen(server: Server, address: ListenAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -10,6 +10,7 @@ import { prepareCacheDir } from './bundle/cache.js';
 import { createBundleLifecycle } from './bundle/lifecycle.js';
 import { openBundleSource } from './bundle/open-source.js';
 import { type CertificatePair, createCertificateWatcher } from './certs/watch-certificates.js';
+import { listenFacts } from './listen-on.js';
 import { type RunningProxy, startProxy } from './proxy.js';
 import { listenerAddresses, type ListenerAddresses, type ListenerFlags } from './sidecar-listeners.js';
 import { createRequestObserver } from './telemetry/request-observer.js';
@@ -215,7 +216,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       resolveReady(ports);
     })()
       .catch((err: Error) => {
-        log({ time: iso(), level: 'error', msg: 'proxy failed to start', error: err.message });
+        log({
+          time: iso(),
+          level: 'error',
+          msg: 'proxy failed to start',
+          ...listenFacts(err),
+          error: err.message,
+        });
         rejectReady(err);
       })
       .finally(() => {

@@ -105,10 +105,48 @@ export function isSignatureText(signature: string): boolean {
   return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 64;
 }
 
+/** Why a verify key was refused; the message completes "--verify-key FILE ...". */
+export class VerifyKeyError extends Error {
+  constructor(
+    readonly reason: 'private-key' | 'not-a-public-key' | 'not-ed25519',
+    message: string,
+    /** What to give instead, when it depends on what was given. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Every PEM from which node derives a public key is either public (a key or a certificate) or has a
+ * label ending in PRIVATE KEY (PKCS#8, encrypted PKCS#8, SEC1 "EC", PKCS#1 "RSA").
+ */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/**
+ * The Ed25519 public key that verifies bundles. A private key is refused, though node would derive
+ * its public half without a word: it is the key that signs for the whole mesh, and a proxy host that
+ * holds it could sign bundles too (it belongs in CI secrets only, docs/identity.md).
+ */
 export function loadPublicKey(pem: string | Uint8Array): KeyObject {
-  const key = createPublicKey(Buffer.from(pem));
+  const bytes = Buffer.from(pem);
+  if (PRIVATE_KEY_PEM.test(bytes.toString('latin1')))
+    throw new VerifyKeyError(
+      'private-key',
+      'is a private key; verifying needs only the public key',
+      'give its public half (bundle-signing.pub); the private key belongs in CI secrets only (docs/identity.md)',
+    );
+  let key: KeyObject;
+  try {
+    key = createPublicKey(bytes);
+  } catch {
+    throw new VerifyKeyError('not-a-public-key', 'is not a PEM public key');
+  }
   if (key.asymmetricKeyType !== 'ed25519')
-    throw new Error(`expected an Ed25519 public key, got ${key.asymmetricKeyType}`);
+    throw new VerifyKeyError(
+      'not-ed25519',
+      `is ${key.asymmetricKeyType ?? 'an unknown type'}, not an Ed25519 public key`,
+    );
   return key;
 }
 

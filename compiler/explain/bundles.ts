@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { selectTarget, verifyBundle, verifyManifest } from '../../runtime/bundle/verify.js';
 import type { Bundle } from '../../schema/bundle.types.generated.js';
-import { loadPublicKey, storePaths } from '../../schema/store-format.js';
+import { loadPublicKey, storePaths, VerifyKeyError } from '../../schema/store-format.js';
 import { hasErrors } from '../diagnostics.js';
 import { emitArtifacts } from '../emit/index.js';
 import { normalizeSpec } from '../normalize/index.js';
@@ -155,10 +155,12 @@ async function readVerifyKey(path: string) {
   try {
     return loadPublicKey(pem);
   } catch (err) {
+    const why = err instanceof VerifyKeyError ? err.message : 'is not an Ed25519 public key';
     throw new ExplainError(
       'EXPLAIN_STORE_INVALID',
-      `verify key ${path}: ${(err as Error).message}`,
-      'pass the public key from `meshc keys init` (bundle-signing.pub)',
+      `verify key ${path} ${why}`,
+      (err instanceof VerifyKeyError ? err.hint : undefined) ??
+        'pass the public key from `meshc keys init` (bundle-signing.pub)',
     );
   }
 }

@@ -79,10 +79,10 @@ export function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   });
 }
 
-/** The address of a `proxy failed to start` line that says a port is in use (Node's `listen EADDRINUSE`). */
+/** The address of a `proxy failed to start` line that says a listener's port is in use (EADDRINUSE). */
 function portTaken(entry: Record<string, unknown>): string | undefined {
   if (entry.msg !== 'proxy failed to start' || typeof entry.error !== 'string') return undefined;
-  return /EADDRINUSE\b.* (\S+:\d+)$/.exec(entry.error)?.[1];
+  return /\(EADDRINUSE\)$/.test(entry.error) && typeof entry.address === 'string' ? entry.address : undefined;
 }
 
 function lastLines(log: readonly Record<string, unknown>[]): string {

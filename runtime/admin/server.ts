@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import type { BundleLifecycle } from '../bundle/lifecycle.js';
+import { listenOn } from '../listen-on.js';
 import type { CertificateWatcher } from '../certs/watch-certificates.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { AppAddress } from '../upstream/app.js';
@@ -147,13 +148,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       else res.destroy();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, 'admin', host, opts.port);
   return {
     host,
     port: (server.address() as AddressInfo).port,

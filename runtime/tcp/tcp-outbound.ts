@@ -9,6 +9,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Endpoint } from '../balance/types.js';
 import { IdentityError } from '../identity/errors.js';
+import { listenOn } from '../listen-on.js';
 import type { TcpConnectionError, TcpConnectionRecord } from '../observer.js';
 import { pickBackend } from '../route/route-table.js';
 import type { ServerEnv } from '../server/options.js';
@@ -47,7 +48,7 @@ export class TcpOutboundListeners {
       server.close();
     }
     const opening: Promise<void>[] = [];
-    for (const port of wanted.keys()) {
+    for (const [port, dest] of wanted) {
       if (this.servers.has(port)) continue;
       // Half-open allowed: a client that ends its side and waits for the answer gets it (splice.ts).
       const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) =>
@@ -55,12 +56,9 @@ export class TcpOutboundListeners {
       );
       this.servers.set(port, server);
       opening.push(
-        new Promise<void>((resolve, reject) => {
-          server.once('error', (err) => {
-            this.servers.delete(port);
-            reject(err);
-          });
-          server.listen(port, this.host, () => resolve());
+        listenOn(server, 'tcp', this.host, port, dest.service).catch((err: unknown) => {
+          this.servers.delete(port);
+          throw err;
         }),
       );
     }

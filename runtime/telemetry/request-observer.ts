@@ -1,6 +1,7 @@
 // The bridge from the request path's observer hook to telemetry: turns a finished RequestContext into
 // the RequestRecord that metrics and the access log take. Runs once per request, so it reads fields
 // and allocates one record, nothing more.
+import { listenFacts } from '../listen-on.js';
 import type { Direction, ProxyObserver, TcpConnectionRecord } from '../observer.js';
 import type { RequestContext } from '../stack/context.js';
 import type { RequestRecord } from './access-log.js';
@@ -71,8 +72,14 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
       m.tcpBytes.labels(r.direction, peer, 'received').inc(r.bytesOut);
       if (telemetry.logsRequests) telemetry.accessLog?.write(tcpRecordOf(r, peer));
     },
-    listenerFailed(message) {
-      opts.log({ time: new Date(now()).toISOString(), level: 'error', msg: message });
+    listenerFailed(error) {
+      opts.log({
+        time: new Date(now()).toISOString(),
+        level: 'error',
+        msg: 'listener failed',
+        ...listenFacts(error),
+        error: error.message,
+      });
     },
     internalError(err, ctx) {
       const error = err instanceof Error ? err : new Error(String(err));

@@ -15,8 +15,9 @@ import { cacheFilePath } from '../../runtime/bundle/cache.js';
 import { contentVersion, serializeCanonical, signDetached } from '../../schema/store-format.js';
 import { DAY, hasOpenssl, makePki, openssl } from '../pki/helpers.js';
 import { serveStore } from '../runtime-lifecycle/fixtures.js';
-import { send, startApp, type TestApp } from '../runtime/harness.js';
-import { BIN, createMeshFixture, type MeshFixture, type MeshShape, manifestVersion } from './mesh-fixture.js';
+import { send, type TestApp } from '../runtime/harness.js';
+import { BIN, type MeshFixture, type MeshShape, manifestVersion } from './mesh-fixture.js';
+import { holdRequest, startServedMesh } from './served-mesh.js';
 import {
   admin,
   baseArgs,
@@ -28,7 +29,6 @@ import {
 
 let fixture: MeshFixture;
 let app: TestApp;
-let server: SidecarProcess;
 let shape: MeshShape;
 const cacheDir = () => join(fixture.dir, 'cache');
 
@@ -77,16 +77,7 @@ function publish(from: string, fromService: string, toService = fromService): vo
 const callServer = (ports: Ports) => send(ports.outbound, { host: 'server', path: '/api/x' });
 
 beforeAll(async () => {
-  fixture = createMeshFixture();
-  app = await startApp('v1');
-  fixture.compileWithCli({ v1: '127.0.0.1:1', v2: '127.0.0.1:2', canary: [{ version: 'v1' }] });
-  server = startSidecarProcess(
-    [...baseArgs(fixture, 'server'), '--app', `127.0.0.1:${app.port}`],
-    fixture.dir,
-  );
-  const serverPorts = await server.ready();
-  shape = { v1: `127.0.0.1:${serverPorts.inbound}`, v2: '127.0.0.1:2', canary: [{ version: 'v1' }] };
-  await fixture.compile(shape);
+  ({ fixture, app, shape } = await startServedMesh());
 }, 60_000);
 
 afterAll(async () => {
@@ -215,17 +206,8 @@ describe('meshc proxy: stopping', () => {
     const p = await sidecar.ready();
     expect((await admin(p.admin, '/ready')).status).toBe(200);
     // One request held at the app, so the sidecar has something to drain.
-    let release = () => undefined as void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const answer = app.handler;
-    app.handler = (req, res) => void held.then(() => answer(req, res));
+    const held = await holdRequest(app, p.outbound, '/api/x');
     try {
-      const before = app.seen.length;
-      const inFlight = callServer(p);
-      await new Promise<void>((resolve) => {
-        const poll = () => (app.seen.length > before ? resolve() : setTimeout(poll, 10));
-        poll();
-      });
       sidecar.child.kill('SIGTERM');
       let ready = await admin(p.admin, '/ready');
       for (let i = 0; i < 100 && ready.status === 200; i++) {
@@ -234,12 +216,11 @@ describe('meshc proxy: stopping', () => {
       }
       expect(ready.status).toBe(503);
       expect(ready.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code)).toEqual(['stopping']);
-      release();
-      expect((await inFlight).body).toBe('ok v1');
+      held.release();
+      expect((await held.reply).body).toBe('ok v1');
       expect(await sidecar.exited).toBe(0);
     } finally {
-      release();
-      app.handler = answer;
+      held.restore();
     }
   });
 });

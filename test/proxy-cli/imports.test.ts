@@ -84,10 +84,13 @@ describe('import rules', () => {
     visit('compiler/cli/commands/proxy.ts');
     const compilerModules = [...loaded].filter((f) => f.startsWith('compiler/')).sort();
     expect(compilerModules).toEqual([
+      'compiler/cli/commands/proxy-options.ts',
       'compiler/cli/commands/proxy.ts',
       'compiler/cli/errors.ts',
       'compiler/cli/main.ts',
       'compiler/cli/registry.ts',
+      // SIGINT/SIGTERM listened for before anything loads (bin/meshc.js), no import of its own.
+      'compiler/cli/stop-signals.ts',
       'compiler/cli/usage.ts',
       'compiler/cli/version.ts',
       'compiler/duration.ts',

@@ -42,14 +42,15 @@ const running = new Set<SidecarProcess>();
 
 /**
  * Starts `meshc proxy ARGS` in `cwd`. Its default cache directory is under `cwd` (MESHC_CACHE_DIR), never
- * the real home directory; `env` adds to or overrides the environment.
+ * the real home directory; `env` adds to or overrides the environment; `nodeArgs` go to node itself.
  */
 export function startSidecarProcess(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): SidecarProcess {
-  const child = spawn(process.execPath, [BIN, 'proxy', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'proxy', ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MESHC_CACHE_DIR: join(cwd, 'meshc-cache'), ...env },

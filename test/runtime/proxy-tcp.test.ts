@@ -692,10 +692,13 @@ describe('a tcp port that cannot be bound', () => {
           trustRoots: [mesh.pki.rootPem],
           outbound: [tcpDestination({ port, versions: { v1: [staticEndpoint(1)] } })],
         }),
-        { observer: { listenerFailed: (message) => failures.push(message) } },
+        { observer: { listenerFailed: (error) => failures.push(error.message) } },
       );
       expect(sidecar.tcpPorts()).toEqual([]);
-      expect(failures).toEqual([expect.stringContaining('EADDRINUSE')]);
+      // Named: which listener, for which destination, and where.
+      expect(failures).toEqual([
+        `tcp listener for mysql 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
+      ]);
       const reply = await send(sidecar.ports.outbound, { host: 'nowhere', path: '/' });
       expect(reply.headers['x-meshc-error']).toBe('unknown-destination');
     } finally {
