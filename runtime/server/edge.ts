@@ -44,14 +44,21 @@ export function serve(
   res: Http1Response,
   env: EdgeEnv,
   work: Promise<ProxyResponse>,
+  direction: Direction,
 ): void {
   work.then(
-    (response) => respond(ctx, res, response, env),
-    (err) => rescue(ctx, res, err, env.observer),
+    (response) => respond(ctx, res, response, env, direction),
+    (err) => rescue(ctx, res, err, env.observer, direction),
   );
 }
 
-function respond(ctx: RequestContext, res: Http1Response, response: ProxyResponse, env: EdgeEnv): void {
+function respond(
+  ctx: RequestContext,
+  res: Http1Response,
+  response: ProxyResponse,
+  env: EdgeEnv,
+  direction: Direction,
+): void {
   const body = response.body;
   const stream = body instanceof Readable ? body : undefined;
   if (res.destroyed) {
@@ -78,7 +85,7 @@ function respond(ctx: RequestContext, res: Http1Response, response: ProxyRespons
     // A header value Node refuses (e.g. set by a mutation): an internal error, not a crash.
     stream?.destroy();
     ctx.responseBody = undefined;
-    rescue(ctx, res, err, env.observer);
+    rescue(ctx, res, err, env.observer, direction);
   }
 }
 

@@ -23,7 +23,7 @@ export function inboundRequestListener(active: ActiveConfig, env: ServerEnv) {
   return (req: Http1Request, res: Http1Response): void => {
     const snapshot = active.current;
     const ctx = beginRequest(req, res, env, 'inbound');
-    serve(ctx, res, env, routeInbound(snapshot, ctx, req, env));
+    serve(ctx, res, env, routeInbound(snapshot, ctx, req, env), 'inbound');
   };
 }
 

@@ -29,7 +29,7 @@ export function createOutboundServer(active: ActiveConfig, env: ServerEnv): Outb
       // One read of the active configuration: this request keeps it to the end, whatever swaps.
       const snapshot = active.current;
       const ctx = beginRequest(req, res, env, 'outbound');
-      serve(ctx, res, env, routeOutbound(snapshot, ctx, req, env));
+      serve(ctx, res, env, routeOutbound(snapshot, ctx, req, env), 'outbound');
     },
     onClientError: onClientError('outbound', env.observer),
   });

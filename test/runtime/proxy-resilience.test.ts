@@ -257,13 +257,19 @@ describe('resilience through the mesh', () => {
     const r = await call('/', { host: 'app-down' });
     expect(r.status).toBe(503);
     expect(r.headers['x-meshc-error']).toBe('upstream-connect-failure');
-    expect(r.body).toContain('ECONNREFUSED');
+    // The callee tells a remote caller why (the errno), never where its app listens.
+    expect(JSON.parse(r.body)).toEqual({
+      error: 'upstream-connect-failure',
+      message: 'could not connect or complete TLS with the upstream (ECONNREFUSED)',
+    });
   });
 
   it('destination sidecar down: the caller answers 503 upstream-connect-failure', async () => {
     const r = await call('/', { host: 'sidecar-down' });
     expect(r.status).toBe(503);
     expect(r.headers['x-meshc-error']).toBe('upstream-connect-failure');
+    // The caller's own app is told the whole message, address included.
+    expect(JSON.parse(r.body).message).toMatch(/127\.0\.0\.1:\d+/);
   });
 
   it('an upstream reset becomes 503 upstream-reset, as Envoy answers it', async () => {
