@@ -2,7 +2,8 @@
 // by one of its files instead of its directory, the CA file at fault rather than its directory, and
 // "next:" command lines that paste into a shell as the words they show.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { usePkiCli } from './cli-harness.js';
@@ -125,4 +126,28 @@ test('a --ca or --root that does not exist suggests a sibling with a near name, 
   writeFileSync(join(cli.dir, 'ca/issuer.pem'), 'a file');
   const file = await cli.meshc('ca', 'intermediate', '--root', 'ca/issuer.pen', '--out', 'i');
   expect(file.err).toContain('hint: create one with: meshc ca init');
+});
+
+test('an encrypted CA key: the hint decrypts that file, its path quoted for a shell', async () => {
+  await cli.makeCa();
+  cli.writeSpec();
+  cpSync(join(cli.dir, 'ca/issuing'), join(cli.dir, 'ca/my issuing'), { recursive: true });
+  const key = createPrivateKey(cli.file('ca/my issuing/ca.key'));
+  const encrypted = key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' });
+  writeFileSync(join(cli.dir, 'ca/my issuing/ca.key'), encrypted, { mode: 0o600 });
+  const res = await issueAllWith('ca/my issuing');
+  expect([res.code, res.err]).toEqual([
+    2,
+    'meshc: error[PKI_BAD_PEM]: cannot read private key ca/my issuing/ca.key: it is encrypted\n' +
+      "  hint: decrypt it for signing, e.g. openssl pkey -in 'ca/my issuing/ca.key' -out 'ca/my issuing/ca.key.plain' (keep it 0600)\n",
+  ]);
+  const command = res.err.slice(res.err.indexOf('e.g. ') + 'e.g. '.length, res.err.indexOf(' (keep'));
+  expect(splitByShell(command)).toEqual([
+    'openssl',
+    'pkey',
+    '-in',
+    'ca/my issuing/ca.key',
+    '-out',
+    'ca/my issuing/ca.key.plain',
+  ]);
 });
