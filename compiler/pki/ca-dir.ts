@@ -1,8 +1,9 @@
 // The on-disk layout of a CA directory. `meshc ca init` writes root.crt + root.key; `meshc ca
 // intermediate` writes ca.crt + ca.key + root.crt. An issuing command uses ca.* when present, else
 // root.*; a CA made by openssl can be used by naming its files the same way.
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { closestMatch } from '../load/did-you-mean.js';
 import { shellWord } from '../render/shell-words.js';
 import { PkiError } from './errors.js';
 import { describeFsError } from './files.js';
@@ -61,7 +62,8 @@ async function requireCaDirectory(dir: string, label: string, flag: string): Pro
     st = await stat(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PkiError('PKI_FILE_MISSING', `${label} does not exist`, CREATE_HINT);
+    if (code === 'ENOENT')
+      throw new PkiError('PKI_FILE_MISSING', `${label} does not exist`, await missingDirHint(dir, label));
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
       throw new PkiError('PKI_FILE_UNUSABLE', `cannot read ${label}: ${describeFsError(code)}`);
     throw err;
@@ -76,6 +78,17 @@ async function requireCaDirectory(dir: string, label: string, flag: string): Pro
 }
 
 const CA_FILES = [CA_CERT, CA_KEY, ROOT_CERT, ROOT_KEY];
+
+/**
+ * `--ca ca/isuing` beside ca/issuing is a typo, not a CA still to be made: the init hint sent the
+ * user to make a second CA. A sibling directory with a near name is suggested instead.
+ */
+async function missingDirHint(dir: string, label: string): Promise<string> {
+  const siblings = await readdir(dirname(dir), { withFileTypes: true }).catch(() => []);
+  const dirs = siblings.filter((e) => e.isDirectory()).map((e) => e.name);
+  const near = closestMatch(basename(dir), dirs);
+  return near === undefined ? CREATE_HINT : `did you mean ${shellWord(join(dirname(label), near))}?`;
+}
 
 /** The text of `path`, undefined when there is none; PKI_FILE_UNUSABLE naming `label` when it cannot be read. */
 export async function readOptional(path: string, label = path): Promise<string | undefined> {

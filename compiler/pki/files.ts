@@ -45,7 +45,11 @@ export class OutputFileError extends Error {
   }
 }
 
-/** Words for node's file-system error codes, for one-line messages. */
+/**
+ * Words for node's file-system error codes, for one-line messages: the one table of the PKI commands
+ * and `meshc report`. EPERM is not "permission denied" (EACCES): an immutable file or a sticky
+ * directory refuses it whatever the mode bits say.
+ */
 export function describeFsError(code: string): string {
   return FS_ERRORS[code] ?? code;
 }

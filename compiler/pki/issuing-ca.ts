@@ -68,7 +68,11 @@ export async function loadIssuingCa(files: CaFiles, now: number): Promise<Issuin
       `${files.label}: ${oneLine(ca.subject)} may not vouch for ${missing.join(' and ')} (its extended key usage), which every workload certificate needs`,
       'use a CA whose extended key usage includes serverAuth and clientAuth, or has none',
     );
-  const key = await importSigningKey(files.keyPem, files.files?.key ?? `${files.label} CA key`);
+  const key = await importSigningKey(
+    files.keyPem,
+    files.files?.key ?? `${files.label} CA key`,
+    files.files?.key,
+  );
   if (!ca.checkPrivateKey(key.keyObject)) {
     throw new PkiError(
       'PKI_KEY_MISMATCH',

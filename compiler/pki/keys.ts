@@ -7,6 +7,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import { shellCommand } from '../render/shell-words.js';
 import { PkiError } from './errors.js';
 import { encodePem } from './pem.js';
 
@@ -114,9 +115,10 @@ export function signingAlgorithmFor(type: KeyType): SigningKey['signingAlgorithm
 
 /**
  * Imports a PEM private key made by meshc or another tool (openssl, step, cert-manager) for signing.
- * Throws PKI_BAD_PEM for anything that is not an unencrypted ECDSA P-256/P-384 or RSA key.
+ * Throws PKI_BAD_PEM for anything that is not an unencrypted ECDSA P-256/P-384 or RSA key. `file` is
+ * the key's path as the user gave it, for a command to paste; absent for a key held in memory.
  */
-export async function importSigningKey(pem: string, label: string): Promise<SigningKey> {
+export async function importSigningKey(pem: string, label: string, file?: string): Promise<SigningKey> {
   let keyObject: KeyObject;
   try {
     keyObject = createPrivateKey({ key: pem, format: 'pem' });
@@ -125,7 +127,7 @@ export async function importSigningKey(pem: string, label: string): Promise<Sign
       throw new PkiError(
         'PKI_BAD_PEM',
         `cannot read private key ${label}: it is encrypted`,
-        'decrypt it for signing, e.g. openssl pkey -in KEY -out KEY.plain (keep it 0600)',
+        `decrypt it for signing, e.g. ${decryptCommand(file)} (keep it 0600)`,
       );
     }
     throw new PkiError('PKI_BAD_PEM', `cannot read private key ${label}: it is not a PEM private key`);
@@ -149,4 +151,10 @@ export async function importSigningKey(pem: string, label: string): Promise<Sign
     'PKI_BAD_PEM',
     `private key ${label} is ${kind.join(' ')}; meshc signs with ECDSA P-256/P-384 or RSA keys`,
   );
+}
+
+/** The openssl command that decrypts `file`, with its path quoted to paste into a shell. */
+function decryptCommand(file: string | undefined): string {
+  const [input, output] = file === undefined ? ['KEY', 'KEY.plain'] : [file, `${file}.plain`];
+  return shellCommand(['openssl', 'pkey', '-in', input, '-out', output]);
 }

@@ -1,6 +1,6 @@
 // The report's only I/O besides reading the spec: the page written to a temp file beside its target,
 // synced, then renamed, so a reader (or a browser reloading it) sees the old page or the new, never half.
-import { PUBLIC_MODE, writeFilesAtomically } from '../pki/files.js';
+import { describeFsError, PUBLIC_MODE, writeFilesAtomically } from '../pki/files.js';
 
 export type ReportErrorCode = 'REPORT_WRITE_FAILED';
 
@@ -24,17 +24,8 @@ export async function writeReportFile(path: string, label: string, html: string)
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new ReportError(
       'REPORT_WRITE_FAILED',
-      `cannot write ${label} (${WHY[code] ?? code}); nothing was written`,
+      `cannot write ${label} (${describeFsError(code)}); nothing was written`,
       'pass --out with a file path in a writable directory',
     );
   }
 }
-
-const WHY: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-};
