@@ -43,9 +43,10 @@ async function routeOutbound(
   req: Http1Request,
   env: ServerEnv,
 ): Promise<ProxyResponse> {
+  // Until it is normalised, the target sent (and its query; the access log cuts that off): what the
+  // log shows of a request refused before then, a bad Host included (the line said `/`).
+  ctx.path = req.url;
   const target = forwardedRequest(ctx, req.url, req.headers, snapshot.tracing, env.random);
-  // Until it is normalised, the path sent (and its query; the access log cuts that off): what the
-  // log shows of a request refused before then.
   ctx.path = target.path;
   refuseExpectation(req);
   const dest = snapshot.outbound.destinations.get(target.service);

@@ -142,6 +142,29 @@ describe('the proxy edge', () => {
     expect(app.seen).toHaveLength(0);
   });
 
+  it('a Host the outbound listener refuses is logged with the path the request named, not `/`', async () => {
+    const ended: { status: number; error?: string; path?: string }[] = [];
+    const observer = {
+      requestEnded: (ctx: RequestContext) =>
+        ended.push({ status: ctx.status, error: ctx.errorCode, path: ctx.path }),
+    };
+    const caller = await mesh.caller(
+      destination({ service: 'reviews', versions: { v1: [staticEndpoint(1)] } }),
+      { observer },
+    );
+    for (const host of ['re"vi\\ews', 'rev iews']) {
+      const answer = await exchange(
+        caller.ports.outbound,
+        `GET /reviews/ok?x=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect([statusOf(answer), errorOf(answer)]).toEqual([400, 'bad-request']);
+    }
+    expect(ended).toEqual([
+      { status: 400, error: 'bad-request', path: '/reviews/ok?x=1' },
+      { status: 400, error: 'bad-request', path: '/reviews/ok?x=1' },
+    ]);
+  });
+
   it("an app's own x-meshc-* response headers stop at its sidecar; a callee sidecar's reach the caller", async () => {
     const app = await mesh.app('reviews');
     app.handler = (_req, res) => {
