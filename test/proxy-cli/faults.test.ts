@@ -398,6 +398,24 @@ describe('meshc proxy: an HTTPS store', () => {
         expect((await config(ports.admin)).activeFrom).toBe('store');
         expect((await callServer(ports)).body).toBe('ok v1');
         expect(await trusting.stop()).toBe(0);
+
+        // --store-ca is taken with an http:// store too: one that redirects to https:// is checked with it.
+        const redirect = http.createServer((req, res) =>
+          res.writeHead(302, { location: new URL(req.url!, store.url).href }).end(),
+        );
+        await new Promise<void>((done) => redirect.listen(0, '127.0.0.1', done));
+        try {
+          const { port } = redirect.address() as AddressInfo;
+          args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${port}`;
+          const redirected = startSidecarProcess(
+            [...args, '--store-ca', join(dir, 'cert.pem'), '--no-cache'],
+            fixture.dir,
+          );
+          expect((await config((await redirected.ready()).admin)).activeFrom).toBe('store');
+          expect(await redirected.stop()).toBe(0);
+        } finally {
+          await new Promise((done) => redirect.close(done));
+        }
       } finally {
         await store.close();
       }
