@@ -7,6 +7,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import { DECRYPT_KEY_EXAMPLE, isEncryptedPem } from '../../runtime/identity/encrypted-key.js';
 import { PkiError } from './errors.js';
 import { encodePem } from './pem.js';
 
@@ -68,16 +69,6 @@ export async function generateKeyPair(type: KeyType): Promise<GeneratedKeyPair> 
   };
 }
 
-/**
- * An encrypted key: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional one with `Proc-Type: 4,ENCRYPTED`.
- * Node 20 reports either, read without a passphrase, as ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED.
- */
-function isEncryptedPem(pem: string, err: unknown): boolean {
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4, *ENCRYPTED/m.test(pem)) return true;
-  const code = (err as { code?: unknown }).code;
-  return code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || /passphrase/i.test(String(err));
-}
-
 const generateNode = promisify(generateNodeKeyPair);
 // node:crypto's WebCrypto, the provider x509.ts binds @peculiar/x509 to; not imported from there so
 // that parsing a --key-type does not load the certificate generator.
@@ -125,7 +116,7 @@ export async function importSigningKey(pem: string, label: string): Promise<Sign
       throw new PkiError(
         'PKI_BAD_PEM',
         `cannot read private key ${label}: it is encrypted`,
-        'decrypt it for signing, e.g. openssl pkey -in KEY -out KEY.plain (keep it 0600)',
+        `decrypt it for signing, e.g. ${DECRYPT_KEY_EXAMPLE}`,
       );
     }
     throw new PkiError('PKI_BAD_PEM', `cannot read private key ${label}: it is not a PEM private key`);
