@@ -7,6 +7,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import { isEncryptedPem } from '../../runtime/identity/encrypted-key.js';
 import { shellCommand } from '../render/shell-words.js';
 import { PkiError } from './errors.js';
 import { encodePem } from './pem.js';
@@ -67,16 +68,6 @@ export async function generateKeyPair(type: KeyType): Promise<GeneratedKeyPair> 
     privateKey: pair.privateKey,
     privateKeyPem: encodePem('PRIVATE KEY', new Uint8Array(der)),
   };
-}
-
-/**
- * An encrypted key: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional one with `Proc-Type: 4,ENCRYPTED`.
- * Node 20 reports either, read without a passphrase, as ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED.
- */
-function isEncryptedPem(pem: string, err: unknown): boolean {
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4, *ENCRYPTED/m.test(pem)) return true;
-  const code = (err as { code?: unknown }).code;
-  return code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || /passphrase/i.test(String(err));
 }
 
 const generateNode = promisify(generateNodeKeyPair);

@@ -1,14 +1,16 @@
 // What rollout and rollback say when the proxy's own verification refuses the current manifest or the
 // target bundle: the proxy's errors mapped to rollout's codes, each with a hint that fits its case
-// (the proxy's wording speaks of flags rollout does not have).
+// (the proxy's wording speaks of flags rollout does not have, and of "this proxy").
 import {
   BundleFormatUnknownError,
   BundleSignatureInvalidError,
   BundleSignatureMalformedError,
+  BundleWrongServiceError,
   ManifestSignatureInvalidError,
+  ManifestWrongServiceError,
   UnsignedError,
 } from '../../runtime/bundle/errors.js';
-import { storePaths } from '../../schema/store-format.js';
+import { BUNDLE_FORMAT, storePaths } from '../../schema/store-format.js';
 import { RolloutError } from './rollout-errors.js';
 
 const RECOMPILE = 'compile the store again (meshc compile --out) to rewrite it';
@@ -25,9 +27,13 @@ export function manifestRefusal(err: unknown, service: string): RolloutError {
       `the manifest of ${service} does not verify with this signing key: another key signed it, or it changed since`,
       "pass the key the store was compiled with (the pair of the proxies' --verify-key); if that is this one, compile the store again",
     );
+  const why =
+    err instanceof ManifestWrongServiceError
+      ? `it is the manifest of service "${err.named}"`
+      : (err as Error).message;
   return new RolloutError(
     'ROLLOUT_MANIFEST_INVALID',
-    `the manifest of ${service} is invalid: ${(err as Error).message}`,
+    `the manifest of ${service} is invalid: ${why}`,
     RECOMPILE,
   );
 }
@@ -58,8 +64,13 @@ export function targetRefusal(err: unknown, service: string, to: string): Rollou
   if (err instanceof BundleSignatureMalformedError) return invalid(why, resign('its bytes are intact'));
   if (err instanceof BundleFormatUnknownError)
     return invalid(
-      why,
+      `its format is ${JSON.stringify(err.format)}, and this meshc reads ${BUNDLE_FORMAT}`,
       'compiled by another meshc version? proxies of this version refuse it too: roll out a version this meshc compiled',
+    );
+  if (err instanceof BundleWrongServiceError)
+    return invalid(
+      `it is a bundle of service "${err.named}"`,
+      `copied from another service's bundles/? proxies of ${service} refuse it: roll out a version of ${service}`,
     );
   return invalid(why, `it is not a bundle of ${service} that a proxy can run: roll out another version`);
 }

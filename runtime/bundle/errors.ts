@@ -35,6 +35,13 @@ export class ManifestSignatureMalformedError extends BundleError {
 /** The manifest names another service than --service (a mis-pointed store or a swapped file). */
 export class ManifestWrongServiceError extends BundleError {
   readonly code = 'manifest-wrong-service';
+  constructor(
+    message: string,
+    /** The service the manifest names. */
+    readonly named: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A manifest or bundle has no signature and the proxy was not started with allowUnsigned. */
@@ -65,6 +72,13 @@ export class BundleSignatureMalformedError extends BundleError {
 /** The bundle declares a `format` this proxy does not know (a newer compiler, or not a bundle). */
 export class BundleFormatUnknownError extends BundleError {
   readonly code = 'bundle-format-unknown';
+  constructor(
+    message: string,
+    /** The `format` the bundle declares (any JSON value, or undefined). */
+    readonly format: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /** The bundle is not JSON or lacks a field the proxy needs. */
@@ -75,6 +89,13 @@ export class BundleInvalidError extends BundleError {
 /** The bundle configures another service than --service. */
 export class BundleWrongServiceError extends BundleError {
   readonly code = 'bundle-wrong-service';
+  constructor(
+    message: string,
+    /** The service the bundle configures. */
+    readonly named: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

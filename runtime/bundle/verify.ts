@@ -112,6 +112,7 @@ export function verifyManifest(bytes: Uint8Array, sig: string | null, opts: Veri
   if (manifest.service !== opts.service)
     throw new ManifestWrongServiceError(
       `manifest is for service "${manifest.service}", this proxy runs "${opts.service}"`,
+      manifest.service,
     );
   return manifest;
 }
@@ -159,6 +160,7 @@ export function verifyBundle(
   if (format !== BUNDLE_FORMAT)
     throw new BundleFormatUnknownError(
       `bundle ${target.version} has format ${JSON.stringify(format)}; this proxy knows ${BUNDLE_FORMAT}`,
+      format,
     );
   const problem = bundleShape(value, '$');
   if (problem) throw new BundleInvalidError(`bundle ${target.version}: ${problem}`);
@@ -166,6 +168,7 @@ export function verifyBundle(
   if (bundle.service !== opts.service)
     throw new BundleWrongServiceError(
       `bundle ${target.version} is for service "${bundle.service}", this proxy runs "${opts.service}"`,
+      bundle.service,
     );
   const dangling = checkBundleReferences(bundle);
   if (dangling) throw new BundleInvalidError(`bundle ${target.version}: ${dangling}`);

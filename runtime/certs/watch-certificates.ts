@@ -3,13 +3,19 @@
 // plus a periodic check), and hands a new pair to the proxy only when it parses, matches its key, is
 // within its validity window and, while the current pair is valid, suits the running proxy (its
 // identity and trust roots). A bad rotation leaves the previous pair in use.
-import { createHash, createPrivateKey, type X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { type FSWatcher, watch as fsWatch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPollLoop } from '../bundle/poll-loop.js';
 import { type Clock, systemClock } from '../clock.js';
-import { readCertificates, spiffeIdOfCertificate, validityOf } from '../identity/index.js';
+import {
+  DECRYPT_KEY_EXAMPLE,
+  isEncryptedPem,
+  readCertificates,
+  spiffeIdOfCertificate,
+  validityOf,
+} from '../identity/index.js';
 
 /** Why a certificate pair was not loaded; documented in docs/proxy-operations.md. */
 export const certificateErrorCodes = [
@@ -102,15 +108,35 @@ export function parseCertificatePair(certPem: string, keyPem: string, now: numbe
     throw new CertificateError('certificate-invalid', (err as Error).message);
   }
   const leaf = chain[0]!;
-  let matches: boolean;
+  let key: KeyObject;
   try {
-    matches = leaf.checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    throw new CertificateError('certificate-invalid', 'the key file holds no readable private key');
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    throw new CertificateError(
+      'certificate-invalid',
+      isEncryptedPem(keyPem, err)
+        ? `the key file holds an encrypted private key, and the proxy reads none: decrypt it, e.g. ${DECRYPT_KEY_EXAMPLE}`
+        : 'the key file holds no readable private key',
+    );
   }
-  // Mid-rotation a new certificate may sit next to the old key: refuse until both are new.
-  if (!matches)
-    throw new CertificateError('certificate-key-mismatch', 'the certificate does not match the key');
+  const matches = (cert: X509Certificate) => {
+    try {
+      return cert.checkPrivateKey(key);
+    } catch {
+      return false;
+    }
+  };
+  // Mid-rotation a new certificate may sit next to the old key: refuse until both are new. A key that
+  // matches a later certificate is a chain file in the wrong order, which no retry mends: say so.
+  if (!matches(leaf)) {
+    const at = chain.findIndex((cert, i) => i > 0 && matches(cert));
+    throw new CertificateError(
+      'certificate-key-mismatch',
+      at === -1
+        ? 'the certificate does not match the key'
+        : `the key matches certificate ${at + 1} of ${chain.length} in the certificate file, not the first: the leaf (the certificate for the key) must come first, then its intermediates`,
+    );
+  }
   const { notBefore, notAfter } = validityOf(leaf);
   if (now > notAfter)
     throw new CertificateError('certificate-expired', `the certificate expired at ${leaf.validTo}`);

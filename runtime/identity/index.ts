@@ -1,5 +1,6 @@
 // The identity toolkit the proxy imports: SPIFFE ids, peer identity from TLS, chain verification
 // against trust roots with an injected clock, and expiry. node:crypto / node:tls only.
+export { DECRYPT_KEY_EXAMPLE, isEncryptedPem } from './encrypted-key.js';
 export { IdentityError, type IdentityErrorCode } from './errors.js';
 export { secondsUntilChainExpiry, secondsUntilExpiry, type Validity, validityOf } from './expiry.js';
 export {

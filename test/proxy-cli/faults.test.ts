@@ -398,6 +398,24 @@ describe('meshc proxy: an HTTPS store', () => {
         expect((await config(ports.admin)).activeFrom).toBe('store');
         expect((await callServer(ports)).body).toBe('ok v1');
         expect(await trusting.stop()).toBe(0);
+
+        // --store-ca is taken with an http:// store too: one that redirects to https:// is checked with it.
+        const redirect = http.createServer((req, res) =>
+          res.writeHead(302, { location: new URL(req.url!, store.url).href }).end(),
+        );
+        await new Promise<void>((done) => redirect.listen(0, '127.0.0.1', done));
+        try {
+          const { port } = redirect.address() as AddressInfo;
+          args[args.indexOf('--bundles') + 1] = `http://127.0.0.1:${port}`;
+          const redirected = startSidecarProcess(
+            [...args, '--store-ca', join(dir, 'cert.pem'), '--no-cache'],
+            fixture.dir,
+          );
+          expect((await config((await redirected.ready()).admin)).activeFrom).toBe('store');
+          expect(await redirected.stop()).toBe(0);
+        } finally {
+          await new Promise((done) => redirect.close(done));
+        }
       } finally {
         await store.close();
       }
@@ -407,6 +425,52 @@ describe('meshc proxy: an HTTPS store', () => {
 });
 
 describe('meshc proxy: certificates at start', () => {
+  it('says the leaf must come first, and that an encrypted key is encrypted, in /ready and the log', async () => {
+    const dir = join(fixture.dir, 'misfiled-certs');
+    mkdirSync(dir);
+    const leafPem = readFileSync(join(fixture.certs, 'client.crt'), 'utf8');
+    const keyPem = readFileSync(join(fixture.certs, 'client.key'), 'utf8');
+    const caPem = readFileSync(join(fixture.caDir, 'root.crt'), 'utf8');
+    writeFileSync(join(dir, 'reversed.crt'), caPem + leafPem);
+    writeFileSync(join(dir, 'client.crt'), leafPem);
+    writeFileSync(
+      join(dir, 'encrypted.key'),
+      createPrivateKey(keyPem).export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: 'secret',
+      }),
+    );
+    writeFileSync(join(dir, 'client.key'), keyPem);
+    for (const [cert, key, code, message] of [
+      [
+        'reversed.crt',
+        'client.key',
+        'certificate-key-mismatch',
+        'the key matches certificate 2 of 2 in the certificate file, not the first: the leaf (the certificate for the key) must come first, then its intermediates',
+      ],
+      [
+        'client.crt',
+        'encrypted.key',
+        'certificate-invalid',
+        'the key file holds an encrypted private key, and the proxy reads none: decrypt it, e.g. openssl pkey -in KEY -out KEY.plain (keep it 0600)',
+      ],
+    ] as const) {
+      const args = baseArgs(fixture, 'client');
+      args[args.indexOf('--cert') + 1] = join(dir, cert);
+      args[args.indexOf('--key') + 1] = join(dir, key);
+      const proc = startSidecarProcess([...args, '--no-cache'], fixture.dir);
+      const adminPort = await proc.adminPort();
+      const notReady = await proc.waitFor((l) => l.msg === 'not ready');
+      expect(notReady.reasons).toContainEqual({ code, message });
+      const ready = await admin(adminPort, '/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.json<{ reasons: unknown[] }>().reasons).toContainEqual({ code, message });
+      expect(await proc.stop()).toBe(0);
+    }
+  }, 30_000);
+
   it('stays up but not ready while the certificate is missing, and becomes ready when it appears', async () => {
     const dir = join(fixture.dir, 'late-certs');
     mkdirSync(dir);

@@ -80,6 +80,23 @@ describe('meshc proxy: --store-ca', () => {
       );
     }
   });
+
+  it('is a usage error with a directory store, before the file is read', () => {
+    const garbage = join(fixture.dir, 'garbage.pem');
+    writeFileSync(garbage, 'garbage\n');
+    const caCert = join(fixture.caDir, 'root.crt');
+    // A readable CA too: the flag is refused for the store it is given with, not for the file.
+    for (const [bundles, file] of [
+      [fixture.store, garbage],
+      [pathToFileURL(fixture.store).href, caCert],
+    ] as const) {
+      const { code, err } = meshc('proxy', ...clientWith('--bundles', bundles), '--store-ca', file);
+      expect(code, err).toBe(2);
+      expect(err).toContain(
+        'meshc proxy: --store-ca applies to an https:// store only (or an http:// one that redirects to https://); --bundles names a directory, read without TLS',
+      );
+    }
+  });
 });
 
 describe('meshc proxy: --bundles', () => {

@@ -11,7 +11,13 @@ import { parsePercent, planRollback, planRollout } from '../../compiler/store/ro
 import { type BundleLifecycle, createBundleLifecycle } from '../../runtime/bundle/lifecycle.js';
 import { createDirSource } from '../../runtime/bundle/source-dir.js';
 import type { Manifest } from '../../schema/manifest.types.generated.js';
-import { loadPublicKey, rolloutBucket, signDetached, storePaths } from '../../schema/store-format.js';
+import {
+  contentVersion,
+  loadPublicKey,
+  rolloutBucket,
+  signDetached,
+  storePaths,
+} from '../../schema/store-format.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { ManualClock } from '../runtime-lifecycle/fixtures.js';
 import { makeRolloutStore, type RolloutStore, snapshotStore } from './store-fixture.js';
@@ -388,6 +394,54 @@ describe('meshc rollout / rollback on a store, with the proxy lifecycle', () => 
           expect(err).not.toContain('unsigned stores are not allowed');
           expect(err).not.toContain('changed after publishing');
         });
+    });
+
+    it("a manifest of another service, and a target bundle of another service or format, in rollout's words", async () => {
+      // The manifest (and its signature) of reviews in productpage's place: signed by this key.
+      const reviewsManifest = readFileSync(join(fx.store, storePaths.manifest('reviews')), 'utf8');
+      const reviewsSig = readFileSync(join(fx.store, storePaths.manifestSig('reviews')), 'utf8');
+      await withFile(storePaths.manifestSig('productpage'), reviewsSig, () =>
+        withFile(storePaths.manifest('productpage'), reviewsManifest, async () => {
+          const err = await expectRefusal([...rolloutNew(), '--store', fx.store], 'ROLLOUT_MANIFEST_INVALID');
+          expect(err).toContain(
+            'the manifest of productpage is invalid: it is the manifest of service "reviews"',
+          );
+          expect(err).not.toContain('proxy');
+        }),
+      );
+      // Bundles that are their versions and signed by this key, but that a productpage proxy refuses.
+      const key = createPrivateKey(readFileSync(fx.keyFile));
+      const newBytes = readFileSync(join(fx.store, storePaths.bundle('productpage', fx.newVersion)), 'utf8');
+      const reviewsBundle = readFileSync(join(fx.store, storePaths.bundle('reviews', reviewsVersion())));
+      for (const [bytes, message, hint] of [
+        [
+          Buffer.from(newBytes.replace(/"format": "[^"]*"/, '"format": "meshc.bundle/v9"')),
+          'its format is "meshc.bundle/v9", and this meshc reads meshc.bundle/v1',
+          'hint: compiled by another meshc version?',
+        ],
+        [
+          reviewsBundle,
+          'it is a bundle of service "reviews"',
+          "hint: copied from another service's bundles/? proxies of productpage refuse it",
+        ],
+      ] as const) {
+        const { version } = contentVersion(bytes);
+        const file = join(fx.store, storePaths.bundle('productpage', version));
+        writeFileSync(file, bytes);
+        writeFileSync(join(fx.store, storePaths.bundleSig('productpage', version)), signDetached(bytes, key));
+        try {
+          const err = await expectRefusal(
+            ['rollout', 'productpage', '--to', version, '--percent', '10', '--store', fx.store],
+            'ROLLOUT_VERSION_INVALID',
+          );
+          expect(err).toContain(`bundle ${version} of productpage cannot be used: ${message}`);
+          expect(err).toContain(hint);
+          expect(err).not.toContain('this proxy');
+        } finally {
+          rmSync(file);
+          rmSync(join(fx.store, storePaths.bundleSig('productpage', version)));
+        }
+      }
     });
 
     it('a target bundle whose bytes were changed', async () => {

@@ -40,6 +40,7 @@ export function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOpt
   const certPath = resolve(io.cwd, required(values, 'cert'));
   const keyPath = resolve(io.cwd, required(values, 'key'));
   const pollIntervalMs = pollInterval(values, bundles);
+  const storeCaPath = storeCaFlag(values, bundles);
   const app = address(values, 'app');
   if (app && app.port === undefined) throw new UsageError('--app needs a port: HOST:PORT or PORT');
   const listen = {
@@ -51,7 +52,6 @@ export function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOpt
   // Files last: every flag is checked before any file is read.
   const verifyKeyPath = allowUnsigned ? str(values, 'verify-key') : required(values, 'verify-key');
   const verifyKey = verifyKeyPath ? readVerifyKey(resolve(io.cwd, verifyKeyPath)) : null;
-  const storeCaPath = str(values, 'store-ca');
   const storeCa = storeCaPath ? readStoreCa(resolve(io.cwd, storeCaPath)) : undefined;
   return {
     service,
@@ -114,6 +114,20 @@ function pollInterval(values: ParsedValues, store: StoreLocation): number | unde
     );
   }
   return ms;
+}
+
+/**
+ * --store-ca, for a URL store only. A directory store has no TLS to check, so the flag there is a
+ * mistake (the wrong --bundles, or a flag left from another setup) that would pass unnoticed. An http://
+ * store takes it: it may redirect to https:// (source-http.ts follows that), which is checked with it.
+ */
+function storeCaFlag(values: ParsedValues, store: StoreLocation): string | undefined {
+  const path = str(values, 'store-ca');
+  if (path !== undefined && store.kind === 'directory')
+    throw new UsageError(
+      '--store-ca applies to an https:// store only (or an http:// one that redirects to https://); --bundles names a directory, read without TLS',
+    );
+  return path;
 }
 
 /**

@@ -44,7 +44,8 @@ Options:
   --no-cache           keep no last good bundle on disk
   --instance-id ID     stable id for rollout bucketing (default: the host name)
   --store-ca FILE      the CA certificates (PEM) an https:// store is checked against, in place of
-                       the public CAs (a file with none is refused)
+                       the public CAs (also after an http:// store redirects to https://); a file
+                       with none, or the flag with a directory store, is refused
   --allow-unsigned     accept a store compiled with --unsigned (then --verify-key is optional)
   --access-log FILE    append the JSON access log to FILE instead of stdout
   --poll-interval D    how often the store is checked (default 5s for a directory, 10s for a URL;
