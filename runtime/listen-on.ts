@@ -3,7 +3,7 @@
 import type { Server } from 'node:net';
 import { hostPort } from './host-port.js';
 
-export type ListenerName = 'admin' | 'inbound' | 'outbound' | 'tcp';
+export type ListenerName = 'admin' | 'metrics' | 'inbound' | 'outbound' | 'tcp';
 
 export class ListenError extends Error {
   override readonly name = 'ListenError';

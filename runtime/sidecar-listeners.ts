@@ -1,6 +1,7 @@
-// Where the sidecar's three listeners bind: each part given on the command line wins, the rest comes
-// from the bundle (`sidecar:` of the mesh spec). Inbound faces other hosts; outbound and admin stay on
-// loopback unless told otherwise (the admin listener reveals routes and identity).
+// Where the sidecar's listeners bind: each part given on the command line wins, the rest comes from
+// the bundle (`sidecar:` of the mesh spec). Inbound faces other hosts; outbound and admin stay on
+// loopback unless told otherwise (the admin listener reveals routes and identity). The metrics
+// listener runs only when asked for, and then faces other hosts: Prometheus and kubelet are elsewhere.
 import type { Bundle } from '../schema/bundle.types.generated.js';
 import type { ListenAddress } from './proxy.js';
 
@@ -14,6 +15,8 @@ export interface ListenerFlags {
   readonly inbound?: ListenerFlag;
   readonly outbound?: ListenerFlag;
   readonly admin?: ListenerFlag;
+  /** --metrics: absent = no metrics listener. */
+  readonly metrics?: ListenerFlag;
 }
 
 export interface ListenerAddresses {
@@ -26,6 +29,16 @@ export interface ListenerAddresses {
 export const DEFAULT_SIDECAR_PORTS = { inbound: 15006, outbound: 15001, admin: 15000 } as const;
 
 const DEFAULT_HOSTS = { inbound: '0.0.0.0', outbound: '127.0.0.1', admin: '127.0.0.1' } as const;
+
+/** Istio's Prometheus port; the spec has no field for it, as the listener is per pod and optional. */
+export const DEFAULT_METRICS_PORT = 15090;
+
+/** Where the metrics listener binds, or null when --metrics was not given. */
+export function metricsAddress(flags: ListenerFlags | undefined): ListenAddress | null {
+  const flag = flags?.metrics;
+  if (!flag) return null;
+  return { host: flag.host ?? '0.0.0.0', port: flag.port ?? DEFAULT_METRICS_PORT };
+}
 
 /**
  * The addresses to bind. `adminPortFallback` is used for the admin port when it is neither flagged nor

@@ -1,5 +1,5 @@
 // The whole sidecar, composed: bundle lifecycle -> proxy swap, certificate watcher -> proxy credentials,
-// the request observer -> telemetry, and the admin listener over all of them. Pure wiring: every part
+// the request observer -> telemetry, and the admin (and optional metrics) listener over all of them. Pure wiring: every part
 // lives in its own module; this file decides only the order things start and stop in.
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -12,7 +12,12 @@ import { openBundleSource } from './bundle/open-source.js';
 import { type CertificatePair, createCertificateWatcher } from './certs/watch-certificates.js';
 import { listenFacts } from './listen-on.js';
 import { type RunningProxy, startProxy } from './proxy.js';
-import { listenerAddresses, type ListenerAddresses, type ListenerFlags } from './sidecar-listeners.js';
+import {
+  listenerAddresses,
+  type ListenerAddresses,
+  type ListenerFlags,
+  metricsAddress,
+} from './sidecar-listeners.js';
 import { createRequestObserver } from './telemetry/request-observer.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import type { AppAddress } from './upstream/app.js';
@@ -35,7 +40,7 @@ export interface SidecarOptions {
   readonly workloadVersion?: string;
   /** --app; default 127.0.0.1:<the bundle's appPort>. */
   readonly app?: AppAddress;
-  /** --inbound, --outbound, --admin: host and/or port; missing parts come from the bundle. */
+  /** --inbound, --outbound, --admin, --metrics: host and/or port; missing parts come from the bundle. */
   readonly listen?: ListenerFlags;
   /** --cache-dir: where the last good bundle is kept; absent keeps none. */
   readonly cacheDir?: string;
@@ -61,6 +66,8 @@ export interface SidecarPorts {
   readonly inbound: number;
   readonly outbound: number;
   readonly admin: number;
+  /** Only with --metrics. */
+  readonly metrics?: number;
 }
 
 export interface Sidecar {
@@ -69,6 +76,8 @@ export interface Sidecar {
    * can explain a slow start); startSidecar waits only for local files and this bind.
    */
   readonly admin: { readonly host: string; readonly port: number };
+  /** The metrics listener (--metrics), bound with the admin listener; null when not asked for. */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
   /**
    * Resolves once the request path listens (a verified bundle and a valid certificate are loaded);
    * rejects if it cannot be started at all (a listener address in use). Never settles if neither a
@@ -204,7 +213,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       }
       proxy = running;
       // A bundle or certificate arriving while the listeners bind waits for `starting`, then swaps.
-      const ports = { ...running.ports, admin: admin.port };
+      const ports = { ...running.ports, ...endpointPorts() };
       log({
         time: iso(),
         level: 'info',
@@ -239,22 +248,22 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   // (Assigned by the activate callback during restore(); the cast undoes TypeScript's narrowing to null.)
   const known = bundle as { value: Bundle } | null;
   const adminAddress = listenerAddresses(known?.value ?? null, opts.listen, 0).admin;
+  // The metrics listener answers /ready and /metrics from the very same state as admin.
+  const shared = { lifecycle, certificates, telemetry, now, serving: notServing };
   let admin: AdminServer;
+  let metrics: AdminServer | null = null;
+  const endpointPorts = () => ({ admin: admin.port, ...(metrics ? { metrics: metrics.port } : {}) });
   try {
     admin = await startAdminServer({
       host: adminAddress.host,
       port: adminAddress.port,
-      lifecycle,
-      certificates,
-      telemetry,
-      now,
-      serving: notServing,
+      ...shared,
       ...(opts.app ? { app: opts.app } : {}),
       describe: () => ({
         // Where the app is reached: --app, else the bundle's appPort on loopback.
         app: opts.app ?? { host: '127.0.0.1', port: lifecycle.active()?.bundle.inbound.appPort ?? null },
         workloadVersion: opts.workloadVersion ?? null,
-        listeners: proxy ? { ...proxy.ports, admin: admin.port } : { admin: admin.port },
+        listeners: proxy ? { ...proxy.ports, ...endpointPorts() } : endpointPorts(),
         // Local ports of tcp destinations bound now (one that could not be bound is missing and logged).
         tcpPorts: proxy ? proxy.tcpPorts() : [],
       }),
@@ -264,7 +273,20 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     await certificates.stop();
     throw err;
   }
+  const metricsAt = metricsAddress(opts.listen);
+  if (metricsAt) {
+    try {
+      metrics = await startAdminServer({ listener: 'metrics', ...metricsAt, ...shared });
+    } catch (err) {
+      await admin.close();
+      await lifecycle.stop();
+      await certificates.stop();
+      throw err;
+    }
+  }
   log({ time: iso(), level: 'info', msg: 'admin listening', host: admin.host, port: admin.port });
+  if (metrics)
+    log({ time: iso(), level: 'info', msg: 'metrics listening', host: metrics.host, port: metrics.port });
   booted = true;
   maybeStart();
   // The first poll runs on; once it has answered (or the cache stood in), say why we do not serve yet.
@@ -281,6 +303,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
 
   return {
     admin: { host: admin.host, port: admin.port },
+    metrics: metrics ? { host: metrics.host, port: metrics.port } : null,
     ready,
     async close({ graceMs = 5000 } = {}) {
       if (closed) return;
@@ -288,7 +311,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       await Promise.all([lifecycle.stop(), certificates.stop()]);
       if (starting) await starting.catch(() => undefined);
       await proxy?.close({ graceMs });
-      await admin.close();
+      // Both answer /ready with "stopping" while the proxy drains; they close together after it.
+      await Promise.all([admin.close(), metrics?.close()]);
       await telemetry.close();
     },
   };

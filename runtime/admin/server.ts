@@ -1,5 +1,7 @@
 // The admin listener: /ready, /healthz, /metrics, /config and /explain. Loopback by default because it
 // reveals the routing table and identity; read-only, GET/HEAD only, and never shows a stack trace.
+// The metrics listener is the same server answering /ready, /healthz and /metrics only, so Prometheus
+// and kubelet can reach it from other hosts without /config and /explain being exposed with it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import type { BundleLifecycle } from '../bundle/lifecycle.js';
@@ -12,6 +14,8 @@ import { explainRequest } from './explain.js';
 import { computeReadiness, type NotReadyReason } from './readiness.js';
 
 export interface AdminServerOptions {
+  /** 'metrics' answers /ready, /healthz and /metrics only (404 for the rest); default 'admin'. */
+  listener?: 'admin' | 'metrics';
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 picks a free port. */
@@ -47,6 +51,8 @@ function send(res: ServerResponse, status: number, body: string, contentType: st
 const sendJson = (res: ServerResponse, status: number, value: unknown) =>
   send(res, status, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 
+const METRICS_PATHS: ReadonlySet<string> = new Set(['/ready', '/healthz', '/metrics']);
+
 export function handleAdminRequest(
   opts: AdminServerOptions,
   req: IncomingMessage,
@@ -62,6 +68,9 @@ export function handleAdminRequest(
   const requestTarget = req.url ?? '/';
   const q = requestTarget.indexOf('?');
   const pathname = q === -1 ? requestTarget : requestTarget.slice(0, q);
+  // Before the Host check: on the metrics listener /config does not exist, whatever the Host.
+  if (opts.listener === 'metrics' && !METRICS_PATHS.has(pathname))
+    return sendJson(res, 404, { code: 'not-found', message: 'metrics endpoints: /ready /healthz /metrics' });
   const active = opts.lifecycle.active();
   if ((pathname === '/config' || pathname === '/explain') && !isLocalHost(req.headers.host)) {
     return sendJson(res, 403, {
@@ -148,7 +157,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       else res.destroy();
     }
   });
-  await listenOn(server, 'admin', host, opts.port);
+  await listenOn(server, opts.listener ?? 'admin', host, opts.port);
   return {
     host,
     port: (server.address() as AddressInfo).port,

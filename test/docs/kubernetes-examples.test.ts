@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../../compiler/cli/registry.js';
+import { metricsAddress, parseListenerFlag } from '../../runtime/sidecar-listeners.js';
 import { makeTempDir } from '../helpers/spec-fixtures.js';
 import { repoRoot } from './run-generator.js';
 
@@ -18,6 +19,8 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  readinessProbe?: { httpGet?: { path: string; port: string | number }; exec?: unknown };
   command?: string[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
@@ -88,6 +91,25 @@ describe('examples/kubernetes', () => {
       });
       expect(parsed.positionals.length).toBeLessThanOrEqual(command.maxPositionals);
     }
+  });
+
+  it('probes and scrapes the sidecar on its --metrics port, never through the admin listener', () => {
+    const deployment = objectsOf('reviews-v2.yaml').find((o) => o.kind === 'Deployment')!;
+    const proxy = containersOf(deployment).find((c) => c.args?.[0] === 'proxy')!;
+    const flag = proxy.args!.find((a) => a.startsWith('--metrics='))!.slice('--metrics='.length);
+    const parsed = parseListenerFlag(flag);
+    expect(parsed).not.toHaveProperty('error');
+    const bound = metricsAddress({ metrics: parsed as { port?: number } })!;
+    expect(bound.host).toBe('0.0.0.0');
+    const probe = proxy.readinessProbe!.httpGet!;
+    const port = proxy.ports!.find((p) => p.name === probe.port || p.containerPort === probe.port);
+    expect([probe.path, port?.containerPort]).toEqual(['/ready', bound.port]);
+    const annotations = (deployment['spec'] as any).template.metadata.annotations;
+    expect(annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(bound.port),
+      'prometheus.io/path': '/metrics',
+    });
   });
 
   it('mounts into pods only Secrets, ConfigMaps and claims the guide tells the operator to create or defines', () => {

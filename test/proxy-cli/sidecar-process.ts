@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
-import { BIN } from './mesh-fixture.js';
+import { afterAll, beforeAll } from 'vitest';
+import { BIN, createMeshFixture, type MeshFixture } from './mesh-fixture.js';
 
 export interface LogLine {
   msg?: string;
@@ -16,6 +17,8 @@ export interface Ports {
   inbound: number;
   outbound: number;
   admin: number;
+  /** Only with --metrics. */
+  metrics?: number;
 }
 
 export interface SidecarProcess {
@@ -129,6 +132,23 @@ export function startSidecarProcess(
   };
   running.add(proc);
   return proc;
+}
+
+/**
+ * For a test file whose sidecars need no callee: a fixture compiled once (server v1 at an address
+ * nothing listens on), removed after the file with every sidecar it started. Read it in a hook or test.
+ */
+export function useCompiledFixture(): () => MeshFixture {
+  let fixture: MeshFixture | undefined;
+  beforeAll(() => {
+    fixture = createMeshFixture();
+    fixture.compileWithCli({ v1: '127.0.0.1:1', v2: '127.0.0.1:2', canary: [{ version: 'v1' }] });
+  }, 60_000);
+  afterAll(async () => {
+    await killAll();
+    fixture?.cleanup();
+  });
+  return () => fixture!;
 }
 
 /** Stops every sidecar a test started and did not stop (SIGKILL: only after a failure). */

@@ -2,7 +2,7 @@
 // access-log record made from a finished request context.
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../runtime/clock.js';
-import { listenerAddresses, parseListenerFlag } from '../../runtime/sidecar-listeners.js';
+import { listenerAddresses, metricsAddress, parseListenerFlag } from '../../runtime/sidecar-listeners.js';
 import { RequestContext } from '../../runtime/stack/context.js';
 import { recordOf } from '../../runtime/telemetry/request-observer.js';
 import { makeBundle } from '../runtime-lifecycle/fixtures.js';
@@ -31,6 +31,13 @@ describe('listener flags', () => {
     });
     // No bundle yet: the mesh's built-in ports.
     expect(listenerAddresses(null, undefined, 0).admin).toEqual({ host: '127.0.0.1', port: 15000 });
+  });
+
+  it('runs the metrics listener only when flagged, on all interfaces and port 15090 unless told', () => {
+    expect(metricsAddress(undefined)).toBeNull();
+    expect(metricsAddress({ admin: { port: 0 } })).toBeNull();
+    expect(metricsAddress({ metrics: { port: 9090 } })).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(metricsAddress({ metrics: { host: '10.0.0.7' } })).toEqual({ host: '10.0.0.7', port: 15090 });
   });
 });
 

@@ -7,20 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, createMeshFixture, type MeshFixture } from './mesh-fixture.js';
-import { admin, baseArgs, killAll, startSidecarProcess } from './sidecar-process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type MeshFixture } from './mesh-fixture.js';
+import { admin, baseArgs, startSidecarProcess, useCompiledFixture } from './sidecar-process.js';
 
+const compiled = useCompiledFixture();
 let fixture: MeshFixture;
-
 beforeAll(() => {
-  fixture = createMeshFixture();
-  fixture.compileWithCli({ v1: '127.0.0.1:1', v2: '127.0.0.1:2', canary: [{ version: 'v1' }] });
-}, 60_000);
-
-afterAll(async () => {
-  await killAll();
-  fixture?.cleanup();
+  fixture = compiled();
 });
 
 /** `meshc ARGS` to its end: a proxy that took flags it should refuse runs until the bound, and fails. */
@@ -155,7 +149,7 @@ describe('meshc proxy: a start that fails', () => {
     const busy = await listening();
     const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
     try {
-      for (const listener of ['admin', 'inbound', 'outbound']) {
+      for (const listener of ['admin', 'metrics', 'inbound', 'outbound']) {
         const proc = startSidecarProcess(clientWith(`--${listener}`, address), fixture.dir);
         expect(await proc.exited).toBe(1);
         const failed = proc.logs.find((l) => l.msg === 'proxy failed to start');

@@ -47,6 +47,7 @@ export function sidecarOptions(values: ParsedValues, io: CliIo): Omit<SidecarOpt
     ...optional('inbound', address(values, 'inbound')),
     ...optional('outbound', address(values, 'outbound')),
     ...optional('admin', address(values, 'admin')),
+    ...optional('metrics', address(values, 'metrics')),
   };
   const cache = bundleCacheDir(values, io);
   // Files last: every flag is checked before any file is read.

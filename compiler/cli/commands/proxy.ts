@@ -18,12 +18,13 @@ export const proxyCommand: Command = {
   summary: 'Run the sidecar proxy for one service from its signed bundle store',
   synopsis: `meshc proxy --service SVC --bundles DIR|URL --cert FILE --key FILE --verify-key FILE
   [--version V] [--app HOST:PORT] [--inbound HOST:PORT] [--outbound HOST:PORT] [--admin HOST:PORT]
-  [--cache-dir DIR | --no-cache] [--instance-id ID] [--store-ca FILE] [--allow-unsigned] [--access-log FILE]
+  [--metrics HOST:PORT] [--cache-dir DIR | --no-cache] [--instance-id ID] [--store-ca FILE] [--allow-unsigned] [--access-log FILE]
   [--poll-interval D]`,
   help: `Loads the service's bundle (from --cache-dir first, then the store), verifies it with
 --verify-key, and serves: outbound (plain HTTP from the app, routed over mTLS to other sidecars),
 inbound (mTLS from other sidecars, authorized, forwarded to the app) and admin (/ready /healthz
-/metrics /config /explain). Bundles and certificate files are reloaded when they change.
+/metrics /config /explain); with --metrics, also a listener for Prometheus and probes that answers
+/ready /healthz /metrics only. Bundles and certificate files are reloaded when they change.
 
 Options:
   --service SVC        the service this sidecar runs for (bundles for others are refused)
@@ -37,6 +38,7 @@ Options:
   --inbound HOST:PORT  inbound listener (default 0.0.0.0:<sidecar.inbound of the bundle>)
   --outbound HOST:PORT outbound listener (default 127.0.0.1:<sidecar.outbound>)
   --admin HOST:PORT    admin listener (default 127.0.0.1:<sidecar.admin>, 15000 with no cached bundle)
+  --metrics HOST:PORT  metrics and health listener, off unless given (default host 0.0.0.0, port 15090)
                        (each of these also takes PORT or :PORT; port 0 picks a free port)
   --cache-dir DIR      keep the last good bundle here and start from it (default: $MESHC_CACHE_DIR/proxy,
                        else $XDG_CACHE_HOME/meshc/proxy, else ~/.cache/meshc/proxy; a default
@@ -73,6 +75,7 @@ Exit status:
     inbound: { type: 'string' },
     outbound: { type: 'string' },
     admin: { type: 'string' },
+    metrics: { type: 'string' },
     'cache-dir': { type: 'string' },
     'no-cache': { type: 'boolean' },
     'instance-id': { type: 'string' },
