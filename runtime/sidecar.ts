@@ -94,7 +94,12 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   const log = opts.log ?? stderrLog;
   const now = opts.now ?? Date.now;
   const iso = () => new Date(now()).toISOString();
-  const telemetry = createTelemetry({ ...(opts.accessLog ? { out: opts.accessLog } : {}), log, now });
+  const telemetry = createTelemetry({
+    ...(opts.accessLog ? { out: opts.accessLog } : {}),
+    log,
+    now,
+    workloadVersion: opts.workloadVersion ?? '',
+  });
   const observer = createRequestObserver(telemetry, { log, now, debug: opts.debug ?? false });
 
   let bundle: { value: Bundle; version: string } | null = null;

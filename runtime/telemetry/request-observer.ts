@@ -34,6 +34,7 @@ export function createRequestObserver(telemetry: Telemetry, opts: RequestObserve
           direction,
           peerOf(ctx, direction) ?? '',
           ctx.routeName ?? '',
+          ctx.version ?? '',
           ctx.status,
           durationMs,
         );

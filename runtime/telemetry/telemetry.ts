@@ -20,6 +20,8 @@ export interface TelemetryOptions extends Partial<AccessLogOptions> {
   log?: (entry: Record<string, unknown>) => void;
   /** Wall-clock epoch ms, for the `time` of those entries. */
   now?: () => number;
+  /** --version of the workload beside this proxy: the `version` label of inbound requests ('' when not given). */
+  workloadVersion?: string;
 }
 
 /**
@@ -28,13 +30,27 @@ export interface TelemetryOptions extends Partial<AccessLogOptions> {
  */
 export const SPAN_FAILURE_LOG_INTERVAL_MS = 60_000;
 
+/** One finished request into the request metrics; positional, as an options object would allocate per request. */
+export type CountRequest = (
+  direction: Direction,
+  peer: string,
+  route: string,
+  version: string,
+  status: number,
+  durationMs: number,
+) => void;
+
 export interface Telemetry {
   readonly metrics: ProxyMetrics;
   readonly accessLog: AccessLog | null;
   /** Called by the server when a response has ended (or the request failed). */
   onRequestEnd(record: RequestRecord): void;
-  /** The metrics half of onRequestEnd, for when no access-log line is wanted (nothing allocated). */
-  countRequest(direction: Direction, peer: string, route: string, status: number, durationMs: number): void;
+  /**
+   * The metrics half of onRequestEnd, for when no access-log line is wanted (nothing allocated).
+   * `version` is the destination version that served (outbound; '' when none was chosen); inbound
+   * requests are labelled with the workload's version whatever is passed.
+   */
+  countRequest: CountRequest;
   /** Whether a finished request should be written to the access log (and so needs a RequestRecord). */
   readonly logsRequests: boolean;
   /** Queues the request's sampled span for the OTLP endpoint (nothing when the bundle names none). */
@@ -64,7 +80,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const accessLog = opts.out
     ? new AccessLog({ ...opts, out: opts.out, onDropped: () => metrics.accessLogDropped.inc() })
     : null;
-  const series = new RequestSeries(metrics);
+  const series = new RequestSeries(metrics, opts.workloadVersion ?? '');
   const countSpans = spanCounters(metrics);
   const now = opts.now ?? Date.now;
   const logSpanFailure = opts.log
@@ -82,12 +98,10 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       return accessLog !== null && accessLog.enabled;
     },
     onRequestEnd(r) {
-      series.count(r.direction, r.peer ?? '', r.route ?? '', r.status, r.durationMs);
+      series.count(r.direction, r.peer ?? '', r.route ?? '', r.backendVersion ?? '', r.status, r.durationMs);
       accessLog?.write(r);
     },
-    countRequest(direction, peer, route, status, durationMs) {
-      series.count(direction, peer, route, status, durationMs);
-    },
+    countRequest: series.count,
     exportSpan(span, ctx, direction, durationMs, endEpochMs) {
       spans?.exporter.add(finishedSpan(span, ctx, direction, durationMs, endEpochMs));
     },
@@ -163,43 +177,59 @@ function spanCounters(
   return (result, spans, reason) => children.get(result)?.get(reason)?.inc(spans);
 }
 
-/** The request metrics' children for one (direction, peer, route), found without building a label key. */
-interface RouteSeries {
+/** The request metrics' children for one (direction, peer, route, version, code). */
+interface StatusSeries {
+  readonly requests: CounterChild;
   readonly duration: HistogramChild;
-  /** meshc_requests_total children by status code. */
-  readonly byStatus: Map<number, CounterChild>;
 }
 
 /**
- * Per-request metrics resolved through nested maps keyed by the strings the request already holds
- * (direction, peer, route: a few distinct values, each string reused), so the hot path joins no
- * label key and allocates nothing once a series exists. The registry's children stay the source of truth.
+ * Per-request metrics resolved through nested maps keyed by what the request already holds
+ * (direction, peer, route, version: strings from the bundle or the command line, each reused; the
+ * status: a number), so the hot path joins no label key and allocates nothing once a series exists.
+ * The registry's children stay the source of truth.
  */
 class RequestSeries {
-  private readonly byDirection = new Map<string, Map<string, Map<string, RouteSeries>>>();
-  constructor(private readonly metrics: ProxyMetrics) {}
+  private readonly byDirection = new Map<
+    string,
+    Map<string, Map<string, Map<string, Map<number, StatusSeries>>>>
+  >();
+  constructor(
+    private readonly metrics: ProxyMetrics,
+    /** The inbound side's version label: the workload's, not the (unset) destination version. */
+    private readonly workloadVersion: string,
+  ) {}
 
-  count(direction: Direction, peer: string, route: string, status: number, durationMs: number): void {
-    const s = this.series(direction, peer, route);
-    let counter = s.byStatus.get(status);
-    if (counter === undefined) {
-      counter = this.metrics.requests.labels(direction, peer, route, String(status));
-      s.byStatus.set(status, counter);
+  readonly count: CountRequest = (direction, peer, route, version, status, durationMs) => {
+    const v = direction === 'inbound' ? this.workloadVersion : version;
+    const byStatus = this.byStatus(direction, peer, route, v);
+    let s = byStatus.get(status);
+    if (s === undefined) {
+      const code = String(status);
+      s = {
+        requests: this.metrics.requests.labels(direction, peer, route, v, code),
+        duration: this.metrics.duration.labels(direction, peer, route, v, code),
+      };
+      byStatus.set(status, s);
     }
-    counter.inc();
+    s.requests.inc();
     s.duration.observe(durationMs / 1000);
-  }
+  };
 
-  private series(direction: Direction, peer: string, route: string): RouteSeries {
+  private byStatus(
+    direction: Direction,
+    peer: string,
+    route: string,
+    version: string,
+  ): Map<number, StatusSeries> {
     let byPeer = this.byDirection.get(direction);
     if (byPeer === undefined) this.byDirection.set(direction, (byPeer = new Map()));
     let byRoute = byPeer.get(peer);
     if (byRoute === undefined) byPeer.set(peer, (byRoute = new Map()));
-    let s = byRoute.get(route);
-    if (s === undefined) {
-      s = { duration: this.metrics.duration.labels(direction, peer, route), byStatus: new Map() };
-      byRoute.set(route, s);
-    }
-    return s;
+    let byVersion = byRoute.get(route);
+    if (byVersion === undefined) byRoute.set(route, (byVersion = new Map()));
+    let byStatus = byVersion.get(version);
+    if (byStatus === undefined) byVersion.set(version, (byStatus = new Map()));
+    return byStatus;
   }
 }

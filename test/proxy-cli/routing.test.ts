@@ -144,20 +144,26 @@ describe('meshc proxy: client sidecar -> mTLS -> server sidecar', () => {
     expect(huge.headers['x-meshc-error']).toBe('header-too-large');
     const families = parsePrometheusText((await admin(clientPorts.admin, '/metrics')).body);
     const requests = families.get('meshc_requests_total')!.samples;
-    const canary200 = requests.find(
-      (s) =>
-        s.labels.direction === 'outbound' &&
-        s.labels.peer === 'server' &&
-        s.labels.route === 'canary' &&
-        s.labels.code === '200',
+    // Summed over the version label, as a `sum by (route, code)` query does.
+    const total = (samples: typeof requests, keep: (l: Record<string, string>) => boolean) =>
+      samples.filter((s) => keep(s.labels)).reduce((n, s) => n + s.value, 0);
+    const canary200 = total(
+      requests,
+      (l) => l.direction === 'outbound' && l.peer === 'server' && l.route === 'canary' && l.code === '200',
     );
-    expect(canary200?.value).toBeGreaterThanOrEqual(2000);
-    const denied = requests.find((s) => s.labels.route === 'canary' && s.labels.code === '403');
-    expect(denied?.value).toBeGreaterThanOrEqual(2);
-    const count = families
-      .get('meshc_request_duration_seconds')!
-      .samples.find((s) => s.name === 'meshc_request_duration_seconds_count' && s.labels.route === 'canary');
-    expect(count?.value).toBe(canary200!.value + denied!.value);
+    expect(canary200).toBeGreaterThanOrEqual(2000);
+    // The split served from both versions, each its own series.
+    for (const version of ['v1', 'v2'])
+      expect(total(requests, (l) => l.route === 'canary' && l.version === version)).toBeGreaterThan(0);
+    const denied = total(requests, (l) => l.route === 'canary' && l.code === '403');
+    expect(denied).toBeGreaterThanOrEqual(2);
+    const count = total(
+      families
+        .get('meshc_request_duration_seconds')!
+        .samples.filter((s) => s.name === 'meshc_request_duration_seconds_count'),
+      (l) => l.route === 'canary',
+    );
+    expect(count).toBe(canary200 + denied);
     const reloads = families.get('meshc_bundle_reloads_total')!.samples;
     expect(reloads.find((s) => s.labels.result === 'success')?.value).toBeGreaterThanOrEqual(1);
     const expiry = families.get('meshc_certificate_expiry_seconds')!.samples[0]!.value;
@@ -179,6 +185,8 @@ describe('meshc proxy: client sidecar -> mTLS -> server sidecar', () => {
     expect(
       inbound.find((s) => s.labels.peer === 'spiffe://shop.local/client' && s.labels.code === '200'),
     ).toBeDefined();
+    // Inbound requests carry the workload's --version (this sidecar was started with --version v1).
+    expect(inbound.map((s) => s.labels.version)).toEqual(inbound.map(() => 'v1'));
   });
 
   it('writes one JSON access-log line per request with the fields of issue 5, and exits 0 on SIGTERM', async () => {

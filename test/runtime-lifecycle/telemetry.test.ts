@@ -141,34 +141,48 @@ describe('telemetry', () => {
       { name: 'meshc_bundle_info', labels: { version: 'bbbbbbbbbbbbbbbb', commit: 'commit-b' }, value: 1 },
     ]);
     expect(f.get('meshc_certificate_expiry_seconds')!.samples[0]!.value).toBe(Date.UTC(2030, 0, 2) / 1000);
-    const count = f
+    const counts = f
       .get('meshc_request_duration_seconds')!
-      .samples.find((s) => s.name.endsWith('_count') && s.labels.direction === 'outbound');
-    expect(count?.value).toBe(2);
+      .samples.filter((s) => s.name.endsWith('_count') && s.labels.direction === 'outbound')
+      .map((s) => [s.labels.version, s.labels.code, s.value]);
+    expect(counts).toEqual([
+      ['v1', '200', 1],
+      ['v1', '503', 1],
+    ]);
   });
 
   it('counts a request the same whether or not an access-log record was made for it', () => {
     const t = createTelemetry();
     expect(t.logsRequests).toBe(false);
     t.onRequestEnd(record());
-    t.countRequest('outbound', 'ratings', 'canary', 200, 12.5);
-    t.countRequest('outbound', 'ratings', 'canary', 503, 2000);
-    t.countRequest('inbound', '', '', 403, 1);
+    t.countRequest('outbound', 'ratings', 'canary', 'v1', 200, 12.5);
+    t.countRequest('outbound', 'ratings', 'canary', 'v1', 503, 2000);
+    t.countRequest('inbound', '', '', '', 403, 1);
     const f = parsePrometheusText(t.renderMetrics().body);
     expect(
       f
         .get('meshc_requests_total')!
-        .samples.map((s) => [s.labels.direction, s.labels.peer, s.labels.route, s.labels.code, s.value]),
+        .samples.map((s) => [
+          s.labels.direction,
+          s.labels.peer,
+          s.labels.route,
+          s.labels.version,
+          s.labels.code,
+          s.value,
+        ]),
     ).toEqual([
-      ['outbound', 'ratings', 'canary', '200', 2],
-      ['outbound', 'ratings', 'canary', '503', 1],
-      ['inbound', '', '', '403', 1],
+      ['outbound', 'ratings', 'canary', 'v1', '200', 2],
+      ['outbound', 'ratings', 'canary', 'v1', '503', 1],
+      ['inbound', '', '', '', '403', 1],
     ]);
     const durations = f.get('meshc_request_duration_seconds')!.samples;
-    const sumOf = (direction: string) =>
-      durations.find((s) => s.name.endsWith('_sum') && s.labels.direction === direction)?.value;
-    expect(sumOf('outbound')).toBeCloseTo(2.025, 9);
-    expect(sumOf('inbound')).toBeCloseTo(0.001, 9);
+    const sumOf = (direction: string, code: string) =>
+      durations.find(
+        (s) => s.name.endsWith('_sum') && s.labels.direction === direction && s.labels.code === code,
+      )?.value;
+    expect(sumOf('outbound', '200')).toBeCloseTo(0.025, 9);
+    expect(sumOf('outbound', '503')).toBeCloseTo(2, 9);
+    expect(sumOf('inbound', '403')).toBeCloseTo(0.001, 9);
     const logged = createTelemetry({ out: new PassThrough() });
     expect(logged.logsRequests).toBe(true);
     logged.onBundleActivated(
@@ -183,18 +197,18 @@ describe('telemetry', () => {
 
   it('keeps the latency of two destinations apart when their routes share a name', () => {
     const t = createTelemetry();
-    t.countRequest('outbound', 'ratings', 'api', 200, 10);
-    t.countRequest('outbound', 'ratings', 'api', 200, 10);
-    t.countRequest('outbound', 'reviews', 'api', 503, 3000);
+    t.countRequest('outbound', 'ratings', 'api', 'v1', 200, 10);
+    t.countRequest('outbound', 'ratings', 'api', 'v1', 200, 10);
+    t.countRequest('outbound', 'reviews', 'api', 'v1', 503, 3000);
     const f = parsePrometheusText(t.renderMetrics().body);
     const counts = f
       .get('meshc_request_duration_seconds')!
       .samples.filter((s) => s.name.endsWith('_count'))
       .map((s) => [s.labels, s.value]);
-    // The same peer label as meshc_requests_total, so the two join on {direction, peer, route}.
+    // The same labels as meshc_requests_total, so the two join on {direction, peer, route, version, code}.
     expect(counts).toEqual([
-      [{ direction: 'outbound', peer: 'ratings', route: 'api' }, 2],
-      [{ direction: 'outbound', peer: 'reviews', route: 'api' }, 1],
+      [{ direction: 'outbound', peer: 'ratings', route: 'api', version: 'v1', code: '200' }, 2],
+      [{ direction: 'outbound', peer: 'reviews', route: 'api', version: 'v1', code: '503' }, 1],
     ]);
   });
 

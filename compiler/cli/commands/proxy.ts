@@ -33,7 +33,7 @@ Options:
   --cert FILE          workload certificate chain (PEM, leaf first), from meshc certs issue
   --key FILE           its private key
   --verify-key FILE    the bundle-signing public key, from meshc keys init
-  --version V          the workload's version (reported in /config)
+  --version V          the workload's version (in /config, and the version label of inbound metrics)
   --app HOST:PORT      where the app listens (default 127.0.0.1:<the service's port>)
   --inbound HOST:PORT  inbound listener (default 0.0.0.0:<sidecar.inbound of the bundle>)
   --outbound HOST:PORT outbound listener (default 127.0.0.1:<sidecar.outbound>)
