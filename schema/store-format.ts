@@ -105,13 +105,11 @@ export function isSignatureText(signature: string): boolean {
   return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 64;
 }
 
-/** Why a verify key was refused; the message completes "--verify-key FILE ...". */
+/** Why a verify key was refused: the message completes "--verify-key FILE ...", the hint says what to give. */
 export class VerifyKeyError extends Error {
   constructor(
-    readonly reason: 'private-key' | 'not-a-public-key' | 'not-ed25519',
     message: string,
-    /** What to give instead, when it depends on what was given. */
-    readonly hint?: string,
+    readonly hint = 'pass bundle-signing.pub from `meshc keys init` (the public half, not the .key)',
   ) {
     super(message);
   }
@@ -132,7 +130,6 @@ export function loadPublicKey(pem: string | Uint8Array): KeyObject {
   const bytes = Buffer.from(pem);
   if (PRIVATE_KEY_PEM.test(bytes.toString('latin1')))
     throw new VerifyKeyError(
-      'private-key',
       'is a private key; verifying needs only the public key',
       'give its public half (bundle-signing.pub); the private key belongs in CI secrets only (docs/identity.md)',
     );
@@ -140,13 +137,10 @@ export function loadPublicKey(pem: string | Uint8Array): KeyObject {
   try {
     key = createPublicKey(bytes);
   } catch {
-    throw new VerifyKeyError('not-a-public-key', 'is not a PEM public key');
+    throw new VerifyKeyError('is not a PEM public key');
   }
   if (key.asymmetricKeyType !== 'ed25519')
-    throw new VerifyKeyError(
-      'not-ed25519',
-      `is ${key.asymmetricKeyType ?? 'an unknown type'}, not an Ed25519 public key`,
-    );
+    throw new VerifyKeyError(`is ${key.asymmetricKeyType ?? 'an unknown type'}, not an Ed25519 public key`);
   return key;
 }
 

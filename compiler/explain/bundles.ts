@@ -155,12 +155,7 @@ async function readVerifyKey(path: string) {
   try {
     return loadPublicKey(pem);
   } catch (err) {
-    const why = err instanceof VerifyKeyError ? err.message : 'is not an Ed25519 public key';
-    throw new ExplainError(
-      'EXPLAIN_STORE_INVALID',
-      `verify key ${path} ${why}`,
-      (err instanceof VerifyKeyError ? err.hint : undefined) ??
-        'pass the public key from `meshc keys init` (bundle-signing.pub)',
-    );
+    if (!(err instanceof VerifyKeyError)) throw err;
+    throw new ExplainError('EXPLAIN_STORE_INVALID', `verify key ${path} ${err.message}`, err.hint);
   }
 }

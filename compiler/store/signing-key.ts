@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CompileError } from '../compile-error.js';
+import { isEncryptedPem } from '../../runtime/identity/encrypted-key.js';
 
 export const SIGNING_KEY_ENV = 'MESHC_SIGNING_KEY';
 
@@ -83,7 +84,7 @@ export function parseSigningKey(pem: string, label: string): KeyObject {
 }
 
 function whyUnreadable(pem: string, err: unknown): string {
-  if (/passphrase|encrypted/i.test(String(err)) || pem.includes('ENCRYPTED')) {
+  if (isEncryptedPem(pem, err)) {
     return 'is encrypted; meshc needs it unencrypted (protect the file instead: mode 0600)';
   }
   if (pem.includes('CERTIFICATE')) return 'is a certificate; signing needs the Ed25519 private key';

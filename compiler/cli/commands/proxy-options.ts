@@ -190,13 +190,8 @@ function readVerifyKey(path: string) {
   try {
     return loadPublicKey(pem);
   } catch (err) {
-    const message = err instanceof VerifyKeyError ? err.message : 'is not an Ed25519 public key';
-    throw new ProxyStartError(
-      'PROXY_VERIFY_KEY_INVALID',
-      `--verify-key ${path} ${message}`,
-      (err instanceof VerifyKeyError ? err.hint : undefined) ??
-        'pass bundle-signing.pub from `meshc keys init` (the public half, not the .key)',
-    );
+    if (!(err instanceof VerifyKeyError)) throw err;
+    throw new ProxyStartError('PROXY_VERIFY_KEY_INVALID', `--verify-key ${path} ${err.message}`, err.hint);
   }
 }
 
